@@ -1,0 +1,173 @@
+//! Field rules and the one pure function that decides what to write where.
+
+use crate::object::{Direction, Side};
+use crate::value::Value;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// Per-field sync rule (字段规则).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldRule {
+    /// 双向同步: either side's update propagates; the latest change wins.
+    TwoWay,
+    /// JING 优先: Salesforce takes JING's value unless JING's is empty; Salesforce only fills
+    /// JING's blanks.
+    JingPreferred,
+    /// Salesforce 优先: the mirror.
+    SalesforcePreferred,
+    /// 不同步.
+    DoNotSync,
+}
+
+/// What an empty value means for a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum BlankMeaning {
+    /// Empty means "we don't know": it never overwrites a value.
+    #[default]
+    Unknown,
+    /// Empty means "deliberately cleared": the clear propagates like any value.
+    Cleared,
+}
+
+/// Everything the decision needs about one field of one incoming change. Values are already
+/// converted into the target field's terms.
+#[derive(Debug, Clone, Copy)]
+pub struct FieldInput<'a> {
+    pub rule: FieldRule,
+    pub blank: BlankMeaning,
+    pub direction: Direction,
+    /// False when the direction's triggers are off: no rule may write that way.
+    pub direction_enabled: bool,
+    pub incoming: &'a Value,
+    pub incoming_at: OffsetDateTime,
+    /// The target's value as far as we know (None: unknown, e.g. the record is being created).
+    pub target_current: Option<&'a Value>,
+    /// When the target last changed this field (None: not since the last sync, or unknown).
+    pub target_changed_at: Option<OffsetDateTime>,
+    /// The value both sides had at the last successful sync of this field.
+    pub last_synced: Option<&'a Value>,
+}
+
+/// Why nothing is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    DoNotSync,
+    DirectionOff,
+    /// The origin's value is what we synced last time: nothing changed (or it's our echo).
+    Unchanged,
+    /// The target already holds this value.
+    AlreadyEqual,
+    /// Empty means unknown for this field; it never overwrites.
+    BlankIsUnknown,
+    /// The other side is preferred and has a value.
+    OtherSidePreferred,
+    /// Two-way conflict lost: the target's change is newer.
+    TargetIsNewer,
+}
+
+/// Both sides changed the same two-way field since the last sync.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conflict {
+    pub incoming: Value,
+    pub target: Value,
+    pub winner: Side,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldDecision {
+    Write(Value),
+    Skip(SkipReason),
+}
+
+/// The decision for one field, plus a conflict to record when there was one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolution {
+    pub decision: FieldDecision,
+    pub conflict: Option<Conflict>,
+}
+
+impl Resolution {
+    fn skip(r: SkipReason) -> Self {
+        Self { decision: FieldDecision::Skip(r), conflict: None }
+    }
+    fn write(v: &Value) -> Self {
+        Self { decision: FieldDecision::Write(v.clone()), conflict: None }
+    }
+}
+
+fn same(a: &Value, b: &Value) -> bool {
+    a.is_empty() && b.is_empty() || a == b
+}
+
+/// Decide what to write for one field. Pure and deterministic.
+pub fn resolve(input: &FieldInput<'_>) -> Resolution {
+    use SkipReason::*;
+    if input.rule == FieldRule::DoNotSync {
+        return Resolution::skip(DoNotSync);
+    }
+    if !input.direction_enabled {
+        return Resolution::skip(DirectionOff);
+    }
+    let incoming = input.incoming;
+    if input.last_synced.is_some_and(|last| same(incoming, last)) {
+        return Resolution::skip(Unchanged);
+    }
+    if input.target_current.is_some_and(|cur| same(incoming, cur)) {
+        return Resolution::skip(AlreadyEqual);
+    }
+    if incoming.is_empty() && input.blank == BlankMeaning::Unknown {
+        return Resolution::skip(BlankIsUnknown);
+    }
+    let origin = input.direction.origin();
+    match input.rule {
+        FieldRule::DoNotSync => Resolution::skip(DoNotSync),
+        FieldRule::JingPreferred => preferred(input, Side::Jing, origin),
+        FieldRule::SalesforcePreferred => preferred(input, Side::Salesforce, origin),
+        FieldRule::TwoWay => two_way(input, origin),
+    }
+}
+
+/// "X preferred unless empty": the preferred side always writes; the other side only fills blanks.
+/// With `Cleared` semantics an empty preferred value is a deliberate clear, not a blank to fill.
+fn preferred(input: &FieldInput<'_>, preferred: Side, origin: Side) -> Resolution {
+    if origin == preferred {
+        return Resolution::write(input.incoming);
+    }
+    let fill = match input.target_current {
+        None => true,
+        Some(cur) if !cur.is_empty() => false,
+        Some(_) => input.blank == BlankMeaning::Unknown,
+    };
+    if fill && !input.incoming.is_empty() {
+        Resolution::write(input.incoming)
+    } else {
+        Resolution::skip(SkipReason::OtherSidePreferred)
+    }
+}
+
+fn two_way(input: &FieldInput<'_>, origin: Side) -> Resolution {
+    let (Some(target), Some(last)) = (input.target_current, input.last_synced) else {
+        return Resolution::write(input.incoming);
+    };
+    if same(target, last) {
+        return Resolution::write(input.incoming);
+    }
+    // Both sides moved away from the last synced value: a conflict. Latest change wins; on a tie
+    // (or an unknown target time) the incoming change wins, because it is the one we observed last.
+    let incoming_wins = input.target_changed_at.is_none_or(|t| input.incoming_at >= t);
+    let winner = if incoming_wins { origin } else { origin.other() };
+    let conflict =
+        Conflict { incoming: input.incoming.clone(), target: target.clone(), winner };
+    let decision = if incoming_wins {
+        FieldDecision::Write(input.incoming.clone())
+    } else {
+        FieldDecision::Skip(SkipReason::TargetIsNewer)
+    };
+    Resolution { decision, conflict: Some(conflict) }
+}
+
+#[cfg(test)]
+mod tests;

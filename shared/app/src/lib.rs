@@ -1,1 +1,8 @@
-//! (in progress)
+//! Use cases of the connector over small port traits.
+//!
+//! Every use case takes its ports as arguments (trait objects) and `now` from a [`ports::Clock`];
+//! handlers (Lambda functions, the `jingsf` CLI) only translate events into calls here.
+
+pub mod fakes;
+pub mod ports;
+pub mod settings;

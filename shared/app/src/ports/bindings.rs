@@ -1,0 +1,55 @@
+use super::StoreResult;
+use async_trait::async_trait;
+use domain::fingerprint::Fingerprint;
+use domain::{AppId, JingId, ObjectKind, SfId, Value};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+
+/// A Salesforce record bound to a JING record. After binding, the bound ids are the key of every
+/// later update (查重规则 → 绑定并更新).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Binding {
+    pub app: AppId,
+    pub object: ObjectKind,
+    pub sf_id: SfId,
+    pub jing_id: JingId,
+    /// Optimistic-concurrency version: every write must name the version it read.
+    pub version: u64,
+    /// Field values both sides held at the last sync, keyed by the Salesforce field name.
+    pub last_synced: BTreeMap<String, Value>,
+    /// Fingerprint of the values we last wrote to each side (echo suppression).
+    pub sf_written: Option<Fingerprint>,
+    pub jing_written: Option<Fingerprint>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub synced_at: OffsetDateTime,
+    /// Set when the Salesforce lead was converted: updates follow the opportunity from then on.
+    #[serde(default)]
+    pub converted_to: Option<SfId>,
+    /// Display name for status lists.
+    #[serde(default)]
+    pub name: String,
+}
+
+/// Bindings per app and object, looked up from either side.
+#[async_trait]
+pub trait BindingStore: Send + Sync {
+    async fn by_sf(&self, app: &AppId, object: ObjectKind, id: &SfId) -> StoreResult<Option<Binding>>;
+    async fn by_jing(&self, app: &AppId, object: ObjectKind, id: &JingId)
+    -> StoreResult<Option<Binding>>;
+    /// Insert (`expected_version == None`: neither id may be bound yet) or replace the binding
+    /// whose stored version equals `expected_version`; the stored version becomes
+    /// `binding.version`. Otherwise `StoreError::Conflict`.
+    async fn put(&self, binding: &Binding, expected_version: Option<u64>) -> StoreResult<()>;
+    /// Remove a binding (both lookups).
+    async fn remove(&self, app: &AppId, object: ObjectKind, sf_id: &SfId) -> StoreResult<()>;
+    async fn count(&self, app: &AppId, object: ObjectKind) -> StoreResult<u64>;
+    /// Every binding of an object, ordered by Salesforce id, `limit` at a time after `after`.
+    async fn list(
+        &self,
+        app: &AppId,
+        object: ObjectKind,
+        after: Option<&SfId>,
+        limit: usize,
+    ) -> StoreResult<Vec<Binding>>;
+}

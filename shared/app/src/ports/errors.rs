@@ -1,0 +1,61 @@
+use super::{ListQuery, Page, StoreResult};
+use async_trait::async_trait;
+use domain::{AppId, Category, ObjectKind, SyncError};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// One failing record and its current error (失败列表). Cleared when the record next syncs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorRecord {
+    pub app: AppId,
+    pub object: ObjectKind,
+    /// The record's id on the side the change came from.
+    pub record_key: String,
+    pub name: String,
+    pub error: SyncError,
+    /// How many times this record has failed since it last synced.
+    pub count: u32,
+    #[serde(with = "time::serde::rfc3339")]
+    pub first_seen: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_seen: OffsetDateTime,
+}
+
+/// Failures per record, grouped for the status page and the digest.
+#[async_trait]
+pub trait ErrorStore: Send + Sync {
+    /// Record a failure: creates the record or bumps `count`/`last_seen` and replaces the error.
+    async fn record(&self, err: &ErrorRecord) -> StoreResult<()>;
+    /// The record synced: its error disappears.
+    async fn clear(&self, app: &AppId, object: ObjectKind, record_key: &str) -> StoreResult<()>;
+    async fn get(&self, app: &AppId, object: ObjectKind, record_key: &str)
+    -> StoreResult<Option<ErrorRecord>>;
+    /// Newest first; filters by object, category and search (name or key).
+    async fn list(&self, app: &AppId, q: &ListQuery) -> StoreResult<Page<ErrorRecord>>;
+    /// Failing records per category.
+    async fn count_by_category(&self, app: &AppId) -> StoreResult<Vec<(Category, u64)>>;
+    /// Failing records per object.
+    async fn count_by_object(&self, app: &AppId) -> StoreResult<Vec<(ObjectKind, u64)>>;
+    /// Errors whose `last_seen` is after `since` (for the digest).
+    async fn seen_since(&self, app: &AppId, since: OffsetDateTime) -> StoreResult<Vec<ErrorRecord>>;
+}
+
+/// A record that synced (成功列表).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncedRecord {
+    pub app: AppId,
+    pub object: ObjectKind,
+    pub record_key: String,
+    pub name: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub synced_at: OffsetDateTime,
+}
+
+/// Last successful sync per record.
+#[async_trait]
+pub trait SyncLog: Send + Sync {
+    async fn record(&self, rec: &SyncedRecord) -> StoreResult<()>;
+    /// Most recent first; filters by object and search.
+    async fn list(&self, app: &AppId, q: &ListQuery) -> StoreResult<Page<SyncedRecord>>;
+    async fn count_by_object(&self, app: &AppId) -> StoreResult<Vec<(ObjectKind, u64)>>;
+}

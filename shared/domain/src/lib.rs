@@ -6,6 +6,7 @@
 //! - [`object`], [`spec`]: sides, directions, objects and their default mappings as data.
 //! - [`change`]: the `Change` message every source produces and the writer consumes.
 //! - [`rules`]: field rules, blank semantics and the resolve function (with conflicts).
+//! - [`plan`]: one record through mapping, value conversion and rules: what to write.
 //! - [`mapping`]: mapping validation when a mapping is saved.
 //! - [`conditions`], [`soql`]: scope condition groups, evaluated on records or rendered to SOQL.
 //! - [`describe`]: Salesforce describe metadata and pre-flight validation of values.
@@ -24,6 +25,7 @@ pub mod identity;
 pub mod ids;
 pub mod mapping;
 pub mod object;
+pub mod plan;
 pub mod quota;
 pub mod rules;
 pub mod soql;

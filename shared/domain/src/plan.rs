@@ -1,0 +1,118 @@
+//! Per-record planning: map an incoming change through the field mapping, convert values into
+//! the target's terms and resolve every field's rule. The writer's hot path, pure.
+
+use crate::change::FieldChange;
+use crate::object::{Direction, Side};
+use crate::rules::{self, Conflict, FieldDecision, FieldInput, SkipReason};
+use crate::spec::FieldMapping;
+use crate::value::{FieldType, Value};
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+
+/// What the planner needs about one incoming record.
+#[derive(Debug, Clone, Copy)]
+pub struct PlanInput<'a> {
+    pub direction: Direction,
+    pub direction_enabled: bool,
+    pub mapping: &'a [FieldMapping],
+    /// Changed fields keyed by the origin side's field names.
+    pub incoming: &'a BTreeMap<String, FieldChange>,
+    pub incoming_at: OffsetDateTime,
+    /// Values at the last sync, keyed by Salesforce field name (from the binding).
+    pub last_synced: Option<&'a BTreeMap<String, Value>>,
+    /// The target's current values keyed by the target's field names, when known.
+    pub target_current: Option<&'a BTreeMap<String, Value>>,
+    pub target_changed_at: Option<OffsetDateTime>,
+}
+
+/// The outcome for one record.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecordPlan {
+    /// Values to write, keyed by the target's field names.
+    pub writes: BTreeMap<String, Value>,
+    /// Values both sides will hold after the write, keyed by Salesforce field name.
+    pub synced: BTreeMap<String, Value>,
+    /// Conflicts to put in the ledger, keyed by Salesforce field name.
+    pub conflicts: Vec<(String, Conflict)>,
+    pub skipped: Vec<(String, SkipReason)>,
+}
+
+impl RecordPlan {
+    pub fn is_noop(&self) -> bool {
+        self.writes.is_empty()
+    }
+}
+
+/// Map and resolve every mapped field of the incoming change.
+pub fn plan(input: &PlanInput<'_>) -> RecordPlan {
+    let origin = input.direction.origin();
+    let mut out = RecordPlan::default();
+    for m in input.mapping {
+        let (origin_field, target_field) = match origin {
+            Side::Salesforce => (&m.sf_field, &m.jing_field),
+            Side::Jing => (&m.jing_field, &m.sf_field),
+        };
+        let Some(change) = input.incoming.get(origin_field.as_str()) else { continue };
+        let converted = convert(&change.after, m, origin);
+        // last_synced holds Salesforce-side values; compare in the target's terms.
+        let last = input.last_synced.and_then(|l| l.get(m.sf_field.as_str())).map(|v| match origin {
+            Side::Salesforce => convert(v, m, Side::Salesforce),
+            Side::Jing => v.clone(),
+        });
+        let field_input = FieldInput {
+            rule: m.rule,
+            blank: m.blank,
+            direction: input.direction,
+            direction_enabled: input.direction_enabled,
+            incoming: &converted,
+            incoming_at: input.incoming_at,
+            target_current: input.target_current.and_then(|t| t.get(target_field.as_str())),
+            target_changed_at: input.target_changed_at,
+            last_synced: last.as_ref(),
+        };
+        let res = rules::resolve(&field_input);
+        if let Some(c) = res.conflict {
+            out.conflicts.push((m.sf_field.clone(), c));
+        }
+        match res.decision {
+            FieldDecision::Write(v) => {
+                let sf_value = if origin == Side::Salesforce { change.after.clone() } else { v.clone() };
+                out.synced.insert(m.sf_field.clone(), sf_value.normalized());
+                out.writes.insert(target_field.clone(), v);
+            }
+            FieldDecision::Skip(reason) => out.skipped.push((m.sf_field.clone(), reason)),
+        }
+    }
+    out
+}
+
+/// Convert a value from the origin field's terms into the target field's terms.
+pub fn convert(v: &Value, m: &FieldMapping, origin: Side) -> Value {
+    let target_ty = match origin {
+        Side::Salesforce => m.jing_type,
+        Side::Jing => m.sf_type,
+    };
+    let translate = |s: &str| -> String {
+        match origin {
+            Side::Salesforce => m.option_to_jing(s).to_owned(),
+            Side::Jing => m.option_to_sf(s).to_owned(),
+        }
+    };
+    match (v, target_ty) {
+        (Value::Empty, _) => Value::Empty,
+        (Value::Text(s), FieldType::Picklist) if !m.options.is_empty() => Value::Text(translate(s)),
+        (Value::Multi(items), FieldType::MultiPicklist) if !m.options.is_empty() => {
+            Value::Multi(items.iter().map(|s| translate(s)).collect())
+        }
+        (Value::DateTime(dt), FieldType::Date) => Value::Date(dt.date()),
+        (Value::Date(d), FieldType::DateTime) => Value::DateTime(d.midnight().assume_utc()),
+        (Value::Text(s), FieldType::Number) => s.trim().parse().map_or(v.clone(), Value::Number),
+        (other, ty) if ty.is_textual() && !matches!(other, Value::Text(_)) => {
+            other.as_text().map_or(Value::Empty, Value::Text)
+        }
+        _ => v.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

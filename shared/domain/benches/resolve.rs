@@ -40,12 +40,23 @@ fn bench(c: &mut Criterion) {
                 "email" => Value::text("zhang.san@example.cn"),
                 f => Value::text(format!("{f} 新值")),
             };
-            (m.jing_field.clone(), FieldChange { before: None, after: v })
+            (
+                m.jing_field.clone(),
+                FieldChange {
+                    before: None,
+                    after: v,
+                },
+            )
         })
         .collect();
     let last: BTreeMap<String, Value> = mapping
         .iter()
-        .map(|m| (m.sf_field.clone(), Value::text(format!("{} old", m.sf_field))))
+        .map(|m| {
+            (
+                m.sf_field.clone(),
+                Value::text(format!("{} old", m.sf_field)),
+            )
+        })
         .collect();
     let mut group = c.benchmark_group("lead_15_fields");
     group.throughput(Throughput::Elements(1));
@@ -60,6 +71,7 @@ fn bench(c: &mut Criterion) {
                 last_synced: Some(&last),
                 target_current: None,
                 target_changed_at: None,
+                concurrent: false,
             }));
             let fp = fingerprint(p.writes.iter().map(|(k, v)| (k.as_str(), v)));
             black_box((p, fp))

@@ -23,6 +23,8 @@ pub struct PlanInput<'a> {
     /// The target's current values keyed by the target's field names, when known.
     pub target_current: Option<&'a BTreeMap<String, Value>>,
     pub target_changed_at: Option<OffsetDateTime>,
+    /// See [`FieldInput::concurrent`].
+    pub concurrent: bool,
 }
 
 /// The outcome for one record.
@@ -52,13 +54,18 @@ pub fn plan(input: &PlanInput<'_>) -> RecordPlan {
             Side::Salesforce => (&m.sf_field, &m.jing_field),
             Side::Jing => (&m.jing_field, &m.sf_field),
         };
-        let Some(change) = input.incoming.get(origin_field.as_str()) else { continue };
+        let Some(change) = input.incoming.get(origin_field.as_str()) else {
+            continue;
+        };
         let converted = convert(&change.after, m, origin);
         // last_synced holds Salesforce-side values; compare in the target's terms.
-        let last = input.last_synced.and_then(|l| l.get(m.sf_field.as_str())).map(|v| match origin {
-            Side::Salesforce => convert(v, m, Side::Salesforce),
-            Side::Jing => v.clone(),
-        });
+        let last = input
+            .last_synced
+            .and_then(|l| l.get(m.sf_field.as_str()))
+            .map(|v| match origin {
+                Side::Salesforce => convert(v, m, Side::Salesforce),
+                Side::Jing => v.clone(),
+            });
         let field_input = FieldInput {
             rule: m.rule,
             blank: m.blank,
@@ -66,9 +73,12 @@ pub fn plan(input: &PlanInput<'_>) -> RecordPlan {
             direction_enabled: input.direction_enabled,
             incoming: &converted,
             incoming_at: input.incoming_at,
-            target_current: input.target_current.and_then(|t| t.get(target_field.as_str())),
+            target_current: input
+                .target_current
+                .and_then(|t| t.get(target_field.as_str())),
             target_changed_at: input.target_changed_at,
             last_synced: last.as_ref(),
+            concurrent: input.concurrent,
         };
         let res = rules::resolve(&field_input);
         if let Some(c) = res.conflict {
@@ -76,7 +86,11 @@ pub fn plan(input: &PlanInput<'_>) -> RecordPlan {
         }
         match res.decision {
             FieldDecision::Write(v) => {
-                let sf_value = if origin == Side::Salesforce { change.after.clone() } else { v.clone() };
+                let sf_value = if origin == Side::Salesforce {
+                    change.after.clone()
+                } else {
+                    v.clone()
+                };
                 out.synced.insert(m.sf_field.clone(), sf_value.normalized());
                 out.writes.insert(target_field.clone(), v);
             }

@@ -48,6 +48,9 @@ pub struct FieldInput<'a> {
     pub target_changed_at: Option<OffsetDateTime>,
     /// The value both sides had at the last successful sync of this field.
     pub last_synced: Option<&'a Value>,
+    /// The target's value was synced from a change made after the incoming change was made but
+    /// applied before it arrived: both sides changed the field concurrently.
+    pub concurrent: bool,
 }
 
 /// Why nothing is written.
@@ -91,10 +94,16 @@ pub struct Resolution {
 
 impl Resolution {
     fn skip(r: SkipReason) -> Self {
-        Self { decision: FieldDecision::Skip(r), conflict: None }
+        Self {
+            decision: FieldDecision::Skip(r),
+            conflict: None,
+        }
     }
     fn write(v: &Value) -> Self {
-        Self { decision: FieldDecision::Write(v.clone()), conflict: None }
+        Self {
+            decision: FieldDecision::Write(v.clone()),
+            conflict: None,
+        }
     }
 }
 
@@ -149,24 +158,38 @@ fn preferred(input: &FieldInput<'_>, preferred: Side, origin: Side) -> Resolutio
 }
 
 fn two_way(input: &FieldInput<'_>, origin: Side) -> Resolution {
-    let (Some(target), Some(last)) = (input.target_current, input.last_synced) else {
+    let Some(target) = input.target_current else {
         return Resolution::write(input.incoming);
     };
-    if same(target, last) {
+    let target_moved =
+        input.concurrent || input.last_synced.is_some_and(|last| !same(target, last));
+    if !target_moved {
         return Resolution::write(input.incoming);
     }
     // Both sides moved away from the last synced value: a conflict. Latest change wins; on a tie
     // (or an unknown target time) the incoming change wins, because it is the one we observed last.
-    let incoming_wins = input.target_changed_at.is_none_or(|t| input.incoming_at >= t);
-    let winner = if incoming_wins { origin } else { origin.other() };
-    let conflict =
-        Conflict { incoming: input.incoming.clone(), target: target.clone(), winner };
+    let incoming_wins = input
+        .target_changed_at
+        .is_none_or(|t| input.incoming_at >= t);
+    let winner = if incoming_wins {
+        origin
+    } else {
+        origin.other()
+    };
+    let conflict = Conflict {
+        incoming: input.incoming.clone(),
+        target: target.clone(),
+        winner,
+    };
     let decision = if incoming_wins {
         FieldDecision::Write(input.incoming.clone())
     } else {
         FieldDecision::Skip(SkipReason::TargetIsNewer)
     };
-    Resolution { decision, conflict: Some(conflict) }
+    Resolution {
+        decision,
+        conflict: Some(conflict),
+    }
 }
 
 #[cfg(test)]

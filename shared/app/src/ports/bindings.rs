@@ -21,14 +21,48 @@ pub struct Binding {
     /// Fingerprint of the values we last wrote to each side (echo suppression).
     pub sf_written: Option<Fingerprint>,
     pub jing_written: Option<Fingerprint>,
+    /// Wall-clock time of the last sync (when we wrote).
     #[serde(with = "time::serde::rfc3339")]
     pub synced_at: OffsetDateTime,
+    /// Which side the last applied change came from, and its source time: a change from the
+    /// other side made before `synced_at` was concurrent with it (a conflict candidate).
+    #[serde(default)]
+    pub last_origin: Option<domain::Side>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub source_time: Option<OffsetDateTime>,
     /// Set when the Salesforce lead was converted: updates follow the opportunity from then on.
     #[serde(default)]
     pub converted_to: Option<SfId>,
     /// Display name for status lists.
     #[serde(default)]
     pub name: String,
+}
+
+impl Binding {
+    /// A fresh binding (version 1) of two records that hold `synced` values.
+    pub fn new(
+        app: AppId,
+        object: ObjectKind,
+        sf_id: SfId,
+        jing_id: JingId,
+        synced_at: OffsetDateTime,
+    ) -> Self {
+        Self {
+            app,
+            object,
+            sf_id,
+            jing_id,
+            version: 1,
+            last_synced: BTreeMap::new(),
+            sf_written: None,
+            jing_written: None,
+            synced_at,
+            last_origin: None,
+            source_time: None,
+            converted_to: None,
+            name: String::new(),
+        }
+    }
 }
 
 /// Bindings per app and object, looked up from either side.

@@ -10,6 +10,7 @@ mod ledger;
 mod mailer;
 mod queue;
 mod quota;
+mod remote;
 mod settings;
 mod vault;
 
@@ -21,6 +22,7 @@ pub use ledger::*;
 pub use mailer::*;
 pub use queue::*;
 pub use quota::*;
+pub use remote::*;
 pub use settings::*;
 pub use vault::*;
 

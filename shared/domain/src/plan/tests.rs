@@ -5,7 +5,10 @@ use crate::spec::ObjectSpec;
 use time::macros::datetime;
 
 fn fc(v: Value) -> FieldChange {
-    FieldChange { before: None, after: v }
+    FieldChange {
+        before: None,
+        after: v,
+    }
 }
 
 fn lead_mapping() -> Vec<FieldMapping> {
@@ -27,6 +30,7 @@ fn input<'a>(
         last_synced: last,
         target_current: None,
         target_changed_at: None,
+        concurrent: false,
     }
 }
 
@@ -60,11 +64,19 @@ fn salesforce_values_translate_back_and_unchanged_fields_are_skipped() {
     .map(|(k, v)| (k.to_string(), v))
     .collect();
     let last: BTreeMap<String, Value> = [("Email".to_string(), Value::text("a@b.cn"))].into();
-    let p = plan(&input(Direction::SfToJing, &mapping, &incoming, Some(&last)));
+    let p = plan(&input(
+        Direction::SfToJing,
+        &mapping,
+        &incoming,
+        Some(&last),
+    ));
     assert_eq!(p.writes.len(), 1);
     assert_eq!(p.writes["life_status"], Value::text("following"));
     assert_eq!(p.synced["Status"], Value::text("Working - Contacted"));
-    assert!(p.skipped.contains(&("Email".to_string(), SkipReason::Unchanged)));
+    assert!(
+        p.skipped
+            .contains(&("Email".to_string(), SkipReason::Unchanged))
+    );
 }
 
 #[test]
@@ -80,12 +92,17 @@ fn a_direction_that_is_off_plans_nothing() {
 #[test]
 fn do_not_sync_fields_are_skipped() {
     let mut mapping = lead_mapping();
-    mapping.iter_mut().for_each(|m| m.rule = FieldRule::DoNotSync);
+    mapping
+        .iter_mut()
+        .for_each(|m| m.rule = FieldRule::DoNotSync);
     let incoming: BTreeMap<String, FieldChange> =
         [("name".to_string(), fc(Value::text("x")))].into();
     let p = plan(&input(Direction::JingToSf, &mapping, &incoming, None));
     assert!(p.is_noop());
-    assert_eq!(p.skipped, vec![("LastName".to_string(), SkipReason::DoNotSync)]);
+    assert_eq!(
+        p.skipped,
+        vec![("LastName".to_string(), SkipReason::DoNotSync)]
+    );
 }
 
 #[test]
@@ -100,6 +117,12 @@ fn values_are_converted_between_types() {
         pinned: false,
         options: vec![],
     };
-    assert_eq!(convert(&Value::Number(42.0), &m, Side::Salesforce), Value::text("42"));
-    assert_eq!(convert(&Value::text("42.5"), &m, Side::Jing), Value::Number(42.5));
+    assert_eq!(
+        convert(&Value::Number(42.0), &m, Side::Salesforce),
+        Value::text("42")
+    );
+    assert_eq!(
+        convert(&Value::text("42.5"), &m, Side::Jing),
+        Value::Number(42.5)
+    );
 }

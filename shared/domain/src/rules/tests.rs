@@ -23,6 +23,7 @@ fn input<'a>(
         target_current: target,
         target_changed_at: None,
         last_synced: last,
+        concurrent: false,
     }
 }
 
@@ -58,12 +59,34 @@ fn two_way_propagates_a_plain_update() {
 #[test]
 fn do_not_sync_and_direction_off_never_write() {
     let (new, old) = (Value::text("new"), Value::text("old"));
-    let mut i = input(FieldRule::DoNotSync, BlankMeaning::Cleared, Direction::SfToJing, &new, None, None);
+    let mut i = input(
+        FieldRule::DoNotSync,
+        BlankMeaning::Cleared,
+        Direction::SfToJing,
+        &new,
+        None,
+        None,
+    );
     assert_eq!(skipped(&resolve(&i)), Some(SkipReason::DoNotSync));
-    for rule in [FieldRule::TwoWay, FieldRule::JingPreferred, FieldRule::SalesforcePreferred] {
-        i = input(rule, BlankMeaning::Cleared, Direction::SfToJing, &new, Some(&old), Some(&old));
+    for rule in [
+        FieldRule::TwoWay,
+        FieldRule::JingPreferred,
+        FieldRule::SalesforcePreferred,
+    ] {
+        i = input(
+            rule,
+            BlankMeaning::Cleared,
+            Direction::SfToJing,
+            &new,
+            Some(&old),
+            Some(&old),
+        );
         i.direction_enabled = false;
-        assert_eq!(skipped(&resolve(&i)), Some(SkipReason::DirectionOff), "{rule:?}");
+        assert_eq!(
+            skipped(&resolve(&i)),
+            Some(SkipReason::DirectionOff),
+            "{rule:?}"
+        );
     }
 }
 
@@ -71,7 +94,14 @@ fn do_not_sync_and_direction_off_never_write() {
 fn an_unchanged_value_is_an_echo_and_writes_nothing() {
     let v = Value::text("same");
     let other = Value::text("x");
-    let r = resolve(&input(FieldRule::TwoWay, BlankMeaning::Unknown, Direction::SfToJing, &v, Some(&other), Some(&v)));
+    let r = resolve(&input(
+        FieldRule::TwoWay,
+        BlankMeaning::Unknown,
+        Direction::SfToJing,
+        &v,
+        Some(&other),
+        Some(&v),
+    ));
     assert_eq!(skipped(&r), Some(SkipReason::Unchanged));
 }
 
@@ -79,7 +109,14 @@ fn an_unchanged_value_is_an_echo_and_writes_nothing() {
 fn equal_target_value_costs_no_write() {
     let v = Value::text("same");
     let old = Value::text("old");
-    let r = resolve(&input(FieldRule::TwoWay, BlankMeaning::Unknown, Direction::SfToJing, &v, Some(&v), Some(&old)));
+    let r = resolve(&input(
+        FieldRule::TwoWay,
+        BlankMeaning::Unknown,
+        Direction::SfToJing,
+        &v,
+        Some(&v),
+        Some(&old),
+    ));
     assert_eq!(skipped(&r), Some(SkipReason::AlreadyEqual));
 }
 
@@ -87,20 +124,56 @@ fn equal_target_value_costs_no_write() {
 fn blank_semantics_with_each_rule() {
     let empty = Value::Empty;
     let old = Value::text("old");
-    for rule in [FieldRule::TwoWay, FieldRule::JingPreferred, FieldRule::SalesforcePreferred] {
+    for rule in [
+        FieldRule::TwoWay,
+        FieldRule::JingPreferred,
+        FieldRule::SalesforcePreferred,
+    ] {
         for dir in Direction::BOTH {
             // Unknown: an empty value never overwrites.
-            let r = resolve(&input(rule, BlankMeaning::Unknown, dir, &empty, Some(&old), Some(&old)));
-            assert_eq!(skipped(&r), Some(SkipReason::BlankIsUnknown), "{rule:?} {dir:?}");
+            let r = resolve(&input(
+                rule,
+                BlankMeaning::Unknown,
+                dir,
+                &empty,
+                Some(&old),
+                Some(&old),
+            ));
+            assert_eq!(
+                skipped(&r),
+                Some(SkipReason::BlankIsUnknown),
+                "{rule:?} {dir:?}"
+            );
         }
     }
     // Cleared: the clear propagates under two-way and from the preferred side...
-    let r = resolve(&input(FieldRule::TwoWay, BlankMeaning::Cleared, Direction::SfToJing, &empty, Some(&old), Some(&old)));
+    let r = resolve(&input(
+        FieldRule::TwoWay,
+        BlankMeaning::Cleared,
+        Direction::SfToJing,
+        &empty,
+        Some(&old),
+        Some(&old),
+    ));
     assert_eq!(wrote(&r), Some(&Value::Empty));
-    let r = resolve(&input(FieldRule::JingPreferred, BlankMeaning::Cleared, Direction::JingToSf, &empty, Some(&old), Some(&old)));
+    let r = resolve(&input(
+        FieldRule::JingPreferred,
+        BlankMeaning::Cleared,
+        Direction::JingToSf,
+        &empty,
+        Some(&old),
+        Some(&old),
+    ));
     assert_eq!(wrote(&r), Some(&Value::Empty));
     // ...but the non-preferred side cannot clear the preferred side's value.
-    let r = resolve(&input(FieldRule::JingPreferred, BlankMeaning::Cleared, Direction::SfToJing, &empty, Some(&old), Some(&old)));
+    let r = resolve(&input(
+        FieldRule::JingPreferred,
+        BlankMeaning::Cleared,
+        Direction::SfToJing,
+        &empty,
+        Some(&old),
+        Some(&old),
+    ));
     assert_eq!(skipped(&r), Some(SkipReason::OtherSidePreferred));
 }
 
@@ -110,19 +183,54 @@ fn preferred_side_always_wins_and_the_other_only_fills_blanks() {
     let sf = Value::text("from sf");
     let old = Value::text("old");
     // JING preferred, JING changes: Salesforce takes it even though SF has a value.
-    let r = resolve(&input(FieldRule::JingPreferred, BlankMeaning::Unknown, Direction::JingToSf, &jing, Some(&sf), Some(&old)));
+    let r = resolve(&input(
+        FieldRule::JingPreferred,
+        BlankMeaning::Unknown,
+        Direction::JingToSf,
+        &jing,
+        Some(&sf),
+        Some(&old),
+    ));
     assert_eq!(wrote(&r), Some(&jing));
     // JING preferred, SF changes while JING has a value: nothing.
-    let r = resolve(&input(FieldRule::JingPreferred, BlankMeaning::Unknown, Direction::SfToJing, &sf, Some(&jing), Some(&old)));
+    let r = resolve(&input(
+        FieldRule::JingPreferred,
+        BlankMeaning::Unknown,
+        Direction::SfToJing,
+        &sf,
+        Some(&jing),
+        Some(&old),
+    ));
     assert_eq!(skipped(&r), Some(SkipReason::OtherSidePreferred));
     // JING preferred, SF changes while JING is empty: fill the blank.
     let empty = Value::Empty;
-    let r = resolve(&input(FieldRule::JingPreferred, BlankMeaning::Unknown, Direction::SfToJing, &sf, Some(&empty), None));
+    let r = resolve(&input(
+        FieldRule::JingPreferred,
+        BlankMeaning::Unknown,
+        Direction::SfToJing,
+        &sf,
+        Some(&empty),
+        None,
+    ));
     assert_eq!(wrote(&r), Some(&sf));
     // The mirror.
-    let r = resolve(&input(FieldRule::SalesforcePreferred, BlankMeaning::Unknown, Direction::JingToSf, &jing, Some(&sf), Some(&old)));
+    let r = resolve(&input(
+        FieldRule::SalesforcePreferred,
+        BlankMeaning::Unknown,
+        Direction::JingToSf,
+        &jing,
+        Some(&sf),
+        Some(&old),
+    ));
     assert_eq!(skipped(&r), Some(SkipReason::OtherSidePreferred));
-    let r = resolve(&input(FieldRule::SalesforcePreferred, BlankMeaning::Unknown, Direction::SfToJing, &sf, Some(&jing), Some(&old)));
+    let r = resolve(&input(
+        FieldRule::SalesforcePreferred,
+        BlankMeaning::Unknown,
+        Direction::SfToJing,
+        &sf,
+        Some(&jing),
+        Some(&old),
+    ));
     assert_eq!(wrote(&r), Some(&sf));
 }
 
@@ -131,10 +239,24 @@ fn a_deliberate_clear_on_the_preferred_side_is_not_undone() {
     // JING preferred: JING's clear (blank = cleared) stands; a later SF edit must not refill it.
     let empty = Value::Empty;
     let sf = Value::text("sf edit");
-    let i = input(FieldRule::JingPreferred, BlankMeaning::Cleared, Direction::SfToJing, &sf, Some(&empty), Some(&empty));
+    let i = input(
+        FieldRule::JingPreferred,
+        BlankMeaning::Cleared,
+        Direction::SfToJing,
+        &sf,
+        Some(&empty),
+        Some(&empty),
+    );
     assert_eq!(skipped(&resolve(&i)), Some(SkipReason::OtherSidePreferred));
     // With "unknown" semantics the same empty is just a blank, which SF may fill.
-    let i = input(FieldRule::JingPreferred, BlankMeaning::Unknown, Direction::SfToJing, &sf, Some(&empty), Some(&empty));
+    let i = input(
+        FieldRule::JingPreferred,
+        BlankMeaning::Unknown,
+        Direction::SfToJing,
+        &sf,
+        Some(&empty),
+        Some(&empty),
+    );
     assert_eq!(wrote(&resolve(&i)), Some(&sf));
 }
 
@@ -143,7 +265,14 @@ fn two_way_conflict_latest_change_wins_and_is_reported() {
     let incoming = Value::text("sf new");
     let target = Value::text("jing new");
     let last = Value::text("old");
-    let mut i = input(FieldRule::TwoWay, BlankMeaning::Unknown, Direction::SfToJing, &incoming, Some(&target), Some(&last));
+    let mut i = input(
+        FieldRule::TwoWay,
+        BlankMeaning::Unknown,
+        Direction::SfToJing,
+        &incoming,
+        Some(&target),
+        Some(&last),
+    );
     i.incoming_at = T2;
     i.target_changed_at = Some(T1);
     let r = resolve(&i);
@@ -177,6 +306,7 @@ proptest::proptest! {
             target_current: tgt.as_ref(),
             target_changed_at: t_tgt.map(|h| T0 + time::Duration::hours(h)),
             last_synced: last.as_ref(),
+            concurrent: false,
         };
         let a = resolve(&i);
         let b = resolve(&i);
@@ -190,4 +320,29 @@ proptest::proptest! {
             proptest::prop_assert!(!same(v, t));
         }
     }
+}
+
+#[test]
+fn concurrent_changes_conflict_even_when_the_target_equals_the_last_sync() {
+    // SF changed the field to "sf" at T1 and it was synced; a JING change to "jing" made at T0
+    // (before that sync) arrives now: a conflict, and SF's later change wins.
+    let incoming = Value::text("jing");
+    let synced = Value::text("sf");
+    let mut i = input(
+        FieldRule::TwoWay,
+        BlankMeaning::Unknown,
+        Direction::JingToSf,
+        &incoming,
+        Some(&synced),
+        Some(&synced),
+    );
+    i.concurrent = true;
+    i.incoming_at = T0;
+    i.target_changed_at = Some(T1);
+    let r = resolve(&i);
+    assert_eq!(skipped(&r), Some(SkipReason::TargetIsNewer));
+    assert_eq!(r.conflict.unwrap().winner, Side::Salesforce);
+    // The same without the concurrency flag is an ordinary later edit.
+    i.concurrent = false;
+    assert_eq!(wrote(&resolve(&i)), Some(&incoming));
 }

@@ -49,6 +49,18 @@ fn push_escaped(out: &mut String, c: char) -> Result<(), SoqlError> {
     Ok(())
 }
 
+/// Whether `s` can be put in a SOQL string at all (no control characters besides the escapable
+/// whitespace ones), without building the escaped string.
+pub fn check_string(s: &str) -> Result<(), SoqlError> {
+    match s
+        .chars()
+        .find(|c| c.is_control() && !"\n\r\t\u{8}\u{c}".contains(*c))
+    {
+        Some(c) => Err(SoqlError::ControlChar(c as u32)),
+        None => Ok(()),
+    }
+}
+
 /// `s` as a complete quoted SOQL string literal: `O'Brien` → `'O\'Brien'`.
 pub fn quote(s: &str) -> Result<String, SoqlError> {
     Ok(format!("'{}'", escape_string(s)?))

@@ -175,3 +175,11 @@ proptest! {
         prop_assert_eq!(escape_string(&format!("{prefix}{c}")), Err(SoqlError::ControlChar(c as u32)));
     }
 }
+
+#[test]
+fn check_string_agrees_with_escape_string() {
+    for s in ["ok", "a\nb\t", "nul\u{0}", "\u{85}", "esc\u{1b}"] {
+        assert_eq!(check_string(s).is_ok(), escape_string(s).is_ok(), "{s:?}");
+    }
+    assert_eq!(check_string("x\u{7}"), Err(SoqlError::ControlChar(7)));
+}

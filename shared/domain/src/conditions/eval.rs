@@ -1,0 +1,174 @@
+//! Evaluating scopes on records (semantics in the module docs of [`super`]).
+
+use super::{CondValue, Condition, ConditionGroup, Op, Scope};
+use crate::value::Value;
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap};
+use time::{Date, Duration, OffsetDateTime};
+
+/// A record whose field values can be looked up by API name. A missing field counts as blank.
+pub trait Fields {
+    fn field_value(&self, field: &str) -> Option<Cow<'_, Value>>;
+}
+
+impl Fields for BTreeMap<String, Value> {
+    fn field_value(&self, field: &str) -> Option<Cow<'_, Value>> {
+        lookup(self.get(field), || self.iter(), field)
+    }
+}
+
+impl Fields for HashMap<String, Value> {
+    fn field_value(&self, field: &str) -> Option<Cow<'_, Value>> {
+        lookup(self.get(field), || self.iter(), field)
+    }
+}
+
+/// Exact name first; Salesforce API names are case-insensitive, so fall back to a folded scan.
+fn lookup<'a, I: Iterator<Item = (&'a String, &'a Value)>>(
+    exact: Option<&'a Value>,
+    all: impl FnOnce() -> I,
+    field: &str,
+) -> Option<Cow<'a, Value>> {
+    exact
+        .or_else(|| {
+            all()
+                .find(|(k, _)| k.eq_ignore_ascii_case(field))
+                .map(|(_, v)| v)
+        })
+        .map(Cow::Borrowed)
+}
+
+/// Adapts a closure `Fn(&str) -> Option<Value>` into [`Fields`].
+pub struct Lookup<F>(pub F);
+
+impl<F: Fn(&str) -> Option<Value>> Fields for Lookup<F> {
+    fn field_value(&self, field: &str) -> Option<Cow<'_, Value>> {
+        (self.0)(field).map(Cow::Owned)
+    }
+}
+
+impl Scope {
+    /// Whether `record` is in scope at `now` (see the module docs for the semantics).
+    pub fn matches(&self, record: &impl Fields, now: OffsetDateTime) -> bool {
+        self.is_everything() || self.groups.iter().any(|g| g.matches(record, now))
+    }
+}
+
+impl ConditionGroup {
+    pub fn matches(&self, record: &impl Fields, now: OffsetDateTime) -> bool {
+        self.conditions.iter().all(|c| c.matches(record, now))
+    }
+}
+
+impl Condition {
+    /// Whether `record` satisfies this condition; an invalid condition matches nothing.
+    pub fn matches(&self, record: &impl Fields, now: OffsetDateTime) -> bool {
+        if self.check().is_err() {
+            return false;
+        }
+        let value = record
+            .field_value(&self.field)
+            .unwrap_or(Cow::Owned(Value::Empty));
+        let v = value.as_ref();
+        match self.op {
+            Op::IsEmpty => v.is_empty(),
+            Op::IsNotEmpty => !v.is_empty(),
+            Op::Equals => equals(v, &self.value, now),
+            Op::NotEquals => !equals(v, &self.value, now),
+            Op::Contains => contains(v, &self.value),
+            Op::In | Op::Includes => any_of(v, &self.value, now),
+            Op::GreaterThan | Op::After => ordering(v, &self.value, now) == Some(Ordering::Greater),
+            Op::LessThan | Op::Before => ordering(v, &self.value, now) == Some(Ordering::Less),
+        }
+    }
+}
+
+fn eq_ci(a: &str, b: &str) -> bool {
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
+}
+
+fn equals(v: &Value, cond: &CondValue, now: OffsetDateTime) -> bool {
+    match (v, cond) {
+        (Value::Empty, _) => false,
+        (Value::Bool(a), CondValue::Bool(b)) => a == b,
+        (Value::Bool(a), CondValue::Text(b)) => eq_ci(&a.to_string(), b),
+        (Value::Text(a), CondValue::Bool(b)) => eq_ci(a.trim(), &b.to_string()),
+        (Value::Multi(items), CondValue::Text(b)) => eq_ci(&items.join(";"), b),
+        _ => ordering(v, cond, now) == Some(Ordering::Equal),
+    }
+}
+
+fn contains(v: &Value, cond: &CondValue) -> bool {
+    let CondValue::Text(needle) = cond else {
+        return false;
+    };
+    match v {
+        Value::Multi(items) => items.iter().any(|i| eq_ci(i, needle)),
+        other => other
+            .as_text()
+            .is_some_and(|text| text.to_lowercase().contains(&needle.to_lowercase())),
+    }
+}
+
+fn any_of(v: &Value, cond: &CondValue, now: OffsetDateTime) -> bool {
+    let CondValue::List(wanted) = cond else {
+        return false;
+    };
+    let hit = |x: &Value| {
+        wanted
+            .iter()
+            .any(|w| equals(x, &CondValue::Text(w.clone()), now))
+    };
+    match v {
+        Value::Multi(items) => items.iter().any(|i| hit(&Value::Text(i.clone()))),
+        other => hit(other),
+    }
+}
+
+/// A point in time as a condition compares it.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Bound {
+    Instant(OffsetDateTime),
+    Day(Date),
+}
+
+/// Resolve a date-like condition value at `now`; `None` for values that are not date-like.
+pub(super) fn bound(cond: &CondValue, now: OffsetDateTime) -> Option<Bound> {
+    let relative = |days: i64, date_only: bool| {
+        let at = now + Duration::days(days);
+        if date_only {
+            Bound::Day(at.date())
+        } else {
+            Bound::Instant(at)
+        }
+    };
+    Some(match cond {
+        CondValue::Date(d) => Bound::Day(*d),
+        CondValue::DateTime(dt) => Bound::Instant(*dt),
+        CondValue::DaysAgo { days, date_only } => relative(-i64::from(*days), *date_only),
+        CondValue::DaysAhead { days, date_only } => relative(i64::from(*days), *date_only),
+        _ => return None,
+    })
+}
+
+/// How the record value orders against the condition value; `None` when they don't compare.
+fn ordering(v: &Value, cond: &CondValue, now: OffsetDateTime) -> Option<Ordering> {
+    let day_of = |dt: OffsetDateTime| dt.to_offset(now.offset()).date();
+    match (v, cond) {
+        (Value::Number(a), CondValue::Number(b)) => a.partial_cmp(b),
+        (Value::Number(a), CondValue::Text(b)) => a.partial_cmp(&b.trim().parse().ok()?),
+        (Value::Text(a), CondValue::Number(b)) => a.trim().parse::<f64>().ok()?.partial_cmp(b),
+        (Value::Text(a), CondValue::Text(b)) => Some(a.to_lowercase().cmp(&b.to_lowercase())),
+        (Value::Date(_) | Value::DateTime(_), _) => match (v, bound(cond, now)?) {
+            (Value::DateTime(a), Bound::Instant(b)) => Some(a.cmp(&b)),
+            (Value::DateTime(a), Bound::Day(b)) => Some(day_of(*a).cmp(&b)),
+            (Value::Date(a), Bound::Day(b)) => Some(a.cmp(&b)),
+            (Value::Date(a), Bound::Instant(b)) => Some(a.cmp(&day_of(b))),
+            _ => None,
+        },
+        _ => None,
+    }
+}

@@ -1,1 +1,42 @@
-//! (in progress)
+//! The Salesforce client of the JING ⇄ Salesforce connector. Everything the connector knows
+//! about Salesforce's wire formats lives here (reference: `shared/reference/salesforce-api.md`).
+//!
+//! - [`config`]: login hosts, connected-app credentials, retry and header policy.
+//! - [`oauth`]: PKCE web-server flow, refresh with rotation, revoke, identity.
+//! - [`SfClient`]: REST calls with budget hook, call counting, `Sforce-Limit-Info`,
+//!   refresh-once on `INVALID_SESSION_ID`, jittered retries on transient failures.
+//! - Reads: [`SfClient::query`] pagers, [`soql`] incremental queries, getUpdated/getDeleted,
+//!   [`SfClient::describe`] (cached), [`SfClient::limits`].
+//! - Writes: sObject Collections create/update/delete (200 per call), [`SfClient::create_one`].
+//! - [`bulk`]: Bulk API 2.0 query jobs with CSV pages.
+//! - [`outbound`]: outbound-message SOAP parsing and the ack.
+//! - [`error`]: both Salesforce error formats, classified into the domain catalogue.
+
+pub mod bulk;
+mod classify;
+pub mod client;
+pub mod collections;
+pub mod config;
+pub mod describe;
+pub mod error;
+pub mod oauth;
+pub mod outbound;
+pub mod query;
+pub mod record;
+pub mod replication;
+pub mod soql;
+mod transport;
+pub mod usage;
+
+pub use bulk::{BulkJobInfo, BulkQueryOptions, BulkQueryResults};
+pub use client::{SfClient, SfClientBuilder, TokenSink};
+pub use collections::{CreateOutcome, RecordResult, SfRecordError, WriteError, WriteOptions};
+pub use config::{ClientOptions, RetryPolicy, SfAppConfig, SfEnvironment};
+pub use describe::{FieldDescribe, PicklistValue, SObjectDescribe};
+pub use error::SfError;
+pub use oauth::{Identity, OAuthClient, Pkce, RefreshOutcome, TokenSet};
+pub use query::{QueryOptions, QueryPager};
+pub use record::{Fields, Record};
+pub use replication::{DailyApiRequests, DeletedIds, DeletedRecord, UpdatedIds};
+pub use soql::ModstampCursor;
+pub use usage::{ApiUsage, CallBudget};

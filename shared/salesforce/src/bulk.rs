@@ -123,7 +123,11 @@ impl SfClient {
         let body = json!({"operation": operation, "query": soql, "contentType": "CSV",
                           "columnDelimiter": "COMMA", "lineEnding": "LF"});
         let job: BulkJobInfo = self
-            .send(&ApiRequest::new(Method::POST, "jobs/query").json(&body)?)
+            .send(
+                &ApiRequest::new(Method::POST, "jobs/query")
+                    .replay_safe()
+                    .json(&body)?,
+            )
             .await?
             .json("bulk job")?;
         self.wait_for_job(&job.id, opts).await?;
@@ -163,6 +167,7 @@ impl SfClient {
                 _ if started.elapsed() + delay > opts.max_wait => {
                     return Err(SfError::Network {
                         timeout: true,
+                        not_sent: false,
                         detail: format!("bulk job {job_id} still {}", info.state),
                     });
                 }

@@ -160,7 +160,11 @@ impl SfClient {
                     self.refresh_after(&token).await?;
                     refreshed = true;
                 }
-                Err(e) if e.is_retryable() && attempt < policy.max_attempts => {
+                Err(e)
+                    if e.is_retryable()
+                        && attempt < policy.max_attempts
+                        && (req.replay_safe || !e.may_have_been_applied()) =>
+                {
                     tracing::debug!(attempt, error = %e, "Transient Salesforce failure; retrying.");
                     tokio::time::sleep(policy.delay(attempt)).await;
                     attempt += 1;

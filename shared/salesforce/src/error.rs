@@ -92,8 +92,13 @@ pub enum SfError {
     #[error("Salesforce session stays invalid after a token refresh")]
     SessionInvalid,
     /// The request did not complete: connection refused/reset or timed out. Retry later.
+    /// `not_sent` is true only when the connection was never established (nothing was processed).
     #[error("network failure talking to Salesforce (timeout: {timeout}): {detail}")]
-    Network { timeout: bool, detail: String },
+    Network {
+        timeout: bool,
+        not_sent: bool,
+        detail: String,
+    },
     /// The caller's budget hook refused to reserve calls; nothing was sent.
     #[error("API budget refused the call: {detail}")]
     BudgetRefused { detail: String },
@@ -136,6 +141,22 @@ impl SfError {
             }
             SfError::Http { status, .. } => *status >= 500 || *status == 420,
             SfError::Network { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// Whether Salesforce may have applied the request although it failed (a timeout or a 500
+    /// after the body was sent). Non-idempotent creates are not replayed in that case: the caller
+    /// checks for the record first (duplicate pre-check) instead of risking a double insert.
+    pub fn may_have_been_applied(&self) -> bool {
+        match self {
+            SfError::Network { not_sent, .. } => !not_sent,
+            SfError::Api { status, errors } => {
+                *status >= 500
+                    && *status != 503
+                    && !errors.iter().any(|e| e.error_code == "SERVER_UNAVAILABLE")
+            }
+            SfError::Http { status, .. } => *status >= 500 && *status != 503,
             _ => false,
         }
     }

@@ -64,6 +64,7 @@ fn lock_row_and_server_errors_are_retryable() {
     assert!(
         SfError::Network {
             timeout: true,
+            not_sent: false,
             detail: "t".into()
         }
         .is_retryable()
@@ -71,6 +72,7 @@ fn lock_row_and_server_errors_are_retryable() {
     assert_eq!(
         SfError::Network {
             timeout: true,
+            not_sent: false,
             detail: "t".into()
         }
         .to_sync_error()
@@ -161,4 +163,28 @@ fn garbage_bodies_never_panic() {
         let err = decode_error_body(400, body);
         assert!(matches!(err, SfError::Http { .. }), "{body:?} -> {err:?}");
     }
+}
+
+#[test]
+fn ambiguous_failures_are_flagged_for_non_idempotent_calls() {
+    let timeout = SfError::Network {
+        timeout: true,
+        not_sent: false,
+        detail: "t".into(),
+    };
+    assert!(timeout.may_have_been_applied());
+    let refused = SfError::Network {
+        timeout: false,
+        not_sent: true,
+        detail: "c".into(),
+    };
+    assert!(!refused.may_have_been_applied() && refused.is_retryable());
+    let unavailable = br#"[{"message":"Server unavailable","errorCode":"SERVER_UNAVAILABLE"}]"#;
+    assert!(!decode_error_body(503, unavailable).may_have_been_applied());
+    let unknown =
+        br#"[{"message":"An unexpected error occurred.","errorCode":"UNKNOWN_EXCEPTION"}]"#;
+    assert!(decode_error_body(500, unknown).may_have_been_applied());
+    let lock =
+        br#"[{"message":"unable to obtain exclusive access","errorCode":"UNABLE_TO_LOCK_ROW"}]"#;
+    assert!(!decode_error_body(400, lock).may_have_been_applied());
 }

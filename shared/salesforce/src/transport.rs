@@ -26,17 +26,21 @@ pub(crate) struct ApiRequest {
     pub headers: Vec<(&'static str, String)>,
     pub body: Option<(&'static str, Vec<u8>)>,
     pub accept: &'static str,
+    /// Whether sending twice is harmless. POST creates are not: after a timeout they are not
+    /// replayed automatically (see `SfError::may_have_been_applied`).
+    pub replay_safe: bool,
 }
 
 impl ApiRequest {
     pub fn new(method: Method, path: impl Into<String>) -> Self {
         Self {
-            method,
             target: Target::Versioned(path.into()),
             query: Vec::new(),
             headers: Vec::new(),
             body: None,
             accept: "application/json",
+            replay_safe: method != Method::POST,
+            method,
         }
     }
 
@@ -70,6 +74,12 @@ impl ApiRequest {
         let bytes = serde_json::to_vec(body).map_err(|e| SfError::InvalidInput(e.to_string()))?;
         self.body = Some(("application/json", bytes));
         Ok(self)
+    }
+
+    /// Mark a POST as harmless to repeat (e.g. creating a Bulk query job).
+    pub fn replay_safe(mut self) -> Self {
+        self.replay_safe = true;
+        self
     }
 
     pub fn accept(mut self, accept: &'static str) -> Self {
@@ -114,6 +124,7 @@ pub(crate) fn network_error(e: reqwest::Error) -> SfError {
     // reqwest's Display never includes headers, so the bearer token cannot leak here.
     SfError::Network {
         timeout: e.is_timeout(),
+        not_sent: e.is_connect(),
         detail: e.to_string(),
     }
 }

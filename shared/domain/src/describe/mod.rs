@@ -4,10 +4,12 @@
 //! The structs deserialize straight from a describe response: serde names follow Salesforce's
 //! camelCase keys and every key we don't model is ignored.
 
+mod email;
 mod preflight;
 mod valid_for;
 
-pub use preflight::{WriteMode, is_valid_email, preflight};
+pub use email::is_valid_email;
+pub use preflight::{WriteMode, preflight};
 pub use valid_for::{ValidFor, ValidForError};
 
 use crate::value::{FieldType, Value};

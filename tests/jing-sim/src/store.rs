@@ -1,0 +1,341 @@
+//! Records and employees of the simulated tenant, with JING's rules: required fields, option
+//! fields, references, and the duplicate rules (mobile or e-mail for leads, name for accounts,
+//! mobile or e-mail for employees).
+
+use crate::schema::{self, Field, Kind, Refusal};
+use jing::contract::codes;
+use serde_json::{Map, Value as Json};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub id: String,
+    pub object: String,
+    pub fields: Map<String, Json>,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+    pub invalid: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmployeeRec {
+    pub id: String,
+    pub name: String,
+    pub mobile: Option<String>,
+    pub email: Option<String>,
+}
+
+/// A field that changed: (before, after).
+pub type Diff = BTreeMap<String, (Json, Json)>;
+
+#[derive(Debug, Default)]
+pub struct Store {
+    pub records: BTreeMap<String, Record>,
+    pub employees: BTreeMap<String, EmployeeRec>,
+}
+
+/// A JING-style short uuid (base57, 22 characters).
+pub fn new_id() -> String {
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+    (0..22)
+        .map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+pub fn norm_mobile(s: &str) -> String {
+    let digits: String = s.chars().filter(char::is_ascii_digit).collect();
+    match digits.strip_prefix("86") {
+        Some(rest) if rest.len() == 11 => rest.to_owned(),
+        _ => digits,
+    }
+}
+
+fn norm(field: &str, v: &Json) -> Option<String> {
+    let s = v.as_str()?.trim();
+    if s.is_empty() {
+        return None;
+    }
+    Some(if field == "mobile" {
+        norm_mobile(s)
+    } else {
+        s.to_lowercase()
+    })
+}
+
+fn dedup_keys(object: &str) -> &'static [&'static str] {
+    match object {
+        "lead" => &["mobile", "email"],
+        "account" => &["company_id"],
+        _ => &[],
+    }
+}
+
+impl Store {
+    pub fn create(
+        &mut self,
+        object: &str,
+        fields: &Map<String, Json>,
+        now_ms: i64,
+    ) -> Result<String, Refusal> {
+        let (schema, _) = schema::object(object).ok_or_else(|| unknown_object(object))?;
+        self.check_fields(schema, fields)?;
+        for f in schema.iter().filter(|f| f.required) {
+            if fields
+                .get(f.code)
+                .and_then(Json::as_str)
+                .is_none_or(|s| s.trim().is_empty())
+            {
+                return Err(Refusal::new(
+                    codes::REQUIRED_FIELD_MISSING,
+                    format!("{} is required", f.code),
+                    Some(f.code),
+                ));
+            }
+        }
+        self.check_duplicates(object, None, fields)?;
+        let mut stored = fields.clone();
+        if object == "lead" && !stored.contains_key("life_status") {
+            stored.insert("life_status".into(), Json::String("baby_lead".into()));
+        }
+        let id = new_id();
+        let rec = Record {
+            id: id.clone(),
+            object: object.to_owned(),
+            fields: stored,
+            created_ms: now_ms,
+            updated_ms: now_ms,
+            invalid: false,
+        };
+        self.records.insert(id.clone(), rec);
+        Ok(id)
+    }
+
+    /// Apply an update; returns the fields whose value actually changed.
+    pub fn update(
+        &mut self,
+        object: &str,
+        id: &str,
+        fields: &Map<String, Json>,
+        now_ms: i64,
+    ) -> Result<Diff, Refusal> {
+        let (schema, _) = schema::object(object).ok_or_else(|| unknown_object(object))?;
+        let rec = self.live(object, id)?;
+        self.check_fields(schema, fields)?;
+        for f in schema.iter().filter(|f| f.required) {
+            if fields
+                .get(f.code)
+                .is_some_and(|v| v.as_str().is_none_or(|s| s.trim().is_empty()))
+            {
+                return Err(Refusal::new(
+                    codes::REQUIRED_FIELD_MISSING,
+                    format!("{} cannot be cleared", f.code),
+                    Some(f.code),
+                ));
+            }
+        }
+        let before = rec.fields.clone();
+        self.check_duplicates(object, Some(id), fields)?;
+        let mut diff = Diff::new();
+        for (k, v) in fields {
+            let old = before.get(k).cloned().unwrap_or(Json::Null);
+            if old != *v {
+                diff.insert(k.clone(), (old, v.clone()));
+            }
+        }
+        if let Some(rec) = self.records.get_mut(id).filter(|_| !diff.is_empty()) {
+            for (k, (_, after)) in &diff {
+                rec.fields.insert(k.clone(), after.clone());
+            }
+            rec.updated_ms = now_ms;
+        }
+        Ok(diff)
+    }
+
+    /// Invalidate (作废); true when it was live before.
+    pub fn invalidate(&mut self, object: &str, id: &str, now_ms: i64) -> Result<bool, Refusal> {
+        match self.records.get_mut(id).filter(|r| r.object == object) {
+            None => Err(not_found(id)),
+            Some(r) if r.invalid => Ok(false),
+            Some(r) => {
+                r.invalid = true;
+                r.updated_ms = now_ms;
+                Ok(true)
+            }
+        }
+    }
+
+    pub fn get(&self, object: &str, id: &str) -> Option<&Record> {
+        self.records.get(id).filter(|r| r.object == object)
+    }
+
+    fn live(&self, object: &str, id: &str) -> Result<&Record, Refusal> {
+        match self.get(object, id) {
+            None => Err(not_found(id)),
+            Some(r) if r.invalid => Err(Refusal::new(
+                codes::RECORD_INVALIDATED,
+                format!("{id} is invalidated"),
+                None,
+            )),
+            Some(r) => Ok(r),
+        }
+    }
+
+    /// Records changed at or after `since_ms`, ordered by (updated, id), after `cursor`.
+    pub fn list_changed(
+        &self,
+        object: &str,
+        since_ms: i64,
+        after: Option<(i64, String)>,
+        size: usize,
+    ) -> (Vec<&Record>, Option<(i64, String)>) {
+        let mut all: Vec<&Record> = self
+            .records
+            .values()
+            .filter(|r| r.object == object && r.updated_ms >= since_ms)
+            .collect();
+        all.sort_by(|a, b| (a.updated_ms, &a.id).cmp(&(b.updated_ms, &b.id)));
+        let page: Vec<&Record> = all
+            .into_iter()
+            .filter(|r| {
+                after
+                    .as_ref()
+                    .is_none_or(|(ms, id)| (r.updated_ms, &r.id) > (*ms, id))
+            })
+            .take(size + 1)
+            .collect();
+        let more = page.len() > size;
+        let page: Vec<&Record> = page.into_iter().take(size).collect();
+        let next = if more {
+            page.last().map(|r| (r.updated_ms, r.id.clone()))
+        } else {
+            None
+        };
+        (page, next)
+    }
+
+    fn check_fields(&self, schema: &[Field], fields: &Map<String, Json>) -> Result<(), Refusal> {
+        for (code, v) in fields {
+            let f = schema.iter().find(|f| f.code == code).ok_or_else(|| {
+                Refusal::new(
+                    codes::UNKNOWN_FIELD,
+                    format!("unknown field {code}"),
+                    Some(code),
+                )
+            })?;
+            schema::check_value(f, v)?;
+            self.check_reference(f, v)?;
+        }
+        Ok(())
+    }
+
+    fn check_reference(&self, f: &Field, v: &Json) -> Result<(), Refusal> {
+        let Some(id) = v.as_str().filter(|s| !s.is_empty()) else {
+            return Ok(());
+        };
+        let exists = match f.kind {
+            Kind::Employee => self.employees.contains_key(id),
+            Kind::Account => self.get("account", id).is_some_and(|a| !a.invalid),
+            _ => return Ok(()),
+        };
+        if exists {
+            Ok(())
+        } else {
+            Err(Refusal::new(
+                codes::INVALID_REFERENCE,
+                format!("{}: {id} does not exist", f.code),
+                Some(f.code),
+            ))
+        }
+    }
+
+    fn check_duplicates(
+        &self,
+        object: &str,
+        own: Option<&str>,
+        fields: &Map<String, Json>,
+    ) -> Result<(), Refusal> {
+        for key in dedup_keys(object) {
+            let Some(wanted) = fields.get(*key).and_then(|v| norm(key, v)) else {
+                continue;
+            };
+            let hit = self.records.values().find(|r| {
+                r.object == object
+                    && !r.invalid
+                    && Some(r.id.as_str()) != own
+                    && r.fields.get(*key).and_then(|v| norm(key, v)).as_deref()
+                        == Some(wanted.as_str())
+            });
+            if let Some(r) = hit {
+                return Err(Refusal::duplicate(&r.id, key));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn add_employee(
+        &mut self,
+        name: &str,
+        mobile: Option<&str>,
+        email: Option<&str>,
+    ) -> Result<String, Refusal> {
+        if name.trim().is_empty() {
+            return Err(Refusal::new(
+                codes::REQUIRED_FIELD_MISSING,
+                "name is required",
+                Some("name"),
+            ));
+        }
+        let mobile = mobile.map(str::trim).filter(|s| !s.is_empty());
+        let email = email.map(str::trim).filter(|s| !s.is_empty());
+        for (field, value) in [("mobile", mobile), ("email", email)] {
+            let Some(value) = value else { continue };
+            let probe = Field {
+                code: field,
+                label: field,
+                kind: if field == "mobile" {
+                    Kind::Phone
+                } else {
+                    Kind::Email
+                },
+                required: false,
+            };
+            schema::check_value(&probe, &Json::String(value.to_owned()))?;
+            let wanted = norm(field, &Json::String(value.to_owned()));
+            let hit = self.employees.values().find(|e| {
+                let theirs = if field == "mobile" {
+                    &e.mobile
+                } else {
+                    &e.email
+                };
+                theirs
+                    .as_ref()
+                    .and_then(|t| norm(field, &Json::String(t.clone())))
+                    == wanted
+            });
+            if let Some(e) = hit {
+                return Err(Refusal::duplicate(&e.id, field));
+            }
+        }
+        let id = new_id();
+        let rec = EmployeeRec {
+            id: id.clone(),
+            name: name.to_owned(),
+            mobile: mobile.map(str::to_owned),
+            email: email.map(str::to_owned),
+        };
+        self.employees.insert(id.clone(), rec);
+        Ok(id)
+    }
+}
+
+fn unknown_object(object: &str) -> Refusal {
+    Refusal::new(
+        codes::BAD_REQUEST,
+        format!("unknown object_name {object:?}"),
+        None,
+    )
+}
+
+fn not_found(id: &str) -> Refusal {
+    Refusal::new(codes::NOT_FOUND, format!("{id} not found"), None)
+}

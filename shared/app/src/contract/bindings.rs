@@ -1,0 +1,260 @@
+//! Contract of [`BindingStore`].
+
+use super::fixtures::*;
+use crate::ports::{BindingStore, StoreError};
+use domain::ObjectKind::{Account, Lead};
+
+/// Conditional insert, version-checked replace, lookups from both sides, removal, counting,
+/// listing order and paging, and isolation between apps and objects.
+pub async fn binding_store(store: &dyn BindingStore) {
+    insert_is_conditional_on_both_ids(store).await;
+    replace_is_version_checked(store).await;
+    remove_frees_both_ids(store).await;
+    list_pages_in_sf_id_order(store).await;
+    apps_and_objects_are_isolated(store).await;
+}
+
+async fn insert_is_conditional_on_both_ids(store: &dyn BindingStore) {
+    let a = app("bind-insert");
+    let b = binding(&a, Lead, &sf_id("00Q", 1), &jing_id(1), 1);
+    store
+        .put(&b, None)
+        .await
+        .expect("first insert of a binding succeeds");
+    let by_sf = store.by_sf(&a, Lead, &b.sf_id).await.unwrap();
+    assert_eq!(
+        by_sf.as_ref(),
+        Some(&b),
+        "by_sf returns the binding exactly as written"
+    );
+    let by_jing = store.by_jing(&a, Lead, &b.jing_id).await.unwrap();
+    assert_eq!(
+        by_jing.as_ref(),
+        Some(&b),
+        "by_jing returns the binding exactly as written"
+    );
+
+    let same_sf = binding(&a, Lead, &b.sf_id, &jing_id(2), 1);
+    assert_conflict(
+        store.put(&same_sf, None).await,
+        "insert of an already bound Salesforce id",
+    );
+    let same_jing = binding(&a, Lead, &sf_id("00Q", 2), &b.jing_id, 1);
+    assert_conflict(
+        store.put(&same_jing, None).await,
+        "insert of an already bound JING id",
+    );
+    assert!(
+        store
+            .by_jing(&a, Lead, &jing_id(2))
+            .await
+            .unwrap()
+            .is_none(),
+        "a refused insert leaves no trace"
+    );
+    assert_eq!(
+        store.count(&a, Lead).await.unwrap(),
+        1,
+        "refused inserts are not counted"
+    );
+    // A 15-character id is the same record as its 18-character form.
+    let short = domain::SfId::parse(b.sf_id.id15()).unwrap();
+    assert_eq!(
+        store.by_sf(&a, Lead, &short).await.unwrap().as_ref(),
+        Some(&b)
+    );
+}
+
+async fn replace_is_version_checked(store: &dyn BindingStore) {
+    let a = app("bind-replace");
+    let v1 = binding(&a, Lead, &sf_id("00Q", 1), &jing_id(1), 1);
+    store.put(&v1, None).await.unwrap();
+    let mut v2 = binding(&a, Lead, &v1.sf_id, &v1.jing_id, 2);
+    v2.converted_to = Some(sf_id("006", 9));
+    v2.last_synced
+        .insert("Company".into(), domain::Value::text("京东"));
+    assert_conflict(
+        store.put(&v2, Some(7)).await,
+        "replace naming a version that is not stored",
+    );
+    store
+        .put(&v2, Some(1))
+        .await
+        .expect("replace naming the stored version succeeds");
+    assert_eq!(
+        store.by_sf(&a, Lead, &v1.sf_id).await.unwrap(),
+        Some(v2.clone())
+    );
+    assert_conflict(
+        store.put(&v2, Some(1)).await,
+        "a second writer with the old version",
+    );
+    let missing = binding(&a, Lead, &sf_id("00Q", 5), &jing_id(5), 2);
+    assert_conflict(
+        store.put(&missing, Some(1)).await,
+        "replace of a binding that does not exist",
+    );
+    assert!(
+        store
+            .by_sf(&a, Lead, &missing.sf_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Re-pointing to another JING id frees the old one and refuses a JING id bound elsewhere.
+    let other = binding(&a, Lead, &sf_id("00Q", 2), &jing_id(2), 1);
+    store.put(&other, None).await.unwrap();
+    let steal = binding(&a, Lead, &v1.sf_id, &jing_id(2), 3);
+    assert_conflict(
+        store.put(&steal, Some(2)).await,
+        "replace onto a JING id bound elsewhere",
+    );
+    let repoint = binding(&a, Lead, &v1.sf_id, &jing_id(3), 3);
+    store
+        .put(&repoint, Some(2))
+        .await
+        .expect("re-pointing to a free JING id succeeds");
+    assert!(
+        store
+            .by_jing(&a, Lead, &jing_id(1))
+            .await
+            .unwrap()
+            .is_none(),
+        "old JING id freed"
+    );
+    let found = store.by_jing(&a, Lead, &jing_id(3)).await.unwrap();
+    assert_eq!(
+        found.map(|b| b.version),
+        Some(3),
+        "new JING id finds the binding"
+    );
+}
+
+async fn remove_frees_both_ids(store: &dyn BindingStore) {
+    let a = app("bind-remove");
+    let b = binding(&a, Account, &sf_id("001", 1), &jing_id(1), 1);
+    store.put(&b, None).await.unwrap();
+    store.remove(&a, Account, &b.sf_id).await.unwrap();
+    assert!(
+        store.by_sf(&a, Account, &b.sf_id).await.unwrap().is_none(),
+        "removed by_sf"
+    );
+    assert!(
+        store
+            .by_jing(&a, Account, &b.jing_id)
+            .await
+            .unwrap()
+            .is_none(),
+        "removed by_jing"
+    );
+    assert_eq!(store.count(&a, Account).await.unwrap(), 0);
+    store
+        .remove(&a, Account, &b.sf_id)
+        .await
+        .expect("removing twice is not an error");
+    store
+        .put(&b, None)
+        .await
+        .expect("both ids can be bound again after removal");
+}
+
+async fn list_pages_in_sf_id_order(store: &dyn BindingStore) {
+    let a = app("bind-list");
+    // Written out of order; listing is by Salesforce id.
+    for n in [7u64, 3, 9, 1, 5, 2, 8] {
+        store
+            .put(&binding(&a, Lead, &sf_id("00Q", n), &jing_id(n), 1), None)
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.count(&a, Lead).await.unwrap(), 7);
+    let first = store.list(&a, Lead, None, 3).await.unwrap();
+    let ids =
+        |page: &[crate::ports::Binding]| page.iter().map(|b| b.jing_id.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        ids(&first),
+        vec![jing_id(1), jing_id(2), jing_id(3)],
+        "first page in id order"
+    );
+    let second = store
+        .list(&a, Lead, Some(&first[2].sf_id), 3)
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(&second),
+        vec![jing_id(5), jing_id(7), jing_id(8)],
+        "page after a cursor"
+    );
+    let last = store
+        .list(&a, Lead, Some(&second[2].sf_id), 3)
+        .await
+        .unwrap();
+    assert_eq!(ids(&last), vec![jing_id(9)], "last page is short");
+    assert!(
+        store
+            .list(&a, Lead, Some(&last[0].sf_id), 3)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A cursor need not be a bound id.
+    let from_gap = store
+        .list(&a, Lead, Some(&sf_id("00Q", 4)), 1)
+        .await
+        .unwrap();
+    assert_eq!(ids(&from_gap), vec![jing_id(5)], "cursor between ids");
+}
+
+async fn apps_and_objects_are_isolated(store: &dyn BindingStore) {
+    let (a, b) = (app("bind-iso-a"), app("bind-iso-b"));
+    let (sf, jg) = (sf_id("00Q", 1), jing_id(1));
+    store
+        .put(&binding(&a, Lead, &sf, &jg, 1), None)
+        .await
+        .unwrap();
+    // The same ids may be bound in another app and in another object.
+    store
+        .put(&binding(&b, Lead, &sf, &jg, 4), None)
+        .await
+        .expect("same ids in another app");
+    store
+        .put(&binding(&a, Account, &sf, &jg, 6), None)
+        .await
+        .expect("same ids, other object");
+    let version = |r: Option<crate::ports::Binding>| r.map(|b| b.version);
+    assert_eq!(version(store.by_sf(&a, Lead, &sf).await.unwrap()), Some(1));
+    assert_eq!(
+        version(store.by_jing(&b, Lead, &jg).await.unwrap()),
+        Some(4)
+    );
+    assert_eq!(
+        version(store.by_jing(&a, Account, &jg).await.unwrap()),
+        Some(6)
+    );
+    assert!(
+        store
+            .by_sf(&app("bind-iso-c"), Lead, &sf)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    store.remove(&b, Lead, &sf).await.unwrap();
+    assert!(
+        store.by_sf(&a, Lead, &sf).await.unwrap().is_some(),
+        "removal stays in its app"
+    );
+    assert_eq!(
+        store.list(&a, Lead, None, 10).await.unwrap().len(),
+        1,
+        "list stays in its app"
+    );
+    assert_eq!(store.count(&b, Lead).await.unwrap(), 0);
+}
+
+fn assert_conflict(result: Result<(), StoreError>, what: &str) {
+    match result {
+        Err(StoreError::Conflict(_)) => {}
+        other => panic!("{what}: expected StoreError::Conflict, got {other:?}"),
+    }
+}

@@ -1,0 +1,225 @@
+//! Contracts of [`CursorStore`], [`IdempotencyStore`] and [`Ledger`].
+
+use super::fixtures::*;
+use crate::ports::{ConflictEntry, CursorStore, IdempotencyStore, JournalEntry, Ledger, ListQuery};
+use domain::ObjectKind::{Account, Lead};
+use domain::rules::Conflict;
+use domain::{AppId, Direction, ObjectKind, Side, Value};
+use time::OffsetDateTime;
+
+/// Get/put per (app, key), overwrite, and isolation between apps and keys.
+pub async fn cursor_store(store: &dyn CursorStore) {
+    let (a, b) = (app("cursor-a"), app("cursor-b"));
+    assert_eq!(
+        store.get(&a, "sf.lead").await.unwrap(),
+        None,
+        "unknown cursor is None"
+    );
+    let json = r#"{"since":"2024-05-01T10:00:00.000+0000","id":"00Q000000000001EAA"}"#;
+    store.put(&a, "sf.lead", json).await.unwrap();
+    assert_eq!(
+        store.get(&a, "sf.lead").await.unwrap().as_deref(),
+        Some(json),
+        "round trip"
+    );
+    store.put(&a, "sf.lead", "\"v2 — 第二版\"").await.unwrap();
+    assert_eq!(
+        store.get(&a, "sf.lead").await.unwrap().as_deref(),
+        Some("\"v2 — 第二版\""),
+        "overwrite"
+    );
+    assert_eq!(
+        store.get(&b, "sf.lead").await.unwrap(),
+        None,
+        "app isolation"
+    );
+    assert_eq!(
+        store.get(&a, "sf.account").await.unwrap(),
+        None,
+        "key isolation"
+    );
+    store.put(&b, "sf.lead", "\"b\"").await.unwrap();
+    assert_eq!(
+        store.get(&a, "sf.lead").await.unwrap().as_deref(),
+        Some("\"v2 — 第二版\"")
+    );
+}
+
+/// First claim wins; duplicates refused until the claim expires; release frees a key.
+pub async fn idempotency_store(store: &dyn IdempotencyStore) {
+    let key = "app-a|lead|jing|jg000001X|1714557600000|5d7170bac0ac03a8";
+    let ttl = time::Duration::hours(24);
+    assert!(
+        store.claim(key, at(0) + ttl, at(0)).await.unwrap(),
+        "first claim wins"
+    );
+    assert!(
+        !store.claim(key, at(10) + ttl, at(10)).await.unwrap(),
+        "duplicate refused"
+    );
+    let just_before = at(0) + ttl - time::Duration::seconds(1);
+    assert!(
+        !store
+            .claim(key, just_before + ttl, just_before)
+            .await
+            .unwrap(),
+        "still held"
+    );
+    let other_app = key.replacen("app-a", "app-b", 1);
+    assert!(
+        store.claim(&other_app, at(10) + ttl, at(10)).await.unwrap(),
+        "keys are independent"
+    );
+    let after = at(0) + ttl + time::Duration::seconds(1);
+    assert!(
+        store.claim(key, after + ttl, after).await.unwrap(),
+        "expired claim is re-claimed"
+    );
+    assert!(
+        !store.claim(key, after + ttl, after).await.unwrap(),
+        "the new claim holds"
+    );
+    store.release(key).await.unwrap();
+    assert!(
+        store.claim(key, after + ttl, after).await.unwrap(),
+        "released claim is re-claimed"
+    );
+    store
+        .release("never-claimed")
+        .await
+        .expect("releasing an unknown key is fine");
+    assert!(
+        !store.claim(&other_app, at(20) + ttl, at(20)).await.unwrap(),
+        "release was per key"
+    );
+}
+
+/// Conflicts newest first with filters and paging; journal per record in time order.
+pub async fn ledger(ledger: &dyn Ledger) {
+    let (a, b) = (app("ledger-a"), app("ledger-b"));
+    let rows = [
+        ("K1", Lead, "Phone", 10),
+        ("K2", Account, "Name", 30),
+        ("K1", Lead, "Email", 20),
+    ];
+    for (key, object, field, secs) in rows {
+        ledger
+            .add_conflict(&conflict(&a, object, key, field, at(secs)))
+            .await
+            .unwrap();
+    }
+    ledger
+        .add_conflict(&conflict(&b, Lead, "K1", "Phone", at(15)))
+        .await
+        .unwrap();
+    let all = ledger.conflicts(&a, &ListQuery::default()).await.unwrap();
+    let fields: Vec<&str> = all.items.iter().map(|c| c.field.as_str()).collect();
+    assert_eq!(
+        (fields, all.total),
+        (vec!["Name", "Email", "Phone"], 3),
+        "newest first, per app"
+    );
+    assert_eq!(
+        all.items[2],
+        conflict(&a, Lead, "K1", "Phone", at(10)),
+        "round trip"
+    );
+    let q = ListQuery {
+        object: Some(Lead),
+        limit: 1,
+        ..ListQuery::default()
+    };
+    let leads = ledger.conflicts(&a, &q).await.unwrap();
+    assert_eq!(
+        (leads.items.len(), leads.total),
+        (1, 2),
+        "object filter and paging"
+    );
+    assert_eq!(leads.items[0].field, "Email");
+    let q = ListQuery {
+        search: Some("k2".into()),
+        ..ListQuery::default()
+    };
+    assert_eq!(
+        ledger.conflicts(&a, &q).await.unwrap().total,
+        1,
+        "search by record key"
+    );
+    assert_eq!(
+        ledger
+            .conflicts(&b, &ListQuery::default())
+            .await
+            .unwrap()
+            .total,
+        1,
+        "isolation"
+    );
+
+    let entries = [
+        journal(&a, "K1", 20, "新"),
+        journal(&a, "K1", 10, "旧"),
+        journal(&a, "K2", 15, "x"),
+    ];
+    ledger.journal(&entries).await.unwrap();
+    ledger.journal(&[journal(&b, "K1", 5, "b")]).await.unwrap();
+    let k1 = ledger.journal_for(&a, Lead, "K1").await.unwrap();
+    assert_eq!(
+        k1,
+        vec![entries[1].clone(), entries[0].clone()],
+        "journal of a record, oldest first"
+    );
+    assert!(
+        ledger
+            .journal_for(&a, Account, "K1")
+            .await
+            .unwrap()
+            .is_empty(),
+        "per object"
+    );
+    assert_eq!(
+        ledger.journal_for(&b, Lead, "K1").await.unwrap().len(),
+        1,
+        "app isolation"
+    );
+    ledger
+        .journal(&[])
+        .await
+        .expect("an empty journal batch is fine");
+}
+
+fn conflict(
+    app: &AppId,
+    object: ObjectKind,
+    key: &str,
+    field: &str,
+    when: OffsetDateTime,
+) -> ConflictEntry {
+    ConflictEntry {
+        app: app.clone(),
+        object,
+        record_key: key.to_owned(),
+        field: field.to_owned(),
+        conflict: Conflict {
+            incoming: Value::text("138 0000 0000"),
+            target: Value::Number(7.0),
+            winner: Side::Jing,
+        },
+        at: when,
+    }
+}
+
+fn journal(app: &AppId, key: &str, secs: i64, after: &str) -> JournalEntry {
+    JournalEntry {
+        app: app.clone(),
+        object: Lead,
+        record_key: key.to_owned(),
+        direction: Direction::JingToSf,
+        before: [("LastName".to_owned(), Value::Empty)]
+            .into_iter()
+            .collect(),
+        after: [("LastName".to_owned(), Value::text(after))]
+            .into_iter()
+            .collect(),
+        at: at(secs),
+    }
+}

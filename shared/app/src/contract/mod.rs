@@ -1,0 +1,56 @@
+//! Contract suites: one async function per port that any implementation must pass (the fakes,
+//! SQLite in `shared/local`, DynamoDB/SQS in `shared/aws`). Each suite panics with a message
+//! naming the broken rule. Compiled always (not `cfg(test)`) so adapter crates' tests call them.
+//!
+//! Every suite expects a fresh, empty store, uses its own app ids, and checks that one app's data
+//! never shows in another app's queries. Time is injected (`now` arguments, a [`Timeline`] for the
+//! queue), so the suites do not depend on the speed of the machine.
+
+mod bindings;
+mod fixtures;
+mod kv;
+mod queue;
+mod quota;
+mod records;
+pub mod semantics;
+mod settings;
+
+pub use bindings::binding_store;
+pub use fixtures::*;
+pub use kv::{cursor_store, idempotency_store, ledger};
+pub use queue::{Timeline, WallClock, change_queue};
+pub use quota::{parked_store, quota_store, quota_store_spawned};
+pub use records::{error_store, sync_log};
+pub use settings::{Outbox, mailer, settings_store, token_vault};
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::Poll;
+
+/// Run futures concurrently on the current task and collect their outputs in order (a tiny
+/// `join_all`, so the suites can race calls against a `&dyn` store without spawning).
+pub async fn join_all<'a, T>(futures: Vec<Pin<Box<dyn Future<Output = T> + Send + 'a>>>) -> Vec<T> {
+    let mut pending: Vec<Option<Pin<Box<dyn Future<Output = T> + Send + 'a>>>> =
+        futures.into_iter().map(Some).collect();
+    let mut done: Vec<Option<T>> = pending.iter().map(|_| None).collect();
+    std::future::poll_fn(move |cx| {
+        for (slot, out) in pending.iter_mut().zip(done.iter_mut()) {
+            if let Some(fut) = slot
+                && let Poll::Ready(v) = fut.as_mut().poll(cx)
+            {
+                *out = Some(v);
+                *slot = None;
+            }
+        }
+        if pending.iter().all(Option::is_none) {
+            Poll::Ready(
+                done.iter_mut()
+                    .map(|o| o.take().expect("every future finished"))
+                    .collect(),
+            )
+        } else {
+            Poll::Pending
+        }
+    })
+    .await
+}

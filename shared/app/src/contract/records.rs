@@ -1,0 +1,341 @@
+//! Contracts of [`ErrorStore`] and [`SyncLog`].
+
+use super::fixtures::*;
+use crate::ports::{ErrorStore, ListQuery, SyncLog};
+use domain::ErrorCode::{AccountNotFound, InvalidPicklistValue, RemoteUnavailable, ValueTooLong};
+use domain::ObjectKind::{Account, Lead, Member};
+use domain::{AppId, Category};
+
+/// Record/bump/clear, filters, search, paging, newest-first order, counts, `seen_since`, and
+/// isolation between apps.
+pub async fn error_store(store: &dyn ErrorStore) {
+    record_bumps_and_clear_removes(store).await;
+    let a = app("errors-list");
+    seed_errors(store, &a).await;
+    errors_list_newest_first_with_filters(store, &a).await;
+    errors_are_counted(store, &a).await;
+    let since = store.seen_since(&a, at(30)).await.unwrap();
+    let keys: Vec<&str> = since.iter().map(|r| r.record_key.as_str()).collect();
+    assert_eq!(
+        keys,
+        vec!["K5", "K4"],
+        "seen_since: strictly after `since`, newest first"
+    );
+    let other = app("errors-other");
+    assert_eq!(
+        store
+            .list(&other, &ListQuery::default())
+            .await
+            .unwrap()
+            .total,
+        0,
+        "app isolation"
+    );
+    assert!(
+        store.count_by_category(&other).await.unwrap().is_empty(),
+        "app isolation (counts)"
+    );
+    assert!(
+        store.seen_since(&other, at(-1)).await.unwrap().is_empty(),
+        "app isolation (since)"
+    );
+}
+
+async fn record_bumps_and_clear_removes(store: &dyn ErrorStore) {
+    let a = app("errors-bump");
+    let first = error_record(&a, Lead, "00Q000000000001EAA", "张三", ValueTooLong, at(0));
+    store.record(&first).await.unwrap();
+    let got = store
+        .get(&a, Lead, &first.record_key)
+        .await
+        .unwrap()
+        .expect("recorded");
+    assert_eq!(
+        got, first,
+        "a first failure is stored as given, with count 1"
+    );
+    let mut again = error_record(
+        &a,
+        Lead,
+        &first.record_key,
+        "张三丰",
+        AccountNotFound,
+        at(60),
+    );
+    again.first_seen = at(60);
+    store.record(&again).await.unwrap();
+    let got = store
+        .get(&a, Lead, &first.record_key)
+        .await
+        .unwrap()
+        .expect("still there");
+    assert_eq!(got.count, 2, "a repeated failure bumps the count");
+    assert_eq!(got.first_seen, at(0), "first_seen is kept");
+    assert_eq!(got.last_seen, at(60), "last_seen moves");
+    assert_eq!(
+        got.error.code, AccountNotFound,
+        "the latest error replaces the old one"
+    );
+    assert_eq!(got.name, "张三丰");
+    assert!(
+        store
+            .get(&a, Account, &first.record_key)
+            .await
+            .unwrap()
+            .is_none(),
+        "per object"
+    );
+    assert!(
+        store
+            .get(&app("errors-bump2"), Lead, &first.record_key)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    store.clear(&a, Lead, &first.record_key).await.unwrap();
+    assert!(
+        store
+            .get(&a, Lead, &first.record_key)
+            .await
+            .unwrap()
+            .is_none(),
+        "clear removes"
+    );
+    store
+        .clear(&a, Lead, &first.record_key)
+        .await
+        .expect("clearing twice is fine");
+    store.record(&again).await.unwrap();
+    let fresh = store
+        .get(&a, Lead, &first.record_key)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(fresh.count, 1, "after a clear the count starts again");
+}
+
+/// K1..K5 seen at 10..50 s; K2 is also in another app.
+async fn seed_errors(store: &dyn ErrorStore, a: &AppId) {
+    let rows = [
+        ("K1", Lead, "Alice Wang", ValueTooLong, 10),
+        ("K3", Account, "北京 Acme", AccountNotFound, 30),
+        ("K2", Lead, "Bob ZHANG", InvalidPicklistValue, 20),
+        ("K5", Member, "zhang wei", RemoteUnavailable, 50),
+        ("K4", Lead, "Carol", ValueTooLong, 40),
+    ];
+    for (key, object, name, code, secs) in rows {
+        store
+            .record(&error_record(a, object, key, name, code, at(secs)))
+            .await
+            .unwrap();
+    }
+    let b = app("errors-list-b");
+    store
+        .record(&error_record(
+            &b,
+            Lead,
+            "K2",
+            "Bob ZHANG",
+            ValueTooLong,
+            at(99),
+        ))
+        .await
+        .unwrap();
+}
+
+async fn errors_list_newest_first_with_filters(store: &dyn ErrorStore, a: &AppId) {
+    let keys = |q: ListQuery| async move {
+        let page = store.list(a, &q).await.unwrap();
+        (
+            page.items
+                .into_iter()
+                .map(|r| r.record_key)
+                .collect::<Vec<_>>(),
+            page.total,
+        )
+    };
+    let all = ListQuery::default();
+    assert_eq!(
+        keys(all.clone()).await,
+        (svec(&["K5", "K4", "K3", "K2", "K1"]), 5),
+        "newest first"
+    );
+    let paged = ListQuery {
+        offset: 1,
+        limit: 2,
+        ..all.clone()
+    };
+    assert_eq!(
+        keys(paged).await,
+        (svec(&["K4", "K3"]), 5),
+        "offset/limit; total counts all"
+    );
+    let beyond = ListQuery {
+        offset: 9,
+        limit: 2,
+        ..all.clone()
+    };
+    assert_eq!(
+        keys(beyond).await,
+        (svec(&[]), 5),
+        "a page past the end is empty"
+    );
+    let leads = ListQuery {
+        object: Some(Lead),
+        ..all.clone()
+    };
+    assert_eq!(
+        keys(leads).await,
+        (svec(&["K4", "K2", "K1"]), 3),
+        "object filter"
+    );
+    let values = ListQuery {
+        category: Some(Category::Value),
+        ..all.clone()
+    };
+    assert_eq!(
+        keys(values).await,
+        (svec(&["K4", "K2", "K1"]), 3),
+        "category filter"
+    );
+    let search = ListQuery {
+        search: Some("Zhang".into()),
+        ..all.clone()
+    };
+    assert_eq!(
+        keys(search).await,
+        (svec(&["K5", "K2"]), 2),
+        "case-insensitive name search"
+    );
+    let by_key = ListQuery {
+        search: Some("k3".into()),
+        ..all.clone()
+    };
+    assert_eq!(
+        keys(by_key).await,
+        (svec(&["K3"]), 1),
+        "search matches the record key"
+    );
+    let chinese = ListQuery {
+        search: Some("北京".into()),
+        ..all.clone()
+    };
+    assert_eq!(
+        keys(chinese).await,
+        (svec(&["K3"]), 1),
+        "search in Chinese names"
+    );
+    let combined = ListQuery {
+        search: Some("zhang".into()),
+        object: Some(Lead),
+        category: Some(Category::Value),
+        limit: 1,
+        ..all
+    };
+    assert_eq!(keys(combined).await, (svec(&["K2"]), 1), "filters combine");
+}
+
+async fn errors_are_counted(store: &dyn ErrorStore, a: &AppId) {
+    let by_category = store.count_by_category(a).await.unwrap();
+    let expected = vec![
+        (Category::Value, 3),
+        (Category::Association, 1),
+        (Category::Transient, 1),
+    ];
+    assert_eq!(
+        by_category, expected,
+        "count_by_category: non-zero counts in category order"
+    );
+    let by_object = store.count_by_object(a).await.unwrap();
+    assert_eq!(
+        by_object,
+        vec![(Lead, 3), (Account, 1), (Member, 1)],
+        "count_by_object"
+    );
+}
+
+/// Upsert per record, most recent first, filters, search, paging, counts, app isolation.
+pub async fn sync_log(log: &dyn SyncLog) {
+    let (a, b) = (app("synclog-a"), app("synclog-b"));
+    let rows = [
+        ("L1", Lead, "王五", 10),
+        ("A1", Account, "Acme 上海", 20),
+        ("L2", Lead, "Li Lei", 30),
+    ];
+    for (key, object, name, secs) in rows {
+        log.record(&synced(&a, object, key, name, at(secs)))
+            .await
+            .unwrap();
+    }
+    log.record(&synced(&b, Lead, "L9", "Other app", at(5)))
+        .await
+        .unwrap();
+    // L1 syncs again: one row, now the most recent.
+    log.record(&synced(&a, Lead, "L1", "王五", at(40)))
+        .await
+        .unwrap();
+    let a_ref = &a;
+    let keys = |q: ListQuery| async move {
+        let page = log.list(a_ref, &q).await.unwrap();
+        (
+            page.items
+                .into_iter()
+                .map(|r| r.record_key)
+                .collect::<Vec<_>>(),
+            page.total,
+        )
+    };
+    let all = ListQuery::default();
+    assert_eq!(
+        keys(all.clone()).await,
+        (svec(&["L1", "L2", "A1"]), 3),
+        "one row per record, newest first"
+    );
+    let page = log.list(&a, &all).await.unwrap();
+    assert_eq!(
+        page.items[0].synced_at,
+        at(40),
+        "the latest sync time is kept"
+    );
+    let paged = ListQuery {
+        offset: 2,
+        limit: 5,
+        ..all.clone()
+    };
+    assert_eq!(keys(paged).await, (svec(&["A1"]), 3), "paging");
+    let leads = ListQuery {
+        object: Some(Lead),
+        ..all.clone()
+    };
+    assert_eq!(keys(leads).await, (svec(&["L1", "L2"]), 2), "object filter");
+    let search = ListQuery {
+        search: Some("上海".into()),
+        ..all.clone()
+    };
+    assert_eq!(keys(search).await, (svec(&["A1"]), 1), "search by name");
+    let by_key = ListQuery {
+        search: Some("l2".into()),
+        ..all
+    };
+    assert_eq!(
+        keys(by_key).await,
+        (svec(&["L2"]), 1),
+        "search by key, case-insensitive"
+    );
+    assert_eq!(
+        log.count_by_object(&a).await.unwrap(),
+        vec![(Lead, 2), (Account, 1)],
+        "counts"
+    );
+    assert_eq!(
+        log.count_by_object(&b).await.unwrap(),
+        vec![(Lead, 1)],
+        "app isolation"
+    );
+    let b_page = log.list(&b, &ListQuery::default()).await.unwrap();
+    assert_eq!(b_page.total, 1, "app isolation (list)");
+}
+
+fn svec(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}

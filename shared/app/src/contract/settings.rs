@@ -1,0 +1,234 @@
+//! Contracts of [`SettingsStore`], [`TokenVault`] and [`Mailer`].
+
+use super::fixtures::*;
+use crate::fakes::MemMailer;
+use crate::ports::{Mail, Mailer, SecretKind, SettingsStore, StoreError, TokenVault};
+use crate::settings::{AppSettings, AuthorizedAccount, Environment, InitState};
+use async_trait::async_trait;
+use domain::AppId;
+use secrecy::{ExposeSecret, SecretString};
+
+fn settings(app: &AppId, revision: u64) -> AppSettings {
+    let mut s = AppSettings::new(
+        app.clone(),
+        "华东销售",
+        Environment::MyDomain("acme.my.salesforce.com".into()),
+        "jing-app-1",
+        "tenant-9",
+    );
+    s.revision = revision;
+    s.department = Some("市场部".into());
+    s.admin_email = Some("admin@example.cn".into());
+    s.init = InitState::Running {
+        done: 10,
+        total: 200,
+    };
+    s.authorized = Some(AuthorizedAccount {
+        username: "integration@acme.com".into(),
+        user_id: sf_id("005", 1),
+        org_id: sf_id("00D", 1),
+        instance_url: "https://acme.my.salesforce.com".into(),
+        at: at(0),
+    });
+    s
+}
+
+/// Revision-checked saves (stale revision → Conflict), list, delete, app isolation.
+pub async fn settings_store(store: &dyn SettingsStore) {
+    let (a, b) = (app("settings-a"), app("settings-b"));
+    assert!(
+        store.get(&a).await.unwrap().is_none(),
+        "unknown app has no settings"
+    );
+    expect_conflict(
+        store.put(&settings(&a, 0)).await,
+        "first save must be revision 1, not 0",
+    );
+    expect_conflict(
+        store.put(&settings(&a, 2)).await,
+        "first save must be revision 1, not 2",
+    );
+    let v1 = settings(&a, 1);
+    store.put(&v1).await.expect("first save at revision 1");
+    assert_eq!(
+        store.get(&a).await.unwrap(),
+        Some(v1.clone()),
+        "settings round-trip exactly"
+    );
+    expect_conflict(store.put(&v1).await, "saving the same revision twice");
+    let mut v2 = v1.clone();
+    v2.revision = 2;
+    v2.allocation.daily = 5_000;
+    store.put(&v2).await.expect("the next revision saves");
+    // Two admins both read revision 2 and save 3: the second loses.
+    let mut admin_one = v2.clone();
+    admin_one.revision = 3;
+    admin_one.name = "one".into();
+    let mut admin_two = v2.clone();
+    admin_two.revision = 3;
+    admin_two.name = "two".into();
+    store.put(&admin_one).await.unwrap();
+    expect_conflict(
+        store.put(&admin_two).await,
+        "the second admin's save from a stale revision",
+    );
+    assert_eq!(
+        store.get(&a).await.unwrap().map(|s| s.name),
+        Some("one".into())
+    );
+    expect_conflict(
+        store.put(&settings(&a, 1)).await,
+        "going back to revision 1",
+    );
+
+    store
+        .put(&settings(&b, 1))
+        .await
+        .expect("another app has its own revisions");
+    let apps: Vec<AppId> = store
+        .list()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.app)
+        .collect();
+    assert!(
+        apps.contains(&a) && apps.contains(&b),
+        "list holds both apps: {apps:?}"
+    );
+    assert_eq!(
+        apps.iter().filter(|x| **x == a).count(),
+        1,
+        "one entry per app"
+    );
+    store.delete(&a).await.unwrap();
+    assert!(store.get(&a).await.unwrap().is_none(), "deleted");
+    assert!(
+        !store.list().await.unwrap().iter().any(|s| s.app == a),
+        "deleted app not listed"
+    );
+    assert_eq!(
+        store.get(&b).await.unwrap().map(|s| s.revision),
+        Some(1),
+        "delete is per app"
+    );
+    store.delete(&a).await.expect("deleting twice is fine");
+    store
+        .put(&settings(&a, 1))
+        .await
+        .expect("a deleted app starts again at revision 1");
+}
+
+fn expect_conflict(r: Result<(), StoreError>, what: &str) {
+    assert!(
+        matches!(r, Err(StoreError::Conflict(_))),
+        "{what}: expected Conflict, got {r:?}"
+    );
+}
+
+/// Put/get/overwrite per (app, kind); purge forgets one app's secrets only.
+pub async fn token_vault(vault: &dyn TokenVault) {
+    let (a, b) = (app("vault-a"), app("vault-b"));
+    let secret = |s: &str| SecretString::from(s.to_owned());
+    let read = |app: AppId, kind: SecretKind| async move {
+        vault
+            .get(&app, kind)
+            .await
+            .unwrap()
+            .map(|s| s.expose_secret().to_owned())
+    };
+    assert_eq!(
+        read(a.clone(), SecretKind::SfRefreshToken).await,
+        None,
+        "nothing stored yet"
+    );
+    vault
+        .put(&a, SecretKind::SfRefreshToken, &secret("5Aep861-refresh"))
+        .await
+        .unwrap();
+    vault
+        .put(&a, SecretKind::JingTokens, &secret(r#"{"access":"x"}"#))
+        .await
+        .unwrap();
+    vault
+        .put(&b, SecretKind::SfRefreshToken, &secret("b-refresh"))
+        .await
+        .unwrap();
+    assert_eq!(
+        read(a.clone(), SecretKind::SfRefreshToken).await.as_deref(),
+        Some("5Aep861-refresh")
+    );
+    assert_eq!(
+        read(a.clone(), SecretKind::SfAccessToken).await,
+        None,
+        "kinds are separate"
+    );
+    vault
+        .put(&a, SecretKind::SfRefreshToken, &secret("rotated"))
+        .await
+        .unwrap();
+    assert_eq!(
+        read(a.clone(), SecretKind::SfRefreshToken).await.as_deref(),
+        Some("rotated"),
+        "rotation overwrites"
+    );
+    vault.purge(&a).await.unwrap();
+    assert_eq!(
+        read(a.clone(), SecretKind::SfRefreshToken).await,
+        None,
+        "purge forgets"
+    );
+    assert_eq!(
+        read(a.clone(), SecretKind::JingTokens).await,
+        None,
+        "purge forgets every kind"
+    );
+    assert_eq!(
+        read(b.clone(), SecretKind::SfRefreshToken).await.as_deref(),
+        Some("b-refresh"),
+        "purge is per app"
+    );
+    vault.purge(&a).await.expect("purging twice is fine");
+}
+
+/// Where a suite reads back what a mailer delivered.
+#[async_trait]
+pub trait Outbox: Send + Sync {
+    /// Every mail delivered so far, oldest first.
+    async fn delivered(&self) -> Vec<Mail>;
+}
+
+#[async_trait]
+impl Outbox for MemMailer {
+    async fn delivered(&self) -> Vec<Mail> {
+        self.sent()
+    }
+}
+
+/// Every mail sent is delivered intact (UTF-8 subject and bodies), in order.
+pub async fn mailer(mailer: &dyn Mailer, outbox: &dyn Outbox) {
+    let digest = Mail {
+        to: "admin@example.cn".into(),
+        subject: "同步错误摘要: 3 条失败 (JING ⇄ Salesforce)".into(),
+        text: "3 条线索同步失败。\n请查看失败列表。\n".into(),
+        html: "<p>3 条线索同步失败。</p>\n<p><a href=\"https://x.example/errors\">失败列表</a></p>"
+            .into(),
+    };
+    let second = Mail {
+        subject: "Plain ASCII subject".into(),
+        ..digest.clone()
+    };
+    let before = outbox.delivered().await.len();
+    mailer
+        .send(&digest)
+        .await
+        .expect("a valid mail is accepted");
+    mailer
+        .send(&second)
+        .await
+        .expect("a second mail is accepted");
+    let delivered = outbox.delivered().await;
+    assert_eq!(delivered.len(), before + 2, "both mails delivered");
+    assert_eq!(delivered[before], digest, "the mail arrives intact");
+    assert_eq!(delivered[before + 1], second, "in order");
+}

@@ -4,6 +4,8 @@
 //! handlers (Lambda functions, the `jingsf` CLI) only translate events into calls here.
 
 pub mod contract;
+pub mod fake_remote;
 pub mod fakes;
 pub mod ports;
 pub mod settings;
+pub mod write;

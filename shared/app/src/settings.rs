@@ -57,10 +57,18 @@ impl DirectionRules {
         self.on_upsert || self.on_delete == DeleteAction::Delete
     }
     pub fn off() -> Self {
-        Self { on_upsert: false, on_delete: DeleteAction::Nothing, scope: Scope::default() }
+        Self {
+            on_upsert: false,
+            on_delete: DeleteAction::Nothing,
+            scope: Scope::default(),
+        }
     }
     pub fn upsert_only() -> Self {
-        Self { on_upsert: true, on_delete: DeleteAction::Nothing, scope: Scope::default() }
+        Self {
+            on_upsert: true,
+            on_delete: DeleteAction::Nothing,
+            scope: Scope::default(),
+        }
     }
 }
 
@@ -92,8 +100,11 @@ impl ObjectSettings {
     /// Defaults: both directions create/update, deletes do nothing, default mappings.
     pub fn defaults(kind: ObjectKind) -> Self {
         let spec = ObjectSpec::of(kind);
-        let jing_to_sf =
-            if spec.writable_in_sf { DirectionRules::upsert_only() } else { DirectionRules::off() };
+        let jing_to_sf = if spec.writable_in_sf {
+            DirectionRules::upsert_only()
+        } else {
+            DirectionRules::off()
+        };
         Self {
             enabled: true,
             sf_to_jing: DirectionRules::upsert_only(),
@@ -115,7 +126,10 @@ pub struct Allocation {
 
 impl Default for Allocation {
     fn default() -> Self {
-        Self { daily: 15_000, max_org_share_pct: 50 }
+        Self {
+            daily: 15_000,
+            max_org_share_pct: 50,
+        }
     }
 }
 
@@ -129,7 +143,10 @@ pub struct CircuitBreaker {
 
 impl Default for CircuitBreaker {
     fn default() -> Self {
-        Self { share_pct: 20, min_records: 50 }
+        Self {
+            share_pct: 20,
+            min_records: 50,
+        }
     }
 }
 
@@ -147,8 +164,13 @@ pub struct Pause {
 pub enum InitState {
     #[default]
     NotStarted,
-    Running { done: u64, total: u64 },
-    Done { records: u64 },
+    Running {
+        done: u64,
+        total: u64,
+    },
+    Done {
+        records: u64,
+    },
     Skipped,
 }
 
@@ -197,7 +219,13 @@ fn yes() -> bool {
 
 impl AppSettings {
     /// A new app with the defaults of the vendor guide.
-    pub fn new(app: AppId, name: &str, environment: Environment, jing_app_id: &str, tenant: &str) -> Self {
+    pub fn new(
+        app: AppId,
+        name: &str,
+        environment: Environment,
+        jing_app_id: &str,
+        tenant: &str,
+    ) -> Self {
         let objects = ObjectKind::ALL
             .into_iter()
             .map(|k| (k, ObjectSettings::defaults(k)))
@@ -232,7 +260,17 @@ impl AppSettings {
     pub fn direction_open(&self, kind: ObjectKind, d: Direction) -> bool {
         self.enabled
             && self.object(kind).is_some_and(|o| o.rules(d).enabled())
-            && !self.paused.iter().any(|p| p.object == kind && p.direction == d)
+            && !self
+                .paused
+                .iter()
+                .any(|p| p.object == kind && p.direction == d)
+    }
+
+    /// Whether a direction is paused (circuit breaker, org change) awaiting an admin.
+    pub fn is_paused(&self, kind: ObjectKind, d: Direction) -> bool {
+        self.paused
+            .iter()
+            .any(|p| p.object == kind && p.direction == d)
     }
 
     /// Configuration is locked while initialization runs.

@@ -68,9 +68,18 @@ impl Binding {
 /// Bindings per app and object, looked up from either side.
 #[async_trait]
 pub trait BindingStore: Send + Sync {
-    async fn by_sf(&self, app: &AppId, object: ObjectKind, id: &SfId) -> StoreResult<Option<Binding>>;
-    async fn by_jing(&self, app: &AppId, object: ObjectKind, id: &JingId)
-    -> StoreResult<Option<Binding>>;
+    async fn by_sf(
+        &self,
+        app: &AppId,
+        object: ObjectKind,
+        id: &SfId,
+    ) -> StoreResult<Option<Binding>>;
+    async fn by_jing(
+        &self,
+        app: &AppId,
+        object: ObjectKind,
+        id: &JingId,
+    ) -> StoreResult<Option<Binding>>;
     /// Insert (`expected_version == None`: neither id may be bound yet) or replace the binding
     /// whose stored version equals `expected_version`; the stored version becomes
     /// `binding.version`. Otherwise `StoreError::Conflict`.

@@ -28,8 +28,12 @@ pub trait ErrorStore: Send + Sync {
     async fn record(&self, err: &ErrorRecord) -> StoreResult<()>;
     /// The record synced: its error disappears.
     async fn clear(&self, app: &AppId, object: ObjectKind, record_key: &str) -> StoreResult<()>;
-    async fn get(&self, app: &AppId, object: ObjectKind, record_key: &str)
-    -> StoreResult<Option<ErrorRecord>>;
+    async fn get(
+        &self,
+        app: &AppId,
+        object: ObjectKind,
+        record_key: &str,
+    ) -> StoreResult<Option<ErrorRecord>>;
     /// Newest first; filters by object, category and search (name or key).
     async fn list(&self, app: &AppId, q: &ListQuery) -> StoreResult<Page<ErrorRecord>>;
     /// Failing records per category.
@@ -37,7 +41,8 @@ pub trait ErrorStore: Send + Sync {
     /// Failing records per object.
     async fn count_by_object(&self, app: &AppId) -> StoreResult<Vec<(ObjectKind, u64)>>;
     /// Errors whose `last_seen` is after `since` (for the digest).
-    async fn seen_since(&self, app: &AppId, since: OffsetDateTime) -> StoreResult<Vec<ErrorRecord>>;
+    async fn seen_since(&self, app: &AppId, since: OffsetDateTime)
+    -> StoreResult<Vec<ErrorRecord>>;
 }
 
 /// A record that synced (成功列表).

@@ -14,8 +14,12 @@ pub trait CursorStore: Send + Sync {
 /// wins; later claims within the TTL return false (a duplicate delivery enqueues nothing).
 #[async_trait]
 pub trait IdempotencyStore: Send + Sync {
-    async fn claim(&self, key: &str, expires_at: OffsetDateTime, now: OffsetDateTime)
-    -> StoreResult<bool>;
+    async fn claim(
+        &self,
+        key: &str,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
     /// Give a claim back (the work it guarded failed and must be redone on redelivery).
     async fn release(&self, key: &str) -> StoreResult<()>;
 }

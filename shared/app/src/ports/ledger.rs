@@ -36,6 +36,10 @@ pub trait Ledger: Send + Sync {
     async fn add_conflict(&self, c: &ConflictEntry) -> StoreResult<()>;
     async fn conflicts(&self, app: &AppId, q: &ListQuery) -> StoreResult<Page<ConflictEntry>>;
     async fn journal(&self, entries: &[JournalEntry]) -> StoreResult<()>;
-    async fn journal_for(&self, app: &AppId, object: ObjectKind, record_key: &str)
-    -> StoreResult<Vec<JournalEntry>>;
+    async fn journal_for(
+        &self,
+        app: &AppId,
+        object: ObjectKind,
+        record_key: &str,
+    ) -> StoreResult<Vec<JournalEntry>>;
 }

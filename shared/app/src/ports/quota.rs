@@ -16,8 +16,13 @@ pub enum Reservation {
 /// allocation (DynamoDB `ADD` with a condition; SQLite in one transaction).
 #[async_trait]
 pub trait QuotaStore: Send + Sync {
-    async fn reserve(&self, app: &AppId, day: Date, calls: u64, allocation: u64)
-    -> StoreResult<Reservation>;
+    async fn reserve(
+        &self,
+        app: &AppId,
+        day: Date,
+        calls: u64,
+        allocation: u64,
+    ) -> StoreResult<Reservation>;
     /// Give back calls reserved but not made.
     async fn release(&self, app: &AppId, day: Date, calls: u64) -> StoreResult<()>;
     async fn used(&self, app: &AppId, day: Date) -> StoreResult<u64>;

@@ -34,14 +34,25 @@ pub enum WriteResult {
 #[async_trait]
 pub trait SalesforcePort: Send + Sync {
     /// Create records of one object (sObject Collections, ≤ 200 per call). Results in input order.
-    async fn create(&self, object: &str, records: &[Fields]) -> Result<Vec<WriteResult>, RemoteError>;
+    async fn create(
+        &self,
+        object: &str,
+        records: &[Fields],
+    ) -> Result<Vec<WriteResult>, RemoteError>;
     /// Update records by id (collections). Results in input order.
-    async fn update(&self, object: &str, records: &[(SfId, Fields)])
-    -> Result<Vec<WriteResult>, RemoteError>;
+    async fn update(
+        &self,
+        object: &str,
+        records: &[(SfId, Fields)],
+    ) -> Result<Vec<WriteResult>, RemoteError>;
     async fn delete(&self, ids: &[SfId]) -> Result<Vec<WriteResult>, RemoteError>;
     /// Records whose `field` equals one of `values` (duplicate pre-check), as (id, value).
-    async fn find_by(&self, object: &str, field: &str, values: &[String])
-    -> Result<Vec<(SfId, String)>, RemoteError>;
+    async fn find_by(
+        &self,
+        object: &str,
+        field: &str,
+        values: &[String],
+    ) -> Result<Vec<(SfId, String)>, RemoteError>;
     /// Cached describe (no API call when cached).
     async fn describe(&self, object: &str) -> Result<SfObjectDescribe, RemoteError>;
     /// API calls this client has made (for reports).
@@ -52,11 +63,22 @@ pub trait SalesforcePort: Send + Sync {
 #[async_trait]
 pub trait JingPort: Send + Sync {
     /// Batch create; JING's duplicate rules answer `Duplicate([existing])` per record.
-    async fn create(&self, object: &str, records: &[Fields]) -> Result<Vec<WriteResult>, RemoteError>;
-    async fn update(&self, object: &str, records: &[(JingId, Fields)])
-    -> Result<Vec<WriteResult>, RemoteError>;
+    async fn create(
+        &self,
+        object: &str,
+        records: &[Fields],
+    ) -> Result<Vec<WriteResult>, RemoteError>;
+    async fn update(
+        &self,
+        object: &str,
+        records: &[(JingId, Fields)],
+    ) -> Result<Vec<WriteResult>, RemoteError>;
     /// Invalidate (作废).
-    async fn invalidate(&self, object: &str, ids: &[JingId]) -> Result<Vec<WriteResult>, RemoteError>;
+    async fn invalidate(
+        &self,
+        object: &str,
+        ids: &[JingId],
+    ) -> Result<Vec<WriteResult>, RemoteError>;
     /// Every employee (member) with name, mobile, e-mail.
     async fn employees(&self) -> Result<Vec<Employee>, RemoteError>;
     async fn create_employee(&self, e: &NewEmployee) -> Result<JingId, RemoteError>;

@@ -1,0 +1,361 @@
+//! In-memory Salesforce and JING for use-case tests: records, duplicate rules (Lead e-mail and
+//! Account name on Salesforce; lead mobile/e-mail and account name on JING), a describe built
+//! from the object specs, call counting, and injectable call failures. The strict simulators
+//! (`tests/sf-sim`, `tests/jing-sim`) cover the wire formats; these cover the decisions.
+
+use crate::ports::*;
+use async_trait::async_trait;
+use domain::describe::SfObjectDescribe;
+use domain::{ErrorCode, JingId, ObjectKind, ObjectSpec, SfId, SyncError, Value};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+#[derive(Debug, Default)]
+struct Store {
+    /// id → (object, fields)
+    records: BTreeMap<String, (String, Fields)>,
+    next: u64,
+    fail_next: Vec<RemoteError>,
+}
+
+/// Salesforce in memory.
+#[derive(Debug, Default)]
+pub struct FakeSalesforce {
+    store: Mutex<Store>,
+    calls: AtomicU64,
+}
+
+fn prefix(object: &str) -> &'static str {
+    match object {
+        "Lead" => "00Q",
+        "Account" => "001",
+        "Opportunity" => "006",
+        "User" => "005",
+        _ => "a00",
+    }
+}
+
+impl FakeSalesforce {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// The next call fails with this error (queue several to fail several calls).
+    pub fn fail_next(&self, e: SyncError) {
+        self.store.lock().unwrap().fail_next.push(RemoteError(e));
+    }
+    pub fn record(&self, id: &SfId) -> Option<Fields> {
+        self.store
+            .lock()
+            .unwrap()
+            .records
+            .get(id.as_str())
+            .map(|(_, f)| f.clone())
+    }
+    pub fn count(&self, object: &str) -> usize {
+        self.store
+            .lock()
+            .unwrap()
+            .records
+            .values()
+            .filter(|(o, _)| o == object)
+            .count()
+    }
+    /// Insert a record as a human would (no call counted).
+    pub fn insert(&self, object: &str, fields: Fields) -> SfId {
+        let mut s = self.store.lock().unwrap();
+        insert(&mut s, object, fields)
+    }
+
+    fn begin(&self) -> Result<std::sync::MutexGuard<'_, Store>, RemoteError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        let mut s = self.store.lock().unwrap();
+        if !s.fail_next.is_empty() {
+            return Err(s.fail_next.remove(0));
+        }
+        Ok(s)
+    }
+}
+
+fn insert(s: &mut Store, object: &str, fields: Fields) -> SfId {
+    s.next += 1;
+    let id = SfId::parse(&format!("{}{:012}", prefix(object), s.next)).expect("valid id");
+    s.records
+        .insert(id.to_string(), (object.to_owned(), fields));
+    id
+}
+
+fn sf_duplicate(s: &Store, object: &str, fields: &Fields) -> Option<String> {
+    let key = match object {
+        "Lead" => "Email",
+        "Account" => "Name",
+        _ => return None,
+    };
+    let v = fields.get(key).and_then(Value::as_text)?.to_lowercase();
+    s.records
+        .iter()
+        .find(|(_, (o, f))| {
+            o == object
+                && f.get(key)
+                    .and_then(Value::as_text)
+                    .map(|x| x.to_lowercase())
+                    == Some(v.clone())
+        })
+        .map(|(id, _)| id.clone())
+}
+
+#[async_trait]
+impl SalesforcePort for FakeSalesforce {
+    async fn create(
+        &self,
+        object: &str,
+        records: &[Fields],
+    ) -> Result<Vec<WriteResult>, RemoteError> {
+        let mut s = self.begin()?;
+        Ok(records
+            .iter()
+            .map(|f| match sf_duplicate(&s, object, f) {
+                // The Salesforce adapter resolves the matched ids (collections omit them).
+                Some(existing) => WriteResult::Duplicate(vec![existing]),
+                None => WriteResult::Ok(insert(&mut s, object, f.clone()).to_string()),
+            })
+            .collect())
+    }
+    async fn update(
+        &self,
+        _object: &str,
+        records: &[(SfId, Fields)],
+    ) -> Result<Vec<WriteResult>, RemoteError> {
+        let mut s = self.begin()?;
+        Ok(records
+            .iter()
+            .map(|(id, f)| match s.records.get_mut(id.as_str()) {
+                Some((_, existing)) => {
+                    existing.extend(f.clone());
+                    WriteResult::Ok(id.to_string())
+                }
+                None => WriteResult::Failed(
+                    SyncError::new(ErrorCode::BadReference).detail(id.to_string()),
+                ),
+            })
+            .collect())
+    }
+    async fn delete(&self, ids: &[SfId]) -> Result<Vec<WriteResult>, RemoteError> {
+        let mut s = self.begin()?;
+        Ok(ids
+            .iter()
+            .map(|id| {
+                s.records.remove(id.as_str());
+                WriteResult::Ok(id.to_string())
+            })
+            .collect())
+    }
+    async fn find_by(
+        &self,
+        object: &str,
+        field: &str,
+        values: &[String],
+    ) -> Result<Vec<(SfId, String)>, RemoteError> {
+        let s = self.begin()?;
+        let wanted: Vec<String> = values.iter().map(|v| v.to_lowercase()).collect();
+        Ok(s.records
+            .iter()
+            .filter(|(_, (o, _))| o == object)
+            .filter_map(|(id, (_, f))| {
+                let v = f.get(field).and_then(Value::as_text)?;
+                wanted
+                    .contains(&v.to_lowercase())
+                    .then(|| (SfId::parse(id).expect("stored ids are valid"), v))
+            })
+            .collect())
+    }
+    async fn describe(&self, object: &str) -> Result<SfObjectDescribe, RemoteError> {
+        Ok(describe_from_spec(object))
+    }
+    fn calls_made(&self) -> u64 {
+        self.calls.load(Ordering::SeqCst)
+    }
+}
+
+/// A describe shaped like Salesforce's, from the spec's default fields (Lead and Account
+/// required fields, lengths, a restricted `Status` picklist).
+pub fn describe_from_spec(object: &str) -> SfObjectDescribe {
+    let spec = ObjectKind::ALL
+        .into_iter()
+        .map(ObjectSpec::of)
+        .find(|s| s.sf_object == object);
+    let mut fields = vec![serde_json::json!({"name": "Id", "type": "id", "nillable": false})];
+    for d in spec.map(|s| s.defaults).unwrap_or_default() {
+        let required = spec.is_some_and(|s| s.sf_required.contains(&d.sf.name));
+        let (ty, len) = match d.sf.ty {
+            domain::FieldType::Text { max_len } => ("string", max_len),
+            domain::FieldType::Email => ("email", 80),
+            domain::FieldType::Phone => ("phone", 40),
+            domain::FieldType::Url => ("url", 255),
+            domain::FieldType::Picklist => ("picklist", 255),
+            domain::FieldType::MultiPicklist => ("multipicklist", 4099),
+            domain::FieldType::Number => ("double", 0),
+            domain::FieldType::Boolean => ("boolean", 0),
+            domain::FieldType::Date => ("date", 0),
+            domain::FieldType::DateTime => ("datetime", 0),
+            domain::FieldType::Reference => ("reference", 18),
+        };
+        let status = d.sf.name == "Status";
+        let values: Vec<_> = d
+            .options
+            .iter()
+            .map(|(_, sf)| serde_json::json!({"active": true, "value": sf, "label": sf}))
+            .collect();
+        fields.push(serde_json::json!({
+            "name": d.sf.name, "type": ty, "length": len, "nillable": !required && !status,
+            "createable": true, "updateable": true, "defaultedOnCreate": status,
+            "restrictedPicklist": status, "picklistValues": values,
+        }));
+    }
+    serde_json::from_value(serde_json::json!({"name": object, "fields": fields}))
+        .expect("valid describe")
+}
+
+/// JING in memory.
+#[derive(Debug, Default)]
+pub struct FakeJing {
+    store: Mutex<Store>,
+    employees: Mutex<Vec<Employee>>,
+    calls: AtomicU64,
+}
+
+impl FakeJing {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn fail_next(&self, e: SyncError) {
+        self.store.lock().unwrap().fail_next.push(RemoteError(e));
+    }
+    pub fn record(&self, id: &JingId) -> Option<Fields> {
+        self.store
+            .lock()
+            .unwrap()
+            .records
+            .get(id.as_str())
+            .map(|(_, f)| f.clone())
+    }
+    pub fn count(&self, object: &str) -> usize {
+        self.store
+            .lock()
+            .unwrap()
+            .records
+            .values()
+            .filter(|(o, _)| o == object)
+            .count()
+    }
+    pub fn calls(&self) -> u64 {
+        self.calls.load(Ordering::SeqCst)
+    }
+    pub fn insert(&self, object: &str, fields: Fields) -> JingId {
+        let mut s = self.store.lock().unwrap();
+        jing_insert(&mut s, object, fields)
+    }
+    pub fn add_employee(&self, name: &str, mobile: Option<&str>, email: Option<&str>) -> JingId {
+        let mut e = self.employees.lock().unwrap();
+        let id = JingId::parse(&format!("emp{}", e.len() + 1)).expect("valid id");
+        e.push(Employee {
+            id: id.clone(),
+            name: name.into(),
+            mobile: mobile.map(Into::into),
+            email: email.map(Into::into),
+        });
+        id
+    }
+    fn begin(&self) -> Result<std::sync::MutexGuard<'_, Store>, RemoteError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        let mut s = self.store.lock().unwrap();
+        if !s.fail_next.is_empty() {
+            return Err(s.fail_next.remove(0));
+        }
+        Ok(s)
+    }
+}
+
+fn jing_insert(s: &mut Store, object: &str, fields: Fields) -> JingId {
+    s.next += 1;
+    let id = JingId::parse(&format!("J{object}{:06}", s.next)).expect("valid id");
+    s.records
+        .insert(id.to_string(), (object.to_owned(), fields));
+    id
+}
+
+fn jing_duplicate(s: &Store, object: &str, fields: &Fields) -> Option<String> {
+    let keys: &[&str] = match object {
+        "lead" => &["mobile", "email"],
+        "account" => &["company_id"],
+        _ => return None,
+    };
+    keys.iter().find_map(|k| {
+        let v = fields.get(*k).and_then(Value::as_text)?;
+        s.records
+            .iter()
+            .find(|(_, (o, f))| {
+                o == object && f.get(*k).and_then(Value::as_text).as_ref() == Some(&v)
+            })
+            .map(|(id, _)| id.clone())
+    })
+}
+
+#[async_trait]
+impl JingPort for FakeJing {
+    async fn create(
+        &self,
+        object: &str,
+        records: &[Fields],
+    ) -> Result<Vec<WriteResult>, RemoteError> {
+        let mut s = self.begin()?;
+        Ok(records
+            .iter()
+            .map(|f| match jing_duplicate(&s, object, f) {
+                Some(existing) => WriteResult::Duplicate(vec![existing]),
+                None => WriteResult::Ok(jing_insert(&mut s, object, f.clone()).to_string()),
+            })
+            .collect())
+    }
+    async fn update(
+        &self,
+        _object: &str,
+        records: &[(JingId, Fields)],
+    ) -> Result<Vec<WriteResult>, RemoteError> {
+        let mut s = self.begin()?;
+        Ok(records
+            .iter()
+            .map(|(id, f)| match s.records.get_mut(id.as_str()) {
+                Some((_, existing)) => {
+                    existing.extend(f.clone());
+                    WriteResult::Ok(id.to_string())
+                }
+                None => WriteResult::Failed(
+                    SyncError::new(ErrorCode::BadReference).detail(id.to_string()),
+                ),
+            })
+            .collect())
+    }
+    async fn invalidate(
+        &self,
+        _object: &str,
+        ids: &[JingId],
+    ) -> Result<Vec<WriteResult>, RemoteError> {
+        let mut s = self.begin()?;
+        Ok(ids
+            .iter()
+            .map(|id| {
+                s.records.remove(id.as_str());
+                WriteResult::Ok(id.to_string())
+            })
+            .collect())
+    }
+    async fn employees(&self) -> Result<Vec<Employee>, RemoteError> {
+        drop(self.begin()?);
+        Ok(self.employees.lock().unwrap().clone())
+    }
+    async fn create_employee(&self, e: &NewEmployee) -> Result<JingId, RemoteError> {
+        drop(self.begin()?);
+        Ok(self.add_employee(&e.name, e.mobile.as_deref(), e.email.as_deref()))
+    }
+}

@@ -1,0 +1,275 @@
+//! Recording outcomes: bindings (before the next change of the same record can be applied),
+//! the success list, the error list, the conflict ledger, the change journal, parked changes.
+
+use super::batch::{Group, Item};
+use super::execute::{Done, Executed};
+use super::prepare::{Op, Planned, store_error};
+use super::{ApplyReport, Deps, Outcome};
+use crate::ports::{Binding, ConflictEntry, ErrorRecord, JournalEntry, SyncedRecord};
+use crate::settings::AppSettings;
+use domain::fingerprint::fingerprint;
+use domain::{JingId, NextStep, ObjectKind, RecordRef, SfId, Side, SyncError};
+use std::collections::BTreeMap;
+
+pub(crate) async fn commit(
+    deps: &Deps<'_>,
+    settings: &AppSettings,
+    group: &Group,
+    results: Vec<Executed>,
+    report: &mut ApplyReport,
+) {
+    let mut journal = Vec::new();
+    for ex in results {
+        let item = &group.items[ex.planned.item];
+        let outcome = match ex.result {
+            Ok(done) => match record_success(
+                deps,
+                settings,
+                group,
+                &ex.planned,
+                done,
+                report,
+                &mut journal,
+            )
+            .await
+            {
+                Ok(()) => Outcome::Applied,
+                Err(e) => Outcome::Retry(e),
+            },
+            Err(Outcome::Failed(e)) => failure_outcome(deps, settings, group, item, e).await,
+            Err(Outcome::Parked) => park(deps, item).await,
+            Err(other) => other,
+        };
+        report.set(&item.indexes, outcome);
+    }
+    if !journal.is_empty()
+        && let Err(e) = deps.ledger.journal(&journal).await
+    {
+        tracing::error!(app_id = %settings.app, error = %e, "Could not write the change journal.");
+    }
+}
+
+async fn park(deps: &Deps<'_>, item: &Item) -> Outcome {
+    match deps.parked.park(&item.change).await {
+        Ok(()) => Outcome::Parked,
+        Err(e) => Outcome::Retry(store_error(e)),
+    }
+}
+
+/// Record a permanent failure in the error list (or hand back a retry/park outcome).
+pub(crate) async fn failure_outcome(
+    deps: &Deps<'_>,
+    settings: &AppSettings,
+    group: &Group,
+    item: &Item,
+    error: SyncError,
+) -> Outcome {
+    match error.next_step() {
+        NextStep::Retry => return Outcome::Retry(error),
+        NextStep::Park | NextStep::Reauthorize => return park(deps, item).await,
+        NextStep::Record => {}
+    }
+    let now = deps.clock.now();
+    let key = item.change.record.as_str().to_owned();
+    let previous = deps
+        .errors
+        .get(&settings.app, group.object, &key)
+        .await
+        .ok()
+        .flatten();
+    let rec = ErrorRecord {
+        app: settings.app.clone(),
+        object: group.object,
+        record_key: key,
+        name: super::prepare::display_name_of(group.object, &item.change),
+        error: error.clone(),
+        count: previous.as_ref().map_or(1, |p| p.count + 1),
+        first_seen: previous.map_or(now, |p| p.first_seen),
+        last_seen: now,
+    };
+    if let Err(e) = deps.errors.record(&rec).await {
+        return Outcome::Retry(store_error(e));
+    }
+    tracing::info!(app_id = %settings.app, object = %group.object, code = ?error.code, "Record failed.");
+    Outcome::Failed(error)
+}
+
+async fn record_success(
+    deps: &Deps<'_>,
+    settings: &AppSettings,
+    group: &Group,
+    p: &Planned,
+    done: Done,
+    report: &mut ApplyReport,
+    journal: &mut Vec<JournalEntry>,
+) -> Result<(), SyncError> {
+    let change = &group.items[p.item].change;
+    let now = deps.clock.now();
+    let origin = group.direction.origin();
+    let before: BTreeMap<String, domain::Value>;
+    match (&p.op, &done) {
+        (Op::Create { .. }, Done::Created(target)) => {
+            let mut b = new_binding(settings, group.object, &change.record, target, now)?;
+            before = BTreeMap::new();
+            finish(&mut b, p, change, origin, now);
+            deps.bindings.put(&b, None).await.map_err(store_error)?;
+            report.counts.created += 1;
+        }
+        (Op::Update { binding, .. }, Done::BoundExisting(_)) => {
+            let mut b = binding.clone();
+            before = BTreeMap::new();
+            b.version = 1;
+            finish(&mut b, p, change, origin, now);
+            deps.bindings.put(&b, None).await.map_err(store_error)?;
+            report.counts.bound_existing += 1;
+        }
+        (Op::Update { binding, .. }, _) => {
+            let mut b = binding.clone();
+            before = p
+                .synced
+                .keys()
+                .filter_map(|k| Some((k.clone(), b.last_synced.get(k)?.clone())))
+                .collect();
+            b.version += 1;
+            finish(&mut b, p, change, origin, now);
+            deps.bindings
+                .put(&b, Some(binding.version))
+                .await
+                .map_err(store_error)?;
+            report.counts.updated += 1;
+        }
+        (Op::Delete { binding }, _) => {
+            before = binding.last_synced.clone();
+            deps.bindings
+                .remove(&settings.app, group.object, &binding.sf_id)
+                .await
+                .map_err(store_error)?;
+            report.counts.deleted += 1;
+        }
+        (
+            Op::Convert {
+                binding,
+                opportunity,
+                ..
+            },
+            _,
+        ) => {
+            before = BTreeMap::new();
+            convert(deps, settings, binding, opportunity.as_ref(), now).await?;
+        }
+        (Op::Create { .. }, _) => return Ok(()),
+    }
+    for (field, conflict) in &p.conflicts {
+        let entry = ConflictEntry {
+            app: settings.app.clone(),
+            object: group.object,
+            record_key: change.record.as_str().to_owned(),
+            field: field.clone(),
+            conflict: conflict.clone(),
+            at: now,
+        };
+        if deps.ledger.add_conflict(&entry).await.is_ok() {
+            report.counts.conflicts += 1;
+        }
+    }
+    journal.push(JournalEntry {
+        app: settings.app.clone(),
+        object: group.object,
+        record_key: change.record.as_str().to_owned(),
+        direction: group.direction,
+        before,
+        after: p.synced.clone(),
+        at: now,
+    });
+    let key = change.record.as_str().to_owned();
+    let synced = SyncedRecord {
+        app: settings.app.clone(),
+        object: group.object,
+        record_key: key.clone(),
+        name: p.name.clone(),
+        synced_at: now,
+    };
+    deps.synced.record(&synced).await.map_err(store_error)?;
+    deps.errors
+        .clear(&settings.app, group.object, &key)
+        .await
+        .map_err(store_error)?;
+    Ok(())
+}
+
+/// Merge what was written into the binding's last synced state.
+fn finish(
+    b: &mut Binding,
+    p: &Planned,
+    change: &domain::Change,
+    origin: Side,
+    now: time::OffsetDateTime,
+) {
+    for (k, v) in &p.synced {
+        b.last_synced.insert(k.clone(), v.clone());
+    }
+    let fp = Some(fingerprint(p.synced.iter().map(|(k, v)| (k.as_str(), v))));
+    match origin {
+        Side::Salesforce => b.jing_written = fp,
+        Side::Jing => b.sf_written = fp,
+    }
+    b.synced_at = now;
+    b.last_origin = Some(origin);
+    b.source_time = Some(change.source_time);
+    if !p.name.is_empty() {
+        b.name = p.name.clone();
+    }
+}
+
+fn new_binding(
+    settings: &AppSettings,
+    object: ObjectKind,
+    origin: &RecordRef,
+    target: &str,
+    now: time::OffsetDateTime,
+) -> Result<Binding, SyncError> {
+    let bad = |what: &str| {
+        SyncError::new(domain::ErrorCode::InvalidValue)
+            .detail(format!("target returned a bad {what} id"))
+    };
+    let (sf, jing) = match origin {
+        RecordRef::Jing(j) => (
+            SfId::parse(target).map_err(|_| bad("Salesforce"))?,
+            j.clone(),
+        ),
+        RecordRef::Salesforce(s) => (s.clone(), JingId::parse(target).map_err(|_| bad("JING"))?),
+    };
+    Ok(Binding::new(settings.app.clone(), object, sf, jing, now))
+}
+
+/// A converted lead: updates follow the opportunity, bound to the same JING lead.
+async fn convert(
+    deps: &Deps<'_>,
+    settings: &AppSettings,
+    lead: &Binding,
+    opportunity: Option<&SfId>,
+    now: time::OffsetDateTime,
+) -> Result<(), SyncError> {
+    let mut b = lead.clone();
+    b.converted_to = opportunity.cloned();
+    b.version += 1;
+    deps.bindings
+        .put(&b, Some(lead.version))
+        .await
+        .map_err(store_error)?;
+    if let Some(opp) = opportunity {
+        let mut ob = Binding::new(
+            settings.app.clone(),
+            ObjectKind::Opportunity,
+            opp.clone(),
+            lead.jing_id.clone(),
+            now,
+        );
+        ob.name = lead.name.clone();
+        match deps.bindings.put(&ob, None).await {
+            Ok(()) | Err(crate::ports::StoreError::Conflict(_)) => {}
+            Err(e) => return Err(store_error(e)),
+        }
+    }
+    Ok(())
+}

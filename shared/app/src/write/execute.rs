@@ -1,0 +1,434 @@
+//! Making the writes: pre-flight validation, duplicate pre-check, batched calls, per-record
+//! results. A call-level failure decides for the whole call (park on quota, retry on transient).
+
+use super::batch::Group;
+use super::prepare::{Op, Planned};
+use super::{Deps, Outcome};
+use crate::ports::{Fields, RemoteError, WriteResult};
+use crate::settings::AppSettings;
+use domain::describe::{WriteMode, preflight};
+use domain::{Direction, ErrorCode, JingId, NextStep, ObjectSpec, SfId, SyncError, Value};
+
+/// Records per Salesforce sObject Collections call.
+pub(crate) const SF_BATCH: usize = 200;
+/// Records per JING batch call.
+pub(crate) const JING_BATCH: usize = 100;
+
+/// What a planned operation achieved.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Done {
+    Created(String),
+    /// The target's duplicate rules found this record: bound (and updated) instead of created.
+    BoundExisting(String),
+    Updated,
+    Deleted,
+    Converted,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Executed {
+    pub planned: Planned,
+    pub result: Result<Done, Outcome>,
+}
+
+pub(crate) async fn execute(
+    deps: &Deps<'_>,
+    settings: &AppSettings,
+    group: &Group,
+    planned: Vec<Planned>,
+) -> Vec<Executed> {
+    let spec = ObjectSpec::of(group.object);
+    let (mut creates, mut updates, mut deletes, mut done) = (vec![], vec![], vec![], vec![]);
+    for p in planned {
+        match &p.op {
+            Op::Create { .. } => creates.push(p),
+            Op::Update { .. } => updates.push(p),
+            Op::Delete { .. } => deletes.push(p),
+            Op::Convert { .. } => done.push(Executed {
+                planned: p,
+                result: Ok(Done::Converted),
+            }),
+        }
+    }
+    let mut target = Target {
+        deps,
+        settings,
+        group,
+        spec,
+        stop: None,
+    };
+    if group.direction == Direction::JingToSf {
+        target
+            .preflight_sf(&mut creates, &mut updates, &mut done)
+            .await;
+    }
+    let bound = target.dedup(&mut creates, &mut done).await;
+    updates.extend(bound);
+    target.creates(creates, &mut done).await;
+    target.updates(updates, &mut done).await;
+    target.deletes(deletes, &mut done).await;
+    done
+}
+
+struct Target<'a, 'b> {
+    deps: &'a Deps<'b>,
+    settings: &'a AppSettings,
+    group: &'a Group,
+    spec: &'static ObjectSpec,
+    /// Set by a call-level failure that stops every later call of this group (quota, auth).
+    stop: Option<Outcome>,
+}
+
+fn fields_of(p: &Planned) -> &Fields {
+    match &p.op {
+        Op::Create { fields } | Op::Update { fields, .. } => fields,
+        _ => unreachable_fields(),
+    }
+}
+
+fn unreachable_fields() -> &'static Fields {
+    static EMPTY: std::sync::OnceLock<Fields> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(Fields::new)
+}
+
+/// The outcome for every record of a call that failed as a whole.
+fn call_failure(e: &RemoteError) -> Outcome {
+    match e.next_step() {
+        NextStep::Park | NextStep::Reauthorize => Outcome::Parked,
+        NextStep::Retry => Outcome::Retry(e.0.clone()),
+        NextStep::Record => Outcome::Failed(e.0.clone()),
+    }
+}
+
+impl Target<'_, '_> {
+    fn sf(&self) -> bool {
+        self.group.direction == Direction::JingToSf
+    }
+
+    fn object(&self) -> &'static str {
+        if self.sf() {
+            self.spec.sf_object
+        } else {
+            self.spec.jing_object
+        }
+    }
+
+    /// Value errors never cost an API call: check against the cached describe first.
+    async fn preflight_sf(
+        &mut self,
+        creates: &mut Vec<Planned>,
+        updates: &mut Vec<Planned>,
+        done: &mut Vec<Executed>,
+    ) {
+        let describe = match self.deps.sf.describe(self.spec.sf_object).await {
+            Ok(d) => d,
+            Err(e) => {
+                self.stop_all(&e, creates, done);
+                self.stop_all(&e, updates, done);
+                return;
+            }
+        };
+        for (list, mode) in [(creates, WriteMode::Create), (updates, WriteMode::Update)] {
+            let mut kept = Vec::with_capacity(list.len());
+            for p in list.drain(..) {
+                let errors = preflight(&describe, fields_of(&p), mode, None);
+                match errors.into_iter().next() {
+                    Some(err) => done.push(Executed {
+                        planned: p,
+                        result: Err(Outcome::Failed(err)),
+                    }),
+                    None => kept.push(p),
+                }
+            }
+            *list = kept;
+        }
+    }
+
+    fn stop_all(&mut self, e: &RemoteError, list: &mut Vec<Planned>, done: &mut Vec<Executed>) {
+        let outcome = call_failure(e);
+        if matches!(outcome, Outcome::Parked) {
+            self.stop = Some(Outcome::Parked);
+        }
+        done.extend(list.drain(..).map(|p| Executed {
+            planned: p,
+            result: Err(outcome.clone()),
+        }));
+    }
+
+    /// Consult the target's duplicate key before creating (Salesforce: Lead e-mail, Account
+    /// name), so duplicates are bound and updated instead of created. One query per 200.
+    async fn dedup(
+        &mut self,
+        creates: &mut Vec<Planned>,
+        done: &mut Vec<Executed>,
+    ) -> Vec<Planned> {
+        let Some(key) = sf_dedup_field(self.spec.sf_object).filter(|_| self.sf()) else {
+            return Vec::new();
+        };
+        let values: Vec<String> = creates
+            .iter()
+            .filter_map(|p| fields_of(p).get(key).and_then(Value::as_text))
+            .collect();
+        let mut matches = Vec::new();
+        for chunk in values.chunks(SF_BATCH) {
+            match self.deps.sf.find_by(self.spec.sf_object, key, chunk).await {
+                Ok(found) => matches.extend(found),
+                Err(e) => {
+                    self.stop_all(&e, creates, done);
+                    return Vec::new();
+                }
+            }
+        }
+        let mut bound = Vec::new();
+        for p in std::mem::take(creates) {
+            let value = fields_of(&p).get(key).and_then(Value::as_text);
+            let hit = value.and_then(|v| matches.iter().find(|(_, m)| m.eq_ignore_ascii_case(&v)));
+            match hit {
+                Some((id, _)) => bound.push(into_bound_update(p, id.to_string(), self)),
+                None => creates.push(p),
+            }
+        }
+        bound
+    }
+
+    async fn creates(&mut self, creates: Vec<Planned>, done: &mut Vec<Executed>) {
+        let mut dup_updates = Vec::new();
+        for chunk in chunked(creates, self.batch()) {
+            let records: Vec<Fields> = chunk.iter().map(|p| fields_of(p).clone()).collect();
+            let result = match &self.stop {
+                Some(o) => Err(o.clone()),
+                None if self.sf() => self
+                    .deps
+                    .sf
+                    .create(self.object(), &records)
+                    .await
+                    .map_err(|e| self.fail(&e)),
+                None => self
+                    .deps
+                    .jing
+                    .create(self.object(), &records)
+                    .await
+                    .map_err(|e| self.fail(&e)),
+            };
+            for (p, r) in zip_results(chunk, result) {
+                match r {
+                    Ok(WriteResult::Ok(id)) => done.push(Executed {
+                        planned: p,
+                        result: Ok(Done::Created(id)),
+                    }),
+                    Ok(WriteResult::Duplicate(ids)) if !ids.is_empty() => {
+                        dup_updates.push(into_bound_update(p, ids[0].clone(), self));
+                    }
+                    Ok(WriteResult::Duplicate(_)) => done.push(Executed {
+                        planned: p,
+                        result: Err(Outcome::Failed(
+                            SyncError::new(ErrorCode::InvalidValue)
+                                .detail("duplicate rule matched an unknown record"),
+                        )),
+                    }),
+                    Ok(WriteResult::Failed(e)) => done.push(Executed {
+                        planned: p,
+                        result: Err(record_failure(e)),
+                    }),
+                    Err(o) => done.push(Executed {
+                        planned: p,
+                        result: Err(o),
+                    }),
+                }
+            }
+        }
+        if !dup_updates.is_empty() {
+            self.updates(dup_updates, done).await;
+        }
+    }
+
+    async fn updates(&mut self, updates: Vec<Planned>, done: &mut Vec<Executed>) {
+        for chunk in chunked(updates, self.batch()) {
+            let result = match &self.stop {
+                Some(o) => Err(o.clone()),
+                None => self.call_update(&chunk).await.map_err(|e| self.fail(&e)),
+            };
+            for (p, r) in zip_results(chunk, result) {
+                let existing = matches!(&p.op, Op::Update { binding, .. } if binding.version == 0);
+                let ok = if existing {
+                    Done::BoundExisting(bound_target(&p, self.sf()))
+                } else {
+                    Done::Updated
+                };
+                done.push(Executed {
+                    result: match r {
+                        Ok(WriteResult::Ok(_)) => Ok(ok),
+                        Ok(WriteResult::Duplicate(_)) => Ok(ok),
+                        Ok(WriteResult::Failed(e)) => Err(record_failure(e)),
+                        Err(o) => Err(o),
+                    },
+                    planned: p,
+                });
+            }
+        }
+    }
+
+    async fn call_update(&self, chunk: &[Planned]) -> Result<Vec<WriteResult>, RemoteError> {
+        if self.sf() {
+            let records: Vec<(SfId, Fields)> = chunk
+                .iter()
+                .filter_map(|p| match &p.op {
+                    Op::Update { binding, fields } => Some((binding.sf_id.clone(), fields.clone())),
+                    _ => None,
+                })
+                .collect();
+            self.deps.sf.update(self.object(), &records).await
+        } else {
+            let records: Vec<(JingId, Fields)> = chunk
+                .iter()
+                .filter_map(|p| match &p.op {
+                    Op::Update { binding, fields } => {
+                        Some((binding.jing_id.clone(), fields.clone()))
+                    }
+                    _ => None,
+                })
+                .collect();
+            self.deps.jing.update(self.object(), &records).await
+        }
+    }
+
+    async fn deletes(&mut self, deletes: Vec<Planned>, done: &mut Vec<Executed>) {
+        for chunk in chunked(deletes, self.batch()) {
+            let result = match &self.stop {
+                Some(o) => Err(o.clone()),
+                None if self.sf() => {
+                    let ids: Vec<SfId> = chunk
+                        .iter()
+                        .filter_map(|p| match &p.op {
+                            Op::Delete { binding } => Some(binding.sf_id.clone()),
+                            _ => None,
+                        })
+                        .collect();
+                    self.deps.sf.delete(&ids).await.map_err(|e| self.fail(&e))
+                }
+                None => {
+                    let ids: Vec<JingId> = chunk
+                        .iter()
+                        .filter_map(|p| match &p.op {
+                            Op::Delete { binding } => Some(binding.jing_id.clone()),
+                            _ => None,
+                        })
+                        .collect();
+                    self.deps
+                        .jing
+                        .invalidate(self.object(), &ids)
+                        .await
+                        .map_err(|e| self.fail(&e))
+                }
+            };
+            for (p, r) in zip_results(chunk, result) {
+                let result = match r {
+                    Ok(WriteResult::Failed(e)) => Err(record_failure(e)),
+                    Ok(_) => Ok(Done::Deleted),
+                    Err(o) => Err(o),
+                };
+                done.push(Executed { planned: p, result });
+            }
+        }
+    }
+
+    fn batch(&self) -> usize {
+        if self.sf() { SF_BATCH } else { JING_BATCH }
+    }
+
+    /// A failed call: quota and auth stop the rest of the group (they would fail the same way).
+    fn fail(&mut self, e: &RemoteError) -> Outcome {
+        let outcome = call_failure(e);
+        if matches!(outcome, Outcome::Parked) {
+            self.stop = Some(Outcome::Parked);
+        }
+        outcome
+    }
+}
+
+fn record_failure(e: SyncError) -> Outcome {
+    match e.next_step() {
+        NextStep::Retry => Outcome::Retry(e),
+        NextStep::Park | NextStep::Reauthorize => Outcome::Parked,
+        NextStep::Record => Outcome::Failed(e),
+    }
+}
+
+/// The duplicate key Salesforce's standard rules match on.
+fn sf_dedup_field(object: &str) -> Option<&'static str> {
+    match object {
+        "Lead" => Some("Email"),
+        "Account" => Some("Name"),
+        _ => None,
+    }
+}
+
+/// Turn a create into an update of the existing record the duplicate rules found. The
+/// temporary binding (version 0) carries the target id; commit inserts the real binding.
+fn into_bound_update(p: Planned, target_id: String, t: &Target<'_, '_>) -> Planned {
+    let change = &t.group.items[p.item].change;
+    let now = t.deps.clock.now();
+    let (sf_id, jing_id) = match (&change.record, t.sf()) {
+        (domain::RecordRef::Jing(j), true) => (SfId::parse(&target_id).ok(), Some(j.clone())),
+        (domain::RecordRef::Salesforce(s), false) => {
+            (Some(s.clone()), JingId::parse(&target_id).ok())
+        }
+        _ => (None, None),
+    };
+    let (Some(sf_id), Some(jing_id)) = (sf_id, jing_id) else {
+        return p;
+    };
+    let mut binding =
+        crate::ports::Binding::new(t.settings.app.clone(), t.group.object, sf_id, jing_id, now);
+    binding.version = 0;
+    let fields = match p.op {
+        Op::Create { fields } => fields,
+        other => return Planned { op: other, ..p },
+    };
+    Planned {
+        op: Op::Update { binding, fields },
+        ..p
+    }
+}
+
+fn bound_target(p: &Planned, sf: bool) -> String {
+    match &p.op {
+        Op::Update { binding, .. } if sf => binding.sf_id.to_string(),
+        Op::Update { binding, .. } => binding.jing_id.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn chunked(list: Vec<Planned>, size: usize) -> Vec<Vec<Planned>> {
+    let mut out = Vec::new();
+    let mut it = list.into_iter().peekable();
+    while it.peek().is_some() {
+        out.push(it.by_ref().take(size).collect());
+    }
+    out
+}
+
+/// Pair each planned record with its result (or the call-level outcome).
+fn zip_results(
+    chunk: Vec<Planned>,
+    result: Result<Vec<WriteResult>, Outcome>,
+) -> Vec<(Planned, Result<WriteResult, Outcome>)> {
+    match result {
+        Ok(results) => {
+            let mut results = results.into_iter();
+            chunk
+                .into_iter()
+                .map(|p| {
+                    let r = results.next().ok_or_else(|| {
+                        Outcome::Retry(
+                            SyncError::new(ErrorCode::RemoteUnavailable)
+                                .detail("fewer results than records"),
+                        )
+                    });
+                    (p, r)
+                })
+                .collect()
+        }
+        Err(o) => chunk.into_iter().map(|p| (p, Err(o.clone()))).collect(),
+    }
+}

@@ -1,0 +1,125 @@
+//! The writer (写入): the one place that decides what to write where.
+//!
+//! `apply` takes a batch of changes, coalesces changes of the same record, translates owners
+//! through member bindings, plans every record with the domain's rules, checks the circuit
+//! breaker, reserves Salesforce API calls before making them (parking what the budget cannot
+//! pay for), writes in batches (sObject Collections ≤ 200, JING batch endpoints), binds created
+//! records (or binds to the duplicates the target's rules found) and records every outcome.
+
+mod batch;
+mod breaker;
+mod commit;
+mod execute;
+mod owner;
+mod prepare;
+
+use crate::ports::*;
+use crate::settings::AppSettings;
+use domain::{Change, ObjectKind, SyncError};
+use serde::Serialize;
+
+pub use batch::coalesce;
+
+/// Ports the writer uses.
+#[derive(Clone, Copy)]
+pub struct Deps<'a> {
+    pub bindings: &'a dyn BindingStore,
+    pub errors: &'a dyn ErrorStore,
+    pub synced: &'a dyn SyncLog,
+    pub ledger: &'a dyn Ledger,
+    pub quota: &'a dyn QuotaStore,
+    pub parked: &'a dyn ParkedStore,
+    pub settings: &'a dyn SettingsStore,
+    pub sf: &'a dyn SalesforcePort,
+    pub jing: &'a dyn JingPort,
+    pub clock: &'a dyn Clock,
+}
+
+/// What happened to one input change.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Written (or bound) on the target.
+    Applied,
+    /// Nothing to write (echo, unchanged, out of scope, direction off...).
+    Skipped,
+    /// Set aside until the budget resets or an admin resumes; nothing lost.
+    Parked,
+    /// Temporary failure: redeliver later.
+    Retry(SyncError),
+    /// Permanent failure, recorded in the error list.
+    Failed(SyncError),
+}
+
+/// Counters of one `apply`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub created: u64,
+    pub updated: u64,
+    pub deleted: u64,
+    pub bound_existing: u64,
+    pub skipped: u64,
+    pub failed: u64,
+    pub parked: u64,
+    pub retried: u64,
+    pub conflicts: u64,
+    /// Owner fields left unchanged because the member is not bound (a warning, not a failure).
+    pub owner_warnings: u64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ApplyReport {
+    /// One outcome per input change, in input order.
+    pub outcomes: Vec<Outcome>,
+    pub counts: Counts,
+}
+
+impl ApplyReport {
+    fn set(&mut self, indexes: &[usize], outcome: Outcome) {
+        let c = &mut self.counts;
+        match &outcome {
+            Outcome::Skipped => c.skipped += 1,
+            Outcome::Parked => c.parked += 1,
+            Outcome::Retry(_) => c.retried += 1,
+            Outcome::Failed(_) => c.failed += 1,
+            Outcome::Applied => {}
+        }
+        for &i in indexes {
+            self.outcomes[i] = outcome.clone();
+        }
+    }
+}
+
+/// Apply a batch of changes of one app.
+pub async fn apply(deps: &Deps<'_>, settings: &AppSettings, changes: Vec<Change>) -> ApplyReport {
+    let mut report = ApplyReport {
+        outcomes: vec![Outcome::Skipped; changes.len()],
+        counts: Counts::default(),
+    };
+    // Members first (owner translation depends on them), then accounts before leads (a lead's
+    // account must exist), opportunities last (they follow converted leads).
+    let order = [
+        ObjectKind::Member,
+        ObjectKind::Account,
+        ObjectKind::Lead,
+        ObjectKind::Opportunity,
+    ];
+    let groups = batch::group(changes);
+    for kind in order {
+        for group in groups.iter().filter(|g| g.object == kind) {
+            process_group(deps, settings, group, &mut report).await;
+        }
+    }
+    report
+}
+
+async fn process_group(
+    deps: &Deps<'_>,
+    settings: &AppSettings,
+    group: &batch::Group,
+    report: &mut ApplyReport,
+) {
+    let planned = prepare::prepare(deps, settings, group, report).await;
+    let planned = breaker::check(deps, settings, group, planned, report).await;
+    let results = execute::execute(deps, settings, group, planned).await;
+    commit::commit(deps, settings, group, results, report).await;
+}

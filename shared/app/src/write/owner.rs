@@ -1,0 +1,83 @@
+//! Owner fields travel through member bindings (Salesforce user ⇄ JING employee).
+
+use super::batch::Group;
+use super::prepare::store_error;
+use super::{ApplyReport, Deps};
+use crate::settings::AppSettings;
+use domain::{Change, FieldChange, FieldType, JingId, ObjectKind, SfId, Side, SyncError, Value};
+use std::collections::BTreeMap;
+
+/// The change's fields with every owner/lookup to a member replaced by the other side's id.
+/// An owner without a member binding is dropped (the target keeps its owner) and counted as a
+/// warning, never a failure.
+pub(crate) async fn translate(
+    deps: &Deps<'_>,
+    settings: &AppSettings,
+    group: &Group,
+    change: &Change,
+    report: &mut ApplyReport,
+) -> Result<BTreeMap<String, FieldChange>, SyncError> {
+    let mut fields = change.fields.clone();
+    let mapping = &settings.objects[&group.object].mapping;
+    let origin = group.direction.origin();
+    for m in mapping
+        .iter()
+        .filter(|m| m.sf_type == FieldType::Reference && m.jing_type == FieldType::Reference)
+    {
+        let key = match origin {
+            Side::Salesforce => &m.sf_field,
+            Side::Jing => &m.jing_field,
+        };
+        let Some(Value::Text(id)) = fields.get(key).map(|f| f.after.clone()) else {
+            continue;
+        };
+        match member_of(deps, settings, origin, &id).await? {
+            Some(other) => {
+                fields.insert(
+                    key.clone(),
+                    FieldChange {
+                        before: None,
+                        after: Value::Text(other),
+                    },
+                );
+            }
+            None => {
+                fields.remove(key);
+                report.counts.owner_warnings += 1;
+                tracing::warn!(app_id = %settings.app, object = %group.object, "Owner has no member binding; target owner kept.");
+            }
+        }
+    }
+    Ok(fields)
+}
+
+async fn member_of(
+    deps: &Deps<'_>,
+    settings: &AppSettings,
+    origin: Side,
+    id: &str,
+) -> Result<Option<String>, SyncError> {
+    let found = match origin {
+        Side::Salesforce => match SfId::parse(id) {
+            Ok(sf) => {
+                deps.bindings
+                    .by_sf(&settings.app, ObjectKind::Member, &sf)
+                    .await
+            }
+            Err(_) => return Ok(None),
+        },
+        Side::Jing => match JingId::parse(id) {
+            Ok(j) => {
+                deps.bindings
+                    .by_jing(&settings.app, ObjectKind::Member, &j)
+                    .await
+            }
+            Err(_) => return Ok(None),
+        },
+    };
+    let binding = found.map_err(store_error)?;
+    Ok(binding.map(|b| match origin {
+        Side::Salesforce => b.jing_id.to_string(),
+        Side::Jing => b.sf_id.to_string(),
+    }))
+}

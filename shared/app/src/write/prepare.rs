@@ -1,0 +1,331 @@
+//! Turning each coalesced record change into a planned operation (or an immediate outcome).
+
+use super::batch::{Group, Item};
+use super::{ApplyReport, Deps, Outcome, owner};
+use crate::ports::{Binding, Fields};
+use crate::settings::{AppSettings, DeleteAction};
+use domain::plan::{PlanInput, RecordPlan, plan};
+use domain::rules::Conflict;
+use domain::{
+    Actor, Change, Direction, ErrorCode, JingId, ObjectKind, ObjectSpec, Operation, RecordRef,
+    SfId, Side, SyncError, Value,
+};
+use std::collections::BTreeMap;
+
+/// What to do on the target for one record.
+#[derive(Debug, Clone)]
+pub(crate) enum Op {
+    Create {
+        fields: Fields,
+    },
+    Update {
+        binding: Binding,
+        fields: Fields,
+    },
+    Delete {
+        binding: Binding,
+    },
+    /// A Salesforce lead was converted: bind the opportunity to the JING lead (no remote call).
+    Convert {
+        binding: Binding,
+        opportunity: Option<SfId>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Planned {
+    /// Position in `group.items`.
+    pub item: usize,
+    pub op: Op,
+    /// Values both sides hold after the write (Salesforce field names).
+    pub synced: BTreeMap<String, Value>,
+    pub conflicts: Vec<(String, Conflict)>,
+    pub name: String,
+}
+
+enum Prepared {
+    Planned(Box<Planned>),
+    Done(Outcome),
+}
+
+pub(crate) async fn prepare(
+    deps: &Deps<'_>,
+    settings: &AppSettings,
+    group: &Group,
+    report: &mut ApplyReport,
+) -> Vec<Planned> {
+    let mut planned = Vec::new();
+    for (i, item) in group.items.iter().enumerate() {
+        match prepare_one(deps, settings, group, i, item, report).await {
+            Ok(Prepared::Planned(p)) => planned.push(*p),
+            Ok(Prepared::Done(outcome)) => report.set(&item.indexes, outcome),
+            Err(e) => {
+                let outcome = super::commit::failure_outcome(deps, settings, group, item, e).await;
+                report.set(&item.indexes, outcome);
+            }
+        }
+    }
+    planned
+}
+
+async fn prepare_one(
+    deps: &Deps<'_>,
+    settings: &AppSettings,
+    group: &Group,
+    i: usize,
+    item: &Item,
+    report: &mut ApplyReport,
+) -> Result<Prepared, SyncError> {
+    let change = &item.change;
+    let skip = Ok(Prepared::Done(Outcome::Skipped));
+    // Our own writes coming back are echoes: never written again.
+    if change.actor == Actor::Integration || group.object == ObjectKind::Member {
+        return skip;
+    }
+    let Some(obj) = settings.object(group.object) else {
+        return skip;
+    };
+    let rules = obj.rules(group.direction);
+    let binding = lookup(deps, settings, group, &change.record).await?;
+    let name = display_name(group.object, change, binding.as_ref());
+    let planned = |op, plan: RecordPlan| {
+        Ok(Prepared::Planned(Box::new(Planned {
+            item: i,
+            op,
+            synced: plan.synced,
+            conflicts: plan.conflicts,
+            name: name.clone(),
+        })))
+    };
+    match &change.op {
+        _ if settings.is_paused(group.object, group.direction) => {
+            match deps.parked.park(change).await {
+                // A paused direction keeps its changes until an admin resumes it.
+                Ok(()) => Ok(Prepared::Done(Outcome::Parked)),
+                Err(e) => Err(store_error(e)),
+            }
+        }
+        Operation::Delete => match binding {
+            Some(b)
+                if rules.on_delete == DeleteAction::Delete
+                    && settings.direction_open(group.object, group.direction) =>
+            {
+                planned(Op::Delete { binding: b }, RecordPlan::default())
+            }
+            _ => skip,
+        },
+        Operation::Convert { opportunity, .. } => match binding {
+            Some(b) => planned(
+                Op::Convert {
+                    binding: b,
+                    opportunity: opportunity.clone(),
+                },
+                RecordPlan::default(),
+            ),
+            None => skip,
+        },
+        Operation::Upsert => {
+            if !settings.direction_open(group.object, group.direction) || !rules.on_upsert {
+                return skip;
+            }
+            if binding.as_ref().is_some_and(|b| b.converted_to.is_some())
+                && group.direction == Direction::JingToSf
+            {
+                // Never update a converted lead: updates follow the opportunity binding.
+                return skip;
+            }
+            if binding.is_none() && !may_create(group, &rules.scope, change, deps.clock.now()) {
+                return skip;
+            }
+            check_association(deps, settings, group, change).await?;
+            let incoming = owner::translate(deps, settings, group, change, report).await?;
+            let mut plan = plan_record(settings, group, change, &incoming, binding.as_ref());
+            if plan.is_noop() {
+                return skip;
+            }
+            match binding {
+                Some(b) => planned(
+                    Op::Update {
+                        binding: b,
+                        fields: std::mem::take(&mut plan.writes),
+                    },
+                    plan,
+                ),
+                None => {
+                    let fields =
+                        creation_fields(settings, group, std::mem::take(&mut plan.writes))?;
+                    planned(Op::Create { fields }, plan)
+                }
+            }
+        }
+    }
+}
+
+/// Opportunities are bound through the converted lead; everything else by its own id.
+async fn lookup(
+    deps: &Deps<'_>,
+    settings: &AppSettings,
+    group: &Group,
+    record: &RecordRef,
+) -> Result<Option<Binding>, SyncError> {
+    let found = match record {
+        RecordRef::Salesforce(id) => deps.bindings.by_sf(&settings.app, group.object, id).await,
+        RecordRef::Jing(id) => deps.bindings.by_jing(&settings.app, group.object, id).await,
+    };
+    found.map_err(store_error)
+}
+
+pub(crate) fn store_error(e: crate::ports::StoreError) -> SyncError {
+    SyncError::new(ErrorCode::RemoteUnavailable).detail(format!("local store: {e}"))
+}
+
+/// New records enter the sync only when creation is allowed and they are in scope.
+fn may_create(
+    group: &Group,
+    scope: &domain::conditions::Scope,
+    change: &Change,
+    now: time::OffsetDateTime,
+) -> bool {
+    let spec = ObjectSpec::of(group.object);
+    let allowed = match group.direction {
+        Direction::JingToSf => spec.writable_in_sf,
+        Direction::SfToJing => spec.creatable_in_jing,
+    };
+    let fields: BTreeMap<String, Value> = change
+        .fields
+        .iter()
+        .map(|(k, f)| (k.clone(), f.after.clone()))
+        .collect();
+    allowed && scope.matches(&fields, now)
+}
+
+fn plan_record(
+    settings: &AppSettings,
+    group: &Group,
+    change: &Change,
+    incoming: &BTreeMap<String, domain::FieldChange>,
+    binding: Option<&Binding>,
+) -> RecordPlan {
+    let mapping = &settings.objects[&group.object].mapping;
+    let origin = group.direction.origin();
+    // A change made before our last write of the other side's change was concurrent with it.
+    let concurrent = binding
+        .is_some_and(|b| b.last_origin == Some(origin.other()) && change.source_time < b.synced_at);
+    let target_current = binding.map(|b| target_view(&b.last_synced, mapping, origin));
+    plan(&PlanInput {
+        direction: group.direction,
+        direction_enabled: true,
+        mapping,
+        incoming,
+        incoming_at: change.source_time,
+        last_synced: binding.map(|b| &b.last_synced),
+        // Our best knowledge of the target: what both sides held at the last sync.
+        target_current: target_current.as_ref(),
+        target_changed_at: binding.and_then(|b| b.source_time),
+        concurrent,
+    })
+}
+
+/// The last synced values (Salesforce names and terms) in the target's names and terms.
+fn target_view(
+    last: &BTreeMap<String, Value>,
+    mapping: &[domain::FieldMapping],
+    origin: Side,
+) -> BTreeMap<String, Value> {
+    mapping
+        .iter()
+        .filter_map(|m| {
+            let v = last.get(&m.sf_field)?;
+            Some(match origin {
+                Side::Salesforce => (
+                    m.jing_field.clone(),
+                    domain::plan::convert(v, m, Side::Salesforce),
+                ),
+                Side::Jing => (m.sf_field.clone(), v.clone()),
+            })
+        })
+        .collect()
+}
+
+/// Creates carry the business type on JING and must have the target's required fields.
+fn creation_fields(
+    settings: &AppSettings,
+    group: &Group,
+    mut fields: Fields,
+) -> Result<Fields, SyncError> {
+    let spec = ObjectSpec::of(group.object);
+    if group.direction == Direction::SfToJing {
+        if let Some(bt) = &settings.objects[&group.object].business_type {
+            fields.insert("business_type".into(), Value::text(bt.clone()));
+        }
+        for r in spec.jing_required {
+            if fields.get(*r).is_none_or(Value::is_empty) {
+                return Err(SyncError::new(ErrorCode::RequiredValueMissing)
+                    .field(*r)
+                    .object(spec.jing_object));
+            }
+        }
+    }
+    Ok(fields)
+}
+
+/// Lead–account association check: a JING lead's account must be bound in Salesforce.
+async fn check_association(
+    deps: &Deps<'_>,
+    settings: &AppSettings,
+    group: &Group,
+    change: &Change,
+) -> Result<(), SyncError> {
+    let account_sync = settings.object(ObjectKind::Account).is_some();
+    if !settings.association_check
+        || !account_sync
+        || group.object != ObjectKind::Lead
+        || group.direction != Direction::JingToSf
+    {
+        return Ok(());
+    }
+    let Some(Value::Text(account)) = change.fields.get("account_id").map(|f| &f.after) else {
+        return Ok(());
+    };
+    let Ok(account) = JingId::parse(account) else {
+        return Err(SyncError::new(ErrorCode::AccountNotFound).object("Lead"));
+    };
+    match deps
+        .bindings
+        .by_jing(&settings.app, ObjectKind::Account, &account)
+        .await
+    {
+        Ok(Some(_)) => Ok(()),
+        Ok(None) => Err(SyncError::new(ErrorCode::AccountNotFound)
+            .object("Lead")
+            .detail(account.to_string())),
+        Err(e) => Err(store_error(e)),
+    }
+}
+
+/// A human-readable name for status lists, from the change alone.
+pub(crate) fn display_name_of(object: ObjectKind, change: &Change) -> String {
+    display_name(object, change, None)
+}
+
+/// A human-readable name for status lists (name fields of the object, else the id).
+fn display_name(object: ObjectKind, change: &Change, binding: Option<&Binding>) -> String {
+    const NAME_FIELDS: [&str; 6] = [
+        "name",
+        "LastName",
+        "Name",
+        "company_id",
+        "Company",
+        "opportunity_name",
+    ];
+    let from_change =
+        NAME_FIELDS
+            .iter()
+            .find_map(|f| match change.fields.get(*f).map(|c| &c.after) {
+                Some(Value::Text(s)) => Some(s.clone()),
+                _ => None,
+            });
+    from_change
+        .or_else(|| binding.map(|b| b.name.clone()).filter(|n| !n.is_empty()))
+        .unwrap_or_else(|| format!("{object} {}", change.record.as_str()))
+}

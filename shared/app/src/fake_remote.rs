@@ -169,6 +169,20 @@ impl SalesforcePort for FakeSalesforce {
             })
             .collect())
     }
+    async fn users(&self) -> Result<Vec<SfUser>, RemoteError> {
+        let s = self.begin()?;
+        Ok(s.records
+            .iter()
+            .filter(|(_, (o, _))| o == "User")
+            .map(|(id, (_, f))| SfUser {
+                id: SfId::parse(id).expect("stored ids are valid"),
+                name: f.get("Name").and_then(Value::as_text).unwrap_or_default(),
+                email: f.get("Email").and_then(Value::as_text),
+                mobile: f.get("MobilePhone").and_then(Value::as_text),
+                active: f.get("IsActive") != Some(&Value::Bool(false)),
+            })
+            .collect())
+    }
     async fn describe(&self, object: &str) -> Result<SfObjectDescribe, RemoteError> {
         Ok(describe_from_spec(object))
     }

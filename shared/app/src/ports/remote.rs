@@ -53,6 +53,8 @@ pub trait SalesforcePort: Send + Sync {
         field: &str,
         values: &[String],
     ) -> Result<Vec<(SfId, String)>, RemoteError>;
+    /// Active users with name, e-mail and mobile, for member matching (never written).
+    async fn users(&self) -> Result<Vec<SfUser>, RemoteError>;
     /// Cached describe (no API call when cached).
     async fn describe(&self, object: &str) -> Result<SfObjectDescribe, RemoteError>;
     /// API calls this client has made (for reports).
@@ -82,6 +84,16 @@ pub trait JingPort: Send + Sync {
     /// Every employee (member) with name, mobile, e-mail.
     async fn employees(&self) -> Result<Vec<Employee>, RemoteError>;
     async fn create_employee(&self, e: &NewEmployee) -> Result<JingId, RemoteError>;
+}
+
+/// A Salesforce user as member matching sees it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SfUser {
+    pub id: SfId,
+    pub name: String,
+    pub email: Option<String>,
+    pub mobile: Option<String>,
+    pub active: bool,
 }
 
 /// A JING employee (成员).

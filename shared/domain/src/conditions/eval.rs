@@ -39,12 +39,10 @@ fn lookup<'a, I: Iterator<Item = (&'a String, &'a Value)>>(
         .map(Cow::Borrowed)
 }
 
-/// Adapts a closure `Fn(&str) -> Option<Value>` into [`Fields`].
-pub struct Lookup<F>(pub F);
-
-impl<F: Fn(&str) -> Option<Value>> Fields for Lookup<F> {
+/// Any closure `Fn(&str) -> Option<Value>` is a record too.
+impl<F: Fn(&str) -> Option<Value>> Fields for F {
     fn field_value(&self, field: &str) -> Option<Cow<'_, Value>> {
-        (self.0)(field).map(Cow::Owned)
+        self(field).map(Cow::Owned)
     }
 }
 

@@ -22,7 +22,7 @@ mod eval;
 mod render;
 mod window;
 
-pub use eval::{Fields, Lookup};
+pub use eval::Fields;
 pub use window::{INIT_DATE_FIELD, InitWindow, WindowError};
 
 use crate::soql::SoqlError;

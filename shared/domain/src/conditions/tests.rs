@@ -1,4 +1,3 @@
-use super::eval::Lookup;
 use super::*;
 use crate::soql::{LikePattern, LikeToken, Token, tokenize, unescape_literal};
 use crate::value::Value;
@@ -270,9 +269,9 @@ fn relative_dates_resolve_from_now() {
 #[test]
 fn closures_can_serve_as_records() {
     let scope = one("Status", Op::Equals, text("Open"));
-    let record = Lookup(|f: &str| (f == "Status").then(|| Value::text("Open")));
+    let record = |f: &str| (f == "Status").then(|| Value::text("Open"));
     assert!(scope.matches(&record, NOW));
-    assert!(!scope.matches(&Lookup(|_: &str| None), NOW));
+    assert!(!scope.matches(&|_: &str| None, NOW));
 }
 
 #[test]
@@ -482,5 +481,65 @@ proptest! {
             }
         }
         prop_assert_eq!(literals, expected);
+    }
+}
+
+fn any_scalar_condition() -> impl Strategy<Value = Condition> {
+    let value = prop_oneof![
+        any::<i32>().prop_map(|n| CondValue::Number(f64::from(n) / 100.0)),
+        any::<bool>().prop_map(CondValue::Bool),
+        (0i64..4_000_000_000)
+            .prop_map(|s| { CondValue::DateTime(OffsetDateTime::from_unix_timestamp(s).unwrap()) }),
+        (0i64..4_000_000_000)
+            .prop_map(|s| CondValue::Date(OffsetDateTime::from_unix_timestamp(s).unwrap().date())),
+        (0u32..5000, any::<bool>())
+            .prop_map(|(days, date_only)| CondValue::DaysAgo { days, date_only }),
+        (0u32..5000, any::<bool>())
+            .prop_map(|(days, date_only)| CondValue::DaysAhead { days, date_only }),
+    ];
+    let op = prop::sample::select(vec![
+        Op::Equals,
+        Op::NotEquals,
+        Op::GreaterThan,
+        Op::LessThan,
+    ]);
+    (op, value).prop_map(|(op, value)| Condition::new("Field__c", op, value))
+}
+
+/// An unquoted literal as rendered: a number, a boolean, a date or a UTC datetime.
+fn is_scalar_literal(word: &str) -> bool {
+    word.parse::<f64>().is_ok()
+        || word == "true"
+        || word == "false"
+        || crate::datetime::parse_date(word).is_ok()
+        || (word.ends_with('Z') && crate::datetime::parse_sf(word).is_ok())
+}
+
+proptest! {
+    #[test]
+    fn scalar_literals_render_unquoted_and_well_formed(
+        conditions in prop::collection::vec(any_scalar_condition(), 1..5),
+        record_value in prop_oneof![
+            any::<f64>().prop_map(Value::Number),
+            any::<bool>().prop_map(Value::Bool),
+            (0i64..4_000_000_000).prop_map(|s| Value::DateTime(OffsetDateTime::from_unix_timestamp(s).unwrap())),
+            ".{0,8}".prop_map(Value::text),
+        ],
+    ) {
+        let scope = Scope::new(vec![ConditionGroup::new(conditions)]);
+        // Evaluation never panics, whatever the record holds.
+        let record = BTreeMap::from([("Field__c".to_string(), record_value)]);
+        let _ = scope.matches(&record, NOW);
+        let rendered = scope.to_soql_where(NOW).unwrap().unwrap();
+        for token in tokenize(&rendered).unwrap() {
+            match token {
+                Token::Str(s) => prop_assert!(false, "unexpected string literal {s} in {rendered}"),
+                Token::Word(w) => prop_assert!(
+                    ["AND", "Field__c"].contains(&w) || is_scalar_literal(w),
+                    "bad word {w:?} in {rendered}"
+                ),
+                Token::Punct(p) => prop_assert!(["(", ")", "=", "!=", ">", "<"].contains(&p)),
+            }
+        }
     }
 }

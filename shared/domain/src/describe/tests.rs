@@ -465,3 +465,35 @@ fn objects_the_user_cannot_write_are_refused_once() {
     assert_eq!(errors[0].detail, "create");
     assert!(preflight(&d, &vals(&base()), WriteMode::Update, None).is_empty());
 }
+
+fn any_value() -> impl proptest::strategy::Strategy<Value = Value> {
+    use proptest::prelude::*;
+    prop_oneof![
+        Just(Value::Empty),
+        "\\PC{0,90}".prop_map(Value::Text),
+        any::<f64>().prop_map(Value::Number),
+        any::<bool>().prop_map(Value::Bool),
+        prop::collection::vec("[A-Za-z;]{0,6}", 0..4).prop_map(Value::Multi),
+        (0i64..4_000_000_000).prop_map(|s| {
+            Value::DateTime(time::OffsetDateTime::from_unix_timestamp(s).unwrap())
+        }),
+    ]
+}
+
+proptest::proptest! {
+    #[test]
+    fn preflight_never_panics_and_always_names_field_and_object(
+        writes in proptest::collection::btree_map(
+            proptest::sample::select(lead().fields.iter().map(|f| f.name.clone()).chain(["X__c".to_string()]).collect::<Vec<_>>()),
+            any_value(),
+            0..12,
+        ),
+        create_mode in proptest::prelude::any::<bool>(),
+    ) {
+        let mode = if create_mode { WriteMode::Create } else { WriteMode::Update };
+        for e in preflight(&lead(), &writes, mode, None) {
+            proptest::prop_assert_eq!(e.object.as_deref(), Some("Lead"));
+            proptest::prop_assert!(e.field.is_some(), "{e:?}");
+        }
+    }
+}

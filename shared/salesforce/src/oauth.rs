@@ -3,6 +3,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -84,6 +85,10 @@ pub struct TokenSet {
     /// The identity URL, on the login host.
     pub id_url: String,
     pub issued_at: OffsetDateTime,
+    /// The raw `issued_at` string (the signature covers it verbatim).
+    pub issued_at_raw: String,
+    /// Base64 HMAC-SHA256 over `id + issued_at`, keyed with the client secret.
+    pub signature: Option<String>,
     pub scope: Option<String>,
 }
 
@@ -124,6 +129,8 @@ struct TokenResponse {
     id: String,
     issued_at: String,
     #[serde(default)]
+    signature: Option<String>,
+    #[serde(default)]
     scope: Option<String>,
 }
 
@@ -144,6 +151,8 @@ pub fn parse_token_response(body: &[u8]) -> Result<TokenSet, SfError> {
         instance_url: raw.instance_url.trim_end_matches('/').to_owned(),
         id_url: raw.id,
         issued_at,
+        issued_at_raw: raw.issued_at,
+        signature: raw.signature,
         scope: raw.scope,
     })
 }
@@ -172,6 +181,24 @@ pub fn parse_identity(body: &[u8]) -> Result<Identity, SfError> {
         display_name: raw.display_name,
         email: raw.email,
     })
+}
+
+/// Check the token response's `signature` (HMAC-SHA256 of `id + issued_at` keyed with the client
+/// secret, base64). A mismatch means the identity URL may have been tampered with, and we would
+/// send the access token to it. Responses without a signature pass (it is optional on the wire).
+pub fn verify_signature(tokens: &TokenSet, client_secret: &SecretString) -> Result<(), SfError> {
+    let Some(signature) = &tokens.signature else {
+        return Ok(());
+    };
+    let expected = base64::engine::general_purpose::STANDARD
+        .decode(signature)
+        .map_err(|_| SfError::Decode("token signature is not base64".into()))?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(client_secret.expose_secret().as_bytes())
+        .map_err(|_| SfError::Decode("client secret unusable as HMAC key".into()))?;
+    mac.update(tokens.id_url.as_bytes());
+    mac.update(tokens.issued_at_raw.as_bytes());
+    mac.verify_slice(&expected)
+        .map_err(|_| SfError::Decode("token signature does not match id + issued_at".into()))
 }
 
 /// Talks to the login host's OAuth endpoints.
@@ -209,7 +236,9 @@ impl OAuthClient {
                 ("code_verifier", verifier.expose_secret()),
             ])
             .await?;
-        parse_token_response(&body)
+        let tokens = parse_token_response(&body)?;
+        verify_signature(&tokens, &self.app.client_secret)?;
+        Ok(tokens)
     }
 
     /// Get a new access token. The old refresh token is kept unless a rotated one came back.
@@ -221,6 +250,7 @@ impl OAuthClient {
             ])
             .await?;
         let mut tokens = parse_token_response(&body)?;
+        verify_signature(&tokens, &self.app.client_secret)?;
         let rotated = tokens
             .refresh_token
             .as_ref()

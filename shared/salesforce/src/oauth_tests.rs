@@ -156,3 +156,29 @@ fn identity_is_parsed() {
         parse_identity(br#"{"user_id":"bad","organization_id":"00D5g000004ABCDEA4"}"#).is_err()
     );
 }
+
+#[test]
+fn signature_over_id_and_issued_at_is_verified() {
+    let secret = SecretString::from("SimConsumerSecret");
+    let id = "https://login.salesforce.com/id/00D5g000004ABCDEA4/0055g00000AbCdEAAV";
+    let mut mac = Hmac::<Sha256>::new_from_slice(b"SimConsumerSecret").unwrap();
+    mac.update(format!("{id}1714149392123").as_bytes());
+    let good = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    let body = |sig: &str| {
+        format!(
+            r#"{{"access_token":"a","instance_url":"https://x","id":"{id}","issued_at":"1714149392123","signature":"{sig}"}}"#
+        )
+    };
+    let tokens = parse_token_response(body(&good).as_bytes()).unwrap();
+    assert!(verify_signature(&tokens, &secret).is_ok());
+    assert!(verify_signature(&tokens, &SecretString::from("other")).is_err());
+    let tampered = parse_token_response(body(&good).replace("0055g", "0056g").as_bytes()).unwrap();
+    assert!(verify_signature(&tampered, &secret).is_err());
+    let garbage = parse_token_response(body("%%%").as_bytes()).unwrap();
+    assert!(verify_signature(&garbage, &secret).is_err());
+    let unsigned = parse_token_response(
+        br#"{"access_token":"a","instance_url":"https://x","id":"i","issued_at":"1"}"#,
+    )
+    .unwrap();
+    assert!(verify_signature(&unsigned, &secret).is_ok());
+}

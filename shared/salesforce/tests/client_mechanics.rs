@@ -550,3 +550,21 @@ async fn failed_bulk_job_is_typed() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn a_tampered_token_response_is_refused() {
+    let server = Scripted::start(|req| match req.path.as_str() {
+        "/services/oauth2/token" => Reply::json(
+            200,
+            &token_body("00D!new", None, &req.base)
+                .replace("0055g00000AbCdEAAV", "0055g00000EvilUAAV"),
+        ),
+        _ => Reply::json(401, INVALID_SESSION),
+    })
+    .await;
+    let err = server.client(fast_options()).limits().await.unwrap_err();
+    assert!(
+        matches!(&err, SfError::Decode(m) if m.contains("signature")),
+        "{err:?}"
+    );
+}

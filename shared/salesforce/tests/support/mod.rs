@@ -162,14 +162,22 @@ pub fn fast_options() -> salesforce::ClientOptions {
     }
 }
 
+/// A token response signed like Salesforce does (HMAC-SHA256 of id + issued_at, client secret).
 pub fn token_body(access: &str, refresh: Option<&str>, base: &str) -> String {
+    use base64::Engine;
+    use hmac::Mac;
+    let id = format!("{base}/id/00D5g000004ABCDEA4/0055g00000AbCdEAAV");
+    let issued_at = "1714149392999";
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(b"client-secret").unwrap();
+    mac.update(format!("{id}{issued_at}").as_bytes());
+    let signature = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
     serde_json::json!({
         "access_token": access,
         "refresh_token": refresh,
         "instance_url": base,
-        "id": format!("{base}/id/00D5g000004ABCDEA4/0055g00000AbCdEAAV"),
-        "issued_at": "1714149392999",
-        "signature": "c2ln",
+        "id": id,
+        "issued_at": issued_at,
+        "signature": signature,
         "token_type": "Bearer",
         "scope": "api refresh_token",
     })

@@ -75,7 +75,7 @@ impl Condition {
             Op::Equals => equals(v, &self.value, now),
             Op::NotEquals => !equals(v, &self.value, now),
             Op::Contains => contains(v, &self.value),
-            Op::In | Op::Includes => any_of(v, &self.value, now),
+            Op::In | Op::Includes => any_of(v, &self.value),
             Op::GreaterThan | Op::After => ordering(v, &self.value, now) == Some(Ordering::Greater),
             Op::LessThan | Op::Before => ordering(v, &self.value, now) == Some(Ordering::Less),
         }
@@ -90,12 +90,21 @@ fn eq_ci(a: &str, b: &str) -> bool {
 
 fn equals(v: &Value, cond: &CondValue, now: OffsetDateTime) -> bool {
     match (v, cond) {
-        (Value::Empty, _) => false,
+        (_, CondValue::Text(b)) => equals_text(v, b),
         (Value::Bool(a), CondValue::Bool(b)) => a == b,
-        (Value::Bool(a), CondValue::Text(b)) => eq_ci(&a.to_string(), b),
-        (Value::Text(a), CondValue::Bool(b)) => eq_ci(a.trim(), &b.to_string()),
-        (Value::Multi(items), CondValue::Text(b)) => eq_ci(&items.join(";"), b),
+        (Value::Text(a), CondValue::Bool(b)) => eq_ci(a.trim(), if *b { "true" } else { "false" }),
         _ => ordering(v, cond, now) == Some(Ordering::Equal),
+    }
+}
+
+/// Equality with a text operand, without allocating for the common text and number cases.
+fn equals_text(v: &Value, b: &str) -> bool {
+    match v {
+        Value::Text(a) => eq_ci(a, b),
+        Value::Number(a) => b.trim().parse::<f64>().is_ok_and(|n| n == *a),
+        Value::Bool(a) => eq_ci(if *a { "true" } else { "false" }, b.trim()),
+        Value::Multi(items) => eq_ci(&items.join(";"), b),
+        Value::Empty | Value::Date(_) | Value::DateTime(_) => false,
     }
 }
 
@@ -111,18 +120,13 @@ fn contains(v: &Value, cond: &CondValue) -> bool {
     }
 }
 
-fn any_of(v: &Value, cond: &CondValue, now: OffsetDateTime) -> bool {
+fn any_of(v: &Value, cond: &CondValue) -> bool {
     let CondValue::List(wanted) = cond else {
         return false;
     };
-    let hit = |x: &Value| {
-        wanted
-            .iter()
-            .any(|w| equals(x, &CondValue::Text(w.clone()), now))
-    };
     match v {
-        Value::Multi(items) => items.iter().any(|i| hit(&Value::Text(i.clone()))),
-        other => hit(other),
+        Value::Multi(items) => items.iter().any(|i| wanted.iter().any(|w| eq_ci(i, w))),
+        other => wanted.iter().any(|w| equals_text(other, w)),
     }
 }
 

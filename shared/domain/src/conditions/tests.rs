@@ -166,6 +166,12 @@ fn numbers_compare_numerically_not_as_text() {
     );
     let eq = one("AnnualRevenue", Op::Equals, CondValue::Number(100.0));
     assert!(eq.matches(&rec(&[("AnnualRevenue", Value::Number(100.0))]), NOW));
+    // A text operand against a number record compares numerically: "100.0" = 100.
+    let text_eq = one("AnnualRevenue", Op::Equals, text("100.0"));
+    assert!(text_eq.matches(&rec(&[("AnnualRevenue", Value::Number(100.0))]), NOW));
+    assert!(!text_eq.matches(&rec(&[("AnnualRevenue", Value::Number(100.5))]), NOW));
+    let listed = one("NumberOfEmployees", Op::In, list(&["10", "20"]));
+    assert!(listed.matches(&rec(&[("NumberOfEmployees", Value::Number(20.0))]), NOW));
 }
 
 #[test]
@@ -173,6 +179,9 @@ fn booleans_render_unquoted() {
     let scope = one("HasOptedOutOfEmail", Op::Equals, CondValue::Bool(false));
     assert!(scope.matches(&rec(&[("HasOptedOutOfEmail", Value::Bool(false))]), NOW));
     assert!(!scope.matches(&rec(&[("HasOptedOutOfEmail", Value::Bool(true))]), NOW));
+    assert!(scope.matches(&rec(&[("HasOptedOutOfEmail", Value::text("FALSE"))]), NOW));
+    let as_text = one("HasOptedOutOfEmail", Op::Equals, text("true"));
+    assert!(as_text.matches(&rec(&[("HasOptedOutOfEmail", Value::Bool(true))]), NOW));
     assert_eq!(
         scope.to_soql_where(NOW).unwrap().unwrap(),
         "(HasOptedOutOfEmail = false)"

@@ -17,7 +17,8 @@ pub enum WriteMode {
 
 /// Validate the values of one write against the object's describe. `current` is the record's
 /// present state on update (used for the controlling value of dependent picklists when the write
-/// does not change the controller). Every error carries `.field(..).object(describe.name)`.
+/// does not change the controller). Every error carries `.field(..).object(describe.name)`,
+/// except the single `ObjectNotAccessible` returned when the user cannot write the object at all.
 pub fn preflight(
     describe: &SfObjectDescribe,
     values: &BTreeMap<String, Value>,

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Local AWS for tests and development: moto in server mode on 127.0.0.1.
+#
+#   infra/moto.sh start   # create .ci-venv/moto if needed, start moto, print the env exports
+#   infra/moto.sh stop    # stop the moto started by `start`
+#   infra/moto.sh env     # print the exports (eval "$(infra/moto.sh env)")
+#   infra/moto.sh status  # exit 0 when moto answers
+#
+# Idempotent: `start` when moto already answers only prints the env.
+# Override with MOTO_PORT (default 5000) and MOTO_VERSION (default 5.2.5).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.ci-venv/moto"
+PORT="${MOTO_PORT:-5000}"
+VERSION="${MOTO_VERSION:-5.2.5}"
+PID_FILE="$ROOT/.ci-venv/moto-$PORT.pid"
+LOG_FILE="$ROOT/.ci-venv/moto-$PORT.log"
+URL="http://127.0.0.1:$PORT"
+
+print_env() {
+    cat <<EOF
+export AWS_ENDPOINT_URL=$URL
+export AWS_REGION=us-east-1
+export AWS_DEFAULT_REGION=us-east-1
+export AWS_ACCESS_KEY_ID=test
+export AWS_SECRET_ACCESS_KEY=test
+EOF
+}
+
+answers() {
+    curl -sf "$URL/moto-api/" >/dev/null 2>&1
+}
+
+install_moto() {
+    if [[ -x "$VENV/bin/moto_server" ]]; then
+        return
+    fi
+    echo "installing moto[server]==$VERSION into $VENV" >&2
+    python3 -m venv "$VENV"
+    if ! "$VENV/bin/pip" install -q "moto[server]==$VERSION" >&2; then
+        echo "moto $VERSION did not install; trying the newest 5.x" >&2
+        "$VENV/bin/pip" install -q 'moto[server]>=5,<6' >&2
+    fi
+}
+
+start() {
+    if answers; then
+        print_env
+        return
+    fi
+    install_moto
+    mkdir -p "$(dirname "$PID_FILE")"
+    nohup "$VENV/bin/moto_server" -H 127.0.0.1 -p "$PORT" >"$LOG_FILE" 2>&1 &
+    echo $! >"$PID_FILE"
+    # Bounded wait: moto answers in ~0.5 s; give up after 20 s.
+    for _ in $(seq 1 200); do
+        if answers; then
+            print_env
+            return
+        fi
+        sleep 0.1
+    done
+    echo "moto did not answer on $URL within 20 s; log: $LOG_FILE" >&2
+    tail -n 20 "$LOG_FILE" >&2 || true
+    exit 1
+}
+
+stop() {
+    if [[ -f "$PID_FILE" ]]; then
+        local pid
+        pid="$(cat "$PID_FILE")"
+        if kill -0 "$pid" 2>/dev/null; then
+            kill "$pid"
+        fi
+        rm -f "$PID_FILE"
+        echo "moto on port $PORT stopped" >&2
+    else
+        echo "no moto started by this script on port $PORT" >&2
+    fi
+}
+
+case "${1:-}" in
+    start) start ;;
+    stop) stop ;;
+    env) print_env ;;
+    status) answers ;;
+    *)
+        echo "usage: $0 start|stop|env|status" >&2
+        exit 2
+        ;;
+esac

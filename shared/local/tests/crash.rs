@@ -1,0 +1,196 @@
+//! Crash safety and SQLite-specific behaviour: what was committed survives dropping the store
+//! (a crashed process) and reopening the file.
+
+use app::contract::{self, T0};
+use app::fakes::FixedClock;
+use app::ports::*;
+use jingsf_local as local;
+use local::LocalStore;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+struct TempDb(PathBuf);
+
+impl TempDb {
+    fn new(tag: &str) -> Self {
+        let name = format!("jingsf-crash-{}-{tag}.sqlite", std::process::id());
+        let path = std::env::temp_dir().join(name);
+        let _ = std::fs::remove_file(&path);
+        Self(path)
+    }
+}
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = self.0.clone().into_os_string();
+            p.push(suffix);
+            let _ = std::fs::remove_file(PathBuf::from(p));
+        }
+    }
+}
+
+fn lead(n: u64) -> domain::Change {
+    let app = contract::app("crash");
+    contract::change(
+        &app,
+        domain::RecordRef::Jing(contract::jing_id(n)),
+        T0,
+        &[("name", "李四")],
+    )
+}
+
+#[tokio::test]
+async fn a_sent_message_survives_a_crash_and_is_delivered_again() {
+    let db = TempDb::new("queue");
+    let clock = FixedClock::default();
+    {
+        let store = LocalStore::open(&db.0).unwrap();
+        let q = store.queue(Arc::new(clock.clone()), 5);
+        q.send(&[lead(1), lead(2)]).await.unwrap();
+        let got = q.receive(1, Duration::from_secs(30)).await.unwrap();
+        assert_eq!(got.len(), 1);
+        // dropped here without ack: the process "crashes" mid-work
+    }
+    let store = LocalStore::open(&db.0).unwrap();
+    let q = store.queue(Arc::new(clock.clone()), 5);
+    assert_eq!(q.depth().await.unwrap(), 2, "nothing sent was lost");
+    let now = q.receive(10, Duration::from_secs(30)).await.unwrap();
+    assert_eq!(
+        now.len(),
+        1,
+        "the never-received message is delivered right away"
+    );
+    assert_eq!(now[0].change, lead(2));
+    q.ack(&[now[0].receipt.clone()]).await.unwrap();
+    clock.advance(Duration::from_secs(31));
+    let again = q.receive(10, Duration::from_secs(30)).await.unwrap();
+    assert_eq!(
+        again.len(),
+        1,
+        "the leased message returns after its visibility timeout"
+    );
+    assert_eq!(
+        (again[0].change.clone(), again[0].receive_count),
+        (lead(1), 2)
+    );
+}
+
+#[tokio::test]
+async fn a_receipt_from_before_a_crash_acks_nothing() {
+    let db = TempDb::new("receipt");
+    let clock = FixedClock::default();
+    let old_receipt = {
+        let store = LocalStore::open(&db.0).unwrap();
+        let q = store.queue(Arc::new(clock.clone()), 5);
+        q.send(&[lead(1)]).await.unwrap();
+        q.receive(1, Duration::ZERO)
+            .await
+            .unwrap()
+            .remove(0)
+            .receipt
+    };
+    let store = LocalStore::open(&db.0).unwrap();
+    let q = store.queue(Arc::new(clock.clone()), 5);
+    let fresh = q
+        .receive(1, Duration::from_secs(30))
+        .await
+        .unwrap()
+        .remove(0);
+    q.ack(&[old_receipt]).await.unwrap();
+    assert_eq!(
+        q.depth().await.unwrap(),
+        1,
+        "a stale receipt does not delete the redelivered message"
+    );
+    q.ack(&[fresh.receipt]).await.unwrap();
+    assert_eq!(q.depth().await.unwrap(), 0);
+    assert!(matches!(
+        q.ack(&["garbage".into()]).await,
+        Err(StoreError::Corrupt(_))
+    ));
+}
+
+#[tokio::test]
+async fn undecodable_rows_become_dead_letters_verbatim() {
+    let store = LocalStore::in_memory().unwrap();
+    let clock = FixedClock::default();
+    let q = store.queue(Arc::new(clock), 5);
+    q.send_raw("{\"v\":1,\"oops\"").await.unwrap();
+    q.send(&[lead(1)]).await.unwrap();
+    let got = q.receive(10, Duration::from_secs(30)).await.unwrap();
+    assert_eq!(got.len(), 1, "the good message is still delivered");
+    let letters = q.dead_letters(10).await.unwrap();
+    assert_eq!(letters.len(), 1);
+    assert_eq!(letters[0].body, "{\"v\":1,\"oops\"", "raw body kept");
+    assert_eq!(letters[0].receive_count, 0);
+}
+
+#[tokio::test]
+async fn a_binding_survives_reopening_the_file() {
+    let db = TempDb::new("binding");
+    let app = contract::app("crash");
+    let b = contract::binding(
+        &app,
+        domain::ObjectKind::Lead,
+        &contract::sf_id("00Q", 1),
+        &contract::jing_id(1),
+        1,
+    );
+    {
+        let store = LocalStore::open(&db.0).unwrap();
+        BindingStore::put(&store, &b, None).await.unwrap();
+    }
+    let store = LocalStore::open(&db.0).unwrap();
+    assert_eq!(
+        store.by_jing(&app, b.object, &b.jing_id).await.unwrap(),
+        Some(b.clone())
+    );
+    let second = contract::binding(&app, b.object, &contract::sf_id("00Q", 2), &b.jing_id, 1);
+    assert!(
+        matches!(
+            BindingStore::put(&store, &second, None).await,
+            Err(StoreError::Conflict(_))
+        ),
+        "unique index survives"
+    );
+}
+
+#[tokio::test]
+async fn a_newer_schema_is_refused_with_a_clear_error() {
+    let db = TempDb::new("schema");
+    drop(LocalStore::open(&db.0).unwrap());
+    let conn = rusqlite::Connection::open(&db.0).unwrap();
+    conn.pragma_update(None, "user_version", 99).unwrap();
+    drop(conn);
+    match LocalStore::open(&db.0) {
+        Err(StoreError::Corrupt(msg)) => assert!(msg.contains("newer"), "{msg}"),
+        Err(other) => panic!("expected Corrupt, got {other:?}"),
+        Ok(_) => panic!("expected Corrupt, got a store"),
+    }
+}
+
+#[tokio::test]
+async fn the_file_is_created_private_and_in_wal_mode() {
+    let db = TempDb::new("mode");
+    let store = LocalStore::open(&db.0).unwrap();
+    CursorStore::put(&store, &contract::app("x"), "k", "v")
+        .await
+        .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&db.0).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the database holds secrets: owner-only");
+    }
+    let conn = rusqlite::Connection::open(&db.0).unwrap();
+    let journal: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(journal, "wal");
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 1);
+}

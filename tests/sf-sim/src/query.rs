@@ -1,0 +1,70 @@
+//! `query`, `queryAll` and `queryMore` (§6.1): results are snapshotted into a cursor and served
+//! in pages of `batchSize` with `nextRecordsUrl` `/services/data/vXX.X/query/<locator>-<offset>`.
+
+use crate::errors::{ApiError, ApiResult, json_response};
+use crate::gate::{Ctx, batch_size};
+use crate::soql::{self, Select, eval};
+use crate::state::{Org, Shared};
+use axum::Extension;
+use axum::extract::{Path, Query as QueryParams, State};
+use axum::http::{HeaderMap, StatusCode};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+/// A query's snapshotted result rows awaiting `queryMore`.
+#[derive(Debug, Clone)]
+pub struct Cursor {
+    rows: Vec<Value>,
+    page: usize,
+}
+
+pub async fn query(State(sim): State<Shared>, Extension(ctx): Extension<Ctx>, headers: HeaderMap, QueryParams(q): QueryParams<HashMap<String, String>>) -> ApiResult {
+    run(&sim, &ctx, &headers, &q, false)
+}
+
+pub async fn query_all(State(sim): State<Shared>, Extension(ctx): Extension<Ctx>, headers: HeaderMap, QueryParams(q): QueryParams<HashMap<String, String>>) -> ApiResult {
+    run(&sim, &ctx, &headers, &q, true)
+}
+
+fn run(sim: &Shared, ctx: &Ctx, headers: &HeaderMap, q: &HashMap<String, String>, all_rows: bool) -> ApiResult {
+    let src = q.get("q").ok_or_else(|| ApiError::malformed_query("A query string has to be specified"))?;
+    let parsed = soql::parse(src)?;
+    let mut org = sim.lock();
+    let rows = eval::select_rows(&parsed, &org.store, all_rows);
+    if matches!(parsed.select, Select::Count) {
+        return Ok(json_response(StatusCode::OK, &json!({"totalSize": rows.len(), "done": true, "records": []})));
+    }
+    let rows: Vec<Value> = rows.iter().map(|r| eval::project(&parsed, r, &org.store, &ctx.version)).collect();
+    let cursor = Cursor { rows, page: batch_size(headers) };
+    Ok(json_response(StatusCode::OK, &page(&mut org, &ctx.version, cursor, 0, None)))
+}
+
+/// One page; stores the cursor under a locator when more remain.
+fn page(org: &mut Org, version: &str, cursor: Cursor, offset: usize, locator: Option<String>) -> Value {
+    let total = cursor.rows.len();
+    let end = (offset + cursor.page).min(total);
+    let records = cursor.rows[offset.min(total)..end].to_vec();
+    let mut body = json!({"totalSize": total, "done": end >= total, "records": records});
+    if end < total {
+        let locator = locator.unwrap_or_else(|| org.ids.next("01g").to_string());
+        body["nextRecordsUrl"] = json!(format!("/services/data/{version}/query/{locator}-{end}"));
+        org.cursors.insert(locator, cursor);
+    }
+    body
+}
+
+/// `GET /query/{locator}-{offset}`
+pub async fn query_more(State(sim): State<Shared>, Extension(ctx): Extension<Ctx>, Path((_v, raw)): Path<(String, String)>) -> ApiResult {
+    let invalid = || ApiError::bad_request("INVALID_QUERY_LOCATOR", "invalid query locator");
+    let (locator, offset) = raw.rsplit_once('-').ok_or_else(invalid)?;
+    let offset: usize = offset.parse().map_err(|_| invalid())?;
+    let mut org = sim.lock();
+    let cursor = org.cursors.get(locator).cloned().ok_or_else(invalid)?;
+    if offset == 0 || offset >= cursor.rows.len() {
+        return Err(invalid());
+    }
+    if offset + cursor.page >= cursor.rows.len() {
+        org.cursors.remove(locator);
+    }
+    Ok(json_response(StatusCode::OK, &page(&mut org, &ctx.version, cursor, offset, Some(locator.to_owned()))))
+}

@@ -1,0 +1,162 @@
+//! Evaluating a parsed query over the store: filter, order, limit, project.
+
+use super::lexer::SChar;
+use super::parser::{Cond, FieldRef, Lit, OrderItem, Query, Select};
+use crate::records::attributes;
+use crate::store::{Row, Store};
+use domain::ids::SfId;
+use serde_json::{Map, Value};
+use std::cmp::Ordering;
+
+/// Rows matching the query, ordered and limited. `all_rows` = queryAll (recycle bin included).
+pub fn select_rows<'a>(q: &Query, store: &'a Store, all_rows: bool) -> Vec<&'a Row> {
+    let mut rows: Vec<&Row> = store
+        .table(q.object.name)
+        .filter(|r| all_rows || !r.is_deleted())
+        .filter(|r| q.filter.as_ref().is_none_or(|c| matches(c, r, store)))
+        .collect();
+    if !q.order.is_empty() {
+        rows.sort_by(|a, b| order(&q.order, a, b, store));
+    }
+    if let Some(n) = q.limit {
+        rows.truncate(n);
+    }
+    rows
+}
+
+/// A field's value on a row, following one parent lookup.
+pub fn value_of(f: &FieldRef, row: &Row, store: &Store) -> Value {
+    match f {
+        FieldRef::Direct(field) => row.get(field.name).clone(),
+        FieldRef::Parent { lookup, field, .. } => parent(row, lookup.name, store).map_or(Value::Null, |(_, p)| p.get(field).clone()),
+    }
+}
+
+fn parent<'a>(row: &Row, lookup: &str, store: &'a Store) -> Option<(&'static str, &'a Row)> {
+    let id = SfId::parse(row.text(lookup)?).ok()?;
+    store.find(&id)
+}
+
+fn matches(c: &Cond, row: &Row, store: &Store) -> bool {
+    match c {
+        Cond::And(parts) => parts.iter().all(|p| matches(p, row, store)),
+        Cond::Or(parts) => parts.iter().any(|p| matches(p, row, store)),
+        Cond::Not(inner) => !matches(inner, row, store),
+        Cond::Cmp(f, op, lit) => compare_op(&value_of(f, row, store), op, lit),
+        Cond::In(f, negated, lits) => {
+            let v = value_of(f, row, store);
+            lits.iter().any(|l| compare_op(&v, "=", l)) != *negated
+        }
+        Cond::Like(f, pattern) => value_of(f, row, store).as_str().is_some_and(|s| like(s, pattern)),
+    }
+}
+
+fn compare_op(v: &Value, op: &str, lit: &Lit) -> bool {
+    if *lit == Lit::Null {
+        return (op == "=") == v.is_null();
+    }
+    let Some(ord) = compare_value(v, lit) else {
+        // A null field is "not equal" to any value, as in SOQL.
+        return op == "!=";
+    };
+    match op {
+        "=" => ord == Ordering::Equal,
+        "!=" => ord != Ordering::Equal,
+        "<" => ord == Ordering::Less,
+        ">" => ord == Ordering::Greater,
+        "<=" => ord != Ordering::Greater,
+        ">=" => ord != Ordering::Less,
+        _ => false,
+    }
+}
+
+fn compare_value(v: &Value, lit: &Lit) -> Option<Ordering> {
+    match (v, lit) {
+        (Value::Null, _) => None,
+        (Value::String(s), Lit::Text(t)) => Some(s.to_lowercase().cmp(&t.to_lowercase())),
+        (Value::String(s), Lit::Date(t) | Lit::DateTime(t)) => Some(s.as_str().cmp(t.as_str())),
+        (Value::Number(n), Lit::Num(m)) => n.as_f64()?.partial_cmp(m),
+        (Value::Bool(b), Lit::Bool(c)) => Some(b.cmp(c)),
+        _ => None,
+    }
+}
+
+/// SOQL LIKE: `%` any run, `_` one char, escaped wildcards literal; case-insensitive.
+fn like(s: &str, pattern: &[SChar]) -> bool {
+    let text: Vec<char> = s.to_lowercase().chars().collect();
+    let pat: Vec<SChar> = pattern
+        .iter()
+        .map(|c| match c {
+            SChar::Lit(ch) => SChar::Lit(ch.to_lowercase().next().unwrap_or(*ch)),
+            other => other.clone(),
+        })
+        .collect();
+    like_at(&text, &pat)
+}
+
+fn like_at(text: &[char], pat: &[SChar]) -> bool {
+    match pat.split_first() {
+        None => text.is_empty(),
+        Some((SChar::Lit('%'), rest)) => (0..=text.len()).any(|i| like_at(&text[i..], rest)),
+        Some((SChar::Lit('_'), rest)) => !text.is_empty() && like_at(&text[1..], rest),
+        Some((SChar::Lit(c) | SChar::Escaped(c), rest)) => text.first() == Some(c) && like_at(&text[1..], rest),
+    }
+}
+
+fn order(items: &[OrderItem], a: &Row, b: &Row, store: &Store) -> Ordering {
+    for item in items {
+        let (va, vb) = (value_of(&item.field, a, store), value_of(&item.field, b, store));
+        let ord = match (va.is_null(), vb.is_null()) {
+            (true, true) => Ordering::Equal,
+            (true, false) => if item.nulls_last { Ordering::Greater } else { Ordering::Less },
+            (false, true) => if item.nulls_last { Ordering::Less } else { Ordering::Greater },
+            (false, false) => {
+                let o = sort_cmp(&va, &vb);
+                if item.desc { o.reverse() } else { o }
+            }
+        };
+        if ord != Ordering::Equal {
+            return ord;
+        }
+    }
+    Ordering::Equal
+}
+
+fn sort_cmp(a: &Value, b: &Value) -> Ordering {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64().partial_cmp(&y.as_f64()).unwrap_or(Ordering::Equal),
+        (Value::String(x), Value::String(y)) => x.to_lowercase().cmp(&y.to_lowercase()).then_with(|| x.cmp(y)),
+        (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
+        _ => Ordering::Equal,
+    }
+}
+
+/// A result row as REST JSON: selected fields in order, parent fields nested under the
+/// relationship name (`null` when the lookup is empty).
+pub fn project(q: &Query, row: &Row, store: &Store, version: &str) -> Value {
+    let Select::Fields(fields) = &q.select else { return Value::Null };
+    let mut out = Map::new();
+    out.insert("attributes".into(), attributes(version, q.object.name, row.text("Id").unwrap_or_default()));
+    for f in fields {
+        match f {
+            FieldRef::Direct(field) => {
+                out.insert(field.name.to_owned(), row.get(field.name).clone());
+            }
+            FieldRef::Parent { lookup, relationship, field } => {
+                let slot = out.entry((*relationship).to_owned()).or_insert_with(|| match parent(row, lookup.name, store) {
+                    Some((ty, p)) => {
+                        let mut m = Map::new();
+                        m.insert("attributes".into(), attributes(version, ty, p.text("Id").unwrap_or_default()));
+                        Value::Object(m)
+                    }
+                    None => Value::Null,
+                });
+                if let Value::Object(m) = slot {
+                    let value = parent(row, lookup.name, store).map_or(Value::Null, |(_, p)| p.get(field).clone());
+                    m.insert((*field).to_owned(), value);
+                }
+            }
+        }
+    }
+    Value::Object(out)
+}

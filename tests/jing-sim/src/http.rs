@@ -118,15 +118,15 @@ async fn dispatch(inner: &Inner, ep: Endpoint, headers: &HeaderMap, body: &[u8])
         ));
     };
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    if !matches!(ep, Endpoint::Token | Endpoint::TokenRefresh) {
-        if let Err(r) = tokens::authorize(
-            &st,
-            header(HEADER_APP_ID),
-            header(HEADER_ACCESS_TOKEN),
-            now_ms,
-        ) {
-            return ok(refusal(&r, now_ms));
-        }
+    let needs_token = !matches!(ep, Endpoint::Token | Endpoint::TokenRefresh);
+    let app_id = header(HEADER_APP_ID);
+    let auth = if needs_token {
+        tokens::authorize(&st, app_id, header(HEADER_ACCESS_TOKEN), now_ms)
+    } else {
+        Ok(())
+    };
+    if let Err(r) = auth {
+        return ok(refusal(&r, now_ms));
     }
     let answer = handle(&mut st, ep, &json, now_ms);
     ok(match answer {

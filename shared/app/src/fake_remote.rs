@@ -10,13 +10,43 @@ use domain::{ErrorCode, JingId, ObjectKind, ObjectSpec, SfId, SyncError, Value};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use time::OffsetDateTime;
+
+/// The integration user of the fake org (our writes are made as this user).
+pub const INTEGRATION_USER: &str = "005000000000001AAA";
 
 #[derive(Debug, Default)]
 struct Store {
     /// id → (object, fields)
     records: BTreeMap<String, (String, Fields)>,
+    /// id → (modification time, modified by the integration, deleted)
+    meta: BTreeMap<String, Meta>,
     next: u64,
     fail_next: Vec<RemoteError>,
+    /// The fake's clock: the modification time of the next change.
+    now: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Meta {
+    at: OffsetDateTime,
+    by_integration: bool,
+    deleted: bool,
+}
+
+impl Store {
+    fn touch(&mut self, id: &str, by_integration: bool, deleted: bool) {
+        let at = self.now.unwrap_or(OffsetDateTime::UNIX_EPOCH)
+            + time::Duration::milliseconds(self.next as i64);
+        self.meta.insert(
+            id.to_owned(),
+            Meta {
+                at,
+                by_integration,
+                deleted,
+            },
+        );
+    }
 }
 
 /// Salesforce in memory.
@@ -64,7 +94,28 @@ impl FakeSalesforce {
     /// Insert a record as a human would (no call counted).
     pub fn insert(&self, object: &str, fields: Fields) -> SfId {
         let mut s = self.store.lock().unwrap();
-        insert(&mut s, object, fields)
+        let id = insert(&mut s, object, fields);
+        s.touch(id.as_str(), false, false);
+        id
+    }
+    /// Change fields as a human would.
+    pub fn human_update(&self, id: &SfId, fields: Fields) {
+        let mut s = self.store.lock().unwrap();
+        if let Some((_, f)) = s.records.get_mut(id.as_str()) {
+            f.extend(fields);
+        }
+        s.next += 1;
+        s.touch(id.as_str(), false, false);
+    }
+    /// Delete as a human would (soft delete: queryAll still sees it).
+    pub fn human_delete(&self, id: &SfId) {
+        let mut s = self.store.lock().unwrap();
+        s.next += 1;
+        s.touch(id.as_str(), false, true);
+    }
+    /// Set the fake's clock (modification times of later changes).
+    pub fn set_now(&self, now: OffsetDateTime) {
+        self.store.lock().unwrap().now = Some(now);
     }
 
     fn begin(&self) -> Result<std::sync::MutexGuard<'_, Store>, RemoteError> {
@@ -117,7 +168,11 @@ impl SalesforcePort for FakeSalesforce {
             .map(|f| match sf_duplicate(&s, object, f) {
                 // The Salesforce adapter resolves the matched ids (collections omit them).
                 Some(existing) => WriteResult::Duplicate(vec![existing]),
-                None => WriteResult::Ok(insert(&mut s, object, f.clone()).to_string()),
+                None => {
+                    let id = insert(&mut s, object, f.clone());
+                    s.touch(id.as_str(), true, false);
+                    WriteResult::Ok(id.to_string())
+                }
             })
             .collect())
     }
@@ -127,28 +182,99 @@ impl SalesforcePort for FakeSalesforce {
         records: &[(SfId, Fields)],
     ) -> Result<Vec<WriteResult>, RemoteError> {
         let mut s = self.begin()?;
-        Ok(records
-            .iter()
-            .map(|(id, f)| match s.records.get_mut(id.as_str()) {
+        let mut out = Vec::new();
+        for (id, f) in records {
+            match s.records.get_mut(id.as_str()) {
                 Some((_, existing)) => {
                     existing.extend(f.clone());
-                    WriteResult::Ok(id.to_string())
+                    s.next += 1;
+                    s.touch(id.as_str(), true, false);
+                    out.push(WriteResult::Ok(id.to_string()));
                 }
-                None => WriteResult::Failed(
+                None => out.push(WriteResult::Failed(
                     SyncError::new(ErrorCode::BadReference).detail(id.to_string()),
-                ),
-            })
-            .collect())
+                )),
+            }
+        }
+        Ok(out)
     }
     async fn delete(&self, ids: &[SfId]) -> Result<Vec<WriteResult>, RemoteError> {
         let mut s = self.begin()?;
         Ok(ids
             .iter()
             .map(|id| {
-                s.records.remove(id.as_str());
+                s.next += 1;
+                s.touch(id.as_str(), true, true);
                 WriteResult::Ok(id.to_string())
             })
             .collect())
+    }
+    async fn changed_since(
+        &self,
+        object: &str,
+        fields: &[String],
+        cursor: &PollCursor,
+        until: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<SfRecord>, RemoteError> {
+        let s = self.begin()?;
+        let mut out: Vec<SfRecord> = s
+            .records
+            .iter()
+            .filter(|(_, (o, _))| o == object)
+            .filter_map(|(id, (_, f))| {
+                let m = s.meta.get(id)?;
+                let after = (m.at, Some(id.as_str()))
+                    > (cursor.modstamp, cursor.id.as_ref().map(SfId::as_str));
+                (after && m.at <= until && !m.deleted).then(|| sf_record(id, f, m, fields))
+            })
+            .collect();
+        out.sort_by(|a, b| (a.modstamp, &a.id).cmp(&(b.modstamp, &b.id)));
+        out.truncate(limit);
+        Ok(out)
+    }
+    async fn deleted_since(
+        &self,
+        object: &str,
+        since: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> Result<Vec<SfRecord>, RemoteError> {
+        let s = self.begin()?;
+        Ok(s.records
+            .iter()
+            .filter(|(_, (o, _))| o == object)
+            .filter_map(|(id, (_, f))| {
+                let m = s.meta.get(id)?;
+                (m.deleted && m.at > since && m.at <= until).then(|| sf_record(id, f, m, &[]))
+            })
+            .collect())
+    }
+    async fn page_by_id(
+        &self,
+        object: &str,
+        fields: &[String],
+        _where_clause: Option<&str>,
+        after: Option<&SfId>,
+        limit: usize,
+    ) -> Result<Vec<SfRecord>, RemoteError> {
+        let s = self.begin()?;
+        Ok(s.records
+            .iter()
+            .filter(|(id, (o, _))| o == object && after.is_none_or(|a| id.as_str() > a.as_str()))
+            .filter_map(|(id, (_, f))| {
+                let m = s.meta.get(id)?;
+                (!m.deleted).then(|| sf_record(id, f, m, fields))
+            })
+            .take(limit)
+            .collect())
+    }
+    async fn count(&self, object: &str, _where_clause: Option<&str>) -> Result<u64, RemoteError> {
+        let s = self.begin()?;
+        let live = |id: &String| s.meta.get(id).is_some_and(|m| !m.deleted);
+        Ok(s.records
+            .iter()
+            .filter(|(id, (o, _))| o == object && live(id))
+            .count() as u64)
     }
     async fn find_by(
         &self,
@@ -188,6 +314,28 @@ impl SalesforcePort for FakeSalesforce {
     }
     fn calls_made(&self) -> u64 {
         self.calls.load(Ordering::SeqCst)
+    }
+}
+
+fn sf_record(id: &str, f: &Fields, m: &Meta, fields: &[String]) -> SfRecord {
+    let json = f
+        .iter()
+        .filter(|(k, _)| fields.is_empty() || fields.contains(k))
+        .map(|(k, v)| (k.clone(), v.to_sf_json()))
+        .collect();
+    SfRecord {
+        id: SfId::parse(id).expect("stored ids are valid"),
+        modstamp: m.at,
+        modified_by: Some(
+            SfId::parse(if m.by_integration {
+                INTEGRATION_USER
+            } else {
+                "005000000000002AAA"
+            })
+            .expect("valid"),
+        ),
+        deleted: m.deleted,
+        fields: json,
     }
 }
 
@@ -371,5 +519,32 @@ impl JingPort for FakeJing {
     async fn create_employee(&self, e: &NewEmployee) -> Result<JingId, RemoteError> {
         drop(self.begin()?);
         Ok(self.add_employee(&e.name, e.mobile.as_deref(), e.email.as_deref()))
+    }
+    async fn changed_since(
+        &self,
+        object: &str,
+        _since: OffsetDateTime,
+        page: Option<&str>,
+    ) -> Result<JingPage, RemoteError> {
+        let s = self.begin()?;
+        const PAGE: usize = 100;
+        let start: usize = page.and_then(|p| p.parse().ok()).unwrap_or(0);
+        let all: Vec<_> = s.records.iter().filter(|(_, (o, _))| o == object).collect();
+        let records = all
+            .iter()
+            .skip(start)
+            .take(PAGE)
+            .map(|(id, (_, f))| JingRecord {
+                id: JingId::parse(id).expect("stored ids are valid"),
+                updated_at: s.now.unwrap_or(OffsetDateTime::UNIX_EPOCH),
+                by_integration: false,
+                fields: f
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.to_jing_json()))
+                    .collect(),
+            })
+            .collect();
+        let next = (start + PAGE < all.len()).then(|| (start + PAGE).to_string());
+        Ok(JingPage { records, next })
     }
 }

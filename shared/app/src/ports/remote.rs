@@ -4,7 +4,9 @@
 use async_trait::async_trait;
 use domain::describe::SfObjectDescribe;
 use domain::{JingId, SfId, SyncError, Value};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use time::OffsetDateTime;
 
 /// Field values of one record to write, by the target's field names.
 pub type Fields = BTreeMap<String, Value>;
@@ -53,6 +55,35 @@ pub trait SalesforcePort: Send + Sync {
         field: &str,
         values: &[String],
     ) -> Result<Vec<(SfId, String)>, RemoteError>;
+    /// Records of `object` with `(SystemModstamp, Id)` after `cursor` and `SystemModstamp` not
+    /// after `until`, ordered by `SystemModstamp, Id`, at most `limit` (pages followed inside).
+    async fn changed_since(
+        &self,
+        object: &str,
+        fields: &[String],
+        cursor: &PollCursor,
+        until: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<SfRecord>, RemoteError>;
+    /// Soft-deleted records (`queryAll ... IsDeleted = true`) with `SystemModstamp` in (since, until].
+    async fn deleted_since(
+        &self,
+        object: &str,
+        since: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> Result<Vec<SfRecord>, RemoteError>;
+    /// One backfill page: records matching `where_clause` (rendered, escaped SOQL) with `Id`
+    /// after `after`, ordered by `Id`, at most `limit`.
+    async fn page_by_id(
+        &self,
+        object: &str,
+        fields: &[String],
+        where_clause: Option<&str>,
+        after: Option<&SfId>,
+        limit: usize,
+    ) -> Result<Vec<SfRecord>, RemoteError>;
+    /// `SELECT COUNT() ... WHERE where_clause` (progress estimates).
+    async fn count(&self, object: &str, where_clause: Option<&str>) -> Result<u64, RemoteError>;
     /// Active users with name, e-mail and mobile, for member matching (never written).
     async fn users(&self) -> Result<Vec<SfUser>, RemoteError>;
     /// Cached describe (no API call when cached).
@@ -84,6 +115,89 @@ pub trait JingPort: Send + Sync {
     /// Every employee (member) with name, mobile, e-mail.
     async fn employees(&self) -> Result<Vec<Employee>, RemoteError>;
     async fn create_employee(&self, e: &NewEmployee) -> Result<JingId, RemoteError>;
+    /// Records changed since `since` (paged; `page` is the token of the previous answer).
+    async fn changed_since(
+        &self,
+        object: &str,
+        since: OffsetDateTime,
+        page: Option<&str>,
+    ) -> Result<JingPage, RemoteError>;
+}
+
+/// Where the poller stands: the last `(SystemModstamp, Id)` it enqueued.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PollCursor {
+    #[serde(with = "time::serde::rfc3339")]
+    pub modstamp: OffsetDateTime,
+    pub id: Option<SfId>,
+}
+
+/// A Salesforce record as read (field values still in Salesforce JSON).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SfRecord {
+    pub id: SfId,
+    pub modstamp: OffsetDateTime,
+    /// `LastModifiedById`: our integration user's own writes are echoes.
+    pub modified_by: Option<SfId>,
+    pub deleted: bool,
+    pub fields: BTreeMap<String, serde_json::Value>,
+}
+
+/// A JING record as read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JingRecord {
+    pub id: JingId,
+    pub updated_at: OffsetDateTime,
+    /// Whether our own API client made the last change (echo).
+    pub by_integration: bool,
+    pub fields: BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct JingPage {
+    pub records: Vec<JingRecord>,
+    pub next: Option<String>,
+}
+
+/// Salesforce tokens after a code exchange (kept in the vault, never in settings or logs).
+#[derive(Debug, Clone)]
+pub struct SfTokens {
+    pub access_token: secrecy::SecretString,
+    pub refresh_token: Option<secrecy::SecretString>,
+    pub instance_url: String,
+    pub id_url: String,
+}
+
+/// Who authorized, in which org (from the identity URL).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SfIdentity {
+    pub user_id: SfId,
+    pub org_id: SfId,
+    pub username: String,
+}
+
+/// The OAuth 2.0 web-server flow against the app's login host.
+#[async_trait]
+pub trait SfAuth: Send + Sync {
+    /// The authorize URL (with `state` and an S256 `code_challenge`).
+    fn authorize_url(
+        &self,
+        env: &crate::settings::Environment,
+        state: &str,
+        code_challenge: &str,
+    ) -> String;
+    async fn exchange(
+        &self,
+        env: &crate::settings::Environment,
+        code: &str,
+        verifier: &str,
+    ) -> Result<SfTokens, RemoteError>;
+    async fn identity(&self, tokens: &SfTokens) -> Result<SfIdentity, RemoteError>;
+    async fn revoke(
+        &self,
+        env: &crate::settings::Environment,
+        token: &secrecy::SecretString,
+    ) -> Result<(), RemoteError>;
 }
 
 /// A Salesforce user as member matching sees it.

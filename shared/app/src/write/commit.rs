@@ -159,19 +159,7 @@ async fn record_success(
         }
         (Op::Create { .. }, _) => return Ok(()),
     }
-    for (field, conflict) in &p.conflicts {
-        let entry = ConflictEntry {
-            app: settings.app.clone(),
-            object: group.object,
-            record_key: change.record.as_str().to_owned(),
-            field: field.clone(),
-            conflict: conflict.clone(),
-            at: now,
-        };
-        if deps.ledger.add_conflict(&entry).await.is_ok() {
-            report.counts.conflicts += 1;
-        }
-    }
+    record_conflicts(deps, settings, group, change, &p.conflicts, report).await;
     journal.push(JournalEntry {
         app: settings.app.clone(),
         object: group.object,
@@ -195,6 +183,33 @@ async fn record_success(
         .await
         .map_err(store_error)?;
     Ok(())
+}
+
+/// Put conflicts in the ledger (best effort: the ledger is informational).
+pub(crate) async fn record_conflicts(
+    deps: &Deps<'_>,
+    settings: &AppSettings,
+    group: &Group,
+    change: &domain::Change,
+    conflicts: &[(String, domain::rules::Conflict)],
+    report: &mut ApplyReport,
+) {
+    for (field, conflict) in conflicts {
+        let entry = ConflictEntry {
+            app: settings.app.clone(),
+            object: group.object,
+            record_key: change.record.as_str().to_owned(),
+            field: field.clone(),
+            conflict: conflict.clone(),
+            at: deps.clock.now(),
+        };
+        match deps.ledger.add_conflict(&entry).await {
+            Ok(()) => report.counts.conflicts += 1,
+            Err(e) => {
+                tracing::warn!(app_id = %settings.app, error = %e, "Could not record a conflict.")
+            }
+        }
+    }
 }
 
 /// Merge what was written into the binding's last synced state.

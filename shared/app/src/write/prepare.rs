@@ -141,6 +141,16 @@ async fn prepare_one(
             let incoming = owner::translate(deps, settings, group, change, report).await?;
             let mut plan = plan_record(settings, group, change, &incoming, binding.as_ref());
             if plan.is_noop() {
+                // A lost conflict writes nothing but still belongs in the ledger.
+                super::commit::record_conflicts(
+                    deps,
+                    settings,
+                    group,
+                    change,
+                    &plan.conflicts,
+                    report,
+                )
+                .await;
                 return skip;
             }
             match binding {

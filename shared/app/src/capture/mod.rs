@@ -1,0 +1,13 @@
+//! Change capture: everything that feeds the writer. Salesforce pushes (outbound messages),
+//! the safety-net poller, JING webhooks. Each normalizes records into `Change`s and enqueues
+//! them durably before acknowledging anything.
+
+mod convert;
+mod poll;
+mod push;
+
+pub use convert::{jing_record_change, sf_record_change, soap_value};
+pub use poll::{PollDeps, PollReport, poll};
+pub use push::{
+    IngestError, PushDeps, PushReport, PushedNotification, ingest_outbound, ingest_webhook,
+};

@@ -1,0 +1,647 @@
+//! The writer on fakes with a fixed clock: every rule, trigger, dedup path, echo, conversion,
+//! association, owner translation, quota parking and the circuit breaker.
+
+use app::fake_remote::{FakeJing, FakeSalesforce};
+use app::fakes::Fakes;
+use app::ports::*;
+use app::settings::{AppSettings, DeleteAction, Environment};
+use app::write::{Deps, Outcome, apply};
+use domain::{
+    Actor, AppId, Change, Direction, ErrorCode, FieldChange, FieldRule, JingId, Lane, ObjectKind,
+    Operation, RecordRef, SfId, SyncError, Value,
+};
+use jingsf_app as app;
+use std::collections::BTreeMap;
+use time::Duration;
+
+struct World {
+    f: Fakes,
+    sf: FakeSalesforce,
+    jing: FakeJing,
+    settings: AppSettings,
+}
+
+impl World {
+    fn new() -> Self {
+        let settings = AppSettings::new(app(), "Acme", Environment::Production, "jing-app", "59");
+        Self {
+            f: Fakes::new(),
+            sf: FakeSalesforce::new(),
+            jing: FakeJing::new(),
+            settings,
+        }
+    }
+    fn deps(&self) -> Deps<'_> {
+        Deps {
+            bindings: &self.f.bindings,
+            errors: &self.f.errors,
+            synced: &self.f.sync_log,
+            ledger: &self.f.ledger,
+            quota: &self.f.quota,
+            parked: &self.f.parked,
+            settings: &self.f.settings,
+            sf: &self.sf,
+            jing: &self.jing,
+            clock: &self.f.clock,
+        }
+    }
+    async fn apply(&self, changes: Vec<Change>) -> app::write::ApplyReport {
+        apply(&self.deps(), &self.settings, changes).await
+    }
+    async fn binding_of_jing(&self, object: ObjectKind, id: &JingId) -> Option<Binding> {
+        self.f.bindings.by_jing(&app(), object, id).await.unwrap()
+    }
+}
+
+fn app() -> AppId {
+    AppId::parse("acme").unwrap()
+}
+
+fn fields(pairs: &[(&str, &str)]) -> BTreeMap<String, FieldChange> {
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.to_string(),
+                FieldChange {
+                    before: None,
+                    after: Value::text(*v),
+                },
+            )
+        })
+        .collect()
+}
+
+fn jing_lead(id: &str, minutes: i64, pairs: &[(&str, &str)]) -> Change {
+    Change {
+        v: 1,
+        app: app(),
+        object: ObjectKind::Lead,
+        record: RecordRef::Jing(JingId::parse(id).unwrap()),
+        op: Operation::Upsert,
+        source_time: app::fakes::FixedClock::DEFAULT_START + Duration::minutes(minutes),
+        actor: Actor::Human(None),
+        lane: Lane::Live,
+        fields: fields(pairs),
+    }
+}
+
+fn sf_change(object: ObjectKind, id: &SfId, minutes: i64, pairs: &[(&str, &str)]) -> Change {
+    Change {
+        record: RecordRef::Salesforce(id.clone()),
+        object,
+        ..jing_lead("x", minutes, pairs)
+    }
+}
+
+fn sf_fields(pairs: &[(&str, &str)]) -> Fields {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), Value::text(*v)))
+        .collect()
+}
+
+const ZHANG: &[(&str, &str)] = &[
+    ("name", "张三"),
+    ("company_id", "径硕科技"),
+    ("mobile", "13800138000"),
+    ("email", "zhang@example.cn"),
+];
+
+#[tokio::test]
+async fn a_jing_lead_is_created_in_salesforce_and_bound() {
+    let w = World::new();
+    let r = w.apply(vec![jing_lead("L1", 1, ZHANG)]).await;
+    assert_eq!(r.outcomes, vec![Outcome::Applied]);
+    assert_eq!(r.counts.created, 1);
+    let b = w
+        .binding_of_jing(ObjectKind::Lead, &JingId::parse("L1").unwrap())
+        .await
+        .expect("bound");
+    let rec = w.sf.record(&b.sf_id).unwrap();
+    assert_eq!(rec["LastName"], Value::text("张三"));
+    assert_eq!(rec["Company"], Value::text("径硕科技"));
+    assert_eq!(b.last_synced["Email"], Value::text("zhang@example.cn"));
+    assert_eq!(b.name, "张三");
+    let page =
+        w.f.sync_log
+            .list(
+                &app(),
+                &ListQuery {
+                    limit: 10,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+    assert_eq!(page.total, 1);
+}
+
+#[tokio::test]
+async fn the_same_values_again_are_an_echo_and_cost_no_call() {
+    let w = World::new();
+    w.apply(vec![jing_lead("L1", 1, ZHANG)]).await;
+    let calls = w.sf.calls_made();
+    let r = w.apply(vec![jing_lead("L1", 2, ZHANG)]).await;
+    assert_eq!(r.outcomes, vec![Outcome::Skipped]);
+    assert_eq!(w.sf.calls_made(), calls, "an echo must not call Salesforce");
+    // And the Salesforce side's echo of our own write (integration user) writes nothing to JING.
+    let b = w
+        .binding_of_jing(ObjectKind::Lead, &JingId::parse("L1").unwrap())
+        .await
+        .unwrap();
+    let mut echo = sf_change(
+        ObjectKind::Lead,
+        &b.sf_id,
+        3,
+        &[("LastName", "张三"), ("Email", "zhang@example.cn")],
+    );
+    echo.actor = Actor::Integration;
+    let jing_calls = w.jing.calls();
+    assert_eq!(w.apply(vec![echo]).await.outcomes, vec![Outcome::Skipped]);
+    assert_eq!(w.jing.calls(), jing_calls);
+}
+
+#[tokio::test]
+async fn salesforce_duplicates_are_bound_and_updated_instead_of_created() {
+    let w = World::new();
+    let existing = w.sf.insert(
+        "Lead",
+        sf_fields(&[
+            ("LastName", "Old"),
+            ("Company", "X"),
+            ("Email", "ZHANG@example.cn"),
+        ]),
+    );
+    let r = w.apply(vec![jing_lead("L1", 1, ZHANG)]).await;
+    assert_eq!(r.counts.bound_existing, 1, "{:?}", r.outcomes);
+    assert_eq!(r.counts.created, 0);
+    assert_eq!(w.sf.count("Lead"), 1);
+    let b = w
+        .binding_of_jing(ObjectKind::Lead, &JingId::parse("L1").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(b.sf_id, existing);
+    assert_eq!(
+        w.sf.record(&existing).unwrap()["LastName"],
+        Value::text("张三")
+    );
+}
+
+#[tokio::test]
+async fn jing_dedup_binds_to_the_existing_jing_lead() {
+    let w = World::new();
+    let existing = w.jing.insert(
+        "lead",
+        sf_fields(&[("name", "张三"), ("mobile", "13800138000")]),
+    );
+    let sf_id = w.sf.insert(
+        "Lead",
+        sf_fields(&[
+            ("LastName", "张三"),
+            ("Company", "径硕"),
+            ("MobilePhone", "13800138000"),
+        ]),
+    );
+    let r = w
+        .apply(vec![sf_change(
+            ObjectKind::Lead,
+            &sf_id,
+            1,
+            &[
+                ("LastName", "张三"),
+                ("Company", "径硕"),
+                ("MobilePhone", "13800138000"),
+            ],
+        )])
+        .await;
+    assert_eq!(r.counts.bound_existing, 1, "{:?}", r.outcomes);
+    assert_eq!(w.jing.count("lead"), 1);
+    assert!(
+        w.binding_of_jing(ObjectKind::Lead, &existing)
+            .await
+            .is_some()
+    );
+}
+
+#[tokio::test]
+async fn a_value_error_is_recorded_before_any_api_call() {
+    let w = World::new();
+    let long = "长".repeat(81);
+    let r = w
+        .apply(vec![jing_lead(
+            "L1",
+            1,
+            &[("name", &long), ("company_id", "X")],
+        )])
+        .await;
+    let Outcome::Failed(e) = &r.outcomes[0] else {
+        panic!("{:?}", r.outcomes)
+    };
+    assert_eq!(e.code, ErrorCode::ValueTooLong);
+    assert_eq!(e.field.as_deref(), Some("LastName"));
+    assert_eq!(w.sf.calls_made(), 0, "pre-flight must not spend calls");
+    let rec =
+        w.f.errors
+            .get(&app(), ObjectKind::Lead, "L1")
+            .await
+            .unwrap()
+            .expect("error record");
+    assert_eq!(rec.count, 1);
+    // Fixed at the source: the record syncs and its error clears itself.
+    let r = w
+        .apply(vec![jing_lead(
+            "L1",
+            2,
+            &[("name", "张三"), ("company_id", "X")],
+        )])
+        .await;
+    assert_eq!(r.outcomes, vec![Outcome::Applied]);
+    assert!(
+        w.f.errors
+            .get(&app(), ObjectKind::Lead, "L1")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn a_direction_that_is_off_writes_nothing() {
+    let mut w = World::new();
+    w.settings
+        .objects
+        .get_mut(&ObjectKind::Lead)
+        .unwrap()
+        .jing_to_sf
+        .on_upsert = false;
+    let r = w.apply(vec![jing_lead("L1", 1, ZHANG)]).await;
+    assert_eq!(r.outcomes, vec![Outcome::Skipped]);
+    assert_eq!(w.sf.count("Lead"), 0);
+}
+
+#[tokio::test]
+async fn jing_preferred_fields_are_not_overwritten_from_salesforce() {
+    let mut w = World::new();
+    let lead = w.settings.objects.get_mut(&ObjectKind::Lead).unwrap();
+    lead.mapping
+        .iter_mut()
+        .find(|m| m.sf_field == "Title")
+        .unwrap()
+        .rule = FieldRule::JingPreferred;
+    let id = w.jing.insert(
+        "lead",
+        sf_fields(&[("name", "张三"), ("company_id", "X"), ("title", "CEO")]),
+    );
+    w.apply(vec![jing_lead(
+        id.as_str(),
+        1,
+        &[("name", "张三"), ("company_id", "X"), ("title", "CEO")],
+    )])
+    .await;
+    let b = w.binding_of_jing(ObjectKind::Lead, &id).await.unwrap();
+    let r = w
+        .apply(vec![sf_change(
+            ObjectKind::Lead,
+            &b.sf_id,
+            5,
+            &[("Title", "CTO"), ("Company", "Y")],
+        )])
+        .await;
+    assert_eq!(r.outcomes, vec![Outcome::Applied]);
+    let jing = w.jing.record(&id).unwrap();
+    assert_eq!(jing["title"], Value::text("CEO"));
+    assert_eq!(jing["company_id"], Value::text("Y"));
+    let b = w.binding_of_jing(ObjectKind::Lead, &id).await.unwrap();
+    assert_eq!(
+        b.last_synced["Title"],
+        Value::text("CEO"),
+        "JING's title stands"
+    );
+    assert_eq!(
+        b.last_synced["Company"],
+        Value::text("Y"),
+        "two-way fields still flow"
+    );
+}
+
+#[tokio::test]
+async fn changes_to_one_record_in_a_batch_are_coalesced_into_one_write() {
+    let w = World::new();
+    let batch = vec![
+        jing_lead("L1", 1, ZHANG),
+        jing_lead("L1", 2, &[("title", "经理")]),
+        jing_lead("L1", 3, &[("title", "总监")]),
+    ];
+    let r = w.apply(batch).await;
+    assert_eq!(r.outcomes, vec![Outcome::Applied; 3]);
+    assert_eq!(r.counts.created, 1);
+    let b = w
+        .binding_of_jing(ObjectKind::Lead, &JingId::parse("L1").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(w.sf.record(&b.sf_id).unwrap()["Title"], Value::text("总监"));
+}
+
+#[tokio::test]
+async fn a_spent_allocation_parks_changes_and_a_transient_failure_retries() {
+    let w = World::new();
+    w.sf.fail_next(SyncError::new(ErrorCode::AllocationSpent));
+    let r = w.apply(vec![jing_lead("L1", 1, ZHANG)]).await;
+    assert_eq!(r.outcomes, vec![Outcome::Parked]);
+    assert_eq!(w.f.parked.count(&app()).await.unwrap(), 1);
+    assert!(
+        w.f.errors
+            .get(&app(), ObjectKind::Lead, "L1")
+            .await
+            .unwrap()
+            .is_none(),
+        "parking is not an error"
+    );
+
+    w.sf.fail_next(SyncError::new(ErrorCode::RemoteUnavailable).detail("503"));
+    let r = w
+        .apply(vec![jing_lead(
+            "L2",
+            1,
+            &[("name", "李四"), ("company_id", "X")],
+        )])
+        .await;
+    assert!(
+        matches!(r.outcomes[0], Outcome::Retry(_)),
+        "{:?}",
+        r.outcomes
+    );
+}
+
+#[tokio::test]
+async fn owners_travel_through_member_bindings_or_are_kept_with_a_warning() {
+    let w = World::new();
+    let user = SfId::parse("005000000000777").unwrap();
+    let emp = JingId::parse("emp7").unwrap();
+    w.f.bindings
+        .put(
+            &Binding::new(
+                app(),
+                ObjectKind::Member,
+                user.clone(),
+                emp.clone(),
+                w.f.clock.now(),
+            ),
+            None,
+        )
+        .await
+        .unwrap();
+    let mut c = jing_lead("L1", 1, ZHANG);
+    c.fields.insert(
+        "owner".into(),
+        FieldChange {
+            before: None,
+            after: Value::text("emp7"),
+        },
+    );
+    let r = w.apply(vec![c]).await;
+    assert_eq!(r.counts.owner_warnings, 0);
+    let b = w
+        .binding_of_jing(ObjectKind::Lead, &JingId::parse("L1").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        w.sf.record(&b.sf_id).unwrap()["OwnerId"],
+        Value::text(user.as_str())
+    );
+
+    let mut c = jing_lead(
+        "L2",
+        1,
+        &[
+            ("name", "李四"),
+            ("company_id", "X"),
+            ("owner", "empUnbound"),
+        ],
+    );
+    c.fields.get_mut("owner").unwrap().after = Value::text("empUnbound");
+    let r = w.apply(vec![c]).await;
+    assert_eq!(r.outcomes, vec![Outcome::Applied]);
+    assert_eq!(r.counts.owner_warnings, 1);
+    let b = w
+        .binding_of_jing(ObjectKind::Lead, &JingId::parse("L2").unwrap())
+        .await
+        .unwrap();
+    assert!(!w.sf.record(&b.sf_id).unwrap().contains_key("OwnerId"));
+}
+
+#[tokio::test]
+async fn a_converted_lead_binds_its_opportunity_whose_updates_reach_the_jing_lead() {
+    let w = World::new();
+    let jing_id = w.jing.insert(
+        "lead",
+        sf_fields(&[("name", "王五"), ("mobile", "13900000000")]),
+    );
+    let sf_lead =
+        w.sf.insert("Lead", sf_fields(&[("LastName", "王五"), ("Company", "X")]));
+    w.f.bindings
+        .put(
+            &Binding::new(
+                app(),
+                ObjectKind::Lead,
+                sf_lead.clone(),
+                jing_id.clone(),
+                w.f.clock.now(),
+            ),
+            None,
+        )
+        .await
+        .unwrap();
+    let opp = SfId::parse("006000000000001").unwrap();
+    let mut convert = sf_change(ObjectKind::Lead, &sf_lead, 1, &[]);
+    convert.op = Operation::Convert {
+        account: None,
+        contact: None,
+        opportunity: Some(opp.clone()),
+    };
+    assert_eq!(
+        w.apply(vec![convert]).await.outcomes,
+        vec![Outcome::Applied]
+    );
+    let lead =
+        w.f.bindings
+            .by_sf(&app(), ObjectKind::Lead, &sf_lead)
+            .await
+            .unwrap()
+            .unwrap();
+    assert_eq!(lead.converted_to.as_ref(), Some(&opp));
+
+    let r = w
+        .apply(vec![sf_change(
+            ObjectKind::Opportunity,
+            &opp,
+            2,
+            &[("StageName", "Closed Won"), ("Name", "王五-商机")],
+        )])
+        .await;
+    assert_eq!(r.outcomes, vec![Outcome::Applied]);
+    let rec = w.jing.record(&jing_id).unwrap();
+    assert_eq!(rec["opportunity_stage"], Value::text("Closed Won"));
+    // Never update a converted lead from JING.
+    let calls = w.sf.calls_made();
+    let r = w
+        .apply(vec![jing_lead(jing_id.as_str(), 3, &[("title", "VP")])])
+        .await;
+    assert_eq!(r.outcomes, vec![Outcome::Skipped]);
+    assert_eq!(w.sf.calls_made(), calls);
+    // Opportunities are never created from JING or from unbound Salesforce opportunities.
+    let stray = SfId::parse("006000000000009").unwrap();
+    assert_eq!(
+        w.apply(vec![sf_change(
+            ObjectKind::Opportunity,
+            &stray,
+            4,
+            &[("Name", "x")]
+        )])
+        .await
+        .outcomes,
+        vec![Outcome::Skipped]
+    );
+}
+
+#[tokio::test]
+async fn deletes_follow_the_delete_trigger() {
+    let mut w = World::new();
+    w.apply(vec![jing_lead("L1", 1, ZHANG)]).await;
+    let id = JingId::parse("L1").unwrap();
+    let b = w.binding_of_jing(ObjectKind::Lead, &id).await.unwrap();
+    let mut del = jing_lead("L1", 2, &[]);
+    del.op = Operation::Delete;
+    // Default: deletes do nothing.
+    assert_eq!(
+        w.apply(vec![del.clone()]).await.outcomes,
+        vec![Outcome::Skipped]
+    );
+    assert_eq!(w.sf.count("Lead"), 1);
+    w.settings
+        .objects
+        .get_mut(&ObjectKind::Lead)
+        .unwrap()
+        .jing_to_sf
+        .on_delete = DeleteAction::Delete;
+    let r = w.apply(vec![del]).await;
+    assert_eq!(r.counts.deleted, 1);
+    assert!(
+        w.f.bindings
+            .by_sf(&app(), ObjectKind::Lead, &b.sf_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn the_circuit_breaker_pauses_a_mass_delete_and_parks_it() {
+    let mut w = World::new();
+    w.settings
+        .objects
+        .get_mut(&ObjectKind::Lead)
+        .unwrap()
+        .jing_to_sf
+        .on_delete = DeleteAction::Delete;
+    w.f.settings
+        .put(&AppSettings {
+            revision: 1,
+            ..w.settings.clone()
+        })
+        .await
+        .unwrap();
+    w.settings.revision = 1;
+    let creates: Vec<Change> = (0..100)
+        .map(|i| {
+            jing_lead(
+                &format!("L{i}"),
+                1,
+                &[
+                    ("name", &format!("n{i}")),
+                    ("company_id", "X"),
+                    ("email", &format!("p{i}@x.cn")),
+                ],
+            )
+        })
+        .collect();
+    assert_eq!(w.apply(creates).await.counts.created, 100);
+    let deletes: Vec<Change> = (0..60)
+        .map(|i| {
+            let mut d = jing_lead(&format!("L{i}"), 2, &[]);
+            d.op = Operation::Delete;
+            d
+        })
+        .collect();
+    let r = w.apply(deletes).await;
+    assert_eq!(r.counts.parked, 60, "{:?}", r.counts);
+    assert_eq!(w.sf.count("Lead"), 100, "nothing deleted");
+    let saved = w.f.settings.get(&app()).await.unwrap().unwrap();
+    assert_eq!(saved.paused.len(), 1);
+    assert_eq!(saved.paused[0].reason.code, ErrorCode::CircuitOpen);
+    assert_eq!(saved.paused[0].direction, Direction::JingToSf);
+}
+
+#[tokio::test]
+async fn concurrent_edits_of_a_two_way_field_land_in_the_conflict_ledger() {
+    let w = World::new();
+    let id = w.jing.insert(
+        "lead",
+        sf_fields(&[("name", "张三"), ("mobile", "13800138000")]),
+    );
+    w.apply(vec![jing_lead(id.as_str(), 1, ZHANG)]).await;
+    let b = w.binding_of_jing(ObjectKind::Lead, &id).await.unwrap();
+    // Salesforce's change (made at +10 min) is applied first...
+    w.f.clock
+        .set(app::fakes::FixedClock::DEFAULT_START + Duration::minutes(11));
+    w.sf.human_update(&b.sf_id, sf_fields(&[("Title", "SF title")]));
+    w.apply(vec![sf_change(
+        ObjectKind::Lead,
+        &b.sf_id,
+        10,
+        &[("Title", "SF title")],
+    )])
+    .await;
+    // ...then JING's older change (made at +5 min, before that sync) arrives.
+    let r = w
+        .apply(vec![jing_lead(id.as_str(), 5, &[("title", "JING title")])])
+        .await;
+    assert_eq!(
+        r.outcomes,
+        vec![Outcome::Skipped],
+        "the later change already won; the stale one writes nothing"
+    );
+    assert_eq!(r.counts.conflicts, 1);
+    let ledger =
+        w.f.ledger
+            .conflicts(
+                &app(),
+                &ListQuery {
+                    limit: 10,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+    assert_eq!(ledger.total, 1);
+    let entry = &ledger.items[0];
+    assert_eq!(entry.field, "Title");
+    assert_eq!(entry.conflict.winner, domain::Side::Salesforce);
+    assert_eq!(entry.conflict.incoming, Value::text("JING title"));
+    assert_eq!(entry.conflict.target, Value::text("SF title"));
+    assert_eq!(
+        w.sf.record(&b.sf_id).unwrap()["Title"],
+        Value::text("SF title")
+    );
+    assert_eq!(
+        w.jing.record(&id).unwrap()["title"],
+        Value::text("SF title")
+    );
+    // A JING edit made after the sync is an ordinary update, not a conflict.
+    let r = w
+        .apply(vec![jing_lead(id.as_str(), 12, &[("title", "JING later")])])
+        .await;
+    assert_eq!(r.outcomes, vec![Outcome::Applied]);
+    assert_eq!(r.counts.conflicts, 0);
+}

@@ -3,6 +3,7 @@
 //! Every use case takes its ports as arguments (trait objects) and `now` from a [`ports::Clock`];
 //! handlers (Lambda functions, the `jingsf` CLI) only translate events into calls here.
 
+pub mod capture;
 pub mod contract;
 pub mod fake_remote;
 pub mod fakes;

@@ -60,7 +60,8 @@ fn record_type(rec: &Map<String, Value>) -> Result<&'static Object, ApiError> {
 }
 
 /// Run every record, then undo all of them if one failed under allOrNone.
-fn run_all(org: &mut Org, all_or_none: bool, n: usize, mut each: impl FnMut(&mut Org, usize) -> Outcome) -> Vec<Value> {
+/// `creates`: rolled-back creates lose their id (the row never existed).
+fn run_all(org: &mut Org, all_or_none: bool, creates: bool, n: usize, mut each: impl FnMut(&mut Org, usize) -> Outcome) -> Vec<Value> {
     let snapshot = all_or_none.then(|| (org.store.clone(), org.outbound.clone()));
     let outcomes: Vec<Outcome> = (0..n).map(|i| each(org, i)).collect();
     let failed = outcomes.iter().any(|o| o.result.is_err());
@@ -68,7 +69,16 @@ fn run_all(org: &mut Org, all_or_none: bool, n: usize, mut each: impl FnMut(&mut
         org.store = store;
         org.outbound = outbound;
     }
-    outcomes.into_iter().map(|o| render_outcome(o, all_or_none && failed)).collect()
+    let rolled_back = all_or_none && failed;
+    outcomes
+        .into_iter()
+        .map(|mut o| {
+            if rolled_back && creates {
+                o.id = None;
+            }
+            render_outcome(o, rolled_back)
+        })
+        .collect()
 }
 
 fn render_outcome(o: Outcome, rolled_back: bool) -> Value {
@@ -90,7 +100,7 @@ pub async fn create(State(sim): State<Shared>, Extension(ctx): Extension<Ctx>, h
     let types = records.iter().map(record_type).collect::<Result<Vec<_>, _>>()?;
     let opts = ctx.write_opts(&headers);
     let mut org = sim.lock();
-    let results = run_all(&mut org, all_or_none, records.len(), |org, i| {
+    let results = run_all(&mut org, all_or_none, true, records.len(), |org, i| {
         if records[i].keys().any(|k| k.eq_ignore_ascii_case("id")) {
             let e = DmlError::new("INVALID_FIELD", "cannot specify Id in an insert call").with_fields(&["Id"]);
             return Outcome { id: None, result: Err(vec![e]) };
@@ -109,7 +119,7 @@ pub async fn update(State(sim): State<Shared>, Extension(ctx): Extension<Ctx>, h
     let types = records.iter().map(record_type).collect::<Result<Vec<_>, _>>()?;
     let opts = ctx.write_opts(&headers);
     let mut org = sim.lock();
-    let results = run_all(&mut org, all_or_none, records.len(), |org, i| {
+    let results = run_all(&mut org, all_or_none, false, records.len(), |org, i| {
         let mut rec = records[i].clone();
         let raw_id = rec.remove("id").or_else(|| rec.remove("Id"));
         let raw = raw_id.as_ref().and_then(Value::as_str).map(str::to_owned);
@@ -152,7 +162,7 @@ pub async fn delete(State(sim): State<Shared>, Extension(ctx): Extension<Ctx>, h
     let all_or_none = q.get("allOrNone").is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let opts = ctx.write_opts(&headers);
     let mut org = sim.lock();
-    let results = run_all(&mut org, all_or_none, ids.len(), |org, i| {
+    let results = run_all(&mut org, all_or_none, false, ids.len(), |org, i| {
         let raw = &ids[i];
         let result = match SfId::parse(raw).ok().and_then(|id| schema::object_by_prefix(id.key_prefix()).map(|o| (o, id))) {
             Some((obj, id)) => dml::delete(org, obj, &id, &opts),

@@ -3,6 +3,7 @@
 use super::lexer::SChar;
 use super::parser::{Cond, FieldRef, Lit, OrderItem, Query, Select};
 use crate::records::attributes;
+use crate::schema::Kind;
 use crate::store::{Row, Store};
 use domain::ids::SfId;
 use serde_json::{Map, Value};
@@ -42,20 +43,25 @@ fn matches(c: &Cond, row: &Row, store: &Store) -> bool {
         Cond::And(parts) => parts.iter().all(|p| matches(p, row, store)),
         Cond::Or(parts) => parts.iter().any(|p| matches(p, row, store)),
         Cond::Not(inner) => !matches(inner, row, store),
-        Cond::Cmp(f, op, lit) => compare_op(&value_of(f, row, store), op, lit),
+        Cond::Cmp(f, op, lit) => compare_op(&value_of(f, row, store), op, lit, exact(f)),
         Cond::In(f, negated, lits) => {
             let v = value_of(f, row, store);
-            lits.iter().any(|l| compare_op(&v, "=", l)) != *negated
+            lits.iter().any(|l| compare_op(&v, "=", l, exact(f))) != *negated
         }
         Cond::Like(f, pattern) => value_of(f, row, store).as_str().is_some_and(|s| like(s, pattern)),
     }
 }
 
-fn compare_op(v: &Value, op: &str, lit: &Lit) -> bool {
+/// Ids compare exactly (15-char ids are case-sensitive); text compares case-insensitively.
+fn exact(f: &FieldRef) -> bool {
+    matches!(f.kind(), Kind::Id | Kind::Reference)
+}
+
+fn compare_op(v: &Value, op: &str, lit: &Lit, exact: bool) -> bool {
     if *lit == Lit::Null {
         return (op == "=") == v.is_null();
     }
-    let Some(ord) = compare_value(v, lit) else {
+    let Some(ord) = compare_value(v, lit, exact) else {
         // A null field is "not equal" to any value, as in SOQL.
         return op == "!=";
     };
@@ -70,9 +76,10 @@ fn compare_op(v: &Value, op: &str, lit: &Lit) -> bool {
     }
 }
 
-fn compare_value(v: &Value, lit: &Lit) -> Option<Ordering> {
+fn compare_value(v: &Value, lit: &Lit, exact: bool) -> Option<Ordering> {
     match (v, lit) {
         (Value::Null, _) => None,
+        (Value::String(s), Lit::Text(t)) if exact => Some(s.as_str().cmp(t.as_str())),
         (Value::String(s), Lit::Text(t)) => Some(s.to_lowercase().cmp(&t.to_lowercase())),
         (Value::String(s), Lit::Date(t) | Lit::DateTime(t)) => Some(s.as_str().cmp(t.as_str())),
         (Value::Number(n), Lit::Num(m)) => n.as_f64()?.partial_cmp(m),
@@ -111,7 +118,7 @@ fn order(items: &[OrderItem], a: &Row, b: &Row, store: &Store) -> Ordering {
             (true, false) => if item.nulls_last { Ordering::Greater } else { Ordering::Less },
             (false, true) => if item.nulls_last { Ordering::Less } else { Ordering::Greater },
             (false, false) => {
-                let o = sort_cmp(&va, &vb);
+                let o = sort_cmp(&va, &vb, exact(&item.field));
                 if item.desc { o.reverse() } else { o }
             }
         };
@@ -122,8 +129,9 @@ fn order(items: &[OrderItem], a: &Row, b: &Row, store: &Store) -> Ordering {
     Ordering::Equal
 }
 
-fn sort_cmp(a: &Value, b: &Value) -> Ordering {
+fn sort_cmp(a: &Value, b: &Value, exact: bool) -> Ordering {
     match (a, b) {
+        (Value::String(x), Value::String(y)) if exact => x.cmp(y),
         (Value::Number(x), Value::Number(y)) => x.as_f64().partial_cmp(&y.as_f64()).unwrap_or(Ordering::Equal),
         (Value::String(x), Value::String(y)) => x.to_lowercase().cmp(&y.to_lowercase()).then_with(|| x.cmp(y)),
         (Value::Bool(x), Value::Bool(y)) => x.cmp(y),

@@ -78,6 +78,18 @@ pub struct RecordData {
     /// True once the record is invalidated (作废).
     #[serde(default)]
     pub invalid: bool,
+    /// ASSUMED: who made the last change, marked like webhook operators.
+    #[serde(default)]
+    pub last_operator: Option<OperatorData>,
+}
+
+/// An operator as JING marks it (`operator_type` 0 none/open API, 1 back office, 2 member).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct OperatorData {
+    #[serde(default)]
+    pub operator_type: i64,
+    #[serde(default)]
+    pub login_platform: String,
 }
 
 /// ASSUMED answer of the get endpoint: found records plus ids it does not know.

@@ -2,7 +2,7 @@
 //! get, list changed since a time, invalidate (作废). Values travel as `domain::Value`.
 
 use crate::client::JingClient;
-use crate::contract::{CodeClass, classify, fields as f};
+use crate::contract::{CodeClass, OwnWriteMarker, classify, fields as f};
 use crate::envelope::{BatchData, GetData, PageData, RecordData};
 use crate::error::{JingError, sync_error_for};
 use crate::metadata::FieldTypes;
@@ -23,6 +23,8 @@ pub struct JingRecord {
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
     pub invalid: bool,
+    /// The last change was made by our own API client (an echo of a write of ours).
+    pub by_integration: bool,
 }
 
 /// An update of one record by its entity id.
@@ -134,7 +136,11 @@ impl JingClient {
             let body = json!({ f::OBJECT_NAME: object, f::ENTITY_IDS: chunk.iter().map(JingId::as_str).collect::<Vec<_>>() });
             let data: GetData = self.call("object_get", &path, &body, object).await?;
             for r in data.records {
-                out.push(decode_record(r, types)?);
+                out.push(decode_record(
+                    r,
+                    types,
+                    &self.contract().webhook.own_writes,
+                )?);
             }
         }
         Ok(out)
@@ -173,7 +179,7 @@ impl JingClient {
         let records = page
             .list
             .into_iter()
-            .map(|r| decode_record(r, types))
+            .map(|r| decode_record(r, types, &self.contract().webhook.own_writes))
             .collect::<Result<_, _>>()?;
         Ok(ChangedPage {
             records,
@@ -252,7 +258,11 @@ fn outcomes(data: BatchData, len: usize, object: &str, write: WriteKind) -> Vec<
         .collect()
 }
 
-fn decode_record(r: RecordData, types: &FieldTypes) -> Result<JingRecord, JingError> {
+fn decode_record(
+    r: RecordData,
+    types: &FieldTypes,
+    own: &OwnWriteMarker,
+) -> Result<JingRecord, JingError> {
     let id = JingId::parse(&r.entity_id).map_err(|e| JingError::Protocol(e.to_string()))?;
     let mut fields = FieldValues::new();
     for (code, raw) in &r.fields {
@@ -268,6 +278,9 @@ fn decode_record(r: RecordData, types: &FieldTypes) -> Result<JingRecord, JingEr
         created_at: from_epoch_millis(r.created_time),
         updated_at: from_epoch_millis(r.updated_time),
         invalid: r.invalid,
+        by_integration: r.last_operator.is_some_and(|o| {
+            o.operator_type == own.operator_type && o.login_platform == own.login_platform
+        }),
     })
 }
 

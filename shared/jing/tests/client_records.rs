@@ -206,6 +206,14 @@ async fn get_update_and_invalidate_by_id() {
             .unwrap()
             .is_none()
     );
+    // Our update makes `a` an echo; `b` was last changed by a person.
+    assert!(got[0].by_integration);
+    let b_now = client
+        .get_record("lead", &b, &types)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!b_now.by_integration);
 
     let out = client
         .invalidate("lead", &[a.clone(), ghost])

@@ -70,6 +70,7 @@ pub fn create(st: &mut State, body: &Json, now_ms: i64) -> Result<Json, Refusal>
     for item in batch(st, body, f::RECORDS)? {
         let r = fields_of(item).and_then(|fields| st.store.create(object, fields, now_ms));
         if let Ok(id) = &r {
+            st.store.mark_by_api(id, true);
             webhooks::on_create(st, object, id, Operator::API, now_ms);
         }
         results.push(r);
@@ -88,6 +89,9 @@ pub fn update(st: &mut State, body: &Json, now_ms: i64) -> Result<Json, Refusal>
             .to_owned();
         let r = fields_of(item).and_then(|fields| st.store.update(object, &id, fields, now_ms));
         if let Ok(diff) = &r {
+            if !diff.is_empty() {
+                st.store.mark_by_api(&id, true);
+            }
             webhooks::on_update(st, object, &id, diff, None, Operator::API, now_ms);
         }
         results.push(r.map(|_| id));
@@ -102,6 +106,7 @@ pub fn invalidate(st: &mut State, body: &Json, now_ms: i64) -> Result<Json, Refu
         let id = item.as_str().unwrap_or_default().to_owned();
         let r = st.store.invalidate(object, &id, now_ms);
         if r == Ok(true) {
+            st.store.mark_by_api(&id, true);
             webhooks::on_invalidate(st, object, &id, Operator::API, now_ms);
         }
         results.push(r.map(|_| id));
@@ -110,8 +115,14 @@ pub fn invalidate(st: &mut State, body: &Json, now_ms: i64) -> Result<Json, Refu
 }
 
 pub fn record_json(r: &Record) -> Json {
+    let op = if r.by_api {
+        Operator::API
+    } else {
+        Operator::human(0)
+    };
     json!({ "entity_id": r.id, "fields": r.fields, "created_time": r.created_ms,
-            "updated_time": r.updated_ms, "invalid": r.invalid })
+            "updated_time": r.updated_ms, "invalid": r.invalid,
+            "last_operator": { "operator_type": op.operator_type, "login_platform": op.login_platform } })
 }
 
 pub fn get(st: &State, body: &Json) -> Result<Json, Refusal> {

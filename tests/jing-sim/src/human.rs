@@ -71,6 +71,7 @@ impl Human<'_> {
         let now = self.sim.inner.clock.now_ms();
         let mut st = self.sim.inner.lock();
         let id = st.store.create(object, &fields, now)?;
+        st.store.mark_by_api(&id, false);
         webhooks::on_create(&mut st, object, &id, self.operator, now);
         jing_id(id)
     }
@@ -100,6 +101,7 @@ impl Human<'_> {
         let now = self.sim.inner.clock.now_ms();
         let mut st = self.sim.inner.lock();
         if st.store.invalidate(object, id.as_str(), now)? {
+            st.store.mark_by_api(id.as_str(), false);
             webhooks::on_invalidate(&mut st, object, id.as_str(), self.operator, now);
         }
         Ok(())
@@ -115,6 +117,9 @@ impl Human<'_> {
         let now = self.sim.inner.clock.now_ms();
         let mut st = self.sim.inner.lock();
         let diff = st.store.update(object, id.as_str(), &fields, now)?;
+        if !diff.is_empty() {
+            st.store.mark_by_api(id.as_str(), false);
+        }
         webhooks::on_update(&mut st, object, id.as_str(), &diff, kw, self.operator, now);
         Ok(())
     }

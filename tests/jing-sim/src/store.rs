@@ -15,6 +15,8 @@ pub struct Record {
     pub created_ms: i64,
     pub updated_ms: i64,
     pub invalid: bool,
+    /// The last change came through the open API (our connector), not a person.
+    pub by_api: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,6 +107,7 @@ impl Store {
             created_ms: now_ms,
             updated_ms: now_ms,
             invalid: false,
+            by_api: false,
         };
         self.records.insert(id.clone(), rec);
         Ok(id)
@@ -161,6 +164,13 @@ impl Store {
                 r.updated_ms = now_ms;
                 Ok(true)
             }
+        }
+    }
+
+    /// Record who made the last change of `id`.
+    pub fn mark_by_api(&mut self, id: &str, by_api: bool) {
+        if let Some(r) = self.records.get_mut(id) {
+            r.by_api = by_api;
         }
     }
 

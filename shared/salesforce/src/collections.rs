@@ -125,7 +125,8 @@ impl SfClient {
         req
     }
 
-    /// Create records of one object; results in input order.
+    /// Create records of one object; results in input order. A failed create never carries an
+    /// id (a rolled-back record does not exist, whatever id the response showed).
     pub async fn create(
         &self,
         object: &str,
@@ -133,7 +134,20 @@ impl SfClient {
         opts: &WriteOptions,
     ) -> Result<Vec<RecordResult>, WriteError> {
         let typed: Vec<Value> = records.iter().map(|f| with_type(object, None, f)).collect();
-        self.write_chunks(Method::POST, object, &typed, opts).await
+        let strip = |mut results: Vec<RecordResult>| {
+            results
+                .iter_mut()
+                .filter(|r| !r.success)
+                .for_each(|r| r.id = None);
+            results
+        };
+        self.write_chunks(Method::POST, object, &typed, opts)
+            .await
+            .map(strip)
+            .map_err(|e| WriteError {
+                completed: strip(e.completed),
+                error: e.error,
+            })
     }
 
     /// Update records of one object by id; results in input order.

@@ -7,6 +7,7 @@ pub mod capture;
 pub mod contract;
 pub mod fake_remote;
 pub mod fakes;
+pub mod members;
 pub mod ports;
 pub mod settings;
 pub mod write;

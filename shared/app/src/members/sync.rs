@@ -1,0 +1,182 @@
+//! Automatic member sync and the member list.
+
+use super::matching::{Ambiguity, auto_match};
+use super::{
+    BindHow, MatchKey, MemberDeps, MemberError, all_member_bindings, mask, member_binding,
+};
+use crate::ports::{Binding, Employee, SfUser, StoreError};
+use crate::settings::AppSettings;
+use domain::{JingId, ObjectKind, SfId};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// A binding made by [`sync_members`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewBinding {
+    pub user: SfId,
+    pub employee: JingId,
+    pub by: MatchKey,
+}
+
+/// What one member sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberReport {
+    /// Member sync is off for the app (or the app is off): nothing was read or written.
+    pub disabled: bool,
+    /// Active Salesforce users and JING employees read.
+    pub users: u64,
+    pub employees: u64,
+    /// Active users bound before this run.
+    pub already_bound: u64,
+    pub bound: Vec<NewBinding>,
+    /// Active users with no matching employee: bind manually or create as new members.
+    pub unbound: Vec<SfId>,
+    pub ambiguous: Vec<Ambiguity>,
+    /// Remote calls made (one user listing, one employee listing).
+    pub calls: u64,
+}
+
+/// Match unbound active users to employees and bind the unambiguous matches. Never writes to
+/// Salesforce. Run before leads and accounts sync: owners translate through these bindings.
+pub async fn sync_members(
+    deps: &MemberDeps<'_>,
+    settings: &AppSettings,
+) -> Result<MemberReport, MemberError> {
+    if !settings.enabled || settings.object(ObjectKind::Member).is_none() {
+        return Ok(MemberReport {
+            disabled: true,
+            ..MemberReport::default()
+        });
+    }
+    let app = &settings.app;
+    let users: Vec<SfUser> = active_sorted(deps.sf.users().await?);
+    let employees = deps.jing.employees().await?;
+    let bindings = all_member_bindings(deps, app).await?;
+    let bound_users: HashMap<&SfId, &Binding> = bindings.iter().map(|b| (&b.sf_id, b)).collect();
+    let owner_of: HashMap<JingId, SfId> = bindings
+        .iter()
+        .map(|b| (b.jing_id.clone(), b.sf_id.clone()))
+        .collect();
+    let unbound: Vec<&SfUser> = users
+        .iter()
+        .filter(|u| !bound_users.contains_key(&u.id))
+        .collect();
+    let matches = auto_match(&unbound, &employees, &owner_of);
+    let mut report = MemberReport {
+        users: users.len() as u64,
+        employees: employees.len() as u64,
+        already_bound: (users.len() - unbound.len()) as u64,
+        unbound: matches.unmatched,
+        ambiguous: matches.ambiguous,
+        calls: 2,
+        ..MemberReport::default()
+    };
+    for (user_id, employee, by) in matches.bind {
+        let Some(user) = users.iter().find(|u| u.id == user_id) else {
+            continue;
+        };
+        let binding = member_binding(deps, app, user, &employee, BindHow::Auto(by));
+        match deps.bindings.put(&binding, None).await {
+            Ok(()) => report.bound.push(NewBinding {
+                user: user_id,
+                employee,
+                by,
+            }),
+            // An admin bound one of the two meanwhile: their choice stands.
+            Err(StoreError::Conflict(_)) => report.unbound.push(user_id),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    tracing::info!(app_id = %app, bound = report.bound.len(), unbound = report.unbound.len(), ambiguous = report.ambiguous.len(), "Synced members.");
+    Ok(report)
+}
+
+fn active_sorted(mut users: Vec<SfUser>) -> Vec<SfUser> {
+    users.retain(|u| u.active);
+    users.sort_by(|a, b| a.id.cmp(&b.id));
+    users
+}
+
+/// A member's state in the list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum MemberState {
+    Bound {
+        jing_id: JingId,
+        /// The employee's name, when the employee still exists in JING.
+        employee_name: Option<String>,
+        how: BindHow,
+    },
+    Unbound,
+    Ambiguous(Ambiguity),
+}
+
+/// One Salesforce user in the member list (contacts masked).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberRow {
+    pub user_id: SfId,
+    pub name: String,
+    pub email: Option<String>,
+    pub mobile: Option<String>,
+    pub active: bool,
+    pub state: MemberState,
+}
+
+/// Every active user, plus inactive users that are still bound, with their state. Unbound
+/// users are matched as [`sync_members`] would, so the admin sees why they are not bound.
+pub async fn list_members(
+    deps: &MemberDeps<'_>,
+    settings: &AppSettings,
+) -> Result<Vec<MemberRow>, MemberError> {
+    let mut users = deps.sf.users().await?;
+    users.sort_by(|a, b| a.id.cmp(&b.id));
+    let employees = deps.jing.employees().await?;
+    let bindings = all_member_bindings(deps, &settings.app).await?;
+    let by_user: HashMap<&SfId, &Binding> = bindings.iter().map(|b| (&b.sf_id, b)).collect();
+    let owner_of: HashMap<JingId, SfId> = bindings
+        .iter()
+        .map(|b| (b.jing_id.clone(), b.sf_id.clone()))
+        .collect();
+    let unbound: Vec<&SfUser> = users
+        .iter()
+        .filter(|u| u.active && !by_user.contains_key(&u.id))
+        .collect();
+    let matches = auto_match(&unbound, &employees, &owner_of);
+    let ambiguous: HashMap<&SfId, &Ambiguity> =
+        matches.ambiguous.iter().map(|a| (&a.user, a)).collect();
+    let rows = users
+        .iter()
+        .filter(|u| u.active || by_user.contains_key(&u.id))
+        .map(|u| {
+            let state = match (by_user.get(&u.id), ambiguous.get(&u.id)) {
+                (Some(b), _) => bound_state(b, &employees),
+                (None, Some(a)) => MemberState::Ambiguous((*a).clone()),
+                (None, None) => MemberState::Unbound,
+            };
+            row(u, state)
+        })
+        .collect();
+    Ok(rows)
+}
+
+fn bound_state(b: &Binding, employees: &[Employee]) -> MemberState {
+    MemberState::Bound {
+        jing_id: b.jing_id.clone(),
+        employee_name: employees
+            .iter()
+            .find(|e| e.id == b.jing_id)
+            .map(|e| e.name.clone()),
+        how: BindHow::of(b),
+    }
+}
+
+fn row(u: &SfUser, state: MemberState) -> MemberRow {
+    MemberRow {
+        user_id: u.id.clone(),
+        name: u.name.clone(),
+        email: u.email.as_deref().map(mask::mask_email),
+        mobile: u.mobile.as_deref().map(mask::mask_mobile),
+        active: u.active,
+        state,
+    }
+}

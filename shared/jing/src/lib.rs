@@ -11,6 +11,7 @@ pub mod employees;
 pub mod envelope;
 pub mod error;
 pub mod metadata;
+pub mod port;
 pub mod ratelimit;
 pub mod records;
 pub mod token;

@@ -166,6 +166,26 @@ impl JingClient {
         cursor: Option<&str>,
         types: &FieldTypes,
     ) -> Result<ChangedPage, JingError> {
+        let page = self.list_changed_raw(object, since, cursor).await?;
+        let own = &self.contract().webhook.own_writes;
+        let records = page
+            .list
+            .into_iter()
+            .map(|r| decode_record(r, types, own))
+            .collect::<Result<_, _>>()?;
+        Ok(ChangedPage {
+            records,
+            next_cursor: page.next_cursor,
+        })
+    }
+
+    /// The same page with field values as JING sent them.
+    pub(crate) async fn list_changed_raw(
+        &self,
+        object: &str,
+        since: OffsetDateTime,
+        cursor: Option<&str>,
+    ) -> Result<PageData<RecordData>, JingError> {
         let mut body = json!({
             f::OBJECT_NAME: object,
             f::UPDATED_SINCE: epoch_millis(since),
@@ -175,16 +195,9 @@ impl JingClient {
             body[f::CURSOR] = Json::String(c.to_owned());
         }
         let path = self.contract().paths.object_list.clone();
-        let page: PageData<RecordData> = self.call("object_list", &path, &body, object).await?;
-        let records = page
-            .list
-            .into_iter()
-            .map(|r| decode_record(r, types, &self.contract().webhook.own_writes))
-            .collect::<Result<_, _>>()?;
-        Ok(ChangedPage {
-            records,
-            next_cursor: page.next_cursor.filter(|c| !c.is_empty()),
-        })
+        let mut page: PageData<RecordData> = self.call("object_list", &path, &body, object).await?;
+        page.next_cursor = page.next_cursor.filter(|c| !c.is_empty());
+        Ok(page)
     }
 
     async fn batched(
@@ -258,7 +271,7 @@ fn outcomes(data: BatchData, len: usize, object: &str, write: WriteKind) -> Vec<
         .collect()
 }
 
-fn decode_record(
+pub(crate) fn decode_record(
     r: RecordData,
     types: &FieldTypes,
     own: &OwnWriteMarker,

@@ -36,8 +36,11 @@ struct Meta {
 
 impl Store {
     fn touch(&mut self, id: &str, by_integration: bool, deleted: bool) {
-        let at = self.now.unwrap_or(OffsetDateTime::UNIX_EPOCH)
-            + time::Duration::milliseconds(self.next as i64);
+        // With the clock set, every change made "now" shares one SystemModstamp (as in a bulk
+        // update); without it, each change is a millisecond after the previous one.
+        let at = self
+            .now
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH + time::Duration::milliseconds(self.next as i64));
         self.meta.insert(
             id.to_owned(),
             Meta {
@@ -546,5 +549,85 @@ impl JingPort for FakeJing {
             .collect();
         let next = (start + PAGE < all.len()).then(|| (start + PAGE).to_string());
         Ok(JingPage { records, next })
+    }
+}
+
+/// The OAuth web-server flow of a fake org: remembers the last challenge, checks the PKCE
+/// verifier on exchange, answers the identity of `org` (switchable to simulate a sandbox refresh).
+#[derive(Debug)]
+pub struct FakeAuth {
+    pub org: Mutex<SfId>,
+    pub user: SfId,
+    challenge: Mutex<Option<String>>,
+    pub revoked: AtomicU64,
+}
+
+impl FakeAuth {
+    pub fn new(org: &str) -> Self {
+        Self {
+            org: Mutex::new(SfId::parse(org).expect("valid org id")),
+            user: SfId::parse(INTEGRATION_USER).expect("valid"),
+            challenge: Mutex::new(None),
+            revoked: AtomicU64::new(0),
+        }
+    }
+    /// The code the fake login page hands back (any code works once a challenge was issued).
+    pub const CODE: &'static str = "aPrxcode%3D%3D";
+}
+
+#[async_trait]
+impl SfAuth for FakeAuth {
+    fn authorize_url(
+        &self,
+        env: &crate::settings::Environment,
+        state: &str,
+        code_challenge: &str,
+    ) -> String {
+        *self.challenge.lock().unwrap() = Some(code_challenge.to_owned());
+        let host = match env {
+            crate::settings::Environment::Sandbox => "https://test.salesforce.com".to_owned(),
+            crate::settings::Environment::MyDomain(h) => format!("https://{h}"),
+            crate::settings::Environment::Custom(u) => u.clone(),
+            crate::settings::Environment::Production => "https://login.salesforce.com".to_owned(),
+        };
+        format!(
+            "{host}/services/oauth2/authorize?response_type=code&state={state}&code_challenge={code_challenge}&code_challenge_method=S256"
+        )
+    }
+    async fn exchange(
+        &self,
+        _env: &crate::settings::Environment,
+        code: &str,
+        verifier: &str,
+    ) -> Result<SfTokens, RemoteError> {
+        let expected = self.challenge.lock().unwrap().take();
+        let invalid =
+            || RemoteError(SyncError::new(ErrorCode::NeedsReauthorization).detail("invalid_grant"));
+        if code != Self::CODE
+            || expected.as_deref() != Some(crate::connect::pkce_challenge(verifier).as_str())
+        {
+            return Err(invalid());
+        }
+        Ok(SfTokens {
+            access_token: secrecy::SecretString::from("00Dfake!access".to_owned()),
+            refresh_token: Some(secrecy::SecretString::from("5Aepfake-refresh".to_owned())),
+            instance_url: "https://acme.my.salesforce.com".into(),
+            id_url: "https://login.salesforce.com/id/org/user".into(),
+        })
+    }
+    async fn identity(&self, _tokens: &SfTokens) -> Result<SfIdentity, RemoteError> {
+        Ok(SfIdentity {
+            user_id: self.user.clone(),
+            org_id: self.org.lock().unwrap().clone(),
+            username: "integration@acme.example".into(),
+        })
+    }
+    async fn revoke(
+        &self,
+        _env: &crate::settings::Environment,
+        _token: &secrecy::SecretString,
+    ) -> Result<(), RemoteError> {
+        self.revoked.fetch_add(1, Ordering::SeqCst);
+        Ok(())
     }
 }

@@ -1,0 +1,266 @@
+//! Initialization (init-backfill): pull history inside a window of at most three years, scoped
+//! by the condition groups, from both sides into the queue, in chunks. Progress (done / estimated
+//! total) and the resume point are saved after every chunk, so a crash resumes where it stopped;
+//! configuration is locked while it runs.
+
+use crate::capture::{jing_record_change, sf_record_change};
+use crate::ports::{
+    ChangeQueue, Clock, CursorStore, JingPort, SalesforcePort, SettingsStore, StoreError,
+};
+use crate::settings::{AppSettings, InitState};
+use domain::conditions::InitWindow;
+use domain::{AppId, Direction, Lane, ObjectKind, ObjectSpec, SfId, SyncError};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+#[derive(Clone, Copy)]
+pub struct InitDeps<'a> {
+    pub sf: &'a dyn SalesforcePort,
+    pub jing: &'a dyn JingPort,
+    pub queue: &'a dyn ChangeQueue,
+    pub cursors: &'a dyn CursorStore,
+    pub settings: &'a dyn SettingsStore,
+    pub clock: &'a dyn Clock,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InitError {
+    #[error("unknown app {0}")]
+    UnknownApp(String),
+    #[error("{0}")]
+    Window(String),
+    #[error("initialization is already running")]
+    AlreadyRunning,
+    #[error("initialization is not running")]
+    NotRunning,
+    #[error("{0}")]
+    Remote(SyncError),
+    #[error("store: {0}")]
+    Store(String),
+}
+
+impl From<StoreError> for InitError {
+    fn from(e: StoreError) -> Self {
+        Self::Store(e.to_string())
+    }
+}
+
+/// One pass over one object on one side. Accounts go before leads (a lead's account must exist).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+enum Stage {
+    Sf(ObjectKind),
+    Jing(ObjectKind),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Progress {
+    #[serde(with = "time::serde::rfc3339")]
+    window_start: OffsetDateTime,
+    stages: Vec<Stage>,
+    stage: usize,
+    sf_after: Option<SfId>,
+    jing_page: Option<String>,
+    done: u64,
+    total: u64,
+}
+
+const KEY: &str = "init";
+/// Records per chunk (one Salesforce query page).
+pub const CHUNK: usize = 2000;
+
+async fn load_settings(deps: &InitDeps<'_>, app: &AppId) -> Result<AppSettings, InitError> {
+    deps.settings
+        .get(app)
+        .await?
+        .ok_or_else(|| InitError::UnknownApp(app.to_string()))
+}
+
+/// Start (or skip) initialization. Estimates the total with one COUNT per Salesforce object.
+pub async fn start(
+    deps: &InitDeps<'_>,
+    app: &AppId,
+    window_start: OffsetDateTime,
+    skip: bool,
+) -> Result<InitState, InitError> {
+    let mut settings = load_settings(deps, app).await?;
+    if settings.locked() {
+        return Err(InitError::AlreadyRunning);
+    }
+    let now = deps.clock.now();
+    if skip {
+        settings.init = InitState::Skipped;
+        return save_settings(deps, settings).await;
+    }
+    let window =
+        InitWindow::new(window_start, now).map_err(|e| InitError::Window(e.to_string()))?;
+    let stages = stages(&settings);
+    let mut total = 0;
+    for stage in &stages {
+        if let Stage::Sf(kind) = stage {
+            let clause = where_clause(&settings, *kind, &window, now)?;
+            total += deps
+                .sf
+                .count(ObjectSpec::of(*kind).sf_object, Some(&clause))
+                .await
+                .map_err(|e| InitError::Remote(e.0))?;
+        }
+    }
+    let progress = Progress {
+        window_start: window.start(),
+        stages,
+        stage: 0,
+        sf_after: None,
+        jing_page: None,
+        done: 0,
+        total,
+    };
+    save_progress(deps, app, &progress).await?;
+    settings.init = InitState::Running { done: 0, total };
+    save_settings(deps, settings).await
+}
+
+fn stages(settings: &AppSettings) -> Vec<Stage> {
+    let mut out = Vec::new();
+    for kind in [ObjectKind::Account, ObjectKind::Lead] {
+        if settings.direction_open(kind, Direction::SfToJing) {
+            out.push(Stage::Sf(kind));
+        }
+    }
+    for kind in [ObjectKind::Account, ObjectKind::Lead] {
+        if settings.direction_open(kind, Direction::JingToSf) {
+            out.push(Stage::Jing(kind));
+        }
+    }
+    out
+}
+
+fn where_clause(
+    settings: &AppSettings,
+    kind: ObjectKind,
+    window: &InitWindow,
+    now: OffsetDateTime,
+) -> Result<String, InitError> {
+    let scope = &settings.objects[&kind].sf_to_jing.scope;
+    window
+        .soql_where(scope, now)
+        .map_err(|e| InitError::Window(e.to_string()))
+}
+
+/// Run one chunk; call until it returns `Done`. Safe to call again after a crash.
+pub async fn step(deps: &InitDeps<'_>, app: &AppId) -> Result<InitState, InitError> {
+    let mut settings = load_settings(deps, app).await?;
+    if !settings.locked() {
+        return Err(InitError::NotRunning);
+    }
+    let Some(mut p) = load_progress(deps, app).await? else {
+        return Err(InitError::NotRunning);
+    };
+    let now = deps.clock.now();
+    let window =
+        InitWindow::new(p.window_start, now).map_err(|e| InitError::Window(e.to_string()))?;
+    if let Some(&stage) = p.stages.get(p.stage) {
+        let (n, finished) = match stage {
+            Stage::Sf(kind) => sf_chunk(deps, &settings, kind, &window, now, &mut p).await?,
+            Stage::Jing(kind) => jing_chunk(deps, &settings, kind, &mut p).await?,
+        };
+        p.done += n;
+        p.total = p.total.max(p.done);
+        if finished {
+            p.stage += 1;
+            p.sf_after = None;
+            p.jing_page = None;
+        }
+        save_progress(deps, app, &p).await?;
+    }
+    settings.init = if p.stage >= p.stages.len() {
+        InitState::Done { records: p.done }
+    } else {
+        InitState::Running {
+            done: p.done,
+            total: p.total,
+        }
+    };
+    save_settings(deps, settings).await
+}
+
+async fn sf_chunk(
+    deps: &InitDeps<'_>,
+    settings: &AppSettings,
+    kind: ObjectKind,
+    window: &InitWindow,
+    now: OffsetDateTime,
+    p: &mut Progress,
+) -> Result<(u64, bool), InitError> {
+    let clause = where_clause(settings, kind, window, now)?;
+    let fields: Vec<String> = settings.objects[&kind]
+        .mapping
+        .iter()
+        .map(|m| m.sf_field.clone())
+        .collect();
+    let page = deps
+        .sf
+        .page_by_id(
+            ObjectSpec::of(kind).sf_object,
+            &fields,
+            Some(&clause),
+            p.sf_after.as_ref(),
+            CHUNK,
+        )
+        .await
+        .map_err(|e| InitError::Remote(e.0))?;
+    let changes: Vec<_> = page
+        .iter()
+        .map(|r| sf_record_change(settings, kind, r, Lane::Backfill))
+        .collect();
+    if !changes.is_empty() {
+        deps.queue.send(&changes).await?;
+    }
+    p.sf_after = page.last().map(|r| r.id.clone());
+    Ok((changes.len() as u64, page.len() < CHUNK))
+}
+
+async fn jing_chunk(
+    deps: &InitDeps<'_>,
+    settings: &AppSettings,
+    kind: ObjectKind,
+    p: &mut Progress,
+) -> Result<(u64, bool), InitError> {
+    let object = ObjectSpec::of(kind).jing_object;
+    let page = deps
+        .jing
+        .changed_since(object, p.window_start, p.jing_page.as_deref())
+        .await
+        .map_err(|e| InitError::Remote(e.0))?;
+    let changes: Vec<_> = page
+        .records
+        .iter()
+        .map(|r| jing_record_change(settings, kind, r, Lane::Backfill))
+        .collect();
+    if !changes.is_empty() {
+        deps.queue.send(&changes).await?;
+    }
+    p.jing_page = page.next.clone();
+    Ok((changes.len() as u64, page.next.is_none()))
+}
+
+async fn load_progress(deps: &InitDeps<'_>, app: &AppId) -> Result<Option<Progress>, InitError> {
+    Ok(deps
+        .cursors
+        .get(app, KEY)
+        .await?
+        .and_then(|raw| serde_json::from_str(&raw).ok()))
+}
+
+async fn save_progress(deps: &InitDeps<'_>, app: &AppId, p: &Progress) -> Result<(), InitError> {
+    let raw = serde_json::to_string(p).map_err(|e| InitError::Store(e.to_string()))?;
+    Ok(deps.cursors.put(app, KEY, &raw).await?)
+}
+
+async fn save_settings(
+    deps: &InitDeps<'_>,
+    mut settings: AppSettings,
+) -> Result<InitState, InitError> {
+    settings.revision += 1;
+    deps.settings.put(&settings).await?;
+    Ok(settings.init)
+}

@@ -4,9 +4,11 @@
 //! handlers (Lambda functions, the `jingsf` CLI) only translate events into calls here.
 
 pub mod capture;
+pub mod connect;
 pub mod contract;
 pub mod fake_remote;
 pub mod fakes;
+pub mod init;
 pub mod members;
 pub mod ports;
 pub mod settings;

@@ -11,5 +11,6 @@ pub mod fakes;
 pub mod init;
 pub mod members;
 pub mod ports;
+pub mod quota_reset;
 pub mod settings;
 pub mod write;

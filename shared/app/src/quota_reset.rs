@@ -1,0 +1,249 @@
+//! The daily API budget (API 额度): today's usage and forecast, the allocation setting, the
+//! daily reset that re-queues parked changes, and resuming a paused direction.
+//!
+//! When the allocation is spent the writer parks changes ([`ParkedStore`], coalesced per
+//! record). At the reset they go back to the changes queue in priority order — deletes and
+//! creates, then updates, then backfill — so nothing is lost and nothing is written twice.
+
+use crate::ports::{ChangeQueue, CursorStore, ParkedStore, QuotaStore, SettingsStore, StoreError};
+use crate::settings::AppSettings;
+use domain::datetime::JING_OFFSET;
+use domain::quota::{OrgUsage, effective_allocation, forecast_exhaustion, next_reset, quota_day};
+use domain::{AppId, Direction, ObjectKind};
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+
+/// Parked changes moved to the queue per step: a bounded batch keeps memory flat and, should
+/// the queue fail, limits what has to be parked back.
+pub const REQUEUE_CHUNK: usize = 100;
+
+/// CursorStore key of the org's last known `Sforce-Limit-Info` usage (JSON [`OrgUsage`]),
+/// written by [`record_org_usage`] after Salesforce calls; caps the effective allocation.
+pub const ORG_USAGE_KEY: &str = "sf_org_usage";
+
+/// Ports of the budget use cases.
+#[derive(Clone, Copy)]
+pub struct QuotaDeps<'a> {
+    pub quota: &'a dyn QuotaStore,
+    pub parked: &'a dyn ParkedStore,
+    pub queue: &'a dyn ChangeQueue,
+    pub settings: &'a dyn SettingsStore,
+    pub cursors: &'a dyn CursorStore,
+}
+
+/// Why a budget operation failed; variants say what the caller does next.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QuotaError {
+    /// A store failed (`Conflict`: another admin saved the settings first — reload, redo).
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    /// No such app: reload the app list.
+    #[error("unknown app {0}")]
+    UnknownApp(AppId),
+    /// The requested allocation is not usable: correct the input.
+    #[error("invalid allocation: {0}")]
+    InvalidAllocation(&'static str),
+    /// The queue refused a chunk; it was parked back (nothing lost). Run the reset again.
+    #[error("re-queued {requeued} changes, then the queue failed: {source}")]
+    RequeueFailed { requeued: u64, source: StoreError },
+}
+
+/// Today's API usage of one app (查看状态 → API 用量).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Usage {
+    /// The quota day (midnight to midnight, China time).
+    pub day: Date,
+    pub used: u64,
+    /// The allocation in force: the daily setting, capped by the org's remaining share.
+    pub allocated: u64,
+    /// `used / allocated` in percent, one decimal.
+    pub pct: f64,
+    /// When today's allocation runs out at today's rate; `None` when it lasts the day.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub forecast_exhaustion: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub next_reset: OffsetDateTime,
+    /// Changes waiting for the reset (or for a paused direction to resume).
+    pub parked: u64,
+    /// The org's last known usage, when a Salesforce call reported it.
+    pub org: Option<OrgUsage>,
+}
+
+/// Today's usage, allocation, percentage and exhaustion forecast.
+pub async fn usage_today(
+    deps: &QuotaDeps<'_>,
+    settings: &AppSettings,
+    now: OffsetDateTime,
+) -> Result<Usage, QuotaError> {
+    let app = &settings.app;
+    let day = quota_day(now, JING_OFFSET);
+    let used = deps.quota.used(app, day).await?;
+    let org = org_usage(deps, app).await?;
+    let a = settings.allocation;
+    let allocated = effective_allocation(a.daily, a.max_org_share_pct, used, org);
+    Ok(Usage {
+        day,
+        used,
+        allocated,
+        pct: percent(used, allocated),
+        forecast_exhaustion: forecast_exhaustion(used, allocated, now, JING_OFFSET),
+        next_reset: next_reset(now, JING_OFFSET),
+        parked: deps.parked.count(app).await?,
+        org,
+    })
+}
+
+fn percent(used: u64, allocated: u64) -> f64 {
+    if allocated == 0 {
+        return if used == 0 { 0.0 } else { 100.0 };
+    }
+    (used as f64 * 1000.0 / allocated as f64).round() / 10.0
+}
+
+async fn org_usage(deps: &QuotaDeps<'_>, app: &AppId) -> Result<Option<OrgUsage>, QuotaError> {
+    let Some(raw) = deps.cursors.get(app, ORG_USAGE_KEY).await? else {
+        return Ok(None);
+    };
+    match serde_json::from_str(&raw) {
+        Ok(org) => Ok(Some(org)),
+        // A garbled hint must not take the status page down: fall back to the daily setting.
+        Err(_) => {
+            tracing::warn!(app_id = %app, "Ignoring an unreadable org usage record.");
+            Ok(None)
+        }
+    }
+}
+
+/// Remember the org usage a Salesforce response reported (`Sforce-Limit-Info`).
+pub async fn record_org_usage(
+    deps: &QuotaDeps<'_>,
+    app: &AppId,
+    org: OrgUsage,
+) -> Result<(), QuotaError> {
+    let json = serde_json::to_string(&org).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    deps.cursors.put(app, ORG_USAGE_KEY, &json).await?;
+    Ok(())
+}
+
+/// Set the daily allocation (and the org share cap), revision-checked.
+pub async fn set_allocation(
+    deps: &QuotaDeps<'_>,
+    app: &AppId,
+    daily: u64,
+    max_org_share_pct: u8,
+) -> Result<AppSettings, QuotaError> {
+    if daily == 0 {
+        return Err(QuotaError::InvalidAllocation(
+            "the daily allocation must be at least 1 call",
+        ));
+    }
+    if max_org_share_pct == 0 || max_org_share_pct > 100 {
+        return Err(QuotaError::InvalidAllocation(
+            "the org share must be 1-100 percent",
+        ));
+    }
+    let mut s = load(deps, app).await?;
+    s.allocation.daily = daily;
+    s.allocation.max_org_share_pct = max_org_share_pct;
+    s.revision += 1;
+    deps.settings.put(&s).await?;
+    Ok(s)
+}
+
+async fn load(deps: &QuotaDeps<'_>, app: &AppId) -> Result<AppSettings, QuotaError> {
+    deps.settings
+        .get(app)
+        .await?
+        .ok_or_else(|| QuotaError::UnknownApp(app.clone()))
+}
+
+/// What a reset (or resume) moved.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResetReport {
+    pub requeued: u64,
+    /// Queue sends made.
+    pub chunks: u64,
+    /// Still parked afterwards (parked by the writer while the reset ran).
+    pub still_parked: u64,
+}
+
+/// The daily reset: move the app's parked changes back to the queue, highest priority first.
+/// (Counters need no reset: they are kept per quota day.)
+pub async fn reset(
+    deps: &QuotaDeps<'_>,
+    settings: &AppSettings,
+) -> Result<ResetReport, QuotaError> {
+    let report = requeue_parked(deps, &settings.app).await?;
+    tracing::info!(app_id = %settings.app, requeued = report.requeued, "Re-queued parked changes at the daily reset.");
+    Ok(report)
+}
+
+/// Take parked changes in priority order and send them, chunk by chunk. Bounded by what was
+/// parked at the start, so a writer that parks again meanwhile cannot make this loop forever.
+async fn requeue_parked(deps: &QuotaDeps<'_>, app: &AppId) -> Result<ResetReport, QuotaError> {
+    let mut left = deps.parked.count(app).await?;
+    let mut report = ResetReport::default();
+    while left > 0 {
+        let max = usize::try_from(left)
+            .unwrap_or(usize::MAX)
+            .min(REQUEUE_CHUNK);
+        let chunk = deps.parked.take(app, max).await?;
+        if chunk.is_empty() {
+            break;
+        }
+        if let Err(source) = deps.queue.send(&chunk).await {
+            park_back(deps, app, &chunk).await;
+            return Err(QuotaError::RequeueFailed {
+                requeued: report.requeued,
+                source,
+            });
+        }
+        report.requeued += chunk.len() as u64;
+        report.chunks += 1;
+        left = left.saturating_sub(chunk.len() as u64);
+    }
+    report.still_parked = deps.parked.count(app).await?;
+    Ok(report)
+}
+
+/// A chunk the queue refused goes back to the parked store (coalescing keeps it single).
+async fn park_back(deps: &QuotaDeps<'_>, app: &AppId, chunk: &[domain::Change]) {
+    for change in chunk {
+        if let Err(e) = deps.parked.park(change).await {
+            // Both stores failed at once: say which record so an operator can replay it.
+            tracing::error!(app_id = %app, object = %change.object, record = change.record.as_str(), error = %e, "Could not park a change back after a failed re-queue.");
+        }
+    }
+}
+
+/// What resuming did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResumeReport {
+    /// Whether the direction was paused (resuming an open direction changes nothing).
+    pub was_paused: bool,
+    pub requeue: ResetReport,
+}
+
+/// Resume a paused direction (circuit breaker, org check): remove the pause from the settings
+/// (revision-checked), then re-queue the app's parked changes.
+pub async fn resume(
+    deps: &QuotaDeps<'_>,
+    app: &AppId,
+    object: ObjectKind,
+    direction: Direction,
+) -> Result<ResumeReport, QuotaError> {
+    let mut s = load(deps, app).await?;
+    let was_paused = s.is_paused(object, direction);
+    if was_paused {
+        s.paused
+            .retain(|p| !(p.object == object && p.direction == direction));
+        s.revision += 1;
+        deps.settings.put(&s).await?;
+        tracing::info!(app_id = %app, object = %object, ?direction, "Direction resumed by an admin.");
+    }
+    let requeue = requeue_parked(deps, app).await?;
+    Ok(ResumeReport {
+        was_paused,
+        requeue,
+    })
+}

@@ -68,7 +68,9 @@ async fn the_port_writes_binds_and_reads_through_the_client() {
     );
 
     assert_eq!(
-        port.invalidate("lead", std::slice::from_ref(&created)).await.unwrap(),
+        port.invalidate("lead", std::slice::from_ref(&created))
+            .await
+            .unwrap(),
         [WriteResult::Ok(created.to_string())]
     );
     assert_eq!(sim.count("lead"), 1);

@@ -7,6 +7,7 @@ mod api;
 mod api_employees;
 pub mod clock;
 pub mod config;
+mod employees;
 mod http;
 mod human;
 pub mod schema;

@@ -5,7 +5,7 @@
 use crate::schema::{self, Field, Kind, Refusal};
 use jing::contract::codes;
 use serde_json::{Map, Value as Json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
@@ -34,6 +34,8 @@ pub type Diff = BTreeMap<String, (Json, Json)>;
 pub struct Store {
     pub records: BTreeMap<String, Record>,
     pub employees: BTreeMap<String, EmployeeRec>,
+    /// (object, dedup field, normalized value) → live record id: O(1) duplicate checks.
+    dedup: HashMap<(String, &'static str, String), String>,
 }
 
 /// A JING-style short uuid (base57, 22 characters).
@@ -52,7 +54,7 @@ pub fn norm_mobile(s: &str) -> String {
     }
 }
 
-fn norm(field: &str, v: &Json) -> Option<String> {
+pub(crate) fn norm(field: &str, v: &Json) -> Option<String> {
     let s = v.as_str()?.trim();
     if s.is_empty() {
         return None;
@@ -110,6 +112,7 @@ impl Store {
             by_api: false,
         };
         self.records.insert(id.clone(), rec);
+        self.index(&id);
         Ok(id)
     }
 
@@ -145,26 +148,29 @@ impl Store {
                 diff.insert(k.clone(), (old, v.clone()));
             }
         }
+        self.unindex(id);
         if let Some(rec) = self.records.get_mut(id).filter(|_| !diff.is_empty()) {
             for (k, (_, after)) in &diff {
                 rec.fields.insert(k.clone(), after.clone());
             }
             rec.updated_ms = now_ms;
         }
+        self.index(id);
         Ok(diff)
     }
 
     /// Invalidate (作废); true when it was live before.
     pub fn invalidate(&mut self, object: &str, id: &str, now_ms: i64) -> Result<bool, Refusal> {
-        match self.records.get_mut(id).filter(|r| r.object == object) {
-            None => Err(not_found(id)),
-            Some(r) if r.invalid => Ok(false),
-            Some(r) => {
-                r.invalid = true;
-                r.updated_ms = now_ms;
-                Ok(true)
-            }
+        match self.get(object, id) {
+            None => return Err(not_found(id)),
+            Some(r) if r.invalid => return Ok(false),
+            Some(_) => self.unindex(id),
         }
+        if let Some(r) = self.records.get_mut(id) {
+            r.invalid = true;
+            r.updated_ms = now_ms;
+        }
+        Ok(true)
     }
 
     /// Record who made the last change of `id`.
@@ -268,73 +274,42 @@ impl Store {
             let Some(wanted) = fields.get(*key).and_then(|v| norm(key, v)) else {
                 continue;
             };
-            let hit = self.records.values().find(|r| {
-                r.object == object
-                    && !r.invalid
-                    && Some(r.id.as_str()) != own
-                    && r.fields.get(*key).and_then(|v| norm(key, v)).as_deref()
-                        == Some(wanted.as_str())
-            });
-            if let Some(r) = hit {
-                return Err(Refusal::duplicate(&r.id, key));
+            match self.dedup.get(&(object.to_owned(), *key, wanted)) {
+                Some(id) if Some(id.as_str()) != own => return Err(Refusal::duplicate(id, key)),
+                _ => {}
             }
         }
         Ok(())
     }
 
-    pub fn add_employee(
-        &mut self,
-        name: &str,
-        mobile: Option<&str>,
-        email: Option<&str>,
-    ) -> Result<String, Refusal> {
-        if name.trim().is_empty() {
-            return Err(Refusal::new(
-                codes::REQUIRED_FIELD_MISSING,
-                "name is required",
-                Some("name"),
-            ));
+    fn dedup_entries(&self, id: &str) -> Vec<(String, &'static str, String)> {
+        let Some(r) = self.records.get(id).filter(|r| !r.invalid) else {
+            return Vec::new();
+        };
+        dedup_keys(&r.object)
+            .iter()
+            .filter_map(|k| {
+                Some((
+                    r.object.clone(),
+                    *k,
+                    r.fields.get(*k).and_then(|v| norm(k, v))?,
+                ))
+            })
+            .collect()
+    }
+
+    fn index(&mut self, id: &str) {
+        for entry in self.dedup_entries(id) {
+            self.dedup.insert(entry, id.to_owned());
         }
-        let mobile = mobile.map(str::trim).filter(|s| !s.is_empty());
-        let email = email.map(str::trim).filter(|s| !s.is_empty());
-        for (field, value) in [("mobile", mobile), ("email", email)] {
-            let Some(value) = value else { continue };
-            let probe = Field {
-                code: field,
-                label: field,
-                kind: if field == "mobile" {
-                    Kind::Phone
-                } else {
-                    Kind::Email
-                },
-                required: false,
-            };
-            schema::check_value(&probe, &Json::String(value.to_owned()))?;
-            let wanted = norm(field, &Json::String(value.to_owned()));
-            let hit = self.employees.values().find(|e| {
-                let theirs = if field == "mobile" {
-                    &e.mobile
-                } else {
-                    &e.email
-                };
-                theirs
-                    .as_ref()
-                    .and_then(|t| norm(field, &Json::String(t.clone())))
-                    == wanted
-            });
-            if let Some(e) = hit {
-                return Err(Refusal::duplicate(&e.id, field));
+    }
+
+    fn unindex(&mut self, id: &str) {
+        for entry in self.dedup_entries(id) {
+            if self.dedup.get(&entry).is_some_and(|owner| owner == id) {
+                self.dedup.remove(&entry);
             }
         }
-        let id = new_id();
-        let rec = EmployeeRec {
-            id: id.clone(),
-            name: name.to_owned(),
-            mobile: mobile.map(str::to_owned),
-            email: email.map(str::to_owned),
-        };
-        self.employees.insert(id.clone(), rec);
-        Ok(id)
     }
 }
 

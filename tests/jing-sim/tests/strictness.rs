@@ -324,3 +324,40 @@ async fn the_binary_announces_its_address_and_serves() {
     child.wait().unwrap();
     assert_eq!(env["code"], 0);
 }
+
+#[tokio::test]
+async fn duplicate_rules_follow_updates_and_invalidation() {
+    let raw = Raw::new().await;
+    let h = raw.sim.human();
+    let a = h
+        .create_lead(json!({"name": "A", "mobile": "13800000001"}))
+        .unwrap();
+    let dup = h
+        .create_lead(json!({"name": "B", "mobile": "+86 138 0000 0001"}))
+        .unwrap_err();
+    assert_eq!(
+        (dup.code, dup.existing_id.as_deref()),
+        (codes::DUPLICATE, Some(a.as_str()))
+    );
+    h.invalidate("lead", &a).unwrap();
+    let b = h
+        .create_lead(json!({"name": "B", "mobile": "13800000001"}))
+        .unwrap();
+    h.update("lead", &b, json!({"mobile": "13800000002"}))
+        .unwrap();
+    h.create_lead(json!({"name": "C", "mobile": "13800000001"}))
+        .unwrap();
+    let dup = h
+        .create_lead(json!({"name": "D", "email": "x@y.cn", "mobile": "13800000002"}))
+        .unwrap_err();
+    assert_eq!(dup.existing_id.as_deref(), Some(b.as_str()));
+    // A lead and an account may share a name: rules are per object.
+    h.create_account(json!({"company_id": "B"})).unwrap();
+    assert_eq!(
+        h.create_account(json!({"company_id": " b "}))
+            .unwrap_err()
+            .code,
+        codes::DUPLICATE
+    );
+    assert_eq!(raw.sim.count("lead"), 2);
+}

@@ -36,12 +36,19 @@ impl CallCounter {
 enum Attempt {
     /// A parsed envelope (any code).
     Answer(Envelope<Json>),
-    /// Worth retrying: throttled, 5xx, network. `wait` is the server's Retry-After, if any.
+    /// Worth retrying: throttled, 5xx, network. `wait` is the server's Retry-After, if any;
+    /// `maybe_applied` when JING may have processed the request before it failed (timeout,
+    /// 500/502/504), so replaying a create could duplicate records.
     Again {
         error: JingError,
         wait: Option<Duration>,
+        maybe_applied: bool,
     },
 }
+
+/// Calls that create something: replayed only when JING certainly did not process them
+/// (throttled, 503, connection refused). Updates by id, invalidations and reads are idempotent.
+const NOT_REPLAY_SAFE: &[&str] = &["object_batch_create", "employee_create"];
 
 pub(crate) struct Transport {
     pub(crate) http: reqwest::Client,
@@ -61,11 +68,16 @@ impl Transport {
         body: &Json,
         token: Option<&SecretString>,
     ) -> Result<Envelope<Json>, JingError> {
+        let replay_safe = !NOT_REPLAY_SAFE.contains(&kind);
         let mut retry = 0;
         loop {
             let error = match self.attempt(kind, url, body, token).await {
                 Attempt::Answer(env) => return Ok(env),
-                Attempt::Again { error, wait } if retry + 1 < self.retry.max_attempts => {
+                Attempt::Again {
+                    error,
+                    wait,
+                    maybe_applied,
+                } if retry + 1 < self.retry.max_attempts && (replay_safe || !maybe_applied) => {
                     let delay = wait.unwrap_or_default().max(self.retry.delay(retry));
                     tracing::debug!(kind, retry, ?delay, %error, "JING call failed transiently; backing off.");
                     tokio::time::sleep(delay).await;
@@ -102,8 +114,13 @@ impl Transport {
             Ok(r) => r,
             Err(e) => {
                 // reqwest errors carry the URL but never our headers.
+                let maybe_applied = !e.is_connect();
                 let error = JingError::unavailable(format!("network: {}", e.without_url()));
-                return Attempt::Again { error, wait: None };
+                return Attempt::Again {
+                    error,
+                    wait: None,
+                    maybe_applied,
+                };
             }
         };
         let status = resp.status();
@@ -112,11 +129,16 @@ impl Transport {
             return Attempt::Again {
                 error: JingError::throttled("HTTP 429"),
                 wait,
+                maybe_applied: false,
             };
         }
         if status.is_server_error() {
             let error = JingError::unavailable(format!("HTTP {}", status.as_u16()));
-            return Attempt::Again { error, wait };
+            return Attempt::Again {
+                error,
+                wait,
+                maybe_applied: status.as_u16() != 503,
+            };
         }
         self.read_envelope(kind, status, resp).await
     }
@@ -131,7 +153,11 @@ impl Transport {
             Ok(b) => b,
             Err(e) => {
                 let error = JingError::unavailable(format!("body: {}", e.without_url()));
-                return Attempt::Again { error, wait: None };
+                return Attempt::Again {
+                    error,
+                    wait: None,
+                    maybe_applied: true,
+                };
             }
         };
         let env: Envelope<Json> = match serde_json::from_slice(&bytes) {
@@ -157,7 +183,12 @@ impl Transport {
             } else {
                 JingError::unavailable(format!("JING {}: {}", env.code, env.msg))
             };
-            return Attempt::Again { error, wait: None };
+            // JING answered with an error envelope: it says the request was not carried out.
+            return Attempt::Again {
+                error,
+                wait: None,
+                maybe_applied: false,
+            };
         }
         Attempt::Answer(env)
     }

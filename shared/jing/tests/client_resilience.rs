@@ -171,3 +171,64 @@ async fn employees_are_matched_listed_and_created_with_dedup() {
     assert_eq!(all.len(), 6);
     assert_eq!(calls(&sim, "employee_list"), 3);
 }
+
+fn one_lead(name: &str) -> jing::FieldValues {
+    [("name".to_owned(), domain::Value::text(name))]
+        .into_iter()
+        .collect()
+}
+
+#[tokio::test]
+async fn a_create_is_replayed_only_when_jing_certainly_did_not_apply_it() {
+    let sim = sim().await;
+    let mut cfg = config(&sim, SECRET);
+    cfg.timeout = Duration::from_millis(300);
+    let (client, _) = client_with(&sim, cfg, None);
+    fields(&client).await.unwrap();
+    // 503: not processed, so the create is retried and succeeds.
+    sim.faults().fail_next(1);
+    client
+        .batch_create("lead", &[one_lead("甲")])
+        .await
+        .unwrap();
+    assert_eq!(calls(&sim, "object_batch_create"), 2);
+    // 500: maybe processed; replaying could duplicate, so the error goes to the caller.
+    sim.faults().fail_next_with(1, 500);
+    let err = client
+        .batch_create("lead", &[one_lead("乙")])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, JingError::Transient(ref e) if e.code == ErrorCode::RemoteUnavailable),
+        "{err:?}"
+    );
+    assert_eq!(calls(&sim, "object_batch_create"), 3);
+    // A timeout on a create is not replayed either; on an idempotent read it is.
+    sim.faults().slow_next(1, Duration::from_secs(2));
+    assert!(
+        client
+            .batch_create("lead", &[one_lead("丙")])
+            .await
+            .is_err()
+    );
+    assert_eq!(calls(&sim, "object_batch_create"), 4);
+    sim.faults().fail_next_with(1, 500);
+    fields(&client).await.unwrap();
+}
+
+#[tokio::test]
+async fn concurrent_calls_share_one_token_request() {
+    let sim = sim().await;
+    let (client, sink) = client(&sim);
+    let calls_in_flight: Vec<_> = (0..8)
+        .map(|_| {
+            let c = client.clone();
+            tokio::spawn(async move { c.field_metadata("account").await.map(|f| f.len()) })
+        })
+        .collect();
+    for h in calls_in_flight {
+        assert!(h.await.unwrap().unwrap() > 0);
+    }
+    assert_eq!(calls(&sim, "token"), 1);
+    assert_eq!(sink.count(), 1);
+}

@@ -5,14 +5,14 @@ use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::client::SfClient;
 use crate::error::SfError;
 use crate::soql::check_identifier;
 use crate::transport::ApiRequest;
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SObjectDescribe {
     pub name: String,
@@ -32,10 +32,11 @@ pub struct SObjectDescribe {
     pub replicateable: bool,
     #[serde(default)]
     pub custom: bool,
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub fields: Vec<FieldDescribe>,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FieldDescribe {
     pub name: String,
@@ -67,7 +68,7 @@ pub struct FieldDescribe {
     pub external_id: bool,
     #[serde(default)]
     pub custom: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub reference_to: Vec<String>,
     #[serde(default)]
     pub relationship_name: Option<String>,
@@ -77,11 +78,14 @@ pub struct FieldDescribe {
     pub dependent_picklist: bool,
     #[serde(default)]
     pub controller_name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub picklist_values: Vec<PicklistValue>,
+    /// Hidden fields behave as missing for mapping purposes.
+    #[serde(default)]
+    pub deprecated_and_hidden: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PicklistValue {
     pub value: String,
@@ -94,6 +98,15 @@ pub struct PicklistValue {
     /// Base64 bit set over the controller's value indexes (dependent picklists only).
     #[serde(default)]
     pub valid_for: Option<String>,
+}
+
+/// Describe answers `null` for some empty lists in older versions: read it as empty.
+fn null_as_empty<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
 impl SObjectDescribe {
@@ -198,7 +211,7 @@ mod tests {
             r#"{{"name":"Lead","label":"Lead","keyPrefix":"00Q","createable":true,"updateable":true,"queryable":true,
                 "replicateable":true,"childRelationships":[],"fields":[{STATUS},
                 {{"name":"LastName","type":"string","length":80,"nillable":false,"createable":true,"updateable":true,"defaultedOnCreate":false}},
-                {{"name":"HasOptedOutOfEmail","type":"boolean","nillable":false,"createable":true,"defaultedOnCreate":true}}]}}"#
+                {{"name":"HasOptedOutOfEmail","type":"boolean","nillable":false,"createable":true,"defaultedOnCreate":true,"referenceTo":null,"picklistValues":null}}]}}"#
         );
         let d: SObjectDescribe = serde_json::from_str(&body).unwrap();
         assert_eq!(d.key_prefix.as_deref(), Some("00Q"));

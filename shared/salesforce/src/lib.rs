@@ -11,6 +11,8 @@
 //! - [`bulk`]: Bulk API 2.0 query jobs with CSV pages.
 //! - [`outbound`]: outbound-message SOAP parsing and the ack.
 //! - [`error`]: both Salesforce error formats, classified into the domain catalogue.
+//! - `app::ports::SalesforcePort` is implemented by [`SfClient`]; `app::ports::SfAuth` by
+//!   [`SfAuthAdapter`].
 
 pub mod bulk;
 mod classify;
@@ -21,10 +23,13 @@ pub mod describe;
 pub mod error;
 pub mod oauth;
 pub mod outbound;
+mod port;
+mod port_read;
 pub mod query;
 pub mod record;
 pub mod replication;
 pub mod soql;
+mod token;
 mod transport;
 pub mod usage;
 
@@ -35,6 +40,7 @@ pub use config::{ClientOptions, RetryPolicy, SfAppConfig, SfEnvironment};
 pub use describe::{FieldDescribe, PicklistValue, SObjectDescribe};
 pub use error::SfError;
 pub use oauth::{Identity, OAuthClient, Pkce, RefreshOutcome, TokenSet};
+pub use port::{SfAuthAdapter, sf_environment};
 pub use query::{QueryOptions, QueryPager};
 pub use record::{Fields, Record};
 pub use replication::{DailyApiRequests, DeletedIds, DeletedRecord, UpdatedIds};

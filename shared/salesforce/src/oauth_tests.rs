@@ -1,4 +1,6 @@
 use super::*;
+use base64::Engine;
+use hmac::{Hmac, Mac};
 
 #[test]
 fn pkce_verifier_shape_and_challenge() {

@@ -61,6 +61,12 @@ pub fn check_identifier(name: &str) -> Result<&str, SfError> {
     }
 }
 
+/// `('a', 'b')` for an `IN` list.
+pub fn in_list(values: &[String]) -> Result<String, SfError> {
+    let quoted: Vec<String> = values.iter().map(|v| quote(v)).collect::<Result<_, _>>()?;
+    Ok(format!("({})", quoted.join(", ")))
+}
+
 /// Where an incremental poll resumes: the last (SystemModstamp, Id) actually seen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModstampCursor {
@@ -111,7 +117,8 @@ pub fn incremental_query(
                 "(SystemModstamp > {t} OR (SystemModstamp = {t} AND Id > {}))",
                 quote(id.as_str())?
             ),
-            None => format!("SystemModstamp > {t}"),
+            // A bare timestamp is a start point: records stamped exactly then are not seen yet.
+            None => format!("SystemModstamp >= {t}"),
         });
     }
     if let Some(extra) = extra_where.filter(|e| !e.trim().is_empty()) {
@@ -181,6 +188,16 @@ mod tests {
             "SELECT Id, SystemModstamp, Email FROM Lead WHERE (SystemModstamp > 2024-05-01T10:00:00Z OR \
              (SystemModstamp = 2024-05-01T10:00:00Z AND Id > '00Q5g00000XyZaBEAV')) AND (IsConverted = false) \
              ORDER BY SystemModstamp, Id LIMIT 500"
+        );
+        let start = ModstampCursor::new(datetime!(2024-05-01 10:00:00 UTC));
+        let from = incremental_query("Lead", &[], Some(&start), None, None).unwrap();
+        assert!(
+            from.contains("WHERE SystemModstamp >= 2024-05-01T10:00:00Z ORDER BY"),
+            "{from}"
+        );
+        assert_eq!(
+            in_list(&["a".into(), "O'B".into()]).unwrap(),
+            r"('a', 'O\'B')"
         );
         let first = incremental_query("Lead", &[], None, None, None).unwrap();
         assert_eq!(

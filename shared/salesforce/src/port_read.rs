@@ -1,0 +1,283 @@
+//! The read half of `app::ports::SalesforcePort`: incremental polls, deletes, backfill pages,
+//! counts, duplicate pre-checks, users.
+
+use std::collections::BTreeMap;
+
+use app::ports::{
+    Fields as PortFields, PollCursor, RemoteError, SalesforcePort, SfRecord, SfUser, WriteResult,
+};
+use async_trait::async_trait;
+use domain::SfId;
+use time::OffsetDateTime;
+
+use crate::client::SfClient;
+use crate::error::SfError;
+use crate::port::remote;
+use crate::query::QueryOptions;
+use crate::record::Record;
+use crate::soql::{
+    ModstampCursor, check_identifier, datetime_literal, in_list, incremental_query, quote,
+};
+
+/// Always selected: the poller needs them to advance and to recognise its own writes.
+const SYSTEM_FIELDS: [&str; 3] = ["Id", "SystemModstamp", "LastModifiedById"];
+/// Values per `IN (...)` query, keeping the URL well under Salesforce's 16 KB limit.
+const IN_CHUNK: usize = 100;
+
+fn select_list(fields: &[String]) -> Result<String, SfError> {
+    let mut all: Vec<&str> = SYSTEM_FIELDS.to_vec();
+    for f in fields {
+        let f = check_identifier(f)?;
+        if !all.iter().any(|s| s.eq_ignore_ascii_case(f)) {
+            all.push(f);
+        }
+    }
+    Ok(all.join(", "))
+}
+
+fn sf_record(r: Record, deleted: bool) -> Result<SfRecord, SfError> {
+    let id = r
+        .id()
+        .ok_or_else(|| SfError::Decode("record without a valid Id".into()))?;
+    let modstamp = r
+        .system_modstamp()
+        .ok_or_else(|| SfError::Decode("record without SystemModstamp".into()))?;
+    let modified_by = r
+        .get_str("LastModifiedById")
+        .and_then(|s| SfId::parse(s).ok());
+    let fields: BTreeMap<_, _> = r.0.into_iter().filter(|(k, _)| k != "attributes").collect();
+    Ok(SfRecord {
+        id,
+        modstamp,
+        modified_by,
+        deleted,
+        fields,
+    })
+}
+
+impl SfClient {
+    async fn read_all(
+        &self,
+        soql: &str,
+        include_deleted: bool,
+        deleted: bool,
+    ) -> Result<Vec<SfRecord>, SfError> {
+        let opts = QueryOptions {
+            include_deleted,
+            batch_size: Some(2000),
+        };
+        let mut pager = self.query_with(soql, opts);
+        let mut out = Vec::new();
+        while let Some(page) = pager.next_page().await? {
+            for r in page {
+                out.push(sf_record(r, deleted)?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn changed(
+        &self,
+        object: &str,
+        fields: &[String],
+        cursor: &PollCursor,
+        until: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<SfRecord>, SfError> {
+        let cursor = ModstampCursor {
+            system_modstamp: cursor.modstamp,
+            last_id: cursor.id.clone(),
+        };
+        let fields: Vec<&str> = fields
+            .iter()
+            .map(String::as_str)
+            .chain(["LastModifiedById"])
+            .collect();
+        let until = format!("SystemModstamp <= {}", datetime_literal(until));
+        let limit = u32::try_from(limit).unwrap_or(u32::MAX);
+        let soql = incremental_query(object, &fields, Some(&cursor), Some(&until), Some(limit))?;
+        self.read_all(&soql, false, false).await
+    }
+
+    async fn deleted_between(
+        &self,
+        object: &str,
+        since: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> Result<Vec<SfRecord>, SfError> {
+        let soql = format!(
+            "SELECT Id, SystemModstamp, LastModifiedById FROM {} WHERE IsDeleted = true AND SystemModstamp > {} AND SystemModstamp <= {} ORDER BY SystemModstamp, Id",
+            check_identifier(object)?,
+            datetime_literal(since),
+            datetime_literal(until)
+        );
+        self.read_all(&soql, true, true).await
+    }
+
+    async fn page(
+        &self,
+        object: &str,
+        fields: &[String],
+        where_clause: Option<&str>,
+        after: Option<&SfId>,
+        limit: usize,
+    ) -> Result<Vec<SfRecord>, SfError> {
+        let mut conditions: Vec<String> = where_clause
+            .filter(|w| !w.trim().is_empty())
+            .map(|w| format!("({w})"))
+            .into_iter()
+            .collect();
+        if let Some(after) = after {
+            conditions.push(format!("Id > {}", quote(after.as_str())?));
+        }
+        let filter = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", conditions.join(" AND "))
+        };
+        let soql = format!(
+            "SELECT {} FROM {}{filter} ORDER BY Id LIMIT {limit}",
+            select_list(fields)?,
+            check_identifier(object)?
+        );
+        self.read_all(&soql, false, false).await
+    }
+
+    async fn count_where(&self, object: &str, where_clause: Option<&str>) -> Result<u64, SfError> {
+        let filter = where_clause
+            .filter(|w| !w.trim().is_empty())
+            .map(|w| format!(" WHERE {w}"))
+            .unwrap_or_default();
+        let mut pager = self.query(&format!(
+            "SELECT COUNT() FROM {}{filter}",
+            check_identifier(object)?
+        ));
+        pager.next_page().await?;
+        pager
+            .total_size()
+            .ok_or_else(|| SfError::Decode("COUNT() without totalSize".into()))
+    }
+
+    async fn find(
+        &self,
+        object: &str,
+        field: &str,
+        values: &[String],
+    ) -> Result<Vec<(SfId, String)>, SfError> {
+        let (object, field) = (check_identifier(object)?, check_identifier(field)?);
+        let mut out = Vec::new();
+        for chunk in values.chunks(IN_CHUNK) {
+            let soql = format!(
+                "SELECT Id, {field} FROM {object} WHERE {field} IN {}",
+                in_list(chunk)?
+            );
+            for r in self.query(&soql).collect_all().await? {
+                if let (Some(id), Some(v)) = (r.id(), r.get_str(field)) {
+                    out.push((id, v.to_owned()));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn all_users(&self) -> Result<Vec<SfUser>, SfError> {
+        let records = self
+            .query("SELECT Id, Name, Email, MobilePhone, IsActive FROM User ORDER BY Id")
+            .collect_all()
+            .await?;
+        Ok(records
+            .into_iter()
+            .filter_map(|r| {
+                Some(SfUser {
+                    id: r.id()?,
+                    name: r.get_str("Name").unwrap_or_default().to_owned(),
+                    email: r.get_str("Email").map(str::to_owned),
+                    mobile: r.get_str("MobilePhone").map(str::to_owned),
+                    active: r.get("IsActive").and_then(|v| v.as_bool()).unwrap_or(true),
+                })
+            })
+            .collect())
+    }
+}
+
+#[async_trait]
+impl SalesforcePort for SfClient {
+    async fn create(
+        &self,
+        object: &str,
+        records: &[PortFields],
+    ) -> Result<Vec<WriteResult>, RemoteError> {
+        self.port_create(object, records).await
+    }
+    async fn update(
+        &self,
+        object: &str,
+        records: &[(SfId, PortFields)],
+    ) -> Result<Vec<WriteResult>, RemoteError> {
+        self.port_update(object, records).await
+    }
+    async fn delete(&self, ids: &[SfId]) -> Result<Vec<WriteResult>, RemoteError> {
+        self.port_delete(ids).await
+    }
+    async fn find_by(
+        &self,
+        object: &str,
+        field: &str,
+        values: &[String],
+    ) -> Result<Vec<(SfId, String)>, RemoteError> {
+        self.find(object, field, values)
+            .await
+            .map_err(|e| remote(object, &e))
+    }
+    async fn changed_since(
+        &self,
+        object: &str,
+        fields: &[String],
+        cursor: &PollCursor,
+        until: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<SfRecord>, RemoteError> {
+        self.changed(object, fields, cursor, until, limit)
+            .await
+            .map_err(|e| remote(object, &e))
+    }
+    async fn deleted_since(
+        &self,
+        object: &str,
+        since: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> Result<Vec<SfRecord>, RemoteError> {
+        self.deleted_between(object, since, until)
+            .await
+            .map_err(|e| remote(object, &e))
+    }
+    async fn page_by_id(
+        &self,
+        object: &str,
+        fields: &[String],
+        where_clause: Option<&str>,
+        after: Option<&SfId>,
+        limit: usize,
+    ) -> Result<Vec<SfRecord>, RemoteError> {
+        self.page(object, fields, where_clause, after, limit)
+            .await
+            .map_err(|e| remote(object, &e))
+    }
+    async fn count(&self, object: &str, where_clause: Option<&str>) -> Result<u64, RemoteError> {
+        self.count_where(object, where_clause)
+            .await
+            .map_err(|e| remote(object, &e))
+    }
+    async fn users(&self) -> Result<Vec<SfUser>, RemoteError> {
+        self.all_users().await.map_err(|e| remote("User", &e))
+    }
+    async fn describe(
+        &self,
+        object: &str,
+    ) -> Result<domain::describe::SfObjectDescribe, RemoteError> {
+        self.port_describe(object).await
+    }
+    fn calls_made(&self) -> u64 {
+        self.usage().calls_made_by_this_client
+    }
+}

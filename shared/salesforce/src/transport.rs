@@ -121,11 +121,12 @@ impl ApiResponse {
 
 /// A transport failure: the request may or may not have reached Salesforce.
 pub(crate) fn network_error(e: reqwest::Error) -> SfError {
-    // reqwest's Display never includes headers, so the bearer token cannot leak here.
+    // Headers (the bearer token) never appear in reqwest's Display, but the URL does, and a
+    // SOQL query string can carry e-mail addresses: drop it before the text reaches any log.
     SfError::Network {
         timeout: e.is_timeout(),
         not_sent: e.is_connect(),
-        detail: e.to_string(),
+        detail: e.without_url().to_string(),
     }
 }
 

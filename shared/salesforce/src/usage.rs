@@ -15,8 +15,9 @@ pub struct ApiUsage {
     pub used: Option<u64>,
     /// The org's 24-h allocation, from the same header.
     pub max: Option<u64>,
-    /// HTTP requests this client sent to the REST/Bulk API (a collection call is one; each retry
-    /// and each replay after a token refresh is one more).
+    /// HTTP requests this client attempted against the REST/Bulk API (a collection call is one;
+    /// each retry and each replay after a token refresh is one more, even when the connection
+    /// failed — the budget hook reserved them too). Token-endpoint calls are not included.
     pub calls_made_by_this_client: u64,
     /// Token-endpoint refreshes this client performed.
     pub token_refreshes: u64,

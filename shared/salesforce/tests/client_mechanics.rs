@@ -568,3 +568,38 @@ async fn a_tampered_token_response_is_refused() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn network_errors_do_not_carry_the_query_text() {
+    // A port nobody listens on: bind, learn the port, drop the listener.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let server = Scripted::start(|_| Reply::json(200, EMPTY_PAGE)).await;
+    let mut tokens = server.tokens("00D!old", Some("rt"));
+    tokens.instance_url = format!("http://127.0.0.1:{port}");
+    let client = salesforce::SfClient::builder(server.oauth(), tokens)
+        .options(fast_options())
+        .build();
+    let err = client
+        .query("SELECT Id FROM Lead WHERE Email = 'secret.person@acme.example'")
+        .next_page()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, SfError::Network { not_sent: true, .. }),
+        "{err:?}"
+    );
+    assert!(err.is_retryable() && !err.may_have_been_applied());
+    assert!(
+        !format!("{err} {err:?}").contains("secret.person"),
+        "{err:?}"
+    );
+    assert_eq!(
+        client.usage().calls_made_by_this_client,
+        4,
+        "connection refusals are retried"
+    );
+}

@@ -9,6 +9,7 @@
 mod bindings;
 mod db;
 mod kv;
+mod ledger;
 mod mailer;
 mod parked;
 mod queue;

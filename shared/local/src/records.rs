@@ -1,4 +1,4 @@
-//! [`ErrorStore`], [`SyncLog`] and [`Ledger`] on SQLite. Filters and paging run in SQL; the
+//! [`ErrorStore`] and [`SyncLog`] on SQLite. Filters and paging run in SQL; the
 //! search column holds the lower-cased name and key, written with the same rule the fakes use.
 
 use crate::LocalStore;
@@ -12,13 +12,13 @@ use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use time::OffsetDateTime;
 
 /// `WHERE` clause and parameters of a listing.
-struct Filter {
+pub(crate) struct Filter {
     clause: String,
     params: Vec<Sql>,
 }
 
 impl Filter {
-    fn new(app: &AppId, q: &ListQuery, with_category: bool) -> DbResult<Self> {
+    pub(crate) fn new(app: &AppId, q: &ListQuery, with_category: bool) -> DbResult<Self> {
         let mut f = Filter {
             clause: "app = ?".into(),
             params: vec![Sql::Text(app.to_string())],
@@ -42,7 +42,7 @@ impl Filter {
     }
 
     /// Count all matches, then fetch one page of bodies in `order`.
-    fn page<T: serde::de::DeserializeOwned>(
+    pub(crate) fn page<T: serde::de::DeserializeOwned>(
         &self,
         c: &Connection,
         table: &str,
@@ -258,71 +258,5 @@ impl SyncLog for LocalStore {
         let app = app.to_string();
         let sql = "SELECT object, COUNT(*) FROM synced WHERE app = ?1 GROUP BY object";
         self.db.call(move |c| counts(c, sql, &app)).await
-    }
-}
-
-#[async_trait]
-impl Ledger for LocalStore {
-    async fn add_conflict(&self, conflict: &ConflictEntry) -> StoreResult<()> {
-        let e = conflict.clone();
-        self.db
-            .call(move |c| {
-                c.prepare_cached("INSERT INTO conflicts (app, object, at, search, body) VALUES (?1, ?2, ?3, ?4, ?5)")?
-                    .execute(params![
-                        e.app.as_str(),
-                        e.object.as_str(),
-                        nanos(e.at)?,
-                        search_haystack(&[&e.record_key, &e.field]),
-                        encode(&e)?
-                    ])?;
-                Ok(())
-            })
-            .await
-    }
-
-    async fn conflicts(&self, app: &AppId, q: &ListQuery) -> StoreResult<Page<ConflictEntry>> {
-        let (app, q) = (app.clone(), q.clone());
-        self.db
-            .call(move |c| {
-                Filter::new(&app, &q, false)?.page(c, "conflicts", "at DESC, seq DESC", &q)
-            })
-            .await
-    }
-
-    async fn journal(&self, entries: &[JournalEntry]) -> StoreResult<()> {
-        let entries = entries.to_vec();
-        self.db
-            .call(move |c| {
-                let tx = c.transaction()?;
-                {
-                    let mut stmt = tx.prepare_cached(
-                        "INSERT INTO journal (app, object, record_key, at, body) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    )?;
-                    for e in &entries {
-                        stmt.execute(params![e.app.as_str(), e.object.as_str(), e.record_key, nanos(e.at)?, encode(e)?])?;
-                    }
-                }
-                tx.commit()?;
-                Ok(())
-            })
-            .await
-    }
-
-    async fn journal_for(
-        &self,
-        app: &AppId,
-        object: ObjectKind,
-        record_key: &str,
-    ) -> StoreResult<Vec<JournalEntry>> {
-        let (app, key) = (app.to_string(), record_key.to_owned());
-        self.db
-            .call(move |c| {
-                let mut stmt = c.prepare_cached(
-                    "SELECT body FROM journal WHERE app = ?1 AND object = ?2 AND record_key = ?3 ORDER BY at, seq",
-                )?;
-                let rows = stmt.query_map(params![app, object.as_str(), key], |r| r.get::<_, String>(0))?;
-                rows.map(|b| decode(&b?)).collect()
-            })
-            .await
     }
 }

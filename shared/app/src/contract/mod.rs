@@ -14,14 +14,16 @@ mod quota;
 mod records;
 pub mod semantics;
 mod settings;
+mod synclog;
 
 pub use bindings::binding_store;
 pub use fixtures::*;
 pub use kv::{cursor_store, idempotency_store, ledger};
 pub use queue::{Timeline, WallClock, change_queue};
 pub use quota::{parked_store, quota_store, quota_store_spawned};
-pub use records::{error_store, sync_log};
+pub use records::error_store;
 pub use settings::{Outbox, mailer, settings_store, token_vault};
+pub use synclog::sync_log;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -5,6 +5,7 @@
 //! held only inside synchronous sections (never across an `.await`).
 
 mod kv;
+mod ledger;
 mod queue;
 mod records;
 
@@ -12,8 +13,9 @@ pub use kv::{
     MemCursorStore, MemIdempotencyStore, MemMailer, MemParkedStore, MemQuotaStore,
     MemSettingsStore, MemTokenVault,
 };
+pub use ledger::MemLedger;
 pub use queue::MemQueue;
-pub use records::{MemBindingStore, MemErrorStore, MemLedger, MemSyncLog};
+pub use records::{MemBindingStore, MemErrorStore, MemSyncLog};
 
 use crate::ports::Clock;
 use std::sync::{Arc, Mutex, MutexGuard};

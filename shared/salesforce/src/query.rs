@@ -45,18 +45,17 @@ pub struct QueryPager {
 impl QueryPager {
     /// The next page, or `None` once the result is exhausted.
     pub async fn next_page(&mut self) -> Result<Option<Vec<Record>>, SfError> {
-        let req = match std::mem::replace(&mut self.next, Next::Done) {
+        // The position only moves on success: after an error the same page can be asked again.
+        let req = match &self.next {
             Next::Done => return Ok(None),
-            Next::First(req) => req,
-            Next::Locator(path) => ApiRequest::at_instance_path(Method::GET, &path)?,
+            Next::First(req) => req.clone(),
+            Next::Locator(path) => ApiRequest::at_instance_path(Method::GET, path)?,
         };
         let req = match &self.batch_header {
             Some(h) => req.header("Sforce-Query-Options", h.clone()),
             None => req,
         };
         let page: QueryPage = self.client.send(&req).await?.json("query page")?;
-        self.total_size = Some(page.total_size);
-        self.pages_fetched += 1;
         self.next = match (page.done, page.next_records_url) {
             (true, _) => Next::Done,
             (false, Some(url)) => Next::Locator(url),
@@ -66,6 +65,8 @@ impl QueryPager {
                 ));
             }
         };
+        self.total_size = Some(page.total_size);
+        self.pages_fetched += 1;
         Ok(Some(page.records))
     }
 

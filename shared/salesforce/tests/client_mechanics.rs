@@ -603,3 +603,30 @@ async fn network_errors_do_not_carry_the_query_text() {
         "connection refusals are retried"
     );
 }
+
+#[tokio::test]
+async fn a_failed_page_can_be_asked_again() {
+    let second_page_fails = AtomicU32::new(1);
+    let server = Scripted::start(move |req| match req.path.as_str() {
+        "/services/data/v62.0/query" => Reply::json(
+            200,
+            r#"{"totalSize":2,"done":false,"nextRecordsUrl":"/services/data/v62.0/query/01g-1","records":[{"Id":"00Q5g00000XyZaB"}]}"#,
+        ),
+        _ if second_page_fails.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok() => {
+            Reply::json(400, r#"[{"message":"unexpected","errorCode":"SOMETHING_ODD"}]"#)
+        }
+        _ => Reply::json(200, r#"{"totalSize":2,"done":true,"records":[{"Id":"00Q5g00000XyZaC"}]}"#),
+    })
+    .await;
+    let client = server.client(fast_options());
+    let mut pager = client.query("SELECT Id FROM Lead");
+    assert_eq!(pager.next_page().await.unwrap().unwrap().len(), 1);
+    assert!(pager.next_page().await.is_err());
+    let retried = pager
+        .next_page()
+        .await
+        .unwrap()
+        .expect("the failed page again, not a silent end");
+    assert_eq!(retried[0].id().unwrap().as_str(), "00Q5g00000XyZaCEAV");
+    assert!(pager.next_page().await.unwrap().is_none());
+}

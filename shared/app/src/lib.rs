@@ -13,4 +13,5 @@ pub mod members;
 pub mod ports;
 pub mod quota_reset;
 pub mod settings;
+pub mod status;
 pub mod write;

@@ -1,5 +1,6 @@
 use super::*;
 use proptest::prelude::*;
+use quick_xml::events::Event;
 
 const SAMPLE: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"

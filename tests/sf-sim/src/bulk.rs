@@ -49,19 +49,34 @@ fn invalid_job(message: impl Into<String>) -> ApiError {
 }
 
 /// `POST /jobs/query`
-pub async fn create(State(sim): State<Shared>, Extension(ctx): Extension<Ctx>, body: Bytes) -> ApiResult {
+pub async fn create(
+    State(sim): State<Shared>,
+    Extension(ctx): Extension<Ctx>,
+    body: Bytes,
+) -> ApiResult {
     let body = json_object(&body)?;
     let operation = body.get("operation").and_then(Value::as_str).unwrap_or("");
     if operation != "query" && operation != "queryAll" {
-        return Err(invalid_job(format!("InvalidJob : Invalid operation: {operation}")));
+        return Err(invalid_job(format!(
+            "InvalidJob : Invalid operation: {operation}"
+        )));
     }
-    if body.get("contentType").and_then(Value::as_str).is_some_and(|c| c != "CSV") {
+    if body
+        .get("contentType")
+        .and_then(Value::as_str)
+        .is_some_and(|c| c != "CSV")
+    {
         return Err(invalid_job("InvalidJob : contentType must be CSV"));
     }
-    let src = body.get("query").and_then(Value::as_str).ok_or_else(|| invalid_job("InvalidJob : query is required"))?;
+    let src = body
+        .get("query")
+        .and_then(Value::as_str)
+        .ok_or_else(|| invalid_job("InvalidJob : query is required"))?;
     let query = soql::parse(src)?;
     if matches!(query.select, Select::Count) {
-        return Err(invalid_job("InvalidJob : Aggregate queries are not supported"));
+        return Err(invalid_job(
+            "InvalidJob : Aggregate queries are not supported",
+        ));
     }
     let mut org = sim.lock();
     let job = BulkJob {
@@ -82,13 +97,20 @@ pub async fn create(State(sim): State<Shared>, Extension(ctx): Extension<Ctx>, b
 }
 
 /// `GET /jobs/query/{id}` — each poll moves the job along.
-pub async fn status(State(sim): State<Shared>, Path((_v, id)): Path<(String, String)>) -> ApiResult {
+pub async fn status(
+    State(sim): State<Shared>,
+    Path((_v, id)): Path<(String, String)>,
+) -> ApiResult {
     let mut org = sim.lock();
     let needed = org.cfg.bulk_polls_to_complete.max(1);
     let job = org.bulk.get_mut(&id).ok_or_else(ApiError::not_found)?;
     if matches!(job.state, "UploadComplete" | "InProgress") {
         job.polls += 1;
-        job.state = if job.polls >= needed { "JobComplete" } else { "InProgress" };
+        job.state = if job.polls >= needed {
+            "JobComplete"
+        } else {
+            "InProgress"
+        };
     }
     if job.state == "JobComplete" && job.header.is_empty() {
         let job = job.clone();
@@ -101,11 +123,18 @@ pub async fn status(State(sim): State<Shared>, Path((_v, id)): Path<(String, Str
 
 /// Run the query as of completion time.
 fn run_job(org: &Org, mut job: BulkJob) -> BulkJob {
-    let Select::Fields(fields) = &job.query.select else { return job };
+    let Select::Fields(fields) = &job.query.select else {
+        return job;
+    };
     job.header = fields.iter().map(|f| f.label()).collect();
     job.rows = eval::select_rows(&job.query, &org.store, job.operation == "queryAll")
         .into_iter()
-        .map(|row| fields.iter().map(|f| csv_value(&eval::value_of(f, row, &org.store))).collect())
+        .map(|row| {
+            fields
+                .iter()
+                .map(|f| csv_value(&eval::value_of(f, row, &org.store)))
+                .collect()
+        })
         .collect();
     job
 }
@@ -123,42 +152,85 @@ fn quote(s: &str) -> String {
 }
 
 /// `PATCH /jobs/query/{id}` `{"state":"Aborted"}`
-pub async fn abort(State(sim): State<Shared>, Path((_v, id)): Path<(String, String)>, body: Bytes) -> ApiResult {
+pub async fn abort(
+    State(sim): State<Shared>,
+    Path((_v, id)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult {
     let body = json_object(&body)?;
     if body.get("state").and_then(Value::as_str) != Some("Aborted") {
-        return Err(invalid_job("InvalidJob : only the Aborted state can be set"));
+        return Err(invalid_job(
+            "InvalidJob : only the Aborted state can be set",
+        ));
     }
     let mut org = sim.lock();
     let job = org.bulk.get_mut(&id).ok_or_else(ApiError::not_found)?;
     if job.state == "JobComplete" {
-        return Err(invalid_job("InvalidJob : a completed job cannot be aborted"));
+        return Err(invalid_job(
+            "InvalidJob : a completed job cannot be aborted",
+        ));
     }
     job.state = "Aborted";
     Ok(json_response(StatusCode::OK, &job_info(job)))
 }
 
 /// `DELETE /jobs/query/{id}`
-pub async fn delete(State(sim): State<Shared>, Path((_v, id)): Path<(String, String)>) -> ApiResult {
+pub async fn delete(
+    State(sim): State<Shared>,
+    Path((_v, id)): Path<(String, String)>,
+) -> ApiResult {
     let mut org = sim.lock();
     org.bulk.remove(&id).ok_or_else(ApiError::not_found)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// `GET /jobs/query/{id}/results?maxRecords=&locator=`
-pub async fn results(State(sim): State<Shared>, Extension(ctx): Extension<Ctx>, Path((_v, id)): Path<(String, String)>, Query(q): Query<HashMap<String, String>>) -> ApiResult {
+pub async fn results(
+    State(sim): State<Shared>,
+    Extension(ctx): Extension<Ctx>,
+    Path((_v, id)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
     let org = sim.lock();
     let job = org.bulk.get(&id).ok_or_else(ApiError::not_found)?;
     if job.version != ctx.version {
-        return Err(ApiError::new(StatusCode::CONFLICT, "INVALIDJOB", "API version of the results request must match the job's"));
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "INVALIDJOB",
+            "API version of the results request must match the job's",
+        ));
     }
     if job.state != "JobComplete" {
-        let current = match job.state { "UploadComplete" => "UPLOAD_COMPLETE", "InProgress" => "IN_PROGRESS", "Aborted" => "ABORTED", _ => "JOB_COMPLETE" };
-        return Err(ApiError::new(StatusCode::PRECONDITION_FAILED, "JOB_NOT_COMPLETE", format!("can only download query results of successfully completed bulk job with status: JOB_COMPLETE. Current status: {current}")));
+        let current = match job.state {
+            "UploadComplete" => "UPLOAD_COMPLETE",
+            "InProgress" => "IN_PROGRESS",
+            "Aborted" => "ABORTED",
+            _ => "JOB_COMPLETE",
+        };
+        return Err(ApiError::new(
+            StatusCode::PRECONDITION_FAILED,
+            "JOB_NOT_COMPLETE",
+            format!(
+                "can only download query results of successfully completed bulk job with status: JOB_COMPLETE. Current status: {current}"
+            ),
+        ));
     }
-    let max = q.get("maxRecords").map(|m| m.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| ApiError::bad_request("INVALIDJOB", "maxRecords must be a positive integer"))).transpose()?.unwrap_or(DEFAULT_MAX_RECORDS);
+    let max = q
+        .get("maxRecords")
+        .map(|m| {
+            m.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                ApiError::bad_request("INVALIDJOB", "maxRecords must be a positive integer")
+            })
+        })
+        .transpose()?
+        .unwrap_or(DEFAULT_MAX_RECORDS);
     let offset = match q.get("locator") {
         None => 0,
-        Some(l) => decode_locator(l).filter(|o| *o < job.rows.len()).ok_or_else(|| ApiError::bad_request("INVALIDLOCATOR", format!("Invalid locator: {l}")))?,
+        Some(l) => decode_locator(l)
+            .filter(|o| *o < job.rows.len())
+            .ok_or_else(|| {
+                ApiError::bad_request("INVALIDLOCATOR", format!("Invalid locator: {l}"))
+            })?,
     };
     Ok(csv_page(job, offset, max))
 }
@@ -170,18 +242,37 @@ fn decode_locator(l: &str) -> Option<usize> {
 
 fn csv_page(job: &BulkJob, offset: usize, max: usize) -> Response {
     let end = (offset + max).min(job.rows.len());
-    let mut csv = job.header.iter().map(|h| quote(h)).collect::<Vec<_>>().join(",");
+    let mut csv = job
+        .header
+        .iter()
+        .map(|h| quote(h))
+        .collect::<Vec<_>>()
+        .join(",");
     csv.push('\n');
     for row in &job.rows[offset..end] {
-        let line: Vec<String> = row.iter().map(|v| v.as_deref().map(quote).unwrap_or_default()).collect();
+        let line: Vec<String> = row
+            .iter()
+            .map(|v| v.as_deref().map(quote).unwrap_or_default())
+            .collect();
         csv.push_str(&line.join(","));
         csv.push('\n');
     }
-    let locator = if end < job.rows.len() { STANDARD_NO_PAD.encode(end.to_string()) } else { "null".to_owned() };
+    let locator = if end < job.rows.len() {
+        STANDARD_NO_PAD.encode(end.to_string())
+    } else {
+        "null".to_owned()
+    };
     let count = (end - offset).to_string();
     (
         StatusCode::OK,
-        [(header::CONTENT_TYPE, "text/csv".to_owned()), (header::HeaderName::from_static("sforce-locator"), locator), (header::HeaderName::from_static("sforce-numberofrecords"), count)],
+        [
+            (header::CONTENT_TYPE, "text/csv".to_owned()),
+            (header::HeaderName::from_static("sforce-locator"), locator),
+            (
+                header::HeaderName::from_static("sforce-numberofrecords"),
+                count,
+            ),
+        ],
         csv,
     )
         .into_response()

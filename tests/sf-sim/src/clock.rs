@@ -25,5 +25,7 @@ impl Clock {
 
 /// Floor to the whole minute (replication APIs have minute granularity).
 pub fn floor_minute(t: OffsetDateTime) -> OffsetDateTime {
-    t.replace_second(0).and_then(|t| t.replace_nanosecond(0)).unwrap_or(t)
+    t.replace_second(0)
+        .and_then(|t| t.replace_nanosecond(0))
+        .unwrap_or(t)
 }

@@ -23,24 +23,60 @@ struct Sub {
 }
 
 fn parse(body: &Bytes) -> Result<(bool, Vec<Sub>), ApiError> {
-    let v: Value = serde_json::from_slice(body).map_err(|e| ApiError::json_parse(format!("Unexpected character: {e}")))?;
+    let v: Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::json_parse(format!("Unexpected character: {e}")))?;
     let all_or_none = v.get("allOrNone").and_then(Value::as_bool).unwrap_or(false);
-    let list = v.get("compositeRequest").and_then(Value::as_array).ok_or_else(|| ApiError::json_parse("compositeRequest is required"))?;
+    let list = v
+        .get("compositeRequest")
+        .and_then(Value::as_array)
+        .ok_or_else(|| ApiError::json_parse("compositeRequest is required"))?;
     if list.is_empty() || list.len() > MAX_SUBREQUESTS {
-        return Err(ApiError::bad_request("INVALID_BATCH_SIZE", format!("The composite request must contain between 1 and {MAX_SUBREQUESTS} subrequests")));
+        return Err(ApiError::bad_request(
+            "INVALID_BATCH_SIZE",
+            format!(
+                "The composite request must contain between 1 and {MAX_SUBREQUESTS} subrequests"
+            ),
+        ));
     }
     let mut seen = vec![];
     let subs = list
         .iter()
         .map(|s| {
-            let text = |k: &str| s.get(k).and_then(Value::as_str).map(str::to_owned).ok_or_else(|| ApiError::json_parse(format!("Received invalid input: {k} is required")));
+            let text = |k: &str| {
+                s.get(k)
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+                    .ok_or_else(|| {
+                        ApiError::json_parse(format!("Received invalid input: {k} is required"))
+                    })
+            };
             let reference = text("referenceId")?;
-            if seen.contains(&reference) || !reference.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) || !reference.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                return Err(ApiError::json_parse(format!("Invalid referenceId: {reference}")));
+            if seen.contains(&reference)
+                || !reference
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic())
+                || !reference
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            {
+                return Err(ApiError::json_parse(format!(
+                    "Invalid referenceId: {reference}"
+                )));
             }
             seen.push(reference.clone());
-            let headers = s.get("httpHeaders").and_then(Value::as_object).cloned().unwrap_or_default();
-            Ok(Sub { method: text("method")?, url: text("url")?, reference, body: s.get("body").cloned(), headers })
+            let headers = s
+                .get("httpHeaders")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
+            Ok(Sub {
+                method: text("method")?,
+                url: text("url")?,
+                reference,
+                body: s.get("body").cloned(),
+                headers,
+            })
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok((all_or_none, subs))
@@ -86,7 +122,12 @@ fn halted(reference: &str) -> Value {
            "httpHeaders": {}, "httpStatusCode": 400, "referenceId": reference})
 }
 
-pub async fn composite(State(sim): State<Shared>, Extension(ctx): Extension<Ctx>, headers: HeaderMap, body: Bytes) -> ApiResult {
+pub async fn composite(
+    State(sim): State<Shared>,
+    Extension(ctx): Extension<Ctx>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult {
     let (all_or_none, subs) = parse(&body)?;
     let snapshot = all_or_none.then(|| {
         let org = sim.lock();
@@ -103,7 +144,11 @@ pub async fn composite(State(sim): State<Shared>, Extension(ctx): Extension<Ctx>
         }
         let (status, body, location) = match run_sub(&inner, &ctx, &headers, sub, &bodies).await {
             Some(r) => r,
-            None => (StatusCode::BAD_REQUEST, json!([{"errorCode": "PROCESSING_HALTED", "message": "Invalid reference specified. No value for a reference in the request."}]), None),
+            None => (
+                StatusCode::BAD_REQUEST,
+                json!([{"errorCode": "PROCESSING_HALTED", "message": "Invalid reference specified. No value for a reference in the request."}]),
+                None,
+            ),
         };
         failed |= status.as_u16() >= 400;
         bodies.insert(sub.reference.clone(), body.clone());
@@ -120,33 +165,62 @@ pub async fn composite(State(sim): State<Shared>, Extension(ctx): Extension<Ctx>
             }
         }
     }
-    Ok(json_response(StatusCode::OK, &json!({"compositeResponse": out})))
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"compositeResponse": out}),
+    ))
 }
 
-async fn run_sub(inner: &axum::Router, ctx: &Ctx, outer: &HeaderMap, sub: &Sub, bodies: &HashMap<String, Value>) -> Option<(StatusCode, Value, Option<String>)> {
+async fn run_sub(
+    inner: &axum::Router,
+    ctx: &Ctx,
+    outer: &HeaderMap,
+    sub: &Sub,
+    bodies: &HashMap<String, Value>,
+) -> Option<(StatusCode, Value, Option<String>)> {
     let url = resolve_refs(&sub.url, bodies)?;
     let body = match &sub.body {
         Some(b) => resolve_refs(&b.to_string(), bodies)?,
         None => String::new(),
     };
-    let version = url.strip_prefix("/services/data/").and_then(|r| r.split('/').next()).unwrap_or("");
+    let version = url
+        .strip_prefix("/services/data/")
+        .and_then(|r| r.split('/').next())
+        .unwrap_or("");
     let path = url.split('?').next().unwrap_or("");
     if !valid_version(version) || path.ends_with("/composite") {
         return Some((StatusCode::NOT_FOUND, ApiError::not_found().body(), None));
     }
-    let mut req = Request::builder().method(sub.method.as_str()).uri(&url).header("Content-Type", "application/json");
-    for (k, v) in outer.iter().filter(|(k, _)| k.as_str().starts_with("sforce-")) {
+    let mut req = Request::builder()
+        .method(sub.method.as_str())
+        .uri(&url)
+        .header("Content-Type", "application/json");
+    for (k, v) in outer
+        .iter()
+        .filter(|(k, _)| k.as_str().starts_with("sforce-"))
+    {
         req = req.header(k, v);
     }
     for (k, v) in &sub.headers {
         req = req.header(k.as_str(), v.as_str().unwrap_or_default());
     }
     let mut req = req.body(Body::from(body)).ok()?;
-    req.extensions_mut().insert(Ctx { version: version.to_owned(), user: ctx.user.clone() });
+    req.extensions_mut().insert(Ctx {
+        version: version.to_owned(),
+        user: ctx.user.clone(),
+    });
     let resp = inner.clone().oneshot(req).await.ok()?;
     let status = resp.status();
-    let location = resp.headers().get("Location").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let location = resp
+        .headers()
+        .get("Location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let bytes = to_bytes(resp.into_body(), usize::MAX).await.ok()?;
-    let value = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::Null) };
+    let value = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+    };
     Some((status, value, location))
 }

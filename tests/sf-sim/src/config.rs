@@ -81,7 +81,10 @@ impl OutboundConfig {
     }
     /// Select an object and its fields.
     pub fn object(mut self, name: &str, fields: &[&str]) -> Self {
-        self.objects.push((name.to_owned(), fields.iter().map(|f| (*f).to_owned()).collect()));
+        self.objects.push((
+            name.to_owned(),
+            fields.iter().map(|f| (*f).to_owned()).collect(),
+        ));
         self
     }
 }

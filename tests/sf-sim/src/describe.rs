@@ -9,12 +9,18 @@ use axum::extract::Path;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-pub async fn describe(Extension(ctx): Extension<Ctx>, Path((_v, ty)): Path<(String, String)>) -> ApiResult {
+pub async fn describe(
+    Extension(ctx): Extension<Ctx>,
+    Path((_v, ty)): Path<(String, String)>,
+) -> ApiResult {
     let obj = object_from_url(&ty)?;
     if !obj.describable {
         return Err(ApiError::not_found());
     }
-    Ok(json_response(StatusCode::OK, &describe_object(obj, &ctx.version)))
+    Ok(json_response(
+        StatusCode::OK,
+        &describe_object(obj, &ctx.version),
+    ))
 }
 
 pub fn describe_object(obj: &Object, version: &str) -> Value {
@@ -34,19 +40,27 @@ pub fn describe_object(obj: &Object, version: &str) -> Value {
 }
 
 fn describe_field(obj: &Object, f: &Field) -> Value {
-    let byte_length = if f.kind.is_textual() || matches!(f.kind, Kind::Id | Kind::Reference) { f.length * 3 } else { 0 };
+    let byte_length = if f.kind.is_textual() || matches!(f.kind, Kind::Id | Kind::Reference) {
+        f.length * 3
+    } else {
+        0
+    };
     let (precision, scale, digits) = match f.kind {
         Kind::Currency | Kind::Double => (18, 2, 0),
         Kind::Percent => (3, 0, 0),
         Kind::Int => (0, 0, f.length),
         _ => (0, 0, 0),
     };
-    let length = if f.kind.is_textual() || matches!(f.kind, Kind::Id | Kind::Reference) { f.length } else { 0 };
+    let length = if f.kind.is_textual() || matches!(f.kind, Kind::Id | Kind::Reference) {
+        f.length
+    } else {
+        0
+    };
     json!({
         "name": f.name, "label": f.label, "type": f.kind.api_name(), "soapType": f.kind.soap_type(),
         "length": length, "byteLength": byte_length, "digits": digits, "precision": precision, "scale": scale,
         "nillable": f.nillable, "createable": f.createable, "updateable": f.updateable,
-        "defaultedOnCreate": f.defaulted, "defaultValue": f.default_value.map(|v| json!(v)).or_else(|| (f.kind == Kind::Boolean).then(|| json!(false))),
+        "defaultedOnCreate": f.defaulted, "defaultValue": f.default_value.map(|v| json!(v)).or_else(|| (f.kind == Kind::Boolean).then_some(Value::Bool(false))),
         "calculated": false, "calculatedFormula": null, "autoNumber": false,
         "unique": f.unique, "externalId": f.external_id, "idLookup": f.external_id || f.kind == Kind::Id,
         "caseSensitive": false, "custom": f.custom, "nameField": f.name == "Name", "namePointing": f.reference_to.len() > 1,

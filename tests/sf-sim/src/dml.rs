@@ -32,9 +32,17 @@ fn one<T>(e: DmlError) -> DmlResult<T> {
     Err(vec![e])
 }
 
-pub fn create(org: &mut Org, obj: &'static Object, body: &Map<String, Value>, opts: &WriteOpts) -> DmlResult<SfId> {
+pub fn create(
+    org: &mut Org,
+    obj: &'static Object,
+    body: &Map<String, Value>,
+    opts: &WriteOpts,
+) -> DmlResult<SfId> {
     if !obj.writable {
-        return one(DmlError::new("INVALID_TYPE", format!("sObject type '{}' is not supported.", obj.name)));
+        return one(DmlError::new(
+            "INVALID_TYPE",
+            format!("sObject type '{}' is not supported.", obj.name),
+        ));
     }
     let changes = parse_body(obj, body, true).map_err(|e| vec![e])?;
     take_lock(org, opts, None)?;
@@ -50,20 +58,39 @@ pub fn create(org: &mut Org, obj: &'static Object, body: &Map<String, Value>, op
     row.insert("CreatedById".into(), json!(opts.actor.as_str()));
     row.insert("CreatedDate".into(), json!(format_sf(org.clock.now())));
     stamp(org, obj, &mut row, opts);
-    org.store.insert(obj.name, &id, Row { fields: row, deleted_at: None });
+    org.store.insert(
+        obj.name,
+        &id,
+        Row {
+            fields: row,
+            deleted_at: None,
+        },
+    );
     outbound::on_change(org, obj.name, &id, opts);
     Ok(id)
 }
 
-pub fn update(org: &mut Org, obj: &'static Object, id: &SfId, body: &Map<String, Value>, opts: &WriteOpts) -> DmlResult<()> {
+pub fn update(
+    org: &mut Org,
+    obj: &'static Object,
+    id: &SfId,
+    body: &Map<String, Value>,
+    opts: &WriteOpts,
+) -> DmlResult<()> {
     if !obj.writable {
-        return one(DmlError::new("INVALID_TYPE", format!("sObject type '{}' is not supported.", obj.name)));
+        return one(DmlError::new(
+            "INVALID_TYPE",
+            format!("sObject type '{}' is not supported.", obj.name),
+        ));
     }
     let current = live_row(org, obj, id)?.fields.clone();
     let changes = parse_body(obj, body, false).map_err(|e| vec![e])?;
     take_lock(org, opts, Some(id))?;
     if obj.name == "Lead" && current.get("IsConverted") == Some(&json!(true)) {
-        return one(DmlError::new("CANNOT_UPDATE_CONVERTED_LEAD", "cannot reference converted lead"));
+        return one(DmlError::new(
+            "CANNOT_UPDATE_CONVERTED_LEAD",
+            "cannot reference converted lead",
+        ));
     }
     let mut row = current;
     for (f, v) in &changes {
@@ -86,7 +113,8 @@ pub fn delete(org: &mut Org, obj: &'static Object, id: &SfId, opts: &WriteOpts) 
     if let Some(r) = org.store.get_mut(obj.name, id) {
         r.deleted_at = Some(now);
         r.fields.insert("IsDeleted".into(), json!(true));
-        r.fields.insert("SystemModstamp".into(), json!(format_sf(now)));
+        r.fields
+            .insert("SystemModstamp".into(), json!(format_sf(now)));
     }
     Ok(())
 }
@@ -96,13 +124,18 @@ pub fn live_row<'a>(org: &'a Org, obj: &'static Object, id: &SfId) -> DmlResult<
     match org.store.get(obj.name, id) {
         Some(r) if r.is_deleted() => one(DmlError::new("ENTITY_IS_DELETED", "entity is deleted")),
         Some(r) => Ok(r),
-        None => one(DmlError::new("NOT_FOUND", "The requested resource does not exist")),
+        None => one(DmlError::new(
+            "NOT_FOUND",
+            "The requested resource does not exist",
+        )),
     }
 }
 
 fn take_lock(org: &mut Org, opts: &WriteOpts, id: Option<&SfId>) -> DmlResult<()> {
     if opts.api && org.faults.take_lock() {
-        let tail = id.map(|i| format!(" or 1 records: {i}")).unwrap_or_default();
+        let tail = id
+            .map(|i| format!(" or 1 records: {i}"))
+            .unwrap_or_default();
         return one(DmlError::new(
             "UNABLE_TO_LOCK_ROW",
             format!("unable to obtain exclusive access to this record{tail}"),
@@ -111,7 +144,13 @@ fn take_lock(org: &mut Org, opts: &WriteOpts, id: Option<&SfId>) -> DmlResult<()
     Ok(())
 }
 
-fn finish_checks(org: &Org, obj: &'static Object, row: &Map<String, Value>, id: Option<&SfId>, opts: &WriteOpts) -> DmlResult<()> {
+fn finish_checks(
+    org: &Org,
+    obj: &'static Object,
+    row: &Map<String, Value>,
+    id: Option<&SfId>,
+    opts: &WriteOpts,
+) -> DmlResult<()> {
     if let Some(e) = missing_required(obj, row) {
         return one(e);
     }
@@ -123,7 +162,9 @@ fn finish_checks(org: &Org, obj: &'static Object, row: &Map<String, Value>, id: 
 }
 
 fn blank_row(obj: &Object) -> Map<String, Value> {
-    obj.all_fields().map(|f| (f.name.to_owned(), Value::Null)).collect()
+    obj.all_fields()
+        .map(|f| (f.name.to_owned(), Value::Null))
+        .collect()
 }
 
 fn apply_defaults(obj: &Object, row: &mut Map<String, Value>, actor: &SfId) {
@@ -152,7 +193,10 @@ fn stamp(org: &Org, obj: &Object, row: &mut Map<String, Value>, opts: &WriteOpts
     if row.contains_key("Name") && obj.field("FirstName").is_some() {
         let first = row.get("FirstName").and_then(Value::as_str).unwrap_or("");
         let last = row.get("LastName").and_then(Value::as_str).unwrap_or("");
-        row.insert("Name".into(), json!(format!("{first} {last}").trim().to_owned()));
+        row.insert(
+            "Name".into(),
+            json!(format!("{first} {last}").trim().to_owned()),
+        );
     }
     if obj.name == "Opportunity" {
         let stage = row.get("StageName").and_then(Value::as_str).unwrap_or("");
@@ -160,28 +204,45 @@ fn stamp(org: &Org, obj: &Object, row: &mut Map<String, Value>, opts: &WriteOpts
         row.insert("Probability".into(), crate::validate::number(probability));
         row.insert("IsClosed".into(), json!(closed));
         row.insert("IsWon".into(), json!(won));
-        let category = if won { "Closed" } else if closed { "Omitted" } else { "Pipeline" };
+        let category = if won {
+            "Closed"
+        } else if closed {
+            "Omitted"
+        } else {
+            "Pipeline"
+        };
         row.insert("ForecastCategoryName".into(), json!(category));
     }
-    if obj.name == "Lead" && opts.api && opts.auto_assign {
-        if let Some(owner) = &org.cfg.auto_assign_owner {
-            row.insert("OwnerId".into(), json!(owner.as_str()));
-        }
+    if let (true, Some(owner)) = (
+        obj.name == "Lead" && opts.api && opts.auto_assign,
+        &org.cfg.auto_assign_owner,
+    ) {
+        row.insert("OwnerId".into(), json!(owner.as_str()));
     }
 }
 
 /// Set fields as the platform itself does (conversion, system jobs): no validation, no
 /// read-only checks. `touch_modified` = a user-visible change (LastModified* move too);
 /// otherwise only SystemModstamp moves.
-pub fn system_update(org: &mut Org, obj: &'static Object, id: &SfId, fields: Map<String, Value>, actor: &SfId, touch_modified: bool) -> DmlResult<()> {
+pub fn system_update(
+    org: &mut Org,
+    obj: &'static Object,
+    id: &SfId,
+    fields: Map<String, Value>,
+    actor: &SfId,
+    touch_modified: bool,
+) -> DmlResult<()> {
     live_row(org, obj, id)?;
     let now = json!(format_sf(org.clock.now()));
-    let Some(row) = org.store.get_mut(obj.name, id) else { return Ok(()) };
+    let Some(row) = org.store.get_mut(obj.name, id) else {
+        return Ok(());
+    };
     row.fields.extend(fields);
     row.fields.insert("SystemModstamp".into(), now.clone());
     if touch_modified {
         row.fields.insert("LastModifiedDate".into(), now);
-        row.fields.insert("LastModifiedById".into(), json!(actor.as_str()));
+        row.fields
+            .insert("LastModifiedById".into(), json!(actor.as_str()));
     }
     Ok(())
 }

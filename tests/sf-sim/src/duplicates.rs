@@ -8,7 +8,8 @@ use crate::state::Org;
 use domain::ids::SfId;
 use serde_json::{Map, Value, json};
 
-const MESSAGE: &str = "You're creating a duplicate record. We recommend you use an existing record instead.";
+const MESSAGE: &str =
+    "You're creating a duplicate record. We recommend you use an existing record instead.";
 
 struct Rule {
     object: &'static str,
@@ -18,16 +19,38 @@ struct Rule {
 }
 
 const RULES: &[Rule] = &[
-    Rule { object: "Lead", field: "Email", rule: "Standard_Lead_Duplicate_Rule", match_rule: "Standard_Lead_Match_Rule_v1_0" },
-    Rule { object: "Account", field: "Name", rule: "Standard_Account_Duplicate_Rule", match_rule: "Standard_Account_Match_Rule_v1_0" },
+    Rule {
+        object: "Lead",
+        field: "Email",
+        rule: "Standard_Lead_Duplicate_Rule",
+        match_rule: "Standard_Lead_Match_Rule_v1_0",
+    },
+    Rule {
+        object: "Account",
+        field: "Name",
+        rule: "Standard_Account_Duplicate_Rule",
+        match_rule: "Standard_Account_Match_Rule_v1_0",
+    },
 ];
 
-pub fn check(org: &Org, obj: &Object, row: &Map<String, Value>, own: Option<&SfId>, opts: &WriteOpts) -> DmlResult<()> {
-    let Some(rule) = RULES.iter().find(|r| r.object == obj.name) else { return Ok(()) };
+pub fn check(
+    org: &Org,
+    obj: &Object,
+    row: &Map<String, Value>,
+    own: Option<&SfId>,
+    opts: &WriteOpts,
+) -> DmlResult<()> {
+    let Some(rule) = RULES.iter().find(|r| r.object == obj.name) else {
+        return Ok(());
+    };
     if opts.allow_save {
         return Ok(());
     }
-    let Some(value) = row.get(rule.field).and_then(Value::as_str).filter(|v| !v.is_empty()) else {
+    let Some(value) = row
+        .get(rule.field)
+        .and_then(Value::as_str)
+        .filter(|v| !v.is_empty())
+    else {
         return Ok(());
     };
     let matches: Vec<String> = org
@@ -35,7 +58,10 @@ pub fn check(org: &Org, obj: &Object, row: &Map<String, Value>, own: Option<&SfI
         .table(obj.name)
         .filter(|r| !r.is_deleted())
         .filter(|r| own.is_none_or(|id| r.text("Id") != Some(id.as_str())))
-        .filter(|r| r.text(rule.field).is_some_and(|v| v.eq_ignore_ascii_case(value)))
+        .filter(|r| {
+            r.text(rule.field)
+                .is_some_and(|v| v.eq_ignore_ascii_case(value))
+        })
         .filter_map(|r| r.text("Id").map(str::to_owned))
         .collect();
     if matches.is_empty() {

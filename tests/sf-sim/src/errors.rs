@@ -17,7 +17,12 @@ pub struct DmlError {
 
 impl DmlError {
     pub fn new(code: &str, message: impl Into<String>) -> Self {
-        Self { code: code.to_owned(), message: message.into(), fields: vec![], duplicate_result: None }
+        Self {
+            code: code.to_owned(),
+            message: message.into(),
+            fields: vec![],
+            duplicate_result: None,
+        }
     }
     pub fn with_fields<S: ToString>(mut self, fields: &[S]) -> Self {
         self.fields = fields.iter().map(ToString::to_string).collect();
@@ -46,7 +51,10 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        Self { status, errors: vec![DmlError::new(code, message)] }
+        Self {
+            status,
+            errors: vec![DmlError::new(code, message)],
+        }
     }
     pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
@@ -55,13 +63,21 @@ impl ApiError {
         Self { status, errors }
     }
     pub fn not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "NOT_FOUND", "The requested resource does not exist")
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "The requested resource does not exist",
+        )
     }
     pub fn malformed_query(message: impl Into<String>) -> Self {
         Self::bad_request("MALFORMED_QUERY", message)
     }
     pub fn invalid_session() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "INVALID_SESSION_ID", "Session expired or invalid")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "INVALID_SESSION_ID",
+            "Session expired or invalid",
+        )
     }
     pub fn json_parse(message: impl Into<String>) -> Self {
         Self::bad_request("JSON_PARSER_ERROR", message)

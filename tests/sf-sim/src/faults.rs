@@ -23,10 +23,15 @@ pub struct Faults {
 impl Faults {
     /// The fault for this request, if one is armed.
     pub fn take_failure(&mut self) -> Option<Fault> {
-        if self.fail_next.is_empty() { None } else { Some(self.fail_next.remove(0)) }
+        if self.fail_next.is_empty() {
+            None
+        } else {
+            Some(self.fail_next.remove(0))
+        }
     }
     pub fn arm(&mut self, n: u32, fault: Fault) {
-        self.fail_next.extend(std::iter::repeat_n(fault, n as usize));
+        self.fail_next
+            .extend(std::iter::repeat_n(fault, n as usize));
     }
     pub fn arm_locks(&mut self, n: u32) {
         self.locks += n;

@@ -75,8 +75,12 @@ fn fault_response(f: Fault) -> Response {
 
 /// `vNN.N` with 31.0 ≤ NN.N ≤ 68.0.
 pub fn valid_version(v: &str) -> bool {
-    let Some(num) = v.strip_prefix('v') else { return false };
-    let Some((major, minor)) = num.split_once('.') else { return false };
+    let Some(num) = v.strip_prefix('v') else {
+        return false;
+    };
+    let Some((major, minor)) = num.split_once('.') else {
+        return false;
+    };
     let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
     digits(major) && minor == "0" && major.parse::<u32>().is_ok_and(|m| (31..=68).contains(&m))
 }
@@ -96,14 +100,21 @@ pub async fn api(State(sim): State<Shared>, mut req: Request, next: Next) -> Res
             return ApiError::invalid_session().into_response();
         };
         if org.usage.charge(kind).is_err() {
-            let mut resp = ApiError::new(StatusCode::FORBIDDEN, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
-                .into_response();
+            let mut resp = ApiError::new(
+                StatusCode::FORBIDDEN,
+                "REQUEST_LIMIT_EXCEEDED",
+                "TotalRequests Limit exceeded.",
+            )
+            .into_response();
             add_limit_header(&mut resp, org.usage.header());
             return resp;
         }
         user
     };
-    req.extensions_mut().insert(Ctx { version: version.to_owned(), user });
+    req.extensions_mut().insert(Ctx {
+        version: version.to_owned(),
+        user,
+    });
     let mut resp = next.run(req).await;
     let header = sim.lock().usage.header();
     add_limit_header(&mut resp, header);
@@ -126,7 +137,8 @@ pub fn auto_assign(headers: &HeaderMap) -> bool {
 
 /// `Sforce-Duplicate-Rule-Header: allowSave=true; …`
 pub fn allow_save(headers: &HeaderMap) -> bool {
-    header_option(headers, "Sforce-Duplicate-Rule-Header", "allowSave").is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    header_option(headers, "Sforce-Duplicate-Rule-Header", "allowSave")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
 }
 
 /// `Sforce-Query-Options: batchSize=N` clamped to 200..=2000 (default 2000).
@@ -148,8 +160,12 @@ fn header_option(headers: &HeaderMap, name: &str, key: &str) -> Option<String> {
 pub fn json_object(body: &Bytes) -> Result<Map<String, Value>, ApiError> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(m)) => Ok(m),
-        Ok(Value::Array(_)) => Err(ApiError::json_parse("Can not deserialize SObject out of START_ARRAY token")),
-        Ok(_) => Err(ApiError::json_parse("Can not deserialize SObject out of VALUE token")),
+        Ok(Value::Array(_)) => Err(ApiError::json_parse(
+            "Can not deserialize SObject out of START_ARRAY token",
+        )),
+        Ok(_) => Err(ApiError::json_parse(
+            "Can not deserialize SObject out of VALUE token",
+        )),
         Err(e) => Err(ApiError::json_parse(format!("Unexpected character: {e}"))),
     }
 }

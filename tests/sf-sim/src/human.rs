@@ -25,7 +25,11 @@ pub enum SimError {
 }
 
 fn summary(errors: &[DmlError]) -> String {
-    errors.iter().map(|e| format!("{}: {}", e.code, e.message)).collect::<Vec<_>>().join("; ")
+    errors
+        .iter()
+        .map(|e| format!("{}: {}", e.code, e.message))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// What a conversion created.
@@ -48,7 +52,13 @@ fn body(v: Value) -> Result<Map<String, Value>, SimError> {
 }
 
 fn human_opts(org: &Org) -> WriteOpts {
-    WriteOpts { actor: org.human_user.clone(), api: false, auto_assign: false, allow_save: true, version: "v62.0".into() }
+    WriteOpts {
+        actor: org.human_user.clone(),
+        api: false,
+        auto_assign: false,
+        allow_save: true,
+        version: "v62.0".into(),
+    }
 }
 
 /// Handle for UI-style writes; see [`crate::SfSim::human`].
@@ -80,21 +90,31 @@ impl Human<'_> {
 /// Convert a lead: Account (Name = Company), Contact, Opportunity; the lead becomes read-only.
 pub fn convert_lead(org: &mut Org, id: &SfId) -> Result<Converted, SimError> {
     let lead_obj = object("Lead")?;
-    let lead = dml::live_row(org, lead_obj, id).map_err(SimError::Rejected)?.clone();
+    let lead = dml::live_row(org, lead_obj, id)
+        .map_err(SimError::Rejected)?
+        .clone();
     if lead.get("IsConverted") == &json!(true) {
         return Err(SimError::AlreadyConverted(id.clone()));
     }
     let opts = human_opts(org);
     let pick = |f: &str| lead.get(f).clone();
     let company = lead.text("Company").unwrap_or("Unknown").to_owned();
-    let account_id = dml::create(org, object("Account")?, &body(json!({"Name": company}))?, &opts).map_err(SimError::Rejected)?;
+    let account_id = dml::create(
+        org,
+        object("Account")?,
+        &body(json!({"Name": company}))?,
+        &opts,
+    )
+    .map_err(SimError::Rejected)?;
     let contact = json!({"LastName": pick("LastName"), "FirstName": pick("FirstName"), "Email": pick("Email"),
         "MobilePhone": pick("MobilePhone"), "Title": pick("Title"), "AccountId": account_id.as_str()});
-    let contact_id = dml::create(org, object("Contact")?, &body(contact)?, &opts).map_err(SimError::Rejected)?;
+    let contact_id =
+        dml::create(org, object("Contact")?, &body(contact)?, &opts).map_err(SimError::Rejected)?;
     let today = org.clock.now().date();
     let close = format_date(today + time::Duration::days(30));
     let opp = json!({"Name": format!("{company}-"), "StageName": "Prospecting", "CloseDate": close, "AccountId": account_id.as_str()});
-    let opportunity_id = dml::create(org, object("Opportunity")?, &body(opp)?, &opts).map_err(SimError::Rejected)?;
+    let opportunity_id =
+        dml::create(org, object("Opportunity")?, &body(opp)?, &opts).map_err(SimError::Rejected)?;
     let changes = body(json!({
         "IsConverted": true, "Status": "Closed - Converted", "ConvertedDate": format_date(today),
         "ConvertedAccountId": account_id.as_str(), "ConvertedContactId": contact_id.as_str(),
@@ -103,5 +123,9 @@ pub fn convert_lead(org: &mut Org, id: &SfId) -> Result<Converted, SimError> {
     let actor = org.human_user.clone();
     dml::system_update(org, lead_obj, id, changes, &actor, true).map_err(SimError::Rejected)?;
     crate::outbound::on_change(org, lead_obj.name, id, &opts);
-    Ok(Converted { account_id, contact_id, opportunity_id })
+    Ok(Converted {
+        account_id,
+        contact_id,
+        opportunity_id,
+    })
 }

@@ -14,13 +14,19 @@ pub struct IdGen {
 
 impl IdGen {
     pub fn new(pod: &str) -> Self {
-        Self { pod: pod.to_owned(), next: HashMap::new() }
+        Self {
+            pod: pod.to_owned(),
+            next: HashMap::new(),
+        }
     }
     /// A fresh canonical 18-char id with the given key prefix.
     pub fn next(&mut self, prefix: &str) -> SfId {
         // Start high enough that ids carry upper- and lower-case letters, so clients that
         // lower-case or truncate ids break visibly.
-        let n = self.next.entry(prefix.to_owned()).or_insert(9_000_000_000_000_000);
+        let n = self
+            .next
+            .entry(prefix.to_owned())
+            .or_insert(9_000_000_000_000_000);
         *n += 1;
         let body = format!("{prefix}{}{}", self.pod, base62(*n, 10));
         let id = format!("{body}{}", sf_id_suffix(&body));

@@ -120,7 +120,12 @@ impl SfSim {
         if background {
             tasks.push(outbound::spawn_sender(shared.clone(), client.clone()));
         }
-        Ok(SfSim { shared, base_url, client, tasks })
+        Ok(SfSim {
+            shared,
+            base_url,
+            client,
+            tasks,
+        })
     }
 
     /// `http://127.0.0.1:PORT` — login host, `instance_url` and identity host at once.
@@ -143,7 +148,11 @@ impl SfSim {
     /// A fresh access token of the integration user, as if OAuth had run.
     pub fn access_token(&self) -> String {
         let mut org = self.shared.lock();
-        let (org_id, user, now) = (org.org_id.clone(), org.integration_user.clone(), org.clock.now());
+        let (org_id, user, now) = (
+            org.org_id.clone(),
+            org.integration_user.clone(),
+            org.clock.now(),
+        );
         org.oauth.mint_access(&org_id, &user, now, None)
     }
     /// UI-style writes by the human user.
@@ -157,7 +166,9 @@ impl SfSim {
     pub fn record(&self, object: &str, id: &SfId) -> Option<Value> {
         let obj = schema::object(object)?;
         let org = self.shared.lock();
-        org.store.get(obj.name, id).map(|r| records::render(r, obj, "v62.0", None))
+        org.store
+            .get(obj.name, id)
+            .map(|r| records::render(r, obj, "v62.0", None))
     }
     /// Live (not deleted) records of an object.
     pub fn count(&self, object: &str) -> usize {
@@ -168,7 +179,10 @@ impl SfSim {
     }
     pub fn api_usage(&self) -> ApiUsage {
         let org = self.shared.lock();
-        ApiUsage { used: org.usage.used, max: org.usage.max }
+        ApiUsage {
+            used: org.usage.used,
+            max: org.usage.max,
+        }
     }
     pub fn faults(&self) -> FaultControl<'_> {
         FaultControl { sim: &self.shared }
@@ -192,7 +206,8 @@ impl SfSim {
         let obj = human::object(object)?;
         let mut org = self.shared.lock();
         let actor = org.integration_user.clone();
-        dml::system_update(&mut org, obj, id, serde_json::Map::new(), &actor, false).map_err(SimError::Rejected)
+        dml::system_update(&mut org, obj, id, serde_json::Map::new(), &actor, false)
+            .map_err(SimError::Rejected)
     }
     /// Move the org's clock forward (audit fields, token and code expiry, replication windows).
     pub fn advance_clock(&self, by: Duration) {

@@ -30,7 +30,11 @@ pub struct LimitExceeded;
 
 impl Usage {
     pub fn new(max: u64) -> Self {
-        Self { used: 0, max, calls: CallCounts::default() }
+        Self {
+            used: 0,
+            max,
+            calls: CallCounts::default(),
+        }
     }
     /// Charge one API call of `kind` against the allocation.
     pub fn charge(&mut self, kind: &str) -> Result<(), LimitExceeded> {
@@ -57,7 +61,11 @@ impl Usage {
 
 /// Which kind of call a REST path is, for the counters. `rest` is the path after `/vXX.X/`.
 pub fn classify(method: &str, rest: &str) -> &'static str {
-    let segs: Vec<&str> = rest.trim_matches('/').split('/').filter(|s| !s.is_empty()).collect();
+    let segs: Vec<&str> = rest
+        .trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
     match (segs.as_slice(), method) {
         (["sobjects"], _) => "describe_global",
         (["sobjects", _], "POST") => "sobject_create",

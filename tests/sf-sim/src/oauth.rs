@@ -53,7 +53,12 @@ pub struct OAuthState {
 
 impl OAuthState {
     /// The user behind a live access token; touching it extends the session.
-    pub fn authenticate(&mut self, token: &str, now: OffsetDateTime, ttl: std::time::Duration) -> Option<SfId> {
+    pub fn authenticate(
+        &mut self,
+        token: &str,
+        now: OffsetDateTime,
+        ttl: std::time::Duration,
+    ) -> Option<SfId> {
         let t = self.access.get_mut(token)?;
         if t.dead || now - t.last_used > ttl {
             t.dead = true;
@@ -66,9 +71,23 @@ impl OAuthState {
         self.access.values_mut().for_each(|t| t.dead = true);
     }
     /// Mint an access token directly (tests that skip the browser dance).
-    pub fn mint_access(&mut self, org_id: &SfId, user: &SfId, now: OffsetDateTime, refresh: Option<String>) -> String {
+    pub fn mint_access(
+        &mut self,
+        org_id: &SfId,
+        user: &SfId,
+        now: OffsetDateTime,
+        refresh: Option<String>,
+    ) -> String {
         let token = format!("{}!{}", org_id.id15(), random(96));
-        self.access.insert(token.clone(), AccessToken { user: user.clone(), last_used: now, refresh, dead: false });
+        self.access.insert(
+            token.clone(),
+            AccessToken {
+                user: user.clone(),
+                last_used: now,
+                refresh,
+                dead: false,
+            },
+        );
         token
     }
     fn mint_refresh(&mut self, user: &SfId, client_id: &str, scope: &str) -> String {
@@ -76,7 +95,11 @@ impl OAuthState {
         let live_for_user: Vec<String> = self
             .grant_order
             .iter()
-            .filter(|t| self.refresh.get(*t).is_some_and(|r| !r.dead && r.user == *user && r.client_id == client_id))
+            .filter(|t| {
+                self.refresh
+                    .get(*t)
+                    .is_some_and(|r| !r.dead && r.user == *user && r.client_id == client_id)
+            })
             .cloned()
             .collect();
         if live_for_user.len() >= MAX_GRANTS {
@@ -84,7 +107,12 @@ impl OAuthState {
         }
         self.refresh.insert(
             token.clone(),
-            RefreshToken { user: user.clone(), client_id: client_id.to_owned(), scope: scope.to_owned(), dead: false },
+            RefreshToken {
+                user: user.clone(),
+                client_id: client_id.to_owned(),
+                scope: scope.to_owned(),
+                dead: false,
+            },
         );
         self.grant_order.push(token.clone());
         token
@@ -94,18 +122,30 @@ impl OAuthState {
             r.dead = true;
         }
         self.grant_order.retain(|t| t != token);
-        for a in self.access.values_mut().filter(|a| a.refresh.as_deref() == Some(token)) {
+        for a in self
+            .access
+            .values_mut()
+            .filter(|a| a.refresh.as_deref() == Some(token))
+        {
             a.dead = true;
         }
     }
 }
 
 fn random(len: usize) -> String {
-    rand::rng().sample_iter(rand::distr::Alphanumeric).take(len).map(char::from).collect()
+    rand::rng()
+        .sample_iter(rand::distr::Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
 }
 
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/json;charset=UTF-8")], json!({"error": error, "error_description": description}).to_string())
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json;charset=UTF-8")],
+        json!({"error": error, "error_description": description}).to_string(),
+    )
         .into_response()
 }
 
@@ -114,27 +154,52 @@ fn bad(error: &str, description: &str) -> Response {
 }
 
 /// `GET /services/oauth2/authorize` — the integration user approves at once.
-pub async fn authorize(State(sim): State<Shared>, Query(q): Query<HashMap<String, String>>) -> Response {
+pub async fn authorize(
+    State(sim): State<Shared>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let mut org = sim.lock();
     org.usage.note("oauth_authorize");
     if q.get("client_id") != Some(&org.cfg.client_id) {
-        return (StatusCode::BAD_REQUEST, "error=invalid_client_id&error_description=client%20identifier%20invalid").into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            "error=invalid_client_id&error_description=client%20identifier%20invalid",
+        )
+            .into_response();
     }
-    let Some(redirect) = q.get("redirect_uri").filter(|r| org.cfg.redirect_uris.is_empty() || org.cfg.redirect_uris.contains(r)) else {
+    let Some(redirect) = q
+        .get("redirect_uri")
+        .filter(|r| org.cfg.redirect_uris.is_empty() || org.cfg.redirect_uris.contains(r))
+    else {
         return (StatusCode::BAD_REQUEST, "error=redirect_uri_mismatch&error_description=redirect_uri%20must%20match%20configuration").into_response();
     };
     let state = q.get("state").cloned().unwrap_or_default();
     let back = |params: &[(&str, &str)]| {
         let sep = if redirect.contains('?') { '&' } else { '?' };
         let qs = serde_urlencoded::to_string(params).unwrap_or_default();
-        (StatusCode::FOUND, [(header::LOCATION, format!("{redirect}{sep}{qs}"))]).into_response()
+        (
+            StatusCode::FOUND,
+            [(header::LOCATION, format!("{redirect}{sep}{qs}"))],
+        )
+            .into_response()
     };
     if q.get("response_type").map(String::as_str) != Some("code") {
-        return back(&[("error", "unsupported_response_type"), ("error_description", "response type not supported"), ("state", &state)]);
+        return back(&[
+            ("error", "unsupported_response_type"),
+            ("error_description", "response type not supported"),
+            ("state", &state),
+        ]);
     }
-    let method = q.get("code_challenge_method").map(String::as_str).unwrap_or("S256");
+    let method = q
+        .get("code_challenge_method")
+        .map(String::as_str)
+        .unwrap_or("S256");
     if method != "S256" {
-        return back(&[("error", "invalid_request"), ("error_description", "invalid code_challenge_method"), ("state", &state)]);
+        return back(&[
+            ("error", "invalid_request"),
+            ("error_description", "invalid code_challenge_method"),
+            ("state", &state),
+        ]);
     }
     // Real codes carry characters that arrive URL-encoded (`%3D`): clients must decode once.
     let code = format!("aPrx{}==", random(60));
@@ -142,7 +207,10 @@ pub async fn authorize(State(sim): State<Shared>, Query(q): Query<HashMap<String
         client_id: org.cfg.client_id.clone(),
         redirect_uri: redirect.clone(),
         challenge: q.get("code_challenge").cloned(),
-        scope: q.get("scope").cloned().unwrap_or_else(|| "api refresh_token".to_owned()),
+        scope: q
+            .get("scope")
+            .cloned()
+            .unwrap_or_else(|| "api refresh_token".to_owned()),
         user: org.integration_user.clone(),
         issued: org.clock.now(),
         used: false,
@@ -180,7 +248,10 @@ pub async fn token(State(sim): State<Shared>, headers: HeaderMap, body: String) 
     }
 }
 
-fn client_credentials(headers: &HeaderMap, form: &HashMap<String, String>) -> (Option<String>, Option<String>) {
+fn client_credentials(
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+) -> (Option<String>, Option<String>) {
     let basic = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -190,7 +261,10 @@ fn client_credentials(headers: &HeaderMap, form: &HashMap<String, String>) -> (O
         .and_then(|s| s.split_once(':').map(|(a, b)| (a.to_owned(), b.to_owned())));
     match basic {
         Some((id, secret)) => (Some(id), Some(secret)),
-        None => (form.get("client_id").cloned(), form.get("client_secret").cloned()),
+        None => (
+            form.get("client_id").cloned(),
+            form.get("client_secret").cloned(),
+        ),
     }
 }
 
@@ -212,7 +286,10 @@ fn code_grant(org: &mut Org, form: &HashMap<String, String>) -> Response {
         return bad("invalid_grant", "invalid authorization code");
     }
     if form.get("redirect_uri") != Some(&grant.redirect_uri) {
-        return bad("redirect_uri_mismatch", "redirect_uri must match configuration");
+        return bad(
+            "redirect_uri_mismatch",
+            "redirect_uri must match configuration",
+        );
     }
     if let Some(challenge) = &grant.challenge {
         let Some(verifier) = form.get("code_verifier") else {
@@ -223,7 +300,9 @@ fn code_grant(org: &mut Org, form: &HashMap<String, String>) -> Response {
         }
     }
     let (user, scope) = (grant.user.clone(), grant.scope.clone());
-    let wants_refresh = scope.split(' ').any(|s| s == "refresh_token" || s == "offline_access");
+    let wants_refresh = scope
+        .split(' ')
+        .any(|s| s == "refresh_token" || s == "offline_access");
     let client_id = org.cfg.client_id.clone();
     let refresh = wants_refresh.then(|| org.oauth.mint_refresh(&user, &client_id, &scope));
     token_response(org, &user, &scope, refresh.clone(), refresh)
@@ -247,9 +326,17 @@ fn refresh_grant(org: &mut Org, form: &HashMap<String, String>) -> Response {
 }
 
 /// The §2.3 shape: `issued_at` a string of ms, `signature` over id+issued_at, no `expires_in`.
-fn token_response(org: &mut Org, user: &SfId, scope: &str, session_of: Option<String>, new_refresh: Option<String>) -> Response {
+fn token_response(
+    org: &mut Org,
+    user: &SfId,
+    scope: &str,
+    session_of: Option<String>,
+    new_refresh: Option<String>,
+) -> Response {
     let now = org.clock.now_precise();
-    let access = org.oauth.mint_access(&org.org_id.clone(), user, org.clock.now(), session_of);
+    let access = org
+        .oauth
+        .mint_access(&org.org_id.clone(), user, org.clock.now(), session_of);
     let id_url = org.identity_url(user);
     let issued_at = domain::datetime::epoch_millis(now).to_string();
     let mut mac = Hmac::<Sha256>::new_from_slice(org.cfg.client_secret.as_bytes())
@@ -263,7 +350,12 @@ fn token_response(org: &mut Org, user: &SfId, scope: &str, session_of: Option<St
     if let Some(rt) = new_refresh {
         body["refresh_token"] = Value::String(rt);
     }
-    (StatusCode::OK, [(header::CONTENT_TYPE, "application/json;charset=UTF-8")], body.to_string()).into_response()
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json;charset=UTF-8")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 /// `POST /services/oauth2/revoke` (form `token=`): 200 empty, or 400 `invalid_token`.
@@ -289,7 +381,9 @@ pub async fn revoke(State(sim): State<Shared>, body: String) -> Response {
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("OAuth ")).map(str::trim)
+    v.strip_prefix("Bearer ")
+        .or_else(|| v.strip_prefix("OAuth "))
+        .map(str::trim)
 }
 
 /// The user behind the request's bearer token, touching the session.
@@ -301,7 +395,11 @@ pub fn session_user(org: &mut Org, headers: &HeaderMap) -> Option<SfId> {
 }
 
 /// `GET /id/{orgId}/{userId}`
-pub async fn identity(State(sim): State<Shared>, Path((org_id, user_id)): Path<(String, String)>, headers: HeaderMap) -> Response {
+pub async fn identity(
+    State(sim): State<Shared>,
+    Path((org_id, user_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
     let mut org = sim.lock();
     org.usage.note("identity");
     let Some(user) = session_user(&mut org, &headers) else {
@@ -312,7 +410,12 @@ pub async fn identity(State(sim): State<Shared>, Path((org_id, user_id)): Path<(
         return (StatusCode::FORBIDDEN, "Bad_Id").into_response();
     }
     let body = identity_body(&org, &user);
-    (StatusCode::OK, [(header::CONTENT_TYPE, "application/json;charset=UTF-8")], body.to_string()).into_response()
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json;charset=UTF-8")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 fn identity_body(org: &Org, user: &SfId) -> Value {
@@ -346,7 +449,16 @@ pub async fn userinfo(State(sim): State<Shared>, headers: HeaderMap) -> Response
     let Some(user) = session_user(&mut org, &headers) else {
         return (StatusCode::FORBIDDEN, "Bad_OAuth_Token").into_response();
     };
-    let email = org.store.get("User", &user).and_then(|r| r.text("Email")).map(str::to_owned);
+    let email = org
+        .store
+        .get("User", &user)
+        .and_then(|r| r.text("Email"))
+        .map(str::to_owned);
     let body = json!({"sub": org.identity_url(&user), "user_id": user.as_str(), "organization_id": org.org_id.as_str(), "email": email, "preferred_username": email});
-    (StatusCode::OK, [(header::CONTENT_TYPE, "application/json;charset=UTF-8")], body.to_string()).into_response()
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json;charset=UTF-8")],
+        body.to_string(),
+    )
+        .into_response()
 }

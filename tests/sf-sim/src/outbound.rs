@@ -61,7 +61,14 @@ pub fn on_change(org: &mut Org, object: &'static str, id: &SfId, opts: &WriteOpt
     }
     let notification_id = org.ids.next("04l");
     let queued_at = org.clock.now();
-    org.outbound.pending.push(Pending { notification_id, object, record: id.clone(), queued_at, attempts: 0, next_try: None });
+    org.outbound.pending.push(Pending {
+        notification_id,
+        object,
+        record: id.clone(),
+        queued_at,
+        attempts: 0,
+        next_try: None,
+    });
 }
 
 /// One SOAP message ready to POST.
@@ -88,12 +95,25 @@ pub async fn deliver(sim: &Shared, client: &reqwest::Client, only_due: bool) -> 
         if ok {
             acked += m.ids.len();
             org.outbound.stats.acked += m.ids.len() as u64;
-            org.outbound.pending.retain(|p| !m.ids.contains(&p.notification_id));
+            org.outbound
+                .pending
+                .retain(|p| !m.ids.contains(&p.notification_id));
         } else {
-            let base = org.cfg.outbound.as_ref().map_or(Duration::from_secs(60), |c| c.retry_base);
-            for p in org.outbound.pending.iter_mut().filter(|p| m.ids.contains(&p.notification_id)) {
+            let base = org
+                .cfg
+                .outbound
+                .as_ref()
+                .map_or(Duration::from_secs(60), |c| c.retry_base);
+            for p in org
+                .outbound
+                .pending
+                .iter_mut()
+                .filter(|p| m.ids.contains(&p.notification_id))
+            {
                 p.attempts += 1;
-                let backoff = base.saturating_mul(1 << p.attempts.min(16)).min(MAX_BACKOFF);
+                let backoff = base
+                    .saturating_mul(1 << p.attempts.min(16))
+                    .min(MAX_BACKOFF);
                 p.next_try = Some(Instant::now() + backoff);
             }
         }
@@ -123,10 +143,14 @@ fn is_ack(body: &str) -> bool {
 
 fn build_messages(sim: &Shared, only_due: bool) -> Vec<Message> {
     let mut org = sim.lock();
-    let Some(cfg) = org.cfg.outbound.clone() else { return vec![] };
+    let Some(cfg) = org.cfg.outbound.clone() else {
+        return vec![];
+    };
     let now = org.clock.now();
     let before = org.outbound.pending.len();
-    org.outbound.pending.retain(|p| now - p.queued_at <= GIVE_UP_AFTER);
+    org.outbound
+        .pending
+        .retain(|p| now - p.queued_at <= GIVE_UP_AFTER);
     org.outbound.stats.dropped += (before - org.outbound.pending.len()) as u64;
     let due: Vec<Pending> = org
         .outbound
@@ -144,14 +168,32 @@ fn build_messages(sim: &Shared, only_due: bool) -> Vec<Message> {
     }
     let mut out = vec![];
     for (object, list) in by_object {
-        let fields = cfg.objects.iter().find(|(o, _)| o == object).map(|(_, f)| f.clone()).unwrap_or_default();
+        let fields = cfg
+            .objects
+            .iter()
+            .find(|(o, _)| o == object)
+            .map(|(_, f)| f.clone())
+            .unwrap_or_default();
         for chunk in list.chunks(MAX_PER_MESSAGE) {
             let mut chunk = chunk.to_vec();
             if cfg.reorder {
                 chunk.reverse();
             }
-            let xml = crate::soap::envelope(&org, object, &fields, &chunk.iter().map(|p| (p.notification_id.clone(), p.record.clone())).collect::<Vec<_>>());
-            out.push(Message { url: cfg.url.clone(), ids: chunk.iter().map(|p| p.notification_id.clone()).collect(), xml, duplicate: cfg.duplicate });
+            let xml = crate::soap::envelope(
+                &org,
+                object,
+                &fields,
+                &chunk
+                    .iter()
+                    .map(|p| (p.notification_id.clone(), p.record.clone()))
+                    .collect::<Vec<_>>(),
+            );
+            out.push(Message {
+                url: cfg.url.clone(),
+                ids: chunk.iter().map(|p| p.notification_id.clone()).collect(),
+                xml,
+                duplicate: cfg.duplicate,
+            });
         }
     }
     out
@@ -159,7 +201,11 @@ fn build_messages(sim: &Shared, only_due: bool) -> Vec<Message> {
 
 /// The action id (`04k…`) of an object's outbound-message definition, once one was queued.
 pub fn action_id(org: &Org, object: &str) -> Option<SfId> {
-    org.outbound.action_ids.iter().find(|(o, _)| **o == object).map(|(_, id)| id.clone())
+    org.outbound
+        .action_ids
+        .iter()
+        .find(|(o, _)| **o == object)
+        .map(|(_, id)| id.clone())
 }
 
 /// Spawned when `OutboundConfig::background` is set: delivers due messages every tick.

@@ -18,29 +18,65 @@ pub struct Cursor {
     page: usize,
 }
 
-pub async fn query(State(sim): State<Shared>, Extension(ctx): Extension<Ctx>, headers: HeaderMap, QueryParams(q): QueryParams<HashMap<String, String>>) -> ApiResult {
+pub async fn query(
+    State(sim): State<Shared>,
+    Extension(ctx): Extension<Ctx>,
+    headers: HeaderMap,
+    QueryParams(q): QueryParams<HashMap<String, String>>,
+) -> ApiResult {
     run(&sim, &ctx, &headers, &q, false)
 }
 
-pub async fn query_all(State(sim): State<Shared>, Extension(ctx): Extension<Ctx>, headers: HeaderMap, QueryParams(q): QueryParams<HashMap<String, String>>) -> ApiResult {
+pub async fn query_all(
+    State(sim): State<Shared>,
+    Extension(ctx): Extension<Ctx>,
+    headers: HeaderMap,
+    QueryParams(q): QueryParams<HashMap<String, String>>,
+) -> ApiResult {
     run(&sim, &ctx, &headers, &q, true)
 }
 
-fn run(sim: &Shared, ctx: &Ctx, headers: &HeaderMap, q: &HashMap<String, String>, all_rows: bool) -> ApiResult {
-    let src = q.get("q").ok_or_else(|| ApiError::malformed_query("A query string has to be specified"))?;
+fn run(
+    sim: &Shared,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    q: &HashMap<String, String>,
+    all_rows: bool,
+) -> ApiResult {
+    let src = q
+        .get("q")
+        .ok_or_else(|| ApiError::malformed_query("A query string has to be specified"))?;
     let parsed = soql::parse(src)?;
     let mut org = sim.lock();
     let rows = eval::select_rows(&parsed, &org.store, all_rows);
     if matches!(parsed.select, Select::Count) {
-        return Ok(json_response(StatusCode::OK, &json!({"totalSize": rows.len(), "done": true, "records": []})));
+        return Ok(json_response(
+            StatusCode::OK,
+            &json!({"totalSize": rows.len(), "done": true, "records": []}),
+        ));
     }
-    let rows: Vec<Value> = rows.iter().map(|r| eval::project(&parsed, r, &org.store, &ctx.version)).collect();
-    let cursor = Cursor { rows, page: batch_size(headers) };
-    Ok(json_response(StatusCode::OK, &page(&mut org, &ctx.version, cursor, 0, None)))
+    let rows: Vec<Value> = rows
+        .iter()
+        .map(|r| eval::project(&parsed, r, &org.store, &ctx.version))
+        .collect();
+    let cursor = Cursor {
+        rows,
+        page: batch_size(headers),
+    };
+    Ok(json_response(
+        StatusCode::OK,
+        &page(&mut org, &ctx.version, cursor, 0, None),
+    ))
 }
 
 /// One page; stores the cursor under a locator when more remain.
-fn page(org: &mut Org, version: &str, cursor: Cursor, offset: usize, locator: Option<String>) -> Value {
+fn page(
+    org: &mut Org,
+    version: &str,
+    cursor: Cursor,
+    offset: usize,
+    locator: Option<String>,
+) -> Value {
     let total = cursor.rows.len();
     let end = (offset + cursor.page).min(total);
     let records = cursor.rows[offset.min(total)..end].to_vec();
@@ -54,7 +90,11 @@ fn page(org: &mut Org, version: &str, cursor: Cursor, offset: usize, locator: Op
 }
 
 /// `GET /query/{locator}-{offset}`
-pub async fn query_more(State(sim): State<Shared>, Extension(ctx): Extension<Ctx>, Path((_v, raw)): Path<(String, String)>) -> ApiResult {
+pub async fn query_more(
+    State(sim): State<Shared>,
+    Extension(ctx): Extension<Ctx>,
+    Path((_v, raw)): Path<(String, String)>,
+) -> ApiResult {
     let invalid = || ApiError::bad_request("INVALID_QUERY_LOCATOR", "invalid query locator");
     let (locator, offset) = raw.rsplit_once('-').ok_or_else(invalid)?;
     let offset: usize = offset.parse().map_err(|_| invalid())?;
@@ -66,5 +106,14 @@ pub async fn query_more(State(sim): State<Shared>, Extension(ctx): Extension<Ctx
     if offset + cursor.page >= cursor.rows.len() {
         org.cursors.remove(locator);
     }
-    Ok(json_response(StatusCode::OK, &page(&mut org, &ctx.version, cursor, offset, Some(locator.to_owned()))))
+    Ok(json_response(
+        StatusCode::OK,
+        &page(
+            &mut org,
+            &ctx.version,
+            cursor,
+            offset,
+            Some(locator.to_owned()),
+        ),
+    ))
 }

@@ -39,7 +39,8 @@ pub fn object_from_name(name: &str) -> Result<&'static Object, ApiError> {
 
 /// A record id from a URL: malformed → 400 `MALFORMED_ID`; another object's id → 404.
 pub fn id_from_url(obj: &Object, raw: &str) -> Result<SfId, ApiError> {
-    let id = SfId::parse(raw).map_err(|_| ApiError::bad_request("MALFORMED_ID", format!("malformed id {raw}")))?;
+    let id = SfId::parse(raw)
+        .map_err(|_| ApiError::bad_request("MALFORMED_ID", format!("malformed id {raw}")))?;
     if id.key_prefix() != obj.prefix {
         return Err(ApiError::not_found());
     }

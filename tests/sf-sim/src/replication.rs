@@ -16,23 +16,39 @@ fn replication_error(message: &str) -> ApiError {
 }
 
 /// Parsed `start`/`end`, floored to minutes, with the covered end capped at now.
-fn window(q: &HashMap<String, String>, now: OffsetDateTime, max_days: i64) -> Result<(OffsetDateTime, OffsetDateTime), ApiError> {
+fn window(
+    q: &HashMap<String, String>,
+    now: OffsetDateTime,
+    max_days: i64,
+) -> Result<(OffsetDateTime, OffsetDateTime), ApiError> {
     let parse = |name: &str| {
-        let raw = q.get(name).ok_or_else(|| ApiError::bad_request("MISSING_ARGUMENT", format!("{name} was not specified")))?;
-        parse_sf(raw).map(floor_minute).map_err(|_| replication_error(&format!("{name} is not a valid dateTime: {raw}")))
+        let raw = q.get(name).ok_or_else(|| {
+            ApiError::bad_request("MISSING_ARGUMENT", format!("{name} was not specified"))
+        })?;
+        parse_sf(raw)
+            .map(floor_minute)
+            .map_err(|_| replication_error(&format!("{name} is not a valid dateTime: {raw}")))
     };
     let (start, end) = (parse("start")?, parse("end")?);
     if start >= end {
-        return Err(replication_error("startDate must chronologically precede endDate by more than one minute"));
+        return Err(replication_error(
+            "startDate must chronologically precede endDate by more than one minute",
+        ));
     }
     if start < floor_minute(now) - Duration::days(max_days) {
-        return Err(replication_error(&format!("startDate cannot be more than {max_days} days ago")));
+        return Err(replication_error(&format!(
+            "startDate cannot be more than {max_days} days ago"
+        )));
     }
     Ok((start, end.min(floor_minute(now))))
 }
 
 /// `GET /sobjects/{Type}/updated/?start=&end=` — ids whose SystemModstamp falls in [start, covered).
-pub async fn updated(State(sim): State<Shared>, Path((_v, ty)): Path<(String, String)>, Query(q): Query<HashMap<String, String>>) -> ApiResult {
+pub async fn updated(
+    State(sim): State<Shared>,
+    Path((_v, ty)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
     let obj = object_from_url(&ty)?;
     let org = sim.lock();
     let (start, covered) = window(&q, org.clock.now(), 30)?;
@@ -41,14 +57,24 @@ pub async fn updated(State(sim): State<Shared>, Path((_v, ty)): Path<(String, St
         .store
         .table(obj.name)
         .filter(|r| !r.is_deleted())
-        .filter(|r| r.text("SystemModstamp").is_some_and(|m| m >= from.as_str() && m < to.as_str()))
+        .filter(|r| {
+            r.text("SystemModstamp")
+                .is_some_and(|m| m >= from.as_str() && m < to.as_str())
+        })
         .filter_map(|r| r.text("Id"))
         .collect();
-    Ok(json_response(StatusCode::OK, &json!({"ids": ids, "latestDateCovered": to})))
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"ids": ids, "latestDateCovered": to}),
+    ))
 }
 
 /// `GET /sobjects/{Type}/deleted/?start=&end=`
-pub async fn deleted(State(sim): State<Shared>, Path((_v, ty)): Path<(String, String)>, Query(q): Query<HashMap<String, String>>) -> ApiResult {
+pub async fn deleted(
+    State(sim): State<Shared>,
+    Path((_v, ty)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
     let obj = object_from_url(&ty)?;
     let org = sim.lock();
     let now = org.clock.now();
@@ -61,10 +87,16 @@ pub async fn deleted(State(sim): State<Shared>, Path((_v, ty)): Path<(String, St
         .map(|(r, d)| json!({"id": r.text("Id"), "deletedDate": format_sf(d)}))
         .collect();
     let window_start = floor_minute(now) - Duration::days(15);
-    let earliest = org.store.purged_until.map_or(window_start, |p| floor_minute(p).max(window_start));
-    Ok(json_response(StatusCode::OK, &json!({
-        "deletedRecords": records,
-        "earliestDateAvailable": format_sf(earliest),
-        "latestDateCovered": format_sf(covered),
-    })))
+    let earliest = org
+        .store
+        .purged_until
+        .map_or(window_start, |p| floor_minute(p).max(window_start));
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({
+            "deletedRecords": records,
+            "earliestDateAvailable": format_sf(earliest),
+            "latestDateCovered": format_sf(covered),
+        }),
+    ))
 }

@@ -16,17 +16,49 @@ pub fn api_routes() -> Router<Shared> {
     Router::new()
         .route(&format!("{s}/sobjects"), get(rest::describe_global))
         .route(&format!("{s}/sobjects/"), get(rest::describe_global))
-        .route(&format!("{s}/sobjects/{{ty}}"), get(rest::object_info).post(rest::create))
-        .route(&format!("{s}/sobjects/{{ty}}/describe"), get(describe::describe))
-        .route(&format!("{s}/sobjects/{{ty}}/updated"), get(replication::updated))
-        .route(&format!("{s}/sobjects/{{ty}}/updated/"), get(replication::updated))
-        .route(&format!("{s}/sobjects/{{ty}}/deleted"), get(replication::deleted))
-        .route(&format!("{s}/sobjects/{{ty}}/deleted/"), get(replication::deleted))
-        .route(&format!("{s}/sobjects/{{ty}}/{{id}}"), get(rest::read).patch(rest::update).delete(rest::delete))
-        .route(&format!("{s}/sobjects/{{ty}}/{{field}}/{{value}}"), get(rest::read_by_external).patch(rest::upsert))
+        .route(
+            &format!("{s}/sobjects/{{ty}}"),
+            get(rest::object_info).post(rest::create),
+        )
+        .route(
+            &format!("{s}/sobjects/{{ty}}/describe"),
+            get(describe::describe),
+        )
+        .route(
+            &format!("{s}/sobjects/{{ty}}/updated"),
+            get(replication::updated),
+        )
+        .route(
+            &format!("{s}/sobjects/{{ty}}/updated/"),
+            get(replication::updated),
+        )
+        .route(
+            &format!("{s}/sobjects/{{ty}}/deleted"),
+            get(replication::deleted),
+        )
+        .route(
+            &format!("{s}/sobjects/{{ty}}/deleted/"),
+            get(replication::deleted),
+        )
+        .route(
+            &format!("{s}/sobjects/{{ty}}/{{id}}"),
+            get(rest::read).patch(rest::update).delete(rest::delete),
+        )
+        .route(
+            &format!("{s}/sobjects/{{ty}}/{{field}}/{{value}}"),
+            get(rest::read_by_external).patch(rest::upsert),
+        )
         .route(&format!("{s}/composite"), post(composite::composite))
-        .route(&format!("{s}/composite/sobjects"), post(collections::create).patch(collections::update).delete(collections::delete))
-        .route(&format!("{s}/composite/sobjects/{{ty}}"), get(collections::retrieve))
+        .route(
+            &format!("{s}/composite/sobjects"),
+            post(collections::create)
+                .patch(collections::update)
+                .delete(collections::delete),
+        )
+        .route(
+            &format!("{s}/composite/sobjects/{{ty}}"),
+            get(collections::retrieve),
+        )
         .route(&format!("{s}/query"), get(query::query))
         .route(&format!("{s}/query/"), get(query::query))
         .route(&format!("{s}/query/{{locator}}"), get(query::query_more))
@@ -36,8 +68,14 @@ pub fn api_routes() -> Router<Shared> {
         .route(&format!("{s}/limits"), get(crate::limits_endpoint::limits))
         .route(&format!("{s}/limits/"), get(crate::limits_endpoint::limits))
         .route(&format!("{s}/jobs/query"), post(bulk::create))
-        .route(&format!("{s}/jobs/query/{{id}}"), get(bulk::status).patch(bulk::abort).delete(bulk::delete))
-        .route(&format!("{s}/jobs/query/{{id}}/results"), get(bulk::results))
+        .route(
+            &format!("{s}/jobs/query/{{id}}"),
+            get(bulk::status).patch(bulk::abort).delete(bulk::delete),
+        )
+        .route(
+            &format!("{s}/jobs/query/{{id}}/results"),
+            get(bulk::results),
+        )
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
 }

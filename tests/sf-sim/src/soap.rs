@@ -32,9 +32,16 @@ fn soap_value(v: &Value) -> Option<String> {
 }
 
 /// `notifications` (id, record id) for one object, rendered with each record's current state.
-pub fn envelope(org: &Org, object: &'static str, fields: &[String], notes: &[(SfId, SfId)]) -> String {
+pub fn envelope(
+    org: &Org,
+    object: &'static str,
+    fields: &[String],
+    notes: &[(SfId, SfId)],
+) -> String {
     let org15 = org.org_id.id15();
-    let action = crate::outbound::action_id(org, object).map(|a| a.to_string()).unwrap_or_default();
+    let action = crate::outbound::action_id(org, object)
+        .map(|a| a.to_string())
+        .unwrap_or_default();
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">\n <soapenv:Body>\n  <notifications xmlns=\"http://soap.sforce.com/2005/09/outbound\">\n",
     );

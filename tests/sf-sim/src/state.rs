@@ -67,7 +67,8 @@ impl Org {
             bulk: HashMap::new(),
             outbound: OutboundQueue::default(),
         };
-        org.integration_user = org.add_user("Integration", "User", "integration@acme.example", None);
+        org.integration_user =
+            org.add_user("Integration", "User", "integration@acme.example", None);
         org.human_user = org.add_user("Hannah", "Human", "hannah.human@acme.example", None);
         org.lead_queue = org.add_queue("Lead Queue", "Lead_Queue");
         org
@@ -104,7 +105,11 @@ impl Org {
             fields.extend(b);
         }
         let now = format_sf(self.clock.now());
-        let actor = if self.integration_user.key_prefix() == "005" { &self.integration_user } else { &id };
+        let actor = if self.integration_user.key_prefix() == "005" {
+            &self.integration_user
+        } else {
+            &id
+        };
         fields.insert("Id".into(), json!(id.as_str()));
         fields.insert("IsDeleted".into(), json!(false));
         for f in ["CreatedDate", "LastModifiedDate", "SystemModstamp"] {
@@ -113,7 +118,14 @@ impl Org {
         for f in ["CreatedById", "LastModifiedById"] {
             fields.insert(f.into(), json!(actor.as_str()));
         }
-        self.store.insert(object, &id, Row { fields, deleted_at: None });
+        self.store.insert(
+            object,
+            &id,
+            Row {
+                fields,
+                deleted_at: None,
+            },
+        );
         id
     }
 

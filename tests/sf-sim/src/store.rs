@@ -45,7 +45,10 @@ impl Store {
         self.tables.get_mut(object)?.get_mut(id.as_str())
     }
     pub fn insert(&mut self, object: &'static str, id: &SfId, row: Row) {
-        self.tables.entry(object).or_default().insert(id.as_str().to_owned(), row);
+        self.tables
+            .entry(object)
+            .or_default()
+            .insert(id.as_str().to_owned(), row);
     }
     /// Any live or deleted row with this id, whatever its object.
     pub fn find(&self, id: &SfId) -> Option<(&'static str, &Row)> {

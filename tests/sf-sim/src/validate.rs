@@ -12,7 +12,11 @@ use serde_json::{Map, Value};
 pub type Changes = Vec<(&'static Field, Value)>;
 
 /// Resolve and coerce every key of a create/update body (ignoring `attributes`).
-pub fn parse_body(obj: &Object, body: &Map<String, Value>, create: bool) -> Result<Changes, DmlError> {
+pub fn parse_body(
+    obj: &Object,
+    body: &Map<String, Value>,
+    create: bool,
+) -> Result<Changes, DmlError> {
     let mut out = Vec::with_capacity(body.len());
     let mut read_only = vec![];
     for (key, raw) in body {
@@ -26,9 +30,16 @@ pub fn parse_body(obj: &Object, body: &Map<String, Value>, create: bool) -> Resu
             ));
         }
         let field = obj.field(key).ok_or_else(|| {
-            DmlError::new("INVALID_FIELD", format!("No such column '{key}' on sobject of type {}", obj.name))
+            DmlError::new(
+                "INVALID_FIELD",
+                format!("No such column '{key}' on sobject of type {}", obj.name),
+            )
         })?;
-        let writable = if create { field.createable } else { field.updateable };
+        let writable = if create {
+            field.createable
+        } else {
+            field.updateable
+        };
         if !writable {
             read_only.push(field.name);
             continue;
@@ -68,7 +79,9 @@ fn parser_error(field: &Field, raw: &Value) -> DmlError {
     };
     DmlError::new(
         "JSON_PARSER_ERROR",
-        format!("Cannot deserialize instance of {ty} from {token} value {raw} or request may be missing a required field"),
+        format!(
+            "Cannot deserialize instance of {ty} from {token} value {raw} or request may be missing a required field"
+        ),
     )
 }
 
@@ -100,11 +113,15 @@ pub fn coerce(field: &Field, raw: &Value) -> Result<Value, DmlError> {
         }
         Kind::Date => {
             let s = raw.as_str().ok_or_else(bad)?;
-            parse_date(s).map(|d| Value::String(format_date(d))).map_err(|_| bad())
+            parse_date(s)
+                .map(|d| Value::String(format_date(d)))
+                .map_err(|_| bad())
         }
         Kind::DateTime => {
             let s = raw.as_str().ok_or_else(bad)?;
-            parse_sf(s).map(|t| Value::String(format_sf(t))).map_err(|_| bad())
+            parse_sf(s)
+                .map(|t| Value::String(format_sf(t)))
+                .map_err(|_| bad())
         }
         _ => match raw {
             Value::String(s) => Ok(Value::String(s.clone())),
@@ -119,18 +136,25 @@ pub fn number(n: f64) -> Value {
     if n.fract() == 0.0 && n.abs() < 9.0e15 {
         Value::from(n as i64)
     } else {
-        serde_json::Number::from_f64(n).map(Value::Number).unwrap_or(Value::Null)
+        serde_json::Number::from_f64(n)
+            .map(Value::Number)
+            .unwrap_or(Value::Null)
     }
 }
 
 /// Per-value rules: length, e-mail shape, restricted picklist, reference shape and existence.
 pub fn check_value(store: &Store, field: &Field, value: &Value) -> Result<(), DmlError> {
-    let Some(s) = value.as_str() else { return Ok(()) };
+    let Some(s) = value.as_str() else {
+        return Ok(());
+    };
     let fields = [field.name];
     if field.kind.is_textual() && field.length > 0 && s.chars().count() > field.length as usize {
         return Err(DmlError::new(
             "STRING_TOO_LONG",
-            format!("{}: data value too large: {s} (max length={})", field.label, field.length),
+            format!(
+                "{}: data value too large: {s} (max length={})",
+                field.label, field.length
+            ),
         )
         .with_fields(&fields));
     }
@@ -140,7 +164,9 @@ pub fn check_value(store: &Store, field: &Field, value: &Value) -> Result<(), Dm
             format!("{}: invalid email address: {s}", field.label),
         )
         .with_fields(&fields)),
-        Kind::Picklist if field.restricted && !field.picklist.contains(&s) => Err(bad_picklist(field, s)),
+        Kind::Picklist if field.restricted && !field.picklist.contains(&s) => {
+            Err(bad_picklist(field, s))
+        }
         Kind::Reference => check_reference(store, field, s),
         _ => Ok(()),
     }
@@ -149,15 +175,21 @@ pub fn check_value(store: &Store, field: &Field, value: &Value) -> Result<(), Dm
 pub fn bad_picklist(field: &Field, s: &str) -> DmlError {
     DmlError::new(
         "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
-        format!("{}: bad value for restricted picklist field: {s}", field.label),
+        format!(
+            "{}: bad value for restricted picklist field: {s}",
+            field.label
+        ),
     )
     .with_fields(&[field.name])
 }
 
 fn check_reference(store: &Store, field: &Field, raw: &str) -> Result<(), DmlError> {
     let incorrect = || {
-        DmlError::new("MALFORMED_ID", format!("{}: id value of incorrect type: {raw}", field.label))
-            .with_fields(&[field.name])
+        DmlError::new(
+            "MALFORMED_ID",
+            format!("{}: id value of incorrect type: {raw}", field.label),
+        )
+        .with_fields(&[field.name])
     };
     let id = SfId::parse(raw).map_err(|_| incorrect())?;
     let target = crate::schema::object_by_prefix(id.key_prefix()).ok_or_else(incorrect)?;
@@ -166,15 +198,21 @@ fn check_reference(store: &Store, field: &Field, raw: &str) -> Result<(), DmlErr
     }
     match store.get(target.name, &id) {
         Some(row) if !row.is_deleted() => Ok(()),
-        _ => Err(DmlError::new("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")
-            .with_fields(&[field.name])),
+        _ => Err(
+            DmlError::new("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")
+                .with_fields(&[field.name]),
+        ),
     }
 }
 
 /// A pragmatic version of Salesforce's address check: local@domain.tld, no spaces.
 pub fn is_valid_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else { return false };
-    let Some((host, tld)) = domain.rsplit_once('.') else { return false };
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    let Some((host, tld)) = domain.rsplit_once('.') else {
+        return false;
+    };
     !local.is_empty()
         && !host.is_empty()
         && tld.len() >= 2
@@ -201,15 +239,20 @@ pub fn missing_required(obj: &Object, row: &Map<String, Value>) -> Option<DmlErr
         return None;
     }
     Some(
-        DmlError::new("REQUIRED_FIELD_MISSING", format!("Required fields are missing: [{}]", missing.join(", ")))
-            .with_fields(&missing),
+        DmlError::new(
+            "REQUIRED_FIELD_MISSING",
+            format!("Required fields are missing: [{}]", missing.join(", ")),
+        )
+        .with_fields(&missing),
     )
 }
 
 /// Dependent picklists: a value must be valid for the controller's current value.
 pub fn check_dependencies(obj: &Object, row: &Map<String, Value>) -> Result<(), DmlError> {
     for field in obj.fields.iter().filter(|f| f.controller.is_some()) {
-        let Some(value) = row.get(field.name).and_then(Value::as_str) else { continue };
+        let Some(value) = row.get(field.name).and_then(Value::as_str) else {
+            continue;
+        };
         let controller = field.controller.unwrap_or_default();
         let ctrl_value = row.get(controller).and_then(Value::as_str);
         let ok = field

@@ -11,9 +11,19 @@ async fn poll(env: &Env, id: &str) -> Value {
 }
 
 async fn results(env: &Env, id: &str, q: &[(&str, &str)]) -> (u16, String, String, String) {
-    let resp = env.req(reqwest::Method::GET, &format!("/jobs/query/{id}/results")).query(q).send().await.unwrap();
+    let resp = env
+        .req(reqwest::Method::GET, &format!("/jobs/query/{id}/results"))
+        .query(q)
+        .send()
+        .await
+        .unwrap();
     let status = resp.status().as_u16();
-    let h = |n: &str| resp.headers().get(n).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    let h = |n: &str| {
+        resp.headers()
+            .get(n)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
     let (locator, count) = (h("sforce-locator"), h("sforce-numberofrecords"));
     (status, resp.text().await.unwrap(), locator, count)
 }
@@ -43,9 +53,15 @@ async fn query_job_runs_through_states_and_pages_csv() {
     assert_eq!(n1, "3");
     assert_ne!(loc1, "null");
     let mut lines = csv1.lines();
-    assert_eq!(lines.next().unwrap(), r#""Id","LastName","Company","Title","Owner.Email""#);
+    assert_eq!(
+        lines.next().unwrap(),
+        r#""Id","LastName","Company","Title","Owner.Email""#
+    );
     let first = lines.next().unwrap();
-    assert!(first.contains(r#""L0","Acme ""Quoted"", Inc",,"integration@acme.example""#), "{first}");
+    assert!(
+        first.contains(r#""L0","Acme ""Quoted"", Inc",,"integration@acme.example""#),
+        "{first}"
+    );
     let (_, csv2, loc2, n2) = results(&env, &id, &[("maxRecords", "3"), ("locator", &loc1)]).await;
     assert_eq!((loc2.as_str(), n2.as_str()), ("null", "2"));
     let mut reader = csv::Reader::from_reader(csv2.as_bytes());
@@ -56,18 +72,37 @@ async fn query_job_runs_through_states_and_pages_csv() {
 #[tokio::test]
 async fn query_all_jobs_include_deleted_and_bad_jobs_are_refused() {
     let env = Env::new().await;
-    let id = env.sim.human().create("Lead", json!({"LastName": "Gone", "Company": "Acme"})).unwrap();
+    let id = env
+        .sim
+        .human()
+        .create("Lead", json!({"LastName": "Gone", "Company": "Acme"}))
+        .unwrap();
     env.sim.human().delete("Lead", &id).unwrap();
-    let (_, job) = env.post("/jobs/query", &json!({"operation": "queryAll", "query": "SELECT Id, IsDeleted FROM Lead"})).await;
+    let (_, job) = env
+        .post(
+            "/jobs/query",
+            &json!({"operation": "queryAll", "query": "SELECT Id, IsDeleted FROM Lead"}),
+        )
+        .await;
     let jid = job["id"].as_str().unwrap().to_owned();
     poll(&env, &jid).await;
     poll(&env, &jid).await;
     let (_, csv, loc, n) = results(&env, &jid, &[]).await;
     assert_eq!((loc.as_str(), n.as_str()), ("null", "1"));
     assert!(csv.contains(r#""true""#));
-    let (status, body) = env.post("/jobs/query", &json!({"operation": "query", "query": "SELECT Nope FROM Lead"})).await;
+    let (status, body) = env
+        .post(
+            "/jobs/query",
+            &json!({"operation": "query", "query": "SELECT Nope FROM Lead"}),
+        )
+        .await;
     assert_eq!((status, error_of(&body).0.as_str()), (400, "INVALID_FIELD"));
-    let (status, _) = env.post("/jobs/query", &json!({"operation": "upsert", "query": "SELECT Id FROM Lead"})).await;
+    let (status, _) = env
+        .post(
+            "/jobs/query",
+            &json!({"operation": "upsert", "query": "SELECT Id FROM Lead"}),
+        )
+        .await;
     assert_eq!(status, 400);
     let (status, _) = env.get("/jobs/query/750Sm0000000000").await;
     assert_eq!(status, 404);

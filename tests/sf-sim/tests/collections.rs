@@ -15,12 +15,20 @@ fn lead(last: &str, company: Option<&str>) -> Value {
 #[tokio::test]
 async fn mixed_success_is_http_200_with_status_codes_and_no_id_on_failure() {
     let env = Env::new().await;
-    let (status, body) = env.post("/composite/sobjects", &json!({"records": [lead("Ok", Some("Acme")), lead("Bad", None)]})).await;
+    let (status, body) = env
+        .post(
+            "/composite/sobjects",
+            &json!({"records": [lead("Ok", Some("Acme")), lead("Bad", None)]}),
+        )
+        .await;
     assert_eq!(status, 200);
     let results = body.as_array().unwrap();
     assert_eq!(results[0]["success"], true);
     assert!(results[0]["id"].as_str().unwrap().starts_with("00Q"));
-    assert_eq!(results[1], json!({"success": false, "errors": [{"statusCode": "REQUIRED_FIELD_MISSING", "message": "Required fields are missing: [Company]", "fields": ["Company"]}]}));
+    assert_eq!(
+        results[1],
+        json!({"success": false, "errors": [{"statusCode": "REQUIRED_FIELD_MISSING", "message": "Required fields are missing: [Company]", "fields": ["Company"]}]})
+    );
     assert!(results[1].get("id").is_none());
     assert_eq!(env.sim.count("Lead"), 1);
     assert_eq!(env.sim.calls().kind("collections_create"), 1);
@@ -29,10 +37,18 @@ async fn mixed_success_is_http_200_with_status_codes_and_no_id_on_failure() {
 #[tokio::test]
 async fn all_or_none_rolls_back_the_innocent() {
     let env = Env::new().await;
-    let (status, body) = env.post("/composite/sobjects", &json!({"allOrNone": true, "records": [lead("Ok", Some("Acme")), lead("Bad", None)]})).await;
+    let (status, body) = env
+        .post(
+            "/composite/sobjects",
+            &json!({"allOrNone": true, "records": [lead("Ok", Some("Acme")), lead("Bad", None)]}),
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(body[0]["success"], false);
-    assert_eq!(body[0]["errors"][0]["statusCode"], "ALL_OR_NONE_OPERATION_ROLLED_BACK");
+    assert_eq!(
+        body[0]["errors"][0]["statusCode"],
+        "ALL_OR_NONE_OPERATION_ROLLED_BACK"
+    );
     assert!(body[0].get("id").is_none());
     assert_eq!(body[1]["errors"][0]["statusCode"], "REQUIRED_FIELD_MISSING");
     assert_eq!(env.sim.count("Lead"), 0, "nothing was kept");
@@ -44,7 +60,9 @@ async fn duplicates_in_collections_carry_no_duplicate_result() {
     env.lead("Ng", "Acme", Some("ng@acme.example")).await;
     let mut rec = lead("Ng", Some("Acme"));
     rec["Email"] = "ng@acme.example".into();
-    let (_, body) = env.post("/composite/sobjects", &json!({"records": [rec]})).await;
+    let (_, body) = env
+        .post("/composite/sobjects", &json!({"records": [rec]}))
+        .await;
     assert_eq!(body[0]["errors"][0]["statusCode"], "DUPLICATES_DETECTED");
     assert!(body[0]["errors"][0].get("duplicateResult").is_none());
     assert!(body[0].get("duplicateResult").is_none());
@@ -55,25 +73,44 @@ async fn update_and_delete_collections() {
     let env = Env::new().await;
     let a = env.lead("A", "Acme", None).await;
     let b = env.lead("B", "Acme", None).await;
-    let (status, body) = env.patch("/composite/sobjects", &json!({"records": [
-        {"attributes": {"type": "Lead"}, "id": a, "Title": "CTO"},
-        {"attributes": {"type": "Lead"}, "id": b, "Status": "Nope"},
-        {"attributes": {"type": "Lead"}, "Title": "no id"},
-        {"attributes": {"type": "Lead"}, "id": "001Sm0000000000", "Title": "wrong type"},
-    ]})).await;
+    let (status, body) = env
+        .patch(
+            "/composite/sobjects",
+            &json!({"records": [
+                {"attributes": {"type": "Lead"}, "id": a, "Title": "CTO"},
+                {"attributes": {"type": "Lead"}, "id": b, "Status": "Nope"},
+                {"attributes": {"type": "Lead"}, "Title": "no id"},
+                {"attributes": {"type": "Lead"}, "id": "001Sm0000000000", "Title": "wrong type"},
+            ]}),
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(body[0], json!({"id": a, "success": true, "errors": []}));
-    assert_eq!(body[1]["errors"][0]["statusCode"], "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST");
+    assert_eq!(
+        body[1]["errors"][0]["statusCode"],
+        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"
+    );
     assert_eq!(body[2]["errors"][0]["statusCode"], "MISSING_ARGUMENT");
     assert_eq!(body[3]["errors"][0]["statusCode"], "MALFORMED_ID");
-    let (status, body) = send(env.req(reqwest::Method::DELETE, "/composite/sobjects").query(&[("ids", format!("{a},{b}")), ("allOrNone", "false".into())])).await;
+    let (status, body) = send(
+        env.req(reqwest::Method::DELETE, "/composite/sobjects")
+            .query(&[("ids", format!("{a},{b}")), ("allOrNone", "false".into())]),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(body[0], json!({"id": a, "success": true, "errors": []}));
     assert_eq!(env.sim.count("Lead"), 0);
     let (status, body) = env.delete("/composite/sobjects").await;
     assert_eq!(status, 400);
-    assert_eq!(body, json!([{"message": "At least 1 Id is required.", "errorCode": "REQUIRED_FIELD_MISSING", "fields": []}]));
-    let (status, body) = send(env.req(reqwest::Method::DELETE, "/composite/sobjects").query(&[("ids", a.clone())])).await;
+    assert_eq!(
+        body,
+        json!([{"message": "At least 1 Id is required.", "errorCode": "REQUIRED_FIELD_MISSING", "fields": []}])
+    );
+    let (status, body) = send(
+        env.req(reqwest::Method::DELETE, "/composite/sobjects")
+            .query(&[("ids", a.clone())]),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(body[0]["errors"][0]["statusCode"], "ENTITY_IS_DELETED");
 }
@@ -81,8 +118,12 @@ async fn update_and_delete_collections() {
 #[tokio::test]
 async fn more_than_200_records_is_a_400() {
     let env = Env::new().await;
-    let records: Vec<Value> = (0..201).map(|i| lead(&format!("L{i}"), Some("Acme"))).collect();
-    let (status, body) = env.post("/composite/sobjects", &json!({"records": records})).await;
+    let records: Vec<Value> = (0..201)
+        .map(|i| lead(&format!("L{i}"), Some("Acme")))
+        .collect();
+    let (status, body) = env
+        .post("/composite/sobjects", &json!({"records": records}))
+        .await;
     assert_eq!(status, 400);
     assert_eq!(error_of(&body).0, "EXCEEDED_ID_LIMIT");
     assert_eq!(env.sim.count("Lead"), 0);
@@ -92,7 +133,14 @@ async fn more_than_200_records_is_a_400() {
 async fn retrieve_collection_returns_nulls_for_missing() {
     let env = Env::new().await;
     let a = env.lead("A", "Acme", None).await;
-    let (status, body) = send(env.req(reqwest::Method::GET, "/composite/sobjects/Lead").query(&[("ids", format!("{a},00QSm0000000000")), ("fields", "LastName".into())])).await;
+    let (status, body) = send(
+        env.req(reqwest::Method::GET, "/composite/sobjects/Lead")
+            .query(&[
+                ("ids", format!("{a},00QSm0000000000")),
+                ("fields", "LastName".into()),
+            ]),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(body[0]["LastName"], "A");
     assert_eq!(body[1], Value::Null);
@@ -102,7 +150,12 @@ async fn retrieve_collection_returns_nulls_for_missing() {
 async fn lock_faults_hit_collection_records() {
     let env = Env::new().await;
     env.sim.faults().lock_rows(1);
-    let (_, body) = env.post("/composite/sobjects", &json!({"records": [lead("A", Some("Acme")), lead("B", Some("Acme"))]})).await;
+    let (_, body) = env
+        .post(
+            "/composite/sobjects",
+            &json!({"records": [lead("A", Some("Acme")), lead("B", Some("Acme"))]}),
+        )
+        .await;
     assert_eq!(body[0]["errors"][0]["statusCode"], "UNABLE_TO_LOCK_ROW");
     assert_eq!(body[1]["success"], true);
 }
@@ -134,6 +187,8 @@ async fn composite_runs_references_counts_once_and_rolls_back() {
     assert_eq!(r[1]["body"][0]["errorCode"], "REQUIRED_FIELD_MISSING");
     assert_eq!(env.sim.count("Account"), 1, "Beta rolled back");
     let too_many: Vec<Value> = (0..26).map(|i| json!({"method": "GET", "url": "/services/data/v62.0/limits", "referenceId": format!("r{i}")})).collect();
-    let (status, _) = env.post("/composite", &json!({"compositeRequest": too_many})).await;
+    let (status, _) = env
+        .post("/composite", &json!({"compositeRequest": too_many}))
+        .await;
     assert_eq!(status, 400);
 }

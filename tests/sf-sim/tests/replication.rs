@@ -7,7 +7,8 @@ use serde_json::json;
 use std::time::Duration;
 
 fn window(env: &Env, kind: &str, start: &str, end: &str) -> reqwest::RequestBuilder {
-    env.req(reqwest::Method::GET, &format!("/sobjects/Lead/{kind}/")).query(&[("start", start), ("end", end)])
+    env.req(reqwest::Method::GET, &format!("/sobjects/Lead/{kind}/"))
+        .query(&[("start", start), ("end", end)])
 }
 
 #[tokio::test]
@@ -25,12 +26,23 @@ async fn updated_and_deleted_cover_whole_minutes() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["ids"], json!([kept]));
     let covered = body["latestDateCovered"].as_str().unwrap();
-    assert!(covered.ends_with(":00.000+0000"), "whole minutes: {covered}");
-    assert!(parse_sf(covered).unwrap() <= stamp + time::Duration::minutes(4), "capped at now");
+    assert!(
+        covered.ends_with(":00.000+0000"),
+        "whole minutes: {covered}"
+    );
+    assert!(
+        parse_sf(covered).unwrap() <= stamp + time::Duration::minutes(4),
+        "capped at now"
+    );
     let (status, body) = send(window(&env, "deleted", &start, &end)).await;
     assert_eq!(status, 200);
     assert_eq!(body["deletedRecords"][0]["id"], gone.as_str());
-    assert!(body["earliestDateAvailable"].as_str().unwrap().ends_with(":00.000+0000"));
+    assert!(
+        body["earliestDateAvailable"]
+            .as_str()
+            .unwrap()
+            .ends_with(":00.000+0000")
+    );
     // Seconds are ignored: start and end in the same minute is an error.
     let same_minute = format_sf(stamp.replace_second(10).unwrap());
     let later_same_minute = format_sf(stamp.replace_second(50).unwrap());
@@ -51,10 +63,19 @@ async fn system_modstamp_can_move_alone() {
     let id = env.lead("A", "Acme", None).await;
     let (_, before) = env.get(&format!("/sobjects/Lead/{id}")).await;
     env.sim.advance_clock(Duration::from_secs(61));
-    env.sim.touch_system_modstamp("Lead", &domain::ids::SfId::parse(&id).unwrap()).unwrap();
+    env.sim
+        .touch_system_modstamp("Lead", &domain::ids::SfId::parse(&id).unwrap())
+        .unwrap();
     let (_, after) = env.get(&format!("/sobjects/Lead/{id}")).await;
     assert_eq!(after["LastModifiedDate"], before["LastModifiedDate"]);
     assert!(after["SystemModstamp"].as_str().unwrap() > before["SystemModstamp"].as_str().unwrap());
-    let (_, body) = env.query(&format!("SELECT Id FROM Lead WHERE SystemModstamp > {}", domain::datetime::format_soql(parse_sf(before["SystemModstamp"].as_str().unwrap()).unwrap()))).await;
+    let (_, body) = env
+        .query(&format!(
+            "SELECT Id FROM Lead WHERE SystemModstamp > {}",
+            domain::datetime::format_soql(
+                parse_sf(before["SystemModstamp"].as_str().unwrap()).unwrap()
+            )
+        ))
+        .await;
     assert_eq!(body["totalSize"], 1);
 }

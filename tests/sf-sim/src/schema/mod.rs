@@ -71,7 +71,10 @@ impl Kind {
         )
     }
     pub fn is_numeric(self) -> bool {
-        matches!(self, Kind::Int | Kind::Double | Kind::Currency | Kind::Percent)
+        matches!(
+            self,
+            Kind::Int | Kind::Double | Kind::Currency | Kind::Percent
+        )
     }
 }
 
@@ -176,7 +179,11 @@ impl Field {
         self.valid_for = valid_for;
         self
     }
-    pub const fn refers(mut self, to: &'static [&'static str], relationship: &'static str) -> Field {
+    pub const fn refers(
+        mut self,
+        to: &'static [&'static str],
+        relationship: &'static str,
+    ) -> Field {
         self.reference_to = to;
         self.relationship = Some(relationship);
         self
@@ -208,7 +215,8 @@ impl Object {
     }
     /// Field by API name, case-insensitively as Salesforce resolves names.
     pub fn field(&self, name: &str) -> Option<&'static Field> {
-        self.all_fields().find(|f| f.name.eq_ignore_ascii_case(name))
+        self.all_fields()
+            .find(|f| f.name.eq_ignore_ascii_case(name))
     }
     /// The reference field behind a relationship name (`Owner` → `OwnerId`).
     pub fn relationship(&self, rel: &str) -> Option<&'static Field> {
@@ -219,7 +227,10 @@ impl Object {
 
 /// Object by API name, case-insensitively.
 pub fn object(name: &str) -> Option<&'static Object> {
-    OBJECTS.iter().copied().find(|o| o.name.eq_ignore_ascii_case(name))
+    OBJECTS
+        .iter()
+        .copied()
+        .find(|o| o.name.eq_ignore_ascii_case(name))
 }
 
 /// Object owning a key prefix.

@@ -17,7 +17,13 @@ pub fn select_rows<'a>(q: &Query, store: &'a Store, all_rows: bool) -> Vec<&'a R
         .filter(|r| q.filter.as_ref().is_none_or(|c| matches(c, r, store)))
         .collect();
     if !q.order.is_empty() {
-        rows.sort_by(|a, b| order(&q.order, a, b, store));
+        // Decorate-sort-undecorate: resolve (and lower-case) each sort key once, not per compare.
+        let mut keyed: Vec<(Vec<Value>, &Row)> = rows
+            .into_iter()
+            .map(|r| (sort_keys(&q.order, r, store), r))
+            .collect();
+        keyed.sort_by(|a, b| order(&q.order, &a.0, &b.0));
+        rows = keyed.into_iter().map(|(_, r)| r).collect();
     }
     if let Some(n) = q.limit {
         rows.truncate(n);
@@ -29,7 +35,9 @@ pub fn select_rows<'a>(q: &Query, store: &'a Store, all_rows: bool) -> Vec<&'a R
 pub fn value_of(f: &FieldRef, row: &Row, store: &Store) -> Value {
     match f {
         FieldRef::Direct(field) => row.get(field.name).clone(),
-        FieldRef::Parent { lookup, field, .. } => parent(row, lookup.name, store).map_or(Value::Null, |(_, p)| p.get(field).clone()),
+        FieldRef::Parent { lookup, field, .. } => {
+            parent(row, lookup.name, store).map_or(Value::Null, |(_, p)| p.get(field).clone())
+        }
     }
 }
 
@@ -48,7 +56,9 @@ fn matches(c: &Cond, row: &Row, store: &Store) -> bool {
             let v = value_of(f, row, store);
             lits.iter().any(|l| compare_op(&v, "=", l, exact(f))) != *negated
         }
-        Cond::Like(f, pattern) => value_of(f, row, store).as_str().is_some_and(|s| like(s, pattern)),
+        Cond::Like(f, pattern) => value_of(f, row, store)
+            .as_str()
+            .is_some_and(|s| like(s, pattern)),
     }
 }
 
@@ -106,19 +116,42 @@ fn like_at(text: &[char], pat: &[SChar]) -> bool {
         None => text.is_empty(),
         Some((SChar::Lit('%'), rest)) => (0..=text.len()).any(|i| like_at(&text[i..], rest)),
         Some((SChar::Lit('_'), rest)) => !text.is_empty() && like_at(&text[1..], rest),
-        Some((SChar::Lit(c) | SChar::Escaped(c), rest)) => text.first() == Some(c) && like_at(&text[1..], rest),
+        Some((SChar::Lit(c) | SChar::Escaped(c), rest)) => {
+            text.first() == Some(c) && like_at(&text[1..], rest)
+        }
     }
 }
 
-fn order(items: &[OrderItem], a: &Row, b: &Row, store: &Store) -> Ordering {
-    for item in items {
-        let (va, vb) = (value_of(&item.field, a, store), value_of(&item.field, b, store));
+fn sort_keys(items: &[OrderItem], row: &Row, store: &Store) -> Vec<Value> {
+    items
+        .iter()
+        .map(|item| match value_of(&item.field, row, store) {
+            Value::String(s) if !exact(&item.field) => Value::String(s.to_lowercase()),
+            v => v,
+        })
+        .collect()
+}
+
+fn order(items: &[OrderItem], a: &[Value], b: &[Value]) -> Ordering {
+    for (item, (va, vb)) in items.iter().zip(a.iter().zip(b)) {
         let ord = match (va.is_null(), vb.is_null()) {
             (true, true) => Ordering::Equal,
-            (true, false) => if item.nulls_last { Ordering::Greater } else { Ordering::Less },
-            (false, true) => if item.nulls_last { Ordering::Less } else { Ordering::Greater },
+            (true, false) => {
+                if item.nulls_last {
+                    Ordering::Greater
+                } else {
+                    Ordering::Less
+                }
+            }
+            (false, true) => {
+                if item.nulls_last {
+                    Ordering::Less
+                } else {
+                    Ordering::Greater
+                }
+            }
             (false, false) => {
-                let o = sort_cmp(&va, &vb, exact(&item.field));
+                let o = sort_cmp(va, vb);
                 if item.desc { o.reverse() } else { o }
             }
         };
@@ -129,11 +162,14 @@ fn order(items: &[OrderItem], a: &Row, b: &Row, store: &Store) -> Ordering {
     Ordering::Equal
 }
 
-fn sort_cmp(a: &Value, b: &Value, exact: bool) -> Ordering {
+/// Keys are pre-normalised (text lower-cased unless exact), so plain comparisons suffice.
+fn sort_cmp(a: &Value, b: &Value) -> Ordering {
     match (a, b) {
-        (Value::String(x), Value::String(y)) if exact => x.cmp(y),
-        (Value::Number(x), Value::Number(y)) => x.as_f64().partial_cmp(&y.as_f64()).unwrap_or(Ordering::Equal),
-        (Value::String(x), Value::String(y)) => x.to_lowercase().cmp(&y.to_lowercase()).then_with(|| x.cmp(y)),
+        (Value::Number(x), Value::Number(y)) => x
+            .as_f64()
+            .partial_cmp(&y.as_f64())
+            .unwrap_or(Ordering::Equal),
+        (Value::String(x), Value::String(y)) => x.cmp(y),
         (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
         _ => Ordering::Equal,
     }
@@ -142,25 +178,40 @@ fn sort_cmp(a: &Value, b: &Value, exact: bool) -> Ordering {
 /// A result row as REST JSON: selected fields in order, parent fields nested under the
 /// relationship name (`null` when the lookup is empty).
 pub fn project(q: &Query, row: &Row, store: &Store, version: &str) -> Value {
-    let Select::Fields(fields) = &q.select else { return Value::Null };
+    let Select::Fields(fields) = &q.select else {
+        return Value::Null;
+    };
     let mut out = Map::new();
-    out.insert("attributes".into(), attributes(version, q.object.name, row.text("Id").unwrap_or_default()));
+    out.insert(
+        "attributes".into(),
+        attributes(version, q.object.name, row.text("Id").unwrap_or_default()),
+    );
     for f in fields {
         match f {
             FieldRef::Direct(field) => {
                 out.insert(field.name.to_owned(), row.get(field.name).clone());
             }
-            FieldRef::Parent { lookup, relationship, field } => {
-                let slot = out.entry((*relationship).to_owned()).or_insert_with(|| match parent(row, lookup.name, store) {
-                    Some((ty, p)) => {
-                        let mut m = Map::new();
-                        m.insert("attributes".into(), attributes(version, ty, p.text("Id").unwrap_or_default()));
-                        Value::Object(m)
+            FieldRef::Parent {
+                lookup,
+                relationship,
+                field,
+            } => {
+                let slot = out.entry((*relationship).to_owned()).or_insert_with(|| {
+                    match parent(row, lookup.name, store) {
+                        Some((ty, p)) => {
+                            let mut m = Map::new();
+                            m.insert(
+                                "attributes".into(),
+                                attributes(version, ty, p.text("Id").unwrap_or_default()),
+                            );
+                            Value::Object(m)
+                        }
+                        None => Value::Null,
                     }
-                    None => Value::Null,
                 });
                 if let Value::Object(m) = slot {
-                    let value = parent(row, lookup.name, store).map_or(Value::Null, |(_, p)| p.get(field).clone());
+                    let value = parent(row, lookup.name, store)
+                        .map_or(Value::Null, |(_, p)| p.get(field).clone());
                     m.insert((*field).to_owned(), value);
                 }
             }

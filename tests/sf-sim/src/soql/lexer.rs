@@ -65,9 +65,15 @@ pub fn tokenize(src: &str) -> Result<Vec<Tok>, ApiError> {
             '>' if chars.get(i + 1) == Some(&'=') => (Tok::Op(">="), i + 2),
             '<' => (Tok::Op("<"), i + 1),
             '>' => (Tok::Op(">"), i + 1),
-            c if c.is_ascii_digit() || (c == '-' && chars.get(i + 1).is_some_and(char::is_ascii_digit)) => number_or_date(&chars, i)?,
+            c if c.is_ascii_digit()
+                || (c == '-' && chars.get(i + 1).is_some_and(char::is_ascii_digit)) =>
+            {
+                number_or_date(&chars, i)?
+            }
             c if c.is_ascii_alphabetic() || c == '_' => {
-                let end = scan(&chars, i, |c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+                let end = scan(&chars, i, |c| {
+                    c.is_ascii_alphanumeric() || c == '_' || c == '.'
+                });
                 (Tok::Ident(chars[i..end].iter().collect()), end)
             }
             other => return Err(unexpected(&other.to_string())),
@@ -79,7 +85,9 @@ pub fn tokenize(src: &str) -> Result<Vec<Tok>, ApiError> {
 }
 
 fn scan(chars: &[char], from: usize, ok: impl Fn(char) -> bool) -> usize {
-    (from..chars.len()).find(|&j| !ok(chars[j])).unwrap_or(chars.len())
+    (from..chars.len())
+        .find(|&j| !ok(chars[j]))
+        .unwrap_or(chars.len())
 }
 
 fn string(chars: &[char], mut i: usize) -> Result<(Tok, usize), ApiError> {
@@ -103,7 +111,11 @@ fn string(chars: &[char], mut i: usize) -> Result<(Tok, usize), ApiError> {
 
 /// The character after a backslash; any sequence not in the documented list is an error.
 fn escape(chars: &[char], i: usize) -> Result<(SChar, usize), ApiError> {
-    let bad = |s: &str| ApiError::malformed_query(format!("Invalid string literal '\\{s}'. Illegal escape sequence '\\{s}'"));
+    let bad = |s: &str| {
+        ApiError::malformed_query(format!(
+            "Invalid string literal '\\{s}'. Illegal escape sequence '\\{s}'"
+        ))
+    };
     let c = *chars.get(i).ok_or_else(|| bad(""))?;
     let lit = match c {
         'n' | 'N' => '\n',
@@ -114,8 +126,14 @@ fn escape(chars: &[char], i: usize) -> Result<(SChar, usize), ApiError> {
         '"' | '\'' | '\\' => c,
         '%' | '_' => return Ok((SChar::Escaped(c), 1)),
         'u' => {
-            let hex: String = chars.get(i + 1..i + 5).map(|s| s.iter().collect()).unwrap_or_default();
-            let ch = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32).ok_or_else(|| bad(&format!("u{hex}")))?;
+            let hex: String = chars
+                .get(i + 1..i + 5)
+                .map(|s| s.iter().collect())
+                .unwrap_or_default();
+            let ch = u32::from_str_radix(&hex, 16)
+                .ok()
+                .and_then(char::from_u32)
+                .ok_or_else(|| bad(&format!("u{hex}")))?;
             return Ok((SChar::Lit(ch), 5));
         }
         other => return Err(bad(&other.to_string())),
@@ -124,7 +142,9 @@ fn escape(chars: &[char], i: usize) -> Result<(SChar, usize), ApiError> {
 }
 
 fn number_or_date(chars: &[char], i: usize) -> Result<(Tok, usize), ApiError> {
-    let end = scan(chars, i + 1, |c| c.is_ascii_alphanumeric() || matches!(c, '-' | ':' | '.' | '+'));
+    let end = scan(chars, i + 1, |c| {
+        c.is_ascii_alphanumeric() || matches!(c, '-' | ':' | '.' | '+')
+    });
     let text: String = chars[i..end].iter().collect();
     if let Ok(n) = text.parse::<f64>() {
         return Ok((Tok::Num(n), end));
@@ -137,17 +157,22 @@ fn number_or_date(chars: &[char], i: usize) -> Result<(Tok, usize), ApiError> {
 }
 
 fn bad_date(text: &str) -> ApiError {
-    ApiError::malformed_query(format!("line 1:0 no viable alternative at character '{text}'"))
+    ApiError::malformed_query(format!(
+        "line 1:0 no viable alternative at character '{text}'"
+    ))
 }
 
 /// `2024-05-01T10:00:00Z`, `…+08:00`, `…-08:00`, optional fraction; a zone is mandatory.
 fn datetime(text: &str) -> Result<String, ApiError> {
-    let zoned = text.ends_with('Z') || text.get(text.len().saturating_sub(6)..).is_some_and(|z| {
-        let b = z.as_bytes();
-        (b[0] == b'+' || b[0] == b'-') && b[3] == b':'
-    });
+    let zoned = text.ends_with('Z')
+        || text.get(text.len().saturating_sub(6)..).is_some_and(|z| {
+            let b = z.as_bytes();
+            (b[0] == b'+' || b[0] == b'-') && b[3] == b':'
+        });
     if !zoned || text.get(10..11) != Some("T") {
         return Err(bad_date(text));
     }
-    domain::datetime::parse_sf(text).map(domain::datetime::format_sf).map_err(|_| bad_date(text))
+    domain::datetime::parse_sf(text)
+        .map(domain::datetime::format_sf)
+        .map_err(|_| bad_date(text))
 }

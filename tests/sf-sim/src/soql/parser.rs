@@ -9,28 +9,42 @@ use crate::schema::{self, Field, Kind, Object};
 pub enum FieldRef {
     Direct(&'static Field),
     /// `Owner.Email`: the lookup field, its relationship name, and the field's name on the target.
-    Parent { lookup: &'static Field, relationship: &'static str, field: &'static str },
+    Parent {
+        lookup: &'static Field,
+        relationship: &'static str,
+        field: &'static str,
+    },
 }
 
 impl FieldRef {
     pub fn kind(&self) -> Kind {
         match self {
             FieldRef::Direct(f) => f.kind,
-            FieldRef::Parent { lookup, field, .. } => parent_field(lookup, field).map_or(Kind::Text, |f| f.kind),
+            FieldRef::Parent { lookup, field, .. } => {
+                parent_field(lookup, field).map_or(Kind::Text, |f| f.kind)
+            }
         }
     }
     /// Column label: `Email` or `Owner.Email`.
     pub fn label(&self) -> String {
         match self {
             FieldRef::Direct(f) => f.name.to_owned(),
-            FieldRef::Parent { relationship, field, .. } => format!("{relationship}.{field}"),
+            FieldRef::Parent {
+                relationship,
+                field,
+                ..
+            } => format!("{relationship}.{field}"),
         }
     }
 }
 
 /// The first reference target that has the field.
 pub fn parent_field(lookup: &Field, name: &str) -> Option<&'static Field> {
-    lookup.reference_to.iter().filter_map(|t| schema::object(t)).find_map(|o| o.field(name))
+    lookup
+        .reference_to
+        .iter()
+        .filter_map(|t| schema::object(t))
+        .find_map(|o| o.field(name))
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -76,7 +90,10 @@ pub struct Query {
     pub limit: Option<usize>,
 }
 
-const RESERVED: &[&str] = &["SELECT", "FROM", "WHERE", "ORDER", "BY", "LIMIT", "AND", "OR", "NOT", "IN", "LIKE", "ASC", "DESC", "NULLS", "OFFSET", "GROUP", "HAVING", "WITH", "FOR", "USING", "TYPEOF"];
+const RESERVED: &[&str] = &[
+    "SELECT", "FROM", "WHERE", "ORDER", "BY", "LIMIT", "AND", "OR", "NOT", "IN", "LIKE", "ASC",
+    "DESC", "NULLS", "OFFSET", "GROUP", "HAVING", "WITH", "FOR", "USING", "TYPEOF",
+];
 
 struct Parser {
     toks: Vec<Tok>,
@@ -84,7 +101,10 @@ struct Parser {
 }
 
 pub fn parse(src: &str) -> Result<Query, ApiError> {
-    let mut p = Parser { toks: tokenize(src)?, pos: 0 };
+    let mut p = Parser {
+        toks: tokenize(src)?,
+        pos: 0,
+    };
     p.query()
 }
 
@@ -93,7 +113,11 @@ impl Parser {
         self.toks.get(self.pos)
     }
     fn next(&mut self) -> Result<Tok, ApiError> {
-        let t = self.toks.get(self.pos).cloned().ok_or_else(|| unexpected("<EOF>"))?;
+        let t = self
+            .toks
+            .get(self.pos)
+            .cloned()
+            .ok_or_else(|| unexpected("<EOF>"))?;
         self.pos += 1;
         Ok(t)
     }
@@ -108,11 +132,21 @@ impl Parser {
         hit
     }
     fn expect_kw(&mut self, kw: &str) -> Result<(), ApiError> {
-        if self.eat_kw(kw) { Ok(()) } else { Err(unexpected(&self.peek().map_or("<EOF>".into(), Tok::describe))) }
+        if self.eat_kw(kw) {
+            Ok(())
+        } else {
+            Err(unexpected(
+                &self.peek().map_or("<EOF>".into(), Tok::describe),
+            ))
+        }
     }
     fn expect(&mut self, tok: Tok) -> Result<(), ApiError> {
         let t = self.next()?;
-        if t == tok { Ok(()) } else { Err(unexpected(&t.describe())) }
+        if t == tok {
+            Ok(())
+        } else {
+            Err(unexpected(&t.describe()))
+        }
     }
     fn ident(&mut self) -> Result<String, ApiError> {
         match self.next()? {
@@ -133,13 +167,31 @@ impl Parser {
             None => Select::Count,
             Some(names) => Select::Fields(resolve_select(object, &names)?),
         };
-        let filter = if self.eat_kw("WHERE") { Some(self.condition(object)?) } else { None };
-        let order = if self.eat_kw("ORDER") { self.order_by(object)? } else { vec![] };
-        let limit = if self.eat_kw("LIMIT") { Some(self.limit()?) } else { None };
+        let filter = if self.eat_kw("WHERE") {
+            Some(self.condition(object)?)
+        } else {
+            None
+        };
+        let order = if self.eat_kw("ORDER") {
+            self.order_by(object)?
+        } else {
+            vec![]
+        };
+        let limit = if self.eat_kw("LIMIT") {
+            Some(self.limit()?)
+        } else {
+            None
+        };
         if let Some(t) = self.peek() {
             return Err(unexpected(&t.describe()));
         }
-        Ok(Query { object, select, filter, order, limit })
+        Ok(Query {
+            object,
+            select,
+            filter,
+            order,
+            limit,
+        })
     }
 
     /// Field names, or None for `COUNT()`.
@@ -175,11 +227,19 @@ impl Parser {
                 self.eat_kw("ASC");
             }
             let nulls_last = if self.eat_kw("NULLS") {
-                if self.eat_kw("LAST") { true } else { self.expect_kw("FIRST").map(|_| false)? }
+                if self.eat_kw("LAST") {
+                    true
+                } else {
+                    self.expect_kw("FIRST").map(|_| false)?
+                }
             } else {
                 desc
             };
-            items.push(OrderItem { field, desc, nulls_last });
+            items.push(OrderItem {
+                field,
+                desc,
+                nulls_last,
+            });
             if self.peek() != Some(&Tok::Comma) {
                 return Ok(items);
             }
@@ -223,12 +283,22 @@ impl Parser {
     fn comparison(&mut self, field: FieldRef) -> Result<Cond, ApiError> {
         if self.eat_kw("LIKE") {
             return match self.next()? {
-                Tok::Str(p) if field.kind().is_textual() || field.kind() == Kind::Id => Ok(Cond::Like(field, p)),
-                Tok::Str(_) => Err(ApiError::bad_request("INVALID_FIELD", format!("invalid operator on {} field: {}", field.kind().api_name(), field.label()))),
+                Tok::Str(p) if field.kind().is_textual() || field.kind() == Kind::Id => {
+                    Ok(Cond::Like(field, p))
+                }
+                Tok::Str(_) => Err(ApiError::bad_request(
+                    "INVALID_FIELD",
+                    format!(
+                        "invalid operator on {} field: {}",
+                        field.kind().api_name(),
+                        field.label()
+                    ),
+                )),
                 other => Err(unexpected(&other.describe())),
             };
         }
-        let negated = self.is_kw("NOT") && matches!(self.toks.get(self.pos + 1), Some(Tok::Ident(s)) if s.eq_ignore_ascii_case("IN"));
+        let negated = self.is_kw("NOT")
+            && matches!(self.toks.get(self.pos + 1), Some(Tok::Ident(s)) if s.eq_ignore_ascii_case("IN"));
         if negated {
             self.pos += 1;
         }
@@ -248,7 +318,9 @@ impl Parser {
         };
         let lit = self.literal(&field)?;
         if lit == Lit::Null && !matches!(op, "=" | "!=") {
-            return Err(ApiError::malformed_query(format!("invalid operator for null: {op}")));
+            return Err(ApiError::malformed_query(format!(
+                "invalid operator for null: {op}"
+            )));
         }
         Ok(Cond::Cmp(field, op, lit))
     }
@@ -264,21 +336,39 @@ impl Parser {
                 k if k.is_numeric() => "number",
                 k => k.api_name(),
             };
-            let tail = if kind.is_textual() || matches!(kind, Kind::Id | Kind::Reference) { "should be enclosed in quotes" } else if quoted { "should not be enclosed in quotes" } else { "is not a valid literal" };
-            ApiError::bad_request("INVALID_FIELD", format!("value of filter criterion for field '{}' must be of type {ty} and {tail}", field.label()))
+            let tail = if kind.is_textual() || matches!(kind, Kind::Id | Kind::Reference) {
+                "should be enclosed in quotes"
+            } else if quoted {
+                "should not be enclosed in quotes"
+            } else {
+                "is not a valid literal"
+            };
+            ApiError::bad_request(
+                "INVALID_FIELD",
+                format!(
+                    "value of filter criterion for field '{}' must be of type {ty} and {tail}",
+                    field.label()
+                ),
+            )
         };
         match (tok, kind) {
             (Tok::Ident(s), _) if s.eq_ignore_ascii_case("null") => Ok(Lit::Null),
             (Tok::Ident(s), Kind::Boolean) if s.eq_ignore_ascii_case("true") => Ok(Lit::Bool(true)),
-            (Tok::Ident(s), Kind::Boolean) if s.eq_ignore_ascii_case("false") => Ok(Lit::Bool(false)),
+            (Tok::Ident(s), Kind::Boolean) if s.eq_ignore_ascii_case("false") => {
+                Ok(Lit::Bool(false))
+            }
             (Tok::Str(s), Kind::Id | Kind::Reference) => id_literal(&s),
             (Tok::Str(s), k) if k.is_textual() => plain_text(&s).map(Lit::Text),
             (Tok::Str(_), _) => Err(mismatch(true)),
             (Tok::Num(n), k) if k.is_numeric() => Ok(Lit::Num(n)),
             (Tok::Date(d), Kind::Date) => Ok(Lit::Date(d)),
             (Tok::DateTime(d), Kind::DateTime) => Ok(Lit::DateTime(d)),
-            (Tok::Ident(s), _) if RESERVED.iter().any(|r| r.eq_ignore_ascii_case(&s)) => Err(unexpected(&s)),
-            (Tok::Num(_) | Tok::Date(_) | Tok::DateTime(_) | Tok::Ident(_), _) => Err(mismatch(false)),
+            (Tok::Ident(s), _) if RESERVED.iter().any(|r| r.eq_ignore_ascii_case(&s)) => {
+                Err(unexpected(&s))
+            }
+            (Tok::Num(_) | Tok::Date(_) | Tok::DateTime(_) | Tok::Ident(_), _) => {
+                Err(mismatch(false))
+            }
             (other, _) => Err(unexpected(&other.describe())),
         }
     }
@@ -289,7 +379,9 @@ fn plain_text(s: &[SChar]) -> Result<String, ApiError> {
     s.iter()
         .map(|c| match c {
             SChar::Lit(c) => Ok(*c),
-            SChar::Escaped(c) => Err(ApiError::malformed_query(format!("Invalid string literal. Illegal escape sequence '\\{c}'"))),
+            SChar::Escaped(c) => Err(ApiError::malformed_query(format!(
+                "Invalid string literal. Illegal escape sequence '\\{c}'"
+            ))),
         })
         .collect()
 }
@@ -301,24 +393,44 @@ fn id_literal(s: &[SChar]) -> Result<Lit, ApiError> {
     }
     domain::ids::SfId::parse(&text)
         .map(|id| Lit::Text(id.to_string()))
-        .map_err(|_| ApiError::bad_request("INVALID_QUERY_FILTER_OPERATOR", format!("invalid ID field: {text}")))
+        .map_err(|_| {
+            ApiError::bad_request(
+                "INVALID_QUERY_FILTER_OPERATOR",
+                format!("invalid ID field: {text}"),
+            )
+        })
 }
 
 fn no_such_column(obj: &Object, name: &str) -> ApiError {
-    ApiError::bad_request("INVALID_FIELD", format!("\nSELECT {name} FROM {0}\n       ^\nERROR at Row:1:Column:8\nNo such column '{name}' on entity '{0}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.", obj.name))
+    ApiError::bad_request(
+        "INVALID_FIELD",
+        format!(
+            "\nSELECT {name} FROM {0}\n       ^\nERROR at Row:1:Column:8\nNo such column '{name}' on entity '{0}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.",
+            obj.name
+        ),
+    )
 }
 
 pub fn resolve_field(obj: &'static Object, name: &str) -> Result<FieldRef, ApiError> {
     match name.split('.').collect::<Vec<_>>().as_slice() {
-        [one] => obj.field(one).map(FieldRef::Direct).ok_or_else(|| no_such_column(obj, name)),
+        [one] => obj
+            .field(one)
+            .map(FieldRef::Direct)
+            .ok_or_else(|| no_such_column(obj, name)),
         [rel, field] => {
             let lookup = obj.relationship(rel).ok_or_else(|| {
                 ApiError::bad_request("INVALID_FIELD", format!("Didn't understand relationship '{rel}' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name."))
             })?;
             let target = parent_field(lookup, field).ok_or_else(|| no_such_column(obj, name))?;
-            Ok(FieldRef::Parent { lookup, relationship: lookup.relationship.unwrap_or_default(), field: target.name })
+            Ok(FieldRef::Parent {
+                lookup,
+                relationship: lookup.relationship.unwrap_or_default(),
+                field: target.name,
+            })
         }
-        _ => Err(ApiError::malformed_query(format!("only one level of parent relationship is supported: {name}"))),
+        _ => Err(ApiError::malformed_query(format!(
+            "only one level of parent relationship is supported: {name}"
+        ))),
     }
 }
 
@@ -327,7 +439,10 @@ fn resolve_select(obj: &'static Object, names: &[String]) -> Result<Vec<FieldRef
     for n in names {
         let f = resolve_field(obj, n)?;
         if out.iter().any(|o| o.label() == f.label()) {
-            return Err(ApiError::malformed_query(format!("duplicate field selected: {}", f.label())));
+            return Err(ApiError::malformed_query(format!(
+                "duplicate field selected: {}",
+                f.label()
+            )));
         }
         out.push(f);
     }

@@ -20,14 +20,19 @@ impl Env {
     pub async fn with(cfg: SimConfig) -> Env {
         let sim = SfSim::start(cfg).await.expect("sim starts");
         let token = sim.access_token();
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
         Env { sim, http, token }
     }
     pub fn url(&self, path: &str) -> String {
         format!("{}/services/data/{V}{path}", self.sim.base_url())
     }
     pub fn req(&self, method: Method, path: &str) -> RequestBuilder {
-        self.http.request(method, self.url(path)).bearer_auth(&self.token)
+        self.http
+            .request(method, self.url(path))
+            .bearer_auth(&self.token)
     }
     pub async fn get(&self, path: &str) -> (u16, Value) {
         send(self.req(Method::GET, path)).await
@@ -50,7 +55,12 @@ impl Env {
         if let Some(e) = email {
             body["Email"] = e.into();
         }
-        let (status, v) = send(self.req(Method::POST, "/sobjects/Lead").header("Sforce-Auto-Assign", "FALSE").json(&body)).await;
+        let (status, v) = send(
+            self.req(Method::POST, "/sobjects/Lead")
+                .header("Sforce-Auto-Assign", "FALSE")
+                .json(&body),
+        )
+        .await;
         assert_eq!(status, 201, "{v}");
         v["id"].as_str().expect("id").to_owned()
     }
@@ -71,5 +81,8 @@ pub async fn split(resp: Response) -> (u16, Value) {
 /// The single error of a REST error array: (errorCode, message).
 pub fn error_of(body: &Value) -> (String, String) {
     let e = &body[0];
-    (e["errorCode"].as_str().unwrap_or_default().to_owned(), e["message"].as_str().unwrap_or_default().to_owned())
+    (
+        e["errorCode"].as_str().unwrap_or_default().to_owned(),
+        e["message"].as_str().unwrap_or_default().to_owned(),
+    )
 }

@@ -8,6 +8,14 @@
 #
 # Idempotent: `start` when moto already answers only prints the env.
 # Override with MOTO_PORT (default 5000) and MOTO_VERSION (default 5.2.5).
+#
+# moto's own `moto_server` runs requests on parallel threads without serializing them, so two
+# concurrent conditional writes to one DynamoDB item can both pass their condition (measured:
+# 50 concurrent `ADD ... IF used <= :limit` reservations overspent a 20-call allocation by 2).
+# Real DynamoDB applies conditional writes to an item atomically. We therefore serve moto's
+# WSGI app behind one lock (SERVE below): still HTTP/1.1 keep-alive on threads, but one request
+# at a time, which is what the atomicity tests need. Consequence: never long-poll SQS
+# (WaitTimeSeconds > 0) against this server; the adapters use WaitTimeSeconds = 0.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,6 +25,27 @@ VERSION="${MOTO_VERSION:-5.2.5}"
 PID_FILE="$ROOT/.ci-venv/moto-$PORT.pid"
 LOG_FILE="$ROOT/.ci-venv/moto-$PORT.log"
 URL="http://127.0.0.1:$PORT"
+
+read -r -d '' SERVE <<'PY' || true
+import os, sys, threading
+from werkzeug.serving import run_simple
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication, MotoRequestHandler, create_backend_app)
+
+class OneAtATime:
+    """Run the wrapped WSGI app for one request at a time (see infra/moto.sh)."""
+    def __init__(self, app):
+        self.app, self.lock = app, threading.Lock()
+    def __call__(self, environ, start_response):
+        with self.lock:
+            return list(self.app(environ, start_response))
+
+port = int(sys.argv[1])
+os.environ.setdefault("MOTO_PORT", str(port))
+app = DomainDispatcherApplication(create_backend_app)
+run_simple("127.0.0.1", port, OneAtATime(app), threaded=True,
+           request_handler=MotoRequestHandler)
+PY
 
 print_env() {
     cat <<EOF
@@ -51,7 +80,7 @@ start() {
     fi
     install_moto
     mkdir -p "$(dirname "$PID_FILE")"
-    nohup "$VENV/bin/moto_server" -H 127.0.0.1 -p "$PORT" >"$LOG_FILE" 2>&1 &
+    nohup "$VENV/bin/python" -c "$SERVE" "$PORT" >"$LOG_FILE" 2>&1 &
     echo $! >"$PID_FILE"
     # Bounded wait: moto answers in ~0.5 s; give up after 20 s.
     for _ in $(seq 1 200); do

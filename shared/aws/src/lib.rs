@@ -13,6 +13,7 @@ pub mod calls;
 pub mod config;
 pub mod dynamo;
 mod error;
+mod mime;
 pub mod provision;
 pub mod secrets;
 pub mod ses;

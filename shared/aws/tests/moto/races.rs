@@ -1,0 +1,421 @@
+//! Races across "containers" (separate clients), key isolation, TTL, and API calls per change.
+
+use crate::common::{Moto, moto};
+use app::contract::{app, at, binding, change, jing_id, sf_id};
+use app::ports::*;
+use aws::dynamo::*;
+use domain::{ObjectKind, RecordRef};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use time::macros::date;
+
+/// A client of its own, as a separate Lambda container would have.
+fn container(m: &Moto) -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::new(&m.sdk)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_containers_binding_one_salesforce_id_exactly_one_wins() {
+    let m = moto().await;
+    let t = m.tables().await;
+    let a = app("race-bind");
+    let sf = sf_id("00Q", 1);
+    let tasks: Vec<_> = (0..8u64)
+        .map(|n| {
+            let store = DynamoBindingStore::new(container(&m), &t.bindings);
+            let b = binding(&a, ObjectKind::Lead, &sf, &jing_id(n), 1);
+            tokio::spawn(async move { store.put(&b, None).await })
+        })
+        .collect();
+    let mut wins = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(()) => wins += 1,
+            Err(StoreError::Conflict(_)) => {}
+            Err(e) => panic!("a losing binder gets Conflict, not {e:?}"),
+        }
+    }
+    assert_eq!(
+        wins, 1,
+        "exactly one concurrent insert of the same SF id wins"
+    );
+    let store = DynamoBindingStore::new(m.clients.dynamo.clone(), &t.bindings);
+    assert_eq!(store.count(&a, ObjectKind::Lead).await.unwrap(), 1);
+    let winner = store
+        .by_sf(&a, ObjectKind::Lead, &sf)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut jing_items = 0;
+    for n in 0..8 {
+        if store
+            .by_jing(&a, ObjectKind::Lead, &jing_id(n))
+            .await
+            .unwrap()
+            .is_some()
+        {
+            jing_items += 1;
+            assert_eq!(
+                jing_id(n),
+                winner.jing_id,
+                "only the winner's JING id is bound"
+            );
+        }
+    }
+    assert_eq!(jing_items, 1, "losers left no JING item behind");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_version_checked_updates_exactly_one_wins() {
+    let m = moto().await;
+    let t = m.tables().await;
+    let a = app("race-update");
+    let (sf, jg) = (sf_id("00Q", 1), jing_id(1));
+    let store = DynamoBindingStore::new(m.clients.dynamo.clone(), &t.bindings);
+    store
+        .put(&binding(&a, ObjectKind::Lead, &sf, &jg, 1), None)
+        .await
+        .unwrap();
+    let tasks: Vec<_> = (0..6)
+        .map(|i| {
+            let store = DynamoBindingStore::new(container(&m), &t.bindings);
+            let mut b = binding(&a, ObjectKind::Lead, &sf, &jg, 2);
+            b.name = format!("writer {i}");
+            tokio::spawn(async move { store.put(&b, Some(1)).await.is_ok() })
+        })
+        .collect();
+    let mut wins = 0;
+    for task in tasks {
+        wins += usize::from(task.await.unwrap());
+    }
+    assert_eq!(wins, 1, "one writer per version");
+    let by_sf = store
+        .by_sf(&a, ObjectKind::Lead, &sf)
+        .await
+        .unwrap()
+        .unwrap();
+    let by_jing = store
+        .by_jing(&a, ObjectKind::Lead, &jg)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(by_sf, by_jing, "both items hold the same winner");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quota_reserved_from_many_containers_never_passes_the_allocation() {
+    let m = moto().await;
+    let t = m.tables().await;
+    let (a, day) = (app("race-quota"), date!(2024 - 05 - 01));
+    let tasks: Vec<_> = (0..120)
+        .map(|i| {
+            let store = DynamoQuotaStore::new(container(&m), &t.state);
+            let a = a.clone();
+            // Mixed sizes: 1, 2 or 3 calls per reservation.
+            tokio::spawn(async move {
+                (
+                    i % 3 + 1,
+                    store.reserve(&a, day, i % 3 + 1, 97).await.unwrap(),
+                )
+            })
+        })
+        .collect();
+    let mut granted = 0;
+    let mut seen = Vec::new();
+    for task in tasks {
+        if let (calls, Reservation::Granted { used }) = task.await.unwrap() {
+            granted += calls;
+            seen.push(used);
+        }
+    }
+    let store = DynamoQuotaStore::new(m.clients.dynamo.clone(), &t.state);
+    let used = store.used(&a, day).await.unwrap();
+    assert_eq!(
+        used, granted,
+        "the counter equals the sum of granted reservations"
+    );
+    assert!(used <= 97, "never above the allocation: {used}");
+    assert!(
+        used >= 95,
+        "and refusals only when the next reservation would not fit: {used}"
+    );
+    let grants = seen.len();
+    seen.sort_unstable();
+    seen.dedup();
+    assert_eq!(seen.len(), grants, "each grant saw its own running total");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_parks_of_one_record_coalesce_without_losing_fields() {
+    let m = moto().await;
+    let t = m.tables().await;
+    let a = app("race-park");
+    let record = RecordRef::Jing(jing_id(1));
+    let tasks: Vec<_> = (0..4i64)
+        .map(|i| {
+            let store = DynamoParkedStore::new(container(&m), &t.state);
+            let field = format!("f{i}");
+            let c = change(&a, record.clone(), at(i), &[(field.as_str(), "v")]);
+            tokio::spawn(async move { store.park(&c).await })
+        })
+        .collect();
+    for task in tasks {
+        task.await
+            .unwrap()
+            .expect("a parker that loses a race retries");
+    }
+    let store = DynamoParkedStore::new(m.clients.dynamo.clone(), &t.state);
+    assert_eq!(store.count(&a).await.unwrap(), 1, "one item per record");
+    let taken = store.take(&a, 10).await.unwrap();
+    let fields: Vec<&String> = taken[0].fields.keys().collect();
+    assert_eq!(
+        fields,
+        vec!["f0", "f1", "f2", "f3"],
+        "every parker's field survived"
+    );
+}
+
+/// Every partition key of every item begins with its app id: no key built for one app can
+/// read another app's items.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_item_is_keyed_under_its_app() {
+    let m = moto().await;
+    let t = m.tables().await;
+    let d = m.clients.dynamo.clone();
+    let apps = [app("iso-one"), app("iso-two")];
+    for a in &apps {
+        let b = binding(a, ObjectKind::Lead, &sf_id("00Q", 1), &jing_id(1), 1);
+        DynamoBindingStore::new(d.clone(), &t.bindings)
+            .put(&b, None)
+            .await
+            .unwrap();
+        DynamoCursorStore::new(d.clone(), &t.state)
+            .put(a, "sf.lead", "{}")
+            .await
+            .unwrap();
+        DynamoQuotaStore::new(d.clone(), &t.state)
+            .reserve(a, date!(2024 - 05 - 01), 1, 10)
+            .await
+            .unwrap();
+        let c = change(a, RecordRef::Jing(jing_id(1)), at(0), &[("name", "x")]);
+        DynamoParkedStore::new(d.clone(), &t.state)
+            .park(&c)
+            .await
+            .unwrap();
+        let e = app::contract::error_record(
+            a,
+            ObjectKind::Lead,
+            "K",
+            "n",
+            domain::ErrorCode::ValueTooLong,
+            at(0),
+        );
+        DynamoErrorStore::new(d.clone(), &t.activity)
+            .record(&e)
+            .await
+            .unwrap();
+        let s = app::contract::synced(a, ObjectKind::Lead, "K", "n", at(0));
+        DynamoSyncLog::new(d.clone(), &t.activity)
+            .record(&s)
+            .await
+            .unwrap();
+    }
+    let mut scanned = 0;
+    for table in [&t.bindings, &t.state, &t.activity] {
+        let out = d.scan().table_name(table).send().await.unwrap();
+        for item in out.items() {
+            let pk = item["pk"].as_s().unwrap();
+            assert!(
+                apps.iter().any(|a| pk.starts_with(&format!("{a}#"))),
+                "{table}: pk {pk} is not under an app"
+            );
+            scanned += 1;
+        }
+    }
+    assert_eq!(
+        scanned,
+        2 * (3 + 3 + 2),
+        "2 apps × (binding 3 items, state 3, activity 2)"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ageing_tables_have_ttl_and_ageing_items_carry_it() {
+    let m = moto().await;
+    let t = m.tables().await;
+    let d = m.clients.dynamo.clone();
+    for table in [&t.state, &t.activity] {
+        let out = d
+            .describe_time_to_live()
+            .table_name(table)
+            .send()
+            .await
+            .unwrap();
+        let desc = out.time_to_live_description.unwrap();
+        assert_eq!(desc.attribute_name(), Some("expires_at"), "{table}");
+        assert_eq!(
+            desc.time_to_live_status().map(|s| s.as_str()),
+            Some("ENABLED"),
+            "{table}"
+        );
+    }
+    let idem = DynamoIdempotencyStore::new(d.clone(), &t.state);
+    assert!(idem.claim("ttl-app|lead|x", at(3600), at(0)).await.unwrap());
+    let ledger = DynamoLedger::new(d.clone(), &t.activity);
+    let entry = JournalEntry {
+        app: app("ttl-app"),
+        object: ObjectKind::Lead,
+        record_key: "K".into(),
+        direction: domain::Direction::JingToSf,
+        before: BTreeMap::new(),
+        after: BTreeMap::new(),
+        at: at(0),
+    };
+    ledger.journal(&[entry]).await.unwrap();
+    for table in [&t.state, &t.activity] {
+        let out = d.scan().table_name(table).send().await.unwrap();
+        for item in out.items() {
+            let exp: i64 = item["expires_at"].as_n().unwrap().parse().unwrap();
+            assert!(
+                exp > at(0).unix_timestamp(),
+                "{table}: expiry after the write"
+            );
+        }
+        assert_eq!(out.items().len(), 1);
+    }
+}
+
+/// What one applied change costs in DynamoDB and SQS calls on the write path the adapters
+/// imply: receive (batched) → claim → lookup → reserve quota → update binding → sync log →
+/// clear error → journal → ack (batched).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_calls_per_applied_change() {
+    let m = moto().await;
+    let t = m.tables().await;
+    let urls = m.queues(3).await;
+    let cfg = aws::AwsConfig {
+        tables: t.clone(),
+        queues: urls,
+        secret_prefix: crate::common::unique("jv"),
+        ses_sender: "noreply@example.com".into(),
+        secret_cache_ttl: std::time::Duration::from_secs(300),
+    };
+    let counter = aws::calls::CallCounter::new();
+    let ad = Arc::new(aws::Adapters::with_counter(&m.sdk, &cfg, &counter));
+    let a = app("calls");
+    let n = 20u64;
+    for i in 0..n {
+        let b = binding(&a, ObjectKind::Lead, &sf_id("00Q", i), &jing_id(i), 1);
+        ad.bindings.put(&b, None).await.unwrap();
+    }
+    let changes: Vec<_> = (0..n)
+        .map(|i| {
+            change(
+                &a,
+                RecordRef::Jing(jing_id(i)),
+                at(i as i64),
+                &[("name", "新")],
+            )
+        })
+        .collect();
+    ad.queue.send(&changes).await.unwrap();
+    counter.reset();
+    let started = std::time::Instant::now();
+    let mut applied = 0;
+    while applied < n {
+        let batch = ad
+            .queue
+            .receive(10, std::time::Duration::from_secs(30))
+            .await
+            .unwrap();
+        for d in &batch {
+            apply(&ad, &d.change).await;
+        }
+        ad.queue
+            .ack(&batch.iter().map(|d| d.receipt.clone()).collect::<Vec<_>>())
+            .await
+            .unwrap();
+        applied += batch.len() as u64;
+    }
+    let elapsed = started.elapsed();
+    let calls = counter.snapshot();
+    let total = counter.total();
+    let per_change = total as f64 / n as f64;
+    println!(
+        "API calls for {n} applied changes ({:.0} ms, {:.1} changes/s on moto):",
+        elapsed.as_millis(),
+        n as f64 / elapsed.as_secs_f64()
+    );
+    for (op, count) in &calls {
+        println!(
+            "  {op}: {count} ({:.2} per change)",
+            *count as f64 / n as f64
+        );
+    }
+    println!("  total: {total} ({per_change:.2} per change)");
+    assert_eq!(
+        calls.get("DynamoDB.TransactWriteItems"),
+        Some(&n),
+        "one transaction per binding update"
+    );
+    assert_eq!(
+        calls.get("SQS.DeleteMessageBatch"),
+        Some(&(n / 10)),
+        "acks are batched by 10"
+    );
+    assert!(
+        per_change <= 7.5,
+        "the write path stays at ~7 calls per change: {per_change}"
+    );
+}
+
+async fn apply(ad: &aws::Adapters, c: &domain::Change) {
+    let RecordRef::Jing(jing) = &c.record else {
+        panic!("test changes come from JING")
+    };
+    let key = c.idempotency_key();
+    let until = c.source_time + time::Duration::days(1);
+    assert!(
+        ad.idempotency
+            .claim(&key, until, c.source_time)
+            .await
+            .unwrap()
+    );
+    let mut b = ad
+        .bindings
+        .by_jing(&c.app, c.object, jing)
+        .await
+        .unwrap()
+        .unwrap();
+    let granted = ad
+        .quota
+        .reserve(&c.app, date!(2024 - 05 - 01), 1, 15_000)
+        .await
+        .unwrap();
+    assert!(matches!(granted, Reservation::Granted { .. }));
+    let expected = b.version;
+    b.version += 1;
+    ad.bindings.put(&b, Some(expected)).await.unwrap();
+    let key = b.sf_id.as_str().to_owned();
+    ad.sync_log
+        .record(&app::contract::synced(
+            &c.app,
+            c.object,
+            &key,
+            &b.name,
+            c.source_time,
+        ))
+        .await
+        .unwrap();
+    ad.errors.clear(&c.app, c.object, &key).await.unwrap();
+    let entry = JournalEntry {
+        app: c.app.clone(),
+        object: c.object,
+        record_key: key,
+        direction: domain::Direction::JingToSf,
+        before: BTreeMap::new(),
+        after: BTreeMap::new(),
+        at: c.source_time,
+    };
+    ad.ledger.journal(&[entry]).await.unwrap();
+}

@@ -1,0 +1,145 @@
+//! The shared vault contract on Secrets Manager, the per-container cache, and purge.
+
+use crate::common::{moto, unique};
+use app::contract::{self, app};
+use app::ports::{SecretKind, TokenVault};
+use aws::secrets::SecretsVault;
+use secrecy::{ExposeSecret, SecretString};
+use std::time::Duration;
+
+const LONG: Duration = Duration::from_secs(300);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_vault_passes_the_contract() {
+    let m = moto().await;
+    contract::token_vault(&SecretsVault::new(
+        m.clients.secrets.clone(),
+        unique("jv"),
+        LONG,
+    ))
+    .await;
+}
+
+fn secret(s: &str) -> SecretString {
+    SecretString::from(s.to_owned())
+}
+
+async fn read(v: &SecretsVault, kind: SecretKind) -> Option<String> {
+    v.get(&app("vault-cache"), kind)
+        .await
+        .unwrap()
+        .map(|s| s.expose_secret().to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_are_cached_per_container_and_a_put_replaces_the_cached_value() {
+    let m = moto().await;
+    let prefix = unique("jv");
+    let a = app("vault-cache");
+    let one = SecretsVault::new(m.clients.secrets.clone(), &prefix, LONG);
+    let two = SecretsVault::new(m.clients.secrets.clone(), &prefix, LONG);
+    one.put(&a, SecretKind::SfRefreshToken, &secret("r1"))
+        .await
+        .unwrap();
+    m.counter.reset();
+    assert_eq!(
+        read(&one, SecretKind::SfRefreshToken).await.as_deref(),
+        Some("r1")
+    );
+    assert_eq!(m.counter.total(), 0, "the writer's own cache answers");
+    for _ in 0..3 {
+        assert_eq!(
+            read(&two, SecretKind::SfRefreshToken).await.as_deref(),
+            Some("r1")
+        );
+    }
+    assert_eq!(
+        m.counter.snapshot().get("secretsmanager.GetSecretValue"),
+        Some(&1),
+        "one fetch, then cached"
+    );
+    one.put(&a, SecretKind::SfRefreshToken, &secret("r2"))
+        .await
+        .unwrap();
+    assert_eq!(
+        read(&one, SecretKind::SfRefreshToken).await.as_deref(),
+        Some("r2"),
+        "a put updates the cache"
+    );
+    assert_eq!(
+        read(&two, SecretKind::SfRefreshToken).await.as_deref(),
+        Some("r1"),
+        "another container keeps its copy"
+    );
+    two.invalidate(&a, SecretKind::SfRefreshToken);
+    assert_eq!(
+        read(&two, SecretKind::SfRefreshToken).await.as_deref(),
+        Some("r2"),
+        "until it invalidates"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cached_values_expire_after_the_ttl() {
+    let m = moto().await;
+    let prefix = unique("jv");
+    let a = app("vault-cache");
+    let writer = SecretsVault::new(m.clients.secrets.clone(), &prefix, LONG);
+    let reader = SecretsVault::new(m.clients.secrets.clone(), &prefix, Duration::ZERO);
+    writer
+        .put(&a, SecretKind::JingTokens, &secret("t1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        read(&reader, SecretKind::JingTokens).await.as_deref(),
+        Some("t1")
+    );
+    writer
+        .put(&a, SecretKind::JingTokens, &secret("t2"))
+        .await
+        .unwrap();
+    assert_eq!(
+        read(&reader, SecretKind::JingTokens).await.as_deref(),
+        Some("t2"),
+        "a zero TTL always refetches"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn purge_deletes_the_secrets_for_good() {
+    let m = moto().await;
+    let prefix = unique("jv");
+    let (a, b) = (app("vault-purge-a"), app("vault-purge-b"));
+    let v = SecretsVault::new(m.clients.secrets.clone(), &prefix, LONG);
+    v.put(&a, SecretKind::SfRefreshToken, &secret("x"))
+        .await
+        .unwrap();
+    v.put(&a, SecretKind::WebhookSigningSecret, &secret("y"))
+        .await
+        .unwrap();
+    v.put(&b, SecretKind::SfRefreshToken, &secret("z"))
+        .await
+        .unwrap();
+    v.purge(&a).await.unwrap();
+    let names: Vec<String> = m
+        .clients
+        .secrets
+        .list_secrets()
+        .include_planned_deletion(true)
+        .send()
+        .await
+        .unwrap()
+        .secret_list()
+        .iter()
+        .filter_map(|s| s.name().map(str::to_owned))
+        .filter(|n| n.starts_with(&prefix))
+        .collect();
+    assert_eq!(
+        names,
+        vec![v.secret_name(&b, SecretKind::SfRefreshToken)],
+        "a's secrets are gone, not scheduled"
+    );
+    v.put(&a, SecretKind::SfRefreshToken, &secret("again"))
+        .await
+        .expect("the name is free at once");
+}

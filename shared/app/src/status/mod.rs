@@ -8,10 +8,12 @@
 //! - [`retry`]: re-queue chosen failed records after the admin fixed the cause.
 
 mod lists;
+mod redact;
 mod retry;
 mod root_cause;
 
 pub use lists::{FailureRow, RecordErrorDetail, conflicts, failures, record_errors, successes};
+pub use redact::redact_contacts;
 pub use retry::{FailedChanges, RetryReport, retry};
 pub use root_cause::{RecordSample, RootCause, errors_by_root_cause, group_root_causes};
 

@@ -41,6 +41,7 @@ impl CursorStore for LocalStore {
 #[async_trait]
 impl IdempotencyStore for LocalStore {
     /// One conditional upsert: inserts, or takes over an expired claim; otherwise changes nothing.
+    /// Each claim also deletes a few expired claims, so the table stays the size of one TTL.
     async fn claim(
         &self,
         key: &str,
@@ -53,11 +54,13 @@ impl IdempotencyStore for LocalStore {
                 let sql = "INSERT INTO idempotency (key, expires_at) VALUES (?1, ?2)
                            ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at
                            WHERE idempotency.expires_at <= ?3";
-                let changed = c.prepare_cached(sql)?.execute(params![
-                    key,
-                    nanos(expires_at)?,
-                    nanos(now)?
-                ])?;
+                let now = nanos(now)?;
+                let changed =
+                    c.prepare_cached(sql)?
+                        .execute(params![key, nanos(expires_at)?, now])?;
+                let purge = "DELETE FROM idempotency WHERE key IN
+                             (SELECT key FROM idempotency WHERE expires_at <= ?1 LIMIT 8)";
+                c.prepare_cached(purge)?.execute(params![now])?;
                 Ok(changed == 1)
             })
             .await

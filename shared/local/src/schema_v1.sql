@@ -39,6 +39,7 @@ CREATE TABLE cursors (
 ) WITHOUT ROWID;
 
 CREATE TABLE idempotency (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX idempotency_expiry ON idempotency (expires_at);
 
 CREATE TABLE quota (
     app TEXT NOT NULL, day TEXT NOT NULL, used INTEGER NOT NULL, PRIMARY KEY (app, day)

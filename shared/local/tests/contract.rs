@@ -154,7 +154,7 @@ async fn sqlite_queue_on_the_wall_clock_and_blocking_pool_passes_the_contract() 
     let store = LocalStore::open_with(&db.0, options).unwrap();
     let queue = store.queue(Arc::new(SystemClock), 3);
     let time = contract::WallClock {
-        visibility: Duration::from_millis(200),
+        visibility: Duration::from_secs(1),
     };
     contract::change_queue(&queue, &time, 3).await;
 }

@@ -194,3 +194,41 @@ async fn the_file_is_created_private_and_in_wal_mode() {
         .unwrap();
     assert_eq!(version, 1);
 }
+
+#[tokio::test]
+async fn expired_idempotency_claims_are_purged_as_claims_go_by() {
+    let db = TempDb::new("idem-purge");
+    let store = LocalStore::open(&db.0).unwrap();
+    let ttl = time::Duration::minutes(10);
+    for n in 0..20 {
+        assert!(
+            store
+                .claim(&format!("old-{n}"), T0 + ttl, T0)
+                .await
+                .unwrap()
+        );
+    }
+    let later = T0 + ttl + time::Duration::seconds(1);
+    for n in 0..3 {
+        assert!(
+            store
+                .claim(&format!("new-{n}"), later + ttl, later)
+                .await
+                .unwrap()
+        );
+    }
+    let conn = rusqlite::Connection::open(&db.0).unwrap();
+    let left: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM idempotency WHERE key LIKE 'old-%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    // Each claim purges up to 8 expired claims: three claims clear all twenty.
+    assert_eq!(left, 0, "expired claims are purged");
+    assert!(
+        !store.claim("new-0", later + ttl, later).await.unwrap(),
+        "live claims are kept"
+    );
+}

@@ -5,6 +5,19 @@
 //! Every suite expects a fresh, empty store, uses its own app ids, and checks that one app's data
 //! never shows in another app's queries. Time is injected (`now` arguments, a [`Timeline`] for the
 //! queue), so the suites do not depend on the speed of the machine.
+//!
+//! Semantics the port docs leave open, fixed here (and in [`semantics`]) for every adapter:
+//! - `ListQuery { limit: 0 }` lists everything from `offset`; `total` counts every match.
+//! - Search is a case-insensitive substring of the record name or key (conflicts: key or field).
+//! - `ErrorStore::record` stores a new failure with `count = 1` and keeps `first_seen` as given;
+//!   a repeat adds 1, moves `last_seen`, replaces `error` and `name`, keeps `first_seen`.
+//! - Listings are newest first (`last_seen`, `synced_at`, `at`); the journal is oldest first.
+//!   Ties are ordered deterministically but differently per adapter.
+//! - `count_by_*` return non-zero counts only, in the key's enum order.
+//! - Parked changes are taken by [`semantics::park_priority`] class, then in parking order.
+//! - Settings: first save is revision 1; each save must be the stored revision + 1.
+//! - Queue: a message received `max_receives` times is dead-lettered on its next receive (SQS
+//!   redrive); acks and nacks with a stale or unknown receipt change nothing.
 
 mod bindings;
 mod fixtures;

@@ -249,3 +249,30 @@ pub fn valid_for_mask(controller_values: &[&str], valid: &[&str]) -> String {
     }
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn valid_for_sets_msb_first_bits() {
+        // Index 0 → 0x80 → "gAAA" (the documented example).
+        assert_eq!(valid_for_mask(&["a", "b", "c"], &["a"]), "gAAA");
+        // Index 9 → byte 1, bit 0x40.
+        let ctrl: Vec<String> = (0..10).map(|i| i.to_string()).collect();
+        let ctrl: Vec<&str> = ctrl.iter().map(String::as_str).collect();
+        assert_eq!(valid_for_mask(&ctrl, &["9"]), "AEAA");
+    }
+
+    #[test]
+    fn required_on_create_follows_describe_rule() {
+        let lead = object("lead").unwrap();
+        let required: Vec<&str> = lead
+            .all_fields()
+            .filter(|f| f.is_required_on_create())
+            .map(|f| f.name)
+            .collect();
+        assert_eq!(required, vec!["LastName", "Company"]);
+        assert_eq!(object_by_prefix("00Q").unwrap().name, "Lead");
+    }
+}

@@ -1,7 +1,7 @@
 //! Evaluating a parsed query over the store: filter, order, limit, project.
 
+use super::ast::{Cond, FieldRef, Lit, OrderItem, Query, Select};
 use super::lexer::SChar;
-use super::parser::{Cond, FieldRef, Lit, OrderItem, Query, Select};
 use crate::records::attributes;
 use crate::schema::Kind;
 use crate::store::{Row, Store};

@@ -176,3 +176,70 @@ fn datetime(text: &str) -> Result<String, ApiError> {
         .map(domain::datetime::format_sf)
         .map_err(|_| bad_date(text))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(t: &Tok) -> String {
+        match t {
+            Tok::Str(cs) => cs
+                .iter()
+                .map(|c| match c {
+                    SChar::Lit(c) | SChar::Escaped(c) => *c,
+                })
+                .collect(),
+            other => panic!("not a string: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn documented_escapes_decode() {
+        let toks = tokenize(r#"'O\'Brien' 'a\\b' 'tab\there' 'uni\u4e2d' 'q\"'"#).unwrap();
+        let got: Vec<String> = toks.iter().map(text).collect();
+        assert_eq!(got, vec!["O'Brien", "a\\b", "tab\there", "uni中", "q\""]);
+    }
+
+    #[test]
+    fn unknown_escapes_and_open_strings_are_errors() {
+        for bad in [r"'\q'", r"'\x41'", "'open", r"'\u12'"] {
+            let err = tokenize(bad).unwrap_err();
+            assert_eq!(err.errors[0].code, "MALFORMED_QUERY", "{bad}");
+        }
+    }
+
+    #[test]
+    fn wildcard_escapes_stay_marked() {
+        let toks = tokenize(r"'50\%\_'").unwrap();
+        assert_eq!(
+            toks[0],
+            Tok::Str(vec![
+                SChar::Lit('5'),
+                SChar::Lit('0'),
+                SChar::Escaped('%'),
+                SChar::Escaped('_')
+            ])
+        );
+    }
+
+    #[test]
+    fn date_and_datetime_literals_normalise_to_utc() {
+        let toks =
+            tokenize("2024-05-01 2024-05-01T10:00:00+08:00 2024-05-01T10:00:00Z -3.5").unwrap();
+        assert_eq!(toks[0], Tok::Date("2024-05-01".into()));
+        assert_eq!(
+            toks[1],
+            Tok::DateTime("2024-05-01T02:00:00.000+0000".into())
+        );
+        assert_eq!(
+            toks[2],
+            Tok::DateTime("2024-05-01T10:00:00.000+0000".into())
+        );
+        assert_eq!(toks[3], Tok::Num(-3.5));
+        assert!(
+            tokenize("2024-05-01T10:00:00").is_err(),
+            "a zone is mandatory"
+        );
+        assert!(tokenize("2024-13-01").is_err());
+    }
+}

@@ -6,8 +6,11 @@
 //! date/datetime literals, `null`, `true`/`false`, numbers, `ORDER BY` (multi-field, ASC/DESC,
 //! NULLS FIRST/LAST), `LIMIT`. Everything else is `MALFORMED_QUERY`.
 
+pub mod ast;
 pub mod eval;
 pub mod lexer;
 pub mod parser;
+mod resolve;
 
-pub use parser::{FieldRef, Query, Select, parse};
+pub use ast::{FieldRef, Query, Select};
+pub use parser::parse;

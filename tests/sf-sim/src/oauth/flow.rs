@@ -1,144 +1,18 @@
-//! OAuth 2.0 web-server flow (§2): authorize (auto-approve), token (code + PKCE, refresh with
-//! optional rotation, 5-grant cap), revoke, identity URL, userinfo.
+//! The web-server flow: authorize (auto-approve), token (code + PKCE, refresh with optional
+//! rotation, 5-grant cap), revoke.
 
+use super::{CodeGrant, random};
 use crate::state::{Org, Shared};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use domain::ids::SfId;
 use hmac::{Hmac, Mac};
-use rand::Rng;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use time::OffsetDateTime;
-
-/// Refresh tokens one user may hold per app; the next grant revokes the oldest.
-const MAX_GRANTS: usize = 5;
-
-struct CodeGrant {
-    client_id: String,
-    redirect_uri: String,
-    challenge: Option<String>,
-    scope: String,
-    user: SfId,
-    issued: OffsetDateTime,
-    used: bool,
-}
-
-struct AccessToken {
-    user: SfId,
-    last_used: OffsetDateTime,
-    refresh: Option<String>,
-    dead: bool,
-}
-
-struct RefreshToken {
-    user: SfId,
-    client_id: String,
-    scope: String,
-    dead: bool,
-}
-
-#[derive(Default)]
-pub struct OAuthState {
-    codes: HashMap<String, CodeGrant>,
-    access: HashMap<String, AccessToken>,
-    refresh: HashMap<String, RefreshToken>,
-    /// Live refresh tokens in grant order, for the 5-grant cap.
-    grant_order: Vec<String>,
-}
-
-impl OAuthState {
-    /// The user behind a live access token; touching it extends the session.
-    pub fn authenticate(
-        &mut self,
-        token: &str,
-        now: OffsetDateTime,
-        ttl: std::time::Duration,
-    ) -> Option<SfId> {
-        let t = self.access.get_mut(token)?;
-        if t.dead || now - t.last_used > ttl {
-            t.dead = true;
-            return None;
-        }
-        t.last_used = now;
-        Some(t.user.clone())
-    }
-    pub fn expire_all(&mut self) {
-        self.access.values_mut().for_each(|t| t.dead = true);
-    }
-    /// Mint an access token directly (tests that skip the browser dance).
-    pub fn mint_access(
-        &mut self,
-        org_id: &SfId,
-        user: &SfId,
-        now: OffsetDateTime,
-        refresh: Option<String>,
-    ) -> String {
-        let token = format!("{}!{}", org_id.id15(), random(96));
-        self.access.insert(
-            token.clone(),
-            AccessToken {
-                user: user.clone(),
-                last_used: now,
-                refresh,
-                dead: false,
-            },
-        );
-        token
-    }
-    fn mint_refresh(&mut self, user: &SfId, client_id: &str, scope: &str) -> String {
-        let token = format!("5Aep861{}", random(80));
-        let live_for_user: Vec<String> = self
-            .grant_order
-            .iter()
-            .filter(|t| {
-                self.refresh
-                    .get(*t)
-                    .is_some_and(|r| !r.dead && r.user == *user && r.client_id == client_id)
-            })
-            .cloned()
-            .collect();
-        if live_for_user.len() >= MAX_GRANTS {
-            self.revoke_refresh(&live_for_user[0]);
-        }
-        self.refresh.insert(
-            token.clone(),
-            RefreshToken {
-                user: user.clone(),
-                client_id: client_id.to_owned(),
-                scope: scope.to_owned(),
-                dead: false,
-            },
-        );
-        self.grant_order.push(token.clone());
-        token
-    }
-    fn revoke_refresh(&mut self, token: &str) {
-        if let Some(r) = self.refresh.get_mut(token) {
-            r.dead = true;
-        }
-        self.grant_order.retain(|t| t != token);
-        for a in self
-            .access
-            .values_mut()
-            .filter(|a| a.refresh.as_deref() == Some(token))
-        {
-            a.dead = true;
-        }
-    }
-}
-
-fn random(len: usize) -> String {
-    rand::rng()
-        .sample_iter(rand::distr::Alphanumeric)
-        .take(len)
-        .map(char::from)
-        .collect()
-}
 
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
     (
@@ -377,88 +251,4 @@ pub async fn revoke(State(sim): State<Shared>, body: String) -> Response {
         }
         None => bad("invalid_token", "invalid token"),
     }
-}
-
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    v.strip_prefix("Bearer ")
-        .or_else(|| v.strip_prefix("OAuth "))
-        .map(str::trim)
-}
-
-/// The user behind the request's bearer token, touching the session.
-pub fn session_user(org: &mut Org, headers: &HeaderMap) -> Option<SfId> {
-    let token = bearer(headers)?;
-    let now = org.clock.now();
-    let ttl = org.cfg.token_ttl;
-    org.oauth.authenticate(token, now, ttl)
-}
-
-/// `GET /id/{orgId}/{userId}`
-pub async fn identity(
-    State(sim): State<Shared>,
-    Path((org_id, user_id)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> Response {
-    let mut org = sim.lock();
-    org.usage.note("identity");
-    let Some(user) = session_user(&mut org, &headers) else {
-        return (StatusCode::FORBIDDEN, "Bad_OAuth_Token").into_response();
-    };
-    let same = |raw: &str, id: &SfId| SfId::parse(raw).is_ok_and(|p| p == *id);
-    if !same(&org_id, &org.org_id) || !same(&user_id, &user) {
-        return (StatusCode::FORBIDDEN, "Bad_Id").into_response();
-    }
-    let body = identity_body(&org, &user);
-    (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "application/json;charset=UTF-8")],
-        body.to_string(),
-    )
-        .into_response()
-}
-
-fn identity_body(org: &Org, user: &SfId) -> Value {
-    let row = org.store.get("User", user);
-    let text = |f: &str| row.and_then(|r| r.text(f)).map(str::to_owned);
-    let base = &org.base_url;
-    let org15 = org.org_id.id15();
-    json!({
-        "id": org.identity_url(user), "asserted_user": true, "user_id": user.as_str(),
-        "organization_id": org.org_id.as_str(), "username": text("Username"),
-        "nick_name": text("Alias"), "display_name": text("Name"), "email": text("Email"),
-        "email_verified": true, "first_name": text("FirstName"), "last_name": text("LastName"),
-        "timezone": "Asia/Shanghai", "mobile_phone": text("MobilePhone"), "mobile_phone_verified": false,
-        "status": {"created_date": null, "body": null},
-        "urls": {
-            "enterprise": format!("{base}/services/Soap/c/{{version}}/{org15}"),
-            "partner": format!("{base}/services/Soap/u/{{version}}/{org15}"),
-            "rest": format!("{base}/services/data/v{{version}}/"),
-            "sobjects": format!("{base}/services/data/v{{version}}/sobjects/"),
-            "query": format!("{base}/services/data/v{{version}}/query/"),
-        },
-        "active": true, "user_type": "STANDARD", "language": "zh_CN", "locale": "zh_CN",
-        "utcOffset": 28_800_000, "last_modified_date": text("LastModifiedDate"), "is_app_installed": true,
-    })
-}
-
-/// `GET /services/oauth2/userinfo` (OIDC).
-pub async fn userinfo(State(sim): State<Shared>, headers: HeaderMap) -> Response {
-    let mut org = sim.lock();
-    org.usage.note("userinfo");
-    let Some(user) = session_user(&mut org, &headers) else {
-        return (StatusCode::FORBIDDEN, "Bad_OAuth_Token").into_response();
-    };
-    let email = org
-        .store
-        .get("User", &user)
-        .and_then(|r| r.text("Email"))
-        .map(str::to_owned);
-    let body = json!({"sub": org.identity_url(&user), "user_id": user.as_str(), "organization_id": org.org_id.as_str(), "email": email, "preferred_username": email});
-    (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "application/json;charset=UTF-8")],
-        body.to_string(),
-    )
-        .into_response()
 }

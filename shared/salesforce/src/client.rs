@@ -208,16 +208,15 @@ impl SfClient {
         let resp = builder.send().await.map_err(network_error)?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        self.inner.usage.observe_header(
-            headers
-                .get("sforce-limit-info")
-                .and_then(|v| v.to_str().ok()),
-        );
+        let limit_info = headers
+            .get("sforce-limit-info")
+            .and_then(|v| v.to_str().ok());
+        self.inner.usage.observe_header(limit_info);
         let body = resp.bytes().await.map_err(network_error)?.to_vec();
         if (200..300).contains(&status) {
             Ok(ApiResponse { headers, body })
         } else {
-            Err(decode_error_body(status, &body))
+            Err(decode_error_body(status, &body).with_limit_info(limit_info))
         }
     }
 

@@ -99,6 +99,10 @@ pub enum SfError {
         not_sent: bool,
         detail: String,
     },
+    /// `REQUEST_LIMIT_EXCEEDED` while the daily allocation still has room: the cap on
+    /// concurrent long-running requests. Retry in a little while; nothing to park.
+    #[error("Salesforce refused: too many concurrent long-running requests")]
+    ConcurrencyLimited,
     /// The caller's budget hook refused to reserve calls; nothing was sent.
     #[error("API budget refused the call: {detail}")]
     BudgetRefused { detail: String },
@@ -133,6 +137,19 @@ impl SfError {
         }
     }
 
+    /// Tell the two `REQUEST_LIMIT_EXCEEDED` apart by the response's own `Sforce-Limit-Info`
+    /// (never by the message): usage below the allocation means the concurrency cap.
+    pub fn with_limit_info(self, header: Option<&str>) -> SfError {
+        let daily_room = header
+            .and_then(crate::usage::parse_limit_info)
+            .is_some_and(|(used, max)| used < max);
+        if daily_room && self.api_code() == Some("REQUEST_LIMIT_EXCEEDED") {
+            SfError::ConcurrencyLimited
+        } else {
+            self
+        }
+    }
+
     /// Whether the same request may succeed if sent again after a backoff.
     pub fn is_retryable(&self) -> bool {
         match self {
@@ -140,7 +157,7 @@ impl SfError {
                 *status >= 500 || errors.iter().any(|e| is_transient_code(&e.error_code))
             }
             SfError::Http { status, .. } => *status >= 500 || *status == 420,
-            SfError::Network { .. } => true,
+            SfError::Network { .. } | SfError::ConcurrencyLimited => true,
             _ => false,
         }
     }
@@ -189,6 +206,7 @@ impl SfError {
                 .detail("INVALID_SESSION_ID after refresh"),
             SfError::Network { timeout: true, .. } => remote("timeout".into()),
             SfError::Network { .. } => remote("network error".into()),
+            SfError::ConcurrencyLimited => remote("concurrent request limit".into()),
             SfError::BudgetRefused { detail } => {
                 SyncError::new(ErrorCode::AllocationSpent).detail(detail.clone())
             }

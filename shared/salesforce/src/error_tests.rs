@@ -188,3 +188,26 @@ fn ambiguous_failures_are_flagged_for_non_idempotent_calls() {
         br#"[{"message":"unable to obtain exclusive access","errorCode":"UNABLE_TO_LOCK_ROW"}]"#;
     assert!(!decode_error_body(400, lock).may_have_been_applied());
 }
+
+#[test]
+fn concurrency_cap_is_told_apart_by_the_limit_header() {
+    let body = br#"[{"message":"ConcurrentPerOrgLongTxn Limit exceeded.","errorCode":"REQUEST_LIMIT_EXCEEDED"}]"#;
+    let concurrent = decode_error_body(403, body).with_limit_info(Some("api-usage=120/15000"));
+    assert!(matches!(concurrent, SfError::ConcurrencyLimited));
+    assert!(concurrent.is_retryable() && !concurrent.may_have_been_applied());
+    assert_eq!(
+        concurrent.to_sync_error().code,
+        ErrorCode::RemoteUnavailable
+    );
+    let daily = decode_error_body(403, body).with_limit_info(Some("api-usage=15000/15000"));
+    assert_eq!(daily.to_sync_error().code, ErrorCode::OrgLimitExceeded);
+    let unknown = decode_error_body(403, body).with_limit_info(None);
+    assert_eq!(
+        unknown.to_sync_error().code,
+        ErrorCode::OrgLimitExceeded,
+        "no header: assume the daily limit"
+    );
+    let other = decode_error_body(400, br#"[{"message":"x","errorCode":"INVALID_FIELD"}]"#)
+        .with_limit_info(Some("api-usage=1/10"));
+    assert_eq!(other.api_code(), Some("INVALID_FIELD"));
+}

@@ -23,7 +23,7 @@ pub mod describe;
 pub mod error;
 pub mod oauth;
 pub mod outbound;
-mod port;
+pub mod port;
 mod port_read;
 pub mod query;
 pub mod record;

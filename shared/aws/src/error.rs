@@ -10,6 +10,9 @@ const CONFLICT_CODES: &[&str] = &[
     "TransactionConflictException",
     "ConditionalCheckFailed",
     "TransactionConflict",
+    // SQS: the receipt is stale (the message timed out and another receiver holds it now).
+    "ReceiptHandleIsInvalid",
+    "MessageNotInflight",
 ];
 
 /// Codes that mean "our request is malformed": a bug, retrying cannot help.

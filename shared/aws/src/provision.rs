@@ -182,6 +182,27 @@ async fn enable_ttl(client: &aws_sdk_dynamodb::Client, table: &str) -> StoreResu
     }
 }
 
+/// Everything one deployment needs, named from `prefix` (`{prefix}-bindings`, …,
+/// `{prefix}-changes` and `{prefix}-changes-dlq`, secrets under `{prefix}/`): for the CLI and
+/// local development against moto. Returns the configuration the adapters take.
+pub async fn ensure_stack(
+    sdk: &aws_config::SdkConfig,
+    prefix: &str,
+    ses_sender: &str,
+) -> StoreResult<crate::AwsConfig> {
+    let tables = Tables::with_prefix(prefix);
+    ensure_tables(&aws_sdk_dynamodb::Client::new(sdk), &tables).await?;
+    let sqs = aws_sdk_sqs::Client::new(sdk);
+    let queues = ensure_queues(&sqs, &format!("{prefix}-changes"), DEFAULT_MAX_RECEIVES).await?;
+    Ok(crate::AwsConfig {
+        tables,
+        queues,
+        secret_prefix: prefix.to_owned(),
+        ses_sender: ses_sender.to_owned(),
+        secret_cache_ttl: std::time::Duration::from_secs(300),
+    })
+}
+
 /// Receives before a message moves to the dead-letter queue.
 pub const DEFAULT_MAX_RECEIVES: u32 = 5;
 

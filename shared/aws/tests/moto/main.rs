@@ -7,6 +7,7 @@ extern crate jingsf_aws as aws;
 #[path = "../common/mod.rs"]
 mod common;
 
+mod calls;
 mod dynamo;
 mod mail;
 mod queue;

@@ -630,3 +630,40 @@ async fn a_failed_page_can_be_asked_again() {
     assert_eq!(retried[0].id().unwrap().as_str(), "00Q5g00000XyZaCEAV");
     assert!(pager.next_page().await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn port_keeps_written_records_when_a_later_chunk_fails() {
+    use app::ports::{SalesforcePort, WriteResult};
+    let chunks = AtomicU32::new(0);
+    let server = Scripted::start(move |req| {
+        if chunks.fetch_add(1, Ordering::SeqCst) > 0 {
+            return Reply::json(403, r#"[{"message":"TotalRequests Limit exceeded.","errorCode":"REQUEST_LIMIT_EXCEEDED"}]"#)
+                .with("sforce-limit-info", "api-usage=15000/15000");
+        }
+        let n = req.json()["records"].as_array().unwrap().len();
+        let ok: Vec<_> = (0..n)
+            .map(|i| json!({"id": domain::SfId::parse(&format!("00Q5g0000{i:06}")).unwrap().as_str(), "success": true, "errors": []}))
+            .collect();
+        Reply::json(200, &serde_json::to_string(&ok).unwrap())
+    })
+    .await;
+    let client = server.client(fast_options());
+    let port: &dyn SalesforcePort = &client;
+    let records: Vec<app::ports::Fields> = (0..250)
+        .map(|i| {
+            [("LastName".to_owned(), domain::Value::text(format!("L{i}")))]
+                .into_iter()
+                .collect()
+        })
+        .collect();
+    let out = port.create("Lead", &records).await.unwrap();
+    assert_eq!(out.len(), 250);
+    assert!(out[..200].iter().all(|r| matches!(r, WriteResult::Ok(_))));
+    assert!(out[200..].iter().all(|r| matches!(r, WriteResult::Failed(e)
+        if e.code == domain::ErrorCode::OrgLimitExceeded && e.next_step() == domain::NextStep::Park)));
+
+    // Nothing written at all: a call-level error the writer parks as a whole.
+    let err = port.create("Lead", &records[..10]).await.unwrap_err();
+    assert_eq!(err.0.code, domain::ErrorCode::OrgLimitExceeded);
+    assert_eq!(err.0.object.as_deref(), Some("Lead"));
+}

@@ -13,6 +13,32 @@
 //! - [`error`]: both Salesforce error formats, classified into the domain catalogue.
 //! - `app::ports::SalesforcePort` is implemented by [`SfClient`]; `app::ports::SfAuth` by
 //!   [`SfAuthAdapter`].
+//!
+//! # Wiring
+//!
+//! ```no_run
+//! # async fn demo(tokens: app::ports::SfTokens, sink: std::sync::Arc<dyn jingsf_salesforce::TokenSink>)
+//! # -> Result<(), jingsf_salesforce::SfError> {
+//! use jingsf_salesforce::{OAuthClient, SfAppConfig, SfClient, SfEnvironment, WriteOptions};
+//! use secrecy::SecretString;
+//!
+//! let app = SfAppConfig::new("consumer-key", SecretString::from("secret"), "https://x/cb");
+//! let oauth = OAuthClient::new(reqwest::Client::new(), &SfEnvironment::Production, app);
+//! let client = SfClient::builder(oauth, tokens.into()) // tokens from the vault
+//!     .token_sink(sink) // persists refreshed / rotated tokens before they are used
+//!     .build();
+//! let mut pager = client.query("SELECT Id, Email FROM Lead");
+//! while let Some(page) = pager.next_page().await? {
+//!     println!("{} records", page.len());
+//! }
+//! let results = client
+//!     .create("Lead", &[serde_json::from_str(r#"{"LastName":"Ng","Company":"Acme"}"#).unwrap()],
+//!             &WriteOptions::default())
+//!     .await
+//!     .map_err(|e| e.error)?;
+//! println!("{:?}, {} calls", results[0].id, client.usage().calls_made_by_this_client);
+//! # Ok(()) }
+//! ```
 
 pub mod bulk;
 mod classify;

@@ -20,9 +20,9 @@ const MAX_RECORDS: usize = 200;
 const ROLLED_BACK: &str = "Record rolled back because not all records were valid and the request was using AllOrNone header";
 
 /// One record's outcome before rendering.
-struct Outcome {
-    id: Option<String>,
-    result: DmlResult<()>,
+pub(crate) struct Outcome {
+    pub(crate) id: Option<String>,
+    pub(crate) result: DmlResult<()>,
 }
 
 fn too_many() -> ApiError {
@@ -32,7 +32,7 @@ fn too_many() -> ApiError {
     )
 }
 
-fn parse_request(body: &Bytes) -> Result<(bool, Vec<Map<String, Value>>), ApiError> {
+pub(crate) fn parse_request(body: &Bytes) -> Result<(bool, Vec<Map<String, Value>>), ApiError> {
     let v: Value = serde_json::from_slice(body)
         .map_err(|e| ApiError::json_parse(format!("Unexpected character: {e}")))?;
     let all_or_none = match v.get("allOrNone") {
@@ -72,7 +72,7 @@ fn record_type(rec: &Map<String, Value>) -> Result<&'static Object, ApiError> {
 
 /// Run every record, then undo all of them if one failed under allOrNone.
 /// `creates`: rolled-back creates lose their id (the row never existed).
-fn run_all(
+pub(crate) fn run_all(
     org: &mut Org,
     all_or_none: bool,
     creates: bool,

@@ -44,9 +44,30 @@ pub async fn faults(State(sim): State<Shared>, req: Request, next: Next) -> Resp
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    match fault {
-        Some(f) => fault_response(f),
-        None => next.run(req).await,
+    if let Some(f) = fault {
+        return fault_response(f);
+    }
+    if let Some(status) = oversized(&req) {
+        return (status, "Request-URI or headers too large").into_response();
+    }
+    next.run(req).await
+}
+
+/// Salesforce caps URI + headers at 16,384 bytes: 414 for the URI, 431 for the headers.
+fn oversized(req: &Request) -> Option<StatusCode> {
+    const LIMIT: usize = 16_384;
+    let uri = req.uri().to_string().len();
+    let headers: usize = req
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum();
+    if uri > LIMIT {
+        Some(StatusCode::URI_TOO_LONG)
+    } else if uri + headers > LIMIT {
+        Some(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE)
+    } else {
+        None
     }
 }
 

@@ -45,6 +45,7 @@
 mod bulk;
 mod clock;
 mod collections;
+mod collections_upsert;
 mod composite;
 mod config;
 mod describe;

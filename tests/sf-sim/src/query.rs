@@ -11,6 +11,8 @@ use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
+const MAX_SOQL_CHARS: usize = 100_000;
+
 /// A query's snapshotted result rows awaiting `queryMore`.
 #[derive(Debug, Clone)]
 pub struct Cursor {
@@ -46,6 +48,11 @@ fn run(
     let src = q
         .get("q")
         .ok_or_else(|| ApiError::malformed_query("A query string has to be specified"))?;
+    if src.chars().count() > MAX_SOQL_CHARS {
+        return Err(ApiError::malformed_query(format!(
+            "SOQL statements cannot be longer than {MAX_SOQL_CHARS} characters"
+        )));
+    }
     let parsed = soql::parse(src)?;
     let mut org = sim.lock();
     let rows = eval::select_rows(&parsed, &org.store, all_rows);

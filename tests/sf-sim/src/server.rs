@@ -7,7 +7,7 @@ use axum::Router;
 use axum::http::{Method, StatusCode};
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use serde_json::json;
 
 /// REST API routes below `/services/data/{v}/`, without the gate (composite re-enters here).
@@ -58,6 +58,10 @@ pub fn api_routes() -> Router<Shared> {
         .route(
             &format!("{s}/composite/sobjects/{{ty}}"),
             get(collections::retrieve),
+        )
+        .route(
+            &format!("{s}/composite/sobjects/{{ty}}/{{field}}"),
+            patch(crate::collections_upsert::upsert),
         )
         .route(&format!("{s}/query"), get(query::query))
         .route(&format!("{s}/query/"), get(query::query))

@@ -192,3 +192,49 @@ async fn composite_runs_references_counts_once_and_rolls_back() {
         .await;
     assert_eq!(status, 400);
 }
+
+#[tokio::test]
+async fn collections_upsert_by_external_id_reports_created() {
+    let env = Env::new().await;
+    let rec = |jid: &str, last: &str| json!({"attributes": {"type": "Lead"}, "Jing_Id__c": jid, "LastName": last, "Company": "Acme"});
+    let (status, body) = env
+        .patch(
+            "/composite/sobjects/Lead/Jing_Id__c",
+            &json!({"records": [rec("J1", "A"), rec("J2", "B")]}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (body[0]["created"].as_bool(), body[1]["created"].as_bool()),
+        (Some(true), Some(true))
+    );
+    let (_, body) = env.patch("/composite/sobjects/Lead/Jing_Id__c", &json!({"records": [rec("J1", "A2"), {"attributes": {"type": "Lead"}, "LastName": "no key"}]})).await;
+    assert_eq!(body[0]["created"], false);
+    assert_eq!(body[0]["success"], true);
+    assert_eq!(body[1]["errors"][0]["statusCode"], "MISSING_ARGUMENT");
+    let (_, q) = env
+        .query("SELECT LastName FROM Lead WHERE Jing_Id__c = 'J1'")
+        .await;
+    assert_eq!(q["records"][0]["LastName"], "A2");
+    let (status, _) = env
+        .patch("/composite/sobjects/Lead/Email", &json!({"records": []}))
+        .await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn oversized_uris_and_queries_are_refused() {
+    let env = Env::new().await;
+    let ids: Vec<String> = (0..1200).map(|i| format!("'00QSm{i:010}'")).collect();
+    let soql = format!("SELECT Id FROM Lead WHERE Id IN ({})", ids.join(","));
+    let (status, _) = env.query(&soql).await;
+    assert_eq!(status, 414, "URI over 16,384 bytes");
+    let resp = env
+        .req(reqwest::Method::POST, "/composite/sobjects")
+        .header("X-Big", "x".repeat(17_000))
+        .json(&json!({"records": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 431);
+}

@@ -27,10 +27,13 @@ const DEFAULTS: &[DefaultMapping] = &[
         def("Phone", FieldType::Phone),
         def("phone", FieldType::Phone),
     ),
-    two_way(
-        def("Industry", FieldType::Picklist),
-        def("industry", FieldType::Picklist),
-    ),
+    DefaultMapping {
+        sf: def("Industry", FieldType::Picklist),
+        jing: def("industry", FieldType::Picklist),
+        rule: FieldRule::TwoWay,
+        blank: BlankMeaning::Unknown,
+        options: INDUSTRY_OPTIONS,
+    },
     two_way(
         def("OwnerId", FieldType::Reference),
         def("owner", FieldType::Reference),

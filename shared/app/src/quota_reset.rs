@@ -163,8 +163,11 @@ pub struct ResetReport {
     pub requeued: u64,
     /// Queue sends made.
     pub chunks: u64,
-    /// Still parked afterwards (parked by the writer while the reset ran).
+    /// Still parked afterwards (parked by the writer while the reset ran, or the app is off).
     pub still_parked: u64,
+    /// The app is switched off: its changes stay parked until it is switched on (the writer
+    /// would skip them, and they would be lost).
+    pub app_off: bool,
 }
 
 /// The daily reset: move the app's parked changes back to the queue, highest priority first.
@@ -173,9 +176,32 @@ pub async fn reset(
     deps: &QuotaDeps<'_>,
     settings: &AppSettings,
 ) -> Result<ResetReport, QuotaError> {
+    if !settings.enabled {
+        return Ok(ResetReport {
+            still_parked: deps.parked.count(&settings.app).await?,
+            app_off: true,
+            ..ResetReport::default()
+        });
+    }
     let report = requeue_parked(deps, &settings.app).await?;
     tracing::info!(app_id = %settings.app, requeued = report.requeued, "Re-queued parked changes at the daily reset.");
     Ok(report)
+}
+
+/// The scheduled reset of every app (the `quota-reset` function); one app's failure does not
+/// stop the others.
+pub async fn reset_all(
+    deps: &QuotaDeps<'_>,
+) -> Result<Vec<(AppId, Result<ResetReport, QuotaError>)>, QuotaError> {
+    let mut out = Vec::new();
+    for settings in deps.settings.list().await? {
+        let result = reset(deps, &settings).await;
+        if let Err(e) = &result {
+            tracing::warn!(app_id = %settings.app, error = %e, "Daily reset incomplete; the rest stays parked.");
+        }
+        out.push((settings.app, result));
+    }
+    Ok(out)
 }
 
 /// Take parked changes in priority order and send them, chunk by chunk. Bounded by what was
@@ -241,7 +267,7 @@ pub async fn resume(
         deps.settings.put(&s).await?;
         tracing::info!(app_id = %app, object = %object, ?direction, "Direction resumed by an admin.");
     }
-    let requeue = requeue_parked(deps, app).await?;
+    let requeue = reset(deps, &s).await?;
     Ok(ResumeReport {
         was_paused,
         requeue,

@@ -266,3 +266,42 @@ async fn resume_lifts_the_pause_and_requeues_the_parked_changes() {
     assert!(!again.was_paused);
     assert_eq!(f.settings.get(&app()).await.unwrap().unwrap().revision, 2);
 }
+
+#[tokio::test]
+async fn reset_all_keeps_the_changes_of_an_app_that_is_off() {
+    let f = Fakes::new();
+    f.settings.put(&settings()).await.unwrap();
+    let mut off = AppSettings::new(
+        AppId::parse("off").unwrap(),
+        "Off",
+        Environment::Sandbox,
+        "j",
+        "t2",
+    );
+    off.revision = 1;
+    off.enabled = false;
+    f.settings.put(&off).await.unwrap();
+    f.parked
+        .park(&change(1, Operation::Upsert, Lane::Live, 0, "on"))
+        .await
+        .unwrap();
+    let mut theirs = change(2, Operation::Upsert, Lane::Live, 0, "off");
+    theirs.app = off.app.clone();
+    f.parked.park(&theirs).await.unwrap();
+
+    let results = reset_all(&deps(&f, &f.queue)).await.unwrap();
+    assert_eq!(results.len(), 2);
+    for (app_id, r) in &results {
+        let r = r.as_ref().unwrap();
+        if app_id == &off.app {
+            assert!(r.app_off);
+            assert_eq!((r.requeued, r.still_parked), (0, 1));
+        } else {
+            assert_eq!((r.requeued, r.app_off), (1, false));
+        }
+    }
+    let queued = drain(&f.queue).await;
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].app, app());
+    assert_eq!(f.parked.count(&off.app).await.unwrap(), 1);
+}

@@ -537,3 +537,35 @@ async fn retry_replays_the_failed_change_and_the_error_clears_when_it_syncs() {
     );
     assert_eq!(sf.count("Lead"), 1);
 }
+
+#[tokio::test]
+async fn record_link_resolves_both_ids_and_the_salesforce_url() {
+    let f = Fakes::new();
+    stored_settings(&f).await;
+    let sf = SfId::parse("00Q000000000007").unwrap();
+    let jing = JingId::parse("NttdW4NoJfD2cX6f7rg52f").unwrap();
+    let b = Binding::new(app(), ObjectKind::Lead, sf.clone(), jing.clone(), t(0));
+    f.bindings.put(&b, None).await.unwrap();
+    let url = format!("https://acme.my.salesforce.com/lightning/r/Lead/{sf}/view");
+
+    let from_sf = record_link(&deps(&f), &app(), ObjectKind::Lead, sf.as_str())
+        .await
+        .unwrap();
+    assert_eq!(from_sf.jing_id, Some(jing.clone()));
+    assert_eq!(from_sf.sf_url.as_deref(), Some(url.as_str()));
+    let from_jing = record_link(&deps(&f), &app(), ObjectKind::Lead, jing.as_str())
+        .await
+        .unwrap();
+    assert_eq!(from_jing.sf_id, Some(sf));
+    assert_eq!(from_jing.sf_url.as_deref(), Some(url.as_str()));
+    let unbound = record_link(&deps(&f), &app(), ObjectKind::Lead, "J-new")
+        .await
+        .unwrap();
+    assert_eq!((unbound.sf_id, unbound.sf_url), (None, None));
+    assert_eq!(
+        record_link(&deps(&f), &app(), ObjectKind::Lead, "not a key")
+            .await
+            .unwrap_err(),
+        StatusError::InvalidKey("not a key".into())
+    );
+}

@@ -5,13 +5,16 @@
 //! - [`successes`], [`failures`], [`record_errors`], [`conflicts`]: the lists and detail view.
 //! - [`errors_by_root_cause`]: failing records grouped by (code, field, object) with cause and
 //!   fix in Chinese and English ("12 records fail: field Industry__c not accessible").
+//! - [`record_link`]: both ids and the Salesforce URL of a listed record (click-through).
 //! - [`retry`]: re-queue chosen failed records after the admin fixed the cause.
 
+mod link;
 mod lists;
 mod redact;
 mod retry;
 mod root_cause;
 
+pub use link::{RecordLink, record_link};
 pub use lists::{FailureRow, RecordErrorDetail, conflicts, failures, record_errors, successes};
 pub use redact::redact_contacts;
 pub use retry::{FailedChanges, RetryReport, retry};
@@ -59,6 +62,9 @@ pub enum StatusError {
     /// No such app: reload the app list.
     #[error("unknown app {0}")]
     UnknownApp(AppId),
+    /// The record key is neither a Salesforce id of the object nor a JING id: fix the input.
+    #[error("not a record key: {0:?}")]
+    InvalidKey(String),
     /// Reading today's usage failed (see the budget error).
     #[error(transparent)]
     Quota(#[from] QuotaError),

@@ -10,6 +10,7 @@ use axum::extract::{Path, Query as QueryParams, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 use std::collections::HashMap;
+use time::OffsetDateTime;
 
 const MAX_SOQL_CHARS: usize = 100_000;
 
@@ -18,7 +19,11 @@ const MAX_SOQL_CHARS: usize = 100_000;
 pub struct Cursor {
     rows: Vec<Value>,
     page: usize,
+    /// Locators die after 15 minutes without use (`INVALID_QUERY_LOCATOR`).
+    touched: OffsetDateTime,
 }
+
+const LOCATOR_IDLE_LIMIT: time::Duration = time::Duration::minutes(15);
 
 pub async fn query(
     State(sim): State<Shared>,
@@ -69,6 +74,7 @@ fn run(
     let cursor = Cursor {
         rows,
         page: batch_size(headers),
+        touched: org.clock.now(),
     };
     Ok(json_response(
         StatusCode::OK,
@@ -80,10 +86,11 @@ fn run(
 fn page(
     org: &mut Org,
     version: &str,
-    cursor: Cursor,
+    mut cursor: Cursor,
     offset: usize,
     locator: Option<String>,
 ) -> Value {
+    cursor.touched = org.clock.now();
     let total = cursor.rows.len();
     let end = (offset + cursor.page).min(total);
     let records = cursor.rows[offset.min(total)..end].to_vec();
@@ -106,12 +113,15 @@ pub async fn query_more(
     let (locator, offset) = raw.rsplit_once('-').ok_or_else(invalid)?;
     let offset: usize = offset.parse().map_err(|_| invalid())?;
     let mut org = sim.lock();
-    let cursor = org.cursors.get(locator).cloned().ok_or_else(invalid)?;
-    if offset == 0 || offset >= cursor.rows.len() {
+    // Taken out (not cloned) and put back by `page` while more rows remain.
+    let cursor = org.cursors.remove(locator).ok_or_else(invalid)?;
+    let now = org.clock.now();
+    if now - cursor.touched > LOCATOR_IDLE_LIMIT {
         return Err(invalid());
     }
-    if offset + cursor.page >= cursor.rows.len() {
-        org.cursors.remove(locator);
+    if offset == 0 || offset >= cursor.rows.len() {
+        org.cursors.insert(locator.to_owned(), cursor);
+        return Err(invalid());
     }
     Ok(json_response(
         StatusCode::OK,

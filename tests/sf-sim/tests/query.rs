@@ -231,3 +231,27 @@ async fn bad_soql_is_refused_with_the_right_code() {
         .await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn idle_query_locators_expire() {
+    let env = Env::new().await;
+    seed(&env, 250).await;
+    let (_, first) = send(
+        env.req(reqwest::Method::GET, "/query")
+            .query(&[("q", "SELECT Id FROM Lead")])
+            .header("Sforce-Query-Options", "batchSize=200"),
+    )
+    .await;
+    let next = first["nextRecordsUrl"].as_str().unwrap().to_owned();
+    env.sim
+        .advance_clock(std::time::Duration::from_secs(16 * 60));
+    // The session would have survived (2 h TTL); the locator does not.
+    let (status, body) = send(
+        env.http
+            .get(format!("{}{next}", env.sim.base_url()))
+            .bearer_auth(&env.token),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(error_of(&body).0, "INVALID_QUERY_LOCATOR");
+}

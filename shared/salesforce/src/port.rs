@@ -94,27 +94,27 @@ impl SfClient {
             .collect();
         let mut results = results(object, json.len(), out)?;
         for i in duplicates {
-            results[i] = match self
-                .create_one(object, &json[i], &WriteOptions::default())
-                .await
-            {
-                Ok(CreateOutcome::Duplicate { matches }) if matches.is_empty() => {
-                    WriteResult::Failed(sync(
-                        object,
-                        &SfError::Duplicate {
-                            matches,
-                            rule: String::new(),
-                        },
-                    ))
-                }
-                Ok(CreateOutcome::Duplicate { matches }) => WriteResult::Duplicate(
-                    matches.iter().map(|id| id.as_str().to_owned()).collect(),
-                ),
-                Ok(CreateOutcome::Created(id)) => WriteResult::Ok(id.as_str().to_owned()),
-                Err(e) => WriteResult::Failed(sync(object, &e)),
-            };
+            results[i] = self.resolve_duplicate(object, &json[i]).await;
         }
         Ok(results)
+    }
+
+    /// Collections say only `DUPLICATES_DETECTED`; the single-record create names the matches.
+    async fn resolve_duplicate(&self, object: &str, fields: &Fields) -> WriteResult {
+        match self
+            .create_one(object, fields, &WriteOptions::default())
+            .await
+        {
+            Ok(CreateOutcome::Duplicate { matches }) if matches.is_empty() => {
+                let rule = String::new();
+                WriteResult::Failed(sync(object, &SfError::Duplicate { matches, rule }))
+            }
+            Ok(CreateOutcome::Duplicate { matches }) => {
+                WriteResult::Duplicate(matches.iter().map(|id| id.as_str().to_owned()).collect())
+            }
+            Ok(CreateOutcome::Created(id)) => WriteResult::Ok(id.as_str().to_owned()),
+            Err(e) => WriteResult::Failed(sync(object, &e)),
+        }
     }
 
     pub(crate) async fn port_update(

@@ -17,6 +17,7 @@ use crate::query::QueryOptions;
 use crate::record::Record;
 use crate::soql::{
     ModstampCursor, check_identifier, datetime_literal, in_list, incremental_query, quote,
+    select_with,
 };
 
 /// Always selected: the poller needs them to advance and to recognise its own writes.
@@ -25,14 +26,8 @@ const SYSTEM_FIELDS: [&str; 3] = ["Id", "SystemModstamp", "LastModifiedById"];
 const IN_CHUNK: usize = 100;
 
 fn select_list(fields: &[String]) -> Result<String, SfError> {
-    let mut all: Vec<&str> = SYSTEM_FIELDS.to_vec();
-    for f in fields {
-        let f = check_identifier(f)?;
-        if !all.iter().any(|s| s.eq_ignore_ascii_case(f)) {
-            all.push(f);
-        }
-    }
-    Ok(all.join(", "))
+    let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+    select_with(&SYSTEM_FIELDS, &fields)
 }
 
 fn sf_record(r: Record, deleted: bool) -> Result<SfRecord, SfError> {

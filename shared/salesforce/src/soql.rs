@@ -67,6 +67,18 @@ pub fn in_list(values: &[String]) -> Result<String, SfError> {
     Ok(format!("({})", quoted.join(", ")))
 }
 
+/// `always` then each of `fields` not already present (case-insensitive), comma-separated.
+pub fn select_with(always: &[&str], fields: &[&str]) -> Result<String, SfError> {
+    let mut select: Vec<&str> = always.to_vec();
+    for f in fields {
+        let f = check_identifier(f)?;
+        if !select.iter().any(|s| s.eq_ignore_ascii_case(f)) {
+            select.push(f);
+        }
+    }
+    Ok(select.join(", "))
+}
+
 /// Where an incremental poll resumes: the last (SystemModstamp, Id) actually seen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModstampCursor {
@@ -102,13 +114,7 @@ pub fn incremental_query(
     extra_where: Option<&str>,
     limit: Option<u32>,
 ) -> Result<String, SfError> {
-    let mut select: Vec<&str> = vec!["Id", "SystemModstamp"];
-    for f in fields {
-        let f = check_identifier(f)?;
-        if !select.iter().any(|s| s.eq_ignore_ascii_case(f)) {
-            select.push(f);
-        }
-    }
+    let select = select_with(&["Id", "SystemModstamp"], fields)?;
     let mut conditions = Vec::new();
     if let Some(c) = cursor {
         let t = datetime_literal(c.system_modstamp);
@@ -124,11 +130,7 @@ pub fn incremental_query(
     if let Some(extra) = extra_where.filter(|e| !e.trim().is_empty()) {
         conditions.push(format!("({extra})"));
     }
-    let mut soql = format!(
-        "SELECT {} FROM {}",
-        select.join(", "),
-        check_identifier(object)?
-    );
+    let mut soql = format!("SELECT {select} FROM {}", check_identifier(object)?);
     if !conditions.is_empty() {
         soql.push_str(" WHERE ");
         soql.push_str(&conditions.join(" AND "));

@@ -109,7 +109,11 @@ fn receive(c: &mut Connection, lease: &Lease) -> DbResult<Vec<Delivery>> {
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     while out.len() < lease.max {
-        let rows = visible_rows(&tx, lease.now, lease.max - out.len() + seen.len())?;
+        let rows = visible_rows(
+            &tx,
+            lease.now,
+            (lease.max - out.len()).saturating_add(seen.len()),
+        )?;
         let fresh: Vec<Row> = rows.into_iter().filter(|r| seen.insert(r.id)).collect();
         if fresh.is_empty() {
             break;

@@ -39,6 +39,21 @@ pub struct Notification {
     pub fields: BTreeMap<String, Option<String>>,
 }
 
+impl OutboundMessage {
+    /// Check the sending org (reference §13: verify `OrganizationId` on every message). Ids
+    /// are compared canonically, so a 15-character id in the envelope still matches.
+    pub fn verify_org(&self, expected: &SfId) -> Result<(), OutboundError> {
+        if self.organization_id == *expected {
+            Ok(())
+        } else {
+            Err(OutboundError::WrongOrg {
+                found: self.organization_id.clone(),
+                expected: expected.clone(),
+            })
+        }
+    }
+}
+
 impl Notification {
     pub fn record_id(&self) -> Option<SfId> {
         self.fields
@@ -64,6 +79,9 @@ pub enum OutboundError {
     BadId { field: &'static str, raw: String },
     #[error("more than {MAX_NOTIFICATIONS} notifications in one message")]
     TooManyNotifications,
+    /// Sent by (or forged as) another org: refuse it, never ack it.
+    #[error("message from org {found}, expected {expected}")]
+    WrongOrg { found: SfId, expected: SfId },
 }
 
 /// The acknowledgement Salesforce needs, or it re-sends the message.

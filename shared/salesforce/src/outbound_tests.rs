@@ -204,3 +204,17 @@ proptest! {
         let _ = parse_outbound(&s);
     }
 }
+
+#[test]
+fn the_sending_org_is_verified() {
+    let m = parse_outbound(SAMPLE.as_bytes()).unwrap();
+    assert!(
+        m.verify_org(&SfId::parse("00D5g000004ABCD").unwrap())
+            .is_ok()
+    );
+    let other = SfId::parse("00D5g000004ABCE").unwrap();
+    assert!(matches!(
+        m.verify_org(&other),
+        Err(OutboundError::WrongOrg { .. })
+    ));
+}

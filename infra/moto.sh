@@ -5,6 +5,7 @@
 #   infra/moto.sh stop    # stop the moto started by `start`
 #   infra/moto.sh env     # print the exports (eval "$(infra/moto.sh env)")
 #   infra/moto.sh status  # exit 0 when moto answers
+#   infra/moto.sh reset   # forget every table, queue, secret and mail (between CI suites)
 #
 # Idempotent: `start` when moto already answers only prints the env.
 # Override with MOTO_PORT (default 5000) and MOTO_VERSION (default 5.2.5).
@@ -114,8 +115,9 @@ case "${1:-}" in
     stop) stop ;;
     env) print_env ;;
     status) answers ;;
+    reset) curl -sf -X POST "$URL/moto-api/reset" >/dev/null && echo "moto state reset" >&2 ;;
     *)
-        echo "usage: $0 start|stop|env|status" >&2
+        echo "usage: $0 start|stop|env|status|reset" >&2
         exit 2
         ;;
 esac

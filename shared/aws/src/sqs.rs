@@ -75,10 +75,33 @@ impl SqsChangeQueue {
         &self.urls
     }
 
+    /// Send one batch; entries that failed on SQS's side (not ours) are sent again, twice at
+    /// most, so one throttled entry does not make the caller resend the whole batch.
     async fn send_batch(&self, batch: &[&String]) -> StoreResult<()> {
-        let entries = batch
+        let mut pending: Vec<(usize, &String)> = batch.iter().copied().enumerate().collect();
+        for _attempt in 0..3 {
+            let failed = self.send_entries(&pending).await?;
+            if let Some(f) = failed.iter().find(|f| f.sender_fault) {
+                return Err(StoreError::Corrupt(format!("SendMessageBatch: {}", f.code)));
+            }
+            let retry: HashSet<&str> = failed.iter().map(|f| f.id.as_str()).collect();
+            pending.retain(|(i, _)| retry.contains(i.to_string().as_str()));
+            if pending.is_empty() {
+                return Ok(());
+            }
+        }
+        Err(StoreError::Unavailable(format!(
+            "SendMessageBatch: {} entries kept failing",
+            pending.len()
+        )))
+    }
+
+    async fn send_entries(
+        &self,
+        entries: &[(usize, &String)],
+    ) -> StoreResult<Vec<aws_sdk_sqs::types::BatchResultErrorEntry>> {
+        let entries = entries
             .iter()
-            .enumerate()
             .map(|(i, body)| {
                 SendMessageBatchRequestEntry::builder()
                     .id(i.to_string())
@@ -95,16 +118,7 @@ impl SqsChangeQueue {
             .send()
             .await
             .map_err(|e| store_error("SendMessageBatch", e))?;
-        match out.failed.first() {
-            None => Ok(()),
-            Some(f) if f.sender_fault => {
-                Err(StoreError::Corrupt(format!("SendMessageBatch: {}", f.code)))
-            }
-            Some(f) => Err(StoreError::Unavailable(format!(
-                "SendMessageBatch: {}",
-                f.code
-            ))),
-        }
+        Ok(out.failed)
     }
 
     async fn receive_from(

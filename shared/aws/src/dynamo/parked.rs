@@ -12,11 +12,15 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::Select;
 use domain::{AppId, Change, RecordRef};
+use futures::future::join_all;
 use time::OffsetDateTime;
 
 /// The state table's local secondary index over `prio`.
 pub(crate) const BY_PRIORITY_INDEX: &str = "by_priority";
 pub(crate) const PRIO: &str = "prio";
+
+/// Conditional DeleteItems `take` runs at once.
+const DELETE_CONCURRENCY: usize = 16;
 
 /// How often `park` retries after losing a race with another parker of the same record.
 const PARK_ATTEMPTS: usize = 5;
@@ -176,7 +180,11 @@ impl ParkedStore for DynamoParkedStore {
 
     async fn take(&self, app: &AppId, max: usize) -> StoreResult<Vec<Change>> {
         let parked = self.first(app, max).await?;
-        let removed = futures::future::join_all(parked.iter().map(|p| self.remove_taken(p))).await;
+        // Conditional deletes cannot be batched; run a bounded number at once.
+        let mut removed = Vec::with_capacity(parked.len());
+        for chunk in parked.chunks(DELETE_CONCURRENCY) {
+            removed.extend(join_all(chunk.iter().map(|p| self.remove_taken(p))).await);
+        }
         let mut taken = Vec::with_capacity(parked.len());
         for (p, removed) in parked.into_iter().zip(removed) {
             if removed? {

@@ -283,3 +283,47 @@ async fn ageing_tables_have_ttl_and_ageing_items_carry_it() {
         assert_eq!(out.items().len(), 1);
     }
 }
+
+/// More parked changes than one round of deletes: two takes return each change once, in
+/// priority order, and two concurrent takers never both get one change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parked_changes_are_taken_once_in_priority_order() {
+    let m = moto().await;
+    let t = m.tables().await;
+    let a = app("park-many");
+    let store = DynamoParkedStore::new(m.clients.dynamo.clone(), &t.state);
+    for n in 0..40u64 {
+        let mut c = change(
+            &a,
+            RecordRef::Jing(jing_id(n)),
+            at(n as i64),
+            &[("name", "x")],
+        );
+        if n % 4 == 0 {
+            c.lane = domain::Lane::Backfill;
+        }
+        store.park(&c).await.unwrap();
+    }
+    let first = store.take(&a, 25).await.unwrap();
+    assert_eq!(first.len(), 25);
+    assert!(
+        first.iter().take(30).all(|c| c.lane == domain::Lane::Live),
+        "live before backfill"
+    );
+    let (one, two) = (
+        DynamoParkedStore::new(container(&m), &t.state),
+        DynamoParkedStore::new(container(&m), &t.state),
+    );
+    let (x, y) = tokio::join!(one.take(&a, 25), two.take(&a, 25));
+    let mut all: Vec<RecordRef> = first.into_iter().map(|c| c.record).collect();
+    all.extend(x.unwrap().into_iter().chain(y.unwrap()).map(|c| c.record));
+    let total = all.len();
+    all.sort();
+    all.dedup();
+    assert_eq!(
+        (total, all.len()),
+        (40, 40),
+        "every change taken exactly once"
+    );
+    assert_eq!(store.count(&a).await.unwrap(), 0);
+}

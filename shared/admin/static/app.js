@@ -1,0 +1,374 @@
+// Status page of the JING ⇄ Salesforce connector. Plain JS, no dependencies, no network but
+// this origin. Record names come from CRM data: they are only ever set with textContent.
+'use strict';
+
+const TOKEN_KEY = 'jingsf-admin-token';
+const LANG_KEY = 'jingsf-admin-lang';
+const PAGE = 10;
+
+const I18N = {
+  zh: {
+    title: 'JING ⇄ Salesforce 连接器', app: '应用', usage: 'API 用量（今日）', parked: '等待额度重置的变更',
+    counts: '同步记录数', ok: '成功', failed: '失败', obj_all: '全部', obj_lead: '线索', obj_account: '客户',
+    obj_opportunity: '商机', obj_member: '成员', init: '初始化', paused: '已暂停的同步方向',
+    by_category: '错误分类', by_cause: '按根本原因分组', success_list: '成功记录', failure_list: '失败记录',
+    search: '搜索名称或 ID', name: '名称', object: '对象', last_sync: '最近同步', errors: '错误次数',
+    members: '成员绑定', sf_user: 'Salesforce 用户', contact: '联系方式', state: '状态', action: '操作',
+    conflicts: '冲突记录', record: '记录', field: '字段', winner: '采用', time: '时间',
+    forecast: (t) => `按当前速度，额度将在 ${t} 用完`, forecast_none: '按当前速度，今日额度够用',
+    no_token: '缺少管理令牌：请使用服务启动时打印的链接打开此页面。', bound: '已绑定', unbound: '未绑定',
+    ambiguous: '匹配不唯一', bind: '绑定', create_new: '创建为新成员', pick: '选择 JING 员工',
+    resume: '恢复同步', detail: '详情', cause: '原因', fix: '解决方法', none: '暂无', retry: '重试',
+    init_not_started: '未开始', init_running: (d, t, p) => `进行中：${d} / ${t}（${p}%）`,
+    init_done: (n) => `已完成，共 ${n} 条记录`, init_skipped: '已跳过', page: (a, b, t) => `${a}–${b} / ${t}`,
+    sf_to_jing: 'Salesforce → JING', jing_to_sf: 'JING → Salesforce', enabled: '已启用', disabled: '已停用',
+    bound_ok: '绑定成功', records: '条记录', retried: (n) => `已重新排队 ${n} 条记录`, sf_link: '在 Salesforce 中打开',
+    no_apps: '还没有应用。',
+  },
+  en: {
+    title: 'JING ⇄ Salesforce connector', app: 'App', usage: 'API usage (today)', parked: 'Changes waiting for the reset',
+    counts: 'Synced records', ok: 'OK', failed: 'Failed', obj_all: 'All', obj_lead: 'Leads', obj_account: 'Accounts',
+    obj_opportunity: 'Opportunities', obj_member: 'Members', init: 'Initialization', paused: 'Paused directions',
+    by_category: 'Errors by category', by_cause: 'Errors by root cause', success_list: 'Synced records', failure_list: 'Failed records',
+    search: 'Search name or id', name: 'Name', object: 'Object', last_sync: 'Last sync', errors: 'Errors',
+    members: 'Member bindings', sf_user: 'Salesforce user', contact: 'Contact', state: 'State', action: 'Action',
+    conflicts: 'Conflict ledger', record: 'Record', field: 'Field', winner: 'Kept', time: 'Time',
+    forecast: (t) => `At this rate the allocation runs out at ${t}`, forecast_none: 'At this rate the allocation lasts the day',
+    no_token: 'No admin token: open this page with the link the server printed on start.', bound: 'Bound', unbound: 'Unbound',
+    ambiguous: 'Ambiguous match', bind: 'Bind', create_new: 'Create as new member', pick: 'Pick a JING employee',
+    resume: 'Resume', detail: 'Detail', cause: 'Cause', fix: 'Fix', none: 'None', retry: 'Retry',
+    init_not_started: 'Not started', init_running: (d, t, p) => `Running: ${d} / ${t} (${p}%)`,
+    init_done: (n) => `Done, ${n} records`, init_skipped: 'Skipped', page: (a, b, t) => `${a}–${b} of ${t}`,
+    sf_to_jing: 'Salesforce → JING', jing_to_sf: 'JING → Salesforce', enabled: 'Enabled', disabled: 'Disabled',
+    bound_ok: 'Bound', records: 'records', retried: (n) => `${n} records queued again`, sf_link: 'Open in Salesforce',
+    no_apps: 'No apps yet.',
+  },
+};
+
+const state = {
+  lang: localStorage.getItem(LANG_KEY) || 'zh',
+  app: null,
+  synced: { offset: 0, total: 0 },
+  failures: { offset: 0, total: 0 },
+  cache: {},
+};
+
+function t(key, ...args) {
+  const v = I18N[state.lang][key];
+  return typeof v === 'function' ? v(...args) : (v ?? key);
+}
+const $ = (id) => document.getElementById(id);
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') node.className = v;
+    else if (k === 'text') node.textContent = v;
+    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v);
+  }
+  for (const c of children) node.append(c);
+  return node;
+}
+
+// --- token and API -------------------------------------------------------------------------
+
+function takeToken() {
+  const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+  if (m) {
+    sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(m[1]));
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.error?.message || `HTTP ${status}`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+async function api(path, options = {}) {
+  const headers = { Authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}` };
+  if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(`/api${path}`, {
+    method: options.method || 'GET',
+    headers,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  const text = await res.text();
+  const body = text ? JSON.parse(text) : null;
+  if (!res.ok) throw new ApiError(res.status, body);
+  return body;
+}
+
+function showError(err) {
+  const banner = $('banner');
+  const e = err.body?.error;
+  banner.replaceChildren();
+  if (e) {
+    banner.append(el('strong', { text: e[`cause_${state.lang}`] || e.message }), ' ',
+      el('span', { text: `${t('fix')}: ${e[`fix_${state.lang}`]}` }));
+  } else {
+    banner.textContent = String(err.message || err);
+  }
+  banner.className = 'banner error';
+  banner.hidden = false;
+}
+
+function showInfo(text) {
+  const banner = $('banner');
+  banner.textContent = text;
+  banner.className = 'banner info';
+  banner.hidden = false;
+}
+
+const app = (path) => `/apps/${encodeURIComponent(state.app)}${path}`;
+const fmtTime = (iso) => (iso ? new Date(iso).toLocaleString(state.lang === 'zh' ? 'zh-CN' : 'en-GB', { hour12: false }) : '');
+const objLabel = (o) => t(`obj_${o}`);
+const valueText = (v) => (v == null || v.t === 'empty' ? '∅' : Array.isArray(v.v) ? v.v.join('; ') : String(v.v));
+
+// --- sections ------------------------------------------------------------------------------
+
+async function loadApps() {
+  const { apps } = await api('/apps');
+  const picker = $('app-picker');
+  picker.replaceChildren(...apps.map((a) => el('option', { value: a.app, text: a.name })));
+  if (!apps.length) { showInfo(t('no_apps')); return false; }
+  const wanted = new URLSearchParams(location.search).get('app');
+  state.app = apps.some((a) => a.app === wanted) ? wanted : apps[0].app;
+  picker.value = state.app;
+  return true;
+}
+
+function renderOverview(o) {
+  const u = o.usage;
+  $('usage-used').textContent = u.used;
+  $('usage-allocated').textContent = u.allocated;
+  $('usage-pct').textContent = u.pct;
+  $('usage-bar').style.width = `${Math.min(100, u.pct)}%`;
+  $('usage-bar').className = u.pct >= 90 ? 'hot' : '';
+  $('usage-forecast').textContent = o.forecast_hhmm ? t('forecast', o.forecast_hhmm) : t('forecast_none');
+  $('usage-parked').textContent = u.parked;
+  for (const obj of ['all', 'lead', 'account']) {
+    const c = o.counts[obj] || { ok: 0, failed: 0 };
+    $(`count-${obj}-ok`).textContent = c.ok;
+    $(`count-${obj}-failed`).textContent = c.failed;
+  }
+  $('app-state').textContent = o.enabled ? t('enabled') : t('disabled');
+  $('app-state').className = o.enabled ? 'pill on' : 'pill off';
+  renderInit(o.init);
+  renderPaused(o.paused);
+  $('categories').replaceChildren(...(o.categories.length ? o.categories.map((c) =>
+    el('li', { class: `chip cat-${c.category}`, 'data-category': c.category },
+      el('span', { text: c[`label_${state.lang}`] }), ' ', el('b', { text: String(c.count) }))) : [el('li', { text: t('none') })]));
+}
+
+function renderInit(init) {
+  let text = t('init_not_started');
+  let pct = 0;
+  if (init.state === 'running') {
+    pct = init.total ? Math.round((init.done * 1000) / init.total) / 10 : 0;
+    text = t('init_running', init.done, init.total, pct);
+  } else if (init.state === 'done') { text = t('init_done', init.records); pct = 100; }
+  else if (init.state === 'skipped') text = t('init_skipped');
+  $('init-progress').textContent = text;
+  $('init-bar').style.width = `${pct}%`;
+}
+
+function renderPaused(paused) {
+  const list = $('paused');
+  if (!paused.length) { list.replaceChildren(el('li', { class: 'muted', text: t('none') })); return; }
+  list.replaceChildren(...paused.map((p) => el('li', { class: 'paused-item' },
+    el('b', { text: `${objLabel(p.object)} · ${t(p.direction)}` }),
+    el('p', { text: p[`cause_${state.lang}`] }),
+    el('p', { class: 'muted', text: `${t('fix')}: ${p[`fix_${state.lang}`]}` }),
+    el('button', { type: 'button', class: 'resume-btn', onclick: () => resume(p.object, p.direction), text: t('resume') }))));
+}
+
+async function resume(object, direction) {
+  try { await api(app('/resume'), { method: 'POST', body: { object, direction } }); await refresh(); }
+  catch (e) { showError(e); }
+}
+
+function pager(kind, total) {
+  const s = state[kind];
+  s.total = total;
+  const from = total ? s.offset + 1 : 0;
+  $(`${kind}-page`).textContent = t('page', from, Math.min(s.offset + PAGE, total), total);
+  $(`${kind}-prev`).disabled = s.offset === 0;
+  $(`${kind}-next`).disabled = s.offset + PAGE >= total;
+}
+
+function listQuery(kind) {
+  const q = new URLSearchParams({ offset: state[kind].offset, limit: PAGE });
+  const obj = $(`${kind}-object`).value;
+  const search = $(`${kind}-search`).value.trim();
+  if (obj !== 'all') q.set('object', obj);
+  if (search) q.set('search', search);
+  return q.toString();
+}
+
+function nameCell(item) {
+  if (!item.url) return el('td', { text: item.name || item.record_key });
+  return el('td', {}, el('a', { href: item.url, target: '_blank', rel: 'noopener', title: t('sf_link'), text: item.name || item.record_key }));
+}
+
+async function loadSynced() {
+  const page = await api(app(`/synced?${listQuery('synced')}`));
+  $('synced-list').replaceChildren(...page.items.map((r) => el('tr', { 'data-key': r.record_key },
+    nameCell(r), el('td', { text: objLabel(r.object) }), el('td', { text: fmtTime(r.synced_at) }))));
+  pager('synced', page.total);
+}
+
+async function loadFailures() {
+  const page = await api(app(`/failures?${listQuery('failures')}`));
+  $('failures-list').replaceChildren(...page.items.map((r) => el('tr', { 'data-key': r.record_key, class: 'clickable', onclick: () => showDetail(r.object, r.record_key) },
+    nameCell(r), el('td', { text: objLabel(r.object) }), el('td', { class: 'num', text: String(r.count) }),
+    el('td', {}, el('span', { class: `chip cat-${r.error.category}`, text: r.error[`category_${state.lang}`] })))));
+  pager('failures', page.total);
+}
+
+async function showDetail(object, key) {
+  try {
+    const d = await api(app(`/failures/${encodeURIComponent(object)}/${encodeURIComponent(key)}`));
+    const e = d.error;
+    const box = $('failure-detail');
+    box.replaceChildren(
+      el('h3', { text: `${d.name || d.record_key} · ${objLabel(d.object)}` }),
+      el('p', {}, el('span', { class: `chip cat-${e.category}`, text: e[`category_${state.lang}`] }), ` ${e.code} × ${d.count}`),
+      el('p', {}, el('b', { text: `${t('cause')}: ` }), e[`cause_${state.lang}`]),
+      el('p', {}, el('b', { text: `${t('fix')}: ` }), e[`fix_${state.lang}`]),
+      el('button', { type: 'button', id: 'retry-btn', onclick: () => retry(d.object, d.record_key), text: t('retry') }));
+    box.hidden = false;
+  } catch (err) { showError(err); }
+}
+
+async function retry(object, recordKey) {
+  try {
+    const r = await api(app('/retry'), { method: 'POST', body: { records: [{ object, record_key: recordKey }] } });
+    showInfo(t('retried', r.requeued));
+  } catch (err) { showError(err); }
+}
+
+async function loadGrouped() {
+  const g = await api(app('/errors/grouped'));
+  $('causes').replaceChildren(...(g.by_cause.length ? g.by_cause.map((c) => el('div', { class: 'cause' },
+    el('div', { class: 'cause-head' }, el('span', { class: `chip cat-${c.category}`, text: c[`category_${state.lang}`] }),
+      el('b', { text: ` ${c.count} ${t('records')}` }), el('span', { class: 'muted', text: ` · ${objLabel(c.object_kind)}${c.field ? ` · ${c.field}` : ''}` })),
+    el('p', { text: c[`cause_${state.lang}`] }),
+    el('p', { class: 'fix', text: `${t('fix')}: ${c[`fix_${state.lang}`]}` }))) : [el('p', { class: 'muted', text: t('none') })]));
+}
+
+function memberState(m) {
+  if (m.state.state === 'bound') return `${t('bound')} → ${m.state.employee_name || m.state.jing_id}`;
+  if (m.state.state === 'ambiguous') return t('ambiguous');
+  return t('unbound');
+}
+
+async function loadMembers() {
+  let data;
+  try { data = await api(app('/members')); } catch (e) { if (e.status === 503) { $('members').replaceChildren(); return; } throw e; }
+  const boundIds = new Set(data.members.filter((m) => m.state.state === 'bound').map((m) => m.state.jing_id));
+  const free = data.employees.filter((e) => !boundIds.has(e.id));
+  $('members').replaceChildren(...data.members.map((m) => {
+    const row = el('tr', { 'data-user': m.user_id, 'data-state': m.state.state },
+      el('td', { text: m.name }), el('td', { class: 'muted', text: [m.email, m.mobile].filter(Boolean).join(' · ') }),
+      el('td', { class: 'member-state', text: memberState(m) }));
+    const actions = el('td', { class: 'actions' });
+    if (m.state.state !== 'bound') {
+      const pick = el('select', { class: 'employee-pick' }, el('option', { value: '', text: t('pick') }),
+        ...free.map((e) => el('option', { value: e.id, text: [e.name, e.mobile].filter(Boolean).join(' · ') })));
+      actions.append(pick,
+        el('button', { type: 'button', class: 'bind-btn', onclick: () => bind(m.user_id, pick.value), text: t('bind') }),
+        el('button', { type: 'button', class: 'create-btn secondary', onclick: () => createMember(m.user_id), text: t('create_new') }));
+    }
+    row.append(actions);
+    return row;
+  }));
+}
+
+async function bind(user, employee) {
+  if (!employee) return;
+  try {
+    await api(app(`/members/${encodeURIComponent(user)}/bind`), { method: 'POST', body: { employee } });
+    showInfo(t('bound_ok'));
+    await loadMembers();
+  } catch (e) { showError(e); }
+}
+
+async function createMember(user) {
+  try { await api(app(`/members/${encodeURIComponent(user)}/create`), { method: 'POST' }); await loadMembers(); }
+  catch (e) { showError(e); }
+}
+
+async function loadConflicts() {
+  const page = await api(app('/conflicts?limit=20'));
+  $('conflicts').replaceChildren(...(page.items.length ? page.items.map((c) => el('tr', {},
+    el('td', { text: `${objLabel(c.object)} ${c.record_key}` }), el('td', { text: c.field }),
+    el('td', { text: `${valueText(c.conflict.incoming)} / ${valueText(c.conflict.target)}` }),
+    el('td', { text: c.conflict.winner === 'jing' ? 'JING' : 'Salesforce' }), el('td', { text: fmtTime(c.at) }))) :
+    [el('tr', {}, el('td', { colspan: '5', class: 'muted', text: t('none') }))]));
+}
+
+// --- wiring --------------------------------------------------------------------------------
+
+function applyLang() {
+  document.documentElement.lang = state.lang;
+  for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
+  for (const node of document.querySelectorAll('[data-i18n-placeholder]')) node.placeholder = t(node.dataset.i18nPlaceholder);
+  $('lang-toggle').textContent = state.lang === 'zh' ? 'English' : '中文';
+  for (const sel of document.querySelectorAll('.object-filter')) {
+    const v = sel.value || 'all';
+    sel.replaceChildren(...['all', 'lead', 'account'].map((o) => el('option', { value: o, text: objLabel(o) })));
+    sel.value = v;
+  }
+}
+
+async function refresh() {
+  document.body.dataset.ready = '0';
+  try {
+    renderOverview(await api(app('/status')));
+    await Promise.all([loadSynced(), loadFailures(), loadGrouped(), loadMembers(), loadConflicts()]);
+  } catch (e) { showError(e); }
+  document.body.dataset.ready = '1';
+}
+
+function debounce(fn, ms) {
+  let timer;
+  return () => { clearTimeout(timer); timer = setTimeout(fn, ms); };
+}
+
+function wireList(kind, load) {
+  const reload = () => { state[kind].offset = 0; load().catch(showError); };
+  $(`${kind}-object`).addEventListener('change', reload);
+  $(`${kind}-search`).addEventListener('input', debounce(reload, 250));
+  $(`${kind}-prev`).addEventListener('click', () => { state[kind].offset = Math.max(0, state[kind].offset - PAGE); load().catch(showError); });
+  $(`${kind}-next`).addEventListener('click', () => { state[kind].offset += PAGE; load().catch(showError); });
+}
+
+async function main() {
+  applyLang();
+  $('lang-toggle').addEventListener('click', () => {
+    state.lang = state.lang === 'zh' ? 'en' : 'zh';
+    localStorage.setItem(LANG_KEY, state.lang);
+    applyLang();
+    if (state.app) refresh();
+  });
+  wireList('synced', loadSynced);
+  wireList('failures', loadFailures);
+  $('app-picker').addEventListener('change', (ev) => {
+    state.app = ev.target.value;
+    state.synced.offset = 0; state.failures.offset = 0;
+    refresh();
+  });
+  if (!takeToken()) { showInfo(t('no_token')); document.body.dataset.ready = '1'; return; }
+  try {
+    if (await loadApps()) await refresh();
+    else document.body.dataset.ready = '1';
+  } catch (e) { showError(e); document.body.dataset.ready = '1'; }
+}
+
+main();

@@ -32,6 +32,8 @@ pub struct RecordResult {
     pub id: Option<SfId>,
     pub success: bool,
     pub errors: Vec<SfRecordError>,
+    /// Upserts only: whether the record was inserted (`true`) or matched and updated.
+    pub created: Option<bool>,
 }
 
 /// A per-record error (`statusCode`, not `errorCode`).
@@ -81,6 +83,8 @@ struct RawResult {
     success: bool,
     #[serde(default)]
     errors: Vec<SfRecordError>,
+    #[serde(default)]
+    created: Option<bool>,
 }
 
 pub(crate) fn parse_results(body: &[u8], expected: usize) -> Result<Vec<RecordResult>, SfError> {
@@ -101,6 +105,7 @@ pub(crate) fn parse_results(body: &[u8], expected: usize) -> Result<Vec<RecordRe
                 id,
                 success: r.success,
                 errors: r.errors,
+                created: r.created,
             })
         })
         .collect()
@@ -141,7 +146,7 @@ impl SfClient {
                 .for_each(|r| r.id = None);
             results
         };
-        self.write_chunks(Method::POST, object, &typed, opts)
+        self.write_chunks(Method::POST, "composite/sobjects", object, &typed, opts)
             .await
             .map(strip)
             .map_err(|e| WriteError {
@@ -161,7 +166,8 @@ impl SfClient {
             .iter()
             .map(|(id, f)| with_type(object, Some(id), f))
             .collect();
-        self.write_chunks(Method::PATCH, object, &typed, opts).await
+        self.write_chunks(Method::PATCH, "composite/sobjects", object, &typed, opts)
+            .await
     }
 
     /// Delete by id; results in input order.
@@ -193,9 +199,10 @@ impl SfClient {
         Ok(done)
     }
 
-    async fn write_chunks(
+    pub(crate) async fn write_chunks(
         &self,
         method: Method,
+        path: &str,
         object: &str,
         records: &[Value],
         opts: &WriteOptions,
@@ -210,7 +217,7 @@ impl SfClient {
         for chunk in records.chunks(COLLECTION_CHUNK) {
             let body = json!({ "allOrNone": opts.all_or_none, "records": chunk });
             let sent = match self
-                .write_request(method.clone(), "composite/sobjects", Some(object), opts)
+                .write_request(method.clone(), path, Some(object), opts)
                 .json(&body)
             {
                 Ok(req) => self.send(&req).await,
@@ -260,7 +267,7 @@ impl SfClient {
     }
 }
 
-fn with_type(object: &str, id: Option<&SfId>, fields: &Fields) -> Value {
+pub(crate) fn with_type(object: &str, id: Option<&SfId>, fields: &Fields) -> Value {
     let mut map = fields.clone();
     map.remove("attributes");
     map.insert("attributes".into(), json!({ "type": object }));

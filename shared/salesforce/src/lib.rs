@@ -57,6 +57,7 @@ pub mod replication;
 pub mod soql;
 mod token;
 mod transport;
+mod upsert;
 pub mod usage;
 
 pub use bulk::{BulkJobInfo, BulkQueryOptions, BulkQueryResults};

@@ -667,3 +667,52 @@ async fn port_keeps_written_records_when_a_later_chunk_fails() {
     assert_eq!(err.0.code, domain::ErrorCode::OrgLimitExceeded);
     assert_eq!(err.0.object.as_deref(), Some("Lead"));
 }
+
+#[tokio::test]
+async fn upsert_goes_to_the_external_id_resource_and_reports_created() {
+    let server = Scripted::start(|req| {
+        let n = req.json()["records"].as_array().unwrap().len();
+        let results: Vec<_> = (0..n)
+            .map(|i| json!({"id": domain::SfId::parse(&format!("00Q5g0000{i:06}")).unwrap().as_str(), "success": true, "errors": [], "created": i == 0}))
+            .collect();
+        Reply::json(200, &serde_json::to_string(&results).unwrap())
+    })
+    .await;
+    let client = server.client(fast_options());
+    let records: Vec<Fields> = (0..2)
+        .map(|i| {
+            let mut f = lead(i);
+            f.insert("Jing_Id__c".into(), json!(format!("jing-{i}")));
+            f
+        })
+        .collect();
+    let out = client
+        .upsert("Lead", "Jing_Id__c", &records, &WriteOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        out.iter().map(|r| r.created).collect::<Vec<_>>(),
+        [Some(true), Some(false)]
+    );
+    let seen = server.seen();
+    assert_eq!(
+        (seen[0].method.as_str(), seen[0].path.as_str()),
+        (
+            "PATCH",
+            "/services/data/v62.0/composite/sobjects/Lead/Jing_Id__c"
+        )
+    );
+    assert_eq!(seen[0].json()["records"][1]["Jing_Id__c"], "jing-1");
+    assert_eq!(seen[0].json()["records"][1]["attributes"]["type"], "Lead");
+    assert_eq!(seen[0].header("sforce-auto-assign"), Some("FALSE"));
+
+    let err = client
+        .upsert("Lead", "Jing_Id__c", &[lead(9)], &WriteOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err.error, SfError::InvalidInput(_)),
+        "a record without the key is refused locally"
+    );
+    assert_eq!(server.seen().len(), 1);
+}

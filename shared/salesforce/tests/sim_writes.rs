@@ -401,3 +401,58 @@ async fn locked_rows_surface_per_record_as_retryable() {
         "top-level lock retried: {outcome:?}"
     );
 }
+
+#[tokio::test]
+async fn upsert_by_external_id_is_idempotent() {
+    let c = connect().await;
+    let records: Vec<Fields> = (0..3)
+        .map(|i| {
+            with(
+                lead(&format!("Up{i}"), "Acme"),
+                "Jing_Id__c",
+                json!(format!("jing-{i}")),
+            )
+        })
+        .collect();
+    let first = c
+        .client
+        .upsert("Lead", "Jing_Id__c", &records, &WriteOptions::default())
+        .await
+        .unwrap();
+    assert!(
+        first.iter().all(|r| r.success && r.created == Some(true)),
+        "{first:?}"
+    );
+    let again = c
+        .client
+        .upsert("Lead", "Jing_Id__c", &records, &WriteOptions::default())
+        .await
+        .unwrap();
+    assert!(
+        again.iter().all(|r| r.success && r.created == Some(false)),
+        "{again:?}"
+    );
+    assert_eq!(
+        first.iter().map(|r| r.id.clone()).collect::<Vec<_>>(),
+        again.iter().map(|r| r.id.clone()).collect::<Vec<_>>()
+    );
+    assert_eq!(c.sim.count("Lead"), 3);
+    assert_eq!(c.client.usage().calls_made_by_this_client, 2);
+
+    let missing_key = c
+        .client
+        .upsert(
+            "Lead",
+            "Jing_Id__c",
+            &[lead("NoKey", "Acme")],
+            &WriteOptions::default(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(missing_key.error, SfError::InvalidInput(_)));
+    assert_eq!(
+        c.client.usage().calls_made_by_this_client,
+        2,
+        "refused locally, no call"
+    );
+}

@@ -1,8 +1,8 @@
 //! Changes made by a person in JING's back office: same rules as the API, and each one queues
 //! an `object_v2` webhook event.
 
-use crate::JingSim;
 use crate::schema::Refusal;
+use crate::state::Inner;
 use crate::webhooks::{self, Operator};
 use domain::JingId;
 use serde_json::{Map, Value as Json, json};
@@ -47,7 +47,7 @@ fn jing_id(id: String) -> Result<JingId, SimError> {
 
 /// A back-office user of the tenant.
 pub struct Human<'a> {
-    pub(crate) sim: &'a JingSim,
+    pub(crate) inner: &'a Inner,
     pub(crate) operator: Operator,
 }
 
@@ -68,8 +68,8 @@ impl Human<'_> {
 
     pub fn create(&self, object: &str, fields: Json) -> Result<JingId, SimError> {
         let fields = object_fields(fields)?;
-        let now = self.sim.inner.clock.now_ms();
-        let mut st = self.sim.inner.lock();
+        let now = self.inner.clock.now_ms();
+        let mut st = self.inner.lock();
         let id = st.store.create(object, &fields, now)?;
         st.store.mark_by_api(&id, false);
         webhooks::on_create(&mut st, object, &id, self.operator, now);
@@ -98,8 +98,8 @@ impl Human<'_> {
     }
 
     pub fn invalidate(&self, object: &str, id: &JingId) -> Result<(), SimError> {
-        let now = self.sim.inner.clock.now_ms();
-        let mut st = self.sim.inner.lock();
+        let now = self.inner.clock.now_ms();
+        let mut st = self.inner.lock();
         if st.store.invalidate(object, id.as_str(), now)? {
             st.store.mark_by_api(id.as_str(), false);
             webhooks::on_invalidate(&mut st, object, id.as_str(), self.operator, now);
@@ -114,8 +114,8 @@ impl Human<'_> {
         fields: Map<String, Json>,
         kw: Option<&'static str>,
     ) -> Result<(), SimError> {
-        let now = self.sim.inner.clock.now_ms();
-        let mut st = self.sim.inner.lock();
+        let now = self.inner.clock.now_ms();
+        let mut st = self.inner.lock();
         let diff = st.store.update(object, id.as_str(), &fields, now)?;
         if !diff.is_empty() {
             st.store.mark_by_api(id.as_str(), false);

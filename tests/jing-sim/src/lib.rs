@@ -7,6 +7,7 @@ mod api;
 mod api_employees;
 pub mod clock;
 pub mod config;
+mod control;
 mod employees;
 mod http;
 mod human;
@@ -57,7 +58,7 @@ impl JingSim {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
         let addr = listener.local_addr()?;
         let (tx, rx) = oneshot::channel::<()>();
-        let app = http::router(inner.clone());
+        let app = http::router(inner.clone()).merge(control::router(inner.clone()));
         tokio::spawn(async move {
             let serve = axum::serve(listener, app).with_graceful_shutdown(async {
                 let _ = rx.await;
@@ -139,7 +140,7 @@ impl JingSim {
 
     pub fn human(&self) -> Human<'_> {
         Human {
-            sim: self,
+            inner: &self.inner,
             operator: Operator::human(20272),
         }
     }
@@ -169,6 +170,22 @@ impl JingSim {
             .iter()
             .map(|p| p.body.clone())
             .collect()
+    }
+
+    /// Deliver pending webhooks every `every` until the simulator stops (for the binary and
+    /// demos; tests call `deliver_webhooks` for determinism).
+    pub fn deliver_webhooks_every(&self, every: Duration) {
+        let inner = self.inner.clone();
+        let weak = Arc::downgrade(&inner);
+        drop(inner);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                let Some(inner) = weak.upgrade() else { return };
+                webhooks::deliver(&inner).await;
+            }
+        });
     }
 
     /// Events acknowledged so far.

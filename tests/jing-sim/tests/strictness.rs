@@ -3,7 +3,6 @@
 use jing::contract::{HEADER_ACCESS_TOKEN, HEADER_APP_ID, codes};
 use jing_sim::{JingSim, JingSimConfig};
 use serde_json::{Value as Json, json};
-use std::io::{BufRead, BufReader};
 use std::time::Duration;
 
 const APP: &str = "202305171108447827375161344";
@@ -292,37 +291,6 @@ async fn malformed_bodies_and_injected_faults() {
         .collect();
     assert!(!limited.is_empty(), "{statuses:?}");
     assert_eq!(raw.sim.calls()["token"], 5);
-}
-
-#[tokio::test]
-async fn the_binary_announces_its_address_and_serves() {
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_jing-sim"))
-        .args(["--port", "0", "--app-id", APP, "--app-secret", SECRET])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("LISTENING ")
-        .expect("first line announces the address")
-        .to_owned();
-    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
-    let env: Json = reqwest::Client::new()
-        .post(format!("{url}/v1/oauth2/token"))
-        .json(&json!({"app_id": APP, "app_secret": SECRET}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    child.kill().unwrap();
-    child.wait().unwrap();
-    assert_eq!(env["code"], 0);
 }
 
 #[tokio::test]

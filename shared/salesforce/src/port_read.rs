@@ -22,8 +22,26 @@ use crate::soql::{
 
 /// Always selected: the poller needs them to advance and to recognise its own writes.
 const SYSTEM_FIELDS: [&str; 3] = ["Id", "SystemModstamp", "LastModifiedById"];
-/// Values per `IN (...)` query, keeping the URL well under Salesforce's 16 KB limit.
-const IN_CHUNK: usize = 100;
+/// Characters of values per `IN (...)` query. Percent-encoding can triple a character, so this
+/// keeps the URL well under Salesforce's 16,384-byte limit (414 beyond it).
+const IN_BUDGET_CHARS: usize = 3000;
+
+/// Split values into runs whose quoted length stays within `budget` (one value per run at least).
+fn in_chunks(values: &[String], budget: usize) -> Vec<&[String]> {
+    let (mut chunks, mut start, mut used) = (Vec::new(), 0, 0);
+    for (i, v) in values.iter().enumerate() {
+        let cost = v.len() + 4; // quotes, comma, space
+        if i > start && used + cost > budget {
+            chunks.push(&values[start..i]);
+            (start, used) = (i, 0);
+        }
+        used += cost;
+    }
+    if start < values.len() {
+        chunks.push(&values[start..]);
+    }
+    chunks
+}
 
 fn select_list(fields: &[String]) -> Result<String, SfError> {
     let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
@@ -161,7 +179,7 @@ impl SfClient {
     ) -> Result<Vec<(SfId, String)>, SfError> {
         let (object, field) = (check_identifier(object)?, check_identifier(field)?);
         let mut out = Vec::new();
-        for chunk in values.chunks(IN_CHUNK) {
+        for chunk in in_chunks(values, IN_BUDGET_CHARS) {
             let soql = format!(
                 "SELECT Id, {field} FROM {object} WHERE {field} IN {}",
                 in_list(chunk)?
@@ -274,5 +292,30 @@ impl SalesforcePort for SfClient {
     }
     fn calls_made(&self) -> u64 {
         self.usage().calls_made_by_this_client
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_lists_are_split_by_length_not_count() {
+        let values: Vec<String> = (0..250)
+            .map(|i| format!("person{i:03}@acme.example"))
+            .collect();
+        let chunks = in_chunks(&values, IN_BUDGET_CHARS);
+        assert_eq!(chunks.iter().map(|c| c.len()).sum::<usize>(), 250);
+        assert!(chunks.len() >= 3);
+        for c in &chunks {
+            assert!(c.iter().map(|v| v.len() + 4).sum::<usize>() <= IN_BUDGET_CHARS);
+        }
+        let huge = vec!["x".repeat(5000)];
+        assert_eq!(
+            in_chunks(&huge, IN_BUDGET_CHARS),
+            vec![&huge[..]],
+            "an oversized value still goes alone"
+        );
+        assert!(in_chunks(&[], IN_BUDGET_CHARS).is_empty());
     }
 }

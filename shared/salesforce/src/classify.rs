@@ -13,6 +13,8 @@ pub fn classify(code: &str, message: &str, fields: &[String]) -> SyncError {
         "ALL_OR_NONE_OPERATION_ROLLED_BACK" | "PROCESSING_HALTED" | "BATCH_PROCESSING_HALTED" => {
             remote(code)
         }
+        // An idle query cursor expired: the next poll restarts the query from its cursor.
+        "INVALID_QUERY_LOCATOR" => remote(code),
         "REQUEST_LIMIT_EXCEEDED" => SyncError::new(ErrorCode::OrgLimitExceeded).detail(code),
         "INVALID_SESSION_ID" => SyncError::new(ErrorCode::NeedsReauthorization).detail(code),
         "API_DISABLED_FOR_ORG" | "API_CURRENTLY_DISABLED" => SyncError::new(ErrorCode::ApiDisabled),
@@ -231,6 +233,11 @@ mod tests {
         assert_eq!(
             classify("ALL_OR_NONE_OPERATION_ROLLED_BACK", "rolled back", &[]).next_step(),
             NextStep::Retry
+        );
+        let expired = classify("INVALID_QUERY_LOCATOR", "invalid query locator", &[]);
+        assert_eq!(
+            (expired.code, expired.next_step()),
+            (ErrorCode::RemoteUnavailable, NextStep::Retry)
         );
     }
 

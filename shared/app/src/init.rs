@@ -105,6 +105,23 @@ pub async fn start(
                 .map_err(|e| InitError::Remote(e.0))?;
         }
     }
+    // Changes made while initialization runs are the poller's: start its cursors now.
+    for kind in [
+        ObjectKind::Account,
+        ObjectKind::Lead,
+        ObjectKind::Opportunity,
+    ] {
+        let key = format!("poll:{}", ObjectSpec::of(kind).sf_object);
+        if deps.cursors.get(app, &key).await?.is_none() {
+            let cursor = crate::ports::PollCursor {
+                modstamp: now - crate::capture::OVERLAP,
+                id: None,
+            };
+            let raw =
+                serde_json::to_string(&cursor).map_err(|e| InitError::Store(e.to_string()))?;
+            deps.cursors.put(app, &key, &raw).await?;
+        }
+    }
     let progress = Progress {
         window_start: window.start(),
         stages,

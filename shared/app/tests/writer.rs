@@ -645,3 +645,45 @@ async fn concurrent_edits_of_a_two_way_field_land_in_the_conflict_ledger() {
     assert_eq!(r.outcomes, vec![Outcome::Applied]);
     assert_eq!(r.counts.conflicts, 0);
 }
+
+#[tokio::test]
+async fn a_newer_concurrent_change_wins_on_both_sides() {
+    let w = World::new();
+    let id = w.jing.insert(
+        "lead",
+        sf_fields(&[("name", "张三"), ("mobile", "13800138000")]),
+    );
+    w.apply(vec![jing_lead(id.as_str(), 1, ZHANG)]).await;
+    let b = w.binding_of_jing(ObjectKind::Lead, &id).await.unwrap();
+    // Salesforce edits at +10 min; we apply it at +12 min (JING's own edit at +11 is still in
+    // flight, so our write overwrites it in JING).
+    w.f.clock
+        .set(app::fakes::FixedClock::DEFAULT_START + Duration::minutes(12));
+    w.sf.human_update(&b.sf_id, sf_fields(&[("Title", "SF title")]));
+    w.apply(vec![sf_change(
+        ObjectKind::Lead,
+        &b.sf_id,
+        10,
+        &[("Title", "SF title")],
+    )])
+    .await;
+    assert_eq!(
+        w.jing.record(&id).unwrap()["title"],
+        Value::text("SF title")
+    );
+    // JING's edit (made at +11, newer) arrives: it wins, and JING gets its own value back.
+    let r = w
+        .apply(vec![jing_lead(id.as_str(), 11, &[("title", "JING title")])])
+        .await;
+    assert_eq!(r.outcomes, vec![Outcome::Applied]);
+    assert_eq!(r.counts.conflicts, 1);
+    assert_eq!(
+        w.sf.record(&b.sf_id).unwrap()["Title"],
+        Value::text("JING title")
+    );
+    assert_eq!(
+        w.jing.record(&id).unwrap()["title"],
+        Value::text("JING title"),
+        "converged"
+    );
+}

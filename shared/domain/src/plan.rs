@@ -37,6 +37,9 @@ pub struct RecordPlan {
     /// Conflicts to put in the ledger, keyed by Salesforce field name.
     pub conflicts: Vec<(String, Conflict)>,
     pub skipped: Vec<(String, SkipReason)>,
+    /// Values to write back to the origin, by the origin's field names: a concurrent change we
+    /// already applied overwrote the origin's newer value, which won the conflict.
+    pub restore_origin: BTreeMap<String, Value>,
 }
 
 impl RecordPlan {
@@ -66,26 +69,38 @@ pub fn plan(input: &PlanInput<'_>) -> RecordPlan {
                 Side::Salesforce => convert(v, m, Side::Salesforce),
                 Side::Jing => v.clone(),
             });
+        // Phones compare by their normalized number: a format difference is not a change.
+        let phone = m.sf_type == FieldType::Phone || m.jing_type == FieldType::Phone;
+        let key = |v: &Value| if phone { phone_key(v) } else { v.clone() };
+        let incoming_key = key(&converted);
+        let last_key = last.as_ref().map(key);
+        let target_key = input
+            .target_current
+            .and_then(|t| t.get(target_field.as_str()))
+            .map(key);
         let field_input = FieldInput {
             rule: m.rule,
             blank: m.blank,
             direction: input.direction,
             direction_enabled: input.direction_enabled,
-            incoming: &converted,
+            incoming: &incoming_key,
             incoming_at: input.incoming_at,
-            target_current: input
-                .target_current
-                .and_then(|t| t.get(target_field.as_str())),
+            target_current: target_key.as_ref(),
             target_changed_at: input.target_changed_at,
-            last_synced: last.as_ref(),
+            last_synced: last_key.as_ref(),
             concurrent: input.concurrent,
         };
         let res = rules::resolve(&field_input);
         if let Some(c) = res.conflict {
+            if input.concurrent && c.winner == origin {
+                out.restore_origin
+                    .insert(origin_field.clone(), change.after.clone());
+            }
             out.conflicts.push((m.sf_field.clone(), c));
         }
         match res.decision {
-            FieldDecision::Write(v) => {
+            FieldDecision::Write(_) => {
+                let v = converted;
                 let sf_value = if origin == Side::Salesforce {
                     change.after.clone()
                 } else {
@@ -98,6 +113,15 @@ pub fn plan(input: &PlanInput<'_>) -> RecordPlan {
         }
     }
     out
+}
+
+fn phone_key(v: &Value) -> Value {
+    match v {
+        Value::Text(s) => {
+            crate::identity::normalize_mobile(s).map_or_else(|| v.clone(), Value::Text)
+        }
+        other => other.clone(),
+    }
 }
 
 /// Convert a value from the origin field's terms into the target field's terms.
@@ -114,6 +138,10 @@ pub fn convert(v: &Value, m: &FieldMapping, origin: Side) -> Value {
     };
     match (v, target_ty) {
         (Value::Empty, _) => Value::Empty,
+        // JING keys people by mobile: send it the normalized number (+86, spaces, full-width…).
+        (Value::Text(s), FieldType::Phone) if origin == Side::Salesforce => {
+            crate::identity::normalize_mobile(s).map_or_else(|| v.clone(), Value::Text)
+        }
         (Value::Text(s), FieldType::Picklist) if !m.options.is_empty() => Value::Text(translate(s)),
         (Value::Multi(items), FieldType::MultiPicklist) if !m.options.is_empty() => {
             Value::Multi(items.iter().map(|s| translate(s)).collect())

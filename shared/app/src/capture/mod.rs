@@ -7,7 +7,7 @@ mod poll;
 mod push;
 
 pub use convert::{jing_record_change, sf_record_change, soap_value};
-pub use poll::{PollDeps, PollReport, poll};
+pub use poll::{OVERLAP, PollDeps, PollReport, poll};
 pub use push::{
     IngestError, PushDeps, PushReport, PushedNotification, ingest_outbound, ingest_webhook,
 };

@@ -107,11 +107,14 @@ async fn record_success(
     let now = deps.clock.now();
     let origin = group.direction.origin();
     let before: BTreeMap<String, domain::Value>;
+    // Status lists show one row per bound pair: keyed by the Salesforce id.
+    let sf_key: String;
     match (&p.op, &done) {
         (Op::Create { .. }, Done::Created(target)) => {
             let mut b = new_binding(settings, group.object, &change.record, target, now)?;
             before = BTreeMap::new();
             finish(&mut b, p, change, origin, now);
+            sf_key = b.sf_id.to_string();
             deps.bindings.put(&b, None).await.map_err(store_error)?;
             report.counts.created += 1;
         }
@@ -120,6 +123,7 @@ async fn record_success(
             before = BTreeMap::new();
             b.version = 1;
             finish(&mut b, p, change, origin, now);
+            sf_key = b.sf_id.to_string();
             deps.bindings.put(&b, None).await.map_err(store_error)?;
             report.counts.bound_existing += 1;
         }
@@ -132,6 +136,7 @@ async fn record_success(
                 .collect();
             b.version += 1;
             finish(&mut b, p, change, origin, now);
+            sf_key = b.sf_id.to_string();
             deps.bindings
                 .put(&b, Some(binding.version))
                 .await
@@ -140,6 +145,7 @@ async fn record_success(
         }
         (Op::Delete { binding }, _) => {
             before = binding.last_synced.clone();
+            sf_key = binding.sf_id.to_string();
             deps.bindings
                 .remove(&settings.app, group.object, &binding.sf_id)
                 .await
@@ -155,6 +161,7 @@ async fn record_success(
             _,
         ) => {
             before = BTreeMap::new();
+            sf_key = binding.sf_id.to_string();
             convert(deps, settings, binding, opportunity.as_ref(), now).await?;
         }
         (Op::Create { .. }, _) => return Ok(()),
@@ -173,7 +180,7 @@ async fn record_success(
     let synced = SyncedRecord {
         app: settings.app.clone(),
         object: group.object,
-        record_key: key.clone(),
+        record_key: sf_key,
         name: p.name.clone(),
         synced_at: now,
     };

@@ -67,6 +67,7 @@ pub(crate) async fn execute(
     target.creates(creates, &mut done).await;
     target.updates(updates, &mut done).await;
     target.deletes(deletes, &mut done).await;
+    target.restore_origins(&done).await;
     done
 }
 
@@ -328,6 +329,46 @@ impl Target<'_, '_> {
                     Err(o) => Err(o),
                 };
                 done.push(Executed { planned: p, result });
+            }
+        }
+    }
+
+    /// Give the origin back its own newer value where a concurrent change we applied earlier
+    /// overwrote it (a conflict the origin won). Best effort: a failure is logged and the next
+    /// change of the record repairs it.
+    async fn restore_origins(&self, done: &[Executed]) {
+        let restores: Vec<(&crate::ports::Binding, &Fields)> = done
+            .iter()
+            .filter(|e| matches!(e.result, Ok(Done::Updated)) && !e.planned.restore.is_empty())
+            .filter_map(|e| match &e.planned.op {
+                Op::Update { binding, .. } => Some((binding, &e.planned.restore)),
+                _ => None,
+            })
+            .collect();
+        for chunk in restores.chunks(self.batch()) {
+            let result = if self.sf() {
+                let records: Vec<(JingId, Fields)> = chunk
+                    .iter()
+                    .map(|(b, f)| (b.jing_id.clone(), (*f).clone()))
+                    .collect();
+                self.deps
+                    .jing
+                    .update(self.spec.jing_object, &records)
+                    .await
+                    .map(|_| ())
+            } else {
+                let records: Vec<(SfId, Fields)> = chunk
+                    .iter()
+                    .map(|(b, f)| (b.sf_id.clone(), (*f).clone()))
+                    .collect();
+                self.deps
+                    .sf
+                    .update(self.spec.sf_object, &records)
+                    .await
+                    .map(|_| ())
+            };
+            if let Err(e) = result {
+                tracing::warn!(app_id = %self.settings.app, error = %e, "Could not restore the winning value on the origin.");
             }
         }
     }

@@ -40,6 +40,8 @@ pub(crate) struct Planned {
     /// Values both sides hold after the write (Salesforce field names).
     pub synced: BTreeMap<String, Value>,
     pub conflicts: Vec<(String, Conflict)>,
+    /// Values to write back to the origin record (see `RecordPlan::restore_origin`).
+    pub restore: Fields,
     pub name: String,
 }
 
@@ -94,6 +96,7 @@ async fn prepare_one(
             op,
             synced: plan.synced,
             conflicts: plan.conflicts,
+            restore: plan.restore_origin,
             name: name.clone(),
         })))
     };

@@ -126,3 +126,42 @@ fn values_are_converted_between_types() {
         Value::Number(42.5)
     );
 }
+
+#[test]
+fn mobiles_reach_jing_normalized() {
+    let m = lead_mapping();
+    let mobile = m.iter().find(|f| f.sf_field == "MobilePhone").unwrap();
+    assert_eq!(
+        convert(&Value::text("+86 138 0013 8000"), mobile, Side::Salesforce),
+        Value::text("13800138000")
+    );
+    assert_eq!(
+        convert(&Value::text("(+86)13800138000"), mobile, Side::Salesforce),
+        Value::text("13800138000")
+    );
+    // Towards Salesforce the number is kept as typed.
+    assert_eq!(
+        convert(&Value::text("138-0013-8000"), mobile, Side::Jing),
+        Value::text("138-0013-8000")
+    );
+}
+
+#[test]
+fn a_phone_that_differs_only_in_format_is_unchanged() {
+    let mapping = lead_mapping();
+    let incoming: BTreeMap<String, FieldChange> =
+        [("mobile".to_string(), fc(Value::text("13800138000")))].into();
+    let last: BTreeMap<String, Value> =
+        [("MobilePhone".to_string(), Value::text("+86 138 0013 8000"))].into();
+    let p = plan(&input(
+        Direction::JingToSf,
+        &mapping,
+        &incoming,
+        Some(&last),
+    ));
+    assert!(p.is_noop(), "{p:?}");
+    assert_eq!(
+        p.skipped,
+        vec![("MobilePhone".to_string(), SkipReason::Unchanged)]
+    );
+}

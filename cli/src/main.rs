@@ -1,0 +1,93 @@
+//! `jingsf`: the JING ⇄ Salesforce connector on one machine.
+
+mod budget;
+mod clock;
+mod demo;
+mod http;
+mod wiring;
+mod worker;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "jingsf",
+    version,
+    about = "The JING ⇄ Salesforce connector on one machine"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the whole connector against simulated Salesforce and JING, then serve the status page.
+    Demo {
+        /// End after the summary instead of serving the status page.
+        #[arg(long)]
+        exit: bool,
+        /// Where the embedded store lives.
+        #[arg(long, default_value = ".jingsf/demo")]
+        data_dir: PathBuf,
+        /// Port of the local listener (0 = any free port).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Leads created on each side.
+        #[arg(long, default_value_t = 2000)]
+        leads: usize,
+        /// Accounts created on each side.
+        #[arg(long, default_value_t = 800)]
+        accounts: usize,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("JINGSF_LOG")
+                .unwrap_or_else(|_| "error".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Demo {
+            exit,
+            data_dir,
+            port,
+            leads,
+            accounts,
+            json,
+        } => {
+            let sizes = demo::Sizes {
+                users: 100,
+                sf_accounts: accounts,
+                sf_leads: leads,
+                jing_accounts: accounts * 5 / 8,
+                jing_leads: leads * 3 / 4,
+            };
+            demo::run(demo::DemoOptions {
+                data_dir,
+                exit,
+                port,
+                sizes,
+                json,
+            })
+            .await
+            .map(|_| ())
+        }
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

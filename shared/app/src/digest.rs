@@ -1,27 +1,24 @@
-//! The error digest (error-notifier): one mail per app per run with the errors that are new
-//! since the last digest, grouped by category and root cause, cause and fix in Chinese and
-//! English — never one mail per record.
+//! The error digest (error-notifier): one mail per app per run with what is new since the last
+//! digest — failing records grouped by category and root cause, and directions paused by a
+//! safety stop — cause and fix in Chinese and English, never one mail per record.
 //!
-//! The watermark (CursorStore key [`WATERMARK_KEY`]) is the newest `last_seen` the previous
-//! mail covered; it advances only after the mail is sent, so a mail failure resends next run.
-//! The body names records by name and id only: tokens never reach it, and phone numbers and
-//! e-mail addresses are removed from every text taken from records ([`redact_contacts`]).
+//! The watermark (CursorStore key [`WATERMARK_KEY`]) holds the newest `last_seen` the previous
+//! mail covered and the pauses it announced; it advances only after the mail is sent, so a mail
+//! failure resends next run. The body names records by name and id only: tokens never reach
+//! it, and phone numbers and e-mail addresses are removed from every text taken from records.
 
-use crate::ports::{
-    CursorStore, ErrorRecord, ErrorStore, Mail, MailError, Mailer, SettingsStore, StoreError,
-};
-use crate::settings::AppSettings;
-use crate::status::{RootCause, group_root_causes, redact_contacts};
-use domain::datetime::format_jing;
-use domain::{AppId, Category, Lang};
+use crate::ports::{CursorStore, ErrorStore, MailError, Mailer};
+use crate::ports::{SettingsStore, StoreError};
+use crate::settings::{AppSettings, Pause};
+use crate::status::DigestContent;
+use crate::status::group_root_causes;
+use domain::{AppId, Direction, ErrorCode, ObjectKind};
 use serde::{Deserialize, Serialize};
-use std::fmt::Write as _;
 use time::OffsetDateTime;
 
 /// CursorStore key of the digest watermark.
 pub const WATERMARK_KEY: &str = "digest";
-/// Root causes listed in one mail; the rest are counted in one line.
-pub const MAX_CAUSES: usize = 20;
+pub use crate::status::MAX_CAUSES;
 
 /// Ports of the digest.
 #[derive(Clone, Copy)]
@@ -49,6 +46,7 @@ pub enum AppDigest {
         errors: u64,
         newly_failing: u64,
         root_causes: u64,
+        new_pauses: u64,
     },
     NothingNew,
     /// Notifications are off, or no admin e-mail is set.
@@ -65,10 +63,30 @@ pub struct DigestReport {
     pub mails_sent: u64,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct PauseKey {
+    object: ObjectKind,
+    direction: Direction,
+    code: ErrorCode,
+}
+
+impl From<&Pause> for PauseKey {
+    fn from(p: &Pause) -> Self {
+        Self {
+            object: p.object,
+            direction: p.direction,
+            code: p.reason.code,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Watermark {
     #[serde(with = "time::serde::rfc3339")]
     through: OffsetDateTime,
+    /// Pauses already announced (a pause lifted and set again is announced again).
+    #[serde(default)]
+    pauses: Vec<PauseKey>,
 }
 
 /// Send each app's digest. One app's failure does not stop the others.
@@ -78,18 +96,15 @@ pub async fn send_digest(
 ) -> Result<DigestReport, DigestError> {
     let mut report = DigestReport::default();
     for settings in deps.settings.list().await? {
-        let outcome = match send_app_digest(deps, &settings, now).await {
-            Ok(o) => o,
-            Err(e) => {
+        let outcome = send_app_digest(deps, &settings, now)
+            .await
+            .unwrap_or_else(|e| {
                 tracing::warn!(app_id = %settings.app, error = %e, "Error digest not sent; it will be retried.");
                 AppDigest::Failed {
                     error: e.to_string(),
                 }
-            }
-        };
-        if matches!(outcome, AppDigest::Sent { .. }) {
-            report.mails_sent += 1;
-        }
+            });
+        report.mails_sent += u64::from(matches!(outcome, AppDigest::Sent { .. }));
         report.apps.push((settings.app, outcome));
     }
     Ok(report)
@@ -109,157 +124,65 @@ pub async fn send_app_digest(
         return Ok(AppDigest::NotConfigured);
     };
     let app = &settings.app;
-    let since = watermark(deps, app).await?;
-    let errors = deps.errors.seen_since(app, since).await?;
-    let Some(through) = errors.iter().map(|e| e.last_seen).max() else {
-        return Ok(AppDigest::NothingNew);
+    let last = watermark(deps, app).await?;
+    let errors = deps.errors.seen_since(app, last.through).await?;
+    let current: Vec<PauseKey> = settings.paused.iter().map(PauseKey::from).collect();
+    let pauses: Vec<&Pause> = settings
+        .paused
+        .iter()
+        .filter(|p| !last.pauses.contains(&PauseKey::from(*p)))
+        .collect();
+    let next = Watermark {
+        through: errors
+            .iter()
+            .map(|e| e.last_seen)
+            .max()
+            .unwrap_or(last.through),
+        pauses: current,
     };
+    if errors.is_empty() && pauses.is_empty() {
+        if next != last {
+            save(deps, app, &next).await?; // pauses were lifted: forget them
+        }
+        return Ok(AppDigest::NothingNew);
+    }
     let causes = group_root_causes(&errors);
-    let newly = errors.iter().filter(|e| e.first_seen > since).count() as u64;
-    let mail = compose(settings, to, &errors, &causes, newly, since, now);
-    deps.mailer.send(&mail).await?;
-    let mark = serde_json::to_string(&Watermark { through })
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    deps.cursors.put(app, WATERMARK_KEY, &mark).await?;
-    tracing::info!(app_id = %app, errors = errors.len(), "Sent the error digest.");
+    let newly = errors
+        .iter()
+        .filter(|e| e.first_seen > last.through)
+        .count() as u64;
+    let content = DigestContent {
+        settings,
+        errors: &errors,
+        causes: &causes,
+        newly,
+        since: last.through,
+        pauses: &pauses,
+        now,
+    };
+    deps.mailer.send(&content.mail(to)).await?;
+    save(deps, app, &next).await?;
+    tracing::info!(app_id = %app, errors = errors.len(), pauses = pauses.len(), "Sent the error digest.");
     Ok(AppDigest::Sent {
         errors: errors.len() as u64,
         newly_failing: newly,
         root_causes: causes.len() as u64,
+        new_pauses: pauses.len() as u64,
     })
 }
 
-async fn watermark(deps: &DigestDeps<'_>, app: &AppId) -> Result<OffsetDateTime, DigestError> {
+async fn watermark(deps: &DigestDeps<'_>, app: &AppId) -> Result<Watermark, DigestError> {
     match deps.cursors.get(app, WATERMARK_KEY).await? {
-        None => Ok(OffsetDateTime::UNIX_EPOCH),
-        Some(raw) => serde_json::from_str::<Watermark>(&raw)
-            .map(|w| w.through)
+        None => Ok(Watermark {
+            through: OffsetDateTime::UNIX_EPOCH,
+            pauses: Vec::new(),
+        }),
+        Some(raw) => serde_json::from_str(&raw)
             .map_err(|e| StoreError::Corrupt(format!("digest watermark: {e}")).into()),
     }
 }
 
-fn compose(
-    s: &AppSettings,
-    to: &str,
-    errors: &[ErrorRecord],
-    causes: &[RootCause],
-    newly: u64,
-    since: OffsetDateTime,
-    now: OffsetDateTime,
-) -> Mail {
-    let n = errors.len();
-    let name = redact_contacts(&s.name);
-    let subject =
-        format!("[JING ⇄ Salesforce] {name}: {n} 条记录同步失败 / {n} records failed to sync");
-    let mut text = String::new();
-    let mut html = String::from("<html><body>");
-    let (zh, en) = summary(n, newly, since);
-    let _ = writeln!(
-        text,
-        "{name} — {} (UTC+8)\n\n{zh}\n{en}\n",
-        format_jing(now)
-    );
-    let _ = write!(
-        html,
-        "<h2>{}</h2><p>{}<br>{}</p>",
-        esc(&name),
-        esc(&zh),
-        esc(&en)
-    );
-    by_category(errors, &mut text, &mut html);
-    by_root_cause(causes, &mut text, &mut html);
-    html.push_str("</body></html>");
-    Mail {
-        to: to.to_owned(),
-        subject,
-        text,
-        html,
-    }
-}
-
-/// The opening sentence in both languages; the first digest has no "since".
-fn summary(n: usize, newly: u64, since: OffsetDateTime) -> (String, String) {
-    if since == OffsetDateTime::UNIX_EPOCH {
-        return (
-            format!("目前有 {n} 条记录同步失败。"),
-            format!("{n} records are failing to sync."),
-        );
-    }
-    let at = format!("{} (UTC+8)", format_jing(since));
-    (
-        format!("自 {at} 以来 {n} 条记录同步失败，其中 {newly} 条为新失败。"),
-        format!("{n} records failed to sync since {at}; {newly} of them are newly failing."),
-    )
-}
-
-fn by_category(errors: &[ErrorRecord], text: &mut String, html: &mut String) {
-    let _ = writeln!(text, "按类别 / By category:");
-    html.push_str("<h3>按类别 / By category</h3><ul>");
-    for cat in Category::ALL {
-        let count = errors.iter().filter(|e| e.error.category() == cat).count();
-        if count > 0 {
-            let label = format!("{} / {}", cat.label(Lang::Zh), cat.label(Lang::En));
-            let _ = writeln!(text, "- {label}: {count}");
-            let _ = write!(html, "<li>{}: {count}</li>", esc(&label));
-        }
-    }
-    text.push('\n');
-    html.push_str("</ul>");
-}
-
-fn by_root_cause(causes: &[RootCause], text: &mut String, html: &mut String) {
-    let _ = writeln!(text, "按根因 / By root cause:");
-    html.push_str("<h3>按根因 / By root cause</h3><ol>");
-    for c in causes.iter().take(MAX_CAUSES) {
-        let label = format!(
-            "{} / {}",
-            c.category.label(Lang::Zh),
-            c.category.label(Lang::En)
-        );
-        let samples: Vec<String> = c
-            .samples
-            .iter()
-            .map(|r| format!("{} ({})", redact_contacts(&r.name), r.record_key))
-            .collect();
-        let lines = [
-            format!("原因：{}", redact_contacts(&c.cause_zh)),
-            format!("Cause: {}", redact_contacts(&c.cause_en)),
-            format!("解决：{}", redact_contacts(&c.fix_zh)),
-            format!("Fix: {}", redact_contacts(&c.fix_en)),
-            format!("示例 / Examples: {}", samples.join(", ")),
-        ];
-        let head = format!("[{label}] {} 条记录 / {} records", c.count, c.count);
-        let _ = writeln!(text, "* {head}");
-        let _ = write!(html, "<li><b>{}</b>", esc(&head));
-        for l in &lines {
-            let _ = writeln!(text, "  {l}");
-            let _ = write!(html, "<br>{}", esc(l));
-        }
-        html.push_str("</li>");
-    }
-    if causes.len() > MAX_CAUSES {
-        let more = causes.len() - MAX_CAUSES;
-        let line = format!(
-            "另有 {more} 个根因，请在状态页查看 / {more} more root causes on the status page"
-        );
-        let _ = writeln!(text, "{line}");
-        let _ = write!(html, "<li>{}</li>", esc(&line));
-    }
-    html.push_str("</ol>");
-}
-
-/// Escape text for HTML element content and attribute values.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+async fn save(deps: &DigestDeps<'_>, app: &AppId, w: &Watermark) -> Result<(), DigestError> {
+    let json = serde_json::to_string(w).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(deps.cursors.put(app, WATERMARK_KEY, &json).await?)
 }

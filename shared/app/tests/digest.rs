@@ -131,7 +131,8 @@ async fn nothing_is_sent_when_nothing_is_new_and_later_errors_come_alone() {
         AppDigest::Sent {
             errors: 2,
             newly_failing: 1,
-            root_causes: 2
+            root_causes: 2,
+            new_pauses: 0
         }
     );
     let m = &f.mailer.sent()[1];
@@ -194,4 +195,61 @@ async fn apps_without_notifications_or_address_get_no_mail() {
     };
     assert_eq!(outcome("muted"), AppDigest::NotConfigured);
     assert_eq!(outcome("noaddr"), AppDigest::NotConfigured);
+}
+
+#[tokio::test]
+async fn a_safety_pause_is_announced_once_and_again_after_it_was_lifted_and_set_again() {
+    use domain::Direction;
+    use jingsf_app::settings::Pause;
+    let f = Fakes::new();
+    add_app(&f, "acme", Some("admin@acme.example"), true).await;
+    let mut s = f.settings.get(&app("acme")).await.unwrap().unwrap();
+    let pause = Pause {
+        object: ObjectKind::Lead,
+        direction: Direction::JingToSf,
+        reason: SyncError::new(ErrorCode::CircuitOpen)
+            .object("lead")
+            .detail("35%"),
+    };
+    s.paused.push(pause.clone());
+    s.revision += 1;
+    f.settings.put(&s).await.unwrap();
+
+    let r = send_digest(&deps(&f), t(1)).await.unwrap();
+    assert_eq!(r.mails_sent, 1);
+    let m = &f.mailer.sent()[0];
+    assert!(
+        m.subject.contains("1 sync directions paused"),
+        "{}",
+        m.subject
+    );
+    assert!(!m.subject.contains("records failed"));
+    assert!(
+        m.text
+            .contains("[安全保护暂停 / Safety pause] lead JING → Salesforce"),
+        "{}",
+        m.text
+    );
+    assert!(
+        m.text
+            .contains("delete or blank 35% of the bound lead records")
+    );
+    assert!(m.text.contains("请检查最近的变更"));
+    assert!(m.html.contains("Paused sync directions"));
+    assert_eq!(
+        send_digest(&deps(&f), t(2)).await.unwrap().apps[0].1,
+        AppDigest::NothingNew
+    );
+
+    // Lifted, then set again: announced again.
+    s.paused.clear();
+    s.revision += 1;
+    f.settings.put(&s).await.unwrap();
+    assert_eq!(send_digest(&deps(&f), t(3)).await.unwrap().mails_sent, 0);
+    s.paused.push(pause);
+    s.revision += 1;
+    f.settings.put(&s).await.unwrap();
+    let r = send_digest(&deps(&f), t(4)).await.unwrap();
+    assert_eq!(r.mails_sent, 1);
+    assert_eq!(f.mailer.sent().len(), 2);
 }

@@ -6,9 +6,9 @@ use super::{
 };
 use crate::ports::{Binding, Employee, SfUser, StoreError};
 use crate::settings::AppSettings;
-use domain::{JingId, ObjectKind, SfId};
+use domain::{AppId, JingId, ObjectKind, SfId};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// A binding made by [`sync_members`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,15 +52,9 @@ pub async fn sync_members(
     let users: Vec<SfUser> = active_sorted(deps.sf.users().await?);
     let employees = deps.jing.employees().await?;
     let bindings = all_member_bindings(deps, app).await?;
-    let bound_users: HashMap<&SfId, &Binding> = bindings.iter().map(|b| (&b.sf_id, b)).collect();
-    let owner_of: HashMap<JingId, SfId> = bindings
-        .iter()
-        .map(|b| (b.jing_id.clone(), b.sf_id.clone()))
-        .collect();
-    let unbound: Vec<&SfUser> = users
-        .iter()
-        .filter(|u| !bound_users.contains_key(&u.id))
-        .collect();
+    let owner_of = owners(&bindings);
+    let bound: HashSet<&SfId> = bindings.iter().map(|b| &b.sf_id).collect();
+    let unbound: Vec<&SfUser> = users.iter().filter(|u| !bound.contains(&u.id)).collect();
     let matches = auto_match(&unbound, &employees, &owner_of);
     let mut report = MemberReport {
         users: users.len() as u64,
@@ -71,8 +65,29 @@ pub async fn sync_members(
         calls: 2,
         ..MemberReport::default()
     };
-    for (user_id, employee, by) in matches.bind {
-        let Some(user) = users.iter().find(|u| u.id == user_id) else {
+    bind_matches(deps, app, &unbound, matches.bind, &mut report).await?;
+    tracing::info!(app_id = %app, bound = report.bound.len(), unbound = report.unbound.len(), ambiguous = report.ambiguous.len(), "Synced members.");
+    Ok(report)
+}
+
+/// Employee → user of every binding.
+fn owners(bindings: &[Binding]) -> HashMap<JingId, SfId> {
+    bindings
+        .iter()
+        .map(|b| (b.jing_id.clone(), b.sf_id.clone()))
+        .collect()
+}
+
+async fn bind_matches(
+    deps: &MemberDeps<'_>,
+    app: &AppId,
+    users: &[&SfUser],
+    matches: Vec<(SfId, JingId, MatchKey)>,
+    report: &mut MemberReport,
+) -> Result<(), MemberError> {
+    let by_id: HashMap<&SfId, &SfUser> = users.iter().map(|u| (&u.id, *u)).collect();
+    for (user_id, employee, by) in matches {
+        let Some(user) = by_id.get(&user_id) else {
             continue;
         };
         let binding = member_binding(deps, app, user, &employee, BindHow::Auto(by));
@@ -87,8 +102,7 @@ pub async fn sync_members(
             Err(e) => return Err(e.into()),
         }
     }
-    tracing::info!(app_id = %app, bound = report.bound.len(), unbound = report.unbound.len(), ambiguous = report.ambiguous.len(), "Synced members.");
-    Ok(report)
+    Ok(())
 }
 
 fn active_sorted(mut users: Vec<SfUser>) -> Vec<SfUser> {
@@ -133,10 +147,7 @@ pub async fn list_members(
     let employees = deps.jing.employees().await?;
     let bindings = all_member_bindings(deps, &settings.app).await?;
     let by_user: HashMap<&SfId, &Binding> = bindings.iter().map(|b| (&b.sf_id, b)).collect();
-    let owner_of: HashMap<JingId, SfId> = bindings
-        .iter()
-        .map(|b| (b.jing_id.clone(), b.sf_id.clone()))
-        .collect();
+    let owner_of = owners(&bindings);
     let unbound: Vec<&SfUser> = users
         .iter()
         .filter(|u| u.active && !by_user.contains_key(&u.id))

@@ -8,15 +8,17 @@
 //! - [`record_link`]: both ids and the Salesforce URL of a listed record (click-through).
 //! - [`retry`]: re-queue chosen failed records after the admin fixed the cause.
 
+mod digest_mail;
 mod link;
 mod lists;
 mod redact;
 mod retry;
 mod root_cause;
 
+pub use digest_mail::{DigestContent, MAX_CAUSES};
 pub use link::{RecordLink, record_link};
 pub use lists::{FailureRow, RecordErrorDetail, conflicts, failures, record_errors, successes};
-pub use redact::redact_contacts;
+pub use redact::{escape_html, redact_contacts};
 pub use retry::{FailedChanges, RetryReport, retry};
 pub use root_cause::{RecordSample, RootCause, errors_by_root_cause, group_root_causes};
 

@@ -1,6 +1,6 @@
-//! Removing contacts (phone numbers, e-mail addresses) from free text that leaves the system,
-//! such as the digest mail: error details can quote a refused value, and a record's display
-//! name can fall back to its mobile or e-mail. Ids (`00Q…`, JING uuids) and dates are kept.
+//! Text that leaves the system (the digest mail): HTML escaping, and removing contacts (phone
+//! numbers, e-mail addresses) from free text — error details can quote a refused value, and a
+//! record's display name can fall back to its mobile or e-mail. Ids and dates are kept.
 
 use domain::identity::normalize_email;
 
@@ -121,6 +121,22 @@ pub fn redact_contacts(text: &str) -> String {
     redact_phones(&redact_emails(text))
 }
 
+/// Escape text for HTML element content and attribute values.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,6 +151,14 @@ mod tests {
         assert_eq!(redact_contacts("（＋８６）１３８００１３８０００"), "（***");
         assert_eq!(redact_contacts("Zhang.San@Acme.example."), "***.");
         assert_eq!(redact_contacts("邮箱：li＠x.cn，电话"), "邮箱：***，电话");
+    }
+
+    #[test]
+    fn html_is_escaped() {
+        assert_eq!(
+            escape_html(r#"<a href="x">&'"#),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
     }
 
     #[test]

@@ -40,7 +40,9 @@ pub(crate) async fn retry(
 ) -> JsonResult {
     let s = load(&st, &app_id(&app)?).await?;
     if req.records.is_empty() || req.records.len() > RETRY_MAX {
-        return Err(AdminError::InvalidInput(format!("choose 1 to {RETRY_MAX} records")));
+        return Err(AdminError::InvalidInput(format!(
+            "choose 1 to {RETRY_MAX} records"
+        )));
     }
     let mut by_object: BTreeMap<ObjectKind, Vec<SfId>> = BTreeMap::new();
     let (mut not_failing, mut not_retriable) = (Vec::new(), Vec::new());
@@ -82,9 +84,19 @@ async fn reread(
         let clause = format!("Id IN ({})", list.join(","));
         let records = st
             .sf()?
-            .page_by_id(ObjectSpec::of(kind).sf_object, &fields, Some(&clause), None, ids.len())
+            .page_by_id(
+                ObjectSpec::of(kind).sf_object,
+                &fields,
+                Some(&clause),
+                None,
+                ids.len(),
+            )
             .await?;
-        changes.extend(records.iter().map(|r| sf_record_change(s, kind, r, Lane::Live)));
+        changes.extend(
+            records
+                .iter()
+                .map(|r| sf_record_change(s, kind, r, Lane::Live)),
+        );
     }
     Ok(changes)
 }
@@ -106,13 +118,20 @@ pub(crate) async fn conflicts(
     let s = load(&st, &app_id(&app)?).await?;
     let q = ListQuery {
         search: p.search.filter(|x| !x.trim().is_empty()),
-        object: p.object.as_deref().filter(|o| !o.is_empty() && *o != "all").map(object).transpose()?,
+        object: p
+            .object
+            .as_deref()
+            .filter(|o| !o.is_empty() && *o != "all")
+            .map(object)
+            .transpose()?,
         category: None,
         offset: p.offset.unwrap_or(0),
         limit: limit(p.limit)?,
     };
     let page = st.ledger.conflicts(&s.app, &q).await?;
-    Ok(Json(json!({ "items": page.items, "total": page.total, "offset": q.offset, "limit": q.limit })))
+    Ok(Json(
+        json!({ "items": page.items, "total": page.total, "offset": q.offset, "limit": q.limit }),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -131,5 +150,7 @@ pub(crate) async fn resume(
     load(&st, &app).await?;
     let kind = object(&req.object)?;
     let report = app::quota_reset::resume(&st.quota_deps(), &app, kind, req.direction).await?;
-    Ok(Json(serde_json::to_value(report).map_err(|e| AdminError::Internal(e.to_string()))?))
+    Ok(Json(
+        serde_json::to_value(report).map_err(|e| AdminError::Internal(e.to_string()))?,
+    ))
 }

@@ -39,7 +39,9 @@ impl From<&AppSettings> for AppSummary {
     }
 }
 
-pub(crate) async fn list(State(st): State<AdminState>) -> Result<Json<serde_json::Value>, AdminError> {
+pub(crate) async fn list(
+    State(st): State<AdminState>,
+) -> Result<Json<serde_json::Value>, AdminError> {
     let mut apps = st.settings.list().await?;
     apps.sort_by(|a, b| a.name.cmp(&b.name));
     let apps: Vec<AppSummary> = apps.iter().map(AppSummary::from).collect();
@@ -95,17 +97,26 @@ pub(crate) async fn create(
     required(&req.jing_tenant, "jing_tenant")?;
     check_email(&req.admin_email)?;
     let raw = req.id.unwrap_or_else(new_app_id);
-    let app = AppId::parse(&raw)
-        .map_err(|_| AdminError::InvalidInput(format!("app id {raw:?}: use letters, digits, - or _")))?;
+    let app = AppId::parse(&raw).map_err(|_| {
+        AdminError::InvalidInput(format!("app id {raw:?}: use letters, digits, - or _"))
+    })?;
     if st.settings.get(&app).await?.is_some() {
         return Err(AdminError::Conflict(format!("app {app} already exists")));
     }
-    let mut s = AppSettings::new(app.clone(), req.name.trim(), req.environment, &req.jing_app_id, &req.jing_tenant);
+    let mut s = AppSettings::new(
+        app.clone(),
+        req.name.trim(),
+        req.environment,
+        &req.jing_app_id,
+        &req.jing_tenant,
+    );
     s.department = req.department;
     s.admin_email = req.admin_email;
     s.revision = 1;
     if let Some(secret) = req.jing_app_secret {
-        st.vault.put(&app, SecretKind::JingAppSecret, &SecretString::from(secret)).await?;
+        st.vault
+            .put(&app, SecretKind::JingAppSecret, &SecretString::from(secret))
+            .await?;
     }
     st.settings.put(&s).await?;
     tracing::info!(app_id = %app, "App installed.");
@@ -135,7 +146,9 @@ pub(crate) struct AppPatch {
 /// Tell "absent" (keep) from `null` (clear).
 mod double_option {
     use serde::{Deserialize, Deserializer};
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<String>>, D::Error> {
         Option::<String>::deserialize(d).map(Some)
     }
 }
@@ -176,7 +189,10 @@ pub(crate) async fn delete(
 ) -> Result<StatusCode, AdminError> {
     let app = app_id(&app)?;
     let s = load(&st, &app).await?;
-    if let (Some(auth), Some(rt)) = (st.auth.as_deref(), st.vault.get(&app, SecretKind::SfRefreshToken).await?) {
+    if let (Some(auth), Some(rt)) = (
+        st.auth.as_deref(),
+        st.vault.get(&app, SecretKind::SfRefreshToken).await?,
+    ) {
         // A token that is already revoked or expired is as good as revoked.
         let _ = auth.revoke(&s.environment, &rt).await;
     }

@@ -15,9 +15,14 @@ use time::OffsetDateTime;
 
 type JsonResult = Result<Json<Json_>, AdminError>;
 
-pub(crate) async fn init_progress(State(st): State<AdminState>, Path(app): Path<String>) -> JsonResult {
+pub(crate) async fn init_progress(
+    State(st): State<AdminState>,
+    Path(app): Path<String>,
+) -> JsonResult {
     let s = load(&st, &app_id(&app)?).await?;
-    Ok(Json(json!({ "init": s.init, "locked": s.locked(), "percent": init_percent(&s.init) })))
+    Ok(Json(
+        json!({ "init": s.init, "locked": s.locked(), "percent": init_percent(&s.init) }),
+    ))
 }
 
 fn init_percent(init: &InitState) -> Option<f64> {
@@ -52,7 +57,9 @@ pub(crate) async fn init_start(
         (true, w) => w.unwrap_or_else(|| st.clock.now()),
         (false, Some(w)) => w,
         (false, None) => {
-            return Err(AdminError::InvalidInput("window_start is required unless skip is true".into()));
+            return Err(AdminError::InvalidInput(
+                "window_start is required unless skip is true".into(),
+            ));
         }
     };
     let deps = InitDeps {
@@ -64,7 +71,9 @@ pub(crate) async fn init_start(
         clock: st.clock.as_ref(),
     };
     let init = app::init::start(&deps, &app, window_start, req.skip).await?;
-    Ok(Json(json!({ "init": init, "percent": init_percent(&init) })))
+    Ok(Json(
+        json!({ "init": init, "percent": init_percent(&init) }),
+    ))
 }
 
 pub(crate) async fn get_rules(
@@ -73,7 +82,10 @@ pub(crate) async fn get_rules(
 ) -> JsonResult {
     let (kind, d) = (object(&obj)?, direction(&dir)?);
     let s = load(&st, &app_id(&app)?).await?;
-    let o = s.objects.get(&kind).ok_or_else(|| AdminError::NotFound(format!("object {kind}")))?;
+    let o = s
+        .objects
+        .get(&kind)
+        .ok_or_else(|| AdminError::NotFound(format!("object {kind}")))?;
     Ok(Json(json!({
         "revision": s.revision,
         "locked": s.locked(),
@@ -107,13 +119,18 @@ pub(crate) async fn put_rules(
             "{kind} never syncs from JING to Salesforce; leave this direction off"
         )));
     }
-    let o = s.objects.get_mut(&kind).ok_or_else(|| AdminError::NotFound(format!("object {kind}")))?;
+    let o = s
+        .objects
+        .get_mut(&kind)
+        .ok_or_else(|| AdminError::NotFound(format!("object {kind}")))?;
     *o.rules_mut(d) = req.rules;
     if req.business_type.is_some() {
         o.business_type = req.business_type;
     }
     let saved = save_config(&st, s, req.revision).await?;
-    Ok(Json(json!({ "revision": saved.revision, "rules": saved.objects[&kind].rules(d) })))
+    Ok(Json(
+        json!({ "revision": saved.revision, "rules": saved.objects[&kind].rules(d) }),
+    ))
 }
 
 pub(crate) async fn get_mapping(
@@ -122,8 +139,13 @@ pub(crate) async fn get_mapping(
 ) -> JsonResult {
     let kind = object(&obj)?;
     let s = load(&st, &app_id(&app)?).await?;
-    let o = s.objects.get(&kind).ok_or_else(|| AdminError::NotFound(format!("object {kind}")))?;
-    Ok(Json(json!({ "revision": s.revision, "locked": s.locked(), "mapping": o.mapping })))
+    let o = s
+        .objects
+        .get(&kind)
+        .ok_or_else(|| AdminError::NotFound(format!("object {kind}")))?;
+    Ok(Json(
+        json!({ "revision": s.revision, "locked": s.locked(), "mapping": o.mapping }),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -163,7 +185,11 @@ pub(crate) async fn put_allocation(
 ) -> JsonResult {
     let app = app_id(&app)?;
     let current = load(&st, &app).await?;
-    let share = req.max_org_share_pct.unwrap_or(current.allocation.max_org_share_pct);
+    let share = req
+        .max_org_share_pct
+        .unwrap_or(current.allocation.max_org_share_pct);
     let s = app::quota_reset::set_allocation(&st.quota_deps(), &app, req.daily, share).await?;
-    Ok(Json(json!({ "revision": s.revision, "allocation": s.allocation })))
+    Ok(Json(
+        json!({ "revision": s.revision, "allocation": s.allocation }),
+    ))
 }

@@ -78,7 +78,10 @@ pub(crate) async fn callback(
     match app::connect::finish(&deps, &state, &code).await {
         Ok(_) => {
             let app = state.split_once('.').map_or("", |(a, _)| a);
-            let target = format!("/?{}", serde_urlencoded::to_string([("app", app), ("connected", "1")]).unwrap_or_default());
+            let target = format!(
+                "/?{}",
+                serde_urlencoded::to_string([("app", app), ("connected", "1")]).unwrap_or_default()
+            );
             Redirect::to(&target).into_response()
         }
         Err(e) => {

@@ -69,18 +69,106 @@ pub struct ErrorBody {
 fn texts(e: &AdminError) -> (&'static str, [&'static str; 4]) {
     use AdminError::*;
     match e {
-        Unauthorized => ("UNAUTHORIZED", ["缺少或错误的管理令牌。", "The admin token is missing or wrong.", "请使用服务启动时打印的链接重新打开状态页。", "Open the status page again with the link the server printed on start."]),
-        UnknownApp(_) => ("UNKNOWN_APP", ["该应用不存在。", "This app does not exist.", "刷新应用列表后重新选择。", "Reload the app list and pick the app again."]),
-        NotFound(_) => ("NOT_FOUND", ["请求的对象不存在。", "The requested item does not exist.", "刷新页面后重试。", "Reload the page and try again."]),
-        InvalidInput(_) => ("INVALID_INPUT", ["请求内容不正确。", "The request is not valid.", "按提示修正输入后重试。", "Correct the input as the message says and try again."]),
-        Locked => ("CONFIG_LOCKED", ["初始化进行中，配置已锁定。", "Configuration is locked while initialization runs.", "等待初始化完成后再修改配置。", "Wait until initialization finishes, then change the configuration."]),
-        StaleRevision { .. } => ("STALE_REVISION", ["配置已被其他管理员修改。", "Another admin changed the settings since you loaded them.", "刷新后重新修改并保存。", "Reload, redo your change and save again."]),
-        Conflict(_) => ("CONFLICT", ["请求与当前状态冲突。", "The request conflicts with the current state.", "刷新后按提示操作。", "Reload and follow the message."]),
-        MappingRejected(_) => ("MAPPING_INVALID", ["字段映射存在错误，未保存。", "The field mapping has errors and was not saved.", "按列出的映射错误逐条修正后保存。", "Fix each listed mapping error, then save."]),
+        Unauthorized => (
+            "UNAUTHORIZED",
+            [
+                "缺少或错误的管理令牌。",
+                "The admin token is missing or wrong.",
+                "请使用服务启动时打印的链接重新打开状态页。",
+                "Open the status page again with the link the server printed on start.",
+            ],
+        ),
+        UnknownApp(_) => (
+            "UNKNOWN_APP",
+            [
+                "该应用不存在。",
+                "This app does not exist.",
+                "刷新应用列表后重新选择。",
+                "Reload the app list and pick the app again.",
+            ],
+        ),
+        NotFound(_) => (
+            "NOT_FOUND",
+            [
+                "请求的对象不存在。",
+                "The requested item does not exist.",
+                "刷新页面后重试。",
+                "Reload the page and try again.",
+            ],
+        ),
+        InvalidInput(_) => (
+            "INVALID_INPUT",
+            [
+                "请求内容不正确。",
+                "The request is not valid.",
+                "按提示修正输入后重试。",
+                "Correct the input as the message says and try again.",
+            ],
+        ),
+        Locked => (
+            "CONFIG_LOCKED",
+            [
+                "初始化进行中，配置已锁定。",
+                "Configuration is locked while initialization runs.",
+                "等待初始化完成后再修改配置。",
+                "Wait until initialization finishes, then change the configuration.",
+            ],
+        ),
+        StaleRevision { .. } => (
+            "STALE_REVISION",
+            [
+                "配置已被其他管理员修改。",
+                "Another admin changed the settings since you loaded them.",
+                "刷新后重新修改并保存。",
+                "Reload, redo your change and save again.",
+            ],
+        ),
+        Conflict(_) => (
+            "CONFLICT",
+            [
+                "请求与当前状态冲突。",
+                "The request conflicts with the current state.",
+                "刷新后按提示操作。",
+                "Reload and follow the message.",
+            ],
+        ),
+        MappingRejected(_) => (
+            "MAPPING_INVALID",
+            [
+                "字段映射存在错误，未保存。",
+                "The field mapping has errors and was not saved.",
+                "按列出的映射错误逐条修正后保存。",
+                "Fix each listed mapping error, then save.",
+            ],
+        ),
         Remote(_) => ("REMOTE_ERROR", ["", "", "", ""]),
-        NotConfigured(_) => ("NOT_CONFIGURED", ["此部署未配置该系统的连接。", "This deployment has no connection to that system.", "在连接器配置中补充该系统的凭证后重启。", "Add that system's credentials to the connector configuration and restart."]),
-        StoreUnavailable(_) => ("STORE_UNAVAILABLE", ["存储暂时不可用。", "The store is temporarily unavailable.", "稍后重试。", "Try again shortly."]),
-        Internal(_) => ("INTERNAL", ["内部错误，存储的数据无法读取。", "Internal error: stored data could not be read.", "请联系运维人员并提供时间点。", "Contact the operator with the time it happened."]),
+        NotConfigured(_) => (
+            "NOT_CONFIGURED",
+            [
+                "此部署未配置该系统的连接。",
+                "This deployment has no connection to that system.",
+                "在连接器配置中补充该系统的凭证后重启。",
+                "Add that system's credentials to the connector configuration and restart.",
+            ],
+        ),
+        StoreUnavailable(_) => (
+            "STORE_UNAVAILABLE",
+            [
+                "存储暂时不可用。",
+                "The store is temporarily unavailable.",
+                "稍后重试。",
+                "Try again shortly.",
+            ],
+        ),
+        Internal(_) => (
+            "INTERNAL",
+            [
+                "内部错误，存储的数据无法读取。",
+                "Internal error: stored data could not be read.",
+                "请联系运维人员并提供时间点。",
+                "Contact the operator with the time it happened.",
+            ],
+        ),
     }
 }
 

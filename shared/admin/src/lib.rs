@@ -71,8 +71,14 @@ pub fn router(state: AdminState) -> Router {
             get(apps::get_one).patch(apps::patch).delete(apps::delete),
         )
         .route("/apps/{app}/connect", post(connect::start))
-        .route("/apps/{app}/connection", axum::routing::delete(connect::disconnect))
-        .route("/apps/{app}/init", get(config::init_progress).post(config::init_start))
+        .route(
+            "/apps/{app}/connection",
+            axum::routing::delete(connect::disconnect),
+        )
+        .route(
+            "/apps/{app}/init",
+            get(config::init_progress).post(config::init_start),
+        )
         .route(
             "/apps/{app}/objects/{object}/rules/{direction}",
             get(config::get_rules).put(config::put_rules),
@@ -89,7 +95,10 @@ pub fn router(state: AdminState) -> Router {
         .route("/apps/{app}/status", get(status::overview))
         .route("/apps/{app}/synced", get(status::synced))
         .route("/apps/{app}/failures", get(status::failures))
-        .route("/apps/{app}/failures/{object}/{record}", get(status::failure_detail))
+        .route(
+            "/apps/{app}/failures/{object}/{record}",
+            get(status::failure_detail),
+        )
         .route("/apps/{app}/errors/grouped", get(status::grouped))
         .route("/apps/{app}/retry", post(actions::retry))
         .route("/apps/{app}/conflicts", get(actions::conflicts))
@@ -110,5 +119,9 @@ pub fn router(state: AdminState) -> Router {
 /// The page URL to print on start: the token travels in the fragment, which browsers never
 /// send to the server or put in logs of intermediaries.
 pub fn page_url(base: &str, token: &SecretString) -> String {
-    format!("{}/#token={}", base.trim_end_matches('/'), token.expose_secret())
+    format!(
+        "{}/#token={}",
+        base.trim_end_matches('/'),
+        token.expose_secret()
+    )
 }

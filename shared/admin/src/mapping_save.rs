@@ -33,31 +33,59 @@ pub async fn side_fields(
         let describe = sf.describe(spec.sf_object).await?;
         for f in &describe.fields {
             if let (Some(ty), false) = (f.field_type(), f.deprecated_and_hidden) {
-                let field = side_field(&f.name, ty, f.required_on_create(), f.controller_name.clone());
+                let field = side_field(
+                    &f.name,
+                    ty,
+                    f.required_on_create(),
+                    f.controller_name.clone(),
+                );
                 fields.salesforce.insert(f.name.clone(), field);
             }
         }
     } else {
         for m in mapping {
-            let field = side_field(&m.sf_field, m.sf_type, spec.sf_required.contains(&m.sf_field.as_str()), None);
+            let field = side_field(
+                &m.sf_field,
+                m.sf_type,
+                spec.sf_required.contains(&m.sf_field.as_str()),
+                None,
+            );
             fields.salesforce.insert(m.sf_field.clone(), field);
         }
         for d in spec.defaults {
-            let field = side_field(d.sf.name, d.sf.ty, spec.sf_required.contains(&d.sf.name), None);
+            let field = side_field(
+                d.sf.name,
+                d.sf.ty,
+                spec.sf_required.contains(&d.sf.name),
+                None,
+            );
             fields.salesforce.insert(d.sf.name.to_owned(), field);
         }
     }
     for m in mapping {
-        fields.jing.insert(m.jing_field.clone(), side_field(&m.jing_field, m.jing_type, false, None));
+        fields.jing.insert(
+            m.jing_field.clone(),
+            side_field(&m.jing_field, m.jing_type, false, None),
+        );
     }
     for d in spec.defaults {
-        let field = side_field(d.jing.name, d.jing.ty, spec.jing_required.contains(&d.jing.name), None);
+        let field = side_field(
+            d.jing.name,
+            d.jing.ty,
+            spec.jing_required.contains(&d.jing.name),
+            None,
+        );
         fields.jing.insert(d.jing.name.to_owned(), field);
     }
     Ok(fields)
 }
 
-fn side_field(name: &str, ty: domain::FieldType, required: bool, controller: Option<String>) -> SideField {
+fn side_field(
+    name: &str,
+    ty: domain::FieldType,
+    required: bool,
+    controller: Option<String>,
+) -> SideField {
     SideField {
         name: name.to_owned(),
         ty,
@@ -96,17 +124,22 @@ pub async fn save_mapping(
     let spec = ObjectSpec::of(kind);
     // `pinned` is a fact of the spec, not something a client may claim or drop.
     for m in &mut mapping {
-        m.pinned = spec.default_for_sf(&m.sf_field).is_some_and(|d| d.jing.name == m.jing_field);
+        m.pinned = spec
+            .default_for_sf(&m.sf_field)
+            .is_some_and(|d| d.jing.name == m.jing_field);
     }
     let fields = side_fields(st.salesforce.as_deref(), kind, &mapping).await?;
     let issues = validate(spec, &mapping, &fields, &creating(&settings, kind));
-    let (errors, warnings): (Vec<_>, Vec<_>) =
-        issues.into_iter().partition(|i| i.severity == Severity::Error);
+    let (errors, warnings): (Vec<_>, Vec<_>) = issues
+        .into_iter()
+        .partition(|i| i.severity == Severity::Error);
     if !errors.is_empty() {
         return Err(AdminError::MappingRejected(errors));
     }
     let Some(obj) = settings.objects.get_mut(&kind) else {
-        return Err(AdminError::InvalidInput(format!("object {kind} is not configured for this app")));
+        return Err(AdminError::InvalidInput(format!(
+            "object {kind} is not configured for this app"
+        )));
     };
     obj.mapping = mapping;
     let saved = save_config(st, settings, sent_revision).await?;

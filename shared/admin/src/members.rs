@@ -43,7 +43,10 @@ fn ids(user: &str, employee: Option<&str>) -> Result<(SfId, Option<JingId>), Adm
     let user = SfId::parse(user)
         .map_err(|e| AdminError::InvalidInput(format!("user id {user:?}: {e}")))?;
     let employee = employee
-        .map(|raw| JingId::parse(raw).map_err(|e| AdminError::InvalidInput(format!("employee id {raw:?}: {e}"))))
+        .map(|raw| {
+            JingId::parse(raw)
+                .map_err(|e| AdminError::InvalidInput(format!("employee id {raw:?}: {e}")))
+        })
         .transpose()?;
     Ok((user, employee))
 }
@@ -56,10 +59,13 @@ pub(crate) async fn bind(
     let app = app_id(&app)?;
     load(&st, &app).await?;
     let (user, employee) = ids(&user, Some(&req.employee))?;
-    let employee = employee.ok_or_else(|| AdminError::InvalidInput("employee is required".into()))?;
+    let employee =
+        employee.ok_or_else(|| AdminError::InvalidInput("employee is required".into()))?;
     let b = app::members::bind(&st.member_deps()?, &app, &user, &employee).await?;
     tracing::info!(app_id = %app, "Member bound manually.");
-    Ok(Json(json!({ "user_id": b.sf_id, "jing_id": b.jing_id, "name": b.name })))
+    Ok(Json(
+        json!({ "user_id": b.sf_id, "jing_id": b.jing_id, "name": b.name }),
+    ))
 }
 
 pub(crate) async fn rebind(
@@ -70,7 +76,8 @@ pub(crate) async fn rebind(
     let app = app_id(&app)?;
     load(&st, &app).await?;
     let (user, employee) = ids(&user, Some(&req.employee))?;
-    let employee = employee.ok_or_else(|| AdminError::InvalidInput("employee is required".into()))?;
+    let employee =
+        employee.ok_or_else(|| AdminError::InvalidInput("employee is required".into()))?;
     let r = app::members::rebind(&st.member_deps()?, &app, &user, &employee).await?;
     Ok(Json(json!({
         "user_id": r.binding.sf_id,
@@ -88,5 +95,7 @@ pub(crate) async fn create(
     load(&st, &app).await?;
     let (user, _) = ids(&user, None)?;
     let b = app::members::create_as_new_member(&st.member_deps()?, &app, &user).await?;
-    Ok(Json(json!({ "user_id": b.sf_id, "jing_id": b.jing_id, "name": b.name })))
+    Ok(Json(
+        json!({ "user_id": b.sf_id, "jing_id": b.jing_id, "name": b.name }),
+    ))
 }

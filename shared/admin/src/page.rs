@@ -25,7 +25,16 @@ fn asset(body: &'static str, ty: &'static str) -> impl IntoResponse {
 
 pub(crate) fn routes() -> Router<AdminState> {
     Router::new()
-        .route("/", get(|| async { asset(INDEX, "text/html; charset=utf-8") }))
-        .route("/static/app.js", get(|| async { asset(APP_JS, "text/javascript; charset=utf-8") }))
-        .route("/static/style.css", get(|| async { asset(STYLE, "text/css; charset=utf-8") }))
+        .route(
+            "/",
+            get(|| async { asset(INDEX, "text/html; charset=utf-8") }),
+        )
+        .route(
+            "/static/app.js",
+            get(|| async { asset(APP_JS, "text/javascript; charset=utf-8") }),
+        )
+        .route(
+            "/static/style.css",
+            get(|| async { asset(STYLE, "text/css; charset=utf-8") }),
+        )
 }

@@ -16,7 +16,9 @@ type JsonResult = Result<Json<Value>, AdminError>;
 pub(crate) async fn overview(State(st): State<AdminState>, Path(app): Path<String>) -> JsonResult {
     let s = load(&st, &app_id(&app)?).await?;
     let o = crate::overview::overview(&st, &s).await?;
-    Ok(Json(serde_json::to_value(o).map_err(|e| AdminError::Internal(e.to_string()))?))
+    Ok(Json(
+        serde_json::to_value(o).map_err(|e| AdminError::Internal(e.to_string()))?,
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -38,8 +40,16 @@ fn list_query(p: ListParams) -> Result<ListQuery, AdminError> {
         ),
     };
     Ok(ListQuery {
-        search: p.search.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()),
-        object: p.object.as_deref().filter(|o| !o.is_empty() && *o != "all").map(object).transpose()?,
+        search: p
+            .search
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty()),
+        object: p
+            .object
+            .as_deref()
+            .filter(|o| !o.is_empty() && *o != "all")
+            .map(object)
+            .transpose()?,
         category,
         offset: p.offset.unwrap_or(0),
         limit: limit(p.limit)?,
@@ -49,7 +59,9 @@ fn list_query(p: ListParams) -> Result<ListQuery, AdminError> {
 /// A link to the record in Salesforce, when the key is a Salesforce id and the org is known.
 fn sf_url(settings: &AppSettings, key: &str) -> Option<String> {
     let base = &settings.authorized.as_ref()?.instance_url;
-    SfId::parse(key).ok().map(|id| format!("{}/{id}", base.trim_end_matches('/')))
+    SfId::parse(key)
+        .ok()
+        .map(|id| format!("{}/{id}", base.trim_end_matches('/')))
 }
 
 pub(crate) async fn synced(
@@ -71,7 +83,9 @@ pub(crate) async fn synced(
             })
         })
         .collect();
-    Ok(Json(json!({ "items": items, "total": page.total, "offset": q.offset, "limit": q.limit })))
+    Ok(Json(
+        json!({ "items": items, "total": page.total, "offset": q.offset, "limit": q.limit }),
+    ))
 }
 
 fn error_json(e: &domain::SyncError) -> Value {
@@ -85,7 +99,10 @@ fn error_json(e: &domain::SyncError) -> Value {
 }
 
 fn failure_json(s: &AppSettings, r: &ErrorRecord) -> Value {
-    let rfc = |t: time::OffsetDateTime| t.format(&time::format_description::well_known::Rfc3339).ok();
+    let rfc = |t: time::OffsetDateTime| {
+        t.format(&time::format_description::well_known::Rfc3339)
+            .ok()
+    };
     json!({
         "object": r.object, "record_key": r.record_key, "name": r.name, "count": r.count,
         "first_seen": rfc(r.first_seen), "last_seen": rfc(r.last_seen),
@@ -102,7 +119,9 @@ pub(crate) async fn failures(
     let q = list_query(p)?;
     let page = st.errors.list(&s.app, &q).await?;
     let items: Vec<Value> = page.items.iter().map(|r| failure_json(&s, r)).collect();
-    Ok(Json(json!({ "items": items, "total": page.total, "offset": q.offset, "limit": q.limit })))
+    Ok(Json(
+        json!({ "items": items, "total": page.total, "offset": q.offset, "limit": q.limit }),
+    ))
 }
 
 pub(crate) async fn failure_detail(
@@ -118,7 +137,8 @@ pub(crate) async fn failure_detail(
         .ok_or_else(|| AdminError::NotFound(format!("no failure of {kind} {record}")))?;
     let journal = st.ledger.journal_for(&s.app, kind, &record).await?;
     let mut out = failure_json(&s, &r);
-    out["journal"] = serde_json::to_value(journal).map_err(|e| AdminError::Internal(e.to_string()))?;
+    out["journal"] =
+        serde_json::to_value(journal).map_err(|e| AdminError::Internal(e.to_string()))?;
     Ok(Json(out))
 }
 
@@ -141,14 +161,21 @@ pub(crate) async fn grouped(State(st): State<AdminState>, Path(app): Path<String
     let mut groups: BTreeMap<(ErrorCode, Option<String>, ObjectKind), Group> = BTreeMap::new();
     let mut offset = 0;
     let total = loop {
-        let q = ListQuery { offset, limit: GROUP_PAGE, ..ListQuery::default() };
+        let q = ListQuery {
+            offset,
+            limit: GROUP_PAGE,
+            ..ListQuery::default()
+        };
         let page = st.errors.list(&s.app, &q).await?;
         for r in &page.items {
-            let g = groups.entry((r.error.code, r.error.field.clone(), r.object)).or_default();
+            let g = groups
+                .entry((r.error.code, r.error.field.clone(), r.object))
+                .or_default();
             g.count += 1;
             g.error.get_or_insert_with(|| r.error.clone());
             if g.samples.len() < SAMPLES {
-                g.samples.push(json!({ "record_key": r.record_key, "name": r.name }));
+                g.samples
+                    .push(json!({ "record_key": r.record_key, "name": r.name }));
             }
         }
         offset += page.items.len() as u64;
@@ -167,7 +194,7 @@ pub(crate) async fn grouped(State(st): State<AdminState>, Path(app): Path<String
             Some((g.count, v))
         })
         .collect();
-    causes.sort_by(|a, b| b.0.cmp(&a.0));
+    causes.sort_by_key(|c| std::cmp::Reverse(c.0));
     let by_category = crate::overview::categories_json(st.errors.count_by_category(&s.app).await?);
     Ok(Json(json!({
         "by_category": by_category,

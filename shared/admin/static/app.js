@@ -14,7 +14,7 @@ const I18N = {
     by_category: '错误分类', by_cause: '按根本原因分组', success_list: '成功记录', failure_list: '失败记录',
     search: '搜索名称或 ID', name: '名称', object: '对象', last_sync: '最近同步', errors: '错误次数',
     members: '成员绑定', sf_user: 'Salesforce 用户', contact: '联系方式', state: '状态', action: '操作',
-    conflicts: '冲突记录', record: '记录', field: '字段', winner: '采用', time: '时间',
+    conflicts: '冲突记录', record: '记录', field: '字段', winner: '采用', time: '时间', values: '传入值 / 目标值',
     forecast: (t) => `按当前速度，额度将在 ${t} 用完`, forecast_none: '按当前速度，今日额度够用',
     no_token: '缺少管理令牌：请使用服务启动时打印的链接打开此页面。', bound: '已绑定', unbound: '未绑定',
     ambiguous: '匹配不唯一', bind: '绑定', create_new: '创建为新成员', pick: '选择 JING 员工',
@@ -32,7 +32,7 @@ const I18N = {
     by_category: 'Errors by category', by_cause: 'Errors by root cause', success_list: 'Synced records', failure_list: 'Failed records',
     search: 'Search name or id', name: 'Name', object: 'Object', last_sync: 'Last sync', errors: 'Errors',
     members: 'Member bindings', sf_user: 'Salesforce user', contact: 'Contact', state: 'State', action: 'Action',
-    conflicts: 'Conflict ledger', record: 'Record', field: 'Field', winner: 'Kept', time: 'Time',
+    conflicts: 'Conflict ledger', record: 'Record', field: 'Field', winner: 'Kept', time: 'Time', values: 'Incoming / target',
     forecast: (t) => `At this rate the allocation runs out at ${t}`, forecast_none: 'At this rate the allocation lasts the day',
     no_token: 'No admin token: open this page with the link the server printed on start.', bound: 'Bound', unbound: 'Unbound',
     ambiguous: 'Ambiguous match', bind: 'Bind', create_new: 'Create as new member', pick: 'Pick a JING employee',
@@ -277,7 +277,7 @@ async function loadMembers() {
     const row = el('tr', { 'data-user': m.user_id, 'data-state': m.state.state },
       el('td', { text: m.name }), el('td', { class: 'muted', text: [m.email, m.mobile].filter(Boolean).join(' · ') }),
       el('td', { class: 'member-state', text: memberState(m) }));
-    const actions = el('td', { class: 'actions' });
+    const actions = el('div', { class: 'actions' });
     if (m.state.state !== 'bound') {
       const pick = el('select', { class: 'employee-pick' }, el('option', { value: '', text: t('pick') }),
         ...free.map((e) => el('option', { value: e.id, text: [e.name, e.mobile].filter(Boolean).join(' · ') })));
@@ -285,7 +285,7 @@ async function loadMembers() {
         el('button', { type: 'button', class: 'bind-btn', onclick: () => bind(m.user_id, pick.value), text: t('bind') }),
         el('button', { type: 'button', class: 'create-btn secondary', onclick: () => createMember(m.user_id), text: t('create_new') }));
     }
-    row.append(actions);
+    row.append(el('td', {}, actions));
     return row;
   }));
 }

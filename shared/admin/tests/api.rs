@@ -10,9 +10,19 @@ use common::*;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-async fn send(w: &World, method: Method, path: &str, body: Option<Value>, token: Option<&str>) -> (StatusCode, Value) {
+async fn send(
+    w: &World,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+    token: Option<&str>,
+) -> (StatusCode, Value) {
     let (status, _, text) = send_raw(w, method, path, body, token).await;
-    let json = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+    let json = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
     (status, json)
 }
 
@@ -28,14 +38,20 @@ async fn send_raw(
         req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
     }
     let req = match body {
-        Some(b) => req.header(header::CONTENT_TYPE, "application/json").body(Body::from(b.to_string())),
+        Some(b) => req
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(b.to_string())),
         None => req.body(Body::empty()),
     }
     .unwrap();
     let res = admin::router(w.state.clone()).oneshot(req).await.unwrap();
     let (parts, body) = res.into_parts();
     let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap();
-    (parts.status, parts.headers, String::from_utf8_lossy(&bytes).into_owned())
+    (
+        parts.status,
+        parts.headers,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
 }
 
 async fn get(w: &World, path: &str) -> (StatusCode, Value) {
@@ -52,7 +68,10 @@ fn assert_error(v: &Value, code: &str) {
     let e = &v["error"];
     assert_eq!(e["code"], code, "{v}");
     for k in ["message", "cause_zh", "cause_en", "fix_zh", "fix_en"] {
-        assert!(e[k].as_str().is_some_and(|s| !s.is_empty()), "{k} missing in {v}");
+        assert!(
+            e[k].as_str().is_some_and(|s| !s.is_empty()),
+            "{k} missing in {v}"
+        );
     }
 }
 
@@ -63,7 +82,14 @@ async fn api_needs_the_token_but_the_page_does_not() {
     let (s, v) = send(&w, Method::GET, "/api/apps", None, None).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     assert_error(&v, "UNAUTHORIZED");
-    let (s, _) = send(&w, Method::GET, "/api/apps", None, Some("t0ken-for-tests-7f3a9c1e5X")).await;
+    let (s, _) = send(
+        &w,
+        Method::GET,
+        "/api/apps",
+        None,
+        Some("t0ken-for-tests-7f3a9c1e5X"),
+    )
+    .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     let (s, _) = send(&w, Method::GET, "/api/apps/acme/status", None, Some("")).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
@@ -73,12 +99,20 @@ async fn api_needs_the_token_but_the_page_does_not() {
 
     let (s, h, html) = send_raw(&w, Method::GET, "/", None, None).await;
     assert_eq!(s, StatusCode::OK);
-    assert!(h[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        h[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     assert!(html.contains("id=\"usage-used\"") && html.contains("/static/app.js"));
     let (s, _, js) = send_raw(&w, Method::GET, "/static/app.js", None, None).await;
     assert_eq!(s, StatusCode::OK);
     assert!(js.contains("sessionStorage"));
-    assert!(!js.contains("http://") && !js.contains("https://"), "the page must not load anything from another host");
+    assert!(
+        !js.contains("http://") && !js.contains("https://"),
+        "the page must not load anything from another host"
+    );
     let (s, _, _) = send_raw(&w, Method::GET, "/static/style.css", None, None).await;
     assert_eq!(s, StatusCode::OK);
 }
@@ -98,7 +132,11 @@ async fn apps_create_read_patch_delete() {
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert_error(&v, "INVALID_INPUT");
     let (s, v) = post(&w, "/api/apps", json!({"name": "x"})).await;
-    assert_eq!(s, StatusCode::BAD_REQUEST, "missing fields are a 400 in our shape: {v}");
+    assert_eq!(
+        s,
+        StatusCode::BAD_REQUEST,
+        "missing fields are a 400 in our shape: {v}"
+    );
     assert_error(&v, "INVALID_INPUT");
     let (s, v) = post(&w, "/api/apps", json!({"name": "Gen", "environment": {"kind": "my_domain", "host": "gen.my.salesforce.com"}, "jing_app_id": "j", "jing_tenant": "t"})).await;
     assert_eq!(s, StatusCode::CREATED);
@@ -106,14 +144,38 @@ async fn apps_create_read_patch_delete() {
 
     let (s, v) = send(&w, Method::PATCH, "/api/apps/beta", Some(json!({"revision": 1, "enabled": false, "admin_email": "ops@beta.example", "environment": {"kind": "production"}})), Some(TOKEN)).await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    assert_eq!((v["enabled"].clone(), v["revision"].clone()), (json!(false), json!(2)));
+    assert_eq!(
+        (v["enabled"].clone(), v["revision"].clone()),
+        (json!(false), json!(2))
+    );
     assert_eq!(v["environment"]["kind"], "production");
-    let (s, v) = send(&w, Method::PATCH, "/api/apps/beta", Some(json!({"revision": 1, "enabled": true})), Some(TOKEN)).await;
+    let (s, v) = send(
+        &w,
+        Method::PATCH,
+        "/api/apps/beta",
+        Some(json!({"revision": 1, "enabled": true})),
+        Some(TOKEN),
+    )
+    .await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert_error(&v, "STALE_REVISION");
-    let (s, v) = send(&w, Method::PATCH, "/api/apps/beta", Some(json!({"admin_email": "not-an-email"})), Some(TOKEN)).await;
+    let (s, v) = send(
+        &w,
+        Method::PATCH,
+        "/api/apps/beta",
+        Some(json!({"admin_email": "not-an-email"})),
+        Some(TOKEN),
+    )
+    .await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
-    let (s, v) = send(&w, Method::PATCH, "/api/apps/beta", Some(json!({"admin_email": null})), Some(TOKEN)).await;
+    let (s, v) = send(
+        &w,
+        Method::PATCH,
+        "/api/apps/beta",
+        Some(json!({"admin_email": null})),
+        Some(TOKEN),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["admin_email"], Value::Null);
 
@@ -124,7 +186,13 @@ async fn apps_create_read_patch_delete() {
     assert_eq!(s, StatusCode::NO_CONTENT);
     let (s, _) = get(&w, "/api/apps/beta").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let secret = app::ports::TokenVault::get(w.vault.as_ref(), &domain::AppId::parse("beta").unwrap(), app::ports::SecretKind::JingAppSecret).await.unwrap();
+    let secret = app::ports::TokenVault::get(
+        w.vault.as_ref(),
+        &domain::AppId::parse("beta").unwrap(),
+        app::ports::SecretKind::JingAppSecret,
+    )
+    .await
+    .unwrap();
     assert!(secret.is_none(), "delete purges the secrets");
 }
 
@@ -132,7 +200,14 @@ async fn apps_create_read_patch_delete() {
 async fn connected_app_cannot_switch_environment_by_patch() {
     let w = world();
     seed(&w).await;
-    let (s, v) = send(&w, Method::PATCH, "/api/apps/acme", Some(json!({"environment": {"kind": "sandbox"}})), Some(TOKEN)).await;
+    let (s, v) = send(
+        &w,
+        Method::PATCH,
+        "/api/apps/acme",
+        Some(json!({"environment": {"kind": "sandbox"}})),
+        Some(TOKEN),
+    )
+    .await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert!(v["error"]["message"].as_str().unwrap().contains("connect"));
 }
@@ -145,28 +220,74 @@ async fn connect_callback_and_disconnect() {
     assert_eq!(s, StatusCode::OK, "{v}");
     let url = v["authorize_url"].as_str().unwrap().to_owned();
     assert!(url.starts_with("https://login.salesforce.com/services/oauth2/authorize"));
-    let state = url.split("state=").nth(1).unwrap().split('&').next().unwrap().to_owned();
+    let state = url
+        .split("state=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
 
-    let (s, _, html) = send_raw(&w, Method::GET, "/api/oauth/callback?code=wrong&state=c1.bogus", None, None).await;
+    let (s, _, html) = send_raw(
+        &w,
+        Method::GET,
+        "/api/oauth/callback?code=wrong&state=c1.bogus",
+        None,
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(html.contains("授权失败") && html.contains("Authorization failed"));
     // The failed attempt consumed the pending authorization: start again.
     let (_, v) = send(&w, Method::POST, "/api/apps/c1/connect", None, Some(TOKEN)).await;
     let url = v["authorize_url"].as_str().unwrap().to_owned();
-    let state2 = url.split("state=").nth(1).unwrap().split('&').next().unwrap().to_owned();
+    let state2 = url
+        .split("state=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
     assert_ne!(state, state2);
-    let q = serde_urlencoded::to_string([("code", app::fake_remote::FakeAuth::CODE), ("state", &state2)]).unwrap();
-    let (s, h, _) = send_raw(&w, Method::GET, &format!("/api/oauth/callback?{q}"), None, None).await;
+    let q = serde_urlencoded::to_string([
+        ("code", app::fake_remote::FakeAuth::CODE),
+        ("state", &state2),
+    ])
+    .unwrap();
+    let (s, h, _) = send_raw(
+        &w,
+        Method::GET,
+        &format!("/api/oauth/callback?{q}"),
+        None,
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert_eq!(h[header::LOCATION], "/?app=c1&connected=1");
     let (_, v) = get(&w, "/api/apps/c1").await;
     assert_eq!(v["authorized"]["username"], "integration@acme.example");
 
-    let (s, _, html) = send_raw(&w, Method::GET, "/api/oauth/callback?error=access_denied&error_description=end-user+denied", None, None).await;
+    let (s, _, html) = send_raw(
+        &w,
+        Method::GET,
+        "/api/oauth/callback?error=access_denied&error_description=end-user+denied",
+        None,
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(html.contains("access_denied"));
 
-    let (s, _) = send(&w, Method::DELETE, "/api/apps/c1/connection", None, Some(TOKEN)).await;
+    let (s, _) = send(
+        &w,
+        Method::DELETE,
+        "/api/apps/c1/connection",
+        None,
+        Some(TOKEN),
+    )
+    .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     let (_, v) = get(&w, "/api/apps/c1").await;
     assert_eq!(v["authorized"], Value::Null);
@@ -179,9 +300,23 @@ async fn initialization_locks_configuration() {
     seed(&w).await;
     let (s, v) = post(&w, "/api/apps/acme/init", json!({})).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
-    let (s, v) = post(&w, "/api/apps/acme/init", json!({"window_start": "2019-01-01T00:00:00Z"})).await;
-    assert_eq!(s, StatusCode::BAD_REQUEST, "more than three years back: {v}");
-    let (s, v) = post(&w, "/api/apps/acme/init", json!({"window_start": "2024-01-01T00:00:00Z"})).await;
+    let (s, v) = post(
+        &w,
+        "/api/apps/acme/init",
+        json!({"window_start": "2019-01-01T00:00:00Z"}),
+    )
+    .await;
+    assert_eq!(
+        s,
+        StatusCode::BAD_REQUEST,
+        "more than three years back: {v}"
+    );
+    let (s, v) = post(
+        &w,
+        "/api/apps/acme/init",
+        json!({"window_start": "2024-01-01T00:00:00Z"}),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["init"]["state"], "running");
     let (s, v) = get(&w, "/api/apps/acme/init").await;
@@ -190,14 +325,29 @@ async fn initialization_locks_configuration() {
 
     let (_, rules) = get(&w, "/api/apps/acme/objects/lead/rules/sf_to_jing").await;
     assert_eq!(rules["locked"], true);
-    let (s, v) = put(&w, "/api/apps/acme/objects/lead/rules/sf_to_jing", json!({"rules": rules["rules"]})).await;
+    let (s, v) = put(
+        &w,
+        "/api/apps/acme/objects/lead/rules/sf_to_jing",
+        json!({"rules": rules["rules"]}),
+    )
+    .await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert_error(&v, "CONFIG_LOCKED");
     let (_, m) = get(&w, "/api/apps/acme/objects/lead/mapping").await;
-    let (s, v) = put(&w, "/api/apps/acme/objects/lead/mapping", json!({"mapping": m["mapping"]})).await;
+    let (s, v) = put(
+        &w,
+        "/api/apps/acme/objects/lead/mapping",
+        json!({"mapping": m["mapping"]}),
+    )
+    .await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert_error(&v, "CONFIG_LOCKED");
-    let (s, _) = post(&w, "/api/apps/acme/init", json!({"window_start": "2024-01-01T00:00:00Z"})).await;
+    let (s, _) = post(
+        &w,
+        "/api/apps/acme/init",
+        json!({"window_start": "2024-01-01T00:00:00Z"}),
+    )
+    .await;
     assert_eq!(s, StatusCode::CONFLICT, "already running");
 }
 
@@ -218,15 +368,34 @@ async fn rules_are_saved_with_a_revision_check() {
     assert_eq!(s, StatusCode::OK);
     let rev = v["revision"].as_u64().unwrap();
     let rules = json!({"on_upsert": true, "on_delete": "delete", "scope": {"groups": []}});
-    let (s, v) = put(&w, "/api/apps/acme/objects/account/rules/jing_to_sf", json!({"revision": rev, "rules": rules, "business_type": "渠道客户"})).await;
+    let (s, v) = put(
+        &w,
+        "/api/apps/acme/objects/account/rules/jing_to_sf",
+        json!({"revision": rev, "rules": rules, "business_type": "渠道客户"}),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["revision"], rev + 1);
     assert_eq!(v["rules"]["on_delete"], "delete");
-    let (s, v) = put(&w, "/api/apps/acme/objects/account/rules/jing_to_sf", json!({"revision": rev, "rules": rules})).await;
+    let (s, v) = put(
+        &w,
+        "/api/apps/acme/objects/account/rules/jing_to_sf",
+        json!({"revision": rev, "rules": rules}),
+    )
+    .await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert_error(&v, "STALE_REVISION");
-    let (s, v) = put(&w, "/api/apps/acme/objects/opportunity/rules/jing_to_sf", json!({"rules": rules})).await;
-    assert_eq!(s, StatusCode::BAD_REQUEST, "opportunities never come from JING: {v}");
+    let (s, v) = put(
+        &w,
+        "/api/apps/acme/objects/opportunity/rules/jing_to_sf",
+        json!({"rules": rules}),
+    )
+    .await;
+    assert_eq!(
+        s,
+        StatusCode::BAD_REQUEST,
+        "opportunities never come from JING: {v}"
+    );
     let (s, _) = get(&w, "/api/apps/acme/objects/lead/rules/sideways").await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     let (s, _) = get(&w, "/api/apps/acme/objects/contact/rules/sf_to_jing").await;
@@ -243,14 +412,33 @@ async fn mapping_save_is_refused_with_the_mapping_errors() {
     let removed = mapping.remove(0);
     // An option field mapped to a text field, and a field Salesforce does not have.
     mapping.push(json!({"sf_field": "Rating", "jing_field": "rating", "sf_type": {"type": "picklist"}, "jing_type": {"type": "text", "max_len": 40}, "rule": "two_way"}));
-    let (s, v) = put(&w, "/api/apps/acme/objects/lead/mapping", json!({"mapping": mapping})).await;
+    let (s, v) = put(
+        &w,
+        "/api/apps/acme/objects/lead/mapping",
+        json!({"mapping": mapping}),
+    )
+    .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert_error(&v, "MAPPING_INVALID");
-    let codes: Vec<&str> = v["issues"].as_array().unwrap().iter().map(|i| i["code"].as_str().unwrap()).collect();
+    let codes: Vec<&str> = v["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["code"].as_str().unwrap())
+        .collect();
     assert!(codes.contains(&"PINNED_MAPPING_CHANGED"), "{codes:?}");
     assert!(codes.contains(&"MAPPED_FIELD_MISSING"), "{codes:?}");
-    assert!(v["issues"][0]["fix_zh"].as_str().is_some_and(|s| !s.is_empty()));
-    let pinned_issue = v["issues"].as_array().unwrap().iter().find(|i| i["code"] == "PINNED_MAPPING_CHANGED").unwrap();
+    assert!(
+        v["issues"][0]["fix_zh"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty())
+    );
+    let pinned_issue = v["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["code"] == "PINNED_MAPPING_CHANGED")
+        .unwrap();
     assert_eq!(pinned_issue["field"], removed["sf_field"]);
     // Nothing was saved.
     let (_, after) = get(&w, "/api/apps/acme/objects/lead/mapping").await;
@@ -266,11 +454,24 @@ async fn mapping_warnings_come_back_with_200() {
     let (_, v) = get(&w, "/api/apps/acme/objects/lead/mapping").await;
     let mut mapping = v["mapping"].as_array().unwrap().clone();
     mapping.push(json!({"sf_field": "Remarks__c", "jing_field": "remark", "sf_type": {"type": "text", "max_len": 255}, "jing_type": {"type": "text", "max_len": 2000}, "rule": "jing_preferred", "pinned": true}));
-    let (s, v) = put(&w, "/api/apps/acme/objects/lead/mapping", json!({"revision": v["revision"], "mapping": mapping})).await;
+    let (s, v) = put(
+        &w,
+        "/api/apps/acme/objects/lead/mapping",
+        json!({"revision": v["revision"], "mapping": mapping}),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["warnings"][0]["code"], "MAPPING_TEXT_NARROWING");
-    let custom = v["mapping"].as_array().unwrap().iter().find(|m| m["sf_field"] == "Remarks__c").unwrap();
-    assert_eq!(custom["pinned"], false, "a client cannot pin a custom mapping");
+    let custom = v["mapping"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["sf_field"] == "Remarks__c")
+        .unwrap();
+    assert_eq!(
+        custom["pinned"], false,
+        "a client cannot pin a custom mapping"
+    );
 }
 
 #[tokio::test]
@@ -285,7 +486,12 @@ async fn allocation_is_validated() {
     let (s, v) = put(&w, "/api/apps/acme/allocation", json!({"daily": 0})).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert_error(&v, "INVALID_INPUT");
-    let (s, _) = put(&w, "/api/apps/acme/allocation", json!({"daily": 100, "max_org_share_pct": 101})).await;
+    let (s, _) = put(
+        &w,
+        "/api/apps/acme/allocation",
+        json!({"daily": 100, "max_org_share_pct": 101}),
+    )
+    .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     let (s, _) = put(&w, "/api/apps/nope/allocation", json!({"daily": 100})).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
@@ -299,28 +505,83 @@ async fn members_list_bind_rebind_create() {
     assert_eq!(s, StatusCode::OK, "{v}");
     let members = v["members"].as_array().unwrap();
     assert_eq!(members.len(), 3);
-    assert_eq!(members.iter().filter(|m| m["state"]["state"] == "bound").count(), 1);
-    assert!(!v.to_string().contains("13911112222"), "employee contacts are masked");
+    assert_eq!(
+        members
+            .iter()
+            .filter(|m| m["state"]["state"] == "bound")
+            .count(),
+        1
+    );
+    assert!(
+        !v.to_string().contains("13911112222"),
+        "employee contacts are masked"
+    );
     let user = seeded.unbound_user.to_string();
-    let (s, v) = post(&w, &format!("/api/apps/acme/members/{user}/bind"), json!({"employee": seeded.free_employee})).await;
+    let (s, v) = post(
+        &w,
+        &format!("/api/apps/acme/members/{user}/bind"),
+        json!({"employee": seeded.free_employee}),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    assert_eq!(member_bound(&w, &seeded.unbound_user).await, Some(seeded.free_employee.clone()));
-    let (s, v) = post(&w, &format!("/api/apps/acme/members/{user}/bind"), json!({"employee": "emp-none"})).await;
+    assert_eq!(
+        member_bound(&w, &seeded.unbound_user).await,
+        Some(seeded.free_employee.clone())
+    );
+    let (s, v) = post(
+        &w,
+        &format!("/api/apps/acme/members/{user}/bind"),
+        json!({"employee": "emp-none"}),
+    )
+    .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
     let other = w.jing.add_employee("新员工", None, None);
-    let (s, v) = post(&w, &format!("/api/apps/acme/members/{user}/bind"), json!({"employee": other})).await;
+    let (s, v) = post(
+        &w,
+        &format!("/api/apps/acme/members/{user}/bind"),
+        json!({"employee": other}),
+    )
+    .await;
     assert_eq!(s, StatusCode::CONFLICT, "already bound: use rebind: {v}");
-    let (s, v) = post(&w, &format!("/api/apps/acme/members/{user}/rebind"), json!({"employee": other})).await;
+    let (s, v) = post(
+        &w,
+        &format!("/api/apps/acme/members/{user}/rebind"),
+        json!({"employee": other}),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["released_employee"], json!(seeded.free_employee));
-    let (s, _) = post(&w, "/api/apps/acme/members/not-an-id/bind", json!({"employee": other})).await;
+    let (s, _) = post(
+        &w,
+        "/api/apps/acme/members/not-an-id/bind",
+        json!({"employee": other}),
+    )
+    .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
 
     let (_, v) = get(&w, "/api/apps/acme/members").await;
-    let sun = v["members"].as_array().unwrap().iter().find(|m| m["name"] == "孙丽").unwrap()["user_id"].as_str().unwrap().to_owned();
-    let (s, v) = post(&w, &format!("/api/apps/acme/members/{sun}/create"), json!({})).await;
+    let sun = v["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "孙丽")
+        .unwrap()["user_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (s, v) = post(
+        &w,
+        &format!("/api/apps/acme/members/{sun}/create"),
+        json!({}),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    let (s, _) = post(&w, &format!("/api/apps/acme/members/{sun}/create"), json!({})).await;
+    let (s, _) = post(
+        &w,
+        &format!("/api/apps/acme/members/{sun}/create"),
+        json!({}),
+    )
+    .await;
     assert_eq!(s, StatusCode::CONFLICT);
 }
 
@@ -335,9 +596,18 @@ async fn status_overview_reports_usage_forecast_and_counts() {
     assert_eq!(o["usage"]["pct"], 80.0);
     // 12,000 calls by 18:00 China time: the remaining 3,000 last 4.5 hours.
     assert_eq!(o["forecast_hhmm"], "22:30");
-    assert_eq!(o["counts"]["lead"], json!({"ok": seeded.lead_ok, "failed": seeded.lead_failed}));
-    assert_eq!(o["counts"]["account"], json!({"ok": seeded.account_ok, "failed": seeded.account_failed}));
-    assert_eq!(o["counts"]["all"], json!({"ok": seeded.lead_ok + seeded.account_ok, "failed": seeded.lead_failed + seeded.account_failed}));
+    assert_eq!(
+        o["counts"]["lead"],
+        json!({"ok": seeded.lead_ok, "failed": seeded.lead_failed})
+    );
+    assert_eq!(
+        o["counts"]["account"],
+        json!({"ok": seeded.account_ok, "failed": seeded.account_failed})
+    );
+    assert_eq!(
+        o["counts"]["all"],
+        json!({"ok": seeded.lead_ok + seeded.account_ok, "failed": seeded.lead_failed + seeded.account_failed})
+    );
     let cats = o["categories"].as_array().unwrap();
     assert_eq!(cats[0]["category"], "value");
     assert_eq!(cats[0]["count"], 4);
@@ -353,7 +623,12 @@ async fn lists_search_and_page() {
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["total"], 13);
     assert_eq!(v["items"].as_array().unwrap().len(), 3);
-    assert!(v["items"][0]["url"].as_str().unwrap().starts_with("https://acme.my.salesforce.com/00Q"));
+    assert!(
+        v["items"][0]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://acme.my.salesforce.com/00Q")
+    );
     let (_, v) = get(&w, "/api/apps/acme/synced?search=%E6%9C%89%E9%99%90").await;
     assert_eq!(v["total"], 4, "search 有限 finds the accounts");
     let (_, v) = get(&w, "/api/apps/acme/synced?object=all&limit=200").await;
@@ -405,7 +680,13 @@ async fn errors_are_grouped_by_root_cause() {
     assert_eq!(first["samples"].as_array().unwrap().len(), 3);
     assert_eq!(v["by_cause"].as_array().unwrap().len(), 4);
     assert_eq!(v["total"], 6);
-    assert!(v["by_category"].as_array().unwrap().iter().any(|c| c["category"] == "api_permission" && c["label_en"] == "API permission error"));
+    assert!(
+        v["by_category"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["category"] == "api_permission" && c["label_en"] == "API permission error")
+    );
 }
 
 #[tokio::test]
@@ -413,17 +694,26 @@ async fn retry_requeues_salesforce_records() {
     let w = world();
     let seeded = seed(&w).await;
     let calls_before = app::ports::SalesforcePort::calls_made(w.sf.as_ref());
-    let (s, v) = post(&w, "/api/apps/acme/retry", json!({"records": [
-        {"object": "lead", "record_key": seeded.failing_lead},
-        {"object": "lead", "record_key": "jl-7781"},
-        {"object": "lead", "record_key": "00Q000000000055"},
-    ]})).await;
+    let (s, v) = post(
+        &w,
+        "/api/apps/acme/retry",
+        json!({"records": [
+            {"object": "lead", "record_key": seeded.failing_lead},
+            {"object": "lead", "record_key": "jl-7781"},
+            {"object": "lead", "record_key": "00Q000000000055"},
+        ]}),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["requeued"], 1);
     assert_eq!(v["not_retriable"], json!(["jl-7781"]));
     assert_eq!(v["not_failing"], json!(["00Q000000000055"]));
     assert_eq!(queue_depth(&w).await, 1);
-    assert_eq!(app::ports::SalesforcePort::calls_made(w.sf.as_ref()) - calls_before, 1, "one query per object");
+    assert_eq!(
+        app::ports::SalesforcePort::calls_made(w.sf.as_ref()) - calls_before,
+        1,
+        "one query per object"
+    );
     let (s, _) = post(&w, "/api/apps/acme/retry", json!({"records": []})).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
 }
@@ -438,12 +728,22 @@ async fn conflicts_and_resume() {
     assert_eq!(v["items"][0]["field"], "Phone");
     assert_eq!(v["items"][0]["conflict"]["winner"], "jing");
 
-    let (s, v) = post(&w, "/api/apps/acme/resume", json!({"object": "lead", "direction": "jing_to_sf"})).await;
+    let (s, v) = post(
+        &w,
+        "/api/apps/acme/resume",
+        json!({"object": "lead", "direction": "jing_to_sf"}),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["was_paused"], true);
     let (_, o) = get(&w, "/api/apps/acme/status").await;
     assert_eq!(o["paused"], json!([]));
-    let (s, _) = post(&w, "/api/apps/acme/resume", json!({"object": "lead", "direction": "up"})).await;
+    let (s, _) = post(
+        &w,
+        "/api/apps/acme/resume",
+        json!({"object": "lead", "direction": "up"}),
+    )
+    .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
 }
 
@@ -452,17 +752,28 @@ struct DownSettings;
 
 #[async_trait::async_trait]
 impl app::ports::SettingsStore for DownSettings {
-    async fn get(&self, _: &domain::AppId) -> app::ports::StoreResult<Option<app::settings::AppSettings>> {
-        Err(app::ports::StoreError::Unavailable("connection refused".into()))
+    async fn get(
+        &self,
+        _: &domain::AppId,
+    ) -> app::ports::StoreResult<Option<app::settings::AppSettings>> {
+        Err(app::ports::StoreError::Unavailable(
+            "connection refused".into(),
+        ))
     }
     async fn put(&self, _: &app::settings::AppSettings) -> app::ports::StoreResult<()> {
-        Err(app::ports::StoreError::Unavailable("connection refused".into()))
+        Err(app::ports::StoreError::Unavailable(
+            "connection refused".into(),
+        ))
     }
     async fn list(&self) -> app::ports::StoreResult<Vec<app::settings::AppSettings>> {
-        Err(app::ports::StoreError::Unavailable("connection refused".into()))
+        Err(app::ports::StoreError::Unavailable(
+            "connection refused".into(),
+        ))
     }
     async fn delete(&self, _: &domain::AppId) -> app::ports::StoreResult<()> {
-        Err(app::ports::StoreError::Unavailable("connection refused".into()))
+        Err(app::ports::StoreError::Unavailable(
+            "connection refused".into(),
+        ))
     }
 }
 

@@ -31,10 +31,12 @@ fn documented() -> BTreeSet<(String, String)> {
         }
         if let Some(p) = line.strip_prefix("  /").and_then(|l| l.strip_suffix(':')) {
             path = Some(format!("/{p}"));
-        } else if let (Some(p), Some(key)) = (&path, line.strip_prefix("    ").and_then(|l| l.strip_suffix(':'))) {
-            if METHODS.contains(&key) {
-                out.insert((key.to_uppercase(), p.clone()));
-            }
+        } else if let (Some(p), Some(key)) = (
+            &path,
+            line.strip_prefix("    ").and_then(|l| l.strip_suffix(':')),
+        ) && METHODS.contains(&key)
+        {
+            out.insert((key.to_uppercase(), p.clone()));
         }
     }
     out
@@ -43,11 +45,20 @@ fn documented() -> BTreeSet<(String, String)> {
 #[test]
 fn every_route_is_documented_and_nothing_else() {
     let doc = documented();
-    let routes: BTreeSet<(String, String)> = admin::ROUTES.iter().map(|(m, p)| ((*m).to_owned(), (*p).to_owned())).collect();
+    let routes: BTreeSet<(String, String)> = admin::ROUTES
+        .iter()
+        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
     let undocumented: Vec<_> = routes.difference(&doc).collect();
     let unrouted: Vec<_> = doc.difference(&routes).collect();
-    assert!(undocumented.is_empty(), "routes missing from docs/admin-api.yaml: {undocumented:?}");
-    assert!(unrouted.is_empty(), "documented but not routed: {unrouted:?}");
+    assert!(
+        undocumented.is_empty(),
+        "routes missing from docs/admin-api.yaml: {undocumented:?}"
+    );
+    assert!(
+        unrouted.is_empty(),
+        "documented but not routed: {unrouted:?}"
+    );
     assert_eq!(doc.len(), admin::ROUTES.len());
 }
 
@@ -76,7 +87,11 @@ async fn every_listed_route_is_served_by_the_router() {
     let seeded = seed(&w).await;
     for (method, path) in admin::ROUTES {
         let uri = concrete(path, seeded.unbound_user.as_str());
-        let body = if matches!(*method, "POST" | "PUT" | "PATCH") { Body::from("{}") } else { Body::empty() };
+        let body = if matches!(*method, "POST" | "PUT" | "PATCH") {
+            Body::from("{}")
+        } else {
+            Body::empty()
+        };
         let req = Request::builder()
             .method(Method::from_bytes(method.as_bytes()).unwrap())
             .uri(&uri)
@@ -86,9 +101,14 @@ async fn every_listed_route_is_served_by_the_router() {
             .unwrap();
         let res = admin::router(w.state.clone()).oneshot(req).await.unwrap();
         let status = res.status();
-        let bytes = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
+        let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+            .await
+            .unwrap();
         let text = String::from_utf8_lossy(&bytes);
         assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {uri}");
-        assert!(!text.contains(&format!("not found: {uri}")), "{method} {uri} fell through to the fallback");
+        assert!(
+            !text.contains(&format!("not found: {uri}")),
+            "{method} {uri} fell through to the fallback"
+        );
     }
 }

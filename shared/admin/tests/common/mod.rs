@@ -1,7 +1,6 @@
 //! A world of in-memory fakes behind the admin router, seeded with realistic data.
 #![allow(dead_code)]
 
-use jingsf_admin::AdminState;
 use app::fake_remote::{FakeAuth, FakeJing, FakeSalesforce};
 use app::fakes::{
     FixedClock, MemBindingStore, MemCursorStore, MemErrorStore, MemLedger, MemParkedStore,
@@ -15,7 +14,8 @@ use app::settings::{AppSettings, AuthorizedAccount, Environment, Pause};
 use domain::datetime::JING_OFFSET;
 use domain::quota::quota_day;
 use domain::rules::Conflict;
-use domain::{AppId, Direction, ErrorCode, ObjectKind, Side, SfId, SyncError, Value};
+use domain::{AppId, Direction, ErrorCode, ObjectKind, SfId, Side, SyncError, Value};
+use jingsf_admin::AdminState;
 use secrecy::SecretString;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -71,7 +71,21 @@ pub fn world() -> World {
         auth: Some(auth.clone()),
         admin_token: SecretString::from(TOKEN.to_owned()),
     };
-    World { state, clock, settings, bindings, errors, sync_log, ledger, quota, queue, vault, sf, jing, auth }
+    World {
+        state,
+        clock,
+        settings,
+        bindings,
+        errors,
+        sync_log,
+        ledger,
+        quota,
+        queue,
+        vault,
+        sf,
+        jing,
+        auth,
+    }
 }
 
 pub fn app_id() -> AppId {
@@ -103,7 +117,13 @@ pub struct Seeded {
 pub async fn seed(w: &World) -> Seeded {
     let app = app_id();
     let now = w.clock.now_at();
-    let mut s = AppSettings::new(app.clone(), "Acme 中国", Environment::Production, "jing-app-1", "tenant-1");
+    let mut s = AppSettings::new(
+        app.clone(),
+        "Acme 中国",
+        Environment::Production,
+        "jing-app-1",
+        "tenant-1",
+    );
     s.revision = 1;
     s.authorized = Some(AuthorizedAccount {
         username: "integration@acme.example".into(),
@@ -116,7 +136,9 @@ pub async fn seed(w: &World) -> Seeded {
     s.paused.push(Pause {
         object: ObjectKind::Lead,
         direction: Direction::JingToSf,
-        reason: SyncError::new(ErrorCode::CircuitOpen).object("Lead").detail("35%"),
+        reason: SyncError::new(ErrorCode::CircuitOpen)
+            .object("Lead")
+            .detail("35%"),
     });
     w.settings.put(&s).await.unwrap();
 
@@ -126,44 +148,130 @@ pub async fn seed(w: &World) -> Seeded {
 
     let (lead_ok, account_ok) = (13, 4);
     for i in 0..lead_ok {
-        log_success(w, ObjectKind::Lead, &format!("00Q0000000000{i:02}"), &format!("线索 {i:02} 张伟"), i).await;
+        log_success(
+            w,
+            ObjectKind::Lead,
+            &format!("00Q0000000000{i:02}"),
+            &format!("线索 {i:02} 张伟"),
+            i,
+        )
+        .await;
     }
     for i in 0..account_ok {
-        log_success(w, ObjectKind::Account, &format!("0010000000000{i:02}"), &format!("客户 {i} 有限公司"), i).await;
+        log_success(
+            w,
+            ObjectKind::Account,
+            &format!("0010000000000{i:02}"),
+            &format!("客户 {i} 有限公司"),
+            i,
+        )
+        .await;
     }
 
-    let failing_lead = w.sf.insert("Lead", BTreeMap::from([
-        ("LastName".to_owned(), text("王")),
-        ("Company".to_owned(), text("长城贸易")),
-    ]));
-    let too_long = SyncError::new(ErrorCode::ValueTooLong).field("Company").object("Lead").detail("max length=255");
-    fail(w, ObjectKind::Lead, failing_lead.as_str(), "王芳", too_long.clone(), 2).await;
-    fail(w, ObjectKind::Lead, "00Q000000000091", "李娜", too_long.clone(), 1).await;
+    let failing_lead = w.sf.insert(
+        "Lead",
+        BTreeMap::from([
+            ("LastName".to_owned(), text("王")),
+            ("Company".to_owned(), text("长城贸易")),
+        ]),
+    );
+    let too_long = SyncError::new(ErrorCode::ValueTooLong)
+        .field("Company")
+        .object("Lead")
+        .detail("max length=255");
+    fail(
+        w,
+        ObjectKind::Lead,
+        failing_lead.as_str(),
+        "王芳",
+        too_long.clone(),
+        2,
+    )
+    .await;
+    fail(
+        w,
+        ObjectKind::Lead,
+        "00Q000000000091",
+        "李娜",
+        too_long.clone(),
+        1,
+    )
+    .await;
     fail(w, ObjectKind::Lead, "00Q000000000092", "刘洋", too_long, 3).await;
-    fail(w, ObjectKind::Lead, "jl-7781", "陈静", SyncError::new(ErrorCode::AccountNotFound), 1).await;
-    fail(w, ObjectKind::Account, "001000000000093", "华东制造", SyncError::new(ErrorCode::FieldNotAccessible).object("Account").field("Industry"), 1).await;
-    fail(w, ObjectKind::Lead, "00Q000000000094", "赵磊", SyncError::new(ErrorCode::InvalidPicklistValue).field("LeadSource").detail("微信"), 1).await;
+    fail(
+        w,
+        ObjectKind::Lead,
+        "jl-7781",
+        "陈静",
+        SyncError::new(ErrorCode::AccountNotFound),
+        1,
+    )
+    .await;
+    fail(
+        w,
+        ObjectKind::Account,
+        "001000000000093",
+        "华东制造",
+        SyncError::new(ErrorCode::FieldNotAccessible)
+            .object("Account")
+            .field("Industry"),
+        1,
+    )
+    .await;
+    fail(
+        w,
+        ObjectKind::Lead,
+        "00Q000000000094",
+        "赵磊",
+        SyncError::new(ErrorCode::InvalidPicklistValue)
+            .field("LeadSource")
+            .detail("微信"),
+        1,
+    )
+    .await;
 
     // Members: one user matches an employee by mobile, two do not.
-    w.sf.insert("User", user("周杰", "zhou@acme.example", "+86 138 0013 8000"));
+    w.sf.insert(
+        "User",
+        user("周杰", "zhou@acme.example", "+86 138 0013 8000"),
+    );
     let unbound_user_name = "吴敏".to_owned();
-    let unbound_user = w.sf.insert("User", user(&unbound_user_name, "wu.min@acme.example", "13900139000"));
+    let unbound_user = w.sf.insert(
+        "User",
+        user(&unbound_user_name, "wu.min@acme.example", "13900139000"),
+    );
     w.sf.insert("User", user("孙丽", "sun.li@acme.example", "13700137000"));
     w.jing.add_employee("周杰", Some("13800138000"), None);
     let free_employee_name = "吴敏（市场部）".to_owned();
-    let free_employee = w.jing.add_employee(&free_employee_name, Some("13911112222"), Some("wumin@jing.example"));
-    let deps = app::members::MemberDeps { bindings: w.bindings.as_ref(), sf: w.sf.as_ref(), jing: w.jing.as_ref(), clock: &w.clock };
+    let free_employee = w.jing.add_employee(
+        &free_employee_name,
+        Some("13911112222"),
+        Some("wumin@jing.example"),
+    );
+    let deps = app::members::MemberDeps {
+        bindings: w.bindings.as_ref(),
+        sf: w.sf.as_ref(),
+        jing: w.jing.as_ref(),
+        clock: &w.clock,
+    };
     let report = app::members::sync_members(&deps, &s).await.unwrap();
     assert_eq!(report.bound.len(), 1, "seed: one member auto-binds");
 
-    w.ledger.add_conflict(&ConflictEntry {
-        app: app.clone(),
-        object: ObjectKind::Lead,
-        record_key: "00Q000000000003".into(),
-        field: "Phone".into(),
-        conflict: Conflict { incoming: text("021-5555 0101"), target: text("021-5555 0199"), winner: Side::Jing },
-        at: now,
-    }).await.unwrap();
+    w.ledger
+        .add_conflict(&ConflictEntry {
+            app: app.clone(),
+            object: ObjectKind::Lead,
+            record_key: "00Q000000000003".into(),
+            field: "Phone".into(),
+            conflict: Conflict {
+                incoming: text("021-5555 0101"),
+                target: text("021-5555 0199"),
+                winner: Side::Jing,
+            },
+            at: now,
+        })
+        .await
+        .unwrap();
 
     Seeded {
         used,
@@ -189,27 +297,33 @@ fn user(name: &str, email: &str, mobile: &str) -> BTreeMap<String, Value> {
 }
 
 async fn log_success(w: &World, object: ObjectKind, key: &str, name: &str, minutes_ago: u64) {
-    w.sync_log.record(&SyncedRecord {
-        app: app_id(),
-        object,
-        record_key: key.to_owned(),
-        name: name.to_owned(),
-        synced_at: w.clock.now_at() - Duration::from_secs(60 * minutes_ago),
-    }).await.unwrap();
-}
-
-async fn fail(w: &World, object: ObjectKind, key: &str, name: &str, error: SyncError, times: u32) {
-    for _ in 0..times {
-        w.errors.record(&ErrorRecord {
+    w.sync_log
+        .record(&SyncedRecord {
             app: app_id(),
             object,
             record_key: key.to_owned(),
             name: name.to_owned(),
-            error: error.clone(),
-            count: 1,
-            first_seen: w.clock.now_at(),
-            last_seen: w.clock.now_at(),
-        }).await.unwrap();
+            synced_at: w.clock.now_at() - Duration::from_secs(60 * minutes_ago),
+        })
+        .await
+        .unwrap();
+}
+
+async fn fail(w: &World, object: ObjectKind, key: &str, name: &str, error: SyncError, times: u32) {
+    for _ in 0..times {
+        w.errors
+            .record(&ErrorRecord {
+                app: app_id(),
+                object,
+                record_key: key.to_owned(),
+                name: name.to_owned(),
+                error: error.clone(),
+                count: 1,
+                first_seen: w.clock.now_at(),
+                last_seen: w.clock.now_at(),
+            })
+            .await
+            .unwrap();
     }
 }
 
@@ -228,5 +342,9 @@ pub async fn queue_depth(w: &World) -> u64 {
 }
 
 pub async fn member_bound(w: &World, user: &SfId) -> Option<domain::JingId> {
-    w.bindings.by_sf(&app_id(), ObjectKind::Member, user).await.unwrap().map(|b| b.jing_id)
+    w.bindings
+        .by_sf(&app_id(), ObjectKind::Member, user)
+        .await
+        .unwrap()
+        .map(|b| b.jing_id)
 }

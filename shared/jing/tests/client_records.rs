@@ -279,3 +279,17 @@ async fn a_denied_object_is_a_permission_error() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn an_answer_outside_the_contract_is_a_protocol_error() {
+    let sim = sim().await;
+    let mut cfg = config(&sim, SECRET);
+    cfg.contract.paths.object_fields = "/v1/crm/object/no_such_path".into();
+    let (client, _) = client_with(&sim, cfg, None);
+    let err = client.field_metadata("lead").await.unwrap_err();
+    assert!(
+        matches!(err, JingError::Protocol(ref d) if d.contains("HTTP 404")),
+        "{err:?}"
+    );
+    assert_eq!(err.next_step(), domain::NextStep::Record);
+}

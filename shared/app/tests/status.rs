@@ -569,3 +569,36 @@ async fn record_link_resolves_both_ids_and_the_salesforce_url() {
         StatusError::InvalidKey("not a key".into())
     );
 }
+
+#[tokio::test]
+async fn retry_of_a_root_cause_requeues_exactly_its_records() {
+    let f = Fakes::new();
+    let kept = KeptChanges::default();
+    for id in ["A1", "A2", "A3", "B1"] {
+        let e = if id.starts_with('A') {
+            no_industry()
+        } else {
+            SyncError::new(ErrorCode::AccountNotFound)
+        };
+        f.errors
+            .record(&error(ObjectKind::Lead, id, id, e, 1))
+            .await
+            .unwrap();
+        kept.0.lock().unwrap().insert(id.into(), jing_lead(id));
+    }
+    let r = retry_root_cause(
+        &deps(&f),
+        &kept,
+        &app(),
+        ErrorCode::FieldNotAccessible,
+        Some("Industry__c"),
+        "Lead",
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.requeued, vec!["A1", "A2", "A3"]);
+    let got = f.queue.receive(10, Duration::from_secs(30)).await.unwrap();
+    let mut keys: Vec<&str> = got.iter().map(|d| d.change.record.as_str()).collect();
+    keys.sort();
+    assert_eq!(keys, vec!["A1", "A2", "A3"]);
+}

@@ -14,11 +14,12 @@
 //! `ErrorStore` serves [`FailedChanges`] itself.
 
 use super::{StatusDeps, StatusError};
-use crate::ports::{ErrorRecord, StoreResult};
+use crate::ports::{ErrorRecord, ListQuery, StoreResult};
 use crate::quota_reset::REQUEUE_CHUNK;
 use async_trait::async_trait;
-use domain::{AppId, Change, ObjectKind};
+use domain::{AppId, Change, ErrorCode, ObjectKind};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Where `retry` finds the change a failing record last failed with.
 #[async_trait]
@@ -74,4 +75,34 @@ pub async fn retry(
 /// A change must be about the record it is replayed for (a stale or foreign one is refused).
 fn belongs(c: &Change, app: &AppId, object: ObjectKind, key: &str) -> bool {
     &c.app == app && c.object == object && c.record.as_str() == key
+}
+
+/// Retry every record failing with one root cause (code, field, object) — the "retry these 12"
+/// button next to a fixed cause.
+pub async fn retry_root_cause(
+    deps: &StatusDeps<'_>,
+    failed: &dyn FailedChanges,
+    app: &AppId,
+    code: ErrorCode,
+    field: Option<&str>,
+    object: &str,
+) -> Result<RetryReport, StatusError> {
+    let wanted = (code, field.map(str::to_owned), object.to_owned());
+    let all = deps.errors.list(app, &ListQuery::default()).await?;
+    let mut keys: BTreeMap<ObjectKind, Vec<String>> = BTreeMap::new();
+    for r in all
+        .items
+        .iter()
+        .filter(|r| super::root_cause::key_of(r) == wanted)
+    {
+        keys.entry(r.object).or_default().push(r.record_key.clone());
+    }
+    let mut total = RetryReport::default();
+    for (kind, keys) in keys {
+        let r = retry(deps, failed, app, kind, &keys).await?;
+        total.requeued.extend(r.requeued);
+        total.not_failing.extend(r.not_failing);
+        total.no_change.extend(r.no_change);
+    }
+    Ok(total)
 }

@@ -36,9 +36,10 @@ pub struct RootCause {
     pub samples: Vec<RecordSample>,
 }
 
-type Key = (ErrorCode, Option<String>, String);
+/// (code, field, object): what makes two failures one root cause.
+pub(crate) type Key = (ErrorCode, Option<String>, String);
 
-fn key_of(r: &ErrorRecord) -> Key {
+pub(crate) fn key_of(r: &ErrorRecord) -> Key {
     let object = r
         .error
         .object

@@ -602,3 +602,31 @@ async fn retry_of_a_root_cause_requeues_exactly_its_records() {
     keys.sort();
     assert_eq!(keys, vec!["A1", "A2", "A3"]);
 }
+
+#[tokio::test]
+async fn conflicts_list_both_values_and_the_winner_newest_first() {
+    let f = Fakes::new();
+    for (minute, key) in [(1, "L1"), (5, "L2")] {
+        let c = ConflictEntry {
+            app: app(),
+            object: ObjectKind::Lead,
+            record_key: key.into(),
+            field: "Title".into(),
+            conflict: domain::rules::Conflict {
+                incoming: Value::text("CEO"),
+                target: Value::text("CTO"),
+                winner: domain::Side::Jing,
+            },
+            at: t(minute),
+        };
+        f.ledger.add_conflict(&c).await.unwrap();
+    }
+    let q = ListQuery {
+        limit: 1,
+        ..Default::default()
+    };
+    let page = conflicts(&deps(&f), &app(), &q).await.unwrap();
+    assert_eq!(page.total, 2);
+    assert_eq!(page.items[0].record_key, "L2");
+    assert_eq!(page.items[0].conflict.winner, domain::Side::Jing);
+}

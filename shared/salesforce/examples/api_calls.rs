@@ -30,7 +30,7 @@ async fn connect(sim: &SfSim, cfg: &SimConfig) -> Res<SfClient> {
         &app,
         &generate_state(),
         &pkce.challenge,
-        &["api", "refresh_token"],
+        &["api", "id", "refresh_token"],
     );
     let browser = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

@@ -67,7 +67,7 @@ pub use config::{ClientOptions, RetryPolicy, SfAppConfig, SfEnvironment};
 pub use describe::{FieldDescribe, PicklistValue, SObjectDescribe};
 pub use error::SfError;
 pub use oauth::{Identity, OAuthClient, Pkce, RefreshOutcome, TokenSet};
-pub use port::{SfAuthAdapter, sf_environment};
+pub use port::{SCOPES, SfAuthAdapter, sf_environment};
 pub use query::{QueryOptions, QueryPager};
 pub use record::{Fields, Record};
 pub use replication::{DailyApiRequests, DeletedIds, DeletedRecord, UpdatedIds};

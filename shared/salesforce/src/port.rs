@@ -224,6 +224,10 @@ impl From<SfTokens> for TokenSet {
     }
 }
 
+/// `api` for REST/Bulk, `id` for the identity URL (`api` alone does not grant it), and
+/// `refresh_token` so the connector keeps working after the session ends.
+pub const SCOPES: [&str; 3] = ["api", "id", "refresh_token"];
+
 #[async_trait::async_trait]
 impl SfAuth for SfAuthAdapter {
     fn authorize_url(&self, env: &Environment, state: &str, code_challenge: &str) -> String {
@@ -232,7 +236,7 @@ impl SfAuth for SfAuthAdapter {
             &self.app,
             state,
             code_challenge,
-            &["api", "refresh_token"],
+            &SCOPES,
         )
     }
 

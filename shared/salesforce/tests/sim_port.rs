@@ -236,6 +236,7 @@ async fn auth_adapter_runs_the_whole_flow() {
     let env = Environment::Custom(sim.base_url().to_owned());
     let pkce = Pkce::generate();
     let url = auth.authorize_url(&env, "st4te", &pkce.challenge);
+    assert!(url.contains("scope=api+id+refresh_token"), "{url}");
     let browser = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

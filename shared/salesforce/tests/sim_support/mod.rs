@@ -59,7 +59,7 @@ pub async fn authorize(sim: &SfSim, cfg: &SimConfig, pkce: &Pkce) -> (String, St
         &app(cfg),
         &state,
         &pkce.challenge,
-        &["api", "refresh_token"],
+        &["api", "id", "refresh_token"],
     );
     let browser = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

@@ -1,10 +1,12 @@
 //! Actions: retry chosen failed records, the conflict ledger, resume a paused direction.
 
 use crate::extract::{Body, Params, app_id, limit, load, object};
+use crate::overview::status_deps;
 use crate::{AdminError, AdminState};
 use app::capture::sf_record_change;
-use app::ports::ListQuery;
+use app::ports::{ErrorRecord, ListQuery, StoreResult};
 use app::settings::AppSettings;
+use app::status::{FailedChanges, RetryReport};
 use axum::Json;
 use axum::extract::{Path, State};
 use domain::{Change, Direction, Lane, ObjectKind, ObjectSpec, SfId};
@@ -30,9 +32,10 @@ pub(crate) struct RetryRequest {
     records: Vec<RecordChoice>,
 }
 
-/// Retry: re-read the chosen Salesforce records (one query per object) and queue them again;
-/// their errors clear when they sync. No use case in `app` does this yet: thin function here.
-/// JING records cannot be re-read by id through the port; they retry on their next change.
+/// Retry (`app::status::retry`), one object at a time. The failed change is not stored yet
+/// (see `app::status::retry`), so [`Reread`] rebuilds it from Salesforce: the chosen records
+/// of an object are read in one query, then replayed. JING records cannot be read by id
+/// through the port; they come back as `no_change` (they sync again on their next change).
 pub(crate) async fn retry(
     State(st): State<AdminState>,
     Path(app): Path<String>,
@@ -44,38 +47,44 @@ pub(crate) async fn retry(
             "choose 1 to {RETRY_MAX} records"
         )));
     }
-    let mut by_object: BTreeMap<ObjectKind, Vec<SfId>> = BTreeMap::new();
-    let (mut not_failing, mut not_retriable) = (Vec::new(), Vec::new());
-    for c in &req.records {
-        let kind = object(&c.object)?;
-        if st.errors.get(&s.app, kind, &c.record_key).await?.is_none() {
-            not_failing.push(c.record_key.clone());
-            continue;
-        }
-        match SfId::parse_with_prefix(&c.record_key, ObjectSpec::of(kind).sf_key_prefix) {
-            Ok(id) => by_object.entry(kind).or_default().push(id),
-            Err(_) => not_retriable.push(c.record_key.clone()),
-        }
+    let mut by_object: BTreeMap<ObjectKind, Vec<String>> = BTreeMap::new();
+    for c in req.records {
+        by_object
+            .entry(object(&c.object)?)
+            .or_default()
+            .push(c.record_key);
     }
-    let changes = reread(&st, &s, by_object).await?;
-    if !changes.is_empty() {
-        st.queue.send(&changes).await?;
+    let mut report = RetryReport::default();
+    for (kind, keys) in by_object {
+        let failed = Reread::fetch(&st, &s, kind, &keys).await?;
+        let r = app::status::retry(&status_deps(&st), &failed, &s.app, kind, &keys).await?;
+        report.requeued.extend(r.requeued);
+        report.not_failing.extend(r.not_failing);
+        report.no_change.extend(r.no_change);
     }
-    tracing::info!(app_id = %s.app, requeued = changes.len(), "Failed records queued again by an admin.");
-    Ok(Json(json!({
-        "requeued": changes.len(),
-        "not_failing": not_failing,
-        "not_retriable": not_retriable,
-    })))
+    Ok(Json(
+        serde_json::to_value(report).map_err(|e| AdminError::Internal(e.to_string()))?,
+    ))
 }
 
-async fn reread(
-    st: &AdminState,
-    s: &AppSettings,
-    by_object: BTreeMap<ObjectKind, Vec<SfId>>,
-) -> Result<Vec<Change>, AdminError> {
-    let mut changes = Vec::new();
-    for (kind, ids) in by_object {
+/// The current Salesforce values of the chosen records, as the changes to replay.
+struct Reread(BTreeMap<String, Change>);
+
+impl Reread {
+    async fn fetch(
+        st: &AdminState,
+        s: &AppSettings,
+        kind: ObjectKind,
+        keys: &[String],
+    ) -> Result<Self, AdminError> {
+        let spec = ObjectSpec::of(kind);
+        let ids: Vec<SfId> = keys
+            .iter()
+            .filter_map(|k| SfId::parse_with_prefix(k, spec.sf_key_prefix).ok())
+            .collect();
+        if ids.is_empty() {
+            return Ok(Self(BTreeMap::new()));
+        }
         let fields: Vec<String> = s.objects.get(&kind).map_or_else(Vec::new, |o| {
             o.mapping.iter().map(|m| m.sf_field.clone()).collect()
         });
@@ -84,21 +93,29 @@ async fn reread(
         let clause = format!("Id IN ({})", list.join(","));
         let records = st
             .sf()?
-            .page_by_id(
-                ObjectSpec::of(kind).sf_object,
-                &fields,
-                Some(&clause),
-                None,
-                ids.len(),
-            )
+            .page_by_id(spec.sf_object, &fields, Some(&clause), None, ids.len())
             .await?;
-        changes.extend(
-            records
+        let mut by_key = BTreeMap::new();
+        for r in &records {
+            let change = sf_record_change(s, kind, r, Lane::Live);
+            // The error names the record as the writer saw it (15 or 18 characters): replay
+            // the change under that exact key, which `retry` checks.
+            for k in keys
                 .iter()
-                .map(|r| sf_record_change(s, kind, r, Lane::Live)),
-        );
+                .filter(|k| SfId::parse(k).is_ok_and(|id| id == r.id))
+            {
+                by_key.insert(k.clone(), change.clone());
+            }
+        }
+        Ok(Self(by_key))
     }
-    Ok(changes)
+}
+
+#[async_trait::async_trait]
+impl FailedChanges for Reread {
+    async fn failed_change(&self, err: &ErrorRecord) -> StoreResult<Option<Change>> {
+        Ok(self.0.get(&err.record_key).cloned())
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -128,7 +145,7 @@ pub(crate) async fn conflicts(
         offset: p.offset.unwrap_or(0),
         limit: limit(p.limit)?,
     };
-    let page = st.ledger.conflicts(&s.app, &q).await?;
+    let page = app::status::conflicts(&status_deps(&st), &s.app, &q).await?;
     Ok(Json(
         json!({ "items": page.items, "total": page.total, "offset": q.offset, "limit": q.limit }),
     ))

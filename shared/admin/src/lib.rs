@@ -24,7 +24,7 @@ mod status;
 
 pub use error::{AdminError, ErrorBody};
 pub use mapping_save::{MappingSaved, save_mapping, side_fields};
-pub use overview::{Counts, Overview, overview};
+pub use overview::{Counts, Overview, PauseView, overview};
 pub use state::AdminState;
 
 use axum::Router;

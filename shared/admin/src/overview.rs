@@ -1,13 +1,13 @@
-//! The status overview (查看状态) of one app. `app` has no status use case yet, so this is a
-//! thin read over the ports: usage and forecast (`app::quota_reset::usage_today`), success and
-//! failure counts per object, failing records per category, pauses and initialization.
+//! The status overview (查看状态) as the page shows it: `app::status::overview` plus the
+//! forecast as `HH:MM` China time, counts keyed by object, and pauses with cause and fix.
 
 use crate::AdminState;
 use crate::error::AdminError;
 use app::quota_reset::Usage;
-use app::settings::{AppSettings, AuthorizedAccount, InitState};
+use app::settings::{AuthorizedAccount, InitState, Pause};
+use app::status::{CategoryCount, ObjectCounts, StatusDeps, StatusError};
 use domain::datetime::JING_OFFSET;
-use domain::{Category, Direction, Lang, ObjectKind};
+use domain::{AppId, Direction, ErrorCode, Lang, ObjectKind};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -18,19 +18,12 @@ pub struct Counts {
     pub failed: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct CategoryCount {
-    pub category: Category,
-    pub label_zh: &'static str,
-    pub label_en: &'static str,
-    pub count: u64,
-}
-
+/// A paused direction with why and what to do.
 #[derive(Debug, Clone, Serialize)]
 pub struct PauseView {
     pub object: ObjectKind,
     pub direction: Direction,
-    pub code: domain::ErrorCode,
+    pub code: ErrorCode,
     pub cause_zh: String,
     pub cause_en: String,
     pub fix_zh: String,
@@ -40,74 +33,89 @@ pub struct PauseView {
 /// Everything the status page shows at the top.
 #[derive(Debug, Clone, Serialize)]
 pub struct Overview {
-    pub app: domain::AppId,
+    pub app: AppId,
     pub name: String,
     pub enabled: bool,
     pub authorized: Option<AuthorizedAccount>,
     pub usage: Usage,
     /// The forecast as `HH:MM` China time (the page says "runs out at HH:MM").
     pub forecast_hhmm: Option<String>,
-    /// `all`, then one entry per object that has records (lead, account, ...).
-    pub counts: BTreeMap<String, Counts>,
+    /// Keys `all`, `lead`, `account`, `opportunity`, `member`.
+    pub counts: BTreeMap<&'static str, Counts>,
+    /// The vendor guide's four categories always, the others when they occur.
     pub categories: Vec<CategoryCount>,
     pub paused: Vec<PauseView>,
+    pub members_bound: u64,
     pub init: InitState,
 }
 
+pub(crate) fn status_deps(st: &AdminState) -> StatusDeps<'_> {
+    StatusDeps {
+        errors: st.errors.as_ref(),
+        synced: st.sync_log.as_ref(),
+        ledger: st.ledger.as_ref(),
+        bindings: st.bindings.as_ref(),
+        quota: st.quota.as_ref(),
+        parked: st.parked.as_ref(),
+        settings: st.settings.as_ref(),
+        cursors: st.cursors.as_ref(),
+        queue: st.queue.as_ref(),
+    }
+}
+
+impl From<StatusError> for AdminError {
+    fn from(e: StatusError) -> Self {
+        match e {
+            StatusError::Store(s) => s.into(),
+            StatusError::UnknownApp(a) => AdminError::UnknownApp(a.to_string()),
+            StatusError::InvalidKey(k) => {
+                AdminError::InvalidInput(format!("not a record key: {k:?}"))
+            }
+            StatusError::Quota(q) => q.into(),
+        }
+    }
+}
+
 /// Read the overview of an app.
-pub async fn overview(st: &AdminState, settings: &AppSettings) -> Result<Overview, AdminError> {
-    let app = &settings.app;
-    let now = st.clock.now();
-    let usage = app::quota_reset::usage_today(&st.quota_deps(), settings, now).await?;
-    let forecast_hhmm = usage.forecast_exhaustion.map(|t| {
+pub async fn overview(st: &AdminState, app: &AppId) -> Result<Overview, AdminError> {
+    let o = app::status::overview(&status_deps(st), app, st.clock.now()).await?;
+    let forecast_hhmm = o.usage.forecast_exhaustion.map(|t| {
         let t = t.to_offset(JING_OFFSET);
         format!("{:02}:{:02}", t.hour(), t.minute())
     });
-    let mut counts: BTreeMap<String, Counts> = BTreeMap::new();
-    for kind in [ObjectKind::Lead, ObjectKind::Account] {
-        counts.insert(kind.as_str().to_owned(), Counts::default());
-    }
-    for (kind, n) in st.sync_log.count_by_object(app).await? {
-        counts.entry(kind.as_str().to_owned()).or_default().ok += n;
-    }
-    for (kind, n) in st.errors.count_by_object(app).await? {
-        counts.entry(kind.as_str().to_owned()).or_default().failed += n;
-    }
-    let all = counts.values().fold(Counts::default(), |a, c| Counts {
-        ok: a.ok + c.ok,
-        failed: a.failed + c.failed,
-    });
-    counts.insert("all".to_owned(), all);
     Ok(Overview {
-        app: app.clone(),
-        name: settings.name.clone(),
-        enabled: settings.enabled,
-        authorized: settings.authorized.clone(),
-        usage,
+        app: o.app,
+        name: o.name,
+        enabled: o.enabled,
+        authorized: o.authorized,
+        usage: o.usage,
         forecast_hhmm,
-        counts,
-        categories: categories(st.errors.count_by_category(app).await?),
-        paused: settings.paused.iter().map(pause_view).collect(),
-        init: settings.init.clone(),
+        counts: counts(&o.success_counts, &o.failure_counts),
+        categories: o.errors_by_category,
+        paused: o.paused.iter().map(pause_view).collect(),
+        members_bound: o.members_bound,
+        init: o.init,
     })
 }
 
-fn categories(counts: Vec<(Category, u64)>) -> Vec<CategoryCount> {
-    let mut out: Vec<CategoryCount> = counts
+fn counts(ok: &ObjectCounts, failed: &ObjectCounts) -> BTreeMap<&'static str, Counts> {
+    let pick = |c: &ObjectCounts| {
+        [
+            ("all", c.all),
+            ("lead", c.lead),
+            ("account", c.account),
+            ("opportunity", c.opportunity),
+            ("member", c.member),
+        ]
+    };
+    pick(ok)
         .into_iter()
-        .filter(|(_, n)| *n > 0)
-        .map(|(category, count)| CategoryCount {
-            category,
-            label_zh: category.label(Lang::Zh),
-            label_en: category.label(Lang::En),
-            count,
-        })
-        .collect();
-    out.sort_by(|a, b| b.count.cmp(&a.count).then(a.category.cmp(&b.category)));
-    out
+        .zip(pick(failed))
+        .map(|((key, ok), (_, failed))| (key, Counts { ok, failed }))
+        .collect()
 }
 
-fn pause_view(p: &app::settings::Pause) -> PauseView {
+fn pause_view(p: &Pause) -> PauseView {
     PauseView {
         object: p.object,
         direction: p.direction,
@@ -117,9 +125,4 @@ fn pause_view(p: &app::settings::Pause) -> PauseView {
         fix_zh: p.reason.fix(Lang::Zh),
         fix_en: p.reason.fix(Lang::En),
     }
-}
-
-/// Categories with labels, as JSON (for the grouped-errors answer).
-pub(crate) fn categories_json(counts: Vec<(Category, u64)>) -> serde_json::Value {
-    serde_json::to_value(categories(counts)).unwrap_or_default()
 }

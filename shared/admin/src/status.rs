@@ -1,24 +1,30 @@
-//! Status lists: successes, failures (with cause and fix), one record's detail, errors grouped.
+//! Status lists over `app::status`: successes, failures, one record's detail (cause and fix),
+//! errors grouped by category and root cause.
 
 use crate::extract::{Params, app_id, limit, load, object};
+use crate::overview::status_deps;
 use crate::{AdminError, AdminState};
-use app::ports::{ErrorRecord, ListQuery};
+use app::ports::ListQuery;
 use app::settings::AppSettings;
+use app::status::FailureRow;
 use axum::Json;
 use axum::extract::{Path, State};
-use domain::{Category, ErrorCode, Lang, ObjectKind, SfId};
+use domain::{Category, Lang, ObjectKind, ObjectSpec, SfId, SyncError};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 type JsonResult = Result<Json<Value>, AdminError>;
 
+fn to_json(v: impl serde::Serialize) -> JsonResult {
+    serde_json::to_value(v)
+        .map(Json)
+        .map_err(|e| AdminError::Internal(e.to_string()))
+}
+
 pub(crate) async fn overview(State(st): State<AdminState>, Path(app): Path<String>) -> JsonResult {
-    let s = load(&st, &app_id(&app)?).await?;
-    let o = crate::overview::overview(&st, &s).await?;
-    Ok(Json(
-        serde_json::to_value(o).map_err(|e| AdminError::Internal(e.to_string()))?,
-    ))
+    to_json(crate::overview::overview(&st, &app_id(&app)?).await?)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -31,7 +37,7 @@ pub(crate) struct ListParams {
     limit: Option<u64>,
 }
 
-fn list_query(p: ListParams) -> Result<ListQuery, AdminError> {
+pub(crate) fn list_query(p: ListParams) -> Result<ListQuery, AdminError> {
     let category = match p.category.as_deref().filter(|c| !c.is_empty()) {
         None => None,
         Some(raw) => Some(
@@ -39,29 +45,34 @@ fn list_query(p: ListParams) -> Result<ListQuery, AdminError> {
                 .map_err(|_| AdminError::InvalidInput(format!("unknown category {raw:?}")))?,
         ),
     };
+    let obj = p.object.as_deref().filter(|o| !o.is_empty() && *o != "all");
     Ok(ListQuery {
         search: p
             .search
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty()),
-        object: p
-            .object
-            .as_deref()
-            .filter(|o| !o.is_empty() && *o != "all")
-            .map(object)
-            .transpose()?,
+        object: obj.map(object).transpose()?,
         category,
         offset: p.offset.unwrap_or(0),
         limit: limit(p.limit)?,
     })
 }
 
-/// A link to the record in Salesforce, when the key is a Salesforce id and the org is known.
-fn sf_url(settings: &AppSettings, key: &str) -> Option<String> {
-    let base = &settings.authorized.as_ref()?.instance_url;
-    SfId::parse(key)
-        .ok()
-        .map(|id| format!("{}/{id}", base.trim_end_matches('/')))
+/// Click-through to the record in Salesforce, when the key is a Salesforce id of the object
+/// and the org is known (the same URL as `app::status::record_link`, without its lookups).
+fn sf_url(settings: &AppSettings, kind: ObjectKind, key: &str) -> Option<String> {
+    let base = settings
+        .authorized
+        .as_ref()?
+        .instance_url
+        .trim_end_matches('/');
+    let spec = ObjectSpec::of(kind);
+    let id = SfId::parse_with_prefix(key, spec.sf_key_prefix).ok()?;
+    Some(format!("{base}/lightning/r/{}/{id}/view", spec.sf_object))
+}
+
+fn rfc3339(t: OffsetDateTime) -> Option<String> {
+    t.format(&Rfc3339).ok()
 }
 
 pub(crate) async fn synced(
@@ -71,15 +82,14 @@ pub(crate) async fn synced(
 ) -> JsonResult {
     let s = load(&st, &app_id(&app)?).await?;
     let q = list_query(p)?;
-    let page = st.sync_log.list(&s.app, &q).await?;
+    let page = app::status::successes(&status_deps(&st), &s.app, &q).await?;
     let items: Vec<Value> = page
         .items
         .iter()
         .map(|r| {
             json!({
                 "object": r.object, "record_key": r.record_key, "name": r.name,
-                "synced_at": r.synced_at.format(&time::format_description::well_known::Rfc3339).ok(),
-                "url": sf_url(&s, &r.record_key),
+                "synced_at": rfc3339(r.synced_at), "url": sf_url(&s, r.object, &r.record_key),
             })
         })
         .collect();
@@ -88,25 +98,11 @@ pub(crate) async fn synced(
     ))
 }
 
-fn error_json(e: &domain::SyncError) -> Value {
-    let cat = e.category();
+fn failure_row_json(s: &AppSettings, r: &FailureRow) -> Value {
     json!({
-        "code": e.code, "field": e.field, "object": e.object,
-        "category": cat, "category_zh": cat.label(Lang::Zh), "category_en": cat.label(Lang::En),
-        "cause_zh": e.cause(Lang::Zh), "cause_en": e.cause(Lang::En),
-        "fix_zh": e.fix(Lang::Zh), "fix_en": e.fix(Lang::En),
-    })
-}
-
-fn failure_json(s: &AppSettings, r: &ErrorRecord) -> Value {
-    let rfc = |t: time::OffsetDateTime| {
-        t.format(&time::format_description::well_known::Rfc3339)
-            .ok()
-    };
-    json!({
-        "object": r.object, "record_key": r.record_key, "name": r.name, "count": r.count,
-        "first_seen": rfc(r.first_seen), "last_seen": rfc(r.last_seen),
-        "error": error_json(&r.error), "url": sf_url(s, &r.record_key),
+        "object": r.object, "record_key": r.record_key, "name": r.name, "count": r.error_count,
+        "last_seen": rfc3339(r.last_seen), "url": sf_url(s, r.object, &r.record_key),
+        "error": { "code": r.code, "category": r.category, "category_zh": r.label_zh, "category_en": r.label_en },
     })
 }
 
@@ -117,11 +113,21 @@ pub(crate) async fn failures(
 ) -> JsonResult {
     let s = load(&st, &app_id(&app)?).await?;
     let q = list_query(p)?;
-    let page = st.errors.list(&s.app, &q).await?;
-    let items: Vec<Value> = page.items.iter().map(|r| failure_json(&s, r)).collect();
+    let page = app::status::failures(&status_deps(&st), &s.app, &q).await?;
+    let items: Vec<Value> = page.items.iter().map(|r| failure_row_json(&s, r)).collect();
     Ok(Json(
         json!({ "items": items, "total": page.total, "offset": q.offset, "limit": q.limit }),
     ))
+}
+
+fn error_json(e: &SyncError) -> Value {
+    let cat = e.category();
+    json!({
+        "code": e.code, "field": e.field, "object": e.object,
+        "category": cat, "category_zh": cat.label(Lang::Zh), "category_en": cat.label(Lang::En),
+        "cause_zh": e.cause(Lang::Zh), "cause_en": e.cause(Lang::En),
+        "fix_zh": e.fix(Lang::Zh), "fix_en": e.fix(Lang::En),
+    })
 }
 
 pub(crate) async fn failure_detail(
@@ -130,76 +136,38 @@ pub(crate) async fn failure_detail(
 ) -> JsonResult {
     let kind = object(&obj)?;
     let s = load(&st, &app_id(&app)?).await?;
-    let r = st
-        .errors
-        .get(&s.app, kind, &record)
+    let d = app::status::record_errors(&status_deps(&st), &s.app, kind, &record)
         .await?
         .ok_or_else(|| AdminError::NotFound(format!("no failure of {kind} {record}")))?;
-    let journal = st.ledger.journal_for(&s.app, kind, &record).await?;
-    let mut out = failure_json(&s, &r);
-    out["journal"] =
-        serde_json::to_value(journal).map_err(|e| AdminError::Internal(e.to_string()))?;
-    Ok(Json(out))
+    let r = &d.error;
+    Ok(Json(json!({
+        "object": r.object, "record_key": r.record_key, "name": r.name, "count": r.count,
+        "first_seen": rfc3339(r.first_seen), "last_seen": rfc3339(r.last_seen),
+        "url": sf_url(&s, r.object, &r.record_key),
+        "error": error_json(&r.error),
+        "journal": d.journal,
+    })))
 }
 
-/// How many failing records `grouped` reads at most (a page of 500 at a time).
-const GROUP_SCAN_MAX: u64 = 20_000;
-const GROUP_PAGE: u64 = 500;
-const SAMPLES: usize = 5;
-
-#[derive(Default)]
-struct Group {
-    count: u64,
-    error: Option<domain::SyncError>,
-    samples: Vec<Value>,
-}
-
-/// Errors grouped by category (counts) and by root cause: the same code on the same object
-/// and field is one cause with one fix, however many records it hit.
+/// Errors grouped by category (counts with labels) and by root cause (code, field, object),
+/// each cause with its fix and sample records.
 pub(crate) async fn grouped(State(st): State<AdminState>, Path(app): Path<String>) -> JsonResult {
-    let s = load(&st, &app_id(&app)?).await?;
-    let mut groups: BTreeMap<(ErrorCode, Option<String>, ObjectKind), Group> = BTreeMap::new();
-    let mut offset = 0;
-    let total = loop {
-        let q = ListQuery {
-            offset,
-            limit: GROUP_PAGE,
-            ..ListQuery::default()
-        };
-        let page = st.errors.list(&s.app, &q).await?;
-        for r in &page.items {
-            let g = groups
-                .entry((r.error.code, r.error.field.clone(), r.object))
-                .or_default();
-            g.count += 1;
-            g.error.get_or_insert_with(|| r.error.clone());
-            if g.samples.len() < SAMPLES {
-                g.samples
-                    .push(json!({ "record_key": r.record_key, "name": r.name }));
-            }
-        }
-        offset += page.items.len() as u64;
-        if page.items.is_empty() || offset >= page.total || offset >= GROUP_SCAN_MAX {
-            break page.total;
-        }
-    };
-    let mut causes: Vec<(u64, Value)> = groups
-        .into_iter()
-        .filter_map(|((_, _, kind), g)| {
-            let e = g.error?;
-            let mut v = error_json(&e);
-            v["object_kind"] = json!(kind);
-            v["count"] = json!(g.count);
-            v["samples"] = Value::Array(g.samples);
-            Some((g.count, v))
+    let app = app_id(&app)?;
+    let deps = status_deps(&st);
+    let overview = app::status::overview(&deps, &app, st.clock.now()).await?;
+    let causes = app::status::errors_by_root_cause(&deps, &app).await?;
+    let by_cause: Vec<Value> = causes
+        .iter()
+        .map(|c| {
+            let mut v = serde_json::to_value(c).unwrap_or_default();
+            v["category_zh"] = json!(c.category.label(Lang::Zh));
+            v["category_en"] = json!(c.category.label(Lang::En));
+            v
         })
         .collect();
-    causes.sort_by_key(|c| std::cmp::Reverse(c.0));
-    let by_category = crate::overview::categories_json(st.errors.count_by_category(&s.app).await?);
     Ok(Json(json!({
-        "by_category": by_category,
-        "by_cause": causes.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
-        "total": total,
-        "scanned": offset,
+        "by_category": overview.errors_by_category,
+        "by_cause": by_cause,
+        "total": overview.failure_counts.all,
     })))
 }

@@ -249,7 +249,7 @@ async function showDetail(object, key) {
 async function retry(object, recordKey) {
   try {
     const r = await api(app('/retry'), { method: 'POST', body: { records: [{ object, record_key: recordKey }] } });
-    showInfo(t('retried', r.requeued));
+    showInfo(t('retried', r.requeued.length));
   } catch (err) { showError(err); }
 }
 
@@ -257,7 +257,7 @@ async function loadGrouped() {
   const g = await api(app('/errors/grouped'));
   $('causes').replaceChildren(...(g.by_cause.length ? g.by_cause.map((c) => el('div', { class: 'cause' },
     el('div', { class: 'cause-head' }, el('span', { class: `chip cat-${c.category}`, text: c[`category_${state.lang}`] }),
-      el('b', { text: ` ${c.count} ${t('records')}` }), el('span', { class: 'muted', text: ` · ${objLabel(c.object_kind)}${c.field ? ` · ${c.field}` : ''}` })),
+      el('b', { text: ` ${c.count} ${t('records')}` }), el('span', { class: 'muted', text: ` · ${c.samples.length ? objLabel(c.samples[0].object) : c.object}${c.field ? ` · ${c.field}` : ''}` })),
     el('p', { text: c[`cause_${state.lang}`] }),
     el('p', { class: 'fix', text: `${t('fix')}: ${c[`fix_${state.lang}`]}` }))) : [el('p', { class: 'muted', text: t('none') })]));
 }

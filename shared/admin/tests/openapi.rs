@@ -78,7 +78,7 @@ fn concrete(path: &str, user: &str) -> String {
         .replace("{object}", "lead")
         .replace("{direction}", "sf_to_jing")
         .replace("{user}", user)
-        .replace("{record}", "00Q000000000092")
+        .replace("{record}", &key("00Q000000000092"))
 }
 
 #[tokio::test]

@@ -296,7 +296,13 @@ fn user(name: &str, email: &str, mobile: &str) -> BTreeMap<String, Value> {
     ])
 }
 
+/// Record keys as the writer stores them: Salesforce ids in their 18-character form.
+pub fn key(raw: &str) -> String {
+    SfId::parse(raw).map_or_else(|_| raw.to_owned(), |id| id.to_string())
+}
+
 async fn log_success(w: &World, object: ObjectKind, key: &str, name: &str, minutes_ago: u64) {
+    let key = self::key(key);
     w.sync_log
         .record(&SyncedRecord {
             app: app_id(),
@@ -310,6 +316,7 @@ async fn log_success(w: &World, object: ObjectKind, key: &str, name: &str, minut
 }
 
 async fn fail(w: &World, object: ObjectKind, key: &str, name: &str, error: SyncError, times: u32) {
+    let key = self::key(key);
     for _ in 0..times {
         w.errors
             .record(&ErrorRecord {

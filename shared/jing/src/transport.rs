@@ -116,29 +116,17 @@ impl Transport {
                 // reqwest errors carry the URL but never our headers.
                 let maybe_applied = !e.is_connect();
                 let error = JingError::unavailable(format!("network: {}", e.without_url()));
-                return Attempt::Again {
-                    error,
-                    wait: None,
-                    maybe_applied,
-                };
+                return again(error, None, maybe_applied);
             }
         };
         let status = resp.status();
         let wait = retry_after(&resp);
         if status.as_u16() == 429 {
-            return Attempt::Again {
-                error: JingError::throttled("HTTP 429"),
-                wait,
-                maybe_applied: false,
-            };
+            return again(JingError::throttled("HTTP 429"), wait, false);
         }
         if status.is_server_error() {
             let error = JingError::unavailable(format!("HTTP {}", status.as_u16()));
-            return Attempt::Again {
-                error,
-                wait,
-                maybe_applied: status.as_u16() != 503,
-            };
+            return again(error, wait, status.as_u16() != 503);
         }
         self.read_envelope(kind, status, resp).await
     }
@@ -153,11 +141,7 @@ impl Transport {
             Ok(b) => b,
             Err(e) => {
                 let error = JingError::unavailable(format!("body: {}", e.without_url()));
-                return Attempt::Again {
-                    error,
-                    wait: None,
-                    maybe_applied: true,
-                };
+                return again(error, None, true);
             }
         };
         let env: Envelope<Json> = match serde_json::from_slice(&bytes) {
@@ -167,13 +151,7 @@ impl Transport {
                     "HTTP {} with a body that is not JING's envelope: {e}",
                     status.as_u16()
                 );
-                return Attempt::Answer(Envelope {
-                    request_id: String::new(),
-                    code: PROTOCOL,
-                    msg: detail,
-                    data: None,
-                    timestamp: None,
-                });
+                return Attempt::Answer(protocol(detail));
             }
         };
         tracing::debug!(kind, code = env.code, request_id = %env.request_id, "JING answered.");
@@ -184,11 +162,7 @@ impl Transport {
                 JingError::unavailable(format!("JING {}: {}", env.code, env.msg))
             };
             // JING answered with an error envelope: it says the request was not carried out.
-            return Attempt::Again {
-                error,
-                wait: None,
-                maybe_applied: false,
-            };
+            return again(error, None, false);
         }
         Attempt::Answer(env)
     }
@@ -196,6 +170,24 @@ impl Transport {
 
 /// Pseudo code for "the body was not an envelope"; never sent by JING (negative).
 pub(crate) const PROTOCOL: i64 = -1;
+
+fn again(error: JingError, wait: Option<Duration>, maybe_applied: bool) -> Attempt {
+    Attempt::Again {
+        error,
+        wait,
+        maybe_applied,
+    }
+}
+
+fn protocol(detail: String) -> Envelope<Json> {
+    Envelope {
+        request_id: String::new(),
+        code: PROTOCOL,
+        msg: detail,
+        data: None,
+        timestamp: None,
+    }
+}
 
 fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
     let raw = resp

@@ -5,6 +5,10 @@ use crate::store::{EmployeeRec, Store, new_id, norm};
 use jing::contract::codes;
 use serde_json::Value as Json;
 
+fn norm_text(field: &str, value: &str) -> Option<String> {
+    norm(field, &Json::String(value.to_owned()))
+}
+
 impl Store {
     pub fn add_employee(
         &mut self,
@@ -13,43 +17,17 @@ impl Store {
         email: Option<&str>,
     ) -> Result<String, Refusal> {
         if name.trim().is_empty() {
+            let msg = "name is required";
             return Err(Refusal::new(
                 codes::REQUIRED_FIELD_MISSING,
-                "name is required",
+                msg,
                 Some("name"),
             ));
         }
         let mobile = mobile.map(str::trim).filter(|s| !s.is_empty());
         let email = email.map(str::trim).filter(|s| !s.is_empty());
-        for (field, value) in [("mobile", mobile), ("email", email)] {
-            let Some(value) = value else { continue };
-            let probe = Field {
-                code: field,
-                label: field,
-                kind: if field == "mobile" {
-                    Kind::Phone
-                } else {
-                    Kind::Email
-                },
-                required: false,
-            };
-            schema::check_value(&probe, &Json::String(value.to_owned()))?;
-            let wanted = norm(field, &Json::String(value.to_owned()));
-            let hit = self.employees.values().find(|e| {
-                let theirs = if field == "mobile" {
-                    &e.mobile
-                } else {
-                    &e.email
-                };
-                theirs
-                    .as_ref()
-                    .and_then(|t| norm(field, &Json::String(t.clone())))
-                    == wanted
-            });
-            if let Some(e) = hit {
-                return Err(Refusal::duplicate(&e.id, field));
-            }
-        }
+        self.check_employee_key("mobile", Kind::Phone, mobile, |e| e.mobile.as_deref())?;
+        self.check_employee_key("email", Kind::Email, email, |e| e.email.as_deref())?;
         let id = new_id();
         let rec = EmployeeRec {
             id: id.clone(),
@@ -59,5 +37,32 @@ impl Store {
         };
         self.employees.insert(id.clone(), rec);
         Ok(id)
+    }
+
+    /// A well-formed value that no other employee has (normalized).
+    fn check_employee_key(
+        &self,
+        field: &'static str,
+        kind: Kind,
+        value: Option<&str>,
+        theirs: impl Fn(&EmployeeRec) -> Option<&str>,
+    ) -> Result<(), Refusal> {
+        let Some(value) = value else { return Ok(()) };
+        let probe = Field {
+            code: field,
+            label: field,
+            kind,
+            required: false,
+        };
+        schema::check_value(&probe, &Json::String(value.to_owned()))?;
+        let wanted = norm_text(field, value);
+        let hit = self
+            .employees
+            .values()
+            .find(|e| theirs(e).and_then(|t| norm_text(field, t)) == wanted);
+        match hit {
+            Some(e) => Err(Refusal::duplicate(&e.id, field)),
+            None => Ok(()),
+        }
     }
 }

@@ -48,16 +48,14 @@ pub fn on_create(st: &mut State, object: &str, id: &str, op: Operator, now_ms: i
         .iter()
         .map(|(k, v)| (k.clone(), (Json::Null, v.clone())))
         .collect();
-    enqueue(
-        st,
-        object,
-        id,
-        ("object_create", "object_create"),
-        &diff,
-        true,
+    let ev = Event {
+        event_type: "object_create",
+        keyword: "object_create",
+        create: true,
         op,
         now_ms,
-    );
+    };
+    enqueue(st, object, id, &diff, ev);
 }
 
 /// An update; `owner_keyword` makes it an owner change (`manual_distribution`/`auto_distribution`).
@@ -74,68 +72,69 @@ pub fn on_update(
         return;
     }
     let kw = owner_keyword.unwrap_or("object_update");
-    enqueue(
-        st,
-        object,
-        id,
-        ("object_update", kw),
-        diff,
-        false,
+    let ev = Event {
+        event_type: "object_update",
+        keyword: kw,
+        create: false,
         op,
         now_ms,
-    );
+    };
+    enqueue(st, object, id, diff, ev);
 }
 
 pub fn on_invalidate(st: &mut State, object: &str, id: &str, op: Operator, now_ms: i64) {
     if wanted(st, op) {
-        enqueue(
-            st,
-            object,
-            id,
-            ("object_invalid", "object_invalid"),
-            &Diff::new(),
-            false,
+        let ev = Event {
+            event_type: "object_invalid",
+            keyword: "object_invalid",
+            create: false,
             op,
             now_ms,
-        );
+        };
+        enqueue(st, object, id, &Diff::new(), ev);
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn enqueue(
-    st: &mut State,
-    object: &str,
-    id: &str,
-    (event_type, keyword): (&str, &str),
-    diff: &Diff,
+/// What kind of event to queue and who caused it.
+struct Event {
+    event_type: &'static str,
+    keyword: &'static str,
     create: bool,
     op: Operator,
     now_ms: i64,
-) {
-    let Some(rec) = st.store.get(object, id) else {
-        return;
-    };
-    let Some((fields, object_id)) = schema::object(object) else {
-        return;
-    };
-    let (mut mapping, mut text) = (Map::new(), Map::new());
+}
+
+/// `mapping_data` (values) and `mapping_data_text` (labels, "-" for empty).
+fn mapping(object: &str, diff: &Diff, create: bool) -> (Map<String, Json>, Map<String, Json>) {
+    let fields = schema::object(object).map_or(&[][..], |(f, _)| f);
+    let (mut values, mut labels) = (Map::new(), Map::new());
     for (code, (before, after)) in diff {
         let f = fields.iter().find(|f| f.code == code);
         let label = |v: &Json| f.map_or(v.clone(), |f| schema::label_of(f, v));
-        if create {
-            mapping.insert(code.clone(), json!([after]));
-            text.insert(code.clone(), json!([label(after)]));
+        let (v, l) = if create {
+            (json!([after]), json!([label(after)]))
         } else {
-            mapping.insert(code.clone(), json!([before, after]));
-            text.insert(code.clone(), json!([label(before), label(after)]));
-        }
+            (json!([before, after]), json!([label(before), label(after)]))
+        };
+        values.insert(code.clone(), v);
+        labels.insert(code.clone(), l);
     }
+    (values, labels)
+}
+
+fn enqueue(st: &mut State, object: &str, id: &str, diff: &Diff, ev: Event) {
+    let (Some(rec), Some((_, object_id))) = (st.store.get(object, id), schema::object(object))
+    else {
+        return;
+    };
+    let (values, labels) = mapping(object, diff, ev.create);
+    let op = ev.op;
     let field = |k: &str| rec.fields.get(k).cloned().unwrap_or(Json::Null);
     let mut extra = json!({
         "login_source_value": null, "notes": null, "operator_id": op.operator_id,
         "timeline_data": { "login_platform": op.login_platform, "login_source_name": null,
                            "login_source_type": "jingmodule", "login_environment": "pc" },
-        "mapping_data": mapping, "mapping_data_text": text,
+        "mapping_data": values, "mapping_data_text": labels,
         "created_timestamp": format_jing(from_epoch_millis(rec.created_ms)),
         "entity_id": id, "object_id": object_id, "operator_type": op.operator_type,
         "login_platform": op.login_platform, "is_follow_up": 0, "object_name": object,
@@ -147,7 +146,7 @@ fn enqueue(
         extra["lead_omni_user_uuid"] = Json::Null;
     }
     let body = json!({
-        "event_type": event_type, "create_time": now_ms / 1000, "action_keyword": keyword,
+        "event_type": ev.event_type, "create_time": ev.now_ms / 1000, "action_keyword": ev.keyword,
         "extra_data": extra, "mid": st.cfg.mid, "event_category": "object_v2", "openplatform": "June",
     });
     st.outbox.push_back(Pending { body, attempts: 0 });
@@ -195,6 +194,15 @@ pub async fn deliver(inner: &Inner) -> DeliveryReport {
         }
         results.push((ev, ok));
     }
+    settle(inner, results, report)
+}
+
+/// Acknowledged events are done; the others wait for the next round or die at the limit.
+fn settle(
+    inner: &Inner,
+    results: Vec<(Pending, bool)>,
+    mut report: DeliveryReport,
+) -> DeliveryReport {
     let mut st = inner.lock();
     for (mut ev, ok) in results {
         if ok {

@@ -46,33 +46,16 @@ fn reject(reason: RejectReason) -> WebhookRejection {
 
 /// Parse an authenticated body.
 pub fn parse_event(app: &AppWebhookConfig, body: &[u8]) -> Result<ParsedEvent, WebhookRejection> {
-    let payload: Payload =
-        serde_json::from_slice(body).map_err(|e| reject(RejectReason::Malformed(e.to_string())))?;
-    let c = &app.contract;
-    let category = payload.event_category.clone().unwrap_or_default();
-    if category != c.event_category {
-        return Err(reject(RejectReason::UnknownCategory(category)));
-    }
-    let mid = payload.mid.as_ref().map(json_text).unwrap_or_default();
-    if app.expected_mid.as_ref().is_some_and(|m| *m != mid) {
-        return Err(reject(RejectReason::WrongTenant(mid)));
-    }
+    let payload: Payload = serde_json::from_slice(body).map_err(malformed)?;
+    let (mid, object) = route(app, &payload)?;
     let x = &payload.extra_data;
-    let object = match x.object_name.as_str() {
-        "lead" => ObjectKind::Lead,
-        "account" => ObjectKind::Account,
-        other => return Err(reject(RejectReason::UnsupportedObject(other.to_owned()))),
-    };
-    let entity =
-        JingId::parse(&x.entity_id).map_err(|e| reject(RejectReason::Malformed(e.to_string())))?;
+    let entity = JingId::parse(&x.entity_id).map_err(malformed)?;
     let keyword = payload
         .action_keyword
         .clone()
         .or(payload.event_type.clone())
         .unwrap_or_default();
-    let (op, owner_change) = operation(c, &keyword)?;
-    let source_time = from_epoch_auto(payload.create_time)
-        .map_err(|e| reject(RejectReason::Malformed(e.to_string())))?;
+    let (op, owner_change) = operation(&app.contract, &keyword)?;
     let mut fields = field_changes(object, &x.mapping_data);
     if owner_change && !fields.contains_key("owner") {
         let after = x.owner.clone().map_or(Value::Empty, Value::text);
@@ -90,8 +73,8 @@ pub fn parse_event(app: &AppWebhookConfig, body: &[u8]) -> Result<ParsedEvent, W
         object,
         record: RecordRef::Jing(entity),
         op,
-        source_time,
-        actor: actor(c, x),
+        source_time: from_epoch_auto(payload.create_time).map_err(malformed)?,
+        actor: actor(&app.contract, x),
         lane: Lane::Live,
         fields,
     };
@@ -102,6 +85,31 @@ pub fn parse_event(app: &AppWebhookConfig, body: &[u8]) -> Result<ParsedEvent, W
         mid,
         action_keyword: keyword,
     })
+}
+
+fn malformed(e: impl std::fmt::Display) -> WebhookRejection {
+    reject(RejectReason::Malformed(e.to_string()))
+}
+
+/// Is this event for us: the category we handle, this app's tenant, an object we sync?
+fn route(
+    app: &AppWebhookConfig,
+    payload: &Payload,
+) -> Result<(String, ObjectKind), WebhookRejection> {
+    let category = payload.event_category.clone().unwrap_or_default();
+    if category != app.contract.event_category {
+        return Err(reject(RejectReason::UnknownCategory(category)));
+    }
+    let mid = payload.mid.as_ref().map(json_text).unwrap_or_default();
+    if app.expected_mid.as_ref().is_some_and(|m| *m != mid) {
+        return Err(reject(RejectReason::WrongTenant(mid)));
+    }
+    let object = match payload.extra_data.object_name.as_str() {
+        "lead" => ObjectKind::Lead,
+        "account" => ObjectKind::Account,
+        other => return Err(reject(RejectReason::UnsupportedObject(other.to_owned()))),
+    };
+    Ok((mid, object))
 }
 
 /// The operation a keyword stands for, and whether it is an owner change.

@@ -1,8 +1,10 @@
 //! Test data the suites (and adapter tests) build records from.
 
-use crate::ports::{Binding, ErrorRecord, SyncedRecord};
+use crate::ports::{Binding, ErrorRecord, ListQuery, SyncedRecord};
 use domain::fingerprint::Fingerprint;
-use domain::{AppId, Change, ErrorCode, JingId, ObjectKind, RecordRef, SfId, SyncError, Value};
+use domain::{
+    AppId, Category, Change, ErrorCode, JingId, ObjectKind, RecordRef, SfId, SyncError, Value,
+};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -118,5 +120,23 @@ pub fn synced(
         record_key: key.to_owned(),
         name: name.to_owned(),
         synced_at: when,
+    }
+}
+
+/// A listing query: search text ("" = none), object and category filters, offset, limit.
+pub fn query(
+    search: &str,
+    object: Option<ObjectKind>,
+    category: Option<Category>,
+    offset: u64,
+    limit: u64,
+) -> ListQuery {
+    let search = (!search.is_empty()).then(|| search.to_owned());
+    ListQuery {
+        search,
+        object,
+        category,
+        offset,
+        limit,
     }
 }

@@ -96,6 +96,11 @@ pub async fn idempotency_store(store: &dyn IdempotencyStore) {
 
 /// Conflicts newest first with filters and paging; journal per record in time order.
 pub async fn ledger(ledger: &dyn Ledger) {
+    conflicts_are_listed_newest_first(ledger).await;
+    journal_is_kept_per_record(ledger).await;
+}
+
+async fn conflicts_are_listed_newest_first(ledger: &dyn Ledger) {
     let (a, b) = (app("ledger-a"), app("ledger-b"));
     let rows = [
         ("K1", Lead, "Phone", 10),
@@ -103,58 +108,58 @@ pub async fn ledger(ledger: &dyn Ledger) {
         ("K1", Lead, "Email", 20),
     ];
     for (key, object, field, secs) in rows {
-        ledger
-            .add_conflict(&conflict(&a, object, key, field, at(secs)))
-            .await
-            .unwrap();
+        let entry = conflict(&a, object, key, field, at(secs));
+        ledger.add_conflict(&entry).await.unwrap();
     }
-    ledger
-        .add_conflict(&conflict(&b, Lead, "K1", "Phone", at(15)))
-        .await
-        .unwrap();
+    let other = conflict(&b, Lead, "K1", "Phone", at(15));
+    ledger.add_conflict(&other).await.unwrap();
     let all = ledger.conflicts(&a, &ListQuery::default()).await.unwrap();
-    let fields: Vec<&str> = all.items.iter().map(|c| c.field.as_str()).collect();
     assert_eq!(
-        (fields, all.total),
-        (vec!["Name", "Email", "Phone"], 3),
-        "newest first, per app"
-    );
-    assert_eq!(
-        all.items[2],
-        conflict(&a, Lead, "K1", "Phone", at(10)),
+        all.items.last(),
+        Some(&conflict(&a, Lead, "K1", "Phone", at(10))),
         "round trip"
     );
-    let q = ListQuery {
-        object: Some(Lead),
-        limit: 1,
-        ..ListQuery::default()
-    };
-    let leads = ledger.conflicts(&a, &q).await.unwrap();
-    assert_eq!(
-        (leads.items.len(), leads.total),
-        (1, 2),
-        "object filter and paging"
-    );
-    assert_eq!(leads.items[0].field, "Email");
-    let q = ListQuery {
-        search: Some("k2".into()),
-        ..ListQuery::default()
-    };
-    assert_eq!(
-        ledger.conflicts(&a, &q).await.unwrap().total,
-        1,
-        "search by record key"
-    );
-    assert_eq!(
-        ledger
-            .conflicts(&b, &ListQuery::default())
-            .await
-            .unwrap()
-            .total,
-        1,
-        "isolation"
-    );
+    let cases: [(&str, ListQuery, &[&str], u64); 4] = [
+        (
+            "newest first, per app",
+            query("", None, None, 0, 0),
+            &["Name", "Email", "Phone"],
+            3,
+        ),
+        (
+            "object filter and paging",
+            query("", Some(Lead), None, 0, 1),
+            &["Email"],
+            2,
+        ),
+        (
+            "search by record key",
+            query("k2", None, None, 0, 0),
+            &["Name"],
+            1,
+        ),
+        (
+            "search by field",
+            query("PHONE", None, None, 0, 0),
+            &["Phone"],
+            1,
+        ),
+    ];
+    for (what, q, fields, total) in cases {
+        let page = ledger.conflicts(&a, &q).await.unwrap();
+        let got: Vec<&str> = page.items.iter().map(|c| c.field.as_str()).collect();
+        assert_eq!(
+            (got.as_slice(), page.total),
+            (fields, total),
+            "conflicts: {what}"
+        );
+    }
+    let b_page = ledger.conflicts(&b, &ListQuery::default()).await.unwrap();
+    assert_eq!(b_page.items, vec![other], "app isolation");
+}
 
+async fn journal_is_kept_per_record(ledger: &dyn Ledger) {
+    let (a, b) = (app("journal-a"), app("journal-b"));
     let entries = [
         journal(&a, "K1", 20, "新"),
         journal(&a, "K1", 10, "旧"),
@@ -163,24 +168,12 @@ pub async fn ledger(ledger: &dyn Ledger) {
     ledger.journal(&entries).await.unwrap();
     ledger.journal(&[journal(&b, "K1", 5, "b")]).await.unwrap();
     let k1 = ledger.journal_for(&a, Lead, "K1").await.unwrap();
-    assert_eq!(
-        k1,
-        vec![entries[1].clone(), entries[0].clone()],
-        "journal of a record, oldest first"
-    );
-    assert!(
-        ledger
-            .journal_for(&a, Account, "K1")
-            .await
-            .unwrap()
-            .is_empty(),
-        "per object"
-    );
-    assert_eq!(
-        ledger.journal_for(&b, Lead, "K1").await.unwrap().len(),
-        1,
-        "app isolation"
-    );
+    let oldest_first = vec![entries[1].clone(), entries[0].clone()];
+    assert_eq!(k1, oldest_first, "journal of a record, oldest first");
+    let other_object = ledger.journal_for(&a, Account, "K1").await.unwrap();
+    assert!(other_object.is_empty(), "per object");
+    let other_app = ledger.journal_for(&b, Lead, "K1").await.unwrap();
+    assert_eq!(other_app.len(), 1, "app isolation");
     ledger
         .journal(&[])
         .await

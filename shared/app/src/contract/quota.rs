@@ -11,72 +11,91 @@ use time::macros::date;
 /// Reserve never passes the allocation (also under 50 concurrent callers), release gives back,
 /// counters are per app and per day.
 pub async fn quota_store(store: &dyn QuotaStore) {
+    reserve_and_release_follow_the_counter(store).await;
+    counters_are_per_app_and_day(store).await;
+    concurrent_reserves_never_pass_the_allocation(store).await;
+}
+
+/// One step of a counter script.
+enum Step {
+    /// Reserve `calls` against `allocation`, expecting this answer.
+    Reserve(u64, u64, Reservation, &'static str),
+    /// Release `calls`, expecting this many used afterwards.
+    Release(u64, u64, &'static str),
+}
+
+async fn reserve_and_release_follow_the_counter(store: &dyn QuotaStore) {
+    use Reservation::{Granted, Refused};
+    use Step::{Release, Reserve};
     let (a, day) = (app("quota-a"), date!(2024 - 05 - 01));
     assert_eq!(
         store.used(&a, day).await.unwrap(),
         0,
         "an unused day counts 0"
     );
-    assert_eq!(
-        store.reserve(&a, day, 5, 10).await.unwrap(),
-        Reservation::Granted { used: 5 }
-    );
-    assert_eq!(
-        store.reserve(&a, day, 5, 10).await.unwrap(),
-        Reservation::Granted { used: 10 }
-    );
-    let refused = store.reserve(&a, day, 1, 10).await.unwrap();
-    assert_eq!(
-        refused,
-        Reservation::Refused { used: 10 },
-        "reserving past the allocation"
-    );
-    store.release(&a, day, 3).await.unwrap();
-    assert_eq!(
-        store.used(&a, day).await.unwrap(),
-        7,
-        "release gives calls back"
-    );
-    let too_many = store.reserve(&a, day, 4, 10).await.unwrap();
-    assert_eq!(
-        too_many,
-        Reservation::Refused { used: 7 },
-        "a refused reservation reserves nothing"
-    );
-    assert_eq!(
-        store.reserve(&a, day, 3, 10).await.unwrap(),
-        Reservation::Granted { used: 10 }
-    );
-    let lowered = store.reserve(&a, day, 1, 5).await.unwrap();
-    assert_eq!(
-        lowered,
-        Reservation::Refused { used: 10 },
-        "a lowered allocation refuses"
-    );
-    store.release(&a, day, 50).await.unwrap();
-    assert_eq!(
-        store.used(&a, day).await.unwrap(),
-        0,
-        "release never goes below zero"
-    );
+    let script = [
+        Reserve(
+            5,
+            10,
+            Granted { used: 5 },
+            "a reservation within the allocation",
+        ),
+        Reserve(
+            5,
+            10,
+            Granted { used: 10 },
+            "a reservation up to the allocation",
+        ),
+        Reserve(1, 10, Refused { used: 10 }, "reserving past the allocation"),
+        Release(3, 7, "release gives calls back"),
+        Reserve(
+            4,
+            10,
+            Refused { used: 7 },
+            "a refused reservation reserves nothing",
+        ),
+        Reserve(
+            3,
+            10,
+            Granted { used: 10 },
+            "the exact remainder is granted",
+        ),
+        Reserve(1, 5, Refused { used: 10 }, "a lowered allocation refuses"),
+        Release(50, 0, "release never goes below zero"),
+    ];
+    for step in script {
+        match step {
+            Reserve(calls, allocation, expected, what) => {
+                let got = store.reserve(&a, day, calls, allocation).await.unwrap();
+                assert_eq!(got, expected, "{what}");
+            }
+            Release(calls, used, what) => {
+                store.release(&a, day, calls).await.unwrap();
+                assert_eq!(store.used(&a, day).await.unwrap(), used, "{what}");
+            }
+        }
+    }
+}
 
-    let next_day = date!(2024 - 05 - 02);
+async fn counters_are_per_app_and_day(store: &dyn QuotaStore) {
+    let (a, b, day) = (app("quota-day"), app("quota-b"), date!(2024 - 05 - 01));
     store.reserve(&a, day, 2, 10).await.unwrap();
+    let next_day = store.used(&a, date!(2024 - 05 - 02)).await.unwrap();
+    assert_eq!(next_day, 0, "each day has its own counter");
     assert_eq!(
-        store.used(&a, next_day).await.unwrap(),
-        0,
-        "each day has its own counter"
-    );
-    assert_eq!(
-        store.used(&app("quota-b"), day).await.unwrap(),
+        store.used(&b, day).await.unwrap(),
         0,
         "each app has its own counter"
     );
     store
-        .release(&app("quota-b"), day, 1)
+        .release(&b, day, 1)
         .await
         .expect("releasing an unused counter is fine");
-    concurrent_reserves_never_pass_the_allocation(store).await;
+    assert_eq!(
+        store.used(&a, day).await.unwrap(),
+        2,
+        "another app's release changes nothing"
+    );
 }
 
 async fn concurrent_reserves_never_pass_the_allocation(store: &dyn QuotaStore) {

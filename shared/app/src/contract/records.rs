@@ -144,95 +144,72 @@ async fn seed_errors(store: &dyn ErrorStore, a: &AppId) {
 }
 
 async fn errors_list_newest_first_with_filters(store: &dyn ErrorStore, a: &AppId) {
-    let keys = |q: ListQuery| async move {
-        let page = store.list(a, &q).await.unwrap();
+    let value = Some(Category::Value);
+    let cases: [(&str, ListQuery, &[&str], u64); 9] = [
         (
-            page.items
-                .into_iter()
-                .map(|r| r.record_key)
-                .collect::<Vec<_>>(),
-            page.total,
-        )
-    };
-    let all = ListQuery::default();
-    assert_eq!(
-        keys(all.clone()).await,
-        (svec(&["K5", "K4", "K3", "K2", "K1"]), 5),
-        "newest first"
-    );
-    let paged = ListQuery {
-        offset: 1,
-        limit: 2,
-        ..all.clone()
-    };
-    assert_eq!(
-        keys(paged).await,
-        (svec(&["K4", "K3"]), 5),
-        "offset/limit; total counts all"
-    );
-    let beyond = ListQuery {
-        offset: 9,
-        limit: 2,
-        ..all.clone()
-    };
-    assert_eq!(
-        keys(beyond).await,
-        (svec(&[]), 5),
-        "a page past the end is empty"
-    );
-    let leads = ListQuery {
-        object: Some(Lead),
-        ..all.clone()
-    };
-    assert_eq!(
-        keys(leads).await,
-        (svec(&["K4", "K2", "K1"]), 3),
-        "object filter"
-    );
-    let values = ListQuery {
-        category: Some(Category::Value),
-        ..all.clone()
-    };
-    assert_eq!(
-        keys(values).await,
-        (svec(&["K4", "K2", "K1"]), 3),
-        "category filter"
-    );
-    let search = ListQuery {
-        search: Some("Zhang".into()),
-        ..all.clone()
-    };
-    assert_eq!(
-        keys(search).await,
-        (svec(&["K5", "K2"]), 2),
-        "case-insensitive name search"
-    );
-    let by_key = ListQuery {
-        search: Some("k3".into()),
-        ..all.clone()
-    };
-    assert_eq!(
-        keys(by_key).await,
-        (svec(&["K3"]), 1),
-        "search matches the record key"
-    );
-    let chinese = ListQuery {
-        search: Some("北京".into()),
-        ..all.clone()
-    };
-    assert_eq!(
-        keys(chinese).await,
-        (svec(&["K3"]), 1),
-        "search in Chinese names"
-    );
-    let combined = ListQuery {
-        search: Some("zhang".into()),
-        object: Some(Lead),
-        category: Some(Category::Value),
-        limit: 1,
-        ..all
-    };
-    assert_eq!(keys(combined).await, (svec(&["K2"]), 1), "filters combine");
+            "newest first",
+            query("", None, None, 0, 0),
+            &["K5", "K4", "K3", "K2", "K1"],
+            5,
+        ),
+        (
+            "offset/limit, total counts all",
+            query("", None, None, 1, 2),
+            &["K4", "K3"],
+            5,
+        ),
+        (
+            "a page past the end is empty",
+            query("", None, None, 9, 2),
+            &[],
+            5,
+        ),
+        (
+            "object filter",
+            query("", Some(Lead), None, 0, 0),
+            &["K4", "K2", "K1"],
+            3,
+        ),
+        (
+            "category filter",
+            query("", None, value, 0, 0),
+            &["K4", "K2", "K1"],
+            3,
+        ),
+        (
+            "case-insensitive name search",
+            query("Zhang", None, None, 0, 0),
+            &["K5", "K2"],
+            2,
+        ),
+        (
+            "search matches the record key",
+            query("k3", None, None, 0, 0),
+            &["K3"],
+            1,
+        ),
+        (
+            "search in Chinese names",
+            query("北京", None, None, 0, 0),
+            &["K3"],
+            1,
+        ),
+        (
+            "filters combine",
+            query("zhang", Some(Lead), value, 0, 1),
+            &["K2"],
+            1,
+        ),
+    ];
+    for (what, q, keys, total) in cases {
+        let page = store.list(a, &q).await.unwrap();
+        let got: Vec<&str> = page.items.iter().map(|r| r.record_key.as_str()).collect();
+        assert_eq!(
+            (got.as_slice(), page.total),
+            (keys, total),
+            "error list: {what}"
+        );
+    }
 }
 
 async fn errors_are_counted(store: &dyn ErrorStore, a: &AppId) {
@@ -252,8 +229,4 @@ async fn errors_are_counted(store: &dyn ErrorStore, a: &AppId) {
         vec![(Lead, 3), (Account, 1), (Member, 1)],
         "count_by_object"
     );
-}
-
-pub(super) fn svec(items: &[&str]) -> Vec<String> {
-    items.iter().map(|s| (*s).to_owned()).collect()
 }

@@ -35,7 +35,12 @@ fn settings(app: &AppId, revision: u64) -> AppSettings {
 
 /// Revision-checked saves (stale revision → Conflict), list, delete, app isolation.
 pub async fn settings_store(store: &dyn SettingsStore) {
-    let (a, b) = (app("settings-a"), app("settings-b"));
+    saves_are_revision_checked(store).await;
+    list_and_delete_are_per_app(store).await;
+}
+
+async fn saves_are_revision_checked(store: &dyn SettingsStore) {
+    let a = app("settings-a");
     assert!(
         store.get(&a).await.unwrap().is_none(),
         "unknown app has no settings"
@@ -56,31 +61,38 @@ pub async fn settings_store(store: &dyn SettingsStore) {
         "settings round-trip exactly"
     );
     expect_conflict(store.put(&v1).await, "saving the same revision twice");
-    let mut v2 = v1.clone();
-    v2.revision = 2;
-    v2.allocation.daily = 5_000;
-    store.put(&v2).await.expect("the next revision saves");
+    let bump = |name: &str| AppSettings {
+        revision: 2,
+        name: name.to_owned(),
+        ..v1.clone()
+    };
+    store
+        .put(&bump("v2"))
+        .await
+        .expect("the next revision saves");
     // Two admins both read revision 2 and save 3: the second loses.
-    let mut admin_one = v2.clone();
-    admin_one.revision = 3;
-    admin_one.name = "one".into();
-    let mut admin_two = v2.clone();
-    admin_two.revision = 3;
-    admin_two.name = "two".into();
+    let admin_one = AppSettings {
+        revision: 3,
+        ..bump("one")
+    };
+    let admin_two = AppSettings {
+        revision: 3,
+        ..bump("two")
+    };
     store.put(&admin_one).await.unwrap();
-    expect_conflict(
-        store.put(&admin_two).await,
-        "the second admin's save from a stale revision",
-    );
-    assert_eq!(
-        store.get(&a).await.unwrap().map(|s| s.name),
-        Some("one".into())
-    );
+    let stale = store.put(&admin_two).await;
+    expect_conflict(stale, "the second admin's save from a stale revision");
+    let kept = store.get(&a).await.unwrap().map(|s| s.name);
+    assert_eq!(kept.as_deref(), Some("one"), "the first save is kept");
     expect_conflict(
         store.put(&settings(&a, 1)).await,
         "going back to revision 1",
     );
+}
 
+async fn list_and_delete_are_per_app(store: &dyn SettingsStore) {
+    let (a, b) = (app("settings-list-a"), app("settings-list-b"));
+    store.put(&settings(&a, 1)).await.unwrap();
     store
         .put(&settings(&b, 1))
         .await
@@ -103,20 +115,13 @@ pub async fn settings_store(store: &dyn SettingsStore) {
     );
     store.delete(&a).await.unwrap();
     assert!(store.get(&a).await.unwrap().is_none(), "deleted");
-    assert!(
-        !store.list().await.unwrap().iter().any(|s| s.app == a),
-        "deleted app not listed"
-    );
-    assert_eq!(
-        store.get(&b).await.unwrap().map(|s| s.revision),
-        Some(1),
-        "delete is per app"
-    );
+    let listed = store.list().await.unwrap();
+    assert!(!listed.iter().any(|s| s.app == a), "deleted app not listed");
+    let b_revision = store.get(&b).await.unwrap().map(|s| s.revision);
+    assert_eq!(b_revision, Some(1), "delete is per app");
     store.delete(&a).await.expect("deleting twice is fine");
-    store
-        .put(&settings(&a, 1))
-        .await
-        .expect("a deleted app starts again at revision 1");
+    let again = store.put(&settings(&a, 1)).await;
+    again.expect("a deleted app starts again at revision 1");
 }
 
 fn expect_conflict(r: Result<(), StoreError>, what: &str) {

@@ -1,7 +1,6 @@
 //! Contract of [`SyncLog`].
 
 use super::fixtures::*;
-use super::records::svec;
 use crate::ports::{ListQuery, SyncLog};
 use domain::ObjectKind::{Account, Lead};
 
@@ -25,64 +24,52 @@ pub async fn sync_log(log: &dyn SyncLog) {
     log.record(&synced(&a, Lead, "L1", "王五", at(40)))
         .await
         .unwrap();
-    let a_ref = &a;
-    let keys = |q: ListQuery| async move {
-        let page = log.list(a_ref, &q).await.unwrap();
-        (
-            page.items
-                .into_iter()
-                .map(|r| r.record_key)
-                .collect::<Vec<_>>(),
-            page.total,
-        )
-    };
-    let all = ListQuery::default();
+    let latest = log.list(&a, &ListQuery::default()).await.unwrap();
     assert_eq!(
-        keys(all.clone()).await,
-        (svec(&["L1", "L2", "A1"]), 3),
-        "one row per record, newest first"
-    );
-    let page = log.list(&a, &all).await.unwrap();
-    assert_eq!(
-        page.items[0].synced_at,
+        latest.items[0].synced_at,
         at(40),
         "the latest sync time is kept"
     );
-    let paged = ListQuery {
-        offset: 2,
-        limit: 5,
-        ..all.clone()
-    };
-    assert_eq!(keys(paged).await, (svec(&["A1"]), 3), "paging");
-    let leads = ListQuery {
-        object: Some(Lead),
-        ..all.clone()
-    };
-    assert_eq!(keys(leads).await, (svec(&["L1", "L2"]), 2), "object filter");
-    let search = ListQuery {
-        search: Some("上海".into()),
-        ..all.clone()
-    };
-    assert_eq!(keys(search).await, (svec(&["A1"]), 1), "search by name");
-    let by_key = ListQuery {
-        search: Some("l2".into()),
-        ..all
-    };
-    assert_eq!(
-        keys(by_key).await,
-        (svec(&["L2"]), 1),
-        "search by key, case-insensitive"
-    );
-    assert_eq!(
-        log.count_by_object(&a).await.unwrap(),
-        vec![(Lead, 2), (Account, 1)],
-        "counts"
-    );
-    assert_eq!(
-        log.count_by_object(&b).await.unwrap(),
-        vec![(Lead, 1)],
-        "app isolation"
-    );
+    let cases: [(&str, ListQuery, &[&str], u64); 5] = [
+        (
+            "one row per record, newest first",
+            query("", None, None, 0, 0),
+            &["L1", "L2", "A1"],
+            3,
+        ),
+        ("paging", query("", None, None, 2, 5), &["A1"], 3),
+        (
+            "object filter",
+            query("", Some(Lead), None, 0, 0),
+            &["L1", "L2"],
+            2,
+        ),
+        (
+            "search by name",
+            query("上海", None, None, 0, 0),
+            &["A1"],
+            1,
+        ),
+        (
+            "search by key, case-insensitive",
+            query("l2", None, None, 0, 0),
+            &["L2"],
+            1,
+        ),
+    ];
+    for (what, q, keys, total) in cases {
+        let page = log.list(&a, &q).await.unwrap();
+        let got: Vec<&str> = page.items.iter().map(|r| r.record_key.as_str()).collect();
+        assert_eq!(
+            (got.as_slice(), page.total),
+            (keys, total),
+            "sync log: {what}"
+        );
+    }
+    let counts = log.count_by_object(&a).await.unwrap();
+    assert_eq!(counts, vec![(Lead, 2), (Account, 1)], "counts");
+    let other = log.count_by_object(&b).await.unwrap();
+    assert_eq!(other, vec![(Lead, 1)], "app isolation (counts)");
     let b_page = log.list(&b, &ListQuery::default()).await.unwrap();
     assert_eq!(b_page.total, 1, "app isolation (list)");
 }

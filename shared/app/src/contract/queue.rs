@@ -87,11 +87,14 @@ async fn receive_n(
     let mut got = Vec::new();
     let polls = if time.exact() { 3 } else { 100 };
     for _ in 0..polls {
-        got.extend(
-            q.receive(want - got.len(), time.visibility())
-                .await
-                .unwrap(),
+        let asked = want - got.len();
+        let batch = q.receive(asked, time.visibility()).await.unwrap();
+        assert!(
+            batch.len() <= asked,
+            "receive({asked}) returned {}",
+            batch.len()
         );
+        got.extend(batch);
         if got.len() >= want {
             return got;
         }

@@ -14,6 +14,7 @@ mod auth;
 mod config;
 mod connect;
 mod error;
+mod error_from;
 mod extract;
 mod mapping_save;
 mod members;

@@ -5,7 +5,7 @@ use crate::AdminState;
 use crate::error::AdminError;
 use app::quota_reset::Usage;
 use app::settings::{AuthorizedAccount, InitState, Pause};
-use app::status::{CategoryCount, ObjectCounts, StatusDeps, StatusError};
+use app::status::{CategoryCount, ObjectCounts, StatusDeps};
 use domain::datetime::JING_OFFSET;
 use domain::{AppId, Direction, ErrorCode, Lang, ObjectKind};
 use serde::Serialize;
@@ -60,19 +60,6 @@ pub(crate) fn status_deps(st: &AdminState) -> StatusDeps<'_> {
         settings: st.settings.as_ref(),
         cursors: st.cursors.as_ref(),
         queue: st.queue.as_ref(),
-    }
-}
-
-impl From<StatusError> for AdminError {
-    fn from(e: StatusError) -> Self {
-        match e {
-            StatusError::Store(s) => s.into(),
-            StatusError::UnknownApp(a) => AdminError::UnknownApp(a.to_string()),
-            StatusError::InvalidKey(k) => {
-                AdminError::InvalidInput(format!("not a record key: {k:?}"))
-            }
-            StatusError::Quota(q) => q.into(),
-        }
     }
 }
 

@@ -8,6 +8,7 @@ use axum::routing::get;
 
 const INDEX: &str = include_str!("../static/index.html");
 const APP_JS: &str = include_str!("../static/app.js");
+const I18N_JS: &str = include_str!("../static/i18n.js");
 const STYLE: &str = include_str!("../static/style.css");
 /// Everything comes from this origin; no inline script, no third-party host.
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
@@ -32,6 +33,10 @@ pub(crate) fn routes() -> Router<AdminState> {
         .route(
             "/static/app.js",
             get(|| async { asset(APP_JS, "text/javascript; charset=utf-8") }),
+        )
+        .route(
+            "/static/i18n.js",
+            get(|| async { asset(I18N_JS, "text/javascript; charset=utf-8") }),
         )
         .route(
             "/static/style.css",

@@ -113,6 +113,9 @@ async fn api_needs_the_token_but_the_page_does_not() {
         !js.contains("http://") && !js.contains("https://"),
         "the page must not load anything from another host"
     );
+    let (s, _, i18n) = send_raw(&w, Method::GET, "/static/i18n.js", None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(i18n.contains("zh:") && i18n.contains("en:"));
     let (s, _, _) = send_raw(&w, Method::GET, "/static/style.css", None, None).await;
     assert_eq!(s, StatusCode::OK);
 }

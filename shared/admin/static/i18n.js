@@ -1,0 +1,41 @@
+// Texts of the status page, Chinese first (the default) and English.
+'use strict';
+
+const I18N = {
+  zh: {
+    title: 'JING ⇄ Salesforce 连接器', app: '应用', usage: 'API 用量（今日）', parked: '等待额度重置的变更',
+    counts: '同步记录数', ok: '成功', failed: '失败', obj_all: '全部', obj_lead: '线索', obj_account: '客户',
+    obj_opportunity: '商机', obj_member: '成员', init: '初始化', paused: '已暂停的同步方向',
+    by_category: '错误分类', by_cause: '按根本原因分组', success_list: '成功记录', failure_list: '失败记录',
+    search: '搜索名称或 ID', name: '名称', object: '对象', last_sync: '最近同步', errors: '错误次数',
+    members: '成员绑定', sf_user: 'Salesforce 用户', contact: '联系方式', state: '状态', action: '操作',
+    conflicts: '冲突记录', record: '记录', field: '字段', winner: '采用', time: '时间', values: '传入值 / 目标值',
+    forecast: (t) => `按当前速度，额度将在 ${t} 用完`, forecast_none: '按当前速度，今日额度够用',
+    no_token: '缺少管理令牌：请使用服务启动时打印的链接打开此页面。', bound: '已绑定', unbound: '未绑定',
+    ambiguous: '匹配不唯一', bind: '绑定', create_new: '创建为新成员', pick: '选择 JING 员工',
+    resume: '恢复同步', detail: '详情', cause: '原因', fix: '解决方法', none: '暂无', retry: '重试',
+    init_not_started: '未开始', init_running: (d, t, p) => `进行中：${d} / ${t}（${p}%）`,
+    init_done: (n) => `已完成，共 ${n} 条记录`, init_skipped: '已跳过', page: (a, b, t) => `${a}–${b} / ${t}`,
+    sf_to_jing: 'Salesforce → JING', jing_to_sf: 'JING → Salesforce', enabled: '已启用', disabled: '已停用',
+    bound_ok: '绑定成功', records: '条记录', retried: (n) => `已重新排队 ${n} 条记录`, sf_link: '在 Salesforce 中打开',
+    no_apps: '还没有应用。',
+  },
+  en: {
+    title: 'JING ⇄ Salesforce connector', app: 'App', usage: 'API usage (today)', parked: 'Changes waiting for the reset',
+    counts: 'Synced records', ok: 'OK', failed: 'Failed', obj_all: 'All', obj_lead: 'Leads', obj_account: 'Accounts',
+    obj_opportunity: 'Opportunities', obj_member: 'Members', init: 'Initialization', paused: 'Paused directions',
+    by_category: 'Errors by category', by_cause: 'Errors by root cause', success_list: 'Synced records', failure_list: 'Failed records',
+    search: 'Search name or id', name: 'Name', object: 'Object', last_sync: 'Last sync', errors: 'Errors',
+    members: 'Member bindings', sf_user: 'Salesforce user', contact: 'Contact', state: 'State', action: 'Action',
+    conflicts: 'Conflict ledger', record: 'Record', field: 'Field', winner: 'Kept', time: 'Time', values: 'Incoming / target',
+    forecast: (t) => `At this rate the allocation runs out at ${t}`, forecast_none: 'At this rate the allocation lasts the day',
+    no_token: 'No admin token: open this page with the link the server printed on start.', bound: 'Bound', unbound: 'Unbound',
+    ambiguous: 'Ambiguous match', bind: 'Bind', create_new: 'Create as new member', pick: 'Pick a JING employee',
+    resume: 'Resume', detail: 'Detail', cause: 'Cause', fix: 'Fix', none: 'None', retry: 'Retry',
+    init_not_started: 'Not started', init_running: (d, t, p) => `Running: ${d} / ${t} (${p}%)`,
+    init_done: (n) => `Done, ${n} records`, init_skipped: 'Skipped', page: (a, b, t) => `${a}–${b} of ${t}`,
+    sf_to_jing: 'Salesforce → JING', jing_to_sf: 'JING → Salesforce', enabled: 'Enabled', disabled: 'Disabled',
+    bound_ok: 'Bound', records: 'records', retried: (n) => `${n} records queued again`, sf_link: 'Open in Salesforce',
+    no_apps: 'No apps yet.',
+  },
+};

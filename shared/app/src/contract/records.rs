@@ -1,10 +1,10 @@
 //! Contract of [`ErrorStore`].
 
 use super::fixtures::*;
-use crate::ports::{ErrorStore, ListQuery};
+use crate::ports::{ErrorRecord, ErrorStore, ListQuery};
 use domain::ErrorCode::{AccountNotFound, InvalidPicklistValue, RemoteUnavailable, ValueTooLong};
 use domain::ObjectKind::{Account, Lead, Member};
-use domain::{AppId, Category};
+use domain::{AppId, Category, ObjectKind};
 
 /// Record/bump/clear, filters, search, paging, newest-first order, counts, `seen_since`, and
 /// isolation between apps.
@@ -43,32 +43,23 @@ pub async fn error_store(store: &dyn ErrorStore) {
 
 async fn record_bumps_and_clear_removes(store: &dyn ErrorStore) {
     let a = app("errors-bump");
-    let first = error_record(&a, Lead, "00Q000000000001EAA", "张三", ValueTooLong, at(0));
+    let key = "00Q000000000001EAA";
+    let get =
+        |object: ObjectKind, app: AppId| async move { store.get(&app, object, key).await.unwrap() };
+    let first = error_record(&a, Lead, key, "张三", ValueTooLong, at(0));
     store.record(&first).await.unwrap();
-    let got = store
-        .get(&a, Lead, &first.record_key)
-        .await
-        .unwrap()
-        .expect("recorded");
+    let got = get(Lead, a.clone()).await;
     assert_eq!(
-        got, first,
-        "a first failure is stored as given, with count 1"
+        got.as_ref(),
+        Some(&first),
+        "a first failure is stored as given, count 1"
     );
-    let mut again = error_record(
-        &a,
-        Lead,
-        &first.record_key,
-        "张三丰",
-        AccountNotFound,
-        at(60),
-    );
-    again.first_seen = at(60);
+    let again = ErrorRecord {
+        first_seen: at(60),
+        ..error_record(&a, Lead, key, "张三丰", AccountNotFound, at(60))
+    };
     store.record(&again).await.unwrap();
-    let got = store
-        .get(&a, Lead, &first.record_key)
-        .await
-        .unwrap()
-        .expect("still there");
+    let got = get(Lead, a.clone()).await.expect("still there");
     assert_eq!(got.count, 2, "a repeated failure bumps the count");
     assert_eq!(got.first_seen, at(0), "first_seen is kept");
     assert_eq!(got.last_seen, at(60), "last_seen moves");
@@ -76,41 +67,23 @@ async fn record_bumps_and_clear_removes(store: &dyn ErrorStore) {
         got.error.code, AccountNotFound,
         "the latest error replaces the old one"
     );
-    assert_eq!(got.name, "张三丰");
+    assert_eq!(got.name, "张三丰", "the latest name replaces the old one");
     assert!(
-        store
-            .get(&a, Account, &first.record_key)
-            .await
-            .unwrap()
-            .is_none(),
-        "per object"
+        get(Account, a.clone()).await.is_none(),
+        "errors are per object"
     );
     assert!(
-        store
-            .get(&app("errors-bump2"), Lead, &first.record_key)
-            .await
-            .unwrap()
-            .is_none()
+        get(Lead, app("errors-bump2")).await.is_none(),
+        "errors are per app"
     );
-    store.clear(&a, Lead, &first.record_key).await.unwrap();
-    assert!(
-        store
-            .get(&a, Lead, &first.record_key)
-            .await
-            .unwrap()
-            .is_none(),
-        "clear removes"
-    );
+    store.clear(&a, Lead, key).await.unwrap();
+    assert!(get(Lead, a.clone()).await.is_none(), "clear removes");
     store
-        .clear(&a, Lead, &first.record_key)
+        .clear(&a, Lead, key)
         .await
         .expect("clearing twice is fine");
     store.record(&again).await.unwrap();
-    let fresh = store
-        .get(&a, Lead, &first.record_key)
-        .await
-        .unwrap()
-        .unwrap();
+    let fresh = get(Lead, a.clone()).await.expect("recorded again");
     assert_eq!(fresh.count, 1, "after a clear the count starts again");
 }
 

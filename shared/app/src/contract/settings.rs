@@ -133,66 +133,39 @@ fn expect_conflict(r: Result<(), StoreError>, what: &str) {
 
 /// Put/get/overwrite per (app, kind); purge forgets one app's secrets only.
 pub async fn token_vault(vault: &dyn TokenVault) {
+    use SecretKind::{JingTokens, SfAccessToken, SfRefreshToken};
     let (a, b) = (app("vault-a"), app("vault-b"));
-    let secret = |s: &str| SecretString::from(s.to_owned());
-    let read = |app: AppId, kind: SecretKind| async move {
-        vault
-            .get(&app, kind)
-            .await
-            .unwrap()
-            .map(|s| s.expose_secret().to_owned())
+    let check = |app: &AppId, kind: SecretKind, expected: Option<&str>, what: &str| {
+        let (app, what, expected) = (app.clone(), what.to_owned(), expected.map(str::to_owned));
+        async move {
+            let got = vault.get(&app, kind).await.unwrap();
+            let got = got.map(|s| s.expose_secret().to_owned());
+            assert_eq!(got, expected, "vault: {what}");
+        }
     };
-    assert_eq!(
-        read(a.clone(), SecretKind::SfRefreshToken).await,
-        None,
-        "nothing stored yet"
-    );
-    vault
-        .put(&a, SecretKind::SfRefreshToken, &secret("5Aep861-refresh"))
-        .await
-        .unwrap();
-    vault
-        .put(&a, SecretKind::JingTokens, &secret(r#"{"access":"x"}"#))
-        .await
-        .unwrap();
-    vault
-        .put(&b, SecretKind::SfRefreshToken, &secret("b-refresh"))
-        .await
-        .unwrap();
-    assert_eq!(
-        read(a.clone(), SecretKind::SfRefreshToken).await.as_deref(),
-        Some("5Aep861-refresh")
-    );
-    assert_eq!(
-        read(a.clone(), SecretKind::SfAccessToken).await,
-        None,
-        "kinds are separate"
-    );
-    vault
-        .put(&a, SecretKind::SfRefreshToken, &secret("rotated"))
-        .await
-        .unwrap();
-    assert_eq!(
-        read(a.clone(), SecretKind::SfRefreshToken).await.as_deref(),
-        Some("rotated"),
-        "rotation overwrites"
-    );
+    let put = |app: &AppId, kind: SecretKind, value: &str| {
+        let (app, value) = (app.clone(), SecretString::from(value.to_owned()));
+        async move { vault.put(&app, kind, &value).await.unwrap() }
+    };
+    check(&a, SfRefreshToken, None, "nothing stored yet").await;
+    put(&a, SfRefreshToken, "5Aep861-refresh").await;
+    put(&a, JingTokens, r#"{"access":"x"}"#).await;
+    put(&b, SfRefreshToken, "b-refresh").await;
+    check(&a, SfRefreshToken, Some("5Aep861-refresh"), "round trip").await;
+    check(
+        &a,
+        JingTokens,
+        Some(r#"{"access":"x"}"#),
+        "round trip (JSON)",
+    )
+    .await;
+    check(&a, SfAccessToken, None, "kinds are separate").await;
+    put(&a, SfRefreshToken, "rotated").await;
+    check(&a, SfRefreshToken, Some("rotated"), "rotation overwrites").await;
     vault.purge(&a).await.unwrap();
-    assert_eq!(
-        read(a.clone(), SecretKind::SfRefreshToken).await,
-        None,
-        "purge forgets"
-    );
-    assert_eq!(
-        read(a.clone(), SecretKind::JingTokens).await,
-        None,
-        "purge forgets every kind"
-    );
-    assert_eq!(
-        read(b.clone(), SecretKind::SfRefreshToken).await.as_deref(),
-        Some("b-refresh"),
-        "purge is per app"
-    );
+    check(&a, SfRefreshToken, None, "purge forgets").await;
+    check(&a, JingTokens, None, "purge forgets every kind").await;
+    check(&b, SfRefreshToken, Some("b-refresh"), "purge is per app").await;
     vault.purge(&a).await.expect("purging twice is fine");
 }
 

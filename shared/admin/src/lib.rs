@@ -126,3 +126,13 @@ pub fn page_url(base: &str, token: &SecretString) -> String {
         token.expose_secret()
     )
 }
+
+/// Serve the admin API and the page on `listener` until the task is dropped, after printing
+/// the page link (with the token in its fragment) to standard output — never to the logs.
+pub async fn serve(listener: tokio::net::TcpListener, state: AdminState) -> std::io::Result<()> {
+    let addr = listener.local_addr()?;
+    let url = page_url(&format!("http://{addr}"), &state.admin_token);
+    println!("Status page: {url}");
+    tracing::info!(%addr, "Admin API listening.");
+    axum::serve(listener, router(state)).await
+}

@@ -826,3 +826,33 @@ async fn unknown_api_paths_answer_json() {
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert_error(&v, "NOT_FOUND");
 }
+
+#[tokio::test]
+async fn the_status_page_costs_no_salesforce_calls() {
+    let w = world();
+    seed(&w).await;
+    let before = app::ports::SalesforcePort::calls_made(w.sf.as_ref());
+    for path in [
+        "/api/apps",
+        "/api/apps/acme/status",
+        "/api/apps/acme/synced?limit=10",
+        "/api/apps/acme/failures?limit=10",
+        "/api/apps/acme/errors/grouped",
+        "/api/apps/acme/conflicts?limit=20",
+    ] {
+        let (s, _) = get(&w, path).await;
+        assert_eq!(s, StatusCode::OK, "{path}");
+    }
+    assert_eq!(
+        app::ports::SalesforcePort::calls_made(w.sf.as_ref()),
+        before,
+        "status reads only the stores"
+    );
+    let (s, _) = get(&w, "/api/apps/acme/members").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        app::ports::SalesforcePort::calls_made(w.sf.as_ref()) - before,
+        1,
+        "the member list reads the users once"
+    );
+}

@@ -68,8 +68,8 @@ impl Drop for Profile {
 async fn serve(w: &World) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let router = admin::router(w.state.clone());
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let state = w.state.clone();
+    tokio::spawn(async move { admin::serve(listener, state).await.unwrap() });
     format!("http://{addr}")
 }
 

@@ -113,6 +113,10 @@ impl SfSim {
         let background = cfg.outbound.as_ref().is_some_and(|o| o.background);
         let shared = Shared(Arc::new(Mutex::new(Org::new(cfg, base_url.clone()))));
         let app = server::router(shared.clone());
+        // Small writes must not wait for delayed ACKs (Nagle), or every large page costs ~40 ms.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let mut tasks = vec![tokio::spawn(async move {
             // Serving ends only with the process or when the task is aborted on drop.
             let _ = axum::serve(listener, app).await;

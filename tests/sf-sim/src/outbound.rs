@@ -217,3 +217,19 @@ pub fn spawn_sender(sim: Shared, client: reqwest::Client) -> tokio::task::JoinHa
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::is_ack;
+
+    #[test]
+    fn only_a_true_ack_counts() {
+        assert!(is_ack(
+            "<soapenv:Body><notificationsResponse><Ack>true</Ack></notificationsResponse>"
+        ));
+        assert!(is_ack("<n:Ack>\n true \n</n:Ack>"));
+        assert!(!is_ack("<Ack>false</Ack>"));
+        assert!(!is_ack(""));
+        assert!(!is_ack("OK"));
+    }
+}

@@ -78,7 +78,7 @@ async fn fake_queue_passes_the_contract() {
 async fn fake_queue_on_the_wall_clock_passes_the_contract() {
     let queue = MemQueue::new(Arc::new(app::ports::SystemClock), 3);
     let time = contract::WallClock {
-        visibility: std::time::Duration::from_secs(1),
+        visibility: std::time::Duration::from_secs(2),
     };
     contract::change_queue(&queue, &time, 3).await;
 }

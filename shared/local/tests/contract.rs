@@ -43,6 +43,17 @@ async fn sqlite_binding_store_passes_the_contract() {
     contract::binding_store(&db.open()).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_binding_store_on_the_blocking_pool_passes_the_contract() {
+    // Racing inserts really run in parallel here, each on its own blocking thread.
+    let db = TempDb::new("bindings-pool");
+    let options = Options {
+        execution: Execution::BlockingPool,
+        ..Options::default()
+    };
+    contract::binding_store(&LocalStore::open_with(&db.0, options).unwrap()).await;
+}
+
 #[tokio::test]
 async fn sqlite_error_store_passes_the_contract() {
     let db = TempDb::new("errors");
@@ -154,7 +165,7 @@ async fn sqlite_queue_on_the_wall_clock_and_blocking_pool_passes_the_contract() 
     let store = LocalStore::open_with(&db.0, options).unwrap();
     let queue = store.queue(Arc::new(SystemClock), 3);
     let time = contract::WallClock {
-        visibility: Duration::from_secs(1),
+        visibility: Duration::from_secs(2),
     };
     contract::change_queue(&queue, &time, 3).await;
 }

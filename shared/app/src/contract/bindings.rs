@@ -1,8 +1,11 @@
 //! Contract of [`BindingStore`].
 
 use super::fixtures::*;
+use super::join_all;
 use crate::ports::{BindingStore, StoreError};
 use domain::ObjectKind::{Account, Lead};
+use std::future::Future;
+use std::pin::Pin;
 
 /// Conditional insert, version-checked replace, lookups from both sides, removal, counting,
 /// listing order and paging, and isolation between apps and objects.
@@ -12,6 +15,7 @@ pub async fn binding_store(store: &dyn BindingStore) {
     remove_frees_both_ids(store).await;
     list_pages_in_sf_id_order(store).await;
     apps_and_objects_are_isolated(store).await;
+    racing_inserts_bind_a_record_once(store).await;
 }
 
 async fn insert_is_conditional_on_both_ids(store: &dyn BindingStore) {
@@ -257,4 +261,52 @@ fn assert_conflict(result: Result<(), StoreError>, what: &str) {
         Err(StoreError::Conflict(_)) => {}
         other => panic!("{what}: expected StoreError::Conflict, got {other:?}"),
     }
+}
+
+/// Twenty writers race to bind the same JING record to twenty Salesforce records (two webhooks
+/// and a poll at once), and ten more race on the same Salesforce record: one wins each race.
+async fn racing_inserts_bind_a_record_once(store: &dyn BindingStore) {
+    type Put<'a> = Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send + 'a>>;
+    let a = app("bind-race");
+    let contested = jing_id(77);
+    let same_jing: Vec<Put<'_>> = (0..20)
+        .map(|n| {
+            let b = binding(&a, Lead, &sf_id("00Q", 100 + n), &contested, 1);
+            Box::pin(async move { store.put(&b, None).await }) as Put<'_>
+        })
+        .collect();
+    let same_sf: Vec<Put<'_>> = (0..10)
+        .map(|n| {
+            let b = binding(&a, Lead, &sf_id("00Q", 200), &jing_id(300 + n), 1);
+            Box::pin(async move { store.put(&b, None).await }) as Put<'_>
+        })
+        .collect();
+    for (race, writers) in [("same JING id", same_jing), ("same Salesforce id", same_sf)] {
+        let results = join_all(writers).await;
+        let won = results.iter().filter(|r| r.is_ok()).count();
+        assert_eq!(
+            won, 1,
+            "{race}: exactly one racing insert wins: {results:?}"
+        );
+        let lost_by_conflict = results
+            .iter()
+            .all(|r| matches!(r, Ok(()) | Err(StoreError::Conflict(_))));
+        assert!(lost_by_conflict, "{race}: losers get Conflict: {results:?}");
+    }
+    assert_eq!(
+        store.count(&a, Lead).await.unwrap(),
+        2,
+        "one binding per race"
+    );
+    let winner = store
+        .by_jing(&a, Lead, &contested)
+        .await
+        .unwrap()
+        .expect("the winner is bound");
+    let by_sf = store.by_sf(&a, Lead, &winner.sf_id).await.unwrap();
+    assert_eq!(
+        by_sf.map(|b| b.jing_id),
+        Some(contested),
+        "both lookups agree on the winner"
+    );
 }

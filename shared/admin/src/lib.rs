@@ -20,6 +20,7 @@ mod mapping_save;
 mod members;
 mod overview;
 mod page;
+mod retry;
 mod state;
 mod status;
 
@@ -59,6 +60,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/apps/{app}/failures/{object}/{record}"),
     ("GET", "/api/apps/{app}/errors/grouped"),
     ("POST", "/api/apps/{app}/retry"),
+    ("POST", "/api/apps/{app}/errors/retry"),
     ("GET", "/api/apps/{app}/conflicts"),
     ("POST", "/api/apps/{app}/resume"),
 ];
@@ -101,7 +103,8 @@ pub fn router(state: AdminState) -> Router {
             get(status::failure_detail),
         )
         .route("/apps/{app}/errors/grouped", get(status::grouped))
-        .route("/apps/{app}/retry", post(actions::retry))
+        .route("/apps/{app}/retry", post(retry::retry))
+        .route("/apps/{app}/errors/retry", post(retry::retry_root_cause))
         .route("/apps/{app}/conflicts", get(actions::conflicts))
         .route("/apps/{app}/resume", post(actions::resume))
         .route_layer(axum::middleware::from_fn_with_state(

@@ -221,7 +221,16 @@ async function loadGrouped() {
     el('div', { class: 'cause-head' }, el('span', { class: `chip cat-${c.category}`, text: c[`category_${state.lang}`] }),
       el('b', { text: ` ${c.count} ${t('records')}` }), el('span', { class: 'muted', text: ` · ${c.samples.length ? objLabel(c.samples[0].object) : c.object}${c.field ? ` · ${c.field}` : ''}` })),
     el('p', { text: c[`cause_${state.lang}`] }),
-    el('p', { class: 'fix', text: `${t('fix')}: ${c[`fix_${state.lang}`]}` }))) : [el('p', { class: 'muted', text: t('none') })]));
+    el('p', { class: 'fix', text: `${t('fix')}: ${c[`fix_${state.lang}`]}` }),
+    el('button', { type: 'button', class: 'secondary retry-cause', onclick: () => retryCause(c), text: t('retry_these', c.count) }))) :
+    [el('p', { class: 'muted', text: t('none') })]));
+}
+
+async function retryCause(c) {
+  try {
+    const r = await api(app('/errors/retry'), { method: 'POST', body: { code: c.code, field: c.field, object: c.object } });
+    showInfo(t('retried', r.requeued.length));
+  } catch (err) { showError(err); }
 }
 
 function memberState(m) {

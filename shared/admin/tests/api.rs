@@ -856,3 +856,39 @@ async fn the_status_page_costs_no_salesforce_calls() {
         "the member list reads the users once"
     );
 }
+
+#[tokio::test]
+async fn retry_every_record_of_one_root_cause() {
+    let w = world();
+    let seeded = seed(&w).await;
+    let (_, grouped) = get(&w, "/api/apps/acme/errors/grouped").await;
+    let cause = &grouped["by_cause"][0];
+    assert_eq!(cause["count"], 3);
+    let calls_before = app::ports::SalesforcePort::calls_made(w.sf.as_ref());
+    let body = json!({"code": cause["code"], "field": cause["field"], "object": cause["object"]});
+    let (s, v) = post(&w, "/api/apps/acme/errors/retry", body).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // Only the failing lead that still exists in Salesforce can be re-read and replayed.
+    assert_eq!(v["requeued"], json!([seeded.failing_lead]));
+    assert_eq!(v["no_change"].as_array().unwrap().len(), 2);
+    assert_eq!(queue_depth(&w).await, 1);
+    assert_eq!(
+        app::ports::SalesforcePort::calls_made(w.sf.as_ref()) - calls_before,
+        1,
+        "one query for the three records"
+    );
+    let (s, v) = post(
+        &w,
+        "/api/apps/acme/errors/retry",
+        json!({"code": "RECORD_LOCKED", "object": "Lead"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+    let (s, _) = post(
+        &w,
+        "/api/apps/acme/errors/retry",
+        json!({"code": "NO_SUCH_CODE", "object": "Lead"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+}

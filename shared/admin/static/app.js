@@ -255,6 +255,12 @@ async function loadMembers() {
       actions.append(pick,
         el('button', { type: 'button', class: 'bind-btn', onclick: () => bind(m.user_id, pick.value), text: t('bind') }),
         el('button', { type: 'button', class: 'create-btn secondary', onclick: () => createMember(m.user_id), text: t('create_new') }));
+    } else {
+      // Bindings can be changed: moving a user to another employee releases the old pair.
+      const others = data.employees.filter((e) => e.id !== m.state.jing_id);
+      const pick = el('select', { class: 'employee-pick' }, el('option', { value: '', text: t('change_to') }),
+        ...others.map((e) => el('option', { value: e.id, text: [e.name, e.mobile].filter(Boolean).join(' · ') })));
+      actions.append(pick, el('button', { type: 'button', class: 'rebind-btn secondary', onclick: () => rebind(m.user_id, pick.value), text: t('rebind') }));
     }
     row.append(el('td', {}, actions));
     return row;
@@ -265,6 +271,15 @@ async function bind(user, employee) {
   if (!employee) return;
   try {
     await api(app(`/members/${encodeURIComponent(user)}/bind`), { method: 'POST', body: { employee } });
+    showInfo(t('bound_ok'));
+    await loadMembers();
+  } catch (e) { showError(e); }
+}
+
+async function rebind(user, employee) {
+  if (!employee) return;
+  try {
+    await api(app(`/members/${encodeURIComponent(user)}/rebind`), { method: 'POST', body: { employee } });
     showInfo(t('bound_ok'));
     await loadMembers();
   } catch (e) { showError(e); }

@@ -1,6 +1,6 @@
 //! Apps: list, install, read, change (on/off, environment, admin e-mail, notifications), delete.
 
-use crate::extract::{Body, app_id, load, save_config};
+use crate::extract::{Body, app_id, load, save_config, save_revision_checked};
 use crate::{AdminError, AdminState};
 use app::ports::SecretKind;
 use app::settings::{AppSettings, Environment};
@@ -159,6 +159,7 @@ pub(crate) async fn patch(
     Body(p): Body<AppPatch>,
 ) -> Result<Json<AppSettings>, AdminError> {
     let mut s = load(&st, &app_id(&app)?).await?;
+    let configures = p.environment.is_some() || p.name.is_some();
     if let Some(env) = p.environment
         && env != s.environment
     {
@@ -179,7 +180,12 @@ pub(crate) async fn patch(
     }
     s.enabled = p.enabled.unwrap_or(s.enabled);
     s.notify_errors = p.notify_errors.unwrap_or(s.notify_errors);
-    Ok(Json(save_config(&st, s, p.revision).await?))
+    let saved = if configures {
+        save_config(&st, s, p.revision).await?
+    } else {
+        save_revision_checked(&st, s, p.revision).await?
+    };
+    Ok(Json(saved))
 }
 
 /// Delete: revoke the Salesforce token (best effort), purge every secret, forget the app.

@@ -69,12 +69,22 @@ pub(crate) async fn load(state: &AdminState, app: &AppId) -> Result<AppSettings,
 /// initialization runs (409 locked) or when someone saved in between (409 stale).
 pub(crate) async fn save_config(
     state: &AdminState,
-    mut settings: AppSettings,
+    settings: AppSettings,
     sent_revision: Option<u64>,
 ) -> Result<AppSettings, AdminError> {
     if settings.locked() {
         return Err(AdminError::Locked);
     }
+    save_revision_checked(state, settings, sent_revision).await
+}
+
+/// Save with the revision check only: for operational switches (on/off, notifications) that
+/// must work even while initialization runs — an admin can always stop a bad run.
+pub(crate) async fn save_revision_checked(
+    state: &AdminState,
+    mut settings: AppSettings,
+    sent_revision: Option<u64>,
+) -> Result<AppSettings, AdminError> {
     if let Some(sent) = sent_revision
         && sent != settings.revision
     {

@@ -293,3 +293,59 @@ async fn an_answer_outside_the_contract_is_a_protocol_error() {
     );
     assert_eq!(err.next_step(), domain::NextStep::Record);
 }
+
+#[tokio::test]
+async fn records_changed_while_paging_are_not_skipped() {
+    let sim = sim().await;
+    let mut cfg = config(&sim, SECRET);
+    cfg.contract.page_size = 2;
+    let (client, _) = client_with(&sim, cfg, None);
+    let ids: Vec<JingId> = (0..5)
+        .map(|i| {
+            let id = sim
+                .human()
+                .create_lead(json!({ "name": format!("L{i}") }))
+                .unwrap();
+            sim.clock().advance(std::time::Duration::from_millis(10));
+            id
+        })
+        .collect();
+    let types = FieldTypes::defaults(ObjectKind::Lead);
+    let first = client
+        .list_changed("lead", OffsetDateTime::UNIX_EPOCH, None, &types)
+        .await
+        .unwrap();
+    assert_eq!(
+        first.records.iter().map(|r| &r.id).collect::<Vec<_>>(),
+        [&ids[0], &ids[1]]
+    );
+    // While we page: one record already seen and one not yet seen change.
+    sim.human()
+        .update("lead", &ids[0], json!({"title": "新"}))
+        .unwrap();
+    sim.clock().advance(std::time::Duration::from_millis(10));
+    sim.human()
+        .update("lead", &ids[3], json!({"title": "新"}))
+        .unwrap();
+    let mut seen = Vec::new();
+    let mut cursor = first.next_cursor;
+    while let Some(c) = cursor {
+        let page = client
+            .list_changed("lead", OffsetDateTime::UNIX_EPOCH, Some(&c), &types)
+            .await
+            .unwrap();
+        seen.extend(page.records.into_iter().map(|r| r.id));
+        cursor = page.next_cursor;
+    }
+    // The keyset cursor moves changed records to the end: nothing is skipped, the changed ones
+    // come (again) with their new values.
+    assert_eq!(
+        seen,
+        [
+            ids[2].clone(),
+            ids[4].clone(),
+            ids[0].clone(),
+            ids[3].clone()
+        ]
+    );
+}

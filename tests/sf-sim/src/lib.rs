@@ -264,6 +264,10 @@ impl FaultControl<'_> {
     pub fn lock_rows(&self, n: u32) {
         self.sim.lock().faults.arm_locks(n);
     }
+    /// The next `n` queued outbound notifications are silently lost (never delivered).
+    pub fn lose_outbound(&self, n: u32) {
+        self.sim.lock().outbound.lose_next += n;
+    }
     /// Added to every request from now on.
     pub fn latency(&self, d: Duration) {
         self.sim.lock().faults.latency = d;

@@ -31,7 +31,7 @@ pub struct OutboundStats {
     pub attempts: u64,
     /// Notifications acknowledged.
     pub acked: u64,
-    /// Notifications given up after 24 h.
+    /// Notifications given up after 24 h or lost by an injected fault.
     pub dropped: u64,
 }
 
@@ -40,6 +40,8 @@ pub struct OutboundQueue {
     pending: Vec<Pending>,
     action_ids: HashMap<&'static str, SfId>,
     pub stats: OutboundStats,
+    /// Notifications still to be lost without a trace (outbound messages "may never arrive").
+    pub lose_next: u32,
 }
 
 impl OutboundQueue {
@@ -151,6 +153,10 @@ fn build_messages(sim: &Shared, only_due: bool) -> Vec<Message> {
     org.outbound
         .pending
         .retain(|p| now - p.queued_at <= GIVE_UP_AFTER);
+    while org.outbound.lose_next > 0 && !org.outbound.pending.is_empty() {
+        org.outbound.pending.remove(0);
+        org.outbound.lose_next -= 1;
+    }
     org.outbound.stats.dropped += (before - org.outbound.pending.len()) as u64;
     let due: Vec<Pending> = org
         .outbound

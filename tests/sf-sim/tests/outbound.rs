@@ -259,3 +259,26 @@ async fn batches_hold_at_most_100_and_state_is_read_at_send_time() {
     assert_eq!(get(&messages[2], "sf:Title"), vec!["Later"]);
     assert_eq!(env.sim.outbound_stats().attempts, 4);
 }
+
+#[tokio::test]
+async fn injected_loss_means_a_notification_never_arrives() {
+    let (url, mut rx) = listener(0).await;
+    let env = Env::with(cfg(&url)).await;
+    let lost = env
+        .sim
+        .human()
+        .create("Lead", json!({"LastName": "Lost", "Company": "Acme"}))
+        .unwrap();
+    let kept = env
+        .sim
+        .human()
+        .create("Lead", json!({"LastName": "Kept", "Company": "Acme"}))
+        .unwrap();
+    env.sim.faults().lose_outbound(1);
+    assert_eq!(env.sim.deliver_outbound().await, 1);
+    let facts = xml_facts(&rx.recv().await.unwrap());
+    assert_eq!(get(&facts, "sf:Id"), vec![kept.as_str()]);
+    assert_ne!(lost, kept);
+    assert_eq!(env.sim.outbound_stats().dropped, 1);
+    assert!(rx.try_recv().is_err());
+}

@@ -1,13 +1,7 @@
 //! `jingsf`: the JING ⇄ Salesforce connector on one machine.
 
-mod budget;
-mod clock;
-mod demo;
-mod http;
-mod wiring;
-mod worker;
-
 use clap::{Parser, Subcommand};
+use jingsf::demo;
 use std::path::PathBuf;
 
 #[derive(Parser)]

@@ -5,8 +5,8 @@
 
 mod data;
 mod live;
-mod seed;
-mod summary;
+pub mod seed;
+pub mod summary;
 
 use crate::clock::ShiftableClock;
 use crate::http;
@@ -68,6 +68,17 @@ fn bar(len: u64, msg: &str) -> ProgressBar {
 }
 
 pub async fn run(opts: DemoOptions) -> Result<summary::Summary> {
+    let exit = opts.exit;
+    let (stage, summary) = run_stage(opts).await?;
+    if !exit {
+        println!("\nStatus page: {}/  (Ctrl-C to stop)", stage.base_url);
+        tokio::signal::ctrl_c().await?;
+    }
+    Ok(summary)
+}
+
+/// Run the whole demo and hand back the running stage (simulators, store) with the summary.
+pub async fn run_stage(opts: DemoOptions) -> Result<(Stage, summary::Summary)> {
     std::fs::create_dir_all(&opts.data_dir)?;
     let db = opts.data_dir.join("jingsf-demo.db");
     for suffix in ["", "-wal", "-shm"] {
@@ -93,11 +104,7 @@ pub async fn run(opts: DemoOptions) -> Result<summary::Summary> {
     } else {
         summary::print(&summary);
     }
-    if !opts.exit {
-        println!("\nStatus page: {}/  (Ctrl-C to stop)", stage.base_url);
-        tokio::signal::ctrl_c().await?;
-    }
-    Ok(summary)
+    Ok((stage, summary))
 }
 
 async fn start(opts: &DemoOptions, db: &std::path::Path, base_url: &str) -> Result<Stage> {

@@ -687,3 +687,84 @@ async fn a_newer_concurrent_change_wins_on_both_sides() {
         "converged"
     );
 }
+
+/// A binding store that loses the next `put` (a crash between "written to the target" and
+/// "binding stored").
+struct CrashingBindings {
+    inner: app::fakes::MemBindingStore,
+    crash_next_put: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl BindingStore for CrashingBindings {
+    async fn by_sf(&self, app: &AppId, o: ObjectKind, id: &SfId) -> StoreResult<Option<Binding>> {
+        self.inner.by_sf(app, o, id).await
+    }
+    async fn by_jing(
+        &self,
+        app: &AppId,
+        o: ObjectKind,
+        id: &JingId,
+    ) -> StoreResult<Option<Binding>> {
+        self.inner.by_jing(app, o, id).await
+    }
+    async fn put(&self, b: &Binding, expected: Option<u64>) -> StoreResult<()> {
+        if self
+            .crash_next_put
+            .swap(false, std::sync::atomic::Ordering::SeqCst)
+        {
+            return Err(StoreError::Unavailable("process killed".into()));
+        }
+        self.inner.put(b, expected).await
+    }
+    async fn remove(&self, app: &AppId, o: ObjectKind, id: &SfId) -> StoreResult<()> {
+        self.inner.remove(app, o, id).await
+    }
+    async fn count(&self, app: &AppId, o: ObjectKind) -> StoreResult<u64> {
+        self.inner.count(app, o).await
+    }
+    async fn list(
+        &self,
+        app: &AppId,
+        o: ObjectKind,
+        after: Option<&SfId>,
+        limit: usize,
+    ) -> StoreResult<Vec<Binding>> {
+        self.inner.list(app, o, after, limit).await
+    }
+}
+
+#[tokio::test]
+async fn a_crash_between_the_write_and_the_binding_binds_on_retry_instead_of_duplicating() {
+    let w = World::new();
+    let bindings = CrashingBindings {
+        inner: app::fakes::MemBindingStore::default(),
+        crash_next_put: std::sync::atomic::AtomicBool::new(true),
+    };
+    let deps = Deps {
+        bindings: &bindings,
+        ..w.deps()
+    };
+    let change = jing_lead("L1", 1, ZHANG);
+    let r = apply(&deps, &w.settings, vec![change.clone()]).await;
+    assert!(
+        matches!(r.outcomes[0], Outcome::Retry(_)),
+        "{:?}",
+        r.outcomes
+    );
+    assert_eq!(
+        w.sf.count("Lead"),
+        1,
+        "the lead was written before the crash"
+    );
+    // Redelivery: the duplicate pre-check finds the lead by e-mail and binds to it.
+    let r = apply(&deps, &w.settings, vec![change]).await;
+    assert_eq!(r.outcomes, vec![Outcome::Applied]);
+    assert_eq!(r.counts.bound_existing, 1);
+    assert_eq!(w.sf.count("Lead"), 1, "no duplicate");
+    let b = bindings
+        .by_jing(&app(), ObjectKind::Lead, &JingId::parse("L1").unwrap())
+        .await
+        .unwrap();
+    assert!(b.is_some());
+}

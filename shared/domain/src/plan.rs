@@ -6,6 +6,7 @@ use crate::object::{Direction, Side};
 use crate::rules::{self, Conflict, FieldDecision, FieldInput, SkipReason};
 use crate::spec::FieldMapping;
 use crate::value::{FieldType, Value};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
@@ -60,34 +61,37 @@ pub fn plan(input: &PlanInput<'_>) -> RecordPlan {
         let Some(change) = input.incoming.get(origin_field.as_str()) else {
             continue;
         };
-        let converted = convert(&change.after, m, origin);
+        // Borrow wherever nothing changes: this loop is the writer's hot path.
+        let converted = convert_cow(&change.after, m, origin);
         // last_synced holds Salesforce-side values; compare in the target's terms.
         let last = input
             .last_synced
             .and_then(|l| l.get(m.sf_field.as_str()))
             .map(|v| match origin {
-                Side::Salesforce => convert(v, m, Side::Salesforce),
-                Side::Jing => v.clone(),
+                Side::Salesforce => convert_cow(v, m, Side::Salesforce),
+                Side::Jing => Cow::Borrowed(v),
             });
         // Phones compare by their normalized number: a format difference is not a change.
         let phone = m.sf_type == FieldType::Phone || m.jing_type == FieldType::Phone;
-        let key = |v: &Value| if phone { phone_key(v) } else { v.clone() };
-        let incoming_key = key(&converted);
-        let last_key = last.as_ref().map(key);
+        fn key(v: &Value, phone: bool) -> Cow<'_, Value> {
+            if phone { Cow::Owned(phone_key(v)) } else { Cow::Borrowed(v) }
+        }
+        let incoming_key = key(&converted, phone);
+        let last_key = last.as_deref().map(|v| key(v, phone));
         let target_key = input
             .target_current
             .and_then(|t| t.get(target_field.as_str()))
-            .map(key);
+            .map(|v| key(v, phone));
         let field_input = FieldInput {
             rule: m.rule,
             blank: m.blank,
             direction: input.direction,
             direction_enabled: input.direction_enabled,
-            incoming: &incoming_key,
+            incoming: incoming_key.as_ref(),
             incoming_at: input.incoming_at,
-            target_current: target_key.as_ref(),
+            target_current: target_key.as_deref(),
             target_changed_at: input.target_changed_at,
-            last_synced: last_key.as_ref(),
+            last_synced: last_key.as_deref(),
             concurrent: input.concurrent,
         };
         let res = rules::resolve(&field_input);
@@ -100,7 +104,7 @@ pub fn plan(input: &PlanInput<'_>) -> RecordPlan {
         }
         match res.decision {
             FieldDecision::Write(_) => {
-                let v = converted;
+                let v = converted.into_owned();
                 let sf_value = if origin == Side::Salesforce {
                     change.after.clone()
                 } else {
@@ -122,6 +126,27 @@ fn phone_key(v: &Value) -> Value {
         }
         other => other.clone(),
     }
+}
+
+/// [`convert`], borrowing when the value passes through unchanged (the common case).
+fn convert_cow<'a>(v: &'a Value, m: &FieldMapping, origin: Side) -> Cow<'a, Value> {
+    let target_ty = match origin {
+        Side::Salesforce => m.jing_type,
+        Side::Jing => m.sf_type,
+    };
+    let passes = match v {
+        Value::Empty => true,
+        Value::Text(_) => {
+            !(target_ty == FieldType::Number
+                || target_ty == FieldType::Phone && origin == Side::Salesforce
+                || target_ty == FieldType::Picklist && !m.options.is_empty())
+        }
+        Value::Multi(_) => !(target_ty == FieldType::MultiPicklist && !m.options.is_empty()) && !target_ty.is_textual(),
+        Value::Date(_) => target_ty != FieldType::DateTime && !target_ty.is_textual(),
+        Value::DateTime(_) => target_ty != FieldType::Date && !target_ty.is_textual(),
+        _ => !target_ty.is_textual(),
+    };
+    if passes { Cow::Borrowed(v) } else { Cow::Owned(convert(v, m, origin)) }
 }
 
 /// Convert a value from the origin field's terms into the target field's terms.

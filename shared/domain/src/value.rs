@@ -8,7 +8,9 @@ use time::{Date, OffsetDateTime};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum FieldType {
-    Text { max_len: u32 },
+    Text {
+        max_len: u32,
+    },
     Email,
     Phone,
     Url,
@@ -38,7 +40,10 @@ impl FieldType {
     }
     /// Text-like: values are strings that can be copied into any other text-like field.
     pub fn is_textual(self) -> bool {
-        matches!(self, Self::Text { .. } | Self::Email | Self::Phone | Self::Url)
+        matches!(
+            self,
+            Self::Text { .. } | Self::Email | Self::Phone | Self::Url
+        )
     }
     pub fn label(self) -> &'static str {
         match self {
@@ -88,7 +93,11 @@ mod date_serde {
 impl Value {
     pub fn text(s: impl Into<String>) -> Self {
         let s = s.into();
-        if s.trim().is_empty() { Self::Empty } else { Self::Text(s) }
+        if s.trim().is_empty() {
+            Self::Empty
+        } else {
+            Self::Text(s)
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -121,7 +130,10 @@ impl Value {
     /// Decode a Salesforce JSON value for a field of the given type.
     pub fn from_sf_json(ty: FieldType, json: &serde_json::Value) -> Result<Self, ValueError> {
         use serde_json::Value as J;
-        let bad = || ValueError { expected: ty, got: json.to_string() };
+        let bad = || ValueError {
+            expected: ty,
+            got: json.to_string(),
+        };
         Ok(match (ty, json) {
             (_, J::Null) => Self::Empty,
             (FieldType::Boolean, J::Bool(b)) => Self::Bool(*b),
@@ -159,11 +171,17 @@ impl Value {
     /// Decode a JING JSON value (from `mapping_data` or the open API) for a field of the given type.
     pub fn from_jing_json(ty: FieldType, json: &serde_json::Value) -> Result<Self, ValueError> {
         use serde_json::Value as J;
-        let bad = || ValueError { expected: ty, got: json.to_string() };
+        let bad = || ValueError {
+            expected: ty,
+            got: json.to_string(),
+        };
         Ok(match (ty, json) {
             (_, J::Null) => Self::Empty,
             (FieldType::MultiPicklist, J::Array(items)) => Self::Multi(
-                items.iter().filter_map(|i| i.as_str().map(str::to_owned)).collect(),
+                items
+                    .iter()
+                    .filter_map(|i| i.as_str().map(str::to_owned))
+                    .collect(),
             ),
             (FieldType::MultiPicklist, J::String(s)) => Self::Multi(split_multi(s, ',')),
             (FieldType::DateTime, J::String(s)) => {
@@ -173,7 +191,7 @@ impl Value {
                 datetime::from_epoch_auto(n.as_i64().ok_or_else(bad)?).map_err(|_| bad())?,
             ),
             (FieldType::Date, J::String(s)) => {
-                Self::Date(datetime::parse_date(&s[..s.len().min(10)]).map_err(|_| bad())?)
+                Self::Date(datetime::parse_date(s.get(..10).unwrap_or(s)).map_err(|_| bad())?)
             }
             (FieldType::Boolean, J::Bool(b)) => Self::Bool(*b),
             (FieldType::Boolean, J::Number(n)) => Self::Bool(n.as_i64() == Some(1)),
@@ -199,12 +217,20 @@ impl Value {
 }
 
 fn split_multi(s: &str, sep: char) -> Vec<String> {
-    s.split(sep).map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned).collect()
+    s.split(sep)
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Integers print without a fraction so "42" round-trips through text fields.
 pub fn format_number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { n.to_string() }
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        n.to_string()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -236,7 +262,10 @@ mod tests {
             Value::from_sf_json(FieldType::MultiPicklist, &json!("a;b;c")).unwrap(),
             Value::Multi(vec!["a".into(), "b".into(), "c".into()])
         );
-        assert_eq!(Value::from_sf_json(FieldType::Email, &json!(null)).unwrap(), Value::Empty);
+        assert_eq!(
+            Value::from_sf_json(FieldType::Email, &json!(null)).unwrap(),
+            Value::Empty
+        );
         assert!(Value::from_sf_json(FieldType::Number, &json!("abc")).is_err());
         assert_eq!(
             Value::Multi(vec!["a".into(), "b".into()]).to_sf_json(),
@@ -250,6 +279,12 @@ mod tests {
         let b = Value::from_jing_json(FieldType::DateTime, &json!(1677481345)).unwrap();
         assert_eq!(a, b);
         assert_eq!(a.to_jing_json(), json!("2023-02-27 15:02:25"));
+    }
+
+    #[test]
+    fn a_non_ascii_date_is_an_error_not_a_panic() {
+        assert!(Value::from_jing_json(FieldType::Date, &json!("2023年02月01日")).is_err());
+        assert!(Value::from_jing_json(FieldType::Date, &json!("2023-02-01 10:00:00")).is_ok());
     }
 
     #[test]

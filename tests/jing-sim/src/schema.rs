@@ -11,6 +11,10 @@ pub enum Kind {
     Url,
     Select(&'static [(&'static str, &'static str)]),
     DateTime,
+    /// `YYYY-MM-DD`.
+    Date,
+    /// A JSON number.
+    Number,
     /// Reference to an employee (owner).
     Employee,
     /// Reference to an account (`account_id` on leads).
@@ -74,6 +78,12 @@ pub const LEAD: &[Field] = &[
     field("to_baby_lead_timestamp", "成为新线索时间", Kind::DateTime),
     field("owner", "负责人", Kind::Employee),
     field("account_id", "客户", Kind::Account),
+    // Our contract: the converted opportunity's fields live on the JING lead (one-way from
+    // Salesforce; see docs/jing-contract.md).
+    field("opportunity_name", "商机名称", Kind::Text(120)),
+    field("opportunity_stage", "商机阶段", Kind::Text(64)),
+    field("opportunity_amount", "商机金额", Kind::Number),
+    field("opportunity_close_date", "预计成交日期", Kind::Date),
 ];
 
 pub const ACCOUNT: &[Field] = &[
@@ -137,6 +147,13 @@ pub fn check_value(f: &Field, v: &Json) -> Result<(), Refusal> {
             Some(f.code),
         ))
     };
+    if f.kind == Kind::Number {
+        return if v.is_null() || v.is_number() {
+            Ok(())
+        } else {
+            bad("must be a number")
+        };
+    }
     let Some(s) = v.as_str() else {
         if v.is_null() {
             return Ok(());
@@ -151,6 +168,7 @@ pub fn check_value(f: &Field, v: &Json) -> Result<(), Refusal> {
         Kind::DateTime if domain::datetime::parse_jing(s).is_err() => {
             bad("not YYYY-MM-DD HH:MM:SS")
         }
+        Kind::Date if domain::datetime::parse_date(s).is_err() => bad("not YYYY-MM-DD"),
         Kind::Select(options) if !s.is_empty() && !options.iter().any(|(v, _)| *v == s) => Err(
             Refusal::new(codes::INVALID_OPTION, s.to_owned(), Some(f.code)),
         ),
@@ -199,6 +217,8 @@ pub fn metadata(fields: &[Field]) -> Json {
                 Kind::Url => ("url", None, &[]),
                 Kind::Select(o) => ("select", None, o),
                 Kind::DateTime => ("datetime", None, &[]),
+                Kind::Date => ("date", None, &[]),
+                Kind::Number => ("number", None, &[]),
                 Kind::Employee | Kind::Account => ("reference", None, &[]),
             };
             let options: Vec<Json> = options

@@ -1,0 +1,9 @@
+//! The connector on one machine: the embedded store and queue wired to the use cases, the
+//! HTTP listener, the writer loop, and the demo.
+
+pub mod budget;
+pub mod clock;
+pub mod demo;
+pub mod http;
+pub mod wiring;
+pub mod worker;

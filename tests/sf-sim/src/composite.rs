@@ -14,12 +14,12 @@ use tower::ServiceExt;
 
 const MAX_SUBREQUESTS: usize = 25;
 
-struct Sub {
-    method: String,
-    url: String,
-    reference: String,
-    body: Option<Value>,
-    headers: Map<String, Value>,
+pub(crate) struct Sub {
+    pub(crate) method: String,
+    pub(crate) url: String,
+    pub(crate) reference: String,
+    pub(crate) body: Option<Value>,
+    pub(crate) headers: Map<String, Value>,
 }
 
 fn parse(body: &Bytes) -> Result<(bool, Vec<Sub>), ApiError> {
@@ -171,7 +171,7 @@ pub async fn composite(
     ))
 }
 
-async fn run_sub(
+pub(crate) async fn run_sub(
     inner: &axum::Router,
     ctx: &Ctx,
     outer: &HeaderMap,

@@ -47,6 +47,7 @@ mod clock;
 mod collections;
 mod collections_upsert;
 mod composite;
+mod composite_batch;
 mod config;
 mod describe;
 mod dml;

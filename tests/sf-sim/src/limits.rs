@@ -79,6 +79,7 @@ pub fn classify(method: &str, rest: &str) -> &'static str {
         (["sobjects", _, _, _], "PATCH") => "sobject_upsert",
         (["sobjects", _, _, _], _) => "sobject_read_by_external_id",
         (["composite"], _) => "composite",
+        (["composite", "batch"], _) => "composite_batch",
         (["composite", "sobjects", ..], "POST") => "collections_create",
         (["composite", "sobjects", _, _], "PATCH") => "collections_upsert",
         (["composite", "sobjects", ..], "PATCH") => "collections_update",

@@ -50,6 +50,10 @@ pub fn api_routes() -> Router<Shared> {
         )
         .route(&format!("{s}/composite"), post(composite::composite))
         .route(
+            &format!("{s}/composite/batch"),
+            post(crate::composite_batch::batch),
+        )
+        .route(
             &format!("{s}/composite/sobjects"),
             post(collections::create)
                 .patch(collections::update)

@@ -238,3 +238,37 @@ async fn oversized_uris_and_queries_are_refused() {
         .unwrap();
     assert_eq!(resp.status(), 431);
 }
+
+#[tokio::test]
+async fn composite_batch_counts_every_subrequest_and_can_halt() {
+    let env = Env::new().await;
+    let id = env.lead("A", "Acme", None).await;
+    let before = env.sim.api_usage().used;
+    let (status, body) = env.post("/composite/batch", &json!({"haltOnError": true, "batchRequests": [
+        {"method": "PATCH", "url": format!("v62.0/sobjects/Lead/{id}"), "richInput": {"Status": "Nope"}},
+        {"method": "GET", "url": format!("v62.0/sobjects/Lead/{id}?fields=Status")},
+    ]})).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["hasErrors"], true);
+    assert_eq!(body["results"][0]["statusCode"], 400);
+    assert_eq!(
+        body["results"][0]["result"][0]["errorCode"],
+        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"
+    );
+    assert_eq!(body["results"][1]["statusCode"], 412);
+    assert_eq!(
+        env.sim.api_usage().used - before,
+        2,
+        "one call per subrequest"
+    );
+    let (_, body) = env.post("/composite/batch", &json!({"batchRequests": [
+        {"method": "PATCH", "url": format!("v62.0/sobjects/Lead/{id}"), "richInput": {"Title": "CTO"}},
+        {"method": "GET", "url": format!("v62.0/sobjects/Lead/{id}?fields=Title")},
+    ]})).await;
+    assert_eq!(body["hasErrors"], false);
+    assert_eq!(
+        body["results"][0],
+        json!({"statusCode": 204, "result": null})
+    );
+    assert_eq!(body["results"][1]["result"]["Title"], "CTO");
+}

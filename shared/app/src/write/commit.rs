@@ -108,13 +108,13 @@ async fn record_success(
     let origin = group.direction.origin();
     let before: BTreeMap<String, domain::Value>;
     // Status lists show one row per bound pair: keyed by the Salesforce id.
-    let sf_key: String;
+    let pair: (String, String);
     match (&p.op, &done) {
         (Op::Create { .. }, Done::Created(target)) => {
             let mut b = new_binding(settings, group.object, &change.record, target, now)?;
             before = BTreeMap::new();
             finish(&mut b, p, change, origin, now);
-            sf_key = b.sf_id.to_string();
+            pair = (b.sf_id.to_string(), b.jing_id.to_string());
             deps.bindings.put(&b, None).await.map_err(store_error)?;
             report.counts.created += 1;
         }
@@ -123,7 +123,7 @@ async fn record_success(
             before = BTreeMap::new();
             b.version = 1;
             finish(&mut b, p, change, origin, now);
-            sf_key = b.sf_id.to_string();
+            pair = (b.sf_id.to_string(), b.jing_id.to_string());
             deps.bindings.put(&b, None).await.map_err(store_error)?;
             report.counts.bound_existing += 1;
         }
@@ -136,7 +136,7 @@ async fn record_success(
                 .collect();
             b.version += 1;
             finish(&mut b, p, change, origin, now);
-            sf_key = b.sf_id.to_string();
+            pair = (b.sf_id.to_string(), b.jing_id.to_string());
             deps.bindings
                 .put(&b, Some(binding.version))
                 .await
@@ -145,7 +145,7 @@ async fn record_success(
         }
         (Op::Delete { binding }, _) => {
             before = binding.last_synced.clone();
-            sf_key = binding.sf_id.to_string();
+            pair = (binding.sf_id.to_string(), binding.jing_id.to_string());
             deps.bindings
                 .remove(&settings.app, group.object, &binding.sf_id)
                 .await
@@ -161,7 +161,7 @@ async fn record_success(
             _,
         ) => {
             before = BTreeMap::new();
-            sf_key = binding.sf_id.to_string();
+            pair = (binding.sf_id.to_string(), binding.jing_id.to_string());
             convert(deps, settings, binding, opportunity.as_ref(), now).await?;
         }
         (Op::Create { .. }, _) => return Ok(()),
@@ -180,15 +180,18 @@ async fn record_success(
     let synced = SyncedRecord {
         app: settings.app.clone(),
         object: group.object,
-        record_key: sf_key,
+        record_key: pair.0.clone(),
         name: p.name.clone(),
         synced_at: now,
     };
     deps.synced.record(&synced).await.map_err(store_error)?;
-    deps.errors
-        .clear(&settings.app, group.object, &key)
-        .await
-        .map_err(store_error)?;
+    // The record synced: its errors clear, whichever side they were recorded under.
+    for k in [key.as_str(), pair.0.as_str(), pair.1.as_str()] {
+        deps.errors
+            .clear(&settings.app, group.object, k)
+            .await
+            .map_err(store_error)?;
+    }
     Ok(())
 }
 

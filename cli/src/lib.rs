@@ -5,5 +5,6 @@ pub mod budget;
 pub mod clock;
 pub mod demo;
 pub mod http;
+pub mod serve;
 pub mod wiring;
 pub mod worker;

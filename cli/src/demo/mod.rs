@@ -71,10 +71,38 @@ pub async fn run(opts: DemoOptions) -> Result<summary::Summary> {
     let exit = opts.exit;
     let (stage, summary) = run_stage(opts).await?;
     if !exit {
-        println!("\nStatus page: {}/  (Ctrl-C to stop)", stage.base_url);
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let token = SecretString::from(crate::serve::random_token());
+        let url = admin::page_url(&format!("http://{}", listener.local_addr()?), &token);
+        let state = admin_state(&stage, token);
+        tokio::spawn(async move { axum::serve(listener, admin::router(state)).await });
+        println!("\nStatus page 状态页: {url}\n(Ctrl-C to stop)");
         tokio::signal::ctrl_c().await?;
     }
     Ok(summary)
+}
+
+/// The admin API and status page over the demo's store and clients.
+pub fn admin_state(stage: &Stage, token: SecretString) -> admin::AdminState {
+    let store = stage.conn.store.clone();
+    let r = &stage.remotes[&stage.app];
+    admin::AdminState {
+        settings: store.clone(),
+        bindings: store.clone(),
+        errors: store.clone(),
+        sync_log: store.clone(),
+        ledger: store.clone(),
+        quota: store.clone(),
+        parked: store.clone(),
+        queue: stage.conn.queue.clone(),
+        cursors: store.clone(),
+        vault: store,
+        clock: stage.conn.clock.clone(),
+        salesforce: Some(Arc::new(r.sf.clone())),
+        jing: Some(Arc::new(r.jing.clone())),
+        auth: Some(Arc::new(stage.conn.sf_auth())),
+        admin_token: token,
+    }
 }
 
 /// Run the whole demo and hand back the running stage (simulators, store) with the summary.

@@ -1,0 +1,9 @@
+//! End-to-end tests of the Lambda functions on moto and both simulators. Run with moto up:
+//! `infra/moto.sh start && eval "$(infra/moto.sh env)"`.
+
+mod fixtures;
+mod http;
+mod init;
+mod quota;
+mod sync;
+mod writer;

@@ -1,0 +1,3 @@
+//! The `jing-webhook` function: `POST /jing/webhook/{app}/{token}` → verify, parse, enqueue.
+
+pub mod handler;

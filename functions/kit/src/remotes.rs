@@ -1,0 +1,123 @@
+//! The Salesforce and JING clients of one connected app, built from the vault (Secrets
+//! Manager, cached per container). Refreshed Salesforce tokens go back to the vault, a rotated
+//! refresh token before it is used again.
+
+use crate::Kit;
+use crate::budget::QuotaBudget;
+use app::ports::{SecretKind, SfTokens, TokenVault};
+use app::settings::AppSettings;
+use async_trait::async_trait;
+use aws::Adapters;
+use domain::AppId;
+use jing::{JingClient, JingClientConfig};
+use salesforce::{OAuthClient, RefreshOutcome, SfClient, TokenSet, TokenSink};
+use secrecy::ExposeSecret;
+use std::sync::Arc;
+
+/// The two clients of one connected app.
+#[derive(Clone)]
+pub struct Remotes {
+    pub sf: SfClient,
+    pub jing: JingClient,
+}
+
+/// Why an app's clients cannot be built; each variant says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum WiringError {
+    /// Authorize the app (oauth-callback) first; its changes wait meanwhile.
+    #[error("app {0} is not connected to Salesforce (run the authorization first)")]
+    NotConnected(String),
+    /// Store the JING app secret in the vault.
+    #[error("app {0} has no JING app secret in the vault")]
+    NoJingSecret(String),
+    /// The vault is unreachable: retry later.
+    #[error("{0}")]
+    Store(#[from] app::ports::StoreError),
+    #[error("JING client: {0}")]
+    Jing(String),
+}
+
+struct VaultSink {
+    adapters: Arc<Adapters>,
+    app: AppId,
+}
+
+#[async_trait]
+impl TokenSink for VaultSink {
+    async fn tokens_refreshed(&self, outcome: &RefreshOutcome) {
+        let t = &outcome.tokens;
+        let vault = &self.adapters.vault;
+        if let Err(e) = vault
+            .put(&self.app, SecretKind::SfAccessToken, &t.access_token)
+            .await
+        {
+            tracing::error!(app_id = %self.app, error = %e, "Could not save the access token.");
+        }
+        if let (true, Some(rt)) = (outcome.rotated, &t.refresh_token)
+            && let Err(e) = vault.put(&self.app, SecretKind::SfRefreshToken, rt).await
+        {
+            tracing::error!(app_id = %self.app, error = %e, "Could not save the rotated refresh token.");
+        }
+    }
+}
+
+impl Kit {
+    pub fn sf_auth(&self) -> salesforce::port::SfAuthAdapter {
+        salesforce::port::SfAuthAdapter::new(self.http.clone(), self.sf_app.clone())
+    }
+
+    /// Build the clients of a connected app.
+    pub async fn remotes(&self, settings: &AppSettings) -> Result<Remotes, WiringError> {
+        let sf = self.sf_client(settings).await?;
+        let jing = self.jing_client(settings).await?;
+        Ok(Remotes { sf, jing })
+    }
+
+    async fn sf_client(&self, settings: &AppSettings) -> Result<SfClient, WiringError> {
+        let app = &settings.app;
+        let not_connected = || WiringError::NotConnected(app.to_string());
+        let account = settings.authorized.as_ref().ok_or_else(not_connected)?;
+        let vault = &self.adapters.vault;
+        let access = vault.get(app, SecretKind::SfAccessToken).await?;
+        let refresh = vault.get(app, SecretKind::SfRefreshToken).await?;
+        let tokens: TokenSet = SfTokens {
+            access_token: access.ok_or_else(not_connected)?,
+            refresh_token: refresh,
+            instance_url: account.instance_url.clone(),
+            id_url: String::new(),
+        }
+        .into();
+        let env = salesforce::port::sf_environment(&settings.environment);
+        let oauth = OAuthClient::new(self.http.clone(), &env, self.sf_app.clone());
+        let budget = QuotaBudget {
+            adapters: self.adapters.clone(),
+            clock: self.clock.clone(),
+            app: app.clone(),
+            allocation: settings.allocation.daily,
+        };
+        Ok(SfClient::builder(oauth, tokens)
+            .http(self.http.clone())
+            .budget(Arc::new(budget))
+            .token_sink(Arc::new(VaultSink {
+                adapters: self.adapters.clone(),
+                app: app.clone(),
+            }))
+            .build())
+    }
+
+    async fn jing_client(&self, settings: &AppSettings) -> Result<JingClient, WiringError> {
+        let app = &settings.app;
+        let secret = self
+            .adapters
+            .vault
+            .get(app, SecretKind::JingAppSecret)
+            .await?
+            .ok_or_else(|| WiringError::NoJingSecret(app.to_string()))?;
+        let creds = jing::Credentials::new(
+            settings.jing_app_id.clone(),
+            secret.expose_secret().to_owned(),
+        );
+        let cfg = JingClientConfig::new(self.jing_contract.clone(), creds);
+        JingClient::new(cfg).map_err(|e| WiringError::Jing(e.to_string()))
+    }
+}

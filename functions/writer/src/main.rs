@@ -1,0 +1,16 @@
+//! Lambda entry point of the writer: wiring only.
+
+use aws_lambda_events::event::sqs::SqsEvent;
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    kit::telemetry::init();
+    let kit = Arc::new(kit::Kit::from_env().await?);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
+        let kit = kit.clone();
+        async move { Ok::<_, Error>(fn_writer::handler::handle(&kit, event.payload).await) }
+    }))
+    .await
+}

@@ -38,6 +38,25 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run the connector for real on this machine (embedded store, no AWS).
+    Serve {
+        #[arg(long, default_value = "jingsf.toml")]
+        config: PathBuf,
+    },
+    /// Check a configuration file and list every problem with its fix.
+    ValidateConfig {
+        #[arg(long, default_value = "jingsf.toml")]
+        config: PathBuf,
+    },
+}
+
+fn report(problems: Vec<jingsf::config::ConfigError>) -> String {
+    let lines: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
+    format!(
+        "the configuration has {} problem(s):\n{}",
+        problems.len(),
+        lines.join("\n")
+    )
 }
 
 #[tokio::main]
@@ -76,6 +95,17 @@ async fn main() -> std::process::ExitCode {
             .await
             .map(|_| ())
         }
+        Command::Serve { config } => match jingsf::config::Config::load(&config) {
+            Ok(cfg) => jingsf::serve::run(cfg).await,
+            Err(problems) => Err(report(problems).into()),
+        },
+        Command::ValidateConfig { config } => match jingsf::config::Config::load(&config) {
+            Ok(_) => {
+                println!("{}: OK", config.display());
+                Ok(())
+            }
+            Err(problems) => Err(report(problems).into()),
+        },
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -1,10 +1,161 @@
-//! Helpers of the embedded server.
+//! `jingsf serve --config jingsf.toml`: the connector for real on one machine — the embedded
+//! store and durable queue, the writer loop, a scheduler (safety-net polls, the daily quota
+//! reset, error digests to .eml files), and one HTTP listener for the OAuth callback, outbound
+//! messages, JING webhooks, the admin API and the status page. Ctrl-C stops taking work, lets
+//! the current batch finish, and exits: queued changes stay in the SQLite queue.
 
+use crate::config::Config;
+use crate::wiring::{Connector, Remotes};
+use crate::worker::{self, DrainReport, anyhow_lite::Result};
+use app::ports::{Clock, SettingsStore, SystemClock};
+use domain::AppId;
 use rand::RngCore;
+use salesforce::SfAppConfig;
+use secrecy::SecretString;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
 
 /// A random URL-safe token (admin token, webhook URL token).
 pub fn random_token() -> String {
     let mut b = [0u8; 24];
     rand::rng().fill_bytes(&mut b);
     b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+pub async fn run(cfg: Config) -> Result<()> {
+    std::fs::create_dir_all(&cfg.data_dir)?;
+    let store = Arc::new(local::LocalStore::open(cfg.data_dir.join("jingsf.db"))?);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let queue = Arc::new(store.queue(clock.clone(), crate::wiring::MAX_RECEIVES));
+    let secret = cfg
+        .sf_client_secret()
+        .ok_or("salesforce.client_secret is missing")?;
+    let contract = match &cfg.jing.base_url {
+        Some(url) => jing::JingContract::with_base_url(url.clone()),
+        None => jing::JingContract::default(),
+    };
+    let conn = Arc::new(Connector {
+        store: store.clone(),
+        queue,
+        clock: clock.clone(),
+        sf_app: SfAppConfig::new(
+            &cfg.salesforce.client_id,
+            SecretString::from(secret),
+            &cfg.callback_url(),
+        ),
+        jing_contract: contract,
+        http: reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()?,
+    });
+    let token = std::env::var("JINGSF_ADMIN_TOKEN").unwrap_or_else(|_| random_token());
+    let token = SecretString::from(token);
+    let admin_state = admin::AdminState {
+        settings: store.clone(),
+        bindings: store.clone(),
+        errors: store.clone(),
+        sync_log: store.clone(),
+        ledger: store.clone(),
+        quota: store.clone(),
+        parked: store.clone(),
+        queue: conn.queue.clone(),
+        cursors: store.clone(),
+        vault: store.clone(),
+        clock: clock.clone(),
+        salesforce: None,
+        jing: None,
+        auth: Some(Arc::new(conn.sf_auth())),
+        admin_token: token.clone(),
+    };
+    let routes = crate::http::routes(conn.clone()).merge(admin::router(admin_state));
+    let listener = tokio::net::TcpListener::bind(cfg.listen).await?;
+    println!("Status page: {}", admin::page_url(&cfg.public_url, &token));
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut http_stop = stop_rx.clone();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, routes)
+            .with_graceful_shutdown(async move {
+                let _ = http_stop.changed().await;
+            })
+            .await
+    });
+    let work = tokio::spawn(work_loop(
+        conn.clone(),
+        Duration::from_secs(cfg.poll_minutes * 60),
+        stop_rx,
+    ));
+    tokio::signal::ctrl_c().await?;
+    println!("Stopping: finishing the current batch; queued changes stay queued.");
+    let _ = stop_tx.send(true);
+    work.await??;
+    server.await??;
+    Ok(())
+}
+
+/// The writer loop plus the schedule, until asked to stop (between batches, never inside one).
+async fn work_loop(
+    conn: Arc<Connector>,
+    poll_every: Duration,
+    mut stop: watch::Receiver<bool>,
+) -> Result<()> {
+    let mut remotes: BTreeMap<AppId, (u64, Remotes)> = BTreeMap::new();
+    let mut report = DrainReport::default();
+    let mut next_poll = tokio::time::Instant::now();
+    let mut reset_day = None;
+    while !*stop.borrow() {
+        let apps = SettingsStore::list(conn.store.as_ref()).await?;
+        for s in apps.iter().filter(|s| s.enabled && s.authorized.is_some()) {
+            let fresh = remotes
+                .get(&s.app)
+                .is_none_or(|(rev, _)| *rev != s.revision);
+            if fresh {
+                match conn.remotes(s).await {
+                    Ok(r) => {
+                        remotes.insert(s.app.clone(), (s.revision, r));
+                    }
+                    Err(e) => tracing::warn!(app_id = %s.app, error = %e, "App not ready."),
+                }
+            }
+        }
+        let live: BTreeMap<AppId, Remotes> = remotes
+            .iter()
+            .map(|(k, (_, r))| (k.clone(), r.clone()))
+            .collect();
+        if tokio::time::Instant::now() >= next_poll {
+            for s in apps.iter().filter(|s| live.contains_key(&s.app)) {
+                if let Err(e) = app::capture::poll(&conn.poll_deps(&live[&s.app]), s).await {
+                    tracing::warn!(app_id = %s.app, error = %e, "Poll failed; the next run retries.");
+                }
+            }
+            next_poll = tokio::time::Instant::now() + poll_every;
+        }
+        let day = domain::quota::quota_day(conn.clock.now(), domain::datetime::JING_OFFSET);
+        if reset_day.is_some_and(|d| d != day) {
+            reset_all(&conn).await;
+        }
+        reset_day = Some(day);
+        let taken = worker::step(&conn, &live, &mut report).await?;
+        if taken == 0 {
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                _ = stop.changed() => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn reset_all(conn: &Connector) {
+    let deps = app::quota_reset::QuotaDeps {
+        quota: conn.store.as_ref(),
+        parked: conn.store.as_ref(),
+        queue: conn.queue.as_ref(),
+        settings: conn.store.as_ref(),
+        cursors: conn.store.as_ref(),
+    };
+    if let Err(e) = app::quota_reset::reset_all(&deps).await {
+        tracing::error!(error = %e, "Daily quota reset failed; parked changes stay parked.");
+    }
 }

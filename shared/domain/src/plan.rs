@@ -74,7 +74,11 @@ pub fn plan(input: &PlanInput<'_>) -> RecordPlan {
         // Phones compare by their normalized number: a format difference is not a change.
         let phone = m.sf_type == FieldType::Phone || m.jing_type == FieldType::Phone;
         fn key(v: &Value, phone: bool) -> Cow<'_, Value> {
-            if phone { Cow::Owned(phone_key(v)) } else { Cow::Borrowed(v) }
+            if phone {
+                Cow::Owned(phone_key(v))
+            } else {
+                Cow::Borrowed(v)
+            }
         }
         let incoming_key = key(&converted, phone);
         let last_key = last.as_deref().map(|v| key(v, phone));
@@ -141,12 +145,19 @@ fn convert_cow<'a>(v: &'a Value, m: &FieldMapping, origin: Side) -> Cow<'a, Valu
                 || target_ty == FieldType::Phone && origin == Side::Salesforce
                 || target_ty == FieldType::Picklist && !m.options.is_empty())
         }
-        Value::Multi(_) => !(target_ty == FieldType::MultiPicklist && !m.options.is_empty()) && !target_ty.is_textual(),
+        Value::Multi(_) => {
+            (target_ty != FieldType::MultiPicklist || m.options.is_empty())
+                && !target_ty.is_textual()
+        }
         Value::Date(_) => target_ty != FieldType::DateTime && !target_ty.is_textual(),
         Value::DateTime(_) => target_ty != FieldType::Date && !target_ty.is_textual(),
         _ => !target_ty.is_textual(),
     };
-    if passes { Cow::Borrowed(v) } else { Cow::Owned(convert(v, m, origin)) }
+    if passes {
+        Cow::Borrowed(v)
+    } else {
+        Cow::Owned(convert(v, m, origin))
+    }
 }
 
 /// Convert a value from the origin field's terms into the target field's terms.

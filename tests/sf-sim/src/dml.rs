@@ -6,7 +6,9 @@ use crate::errors::DmlError;
 use crate::schema::{Object, stage_facts};
 use crate::state::Org;
 use crate::store::Row;
-use crate::validate::{check_dependencies, check_value, missing_required, parse_body};
+use crate::validate::{
+    check_dependencies, check_unique, check_value, missing_required, parse_body,
+};
 use crate::{duplicates, outbound};
 use domain::datetime::format_sf;
 use domain::ids::SfId;
@@ -155,6 +157,7 @@ fn finish_checks(
         return one(e);
     }
     check_dependencies(obj, row).map_err(|e| vec![e])?;
+    check_unique(&org.store, obj, row, id).map_err(|e| vec![e])?;
     if opts.api && org.cfg.duplicate_rules {
         duplicates::check(org, obj, row, id, opts)?;
     }

@@ -20,6 +20,7 @@
 //! sim.faults().fail_next(2, Fault::ServiceUnavailable);     // next 2 requests: 503
 //! sim.faults().lock_rows(1);                                // next API record write: UNABLE_TO_LOCK_ROW
 //! sim.faults().latency(std::time::Duration::from_millis(50));
+//! sim.faults().lose_outbound(1);                            // next outbound notification never arrives
 //! sim.expire_tokens();                                      // every access token → 401 INVALID_SESSION_ID
 //! sim.set_daily_limit(100); sim.reset_usage();
 //! let user = sim.add_user("Li", "Lei", "li.lei@acme.example", Some("+86 138 0000 0000"));
@@ -32,7 +33,8 @@
 //! Endpoints: `/services/oauth2/{authorize,token,revoke,userinfo}`, `/id/{org}/{user}`,
 //! `/services/data/` and below `/services/data/vNN.N/` (31.0 ≤ NN ≤ 68): `sobjects[/…]` (CRUD,
 //! describe, `updated/`, `deleted/`, upsert by external id `Jing_Id__c`), `composite`,
-//! `composite/sobjects`, `query`, `queryAll`, `query/{locator}-{offset}`, `limits`,
+//! `composite/batch` (each subrequest counts), `composite/sobjects` (+ `/{Type}/{ExtField}`
+//! upsert), `query`, `queryAll`, `query/{locator}-{offset}`, `limits`,
 //! `jobs/query[/{id}[/results]]`. Call kinds for [`CallCounts`]: see [`limits::classify`]
 //! (`query`, `query_more`, `query_all`, `collections_create`, … plus the uncounted
 //! `oauth_token`, `oauth_authorize`, `oauth_revoke`, `identity`, `versions`).

@@ -266,3 +266,42 @@ pub fn check_dependencies(obj: &Object, row: &Map<String, Value>) -> Result<(), 
     }
     Ok(())
 }
+
+/// Unique fields (e.g. a unique external id): no other live row may hold the same value
+/// (case-insensitively, the default for unique text fields).
+pub fn check_unique(
+    store: &Store,
+    obj: &Object,
+    row: &Map<String, Value>,
+    own: Option<&SfId>,
+) -> Result<(), DmlError> {
+    for field in obj.fields.iter().filter(|f| f.unique) {
+        let Some(value) = row
+            .get(field.name)
+            .and_then(Value::as_str)
+            .filter(|v| !v.is_empty())
+        else {
+            continue;
+        };
+        let clash = store
+            .table(obj.name)
+            .filter(|r| !r.is_deleted())
+            .filter(|r| own.is_none_or(|id| r.text("Id") != Some(id.as_str())))
+            .find(|r| {
+                r.text(field.name)
+                    .is_some_and(|v| v.eq_ignore_ascii_case(value))
+            });
+        if let Some(other) = clash {
+            return Err(DmlError::new(
+                "DUPLICATE_VALUE",
+                format!(
+                    "duplicate value found: {} duplicates value on record with id: {}",
+                    field.name,
+                    other.text("Id").unwrap_or_default()
+                ),
+            )
+            .with_fields(&[field.name]));
+        }
+    }
+    Ok(())
+}

@@ -420,3 +420,41 @@ async fn unsupported_version_and_unknown_paths_are_404() {
     let (status, _) = send(env.req(reqwest::Method::PUT, "/sobjects/Lead")).await;
     assert_eq!(status, 405);
 }
+
+#[tokio::test]
+async fn unique_external_ids_refuse_a_second_holder() {
+    let env = Env::new().await;
+    let (status, first) = env
+        .post(
+            "/sobjects/Account",
+            &json!({"Name": "Acme", "Jing_Id__c": "A1"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, body) = env
+        .post(
+            "/sobjects/Account",
+            &json!({"Name": "Beta", "Jing_Id__c": "a1"}),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        error_of(&body),
+        (
+            "DUPLICATE_VALUE".into(),
+            format!(
+                "duplicate value found: Jing_Id__c duplicates value on record with id: {}",
+                first["id"].as_str().unwrap()
+            )
+        )
+    );
+    assert_eq!(body[0]["fields"], json!(["Jing_Id__c"]));
+    // Updating the holder itself is fine.
+    let (status, _) = env
+        .patch(
+            &format!("/sobjects/Account/{}", first["id"].as_str().unwrap()),
+            &json!({"Jing_Id__c": "A1", "Phone": "1"}),
+        )
+        .await;
+    assert_eq!(status, 204);
+}

@@ -3,6 +3,7 @@
 
 pub mod budget;
 pub mod clock;
+pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod http;

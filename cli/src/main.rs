@@ -43,6 +43,27 @@ enum Command {
         #[arg(long, default_value = "jingsf.toml")]
         config: PathBuf,
     },
+    /// API usage, synced and failed counts, errors by category, pauses.
+    Status {
+        #[arg(long, default_value = ".jingsf/serve")]
+        data_dir: PathBuf,
+        #[arg(long)]
+        app: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Failing records grouped by root cause, with cause and fix (zh/en).
+    Errors {
+        #[arg(long, default_value = ".jingsf/serve")]
+        data_dir: PathBuf,
+        #[arg(long)]
+        app: Option<String>,
+        /// api_permission, mapping, value, association, quota, auth, transient, safety.
+        #[arg(long)]
+        category: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Check a configuration file and list every problem with its fix.
     ValidateConfig {
         #[arg(long, default_value = "jingsf.toml")]
@@ -99,6 +120,17 @@ async fn main() -> std::process::ExitCode {
             Ok(cfg) => jingsf::serve::run(cfg).await,
             Err(problems) => Err(report(problems).into()),
         },
+        Command::Status {
+            data_dir,
+            app,
+            json,
+        } => jingsf::commands::status(&data_dir, app.as_deref(), json).await,
+        Command::Errors {
+            data_dir,
+            app,
+            category,
+            json,
+        } => jingsf::commands::errors(&data_dir, app.as_deref(), category.as_deref(), json).await,
         Command::ValidateConfig { config } => match jingsf::config::Config::load(&config) {
             Ok(_) => {
                 println!("{}: OK", config.display());

@@ -41,7 +41,8 @@
 //!
 //! Org setup: users "Integration User" (the API user) and "Hannah Human"; a lead queue
 //! ([`SfSim::lead_queue_id`]); custom Lead fields `Jing_Id__c` (external id, not unique),
-//! `Region__c` (restricted picklist), `Country__c` → `Province__c` (dependent picklist);
+//! `Region__c` (restricted picklist), `Country__c` → `Province__c` (dependent picklist),
+//! `Notes__c` (long text: with `Description` it caps query pages at 200);
 //! `Account.Jing_Id__c` (unique external id).
 
 mod bulk;

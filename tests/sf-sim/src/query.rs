@@ -74,10 +74,26 @@ fn run(
         .collect();
     let cursor = Cursor {
         rows,
-        page: batch_size(headers),
+        page: page_size(&parsed, batch_size(headers)),
         touched: org.clock.now(),
     };
     Ok(page(&mut org, &ctx.version, cursor, 0, None))
+}
+
+/// The requested batch size is not a promise: two or more long text areas cap pages at 200.
+fn page_size(q: &soql::Query, requested: usize) -> usize {
+    let Select::Fields(fields) = &q.select else {
+        return requested;
+    };
+    let long_text = fields
+        .iter()
+        .filter(|f| matches!(f, soql::FieldRef::Direct(d) if d.kind == crate::schema::Kind::TextArea && d.length > 255))
+        .count();
+    if long_text >= 2 {
+        requested.min(200)
+    } else {
+        requested
+    }
 }
 
 /// One page; stores the cursor under a locator when more remain. Rendered straight from the

@@ -255,3 +255,20 @@ async fn idle_query_locators_expire() {
     assert_eq!(status, 400);
     assert_eq!(error_of(&body).0, "INVALID_QUERY_LOCATOR");
 }
+
+#[tokio::test]
+async fn two_long_text_areas_cap_the_page_at_200() {
+    let env = Env::new().await;
+    seed(&env, 250).await;
+    let (_, body) = env
+        .query("SELECT Id, Description, Notes__c FROM Lead")
+        .await;
+    assert_eq!(
+        body["records"].as_array().unwrap().len(),
+        200,
+        "batch size is not guaranteed"
+    );
+    assert_eq!(body["done"], false);
+    let (_, body) = env.query("SELECT Id, Description FROM Lead").await;
+    assert_eq!(body["records"].as_array().unwrap().len(), 250);
+}

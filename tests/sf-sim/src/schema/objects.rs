@@ -177,6 +177,7 @@ static LEAD_FIELDS: &[Field] = &[
         .len(64)
         .custom()
         .external_id(false),
+    f("Notes__c", "Notes", Kind::TextArea).len(32000).custom(),
     f("Region__c", "Region", Kind::Picklist)
         .custom()
         .picklist(REGION, true),

@@ -155,6 +155,11 @@ impl Reread {
 #[async_trait::async_trait]
 impl FailedChanges for Reread {
     async fn failed_change(&self, err: &ErrorRecord) -> StoreResult<Option<Change>> {
-        Ok(self.0.get(&err.record_key).cloned())
+        // A fresh read wins (it carries today's values); else the change it failed with.
+        Ok(self
+            .0
+            .get(&err.record_key)
+            .cloned()
+            .or_else(|| err.change.clone()))
     }
 }

@@ -44,6 +44,7 @@ async fn fail(f: &Fakes, app_id: &str, key: &str, name: &str, e: SyncError, minu
         count: 1,
         first_seen: t(minute),
         last_seen: t(minute),
+        change: None,
     };
     f.errors.record(&rec).await.unwrap();
 }

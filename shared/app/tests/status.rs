@@ -50,6 +50,7 @@ fn error(object: ObjectKind, key: &str, name: &str, e: SyncError, minute: u64) -
         count: 1,
         first_seen: t(minute),
         last_seen: t(minute),
+        change: None,
     }
 }
 

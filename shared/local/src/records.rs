@@ -108,6 +108,7 @@ fn record_error(c: &mut Connection, err: &ErrorRecord) -> DbResult<()> {
             old.last_seen = err.last_seen;
             old.error = err.error.clone();
             old.name = err.name.clone();
+            old.change = err.change.clone();
             old
         }
         None => ErrorRecord {

@@ -328,6 +328,7 @@ async fn fail(w: &World, object: ObjectKind, key: &str, name: &str, error: SyncE
                 count: 1,
                 first_seen: w.clock.now_at(),
                 last_seen: w.clock.now_at(),
+                change: None,
             })
             .await
             .unwrap();

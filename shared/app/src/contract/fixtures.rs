@@ -104,6 +104,7 @@ pub fn error_record(
         count: 1,
         first_seen: seen,
         last_seen: seen,
+        change: None,
     }
 }
 

@@ -54,8 +54,15 @@ async fn record_bumps_and_clear_removes(store: &dyn ErrorStore) {
         Some(&first),
         "a first failure is stored as given, count 1"
     );
+    let failed_with = super::fixtures::change(
+        &a,
+        domain::RecordRef::Salesforce(domain::SfId::parse(key).expect("valid id")),
+        at(60),
+        &[("LastName", "张三丰")],
+    );
     let again = ErrorRecord {
         first_seen: at(60),
+        change: Some(failed_with.clone()),
         ..error_record(&a, Lead, key, "张三丰", AccountNotFound, at(60))
     };
     store.record(&again).await.unwrap();
@@ -68,6 +75,11 @@ async fn record_bumps_and_clear_removes(store: &dyn ErrorStore) {
         "the latest error replaces the old one"
     );
     assert_eq!(got.name, "张三丰", "the latest name replaces the old one");
+    assert_eq!(
+        got.change.as_ref(),
+        Some(&failed_with),
+        "the change it failed with is kept for retry"
+    );
     assert!(
         get(Account, a.clone()).await.is_none(),
         "errors are per object"

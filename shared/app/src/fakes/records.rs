@@ -173,6 +173,7 @@ impl ErrorStore for MemErrorStore {
                 old.last_seen = err.last_seen;
                 old.error = err.error.clone();
                 old.name = err.name.clone();
+                old.change = err.change.clone();
             }
             None => {
                 records.insert(

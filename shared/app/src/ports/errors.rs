@@ -19,6 +19,9 @@ pub struct ErrorRecord {
     pub first_seen: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub last_seen: OffsetDateTime,
+    /// The change the record last failed with, replayed by "retry after fix".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<domain::Change>,
 }
 
 /// Failures per record, grouped for the status page and the digest.

@@ -19,7 +19,7 @@ pub use digest_mail::{DigestContent, MAX_CAUSES};
 pub use link::{RecordLink, record_link};
 pub use lists::{FailureRow, RecordErrorDetail, conflicts, failures, record_errors, successes};
 pub use redact::{escape_html, redact_contacts};
-pub use retry::{FailedChanges, RetryReport, retry, retry_root_cause};
+pub use retry::{FailedChanges, RetryReport, StoredChanges, retry, retry_root_cause};
 pub use root_cause::{RecordSample, RootCause, errors_by_root_cause, group_root_causes};
 
 use crate::ports::*;

@@ -27,6 +27,17 @@ pub trait FailedChanges: Send + Sync {
     async fn failed_change(&self, err: &ErrorRecord) -> StoreResult<Option<Change>>;
 }
 
+/// The change each error record keeps (set by the writer on every failure).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StoredChanges;
+
+#[async_trait]
+impl FailedChanges for StoredChanges {
+    async fn failed_change(&self, err: &ErrorRecord) -> StoreResult<Option<Change>> {
+        Ok(err.change.clone())
+    }
+}
+
 /// What a retry did, per requested key.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RetryReport {

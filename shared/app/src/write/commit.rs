@@ -86,6 +86,7 @@ pub(crate) async fn failure_outcome(
         count: previous.as_ref().map_or(1, |p| p.count + 1),
         first_seen: previous.map_or(now, |p| p.first_seen),
         last_seen: now,
+        change: Some(item.change.clone()),
     };
     if let Err(e) = deps.errors.record(&rec).await {
         return Outcome::Retry(store_error(e));

@@ -54,6 +54,10 @@ impl DynamoErrorStore {
             count: get_n(item, "count")?,
             first_seen: parse_time(item, "first_seen")?,
             last_seen: parse_time(item, "last_seen")?,
+            change: match item.get("change_json").and_then(|v| v.as_s().ok()) {
+                Some(raw) => serde_json::from_str(raw).map_err(|e| corrupt("change", e))?,
+                None => None,
+            },
         })
     }
 
@@ -85,6 +89,7 @@ impl ErrorStore for DynamoErrorStore {
     async fn record(&self, err: &ErrorRecord) -> StoreResult<()> {
         let sk = keys::record_sk(err.object, &err.record_key);
         let error = serde_json::to_string(&err.error).map_err(|e| corrupt("encode error", e))?;
+        let change = serde_json::to_string(&err.change).map_err(|e| corrupt("encode change", e))?;
         // A new record starts at the caller's count (at least 1); an existing one goes up by one.
         let start = err.count.max(1) - 1;
         self.client
@@ -94,7 +99,8 @@ impl ErrorStore for DynamoErrorStore {
             .update_expression(
                 "SET #name = :name, #error = :error, category = :category, #object = :object, \
                  record_key = :key, last_seen = :last, first_seen = if_not_exists(first_seen, :first), \
-                 #count = if_not_exists(#count, :start) + :one, gsi1pk = :gpk, gsi1sk = :gsk",
+                 #count = if_not_exists(#count, :start) + :one, gsi1pk = :gpk, gsi1sk = :gsk, \
+                 change_json = :change",
             )
             .expression_attribute_names("#name", "name")
             .expression_attribute_names("#error", "error")
@@ -109,6 +115,7 @@ impl ErrorStore for DynamoErrorStore {
             .expression_attribute_values(":first", s(rfc3339(err.first_seen)?))
             .expression_attribute_values(":start", n(start))
             .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":change", s(change))
             .expression_attribute_values(":gpk", s(keys::error_pk(&err.app)))
             .expression_attribute_values(":gsk", s(keys::time_sk(err.last_seen, &sk)))
             .send()

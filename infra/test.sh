@@ -25,13 +25,13 @@ eval "$(infra/moto.sh env)"
 
 if [[ -z "${SKIP_LINT:-}" ]]; then
     cargo fmt --all -- --check
-    cargo clippy --workspace --all-targets --locked -- -D warnings
+    cargo clippy --workspace --all-targets -- -D warnings
 fi
 
 if cargo nextest --version >/dev/null 2>&1; then
-    cargo nextest run --workspace --locked --no-fail-fast
+    cargo nextest run --workspace --no-fail-fast
 else
-    cargo test --workspace --locked --no-fail-fast
+    cargo test --workspace --no-fail-fast
 fi
 # Doc examples (nextest does not run them).
-cargo test --workspace --locked --doc -q
+cargo test --workspace --doc -q

@@ -103,7 +103,8 @@ impl Value {
     pub fn is_empty(&self) -> bool {
         match self {
             Self::Empty => true,
-            Self::Text(s) => s.trim().is_empty(),
+            // Stops at the first non-blank character: O(1) for ordinary values.
+            Self::Text(s) => s.chars().all(char::is_whitespace),
             Self::Multi(v) => v.is_empty(),
             _ => false,
         }

@@ -122,7 +122,15 @@ impl Change {
             lane: Lane::Live,
             fields: fields
                 .into_iter()
-                .map(|(k, v)| (k, FieldChange { before: None, after: v.normalized() }))
+                .map(|(k, v)| {
+                    (
+                        k,
+                        FieldChange {
+                            before: None,
+                            after: v.normalized(),
+                        },
+                    )
+                })
                 .collect(),
         }
     }
@@ -130,8 +138,11 @@ impl Change {
     /// Key that identifies this exact change for idempotency: app, object, record, source
     /// version and a hash of the values (never the queue message id).
     pub fn idempotency_key(&self) -> String {
-        let values: Vec<(&str, &Value)> =
-            self.fields.iter().map(|(k, f)| (k.as_str(), &f.after)).collect();
+        let values: Vec<(&str, &Value)> = self
+            .fields
+            .iter()
+            .map(|(k, f)| (k.as_str(), &f.after))
+            .collect();
         let fp = crate::fingerprint::fingerprint(values.iter().copied());
         format!(
             "{}|{}|{}|{}|{}|{}",
@@ -166,7 +177,13 @@ impl Change {
         }
         for (k, f) in later.fields {
             let before = self.fields.get(&k).and_then(|old| old.before.clone());
-            self.fields.insert(k, FieldChange { before: before.or(f.before), after: f.after });
+            self.fields.insert(
+                k,
+                FieldChange {
+                    before: before.or(f.before),
+                    after: f.after,
+                },
+            );
         }
         self.source_time = later.source_time;
         self.actor = later.actor;
@@ -191,7 +208,10 @@ mod tests {
 
     #[test]
     fn change_round_trips_through_json_with_its_version() {
-        let c = change(datetime!(2024-05-01 10:00 UTC), &[("name", "张三"), ("mobile", "")]);
+        let c = change(
+            datetime!(2024-05-01 10:00 UTC),
+            &[("name", "张三"), ("mobile", "")],
+        );
         let json = serde_json::to_string(&c).unwrap();
         assert!(json.contains(r#""v":1"#), "{json}");
         assert!(json.contains(r#""op":"upsert""#), "{json}");
@@ -202,9 +222,15 @@ mod tests {
 
     #[test]
     fn coalescing_keeps_the_latest_value_per_field() {
-        let mut a = change(datetime!(2024-05-01 10:00 UTC), &[("name", "A"), ("title", "CEO")]);
+        let mut a = change(
+            datetime!(2024-05-01 10:00 UTC),
+            &[("name", "A"), ("title", "CEO")],
+        );
         let b = change(datetime!(2024-05-01 10:05 UTC), &[("name", "B")]);
-        let stale = change(datetime!(2024-05-01 09:00 UTC), &[("name", "old"), ("email", "x@y.cn")]);
+        let stale = change(
+            datetime!(2024-05-01 09:00 UTC),
+            &[("name", "old"), ("email", "x@y.cn")],
+        );
         a.coalesce(b);
         a.coalesce(stale);
         assert_eq!(a.fields["name"].after, Value::text("B"));

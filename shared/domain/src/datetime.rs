@@ -28,17 +28,24 @@ pub struct DateTimeError {
 }
 
 fn err(what: &'static str, raw: &str) -> DateTimeError {
-    DateTimeError { what, raw: raw.to_owned() }
+    DateTimeError {
+        what,
+        raw: raw.to_owned(),
+    }
 }
 
 /// Format as Salesforce REST does: `2024-05-01T10:00:00.000+0000` (always UTC).
 pub fn format_sf(dt: OffsetDateTime) -> String {
-    dt.to_offset(UtcOffset::UTC).format(SF_OUT).expect("static format")
+    dt.to_offset(UtcOffset::UTC)
+        .format(SF_OUT)
+        .expect("static format")
 }
 
 /// Format as an unquoted SOQL datetime literal: `2024-05-01T10:00:00Z`.
 pub fn format_soql(dt: OffsetDateTime) -> String {
-    dt.to_offset(UtcOffset::UTC).format(SOQL_OUT).expect("static format")
+    dt.to_offset(UtcOffset::UTC)
+        .format(SOQL_OUT)
+        .expect("static format")
 }
 
 /// Parse any datetime Salesforce emits: `+0000`, `+00:00`, `Z`, with or without milliseconds.
@@ -95,7 +102,9 @@ pub fn parse_date(raw: &str) -> Result<Date, DateTimeError> {
 
 /// Format as JING's wall clock in China time: `2023-02-27 15:02:25`.
 pub fn format_jing(dt: OffsetDateTime) -> String {
-    dt.to_offset(JING_OFFSET).format(JING_FMT).expect("static format")
+    dt.to_offset(JING_OFFSET)
+        .format(JING_FMT)
+        .expect("static format")
 }
 
 /// Parse JING's `YYYY-MM-DD HH:MM:SS` (China time).
@@ -165,7 +174,10 @@ mod tests {
 
     #[test]
     fn epoch_seconds_and_millis_are_told_apart() {
-        assert_eq!(from_epoch_auto(1677492512).unwrap(), datetime!(2023-02-27 10:08:32 UTC));
+        assert_eq!(
+            from_epoch_auto(1677492512).unwrap(),
+            datetime!(2023-02-27 10:08:32 UTC)
+        );
         assert_eq!(
             from_epoch_auto(1722583035263).unwrap(),
             datetime!(2024-08-02 07:17:15.263 UTC)

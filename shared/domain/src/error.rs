@@ -285,7 +285,12 @@ pub struct SyncError {
 
 impl SyncError {
     pub fn new(code: ErrorCode) -> Self {
-        Self { code, field: None, object: None, detail: String::new() }
+        Self {
+            code,
+            field: None,
+            object: None,
+            detail: String::new(),
+        }
     }
     pub fn field(mut self, f: impl Into<String>) -> Self {
         self.field = Some(f.into());
@@ -307,7 +312,11 @@ impl SyncError {
     }
     pub fn cause(&self, lang: Lang) -> String {
         let e = self.code.entry();
-        self.render(if lang == Lang::Zh { e.cause_zh } else { e.cause_en })
+        self.render(if lang == Lang::Zh {
+            e.cause_zh
+        } else {
+            e.cause_en
+        })
     }
     pub fn fix(&self, lang: Lang) -> String {
         let e = self.code.entry();
@@ -340,14 +349,20 @@ mod tests {
             for text in [e.cause_en, e.cause_zh, e.fix_en, e.fix_zh] {
                 assert!(text.len() > 10, "{code:?} has a short text: {text}");
             }
-            assert!(e.cause_zh.chars().any(|c| c > '\u{2E80}'), "{code:?} zh has no CJK");
+            assert!(
+                e.cause_zh.chars().any(|c| c > '\u{2E80}'),
+                "{code:?} zh has no CJK"
+            );
         }
     }
 
     #[test]
     fn every_category_has_at_least_one_code() {
         for cat in Category::ALL {
-            assert!(ErrorCode::ALL.iter().any(|c| c.entry().category == cat), "{cat:?}");
+            assert!(
+                ErrorCode::ALL.iter().any(|c| c.entry().category == cat),
+                "{cat:?}"
+            );
         }
     }
 
@@ -358,7 +373,10 @@ mod tests {
             .detail("max length=80");
         assert_eq!(e.category(), Category::Value);
         assert_eq!(e.next_step(), NextStep::Record);
-        assert_eq!(e.cause(Lang::En), "The value of LastName is too long (max length=80).");
+        assert_eq!(
+            e.cause(Lang::En),
+            "The value of LastName is too long (max length=80)."
+        );
         assert!(e.cause(Lang::Zh).contains("LastName"));
         assert!(!e.fix(Lang::En).contains('{'));
     }

@@ -102,7 +102,10 @@ mod tests {
         let c = Value::text("c");
         let a1 = Value::text("a");
         let bc = Value::text("bc");
-        assert_ne!(fingerprint([("k", &ab), ("l", &c)]), fingerprint([("k", &a1), ("l", &bc)]));
+        assert_ne!(
+            fingerprint([("k", &ab), ("l", &c)]),
+            fingerprint([("k", &a1), ("l", &bc)])
+        );
     }
 
     #[test]

@@ -13,7 +13,11 @@ pub enum IdError {
     #[error("Salesforce id {0:?} has a wrong case-checksum suffix")]
     SfChecksum(String),
     #[error("Salesforce id {id:?} has key prefix {found:?}, expected {expected:?}")]
-    SfPrefix { id: String, found: String, expected: String },
+    SfPrefix {
+        id: String,
+        found: String,
+        expected: String,
+    },
     #[error("JING id must be 1-64 characters of a-z, A-Z, 0-9, '-' or '_', got {0:?}")]
     Jing(String),
 }
@@ -244,11 +248,20 @@ mod tests {
 
     #[test]
     fn garbage_ids_are_refused() {
-        for bad in ["", "00Q", "00Q5g00000XyZaB!", "00Q5g00000XyZaBAAVX", "00Q 5g00000XyZaB"] {
+        for bad in [
+            "",
+            "00Q",
+            "00Q5g00000XyZaB!",
+            "00Q5g00000XyZaBAAVX",
+            "00Q 5g00000XyZaB",
+        ] {
             assert!(SfId::parse(bad).is_err(), "{bad:?} should be refused");
         }
         // wrong checksum: suffix says chunk 3 has upper-case at a digit position
-        assert!(matches!(SfId::parse("000000000000000AAB"), Err(IdError::SfChecksum(_))));
+        assert!(matches!(
+            SfId::parse("000000000000000AAB"),
+            Err(IdError::SfChecksum(_))
+        ));
     }
 
     #[test]

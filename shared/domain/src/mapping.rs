@@ -72,17 +72,29 @@ pub fn validate(
 }
 
 fn error(e: SyncError) -> MappingIssue {
-    MappingIssue { severity: Severity::Error, error: e }
+    MappingIssue {
+        severity: Severity::Error,
+        error: e,
+    }
 }
 
 type ErrFn<'a> = dyn Fn(ErrorCode, &str) -> SyncError + 'a;
 
-fn check_pinned(spec: &ObjectSpec, mapping: &[FieldMapping], out: &mut Vec<MappingIssue>, err: &ErrFn) {
+fn check_pinned(
+    spec: &ObjectSpec,
+    mapping: &[FieldMapping],
+    out: &mut Vec<MappingIssue>,
+    err: &ErrFn,
+) {
     for d in spec.defaults {
-        let kept = mapping.iter().any(|m| m.sf_field == d.sf.name && m.jing_field == d.jing.name);
+        let kept = mapping
+            .iter()
+            .any(|m| m.sf_field == d.sf.name && m.jing_field == d.jing.name);
         if !kept {
-            out.push(error(err(ErrorCode::PinnedMappingChanged, d.sf.name)
-                .detail(format!("{} ⇄ {}", d.sf.name, d.jing.name))));
+            out.push(error(
+                err(ErrorCode::PinnedMappingChanged, d.sf.name)
+                    .detail(format!("{} ⇄ {}", d.sf.name, d.jing.name)),
+            ));
         }
     }
 }
@@ -101,25 +113,34 @@ fn check_duplicates(mapping: &[FieldMapping], out: &mut Vec<MappingIssue>, err: 
 }
 
 fn check_pair(m: &FieldMapping, fields: &SideFields, out: &mut Vec<MappingIssue>, err: &ErrFn) {
-    let (Some(sf), Some(jing)) = (fields.salesforce.get(&m.sf_field), fields.jing.get(&m.jing_field))
-    else {
+    let (Some(sf), Some(jing)) = (
+        fields.salesforce.get(&m.sf_field),
+        fields.jing.get(&m.jing_field),
+    ) else {
         for (side, name) in [(Side::Salesforce, &m.sf_field), (Side::Jing, &m.jing_field)] {
             if !fields.side(side).contains_key(name) {
-                out.push(error(err(ErrorCode::MappedFieldMissing, name).detail(side.as_str())));
+                out.push(error(
+                    err(ErrorCode::MappedFieldMissing, name).detail(side.as_str()),
+                ));
             }
         }
         return;
     };
     if let Some(why) = incompatibility(sf.ty, jing.ty) {
-        out.push(error(err(ErrorCode::MappingTypeMismatch, &m.sf_field).detail(format!(
-            "{} ({}) ⇄ {} ({}): {why}",
-            m.sf_field,
-            sf.ty.label(),
-            m.jing_field,
-            jing.ty.label()
-        ))));
+        out.push(error(
+            err(ErrorCode::MappingTypeMismatch, &m.sf_field).detail(format!(
+                "{} ({}) ⇄ {} ({}): {why}",
+                m.sf_field,
+                sf.ty.label(),
+                m.jing_field,
+                jing.ty.label()
+            )),
+        ));
     }
-    for (from, to, to_name) in [(jing.ty, sf.ty, &m.sf_field), (sf.ty, jing.ty, &m.jing_field)] {
+    for (from, to, to_name) in [
+        (jing.ty, sf.ty, &m.sf_field),
+        (sf.ty, jing.ty, &m.jing_field),
+    ] {
         if let (Some(a), Some(b)) = (from.max_len(), to.max_len())
             && a > b
         {
@@ -182,14 +203,24 @@ fn check_required(
     }
 }
 
-fn check_controllers(mapping: &[FieldMapping], fields: &SideFields, out: &mut Vec<MappingIssue>, err: &ErrFn) {
+fn check_controllers(
+    mapping: &[FieldMapping],
+    fields: &SideFields,
+    out: &mut Vec<MappingIssue>,
+    err: &ErrFn,
+) {
     for m in mapping {
-        let Some(controller) = fields.salesforce.get(&m.sf_field).and_then(|f| f.controller.as_ref())
+        let Some(controller) = fields
+            .salesforce
+            .get(&m.sf_field)
+            .and_then(|f| f.controller.as_ref())
         else {
             continue;
         };
         if !mapping.iter().any(|o| &o.sf_field == controller) {
-            out.push(error(err(ErrorCode::ControllingFieldUnmapped, &m.sf_field).detail(controller)));
+            out.push(error(
+                err(ErrorCode::ControllingFieldUnmapped, &m.sf_field).detail(controller),
+            ));
         }
     }
 }

@@ -25,13 +25,21 @@ pub fn parse_limit_info(header: &str) -> Option<OrgUsage> {
             return None;
         }
         let (used, max) = value.trim().split_once('/')?;
-        Some(OrgUsage { used: used.trim().parse().ok()?, max: max.trim().parse().ok()? })
+        Some(OrgUsage {
+            used: used.trim().parse().ok()?,
+            max: max.trim().parse().ok()?,
+        })
     })
 }
 
 /// The allocation in force: the app's daily setting, capped at a share of what the org has left
 /// plus what the app already used today (so the app never starves other integrations).
-pub fn effective_allocation(daily: u64, max_org_share_pct: u8, used_today: u64, org: Option<OrgUsage>) -> u64 {
+pub fn effective_allocation(
+    daily: u64,
+    max_org_share_pct: u8,
+    used_today: u64,
+    org: Option<OrgUsage>,
+) -> u64 {
     match org {
         None => daily,
         Some(org) => {
@@ -50,7 +58,9 @@ pub fn quota_day(now: OffsetDateTime, offset: UtcOffset) -> Date {
 pub fn next_reset(now: OffsetDateTime, offset: UtcOffset) -> OffsetDateTime {
     let day = quota_day(now, offset);
     let next = day.next_day().unwrap_or(day);
-    next.with_time(Time::MIDNIGHT).assume_offset(offset).to_offset(UtcOffset::UTC)
+    next.with_time(Time::MIDNIGHT)
+        .assume_offset(offset)
+        .to_offset(UtcOffset::UTC)
 }
 
 /// When today's allocation runs out at the average rate so far; None when it will last the day
@@ -64,7 +74,9 @@ pub fn forecast_exhaustion(
     if used >= allocation {
         return Some(now);
     }
-    let day_start = quota_day(now, offset).with_time(Time::MIDNIGHT).assume_offset(offset);
+    let day_start = quota_day(now, offset)
+        .with_time(Time::MIDNIGHT)
+        .assume_offset(offset);
     let elapsed = (now - day_start).whole_seconds().max(1);
     if used == 0 {
         return None;
@@ -82,10 +94,21 @@ mod tests {
 
     #[test]
     fn limit_info_variants_parse() {
-        assert_eq!(parse_limit_info("api-usage=18/5000"), Some(OrgUsage { used: 18, max: 5000 }));
         assert_eq!(
-            parse_limit_info("api-usage=25/5000; per-app-api-usage=17/250(appName=sample-connected-app)"),
-            Some(OrgUsage { used: 25, max: 5000 })
+            parse_limit_info("api-usage=18/5000"),
+            Some(OrgUsage {
+                used: 18,
+                max: 5000
+            })
+        );
+        assert_eq!(
+            parse_limit_info(
+                "api-usage=25/5000; per-app-api-usage=17/250(appName=sample-connected-app)"
+            ),
+            Some(OrgUsage {
+                used: 25,
+                max: 5000
+            })
         );
         let burst = parse_limit_info("api-usage=110018/100000; api-bursts=1/750").unwrap();
         assert_eq!(burst.remaining(), 0);
@@ -96,17 +119,29 @@ mod tests {
     #[test]
     fn allocation_is_capped_by_the_orgs_remaining_share() {
         assert_eq!(effective_allocation(15_000, 50, 0, None), 15_000);
-        let org = OrgUsage { used: 90_000, max: 100_000 };
+        let org = OrgUsage {
+            used: 90_000,
+            max: 100_000,
+        };
         assert_eq!(effective_allocation(15_000, 50, 1_000, Some(org)), 6_000);
-        let roomy = OrgUsage { used: 0, max: 1_000_000 };
+        let roomy = OrgUsage {
+            used: 0,
+            max: 1_000_000,
+        };
         assert_eq!(effective_allocation(15_000, 50, 0, Some(roomy)), 15_000);
     }
 
     #[test]
     fn quota_days_start_at_midnight_china_time() {
         let late_utc = datetime!(2024-05-01 17:30 UTC); // 01:30 on May 2 in Shanghai
-        assert_eq!(quota_day(late_utc, JING_OFFSET), time::macros::date!(2024 - 05 - 02));
-        assert_eq!(next_reset(late_utc, JING_OFFSET), datetime!(2024-05-02 16:00 UTC));
+        assert_eq!(
+            quota_day(late_utc, JING_OFFSET),
+            time::macros::date!(2024 - 05 - 02)
+        );
+        assert_eq!(
+            next_reset(late_utc, JING_OFFSET),
+            datetime!(2024-05-02 16:00 UTC)
+        );
     }
 
     #[test]
@@ -117,6 +152,9 @@ mod tests {
         assert_eq!(at, datetime!(2024-05-02 10:00 UTC));
         // A slow rate lasts the day.
         assert_eq!(forecast_exhaustion(100, 15_000, now, JING_OFFSET), None);
-        assert_eq!(forecast_exhaustion(15_000, 15_000, now, JING_OFFSET), Some(now));
+        assert_eq!(
+            forecast_exhaustion(15_000, 15_000, now, JING_OFFSET),
+            Some(now)
+        );
     }
 }

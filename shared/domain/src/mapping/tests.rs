@@ -21,18 +21,29 @@ fn side(fields: &[(&str, FieldType, bool, Option<&str>)]) -> BTreeMap<String, Si
 /// Both sides as the Lead spec's defaults describe them, plus some custom fields.
 fn lead_fields() -> SideFields {
     let spec = ObjectSpec::of(ObjectKind::Lead);
-    let mut sf: Vec<(&str, FieldType, bool, Option<&str>)> =
-        spec.defaults.iter().map(|d| (d.sf.name, d.sf.ty, false, None)).collect();
+    let mut sf: Vec<(&str, FieldType, bool, Option<&str>)> = spec
+        .defaults
+        .iter()
+        .map(|d| (d.sf.name, d.sf.ty, false, None))
+        .collect();
     sf.extend([
         ("Region__c", FieldType::Picklist, false, None),
         ("Country__c", FieldType::Picklist, false, None),
-        ("Province__c", FieldType::Picklist, false, Some("Country__c")),
+        (
+            "Province__c",
+            FieldType::Picklist,
+            false,
+            Some("Country__c"),
+        ),
         ("Tags__c", FieldType::MultiPicklist, false, None),
         ("Notes__c", FieldType::Text { max_len: 50 }, false, None),
         ("Budget__c", FieldType::Number, false, None),
     ]);
-    let mut jing: Vec<(&str, FieldType, bool, Option<&str>)> =
-        spec.defaults.iter().map(|d| (d.jing.name, d.jing.ty, false, None)).collect();
+    let mut jing: Vec<(&str, FieldType, bool, Option<&str>)> = spec
+        .defaults
+        .iter()
+        .map(|d| (d.jing.name, d.jing.ty, false, None))
+        .collect();
     jing.extend([
         ("market", FieldType::Picklist, false, None),
         ("country_region", FieldType::Picklist, false, None),
@@ -41,7 +52,10 @@ fn lead_fields() -> SideFields {
         ("notes", FieldType::Text { max_len: 500 }, false, None),
         ("department", FieldType::Text { max_len: 100 }, true, None),
     ]);
-    SideFields { salesforce: side(&sf), jing: side(&jing) }
+    SideFields {
+        salesforce: side(&sf),
+        jing: side(&jing),
+    }
 }
 
 fn custom(sf: &str, jing: &str, fields: &SideFields) -> FieldMapping {
@@ -80,7 +94,10 @@ fn option_fields_only_map_to_option_fields_of_the_same_kind() {
     m.push(custom("Tags__c", "market", &fields)); // multi -> single
     m.push(custom("Budget__c", "department", &fields)); // number -> text: types differ
     let issues = validate(spec, &m, &fields, &[]);
-    let mismatches: Vec<_> = issues.iter().filter(|i| i.error.code == ErrorCode::MappingTypeMismatch).collect();
+    let mismatches: Vec<_> = issues
+        .iter()
+        .filter(|i| i.error.code == ErrorCode::MappingTypeMismatch)
+        .collect();
     assert_eq!(mismatches.len(), 3, "{issues:?}");
     assert!(mismatches[0].error.detail.contains("option fields"));
 }
@@ -92,7 +109,10 @@ fn text_narrowing_is_a_warning_not_an_error() {
     let mut m = spec.default_mapping();
     m.push(custom("Notes__c", "notes", &fields));
     let issues = validate(spec, &m, &fields, &[]);
-    assert_eq!(codes(&issues), vec![(Severity::Warning, ErrorCode::MappingTextNarrowing)]);
+    assert_eq!(
+        codes(&issues),
+        vec![(Severity::Warning, ErrorCode::MappingTextNarrowing)]
+    );
     assert_eq!(issues[0].error.detail, "500 > 50");
 }
 
@@ -101,15 +121,28 @@ fn required_on_create_fields_of_the_target_must_be_mapped() {
     let fields = lead_fields();
     let spec = ObjectSpec::of(ObjectKind::Lead);
     // Creating in JING requires `department` (required in the JING field metadata).
-    let issues = validate(spec, &spec.default_mapping(), &fields, &[Direction::SfToJing]);
-    assert_eq!(codes(&issues), vec![(Severity::Error, ErrorCode::RequiredFieldUnmapped)]);
+    let issues = validate(
+        spec,
+        &spec.default_mapping(),
+        &fields,
+        &[Direction::SfToJing],
+    );
+    assert_eq!(
+        codes(&issues),
+        vec![(Severity::Error, ErrorCode::RequiredFieldUnmapped)]
+    );
     assert_eq!(issues[0].error.field.as_deref(), Some("department"));
     // A required field mapped with "do not sync" still counts as unmapped.
     let mut m = spec.default_mapping();
     m.iter_mut().find(|f| f.sf_field == "Company").unwrap().rule = FieldRule::DoNotSync;
     let issues = validate(spec, &m, &fields, SF_ONLY);
-    assert!(issues.iter().any(|i| i.error.code == ErrorCode::RequiredFieldUnmapped
-        && i.error.field.as_deref() == Some("Company")), "{issues:?}");
+    assert!(
+        issues
+            .iter()
+            .any(|i| i.error.code == ErrorCode::RequiredFieldUnmapped
+                && i.error.field.as_deref() == Some("Company")),
+        "{issues:?}"
+    );
 }
 
 #[test]
@@ -119,7 +152,10 @@ fn a_dependent_picklist_needs_its_controlling_field() {
     let mut m = spec.default_mapping();
     m.push(custom("Province__c", "province", &fields));
     let issues = validate(spec, &m, &fields, &[]);
-    assert_eq!(codes(&issues), vec![(Severity::Error, ErrorCode::ControllingFieldUnmapped)]);
+    assert_eq!(
+        codes(&issues),
+        vec![(Severity::Error, ErrorCode::ControllingFieldUnmapped)]
+    );
     assert_eq!(issues[0].error.detail, "Country__c");
     m.push(custom("Country__c", "country_region", &fields));
     assert!(validate(spec, &m, &fields, &[]).is_empty());
@@ -134,13 +170,29 @@ fn pinned_defaults_cannot_be_repointed_or_removed_but_their_rule_can_change() {
     assert!(validate(spec, &m, &fields, &[]).is_empty());
 
     let mut repointed = spec.default_mapping();
-    repointed.iter_mut().find(|f| f.sf_field == "Title").unwrap().jing_field = "notes".into();
+    repointed
+        .iter_mut()
+        .find(|f| f.sf_field == "Title")
+        .unwrap()
+        .jing_field = "notes".into();
     let issues = validate(spec, &repointed, &fields, &[]);
-    assert!(issues.iter().any(|i| i.error.code == ErrorCode::PinnedMappingChanged), "{issues:?}");
+    assert!(
+        issues
+            .iter()
+            .any(|i| i.error.code == ErrorCode::PinnedMappingChanged),
+        "{issues:?}"
+    );
 
-    let removed: Vec<_> = spec.default_mapping().into_iter().filter(|f| f.sf_field != "Title").collect();
+    let removed: Vec<_> = spec
+        .default_mapping()
+        .into_iter()
+        .filter(|f| f.sf_field != "Title")
+        .collect();
     let issues = validate(spec, &removed, &fields, &[]);
-    assert_eq!(codes(&issues), vec![(Severity::Error, ErrorCode::PinnedMappingChanged)]);
+    assert_eq!(
+        codes(&issues),
+        vec![(Severity::Error, ErrorCode::PinnedMappingChanged)]
+    );
 }
 
 #[test]
@@ -154,7 +206,11 @@ fn a_deleted_field_and_a_doubly_mapped_target_are_mapping_errors() {
     dup.jing_type = FieldType::Email;
     m.push(dup);
     let issues = validate(spec, &m, &fields, &[]);
-    let got: Vec<_> = issues.iter().filter(|i| i.severity == Severity::Error).map(|i| i.error.code).collect();
+    let got: Vec<_> = issues
+        .iter()
+        .filter(|i| i.severity == Severity::Error)
+        .map(|i| i.error.code)
+        .collect();
     assert!(got.contains(&ErrorCode::MappedFieldMissing), "{issues:?}");
     assert!(got.contains(&ErrorCode::DuplicateTarget), "{issues:?}");
 }

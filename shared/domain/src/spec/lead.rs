@@ -17,12 +17,21 @@ const DEFAULTS: &[DefaultMapping] = &[
     // JING's `name` is the full name (Chinese names are one string); Salesforce requires LastName.
     two_way(def("LastName", text(80)), def("name", text(80))),
     two_way(def("FirstName", text(40)), def("first_name", text(40))),
-    two_way(def("MobilePhone", FieldType::Phone), def("mobile", FieldType::Phone)),
-    two_way(def("Email", FieldType::Email), def("email", FieldType::Email)),
+    two_way(
+        def("MobilePhone", FieldType::Phone),
+        def("mobile", FieldType::Phone),
+    ),
+    two_way(
+        def("Email", FieldType::Email),
+        def("email", FieldType::Email),
+    ),
     // JING's `company_id` carries the company display name.
     two_way(def("Company", text(255)), def("company_id", text(255))),
     two_way(def("Title", text(128)), def("title", text(128))),
-    two_way(def("Website", FieldType::Url), def("official_website", FieldType::Url)),
+    two_way(
+        def("Website", FieldType::Url),
+        def("official_website", FieldType::Url),
+    ),
     DefaultMapping {
         sf: def("Status", FieldType::Picklist),
         jing: def("life_status", FieldType::Picklist),
@@ -30,7 +39,10 @@ const DEFAULTS: &[DefaultMapping] = &[
         blank: BlankMeaning::Unknown,
         options: STATUS_OPTIONS,
     },
-    two_way(def("OwnerId", FieldType::Reference), def("owner", FieldType::Reference)),
+    two_way(
+        def("OwnerId", FieldType::Reference),
+        def("owner", FieldType::Reference),
+    ),
 ];
 
 pub(super) const SPEC: ObjectSpec = ObjectSpec {

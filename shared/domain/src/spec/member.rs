@@ -7,8 +7,14 @@ use crate::value::FieldType;
 
 const DEFAULTS: &[DefaultMapping] = &[
     sf_to_jing(def("Name", text(121)), def("name", text(121))),
-    sf_to_jing(def("Email", FieldType::Email), def("email", FieldType::Email)),
-    sf_to_jing(def("MobilePhone", FieldType::Phone), def("mobile", FieldType::Phone)),
+    sf_to_jing(
+        def("Email", FieldType::Email),
+        def("email", FieldType::Email),
+    ),
+    sf_to_jing(
+        def("MobilePhone", FieldType::Phone),
+        def("mobile", FieldType::Phone),
+    ),
 ];
 
 pub(super) const SPEC: ObjectSpec = ObjectSpec {

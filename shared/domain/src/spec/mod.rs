@@ -74,7 +74,10 @@ impl ObjectSpec {
                 options: d
                     .options
                     .iter()
-                    .map(|(j, s)| OptionPair { jing: (*j).to_owned(), sf: (*s).to_owned() })
+                    .map(|(j, s)| OptionPair {
+                        jing: (*j).to_owned(),
+                        sf: (*s).to_owned(),
+                    })
                     .collect(),
             })
             .collect()
@@ -115,10 +118,16 @@ pub struct FieldMapping {
 impl FieldMapping {
     /// Translate a JING option value to Salesforce (unchanged when there is no table or no row).
     pub fn option_to_sf<'a>(&'a self, jing: &'a str) -> &'a str {
-        self.options.iter().find(|o| o.jing == jing).map_or(jing, |o| o.sf.as_str())
+        self.options
+            .iter()
+            .find(|o| o.jing == jing)
+            .map_or(jing, |o| o.sf.as_str())
     }
     pub fn option_to_jing<'a>(&'a self, sf: &'a str) -> &'a str {
-        self.options.iter().find(|o| o.sf == sf).map_or(sf, |o| o.jing.as_str())
+        self.options
+            .iter()
+            .find(|o| o.sf == sf)
+            .map_or(sf, |o| o.jing.as_str())
     }
 }
 
@@ -131,7 +140,13 @@ pub(crate) const fn text(max_len: u32) -> FieldType {
 }
 
 pub(crate) const fn two_way(sf: FieldDef, jing: FieldDef) -> DefaultMapping {
-    DefaultMapping { sf, jing, rule: FieldRule::TwoWay, blank: BlankMeaning::Unknown, options: &[] }
+    DefaultMapping {
+        sf,
+        jing,
+        rule: FieldRule::TwoWay,
+        blank: BlankMeaning::Unknown,
+        options: &[],
+    }
 }
 
 pub(crate) const fn sf_to_jing(sf: FieldDef, jing: FieldDef) -> DefaultMapping {
@@ -156,16 +171,35 @@ mod tests {
             assert_eq!(spec.kind, kind);
             let sf: HashSet<_> = spec.defaults.iter().map(|d| d.sf.name).collect();
             let jing: HashSet<_> = spec.defaults.iter().map(|d| d.jing.name).collect();
-            assert_eq!(sf.len(), spec.defaults.len(), "{kind}: duplicate SF default");
-            assert_eq!(jing.len(), spec.defaults.len(), "{kind}: duplicate JING default");
+            assert_eq!(
+                sf.len(),
+                spec.defaults.len(),
+                "{kind}: duplicate SF default"
+            );
+            assert_eq!(
+                jing.len(),
+                spec.defaults.len(),
+                "{kind}: duplicate JING default"
+            );
             for r in spec.sf_required {
-                assert!(sf.contains(r), "{kind}: required SF field {r} has no default");
+                assert!(
+                    sf.contains(r),
+                    "{kind}: required SF field {r} has no default"
+                );
             }
             for r in spec.jing_required {
-                assert!(jing.contains(r), "{kind}: required JING field {r} has no default");
+                assert!(
+                    jing.contains(r),
+                    "{kind}: required JING field {r} has no default"
+                );
             }
             for d in spec.defaults {
-                assert_eq!(d.sf.ty.is_option(), d.jing.ty.is_option(), "{kind}: {}", d.sf.name);
+                assert_eq!(
+                    d.sf.ty.is_option(),
+                    d.jing.ty.is_option(),
+                    "{kind}: {}",
+                    d.sf.name
+                );
             }
         }
     }
@@ -173,7 +207,17 @@ mod tests {
     #[test]
     fn lead_defaults_cover_the_vendor_list() {
         let spec = ObjectSpec::of(ObjectKind::Lead);
-        for sf in ["LastName", "FirstName", "MobilePhone", "Email", "Company", "Title", "Website", "Status", "OwnerId"] {
+        for sf in [
+            "LastName",
+            "FirstName",
+            "MobilePhone",
+            "Email",
+            "Company",
+            "Title",
+            "Website",
+            "Status",
+            "OwnerId",
+        ] {
             assert!(spec.default_for_sf(sf).is_some(), "{sf}");
         }
         let acc = ObjectSpec::of(ObjectKind::Account);

@@ -6,9 +6,18 @@ use crate::value::FieldType;
 
 const DEFAULTS: &[DefaultMapping] = &[
     sf_to_jing(def("Name", text(120)), def("opportunity_name", text(120))),
-    sf_to_jing(def("StageName", FieldType::Picklist), def("opportunity_stage", FieldType::Picklist)),
-    sf_to_jing(def("Amount", FieldType::Number), def("opportunity_amount", FieldType::Number)),
-    sf_to_jing(def("CloseDate", FieldType::Date), def("opportunity_close_date", FieldType::Date)),
+    sf_to_jing(
+        def("StageName", FieldType::Picklist),
+        def("opportunity_stage", FieldType::Picklist),
+    ),
+    sf_to_jing(
+        def("Amount", FieldType::Number),
+        def("opportunity_amount", FieldType::Number),
+    ),
+    sf_to_jing(
+        def("CloseDate", FieldType::Date),
+        def("opportunity_close_date", FieldType::Date),
+    ),
 ];
 
 pub(super) const SPEC: ObjectSpec = ObjectSpec {

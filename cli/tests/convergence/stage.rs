@@ -1,0 +1,297 @@
+//! The connector on one machine against both simulators, wired as `jingsf demo` wires it
+//! (SQLite store and queue, the real HTTP listener for outbound messages and webhooks, OAuth
+//! through the real web-server flow), without the demo's data and scenarios. Shared by the
+//! convergence test and the two benchmarks (examples include this file by path).
+
+#![allow(dead_code)]
+
+use app::ports::{ChangeQueue, SecretKind, SettingsStore};
+use app::settings::{AppSettings, Environment};
+use domain::{AppId, JingId, SfId};
+use jing_sim::{JingSim, JingSimConfig};
+use jingsf::clock::ShiftableClock;
+use jingsf::wiring::{Connector, Remotes};
+use jingsf::worker::{self, DrainReport};
+use salesforce::SfAppConfig;
+use secrecy::SecretString;
+use sf_sim::{OutboundConfig, SfSim, SimConfig};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+pub const APP: &str = "conv";
+const CLIENT_ID: &str = "3MVG9ConvergenceKey";
+const CLIENT_SECRET: &str = "ConvergenceSecret";
+const WEBHOOK_TOKEN: &str = "wh-conv-7d1e0a";
+const WEBHOOK_SECRET: &str = "conv-signing-secret";
+
+/// Everything one run works on.
+pub struct Stage {
+    pub sf: SfSim,
+    pub jing: JingSim,
+    pub conn: Arc<Connector>,
+    pub clock: Arc<ShiftableClock>,
+    pub remotes: BTreeMap<AppId, Remotes>,
+    pub app: AppId,
+    pub drained: DrainReport,
+    /// Members bound automatically: (Salesforce user, JING employee).
+    pub members: Vec<(SfId, JingId)>,
+    /// The outbound-message definition, to switch the sender's misbehaviour on and off.
+    pub outbound: OutboundConfig,
+    _dir: TempDir,
+}
+
+/// A private data directory removed on drop.
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn lead_outbound_fields() -> Vec<String> {
+    let spec = domain::ObjectSpec::of(domain::ObjectKind::Lead);
+    let mut f: Vec<String> = spec.defaults.iter().map(|d| d.sf.name.to_owned()).collect();
+    for extra in [
+        "LastModifiedById",
+        "SystemModstamp",
+        "IsConverted",
+        "ConvertedAccountId",
+        "ConvertedContactId",
+        "ConvertedOpportunityId",
+    ] {
+        f.push(extra.to_owned());
+    }
+    f
+}
+
+fn account_outbound_fields() -> Vec<String> {
+    [
+        "Name",
+        "Website",
+        "Phone",
+        "Industry",
+        "OwnerId",
+        "LastModifiedById",
+        "SystemModstamp",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// Start both simulators and the connector, connect through OAuth, bind `members` members,
+/// and run the poller once so its cursors start now. `configure` edits the app's settings
+/// before anything runs.
+pub async fn start(members: usize, configure: impl FnOnce(&mut AppSettings)) -> Result<Stage> {
+    let dir = std::env::temp_dir().join(format!(
+        "jingsf-conv-{}-{}",
+        std::process::id(),
+        rand::random::<u64>()
+    ));
+    std::fs::create_dir_all(&dir)?;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+    let base_url = format!("http://{}", listener.local_addr()?);
+    let mut outbound = OutboundConfig::new(format!("{base_url}/sf/outbound/{APP}"));
+    outbound.objects = vec![
+        ("Lead".into(), lead_outbound_fields()),
+        ("Account".into(), account_outbound_fields()),
+    ];
+    outbound.background = false;
+    let sf = SfSim::start(SimConfig {
+        client_id: CLIENT_ID.into(),
+        client_secret: CLIENT_SECRET.into(),
+        outbound: Some(outbound.clone()),
+        daily_api_limit: 1_000_000,
+        ..SimConfig::default()
+    })
+    .await?;
+    let jing = JingSim::start(JingSimConfig::default()).await?;
+    jing.set_webhook(
+        &format!("{base_url}/jing/webhook/{APP}/{{token}}"),
+        WEBHOOK_TOKEN,
+        Some(WEBHOOK_SECRET),
+    );
+    let store = Arc::new(local::LocalStore::open(&dir.join("conv.db"))?);
+    let clock = Arc::new(ShiftableClock::default());
+    let queue = Arc::new(store.queue(clock.clone(), jingsf::wiring::MAX_RECEIVES));
+    let conn = Arc::new(Connector {
+        store,
+        queue,
+        clock: clock.clone(),
+        sf_app: SfAppConfig::new(
+            CLIENT_ID,
+            SecretString::from(CLIENT_SECRET.to_owned()),
+            &format!("{base_url}/oauth/callback"),
+        ),
+        jing_contract: jing.contract(),
+        http: reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()?,
+    });
+    let app = AppId::parse(APP)?;
+    let jcfg = jing.config();
+    let mut settings = AppSettings::new(
+        app.clone(),
+        "Convergence",
+        Environment::Custom(sf.base_url().to_string()),
+        &jcfg.app_id,
+        &jcfg.mid,
+    );
+    settings.revision = 1;
+    // The daily allocation must not run out in a long run: parking is tested elsewhere.
+    settings.allocation.daily = 1_000_000;
+    configure(&mut settings);
+    SettingsStore::put(conn.store.as_ref(), &settings).await?;
+    conn.put_secret(&app, SecretKind::JingAppSecret, &jcfg.app_secret)
+        .await?;
+    conn.put_secret(&app, SecretKind::WebhookToken, WEBHOOK_TOKEN)
+        .await?;
+    conn.put_secret(&app, SecretKind::WebhookSigningSecret, WEBHOOK_SECRET)
+        .await?;
+    let routes = jingsf::http::routes(conn.clone());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, routes).await;
+    });
+    let mut stage = Stage {
+        sf,
+        jing,
+        conn,
+        clock,
+        remotes: BTreeMap::new(),
+        app,
+        drained: DrainReport::default(),
+        members: Vec::new(),
+        outbound,
+        _dir: TempDir(dir),
+    };
+    stage.connect().await?;
+    stage.bind_members(members).await?;
+    stage.poll().await?;
+    Ok(stage)
+}
+
+impl Stage {
+    /// The real OAuth web-server flow: authorize (the simulator approves), follow the redirect
+    /// to our callback (state + PKCE), tokens into the vault.
+    async fn connect(&mut self) -> Result<()> {
+        let auth = self.conn.sf_auth();
+        let url = app::connect::start(&self.conn.connect_deps(&auth), &self.app, None).await?;
+        let no_redirect = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        let approve = no_redirect.get(&url).send().await?;
+        let callback = approve
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or("the authorize endpoint did not redirect")?
+            .to_owned();
+        let answer = no_redirect.get(&callback).send().await?;
+        if !answer.status().is_success() {
+            return Err(format!("OAuth callback answered {}", answer.status()).into());
+        }
+        let settings = self.conn.settings(&self.app).await?;
+        let remotes = self.conn.remotes(&settings).await?;
+        self.remotes.insert(self.app.clone(), remotes);
+        Ok(())
+    }
+
+    /// Users and employees sharing a mobile number, bound by the member sync.
+    async fn bind_members(&mut self, n: usize) -> Result<()> {
+        let mut planted = Vec::new();
+        for i in 0..n {
+            let mobile = format!("1390000{i:04}");
+            let email = format!("member{i}@acme.example");
+            let user = self
+                .sf
+                .add_user("成员", &format!("{i}号"), &email, Some(&mobile));
+            let employee =
+                self.jing
+                    .add_employee(&format!("成员{i}号"), Some(&mobile), Some(&email))?;
+            planted.push((user, employee));
+        }
+        if n == 0 {
+            return Ok(());
+        }
+        let settings = self.conn.settings(&self.app).await?;
+        let r = &self.remotes[&self.app];
+        let deps = app::members::MemberDeps {
+            bindings: self.conn.store.as_ref(),
+            sf: &r.sf,
+            jing: &r.jing,
+            clock: self.conn.clock.as_ref(),
+        };
+        let report = app::members::sync_members(&deps, &settings).await?;
+        if report.bound.len() < n {
+            return Err(format!("only {} of {n} members bound", report.bound.len()).into());
+        }
+        self.members = planted;
+        Ok(())
+    }
+
+    /// At-least-once and out-of-order delivery of outbound messages, on request.
+    pub fn outbound_chaos(&self, duplicate: bool, reorder: bool) {
+        let mut cfg = self.outbound.clone();
+        cfg.duplicate = duplicate;
+        cfg.reorder = reorder;
+        self.sf.set_outbound(Some(cfg));
+    }
+
+    /// Move every clock (both simulators and the connector) forward together.
+    pub fn advance(&self, by: Duration) {
+        self.sf.advance_clock(by);
+        self.jing.clock().advance(by);
+        self.clock
+            .shift(time::Duration::try_from(by).unwrap_or(time::Duration::ZERO));
+    }
+
+    /// Run the writer until the queue is empty. Retries wait for their visibility on the
+    /// connector's clock, so instead of sleeping, all clocks jump past the longest backoff.
+    pub async fn drain(&mut self) -> Result<()> {
+        for _ in 0..200 {
+            let taken = worker::step(&self.conn, &self.remotes, &mut self.drained).await?;
+            if taken == 0 {
+                if self.conn.queue.depth().await? == 0 {
+                    return Ok(());
+                }
+                self.advance(Duration::from_secs(61));
+            }
+        }
+        Err("the queue did not empty after 200 writer steps".into())
+    }
+
+    pub async fn poll(&self) -> Result<app::capture::PollReport> {
+        let settings = self.conn.settings(&self.app).await?;
+        let r = &self.remotes[&self.app];
+        Ok(app::capture::poll(&self.conn.poll_deps(r), &settings).await?)
+    }
+
+    /// Everything pending reaches the writer through the push paths, then the poller's
+    /// safety net runs, until a pass finds nothing new.
+    pub async fn sync(&mut self) -> Result<()> {
+        for pass in 0..8 {
+            let outbound = self.sf.deliver_outbound().await;
+            let webhooks = self.jing.deliver_webhooks().await;
+            self.drain().await?;
+            // A minute passes before the safety net runs: Salesforce reports deletes to the
+            // minute (getDeleted rounds down), so a delete shows up a minute later.
+            self.advance(Duration::from_secs(61));
+            let polled = self.poll().await?;
+            self.drain().await?;
+            let quiet = outbound == 0
+                && webhooks.delivered == 0
+                && webhooks.pending == 0
+                && polled.enqueued == 0
+                && self.sf.outbound_pending() == 0;
+            if quiet && pass > 0 {
+                return Ok(());
+            }
+            // Failed deliveries come back after their retry delay.
+            self.advance(Duration::from_secs(5));
+        }
+        Err("sync did not settle after 8 passes".into())
+    }
+}

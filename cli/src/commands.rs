@@ -148,3 +148,105 @@ pub async fn errors(
     }
     Ok(())
 }
+
+/// `jingsf retry --object lead KEY...`: replay the changes these failing records failed with.
+pub async fn retry(
+    data_dir: &Path,
+    app: &str,
+    object: &str,
+    keys: &[String],
+    json: bool,
+) -> Result<()> {
+    let store = open(data_dir)?;
+    let clock: std::sync::Arc<dyn Clock> = std::sync::Arc::new(SystemClock);
+    let queue = store.queue(clock, crate::wiring::MAX_RECEIVES);
+    let app = AppId::parse(app)?;
+    let object = domain::ObjectKind::parse(object)
+        .ok_or("object must be lead, account, opportunity or member")?;
+    let report = app::status::retry(
+        &deps(&store, &queue),
+        &app::status::StoredChanges,
+        &app,
+        object,
+        keys,
+    )
+    .await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "re-queued {}, not failing {}, nothing to replay {}",
+            report.requeued.len(),
+            report.not_failing.len(),
+            report.no_change.len()
+        );
+        println!("(the writer applies re-queued changes; `jingsf serve` must be running)");
+    }
+    Ok(())
+}
+
+/// What `jingsf members` does.
+pub enum MemberAction {
+    List,
+    Bind { user: String, employee: String },
+    Rebind { user: String, employee: String },
+    Create { user: String },
+}
+
+/// `jingsf members [bind|rebind|create]`: needs the app's clients (reads users and employees).
+pub async fn members(
+    cfg: &crate::config::Config,
+    app: &str,
+    action: MemberAction,
+    json: bool,
+) -> Result<()> {
+    let conn = crate::serve::connector(cfg)?;
+    let app = AppId::parse(app)?;
+    let settings = conn.settings(&app).await?;
+    let r = conn.remotes(&settings).await?;
+    let deps = app::members::MemberDeps {
+        bindings: conn.store.as_ref(),
+        sf: &r.sf,
+        jing: &r.jing,
+        clock: conn.clock.as_ref(),
+    };
+    let sf = |s: &str| domain::SfId::parse(s).map_err(|e| e.to_string());
+    let jing = |s: &str| domain::JingId::parse(s).map_err(|e| e.to_string());
+    let out = match action {
+        MemberAction::List => {
+            serde_json::to_value(app::members::list_members(&deps, &settings).await?)?
+        }
+        MemberAction::Bind { user, employee } => serde_json::to_value(
+            app::members::bind(&deps, &app, &sf(&user)?, &jing(&employee)?).await?,
+        )?,
+        MemberAction::Rebind { user, employee } => serde_json::to_value(
+            app::members::rebind(&deps, &app, &sf(&user)?, &jing(&employee)?).await?,
+        )?,
+        MemberAction::Create { user } => serde_json::to_value(
+            app::members::create_as_new_member(&deps, &app, &sf(&user)?).await?,
+        )?,
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        print_members(&out);
+    }
+    Ok(())
+}
+
+fn print_members(out: &serde_json::Value) {
+    match out.as_array() {
+        Some(rows) => {
+            for r in rows {
+                let state = &r["state"];
+                println!(
+                    "{:<20} {:<14} {}",
+                    r["user_id"].as_str().unwrap_or("?"),
+                    r["name"].as_str().unwrap_or(""),
+                    state
+                );
+            }
+        }
+        None => println!("{out}"),
+    }
+}

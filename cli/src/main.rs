@@ -64,6 +64,31 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Re-queue the changes failing records failed with (retry after fix).
+    Retry {
+        #[arg(long, default_value = ".jingsf/serve")]
+        data_dir: PathBuf,
+        #[arg(long)]
+        app: String,
+        /// lead, account, opportunity or member.
+        #[arg(long)]
+        object: String,
+        /// Record keys as the failure list shows them.
+        keys: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Member bindings (Salesforce users ⇄ JING employees): list, bind, rebind, create.
+    Members {
+        #[arg(long, default_value = "jingsf.toml")]
+        config: PathBuf,
+        #[arg(long)]
+        app: String,
+        #[arg(long)]
+        json: bool,
+        #[command(subcommand)]
+        action: Option<MemberCmd>,
+    },
     /// Check a configuration file and list every problem with its fix.
     ValidateConfig {
         #[arg(long, default_value = "jingsf.toml")]
@@ -78,6 +103,16 @@ fn report(problems: Vec<jingsf::config::ConfigError>) -> String {
         problems.len(),
         lines.join("\n")
     )
+}
+
+#[derive(Subcommand)]
+enum MemberCmd {
+    /// Bind a user to an employee.
+    Bind { user: String, employee: String },
+    /// Move a binding to another employee.
+    Rebind { user: String, employee: String },
+    /// Create the user as a new JING employee and bind them.
+    Create { user: String },
 }
 
 #[tokio::main]
@@ -131,6 +166,31 @@ async fn main() -> std::process::ExitCode {
             category,
             json,
         } => jingsf::commands::errors(&data_dir, app.as_deref(), category.as_deref(), json).await,
+        Command::Retry {
+            data_dir,
+            app,
+            object,
+            keys,
+            json,
+        } => jingsf::commands::retry(&data_dir, &app, &object, &keys, json).await,
+        Command::Members {
+            config,
+            app,
+            json,
+            action,
+        } => match jingsf::config::Config::load(&config) {
+            Ok(cfg) => {
+                use jingsf::commands::MemberAction as A;
+                let action = match action {
+                    None => A::List,
+                    Some(MemberCmd::Bind { user, employee }) => A::Bind { user, employee },
+                    Some(MemberCmd::Rebind { user, employee }) => A::Rebind { user, employee },
+                    Some(MemberCmd::Create { user }) => A::Create { user },
+                };
+                jingsf::commands::members(&cfg, &app, action, json).await
+            }
+            Err(problems) => Err(report(problems).into()),
+        },
         Command::ValidateConfig { config } => match jingsf::config::Config::load(&config) {
             Ok(_) => {
                 println!("{}: OK", config.display());

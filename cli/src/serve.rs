@@ -24,7 +24,8 @@ pub fn random_token() -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-pub async fn run(cfg: Config) -> Result<()> {
+/// The embedded connector of a configuration (store, queue, client settings).
+pub fn connector(cfg: &Config) -> Result<Arc<Connector>> {
     std::fs::create_dir_all(&cfg.data_dir)?;
     let store = Arc::new(local::LocalStore::open(cfg.data_dir.join("jingsf.db"))?);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
@@ -36,10 +37,10 @@ pub async fn run(cfg: Config) -> Result<()> {
         Some(url) => jing::JingContract::with_base_url(url.clone()),
         None => jing::JingContract::default(),
     };
-    let conn = Arc::new(Connector {
-        store: store.clone(),
+    Ok(Arc::new(Connector {
+        store,
         queue,
-        clock: clock.clone(),
+        clock,
         sf_app: SfAppConfig::new(
             &cfg.salesforce.client_id,
             SecretString::from(secret),
@@ -49,7 +50,13 @@ pub async fn run(cfg: Config) -> Result<()> {
         http: reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
             .build()?,
-    });
+    }))
+}
+
+pub async fn run(cfg: Config) -> Result<()> {
+    let conn = connector(&cfg)?;
+    let store = conn.store.clone();
+    let clock = conn.clock.clone();
     let token = std::env::var("JINGSF_ADMIN_TOKEN").unwrap_or_else(|_| random_token());
     let token = SecretString::from(token);
     let admin_state = admin::AdminState {

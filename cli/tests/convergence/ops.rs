@@ -1,0 +1,442 @@
+//! Random human operations on the two simulators, mirrored into the reference model.
+
+use super::model::{Edit, FieldDef, Rec, Round, Side, State, Val, human_edit};
+use super::stage::{Result, Stage};
+use domain::rules::{BlankMeaning, FieldRule};
+use domain::{JingId, SfId};
+use rand::Rng;
+use rand::rngs::StdRng;
+use serde_json::{Map, Value as Json, json};
+use std::time::Duration;
+
+/// Index of the owner field in [`fields`]; its model values are member indexes (`m0`, `m1`…).
+pub const OWNER: usize = 6;
+/// Index of the do-not-sync status picklist.
+pub const STATUS: usize = 5;
+const SF_STATUS: [&str; 2] = ["Open - Not Contacted", "Working - Contacted"];
+const JING_STATUS: [&str; 2] = ["baby_lead", "following"];
+
+/// The lead mapping under test. Two variants swap the blank semantics, so every rule meets
+/// both meanings of an empty value across the seeds.
+pub fn fields(variant: usize) -> Vec<FieldDef> {
+    let (a, b) = if variant % 2 == 0 {
+        (BlankMeaning::Cleared, BlankMeaning::Unknown)
+    } else {
+        (BlankMeaning::Unknown, BlankMeaning::Cleared)
+    };
+    let f = |sf, jing, rule, blank, clearable| FieldDef {
+        sf,
+        jing,
+        rule,
+        blank,
+        clearable,
+    };
+    vec![
+        f("LastName", "name", FieldRule::TwoWay, BlankMeaning::Unknown, false),
+        f("FirstName", "first_name", FieldRule::TwoWay, a, true),
+        f("Title", "title", FieldRule::JingPreferred, b, true),
+        f("Website", "official_website", FieldRule::SalesforcePreferred, a, true),
+        f("Company", "company_id", FieldRule::TwoWay, BlankMeaning::Unknown, false),
+        f("Status", "life_status", FieldRule::DoNotSync, BlankMeaning::Unknown, false),
+        f("OwnerId", "owner", FieldRule::TwoWay, BlankMeaning::Unknown, false),
+    ]
+}
+
+/// Configure the app's lead mapping from [`fields`]; deletes propagate both ways.
+pub fn configure(settings: &mut app::settings::AppSettings, defs: &[FieldDef]) {
+    let lead = settings
+        .objects
+        .get_mut(&domain::ObjectKind::Lead)
+        .expect("leads are configured by default");
+    for m in lead.mapping.iter_mut() {
+        if let Some(d) = defs.iter().find(|d| d.sf == m.sf_field) {
+            m.rule = d.rule;
+            m.blank = d.blank;
+        }
+    }
+    lead.sf_to_jing.on_delete = app::settings::DeleteAction::Delete;
+    lead.jing_to_sf.on_delete = app::settings::DeleteAction::Delete;
+}
+
+/// The running scenario: model records and the ids they have on each side.
+pub struct World {
+    pub defs: Vec<FieldDef>,
+    pub recs: Vec<Rec>,
+    pub sf_ids: Vec<Option<SfId>>,
+    pub jing_ids: Vec<Option<JingId>>,
+    pub round_no: usize,
+    pub round: Round,
+    counter: u64,
+    /// Operations performed, by kind (for the report and a coverage assertion).
+    pub done: std::collections::BTreeMap<&'static str, u64>,
+}
+
+impl World {
+    pub fn new(defs: Vec<FieldDef>) -> Self {
+        Self {
+            defs,
+            recs: Vec::new(),
+            sf_ids: Vec::new(),
+            jing_ids: Vec::new(),
+            round_no: 0,
+            round: Round::default(),
+            counter: 0,
+            done: Default::default(),
+        }
+    }
+
+    fn fresh(&mut self, prefix: &str) -> String {
+        self.counter += 1;
+        format!("{prefix}{}", self.counter)
+    }
+
+    /// A new value for a field as a person would type it (unique, so no edit is accidental).
+    fn value(&mut self, rng: &mut StdRng, field: usize, side: Side, members: usize) -> String {
+        match field {
+            0 => self.fresh("姓"),
+            1 => self.fresh("名"),
+            2 => self.fresh("职位"),
+            3 => {
+                let n = self.fresh("");
+                format!("https://w{n}.example.com")
+            }
+            4 => self.fresh("公司"),
+            STATUS => {
+                let k = rng.random_range(0..2);
+                match side {
+                    Side::Sf => SF_STATUS[k].to_owned(),
+                    Side::Jing => JING_STATUS[k].to_owned(),
+                }
+            }
+            _ => format!("m{}", rng.random_range(0..members)),
+        }
+    }
+
+    /// Records a human may operate on now from `side` (not created, deleted or converted in
+    /// this round; `untouched` also excludes records edited in this round).
+    fn candidates(&self, side: Side, untouched: bool, live_only: bool) -> Vec<usize> {
+        (0..self.recs.len())
+            .filter(|&i| {
+                let r = &self.recs[i];
+                let state_ok = match (side, r.state) {
+                    (_, State::Live) => true,
+                    (Side::Jing, State::Converted) => !live_only,
+                    _ => false,
+                };
+                state_ok
+                    && r.created_round < self.round_no
+                    && !self.round.created.contains(&i)
+                    && !self.round.deleted.contains(&i)
+                    && !self.round.converted.contains(&i)
+                    && !(untouched && self.round.touched(i))
+            })
+            .collect()
+    }
+}
+
+fn to_sf(stage: &Stage, field: usize, v: &Val) -> Json {
+    match (field, v) {
+        (_, None) => Json::Null,
+        (OWNER, Some(m)) => json!(stage.members[member(m)].0.as_str()),
+        (_, Some(s)) => json!(s),
+    }
+}
+
+fn to_jing(stage: &Stage, field: usize, v: &Val) -> Json {
+    match (field, v) {
+        (_, None) => Json::Null,
+        (OWNER, Some(m)) => json!(stage.members[member(m)].1.as_str()),
+        (_, Some(s)) => json!(s),
+    }
+}
+
+fn member(m: &str) -> usize {
+    m.trim_start_matches('m').parse().unwrap_or(0)
+}
+
+/// Perform one random human operation; every operation happens two seconds after the
+/// previous one, so "latest" is well defined at JING's one-second resolution.
+pub fn step(stage: &Stage, world: &mut World, rng: &mut StdRng) -> Result<()> {
+    stage.advance(Duration::from_secs(2));
+    let side = if rng.random_bool(0.5) { Side::Sf } else { Side::Jing };
+    let roll = rng.random_range(0..100);
+    let kind = match roll {
+        0..12 => create(stage, world, rng, side)?,
+        12..62 => update(stage, world, rng, side, false)?,
+        62..76 => update(stage, world, rng, side, true)?,
+        76..86 => owner(stage, world, rng, side)?,
+        86..96 => delete(stage, world, rng, side)?,
+        _ => convert(stage, world, rng)?,
+    };
+    *world.done.entry(kind).or_default() += 1;
+    Ok(())
+}
+
+fn create(stage: &Stage, world: &mut World, rng: &mut StdRng, side: Side) -> Result<&'static str> {
+    let n = world.defs.len();
+    let mut vals: Vec<Val> = vec![None; n];
+    for (f, slot) in vals.iter_mut().enumerate() {
+        let d = &world.defs[f];
+        // KNOWN BUG (reported): a field left empty at creation is not recorded as synced, so
+        // the connector later treats the preferred side's empty as unknown and fills it,
+        // although "cleared" semantics say an empty preferred value is never filled.
+        let bug = d.blank == BlankMeaning::Cleared
+            && matches!(d.rule, FieldRule::JingPreferred | FieldRule::SalesforcePreferred)
+            && !known_bugs_included();
+        let optional = d.clearable && !bug && rng.random_bool(0.3);
+        let skip_status = f == STATUS && side == Side::Jing && rng.random_bool(0.5);
+        if !optional && !skip_status {
+            *slot = Some(world.value(rng, f, side, stage.members.len()));
+        }
+    }
+    let mut body = Map::new();
+    for (f, v) in vals.iter().enumerate() {
+        if v.is_some() {
+            let (name, value) = match side {
+                Side::Sf => (world.defs[f].sf, to_sf(stage, f, v)),
+                Side::Jing => (world.defs[f].jing, to_jing(stage, f, v)),
+            };
+            body.insert(name.to_owned(), value);
+        }
+    }
+    let idx = world.recs.len();
+    trace(world, &format!("{side:?} creates lead #{idx}: {vals:?}"));
+    let (sf, jing) = match side {
+        Side::Sf => (Some(stage.sf.human().create("Lead", Json::Object(body))?), None),
+        Side::Jing => (None, Some(stage.jing.human().create_lead(Json::Object(body))?)),
+    };
+    let mut own = vals.clone();
+    if side == Side::Jing && own[STATUS].is_none() {
+        // JING's own default for a lead created without a status.
+        let rec = stage.jing.record("lead", jing.as_ref().ok_or("no id")?);
+        own[STATUS] = rec.and_then(|r| r.fields.get("life_status").and_then(text));
+    }
+    let mut other = vec![None; n];
+    other[STATUS] = None;
+    let vals = match side {
+        Side::Sf => [own, other],
+        Side::Jing => [other, own],
+    };
+    world.recs.push(Rec {
+        origin: side,
+        created_round: world.round_no,
+        state: State::Live,
+        vals,
+        default_unseen: true,
+    });
+    world.sf_ids.push(sf);
+    world.jing_ids.push(jing);
+    world.round.created.push(idx);
+    Ok(match side {
+        Side::Sf => "create in Salesforce",
+        Side::Jing => "create in JING",
+    })
+}
+
+/// A JSON text (JING's empty string and null are both "no value").
+pub fn text(v: &Json) -> Option<String> {
+    match v {
+        Json::String(s) if !s.is_empty() => Some(s.clone()),
+        Json::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn update(
+    stage: &Stage,
+    world: &mut World,
+    rng: &mut StdRng,
+    side: Side,
+    clear: bool,
+) -> Result<&'static str> {
+    let fields: Vec<usize> = (0..OWNER)
+        .filter(|&f| !clear || world.defs[f].clearable)
+        .filter(|&f| !clear || known_bugs_included() || !unknown_blank_on_preferred(&world.defs[f], side))
+        .collect();
+    let field = fields[rng.random_range(0..fields.len())];
+    let cands = world.candidates(side, false, false);
+    // An "unknown" blank after a value on the same side in the same round would make the
+    // pushed value depend on when the notification is rendered: not part of the model.
+    let cands: Vec<usize> = cands
+        .into_iter()
+        .filter(|&i| {
+            !(clear
+                && world.defs[field].blank == BlankMeaning::Unknown
+                && world.round.edited(i, side, field))
+        })
+        .collect();
+    if cands.is_empty() {
+        return create(stage, world, rng, side);
+    }
+    let cands: Vec<usize> = cands
+        .into_iter()
+        .filter(|&i| one_field_if_both_sides(world, i, side, field))
+        .collect();
+    if cands.is_empty() {
+        return create(stage, world, rng, side);
+    }
+    let rec = cands[rng.random_range(0..cands.len())];
+    let value = if clear {
+        None
+    } else {
+        Some(world.value(rng, field, side, stage.members.len()))
+    };
+    write(stage, world, rec, side, field, value)?;
+    Ok(match (side, clear) {
+        (Side::Sf, false) => "update in Salesforce",
+        (Side::Jing, false) => "update in JING",
+        (Side::Sf, true) => "clear in Salesforce",
+        (Side::Jing, true) => "clear in JING",
+    })
+}
+
+fn write(stage: &Stage, world: &mut World, rec: usize, side: Side, field: usize, value: Val) -> Result<()> {
+    match side {
+        Side::Sf => {
+            let id = world.sf_ids[rec].clone().ok_or("unbound in Salesforce")?;
+            let body = json!({ world.defs[field].sf: to_sf(stage, field, &value) });
+            stage.sf.human().update("Lead", &id, body)?;
+        }
+        Side::Jing => {
+            let id = world.jing_ids[rec].clone().ok_or("unbound in JING")?;
+            if field == OWNER {
+                let m = value.as_deref().map(member).unwrap_or(0);
+                let owner = stage.members[m].1.clone();
+                stage.jing.human().change_owner("lead", &id, &owner, false)?;
+            } else {
+                let body = json!({ world.defs[field].jing: to_jing(stage, field, &value) });
+                stage.jing.human().update("lead", &id, body)?;
+            }
+        }
+    }
+    let edit = Edit {
+        rec,
+        side,
+        field,
+        value,
+    };
+    trace(world, &format!("{side:?} sets lead #{rec}.{} = {:?}", world.defs[field].sf, edit.value));
+    human_edit(&mut world.recs, &mut world.round, edit);
+    Ok(())
+}
+
+fn owner(stage: &Stage, world: &mut World, rng: &mut StdRng, side: Side) -> Result<&'static str> {
+    let mut cands = world.candidates(side, false, false);
+    if !known_bugs_included() {
+        // KNOWN BUG (reported): owners changed on both sides before a sync end up crossed
+        // (each side holds the other's owner); the winner is not restored on its origin.
+        cands.retain(|&i| !world.round.edited(i, side.other(), OWNER));
+        cands.retain(|&i| one_field_if_both_sides(world, i, side, OWNER));
+    }
+    if cands.is_empty() {
+        return create(stage, world, rng, side);
+    }
+    let rec = cands[rng.random_range(0..cands.len())];
+    let value = Some(world.value(rng, OWNER, side, stage.members.len()));
+    write(stage, world, rec, side, OWNER, value)?;
+    Ok(match side {
+        Side::Sf => "owner change in Salesforce",
+        Side::Jing => "owner change in JING",
+    })
+}
+
+fn delete(stage: &Stage, world: &mut World, rng: &mut StdRng, side: Side) -> Result<&'static str> {
+    let mut cands = world.candidates(side, true, true);
+    if side == Side::Sf && !known_bugs_included() {
+        // KNOWN BUG (reported): the simulated org does not stamp LastModifiedById on delete,
+        // so a person's delete of a lead the connector wrote last is read as the connector's
+        // own echo and never reaches JING. Until fixed, Salesforce deletes pick leads a person
+        // modified last; `CONVERGENCE_KNOWN_BUGS=1` lifts the restriction.
+        let human = stage.sf.human_user_id();
+        cands.retain(|&i| {
+            world.sf_ids[i]
+                .as_ref()
+                .and_then(|id| stage.sf.record("Lead", id))
+                .is_some_and(|r| r["LastModifiedById"].as_str() == Some(human.as_str()))
+        });
+    }
+    // Few deletes per sync run: a mass delete trips the circuit breaker (tested elsewhere).
+    if cands.is_empty() || world.round.deleted.len() >= 2 {
+        return update(stage, world, rng, side, false);
+    }
+    let rec = cands[rng.random_range(0..cands.len())];
+    match side {
+        Side::Sf => {
+            let id = world.sf_ids[rec].clone().ok_or("unbound")?;
+            stage.sf.human().delete("Lead", &id)?;
+        }
+        Side::Jing => {
+            let id = world.jing_ids[rec].clone().ok_or("unbound")?;
+            stage.jing.human().invalidate("lead", &id)?;
+        }
+    }
+    trace(world, &format!("{side:?} deletes lead #{rec}"));
+    world.round.deleted.push(rec);
+    Ok(match side {
+        Side::Sf => "delete in Salesforce",
+        Side::Jing => "invalidate in JING",
+    })
+}
+
+fn convert(stage: &Stage, world: &mut World, rng: &mut StdRng) -> Result<&'static str> {
+    let cands = world.candidates(Side::Sf, true, true);
+    if cands.is_empty() {
+        return update(stage, world, rng, Side::Sf, false);
+    }
+    let rec = cands[rng.random_range(0..cands.len())];
+    let id = world.sf_ids[rec].clone().ok_or("unbound")?;
+    stage.sf.convert_lead(&id)?;
+    // Conversion sets the Salesforce status itself (a do-not-sync field here).
+    let row = stage.sf.record("Lead", &id).ok_or("converted lead vanished")?;
+    world.recs[rec].vals[Side::Sf as usize][STATUS] = text(&row["Status"]);
+    trace(world, &format!("Salesforce converts lead #{rec}"));
+    world.round.converted.push(rec);
+    Ok("convert in Salesforce")
+}
+
+/// `CONVERGENCE_TRACE=1` prints every operation (to replay a failing seed by hand).
+fn trace(world: &World, what: &str) {
+    if std::env::var_os("CONVERGENCE_TRACE").is_some() {
+        eprintln!("round {}: {what}", world.round_no);
+    }
+}
+
+/// Include the operation sequences that hit the reported, not yet fixed bugs.
+pub fn known_bugs_included() -> bool {
+    std::env::var_os("CONVERGENCE_KNOWN_BUGS").is_some()
+}
+
+/// KNOWN BUG (reported): the connector decides "concurrent" per record, not per field: when
+/// both sides edit *different* fields of a lead before a sync, the earlier side's edit loses a
+/// conflict that does not exist and never reaches the other side. Until fixed, a lead edited
+/// on both sides in one sync run has all its edits on one field (a real same-field conflict).
+fn one_field_if_both_sides(world: &World, rec: usize, side: Side, field: usize) -> bool {
+    if known_bugs_included() {
+        return true;
+    }
+    let edits: Vec<&super::model::Edit> =
+        world.round.edits.iter().filter(|e| e.rec == rec).collect();
+    let other_side = edits.iter().any(|e| e.side == side.other());
+    let ok_if_same_field = edits.iter().all(|e| e.field == field);
+    if other_side {
+        ok_if_same_field
+    } else {
+        // This edit would make the record edited on both sides: the other side's edits (none
+        // yet) are trivially on one field; this side's own earlier edits must be too if the
+        // other side joins later, which that side's check enforces.
+        true
+    }
+}
+
+/// KNOWN BUG (reported): an "unknown" blank made on the preferred side is never recorded, so a
+/// later edit on the other side does not fill it (the connector still believes the preferred
+/// side holds its old value). Until fixed, the preferred side of an "unknown"-blank field is
+/// not cleared.
+fn unknown_blank_on_preferred(def: &FieldDef, side: Side) -> bool {
+    let preferred = match def.rule {
+        FieldRule::JingPreferred => Some(Side::Jing),
+        FieldRule::SalesforcePreferred => Some(Side::Sf),
+        _ => None,
+    };
+    def.blank == BlankMeaning::Unknown && preferred == Some(side)
+}

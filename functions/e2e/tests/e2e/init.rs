@@ -159,4 +159,20 @@ async fn the_scheduled_poll_covers_every_connected_app() {
     .await
     .expect("bindings");
     assert!(bound.is_some(), "the polled lead reached JING");
+    // An idle run (nothing changed) must fit the schedule's budget: 48 runs a day (every 30
+    // minutes) within 300 Salesforce calls a day for the two polled objects.
+    let before = w.sf.calls().total;
+    let idle = poll().await;
+    let idle_calls = w.sf.calls().total - before;
+    assert!(
+        matches!(idle, fn_sf_poller::handler::PollerResponse::Polled(ref s) if s.enqueued == 0 && s.apps_polled == 1)
+    );
+    println!(
+        "idle poll: {idle_calls} Salesforce calls per run, {} per day",
+        idle_calls * 48
+    );
+    assert!(
+        idle_calls * 48 <= 300,
+        "idle poll costs {idle_calls} calls per run"
+    );
 }

@@ -1,6 +1,7 @@
 //! End-to-end tests of the Lambda functions on moto and both simulators. Run with moto up:
 //! `infra/moto.sh start && eval "$(infra/moto.sh env)"`.
 
+mod admin;
 mod fixtures;
 mod http;
 mod init;

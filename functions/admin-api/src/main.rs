@@ -1,0 +1,25 @@
+//! Lambda entry point of admin-api: wiring only.
+
+use aws_lambda_events::event::apigw::ApiGatewayV2httpRequest;
+use kit::config::{FnConfig, read_secret, vars};
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    kit::telemetry::init();
+    let (config, extra) = FnConfig::from_env_with(&[vars::ADMIN_TOKEN_SECRET_ID])?;
+    let sdk = aws::sdk_config().await;
+    let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+    let admin_token = read_secret(&secrets, &extra[0]).await?.into();
+    let kit = kit::Kit::build(&sdk, &config, Arc::new(app::ports::SystemClock)).await?;
+    let router = Arc::new(admin::router(fn_admin_api::state::admin_state(
+        &kit,
+        admin_token,
+    )));
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<ApiGatewayV2httpRequest>| {
+        let router = router.clone();
+        async move { Ok::<_, Error>(fn_admin_api::handler::handle(&router, event.payload).await) }
+    }))
+    .await
+}

@@ -24,13 +24,27 @@ use crate::soql::{
 const SYSTEM_FIELDS: [&str; 3] = ["Id", "SystemModstamp", "LastModifiedById"];
 /// Characters of values per `IN (...)` query. Percent-encoding can triple a character, so this
 /// keeps the URL well under Salesforce's 16,384-byte limit (414 beyond it).
-const IN_BUDGET_CHARS: usize = 3000;
+const IN_BUDGET_CHARS: usize = 12_000;
 
 /// Split values into runs whose quoted length stays within `budget` (one value per run at least).
+fn url_encoded_len(v: &str) -> usize {
+    v.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                1
+            } else {
+                3
+            }
+        })
+        .sum()
+}
+
 fn in_chunks(values: &[String], budget: usize) -> Vec<&[String]> {
     let (mut chunks, mut start, mut used) = (Vec::new(), 0, 0);
     for (i, v) in values.iter().enumerate() {
-        let cost = v.len() + 4; // quotes, comma, space
+        // What the value costs in the request URL once quoted and percent-encoded: the URL
+        // (with headers) must stay under 16,384 bytes.
+        let cost = url_encoded_len(v) + 12; // quotes, escapes, comma, space (encoded)
         if i > start && used + cost > budget {
             chunks.push(&values[start..i]);
             (start, used) = (i, 0);
@@ -301,15 +315,24 @@ mod tests {
 
     #[test]
     fn in_lists_are_split_by_length_not_count() {
-        let values: Vec<String> = (0..250)
+        let values: Vec<String> = (0..1000)
             .map(|i| format!("person{i:03}@acme.example"))
             .collect();
         let chunks = in_chunks(&values, IN_BUDGET_CHARS);
-        assert_eq!(chunks.iter().map(|c| c.len()).sum::<usize>(), 250);
-        assert!(chunks.len() >= 3);
+        assert_eq!(chunks.iter().map(|c| c.len()).sum::<usize>(), 1000);
+        assert!(chunks.len() >= 3, "{} chunks", chunks.len());
         for c in &chunks {
-            assert!(c.iter().map(|v| v.len() + 4).sum::<usize>() <= IN_BUDGET_CHARS);
+            let encoded: usize = c.iter().map(|v| url_encoded_len(v) + 12).sum();
+            assert!(encoded <= IN_BUDGET_CHARS);
         }
+        // Chinese names cost three percent-encoded bytes per character in the URL.
+        let names: Vec<String> = (0..300).map(|i| format!("上海科技{i}号有限公司")).collect();
+        let by_name = in_chunks(&names, IN_BUDGET_CHARS);
+        assert!(
+            by_name.len() > chunks.len() / 2,
+            "non-ASCII values make smaller chunks"
+        );
+        assert_eq!(url_encoded_len("上"), 9);
         let huge = vec!["x".repeat(5000)];
         assert_eq!(
             in_chunks(&huge, IN_BUDGET_CHARS),

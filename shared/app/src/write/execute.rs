@@ -11,6 +11,8 @@ use domain::{Direction, ErrorCode, JingId, NextStep, ObjectSpec, SfId, SyncError
 
 /// Records per Salesforce sObject Collections call.
 pub(crate) const SF_BATCH: usize = 200;
+/// Keys per duplicate pre-check query.
+pub(crate) const DEDUP_QUERY: usize = 1000;
 /// Records per JING batch call.
 pub(crate) const JING_BATCH: usize = 100;
 
@@ -179,7 +181,9 @@ impl Target<'_, '_> {
             return Vec::new();
         }
         let mut matches = Vec::new();
-        for chunk in values.chunks(SF_BATCH) {
+        // One query covers several collections calls' worth of keys (the client splits an IN
+        // list that would make the URL too long).
+        for chunk in values.chunks(DEDUP_QUERY) {
             match self.deps.sf.find_by(self.spec.sf_object, key, chunk).await {
                 Ok(found) => matches.extend(found),
                 Err(e) => {

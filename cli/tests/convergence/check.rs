@@ -33,7 +33,10 @@ pub fn seen(stage: &Stage, world: &World, rec: usize, side: Side) -> Option<Seen
             let obj = row.as_object()?;
             Some(Seen {
                 gone: obj.get("IsDeleted") == Some(&Json::Bool(true)),
-                stamp: obj.get("SystemModstamp").map(Json::to_string).unwrap_or_default(),
+                stamp: obj
+                    .get("SystemModstamp")
+                    .map(Json::to_string)
+                    .unwrap_or_default(),
                 content: obj
                     .iter()
                     .filter(|(k, _)| !SF_STAMPS.contains(&k.as_str()))
@@ -68,7 +71,10 @@ fn actual(stage: &Stage, world: &World, rec: usize, side: Side, field: usize) ->
         Side::Sf => v.as_deref() == Some(u.as_str()),
         Side::Jing => v.as_deref() == Some(e.as_str()),
     });
-    Some(m.map(|k| format!("m{k}")).or(v.map(|raw| format!("unmapped {raw}"))))
+    Some(
+        m.map(|k| format!("m{k}"))
+            .or(v.map(|raw| format!("unmapped {raw}"))),
+    )
 }
 
 /// Learn the ids the connector gave the records created in this round.

@@ -3,7 +3,7 @@
 
 use crate::change::FieldChange;
 use crate::object::{Direction, Side};
-use crate::rules::{self, Conflict, FieldDecision, FieldInput, SkipReason};
+use crate::rules::{self, Conflict, FieldInput, SkipReason, Verdict};
 use crate::spec::FieldMapping;
 use crate::value::{FieldType, Value};
 use std::borrow::Cow;
@@ -98,16 +98,16 @@ pub fn plan(input: &PlanInput<'_>) -> RecordPlan {
             last_synced: last_key.as_deref(),
             concurrent: input.concurrent,
         };
-        let res = rules::resolve(&field_input);
-        if let Some(c) = res.conflict {
+        let (verdict, conflict) = rules::decide(&field_input);
+        if let Some(c) = conflict {
             if input.concurrent && c.winner == origin {
                 out.restore_origin
                     .insert(origin_field.clone(), change.after.clone());
             }
             out.conflicts.push((m.sf_field.clone(), c));
         }
-        match res.decision {
-            FieldDecision::Write(_) => {
+        match verdict {
+            Verdict::Write => {
                 let v = converted.into_owned();
                 let sf_value = if origin == Side::Salesforce {
                     change.after.clone()
@@ -117,7 +117,7 @@ pub fn plan(input: &PlanInput<'_>) -> RecordPlan {
                 out.synced.insert(m.sf_field.clone(), sf_value.normalized());
                 out.writes.insert(target_field.clone(), v);
             }
-            FieldDecision::Skip(reason) => out.skipped.push((m.sf_field.clone(), reason)),
+            Verdict::Skip(reason) => out.skipped.push((m.sf_field.clone(), reason)),
         }
     }
     out

@@ -92,19 +92,11 @@ pub struct Resolution {
     pub conflict: Option<Conflict>,
 }
 
-impl Resolution {
-    fn skip(r: SkipReason) -> Self {
-        Self {
-            decision: FieldDecision::Skip(r),
-            conflict: None,
-        }
-    }
-    fn write(v: &Value) -> Self {
-        Self {
-            decision: FieldDecision::Write(v.clone()),
-            conflict: None,
-        }
-    }
+/// A decision without the value: the caller already holds the incoming value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Write,
+    Skip(SkipReason),
 }
 
 fn same(a: &Value, b: &Value) -> bool {
@@ -113,37 +105,48 @@ fn same(a: &Value, b: &Value) -> bool {
 
 /// Decide what to write for one field. Pure and deterministic.
 pub fn resolve(input: &FieldInput<'_>) -> Resolution {
+    let (verdict, conflict) = decide(input);
+    let decision = match verdict {
+        Verdict::Write => FieldDecision::Write(input.incoming.clone()),
+        Verdict::Skip(r) => FieldDecision::Skip(r),
+    };
+    Resolution { decision, conflict }
+}
+
+/// [`resolve`] without cloning the written value (the planner's hot path).
+pub fn decide(input: &FieldInput<'_>) -> (Verdict, Option<Conflict>) {
     use SkipReason::*;
+    let skip = |r| (Verdict::Skip(r), None);
     if input.rule == FieldRule::DoNotSync {
-        return Resolution::skip(DoNotSync);
+        return skip(DoNotSync);
     }
     if !input.direction_enabled {
-        return Resolution::skip(DirectionOff);
+        return skip(DirectionOff);
     }
     let incoming = input.incoming;
     if input.last_synced.is_some_and(|last| same(incoming, last)) {
-        return Resolution::skip(Unchanged);
+        return skip(Unchanged);
     }
     if input.target_current.is_some_and(|cur| same(incoming, cur)) {
-        return Resolution::skip(AlreadyEqual);
+        return skip(AlreadyEqual);
     }
     if incoming.is_empty() && input.blank == BlankMeaning::Unknown {
-        return Resolution::skip(BlankIsUnknown);
+        return skip(BlankIsUnknown);
     }
     let origin = input.direction.origin();
     match input.rule {
-        FieldRule::DoNotSync => Resolution::skip(DoNotSync),
-        FieldRule::JingPreferred => preferred(input, Side::Jing, origin),
-        FieldRule::SalesforcePreferred => preferred(input, Side::Salesforce, origin),
+        FieldRule::DoNotSync => skip(DoNotSync),
+        FieldRule::JingPreferred => (preferred(input, Side::Jing, origin), None),
+        FieldRule::SalesforcePreferred => (preferred(input, Side::Salesforce, origin), None),
         FieldRule::TwoWay => two_way(input, origin),
     }
 }
 
 /// "X preferred unless empty": the preferred side always writes; the other side only fills blanks.
 /// With `Cleared` semantics an empty preferred value is a deliberate clear, not a blank to fill.
-fn preferred(input: &FieldInput<'_>, preferred: Side, origin: Side) -> Resolution {
+fn preferred(input: &FieldInput<'_>, preferred: Side, origin: Side) -> Verdict {
     if origin == preferred {
-        return Resolution::write(input.incoming);
+        return Verdict::Write;
     }
     let fill = match input.target_current {
         None => true,
@@ -151,20 +154,20 @@ fn preferred(input: &FieldInput<'_>, preferred: Side, origin: Side) -> Resolutio
         Some(_) => input.blank == BlankMeaning::Unknown,
     };
     if fill && !input.incoming.is_empty() {
-        Resolution::write(input.incoming)
+        Verdict::Write
     } else {
-        Resolution::skip(SkipReason::OtherSidePreferred)
+        Verdict::Skip(SkipReason::OtherSidePreferred)
     }
 }
 
-fn two_way(input: &FieldInput<'_>, origin: Side) -> Resolution {
+fn two_way(input: &FieldInput<'_>, origin: Side) -> (Verdict, Option<Conflict>) {
     let Some(target) = input.target_current else {
-        return Resolution::write(input.incoming);
+        return (Verdict::Write, None);
     };
     let target_moved =
         input.concurrent || input.last_synced.is_some_and(|last| !same(target, last));
     if !target_moved {
-        return Resolution::write(input.incoming);
+        return (Verdict::Write, None);
     }
     // Both sides moved away from the last synced value: a conflict. Latest change wins; on a tie
     // (or an unknown target time) the incoming change wins, because it is the one we observed last.
@@ -181,15 +184,12 @@ fn two_way(input: &FieldInput<'_>, origin: Side) -> Resolution {
         target: target.clone(),
         winner,
     };
-    let decision = if incoming_wins {
-        FieldDecision::Write(input.incoming.clone())
+    let verdict = if incoming_wins {
+        Verdict::Write
     } else {
-        FieldDecision::Skip(SkipReason::TargetIsNewer)
+        Verdict::Skip(SkipReason::TargetIsNewer)
     };
-    Resolution {
-        decision,
-        conflict: Some(conflict),
-    }
+    (verdict, Some(conflict))
 }
 
 #[cfg(test)]

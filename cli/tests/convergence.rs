@@ -147,7 +147,7 @@ async fn sync_round(stage: &mut Stage, world: &mut World, seed: u64) {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     model::settle(&world.defs.clone(), &mut world.recs, &world.round.clone());
-    check::adopt_defaults(stage, world, seed).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+    check::adopt_defaults(stage, world).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
     let when = format!("after sync run {}", world.round_no);
     let diffs = check::compare(stage, world, seed, &when);
     if !diffs.is_empty() {

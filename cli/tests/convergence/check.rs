@@ -1,6 +1,6 @@
 //! Reading both systems back and comparing them with the model.
 
-use super::model::{Rec, Side, State, Val};
+use super::model::{Side, State, Val};
 use super::ops::{OWNER, STATUS, World, text};
 use super::stage::{Result, Stage};
 use app::ports::BindingStore;
@@ -103,16 +103,13 @@ pub async fn learn_bindings(stage: &Stage, world: &mut World, seed: u64) -> Resu
     Ok(())
 }
 
-/// Do-not-sync fields of a side the connector created hold that side's default: take it
-/// once, and check it is not the origin's value (the connector must not have copied it).
-pub fn adopt_defaults(stage: &Stage, world: &mut World, seed: u64) -> Result<()> {
+/// Do-not-sync fields of a side the connector created hold that side's own default: the
+/// model takes it once (the connector never writes these fields, which later syncs check).
+pub fn adopt_defaults(stage: &Stage, world: &mut World) -> Result<()> {
     for i in world.round.created.clone() {
         let target = world.recs[i].origin.other();
         let got = actual(stage, world, i, target, STATUS).ok_or("created record missing")?;
-        let rec: &mut Rec = &mut world.recs[i];
-        rec.vals[target as usize][STATUS] = got;
-        rec.default_unseen = false;
-        let _ = seed;
+        world.recs[i].vals[target as usize][STATUS] = got;
     }
     Ok(())
 }

@@ -49,9 +49,6 @@ pub struct Rec {
     pub state: State,
     /// `vals[side][field]`.
     pub vals: [Vec<Val>; 2],
-    /// Do-not-sync fields of the side created by the connector hold that side's own default,
-    /// unknown to the model until first seen (the connector must never write them).
-    pub default_unseen: bool,
 }
 
 /// A human edit of one field.

@@ -19,7 +19,7 @@ const JING_STATUS: [&str; 2] = ["baby_lead", "following"];
 /// The lead mapping under test. Two variants swap the blank semantics, so every rule meets
 /// both meanings of an empty value across the seeds.
 pub fn fields(variant: usize) -> Vec<FieldDef> {
-    let (a, b) = if variant % 2 == 0 {
+    let (a, b) = if variant & 1 == 0 {
         (BlankMeaning::Cleared, BlankMeaning::Unknown)
     } else {
         (BlankMeaning::Unknown, BlankMeaning::Cleared)
@@ -153,12 +153,11 @@ impl World {
                     (Side::Jing, State::Converted) => !live_only,
                     _ => false,
                 };
-                state_ok
-                    && r.created_round < self.round_no
-                    && !self.round.created.contains(&i)
-                    && !self.round.deleted.contains(&i)
-                    && !self.round.converted.contains(&i)
-                    && !(untouched && self.round.touched(i))
+                let busy = self.round.created.contains(&i)
+                    || self.round.deleted.contains(&i)
+                    || self.round.converted.contains(&i)
+                    || (untouched && self.round.touched(i));
+                state_ok && r.created_round < self.round_no && !busy
             })
             .collect()
     }
@@ -207,10 +206,45 @@ pub fn step(stage: &Stage, world: &mut World, rng: &mut StdRng) -> Result<()> {
 }
 
 fn create(stage: &Stage, world: &mut World, rng: &mut StdRng, side: Side) -> Result<&'static str> {
-    let n = world.defs.len();
-    let mut vals: Vec<Val> = vec![None; n];
+    let vals = creation_values(stage, world, rng, side);
+    let idx = world.recs.len();
+    trace(world, &format!("{side:?} creates lead #{idx}: {vals:?}"));
+    let body = creation_body(stage, world, side, &vals);
+    let (sf, jing) = match side {
+        Side::Sf => (Some(stage.sf.human().create("Lead", body)?), None),
+        Side::Jing => (None, Some(stage.jing.human().create_lead(body)?)),
+    };
+    let mut own = vals;
+    if let (Some(id), None) = (&jing, &own[STATUS]) {
+        // JING's own default for a lead created without a status.
+        let rec = stage.jing.record("lead", id);
+        own[STATUS] = rec.and_then(|r| r.fields.get("life_status").and_then(text));
+    }
+    let other = vec![None; world.defs.len()];
+    let vals = match side {
+        Side::Sf => [own, other],
+        Side::Jing => [other, own],
+    };
+    world.recs.push(Rec {
+        origin: side,
+        created_round: world.round_no,
+        state: State::Live,
+        vals,
+    });
+    world.sf_ids.push(sf);
+    world.jing_ids.push(jing);
+    world.round.created.push(idx);
+    Ok(match side {
+        Side::Sf => "create in Salesforce",
+        Side::Jing => "create in JING",
+    })
+}
+
+/// Values a person types into a new lead; optional fields are sometimes left empty.
+fn creation_values(stage: &Stage, world: &mut World, rng: &mut StdRng, side: Side) -> Vec<Val> {
+    let mut vals: Vec<Val> = vec![None; world.defs.len()];
     for (f, slot) in vals.iter_mut().enumerate() {
-        let d = &world.defs[f];
+        let d = world.defs[f];
         // KNOWN BUG (reported): a field left empty at creation is not recorded as synced, so
         // the connector later treats the preferred side's empty as unknown and fills it,
         // although "cleared" semantics say an empty preferred value is never filled.
@@ -226,54 +260,19 @@ fn create(stage: &Stage, world: &mut World, rng: &mut StdRng, side: Side) -> Res
             *slot = Some(world.value(rng, f, side, stage.members.len()));
         }
     }
+    vals
+}
+
+fn creation_body(stage: &Stage, world: &World, side: Side, vals: &[Val]) -> Json {
     let mut body = Map::new();
-    for (f, v) in vals.iter().enumerate() {
-        if v.is_some() {
-            let (name, value) = match side {
-                Side::Sf => (world.defs[f].sf, to_sf(stage, f, v)),
-                Side::Jing => (world.defs[f].jing, to_jing(stage, f, v)),
-            };
-            body.insert(name.to_owned(), value);
-        }
+    for (f, v) in vals.iter().enumerate().filter(|(_, v)| v.is_some()) {
+        let (name, value) = match side {
+            Side::Sf => (world.defs[f].sf, to_sf(stage, f, v)),
+            Side::Jing => (world.defs[f].jing, to_jing(stage, f, v)),
+        };
+        body.insert(name.to_owned(), value);
     }
-    let idx = world.recs.len();
-    trace(world, &format!("{side:?} creates lead #{idx}: {vals:?}"));
-    let (sf, jing) = match side {
-        Side::Sf => (
-            Some(stage.sf.human().create("Lead", Json::Object(body))?),
-            None,
-        ),
-        Side::Jing => (
-            None,
-            Some(stage.jing.human().create_lead(Json::Object(body))?),
-        ),
-    };
-    let mut own = vals.clone();
-    if side == Side::Jing && own[STATUS].is_none() {
-        // JING's own default for a lead created without a status.
-        let rec = stage.jing.record("lead", jing.as_ref().ok_or("no id")?);
-        own[STATUS] = rec.and_then(|r| r.fields.get("life_status").and_then(text));
-    }
-    let mut other = vec![None; n];
-    other[STATUS] = None;
-    let vals = match side {
-        Side::Sf => [own, other],
-        Side::Jing => [other, own],
-    };
-    world.recs.push(Rec {
-        origin: side,
-        created_round: world.round_no,
-        state: State::Live,
-        vals,
-        default_unseen: true,
-    });
-    world.sf_ids.push(sf);
-    world.jing_ids.push(jing);
-    world.round.created.push(idx);
-    Ok(match side {
-        Side::Sf => "create in Salesforce",
-        Side::Jing => "create in JING",
-    })
+    Json::Object(body)
 }
 
 /// A JSON text (JING's empty string and null are both "no value").

@@ -122,7 +122,7 @@ pub async fn start(members: usize, configure: impl FnOnce(&mut AppSettings)) -> 
         WEBHOOK_TOKEN,
         Some(WEBHOOK_SECRET),
     );
-    let store = Arc::new(local::LocalStore::open(&dir.join("conv.db"))?);
+    let store = Arc::new(local::LocalStore::open(dir.join("conv.db"))?);
     let clock = Arc::new(ShiftableClock::default());
     let queue = Arc::new(store.queue(clock.clone(), jingsf::wiring::MAX_RECEIVES));
     let conn = Arc::new(Connector {

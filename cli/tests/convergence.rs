@@ -8,6 +8,10 @@
 
 #[path = "convergence/check.rs"]
 mod check;
+#[path = "convergence/known_bugs.rs"]
+mod known_bugs;
+#[path = "convergence/lead.rs"]
+mod lead;
 #[path = "convergence/model.rs"]
 mod model;
 #[path = "convergence/ops.rs"]
@@ -55,9 +59,9 @@ async fn both_systems_converge_to_the_reference_model() {
 async fn run_seed(seed: u64, ops_per_seed: usize) -> usize {
     let started = std::time::Instant::now();
     let mut rng = StdRng::seed_from_u64(seed);
-    let defs = ops::fields((seed % 2) as usize);
+    let defs = lead::fields((seed % 2) as usize);
     let config = defs.clone();
-    let mut stage = stage::start(MEMBERS, |s| ops::configure(s, &config))
+    let mut stage = stage::start(MEMBERS, |s| lead::configure(s, &config))
         .await
         .unwrap_or_else(|e| panic!("seed {seed}: the stage starts: {e}"));
     let mut world = World::new(defs);

@@ -1,7 +1,8 @@
 //! Reading both systems back and comparing them with the model.
 
+use super::lead::{OWNER, STATUS, text};
 use super::model::{Side, State, Val};
-use super::ops::{OWNER, STATUS, World, text};
+use super::ops::World;
 use super::stage::{Result, Stage};
 use app::ports::BindingStore;
 use domain::ObjectKind;

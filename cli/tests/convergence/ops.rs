@@ -1,5 +1,10 @@
 //! Random human operations on the two simulators, mirrored into the reference model.
 
+use super::known_bugs::{
+    clear_already_empty_other, fill_races_preferred_edit, known_bugs_included,
+    one_field_if_both_sides, unknown_blank_on_preferred,
+};
+use super::lead::{JING_STATUS, OWNER, SF_STATUS, STATUS, member, text, to_jing, to_sf};
 use super::model::{Edit, FieldDef, Rec, Round, Side, State, Val, human_edit};
 use super::stage::{Result, Stage};
 use domain::rules::{BlankMeaning, FieldRule};
@@ -8,85 +13,6 @@ use rand::Rng;
 use rand::rngs::StdRng;
 use serde_json::{Map, Value as Json, json};
 use std::time::Duration;
-
-/// Index of the owner field in [`fields`]; its model values are member indexes (`m0`, `m1`…).
-pub const OWNER: usize = 6;
-/// Index of the do-not-sync status picklist.
-pub const STATUS: usize = 5;
-const SF_STATUS: [&str; 2] = ["Open - Not Contacted", "Working - Contacted"];
-const JING_STATUS: [&str; 2] = ["baby_lead", "following"];
-
-/// The lead mapping under test. Two variants swap the blank semantics, so every rule meets
-/// both meanings of an empty value across the seeds.
-pub fn fields(variant: usize) -> Vec<FieldDef> {
-    let (a, b) = if variant & 1 == 0 {
-        (BlankMeaning::Cleared, BlankMeaning::Unknown)
-    } else {
-        (BlankMeaning::Unknown, BlankMeaning::Cleared)
-    };
-    let f = |sf, jing, rule, blank, clearable| FieldDef {
-        sf,
-        jing,
-        rule,
-        blank,
-        clearable,
-    };
-    vec![
-        f(
-            "LastName",
-            "name",
-            FieldRule::TwoWay,
-            BlankMeaning::Unknown,
-            false,
-        ),
-        f("FirstName", "first_name", FieldRule::TwoWay, a, true),
-        f("Title", "title", FieldRule::JingPreferred, b, true),
-        f(
-            "Website",
-            "official_website",
-            FieldRule::SalesforcePreferred,
-            a,
-            true,
-        ),
-        f(
-            "Company",
-            "company_id",
-            FieldRule::TwoWay,
-            BlankMeaning::Unknown,
-            false,
-        ),
-        f(
-            "Status",
-            "life_status",
-            FieldRule::DoNotSync,
-            BlankMeaning::Unknown,
-            false,
-        ),
-        f(
-            "OwnerId",
-            "owner",
-            FieldRule::TwoWay,
-            BlankMeaning::Unknown,
-            false,
-        ),
-    ]
-}
-
-/// Configure the app's lead mapping from [`fields`]; deletes propagate both ways.
-pub fn configure(settings: &mut app::settings::AppSettings, defs: &[FieldDef]) {
-    let lead = settings
-        .objects
-        .get_mut(&domain::ObjectKind::Lead)
-        .expect("leads are configured by default");
-    for m in lead.mapping.iter_mut() {
-        if let Some(d) = defs.iter().find(|d| d.sf == m.sf_field) {
-            m.rule = d.rule;
-            m.blank = d.blank;
-        }
-    }
-    lead.sf_to_jing.on_delete = app::settings::DeleteAction::Delete;
-    lead.jing_to_sf.on_delete = app::settings::DeleteAction::Delete;
-}
 
 /// The running scenario: model records and the ids they have on each side.
 pub struct World {
@@ -161,26 +87,6 @@ impl World {
             })
             .collect()
     }
-}
-
-fn to_sf(stage: &Stage, field: usize, v: &Val) -> Json {
-    match (field, v) {
-        (_, None) => Json::Null,
-        (OWNER, Some(m)) => json!(stage.members[member(m)].0.as_str()),
-        (_, Some(s)) => json!(s),
-    }
-}
-
-fn to_jing(stage: &Stage, field: usize, v: &Val) -> Json {
-    match (field, v) {
-        (_, None) => Json::Null,
-        (OWNER, Some(m)) => json!(stage.members[member(m)].1.as_str()),
-        (_, Some(s)) => json!(s),
-    }
-}
-
-fn member(m: &str) -> usize {
-    m.trim_start_matches('m').parse().unwrap_or(0)
 }
 
 /// Perform one random human operation; every operation happens two seconds after the
@@ -273,15 +179,6 @@ fn creation_body(stage: &Stage, world: &World, side: Side, vals: &[Val]) -> Json
         body.insert(name.to_owned(), value);
     }
     Json::Object(body)
-}
-
-/// A JSON text (JING's empty string and null are both "no value").
-pub fn text(v: &Json) -> Option<String> {
-    match v {
-        Json::String(s) if !s.is_empty() => Some(s.clone()),
-        Json::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
 }
 
 fn update(
@@ -477,69 +374,4 @@ fn trace(world: &World, what: &str) {
     if std::env::var_os("CONVERGENCE_TRACE").is_some() {
         eprintln!("round {}: {what}", world.round_no);
     }
-}
-
-/// Include the operation sequences that hit the reported, not yet fixed bugs.
-pub fn known_bugs_included() -> bool {
-    std::env::var_os("CONVERGENCE_KNOWN_BUGS").is_some()
-}
-
-/// KNOWN BUG (reported): the connector decides "concurrent" per record, not per field: when
-/// both sides edit *different* fields of a lead before a sync, the earlier side's edit loses a
-/// conflict that does not exist and never reaches the other side. Until fixed, a lead edited
-/// on both sides in one sync run has all its edits on one field (a real same-field conflict).
-fn one_field_if_both_sides(world: &World, rec: usize, side: Side, field: usize) -> bool {
-    if known_bugs_included() {
-        return true;
-    }
-    let edits: Vec<&super::model::Edit> =
-        world.round.edits.iter().filter(|e| e.rec == rec).collect();
-    let other_side = edits.iter().any(|e| e.side == side.other());
-    let ok_if_same_field = edits.iter().all(|e| e.field == field);
-    if other_side {
-        ok_if_same_field
-    } else {
-        // This edit would make the record edited on both sides: the other side's edits (none
-        // yet) are trivially on one field; this side's own earlier edits must be too if the
-        // other side joins later, which that side's check enforces.
-        true
-    }
-}
-
-/// KNOWN BUG (reported): an "unknown" blank made on the preferred side is never recorded, so a
-/// later edit on the other side does not fill it (the connector still believes the preferred
-/// side holds its old value). Until fixed, the preferred side of an "unknown"-blank field is
-/// not cleared.
-fn unknown_blank_on_preferred(def: &FieldDef, side: Side) -> bool {
-    let preferred = match def.rule {
-        FieldRule::JingPreferred => Some(Side::Jing),
-        FieldRule::SalesforcePreferred => Some(Side::Sf),
-        _ => None,
-    };
-    def.blank == BlankMeaning::Unknown && preferred == Some(side)
-}
-
-/// KNOWN BUG (reported): an edit on the non-preferred side that does not flow (the preferred
-/// side keeps its value) is not remembered, so when the preferred side is later cleared the
-/// connector writes the empty value onto a side that is already empty (a redundant write).
-/// Until fixed, the preferred side is not cleared while the other side is already empty.
-fn clear_already_empty_other(world: &World, rec: usize, side: Side, field: usize) -> bool {
-    let preferred = match world.defs[field].rule {
-        FieldRule::JingPreferred => Side::Jing,
-        FieldRule::SalesforcePreferred => Side::Sf,
-        _ => return false,
-    };
-    side == preferred && world.recs[rec].vals[side.other() as usize][field].is_none()
-}
-
-/// KNOWN BUG (reported): when the preferred side's value is blank and both sides set the
-/// field before a sync, the other side's value "fills" the preferred side over its own newer
-/// edit (and the preferred value goes the other way: the sides end up crossed). Until fixed,
-/// a preferred field is edited on one side only between two syncs.
-fn fill_races_preferred_edit(world: &World, rec: usize, side: Side, field: usize) -> bool {
-    let preferred = matches!(
-        world.defs[field].rule,
-        FieldRule::JingPreferred | FieldRule::SalesforcePreferred
-    );
-    preferred && !known_bugs_included() && world.round.edited(rec, side.other(), field)
 }

@@ -56,6 +56,8 @@ def http_event(method, route, path, params, query=""):
     ev.update(routeKey=route, rawPath=path, rawQueryString=query, pathParameters=params, body="")
     ev["requestContext"]["http"].update(method=method, path=path)
     ev["requestContext"]["routeKey"] = route
+    if query:
+        ev["queryStringParameters"] = dict(p.split("=", 1) for p in query.split("&"))
     return ev
 
 

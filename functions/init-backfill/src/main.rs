@@ -23,7 +23,11 @@ async fn main() -> Result<(), Error> {
     });
     lambda_runtime::run(service_fn(move |event: LambdaEvent<InitEvent>| {
         let f = f.clone();
-        async move { Ok::<_, Error>(handle(&f, event.payload, event.context.deadline).await?) }
+        async move {
+            handle(&f, event.payload, event.context.deadline)
+                .await
+                .map_err(kit::failure)
+        }
     }))
     .await
 }

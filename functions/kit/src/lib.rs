@@ -87,3 +87,27 @@ impl Kit {
         }
     }
 }
+
+/// A handler error as Lambda reports it: `errorType` is the error's type name (say
+/// `StartError`, not a boxed trait object), `errorMessage` its text. Messages never hold secrets.
+pub fn failure<E: std::error::Error>(e: E) -> lambda_runtime::Diagnostic {
+    let full = std::any::type_name::<E>();
+    let short = full.rsplit("::").next().unwrap_or(full);
+    lambda_runtime::Diagnostic {
+        error_type: short.to_owned(),
+        error_message: e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn failures_name_the_error_type_and_say_what_happened() {
+        let d = super::failure(super::InitError::Missing(vec!["JINGSF_TABLE_STATE".into()]));
+        assert_eq!(d.error_type, "InitError");
+        assert_eq!(
+            d.error_message,
+            "missing environment variables: JINGSF_TABLE_STATE"
+        );
+    }
+}

@@ -10,7 +10,11 @@ async fn main() -> Result<(), Error> {
     let kit = Arc::new(kit::Kit::from_env().await?);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<EventBridgeEvent>| {
         let kit = kit.clone();
-        async move { Ok::<_, Error>(fn_quota_reset::handler::handle(&kit, event.payload).await?) }
+        async move {
+            fn_quota_reset::handler::handle(&kit, event.payload)
+                .await
+                .map_err(kit::failure)
+        }
     }))
     .await
 }

@@ -10,6 +10,7 @@ use app::settings::{AppSettings, Environment};
 use aws_lambda_events::event::apigw::ApiGatewayV2httpRequest;
 use aws_lambda_events::event::sqs::SqsBatchResponse;
 use domain::AppId;
+use fn_error_notifier::handler::NotifierFunction;
 use fn_init_backfill::continuation::ContinuationQueue;
 use fn_init_backfill::handler::{InitFunction, Limits};
 use fn_oauth_callback::handler::OAuthFunction;
@@ -38,7 +39,7 @@ pub struct World {
     pub webhook: Arc<Kit>,
     pub writer: Kit,
     pub quota: Kit,
-    pub notifier: Kit,
+    pub notifier: NotifierFunction,
     pub init: InitFunction,
 }
 
@@ -113,7 +114,12 @@ impl World {
             },
             limits: Limits::default(),
         };
-        let (writer, quota, notifier) = (kit().await, kit().await, kit().await);
+        let (writer, quota) = (kit().await, kit().await);
+        let notifier = NotifierFunction {
+            kit: kit().await,
+            sqs: stack.sqs.clone(),
+            dead_letter_queue_url: stack.changes.dead_letters.clone(),
+        };
         gateway::serve(listener, routes(&oauth, &poller, &webhook));
         let world = Self {
             sf,

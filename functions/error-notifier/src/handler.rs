@@ -1,34 +1,32 @@
 //! EventBridge schedule → `app::digest::send_digest` (one mail per app with what is new) and
 //! the dead-letter queue's depth. The digest use case has no dead-letter section, so the depth
-//! is logged and returned here, and the `ChangesDlqNotEmpty` alarm of the template pages on it.
+//! is logged and returned here, and the template's DLQ alarm pages on it.
 
-use app::ports::ChangeQueue;
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
+use aws_sdk_sqs::types::QueueAttributeName;
 use kit::Kit;
 use serde::Serialize;
 
-/// Dead letters inspected per run (peeking counts as a receive; keep it small).
-const DEAD_LETTER_PEEK: usize = 10;
+/// The function's state: the kit and the DLQ it reports on.
+pub struct NotifierFunction {
+    pub kit: Kit,
+    pub sqs: aws_sdk_sqs::Client,
+    pub dead_letter_queue_url: String,
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct NotifierSummary {
     pub digest: app::digest::DigestReport,
-    /// Dead letters seen in the DLQ (at most [`DEAD_LETTER_PEEK`]); `None` when it could not be read.
+    /// Messages in the dead-letter queue; `None` when it could not be read.
     pub dead_letters: Option<u64>,
 }
 
 pub async fn handle(
-    kit: &Kit,
+    f: &NotifierFunction,
     _event: EventBridgeEvent,
 ) -> Result<NotifierSummary, app::digest::DigestError> {
-    let digest = app::digest::send_digest(&kit.digest_deps(), kit.clock.now()).await?;
-    let dead_letters = match kit.adapters.queue.dead_letters(DEAD_LETTER_PEEK).await {
-        Ok(d) => Some(d.len() as u64),
-        Err(e) => {
-            tracing::warn!(error = %e, "Could not read the dead-letter queue.");
-            None
-        }
-    };
+    let digest = app::digest::send_digest(&f.kit.digest_deps(), f.kit.clock.now()).await?;
+    let dead_letters = dead_letter_depth(f).await;
     if let Some(n) = dead_letters.filter(|n| *n > 0) {
         tracing::error!(
             dead_letters = n,
@@ -40,4 +38,26 @@ pub async fn handle(
         digest,
         dead_letters,
     })
+}
+
+/// `ApproximateNumberOfMessages` of the DLQ: one GetQueueAttributes, no receive (peeking
+/// would count as a receive of every dead letter).
+async fn dead_letter_depth(f: &NotifierFunction) -> Option<u64> {
+    let out = f
+        .sqs
+        .get_queue_attributes()
+        .queue_url(&f.dead_letter_queue_url)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+        .send()
+        .await;
+    match out {
+        Ok(out) => out
+            .attributes()
+            .and_then(|a| a.get(&QueueAttributeName::ApproximateNumberOfMessages))
+            .and_then(|n| n.parse().ok()),
+        Err(e) => {
+            tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(e), "Could not read the dead-letter queue.");
+            None
+        }
+    }
 }

@@ -1,20 +1,23 @@
 //! Lambda entry point of error-notifier: wiring only.
 
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
+use fn_error_notifier::handler::{NotifierFunction, handle};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     kit::telemetry::init();
-    let kit = Arc::new(kit::Kit::from_env().await?);
+    let config = kit::FnConfig::from_env()?;
+    let sdk = aws::sdk_config().await;
+    let f = Arc::new(NotifierFunction {
+        sqs: aws_sdk_sqs::Client::new(&sdk),
+        dead_letter_queue_url: config.aws.queues.dead_letters.clone(),
+        kit: kit::Kit::build(&sdk, &config, Arc::new(app::ports::SystemClock)).await?,
+    });
     lambda_runtime::run(service_fn(move |event: LambdaEvent<EventBridgeEvent>| {
-        let kit = kit.clone();
-        async move {
-            fn_error_notifier::handler::handle(&kit, event.payload)
-                .await
-                .map_err(kit::failure)
-        }
+        let f = f.clone();
+        async move { handle(&f, event.payload).await.map_err(kit::failure) }
     }))
     .await
 }

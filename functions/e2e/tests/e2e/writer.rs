@@ -49,6 +49,11 @@ async fn a_poison_message_is_reported_failed_and_lands_in_the_dlq() {
     let dead = w.stack.receive(&urls.dead_letters, 0).await;
     assert_eq!(dead.len(), 1, "the poison message is in the DLQ");
     assert_eq!(dead[0].body(), Some("{\"not\": \"a change\""));
+    // The hourly notifier reports the DLQ depth (read without receiving the dead letters).
+    let summary = fn_error_notifier::handler::handle(&w.notifier, scheduled_event("notifier"))
+        .await
+        .expect("notifier");
+    assert_eq!(summary.dead_letters, Some(1));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -98,6 +103,7 @@ async fn the_error_digest_is_sent_through_ses() {
         seen,
     );
     w.notifier
+        .kit
         .adapters
         .errors
         .record(&record)

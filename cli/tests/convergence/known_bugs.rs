@@ -11,10 +11,12 @@ pub fn known_bugs_included() -> bool {
     std::env::var_os("CONVERGENCE_KNOWN_BUGS").is_some()
 }
 
-/// KNOWN BUG (reported): the connector decides "concurrent" per record, not per field: when
-/// both sides edit *different* fields of a lead before a sync, the earlier side's edit loses a
-/// conflict that does not exist and never reaches the other side. Until fixed, a lead edited
-/// on both sides in one sync run has all its edits on one field (a real same-field conflict).
+/// KNOWN BUG (reported): per-field concurrency is fixed (writer test
+/// `edits_of_different_fields_on_both_sides_are_not_a_conflict`), but with both sides editing
+/// different fields of one lead in a sync run, a Salesforce-preferred "cleared" clear can still
+/// be lost (seed 424242, lead #1, Website: JING keeps the old value) — the same root cause as the
+/// filters below (the binding is the writer's only view of the target). Until fixed, a lead
+/// edited on both sides in one sync run has all its edits on one field.
 pub fn one_field_if_both_sides(world: &World, rec: usize, side: Side, field: usize) -> bool {
     if known_bugs_included() {
         return true;

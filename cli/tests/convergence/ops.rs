@@ -289,9 +289,6 @@ fn owner(stage: &Stage, world: &mut World, rng: &mut StdRng, side: Side) -> Resu
     // could return to the starting owner, and the end state would not show the two writes.
     cands.retain(|&i| !world.round.edited(i, side, OWNER));
     if !known_bugs_included() {
-        // KNOWN BUG (reported): owners changed on both sides before a sync end up crossed
-        // (each side holds the other's owner); the winner is not restored on its origin.
-        cands.retain(|&i| !world.round.edited(i, side.other(), OWNER));
         cands.retain(|&i| one_field_if_both_sides(world, i, side, OWNER));
     }
     if cands.is_empty() {
@@ -313,20 +310,7 @@ fn owner(stage: &Stage, world: &mut World, rng: &mut StdRng, side: Side) -> Resu
 }
 
 fn delete(stage: &Stage, world: &mut World, rng: &mut StdRng, side: Side) -> Result<&'static str> {
-    let mut cands = world.candidates(side, true, true);
-    if side == Side::Sf && !known_bugs_included() {
-        // KNOWN BUG (reported): the simulated org does not stamp LastModifiedById on delete,
-        // so a person's delete of a lead the connector wrote last is read as the connector's
-        // own echo and never reaches JING. Until fixed, Salesforce deletes pick leads a person
-        // modified last; `CONVERGENCE_KNOWN_BUGS=1` lifts the restriction.
-        let human = stage.sf.human_user_id();
-        cands.retain(|&i| {
-            world.sf_ids[i]
-                .as_ref()
-                .and_then(|id| stage.sf.record("Lead", id))
-                .is_some_and(|r| r["LastModifiedById"].as_str() == Some(human.as_str()))
-        });
-    }
+    let cands = world.candidates(side, true, true);
     // Few deletes per sync run: a mass delete trips the circuit breaker (tested elsewhere).
     if cands.is_empty() || world.round.deleted.len() >= 2 {
         return update(stage, world, rng, side, false);

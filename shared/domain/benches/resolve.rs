@@ -72,6 +72,7 @@ fn bench(c: &mut Criterion) {
                 target_current: None,
                 target_changed_at: None,
                 concurrent: false,
+                field_sync: None,
             }));
             let fp = fingerprint(p.writes.iter().map(|(k, v)| (k.as_str(), v)));
             black_box((p, fp))

@@ -67,6 +67,7 @@ fn main() {
         target_current: None,
         target_changed_at: None,
         concurrent: false,
+        field_sync: None,
     };
     let start = Instant::now();
     let mut writes = 0;

@@ -24,8 +24,21 @@ pub struct PlanInput<'a> {
     /// The target's current values keyed by the target's field names, when known.
     pub target_current: Option<&'a BTreeMap<String, Value>>,
     pub target_changed_at: Option<OffsetDateTime>,
-    /// See [`FieldInput::concurrent`].
+    /// See [`FieldInput::concurrent`] (record level; used for fields without [`FieldSync`]).
     pub concurrent: bool,
+    /// Per field (Salesforce name): which side's change was last synced, made when, synced when.
+    pub field_sync: Option<&'a BTreeMap<String, FieldSync>>,
+}
+
+/// The last sync of one field: concurrency is decided per field, not per record (an edit of
+/// another field on the other side is not a conflict).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FieldSync {
+    pub origin: Side,
+    #[serde(with = "time::serde::rfc3339")]
+    pub source_time: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub synced_at: OffsetDateTime,
 }
 
 /// The outcome for one record.
@@ -71,6 +84,14 @@ pub fn plan(input: &PlanInput<'_>) -> RecordPlan {
                 Side::Salesforce => convert_cow(v, m, Side::Salesforce),
                 Side::Jing => Cow::Borrowed(v),
             });
+        let (concurrent, target_changed_at) =
+            match input.field_sync.and_then(|f| f.get(m.sf_field.as_str())) {
+                Some(fs) if fs.origin != origin => {
+                    (input.incoming_at < fs.synced_at, Some(fs.source_time))
+                }
+                Some(_) => (false, None),
+                None => (input.concurrent, input.target_changed_at),
+            };
         // Phones compare by their normalized number: a format difference is not a change.
         let phone = m.sf_type == FieldType::Phone || m.jing_type == FieldType::Phone;
         fn key(v: &Value, phone: bool) -> Cow<'_, Value> {
@@ -94,13 +115,13 @@ pub fn plan(input: &PlanInput<'_>) -> RecordPlan {
             incoming: incoming_key.as_ref(),
             incoming_at: input.incoming_at,
             target_current: target_key.as_deref(),
-            target_changed_at: input.target_changed_at,
+            target_changed_at,
             last_synced: last_key.as_deref(),
-            concurrent: input.concurrent,
+            concurrent,
         };
         let (verdict, conflict) = rules::decide(&field_input);
         if let Some(c) = conflict {
-            if input.concurrent && c.winner == origin {
+            if concurrent && c.winner == origin {
                 out.restore_origin
                     .insert(origin_field.clone(), change.after.clone());
             }

@@ -135,16 +135,20 @@ fn notification_change(settings: &AppSettings, n: &PushedNotification) -> Option
         .find(|k| *k != ObjectKind::Member && ObjectSpec::of(*k).sf_object == n.sobject)?;
     let obj = settings.objects.get(&object)?;
     let mut fields = BTreeMap::new();
+    // Salesforce omits null fields from outbound messages, and the message definition selects
+    // every mapped field (see the README): a mapped field that is absent was null at send time.
     for m in &obj.mapping {
-        if let Some(raw) = n.fields.get(&m.sf_field) {
-            fields.insert(
-                m.sf_field.clone(),
-                FieldChange {
-                    before: None,
-                    after: soap_value(m.sf_type, raw),
-                },
-            );
-        }
+        let after = n
+            .fields
+            .get(&m.sf_field)
+            .map_or(domain::Value::Empty, |raw| soap_value(m.sf_type, raw));
+        fields.insert(
+            m.sf_field.clone(),
+            FieldChange {
+                before: None,
+                after,
+            },
+        );
     }
     let integration = settings.authorized.as_ref().map(|a| a.user_id.to_string());
     let modified_by = n

@@ -64,6 +64,15 @@ pub fn binding(app: &AppId, object: ObjectKind, sf: &SfId, jing: &JingId, versio
         synced_at: at(version as i64),
         last_origin: Some(domain::Side::Jing),
         source_time: Some(datetime!(2024-04-30 23:59:59.999 UTC)),
+        field_sync: [(
+            "Email".to_owned(),
+            domain::plan::FieldSync {
+                origin: domain::Side::Jing,
+                source_time: datetime!(2024-04-30 23:59:59.999 UTC),
+                synced_at: at(version as i64),
+            },
+        )]
+        .into(),
         converted_to: None,
         name: format!("张三 {sf}"),
     }

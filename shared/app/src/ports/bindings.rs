@@ -30,6 +30,9 @@ pub struct Binding {
     pub last_origin: Option<domain::Side>,
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub source_time: Option<OffsetDateTime>,
+    /// The last sync of each field (Salesforce name): conflicts are decided per field.
+    #[serde(default)]
+    pub field_sync: BTreeMap<String, domain::plan::FieldSync>,
     /// Set when the Salesforce lead was converted: updates follow the opportunity from then on.
     #[serde(default)]
     pub converted_to: Option<SfId>,
@@ -59,6 +62,7 @@ impl Binding {
             synced_at,
             last_origin: None,
             source_time: None,
+            field_sync: BTreeMap::new(),
             converted_to: None,
             name: String::new(),
         }

@@ -242,6 +242,14 @@ fn finish(
     b.synced_at = now;
     b.last_origin = Some(origin);
     b.source_time = Some(change.source_time);
+    for field in p.synced.keys() {
+        let fs = domain::plan::FieldSync {
+            origin,
+            source_time: change.source_time,
+            synced_at: now,
+        };
+        b.field_sync.insert(field.clone(), fs);
+    }
     if !p.name.is_empty() {
         b.name = p.name.clone();
     }

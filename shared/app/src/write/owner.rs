@@ -20,6 +20,11 @@ pub(crate) async fn translate(
     let mut fields = change.fields.clone();
     let mapping = &settings.objects[&group.object].mapping;
     let origin = group.direction.origin();
+    // Salesforce changes are planned in Salesforce terms (as the binding remembers them); their
+    // owners are translated on the way out, by `translate_writes`.
+    if origin == Side::Salesforce {
+        return Ok(fields);
+    }
     for m in mapping
         .iter()
         .filter(|m| m.sf_type == FieldType::Reference && m.jing_type == FieldType::Reference)
@@ -80,4 +85,39 @@ async fn member_of(
         Side::Salesforce => b.jing_id.to_string(),
         Side::Jing => b.sf_id.to_string(),
     }))
+}
+
+/// Salesforce → JING: translate owner writes (Salesforce user ids) into JING employee ids. An
+/// owner without a member binding is not written (the target keeps its owner): a warning.
+pub(crate) async fn translate_writes(
+    deps: &Deps<'_>,
+    settings: &AppSettings,
+    group: &Group,
+    plan: &mut domain::plan::RecordPlan,
+    report: &mut ApplyReport,
+) -> Result<(), SyncError> {
+    if group.direction.origin() != Side::Salesforce {
+        return Ok(());
+    }
+    let mapping = &settings.objects[&group.object].mapping;
+    for m in mapping
+        .iter()
+        .filter(|m| m.sf_type == FieldType::Reference && m.jing_type == FieldType::Reference)
+    {
+        let Some(Value::Text(id)) = plan.writes.get(&m.jing_field).cloned() else {
+            continue;
+        };
+        match member_of(deps, settings, Side::Salesforce, &id).await? {
+            Some(employee) => {
+                plan.writes
+                    .insert(m.jing_field.clone(), Value::Text(employee));
+            }
+            None => {
+                plan.writes.remove(&m.jing_field);
+                plan.synced.remove(&m.sf_field);
+                report.counts.owner_warnings += 1;
+            }
+        }
+    }
+    Ok(())
 }

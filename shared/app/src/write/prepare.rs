@@ -80,8 +80,11 @@ async fn prepare_one(
 ) -> Result<Prepared, SyncError> {
     let change = &item.change;
     let skip = Ok(Prepared::Done(Outcome::Skipped));
-    // Our own writes coming back are echoes: never written again.
-    if change.actor == Actor::Integration || group.object == ObjectKind::Member {
+    // Our own writes coming back are echoes: never written again. Deletes are exempt: a delete
+    // of ours removes its binding first, so the echo finds nothing to do anyway, while a
+    // person's delete may carry the last modifier (us) rather than who deleted.
+    let echo = change.actor == Actor::Integration && change.op != Operation::Delete;
+    if echo || group.object == ObjectKind::Member {
         return skip;
     }
     let Some(obj) = settings.object(group.object) else {
@@ -143,6 +146,13 @@ async fn prepare_one(
             check_association(deps, settings, group, change).await?;
             let incoming = owner::translate(deps, settings, group, change, report).await?;
             let mut plan = plan_record(settings, group, change, &incoming, binding.as_ref());
+            owner::translate_writes(deps, settings, group, &mut plan, report).await?;
+            // The origin gets its own value back (owners untranslated).
+            for (field, value) in plan.restore_origin.iter_mut() {
+                if let Some(original) = change.fields.get(field) {
+                    *value = original.after.clone();
+                }
+            }
             if plan.is_noop() {
                 // A lost conflict writes nothing but still belongs in the ledger.
                 super::commit::record_conflicts(
@@ -236,6 +246,7 @@ fn plan_record(
         target_current: target_current.as_ref(),
         target_changed_at: binding.and_then(|b| b.source_time),
         concurrent,
+        field_sync: binding.map(|b| &b.field_sync),
     })
 }
 

@@ -31,6 +31,7 @@ fn input<'a>(
         target_current: None,
         target_changed_at: None,
         concurrent: false,
+        field_sync: None,
     }
 }
 

@@ -26,6 +26,8 @@ eval "$(infra/moto.sh env)"
 if [[ -z "${SKIP_LINT:-}" ]]; then
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
+    # template.yaml: cfn-lint, sam validate --lint, sam validate (SAM installed on first use).
+    infra/sam.sh lint
 fi
 
 if cargo nextest --version >/dev/null 2>&1; then

@@ -772,24 +772,51 @@ async fn a_crash_between_the_write_and_the_binding_binds_on_retry_instead_of_dup
 #[tokio::test]
 async fn edits_of_different_fields_on_both_sides_are_not_a_conflict() {
     let w = World::new();
-    let id = w.jing.insert("lead", sf_fields(&[("name", "张三"), ("mobile", "13800138000")]));
+    let id = w.jing.insert(
+        "lead",
+        sf_fields(&[("name", "张三"), ("mobile", "13800138000")]),
+    );
     w.apply(vec![jing_lead(id.as_str(), 1, ZHANG)]).await;
     let b = w.binding_of_jing(ObjectKind::Lead, &id).await.unwrap();
     // Salesforce edits FirstName at +10, applied at +12; JING edited Company at +11 meanwhile.
-    w.f.clock.set(app::fakes::FixedClock::DEFAULT_START + Duration::minutes(12));
+    w.f.clock
+        .set(app::fakes::FixedClock::DEFAULT_START + Duration::minutes(12));
     w.sf.human_update(&b.sf_id, sf_fields(&[("FirstName", "小")]));
-    w.apply(vec![sf_change(ObjectKind::Lead, &b.sf_id, 10, &[("FirstName", "小")])]).await;
-    let r = w.apply(vec![jing_lead(id.as_str(), 11, &[("company_id", "新公司")])]).await;
+    w.apply(vec![sf_change(
+        ObjectKind::Lead,
+        &b.sf_id,
+        10,
+        &[("FirstName", "小")],
+    )])
+    .await;
+    let r = w
+        .apply(vec![jing_lead(
+            id.as_str(),
+            11,
+            &[("company_id", "新公司")],
+        )])
+        .await;
     assert_eq!(r.outcomes, vec![Outcome::Applied]);
     assert_eq!(r.counts.conflicts, 0, "different fields never conflict");
-    assert_eq!(w.sf.record(&b.sf_id).unwrap()["Company"], Value::text("新公司"));
+    assert_eq!(
+        w.sf.record(&b.sf_id).unwrap()["Company"],
+        Value::text("新公司")
+    );
 }
 
 #[tokio::test]
 async fn a_persons_delete_is_not_taken_for_our_echo() {
     let mut w = World::new();
-    w.settings.objects.get_mut(&ObjectKind::Lead).unwrap().sf_to_jing.on_delete = DeleteAction::Delete;
-    let id = w.jing.insert("lead", sf_fields(&[("name", "张三"), ("mobile", "13800138000")]));
+    w.settings
+        .objects
+        .get_mut(&ObjectKind::Lead)
+        .unwrap()
+        .sf_to_jing
+        .on_delete = DeleteAction::Delete;
+    let id = w.jing.insert(
+        "lead",
+        sf_fields(&[("name", "张三"), ("mobile", "13800138000")]),
+    );
     w.apply(vec![jing_lead(id.as_str(), 1, ZHANG)]).await;
     let b = w.binding_of_jing(ObjectKind::Lead, &id).await.unwrap();
     // The poller reads the delete with our user as the last modifier (we wrote the lead last).

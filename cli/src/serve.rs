@@ -88,8 +88,14 @@ pub async fn run(cfg: Config) -> Result<()> {
             })
             .await
     });
+    // Error digests go to .eml files an MTA (or a person) picks up; SMTP delivery is not built.
+    let mailer = Arc::new(local::LocalMailer::new(
+        cfg.data_dir.join("outbox"),
+        "jingsf@localhost",
+    )?);
     let work = tokio::spawn(work_loop(
         conn.clone(),
+        mailer,
         Duration::from_secs(cfg.poll_minutes * 60),
         stop_rx,
     ));
@@ -104,9 +110,11 @@ pub async fn run(cfg: Config) -> Result<()> {
 /// The writer loop plus the schedule, until asked to stop (between batches, never inside one).
 async fn work_loop(
     conn: Arc<Connector>,
+    mailer: Arc<local::LocalMailer>,
     poll_every: Duration,
     mut stop: watch::Receiver<bool>,
 ) -> Result<()> {
+    let mut next_digest = tokio::time::Instant::now() + Duration::from_secs(3600);
     let mut remotes: BTreeMap<AppId, (u64, Remotes)> = BTreeMap::new();
     let mut report = DrainReport::default();
     let mut next_poll = tokio::time::Instant::now();
@@ -143,6 +151,18 @@ async fn work_loop(
             reset_all(&conn).await;
         }
         reset_day = Some(day);
+        if tokio::time::Instant::now() >= next_digest {
+            let deps = app::digest::DigestDeps {
+                settings: conn.store.as_ref(),
+                errors: conn.store.as_ref(),
+                cursors: conn.store.as_ref(),
+                mailer: mailer.as_ref(),
+            };
+            if let Err(e) = app::digest::send_digest(&deps, conn.clock.now()).await {
+                tracing::warn!(error = %e, "Error digest failed; the next run sends it.");
+            }
+            next_digest = tokio::time::Instant::now() + Duration::from_secs(3600);
+        }
         let taken = worker::step(&conn, &live, &mut report).await?;
         if taken == 0 {
             tokio::select! {

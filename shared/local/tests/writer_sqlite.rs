@@ -234,3 +234,19 @@ async fn a_crash_between_the_salesforce_write_and_the_binding_binds_after_restar
             .is_some()
     );
 }
+
+/// Every writer scenario of the fakes, on a fresh SQLite file each.
+fn sqlite_stores() -> app::contract::writer::Stores {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::SeqCst);
+    let store = LocalStore::open(db_path(&format!("scenario-{n}"))).unwrap();
+    app::contract::writer::Stores::from_store(
+        std::sync::Arc::new(store),
+        app::fakes::FixedClock::default(),
+    )
+}
+
+mod on_sqlite {
+    use super::sqlite_stores;
+    app::writer_scenarios!(sqlite_stores);
+}

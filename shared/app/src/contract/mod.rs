@@ -28,6 +28,7 @@ mod records;
 pub mod semantics;
 mod settings;
 mod synclog;
+pub mod writer;
 
 pub use bindings::binding_store;
 pub use fixtures::*;

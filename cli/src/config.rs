@@ -20,6 +20,9 @@ pub struct Config {
     pub salesforce: SalesforceConfig,
     #[serde(default)]
     pub jing: JingConfig,
+    /// Error digests by SMTP; without it they are written as .eml files to `data_dir/outbox`.
+    #[serde(default)]
+    pub smtp: Option<crate::smtp::SmtpConfig>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -125,6 +128,15 @@ impl Config {
                 "jing.base_url",
                 format!("{url:?} is not a URL"),
                 "remove it to use https://jingopenapi.jingsocial.com",
+            ));
+        }
+        if let Some(smtp) = &self.smtp
+            && let Err(e) = crate::smtp::SmtpMailer::new(smtp)
+        {
+            out.push(err(
+                "smtp",
+                e,
+                "use host, port, security = starttls | tls | plain, and a valid from address",
             ));
         }
         out

@@ -8,5 +8,6 @@ pub mod config;
 pub mod demo;
 pub mod http;
 pub mod serve;
+pub mod smtp;
 pub mod wiring;
 pub mod worker;

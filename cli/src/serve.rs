@@ -88,11 +88,14 @@ pub async fn run(cfg: Config) -> Result<()> {
             })
             .await
     });
-    // Error digests go to .eml files an MTA (or a person) picks up; SMTP delivery is not built.
-    let mailer = Arc::new(local::LocalMailer::new(
-        cfg.data_dir.join("outbox"),
-        "jingsf@localhost",
-    )?);
+    // Error digests by SMTP when configured, else as .eml files in data_dir/outbox.
+    let mailer: Arc<dyn app::ports::Mailer> = match &cfg.smtp {
+        Some(smtp) => Arc::new(crate::smtp::SmtpMailer::new(smtp)?),
+        None => Arc::new(local::LocalMailer::new(
+            cfg.data_dir.join("outbox"),
+            "jingsf@localhost",
+        )?),
+    };
     let work = tokio::spawn(work_loop(
         conn.clone(),
         mailer,
@@ -110,7 +113,7 @@ pub async fn run(cfg: Config) -> Result<()> {
 /// The writer loop plus the schedule, until asked to stop (between batches, never inside one).
 async fn work_loop(
     conn: Arc<Connector>,
-    mailer: Arc<local::LocalMailer>,
+    mailer: Arc<dyn app::ports::Mailer>,
     poll_every: Duration,
     mut stop: watch::Receiver<bool>,
 ) -> Result<()> {

@@ -76,7 +76,9 @@ pub async fn run(cfg: Config) -> Result<()> {
         auth: Some(Arc::new(conn.sf_auth())),
         admin_token: token.clone(),
     };
-    let routes = crate::http::routes(conn.clone()).merge(admin::router(admin_state));
+    let per_app =
+        axum::middleware::from_fn_with_state((conn.clone(), admin_state.clone()), with_app_clients);
+    let routes = crate::http::routes(conn.clone()).merge(admin::router(admin_state).layer(per_app));
     let listener = tokio::net::TcpListener::bind(cfg.listen).await?;
     println!("Status page: {}", admin::page_url(&cfg.public_url, &token));
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -108,6 +110,37 @@ pub async fn run(cfg: Config) -> Result<()> {
     work.await??;
     server.await??;
     Ok(())
+}
+
+/// Admin calls about one connected app get that app's Salesforce and JING clients (members,
+/// mapping checks, retries need them); everything else goes to the shared router.
+async fn with_app_clients(
+    axum::extract::State((conn, base)): axum::extract::State<(Arc<Connector>, admin::AdminState)>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    use tower::ServiceExt;
+    let app = req
+        .uri()
+        .path()
+        .strip_prefix("/api/apps/")
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|a| AppId::parse(a).ok());
+    if let Some(app) = app
+        && let Ok(settings) = conn.settings(&app).await
+        && settings.authorized.is_some()
+        && let Ok(r) = conn.remotes(&settings).await
+    {
+        let mut state = base;
+        state.salesforce = Some(Arc::new(r.sf));
+        state.jing = Some(Arc::new(r.jing));
+        return match admin::router(state).oneshot(req).await {
+            Ok(resp) => resp.into_response(),
+            Err(never) => match never {},
+        };
+    }
+    next.run(req).await
 }
 
 /// The writer loop plus the schedule, until asked to stop (between batches, never inside one).

@@ -7,7 +7,7 @@ use super::known_bugs::{
 use super::lead::{JING_STATUS, OWNER, SF_STATUS, STATUS, member, text, to_jing, to_sf};
 use super::model::{Edit, FieldDef, Rec, Round, Side, State, Val, human_edit};
 use super::stage::{Result, Stage};
-use domain::rules::{BlankMeaning, FieldRule};
+use domain::rules::BlankMeaning;
 use domain::{JingId, SfId};
 use rand::Rng;
 use rand::rngs::StdRng;
@@ -151,16 +151,7 @@ fn creation_values(stage: &Stage, world: &mut World, rng: &mut StdRng, side: Sid
     let mut vals: Vec<Val> = vec![None; world.defs.len()];
     for (f, slot) in vals.iter_mut().enumerate() {
         let d = world.defs[f];
-        // KNOWN BUG (reported): a field left empty at creation is not recorded as synced, so
-        // the connector later treats the preferred side's empty as unknown and fills it,
-        // although "cleared" semantics say an empty preferred value is never filled.
-        let bug = d.blank == BlankMeaning::Cleared
-            && matches!(
-                d.rule,
-                FieldRule::JingPreferred | FieldRule::SalesforcePreferred
-            )
-            && !known_bugs_included();
-        let optional = d.clearable && !bug && rng.random_bool(0.3);
+        let optional = d.clearable && rng.random_bool(0.3);
         let skip_status = f == STATUS && side == Side::Jing && rng.random_bool(0.5);
         if !optional && !skip_status {
             *slot = Some(world.value(rng, f, side, stage.members.len()));

@@ -115,6 +115,18 @@ async fn record_success(
             let mut b = new_binding(settings, group.object, &change.record, target, now)?;
             before = BTreeMap::new();
             finish(&mut b, p, change, origin, now);
+            // A new record holds nothing in the fields we did not write: both sides are empty
+            // there (owners excepted: the target assigns its default; do-not-sync fields are
+            // each side's own).
+            for m in &settings.objects[&group.object].mapping {
+                if m.rule != domain::FieldRule::DoNotSync
+                    && m.sf_type != domain::FieldType::Reference
+                {
+                    b.last_synced
+                        .entry(m.sf_field.clone())
+                        .or_insert(domain::Value::Empty);
+                }
+            }
             pair = (b.sf_id.to_string(), b.jing_id.to_string());
             deps.bindings.put(&b, None).await.map_err(store_error)?;
             report.counts.created += 1;

@@ -1,6 +1,6 @@
-//! The admin state over the AWS adapters. The per-app Salesforce and JING ports stay unset
-//! (one admin deployment serves many apps; those endpoints answer 503 "not configured"), the
-//! Salesforce OAuth port is set so connecting works.
+//! The admin state over the AWS adapters. The shared state has no Salesforce or JING clients
+//! (one admin deployment serves many apps); `for_path` adds the clients of the app a call is
+//! about. The Salesforce OAuth port is always set so connecting works.
 
 use admin::AdminState;
 use app::ports::{SecretKind, StoreResult, TokenVault};
@@ -45,5 +45,34 @@ pub fn admin_state(kit: &Kit, admin_token: SecretString) -> AdminState {
         jing: None,
         auth: Some(Arc::new(kit.sf_auth())),
         admin_token,
+    }
+}
+
+/// The state for one request: calls about a connected app (`/api/apps/{app}/...`) get that
+/// app's Salesforce and JING clients, so members, mapping checks and retries work; other
+/// calls (and apps not connected) use the shared state.
+pub async fn for_path(kit: &Kit, base: &AdminState, path: &str) -> AdminState {
+    let app = path
+        .strip_prefix("/api/apps/")
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|a| AppId::parse(a).ok());
+    let Some(app) = app else { return base.clone() };
+    let Ok(Some(settings)) = base.settings.get(&app).await else {
+        return base.clone();
+    };
+    if settings.authorized.is_none() {
+        return base.clone();
+    }
+    match kit.remotes(&settings).await {
+        Ok(r) => {
+            let mut state = base.clone();
+            state.salesforce = Some(Arc::new(r.sf));
+            state.jing = Some(Arc::new(r.jing));
+            state
+        }
+        Err(e) => {
+            tracing::warn!(app_id = %app, error = %e, "No clients for the app; admin calls that need them answer 503.");
+            base.clone()
+        }
     }
 }

@@ -541,6 +541,7 @@ impl JingPort for FakeJing {
                 id: JingId::parse(id).expect("stored ids are valid"),
                 updated_at: s.now.unwrap_or(OffsetDateTime::UNIX_EPOCH),
                 by_integration: false,
+                deleted: false,
                 fields: f
                     .iter()
                     .map(|(k, v)| (k.clone(), v.to_jing_json()))

@@ -248,9 +248,11 @@ async fn jing_chunk(
         .changed_since(object, p.window_start, p.jing_page.as_deref())
         .await
         .map_err(|e| InitError::Remote(e.0))?;
+    // Invalidated records are history, not something to create in Salesforce.
     let changes: Vec<_> = page
         .records
         .iter()
+        .filter(|r| !r.deleted)
         .map(|r| jing_record_change(settings, kind, r, Lane::Backfill))
         .collect();
     if !changes.is_empty() {

@@ -130,6 +130,7 @@ impl JingPort for JingClient {
                 id,
                 updated_at: from_epoch_millis(r.updated_time),
                 by_integration,
+                deleted: r.invalid,
                 fields: r.fields.into_iter().collect(),
             });
         }

@@ -93,6 +93,14 @@ pub fn jing_record_change(
             }
         }
     }
+    if rec.deleted {
+        fields.clear();
+    }
+    let op = if rec.deleted {
+        Operation::Delete
+    } else {
+        Operation::Upsert
+    };
     let actor = if rec.by_integration {
         Actor::Integration
     } else {
@@ -102,7 +110,7 @@ pub fn jing_record_change(
         settings.app.clone(),
         object,
         RecordRef::Jing(rec.id.clone()),
-        Operation::Upsert,
+        op,
         rec.updated_at,
         actor,
         lane,
@@ -156,6 +164,35 @@ pub fn soap_value(ty: FieldType, raw: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_invalidated_jing_record_is_a_delete_without_values() {
+        let settings = crate::settings::AppSettings::new(
+            AppId::parse("acme").unwrap(),
+            "Acme",
+            crate::settings::Environment::Production,
+            "j",
+            "59",
+        );
+        let rec = JingRecord {
+            id: domain::JingId::parse("L1").unwrap(),
+            updated_at: time::OffsetDateTime::UNIX_EPOCH,
+            by_integration: false,
+            deleted: true,
+            fields: [("name".to_string(), serde_json::json!("张三"))].into(),
+        };
+        let c = jing_record_change(&settings, ObjectKind::Lead, &rec, Lane::Backfill);
+        assert_eq!(c.op, Operation::Delete);
+        assert!(c.fields.is_empty());
+        let live = JingRecord {
+            deleted: false,
+            ..rec
+        };
+        assert_eq!(
+            jing_record_change(&settings, ObjectKind::Lead, &live, Lane::Live).op,
+            Operation::Upsert
+        );
+    }
 
     #[test]
     fn soap_values_are_typed() {

@@ -150,6 +150,8 @@ pub struct JingRecord {
     pub updated_at: OffsetDateTime,
     /// Whether our own API client made the last change (echo).
     pub by_integration: bool,
+    /// Invalidated (作废) in JING: a delete, never something to create elsewhere.
+    pub deleted: bool,
     pub fields: BTreeMap<String, serde_json::Value>,
 }
 

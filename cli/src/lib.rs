@@ -1,7 +1,6 @@
 //! The connector on one machine: the embedded store and queue wired to the use cases, the
 //! HTTP listener, the writer loop, and the demo.
 
-pub mod budget;
 pub mod clock;
 pub mod commands;
 pub mod config;

@@ -2,14 +2,13 @@
 //! Salesforce and JING clients per app (tokens from the vault, every Salesforce call reserved
 //! in the quota counter first), and the use-case dependency bundles built from them.
 
-use crate::budget::QuotaBudget;
 use app::ports::*;
 use app::settings::AppSettings;
-use async_trait::async_trait;
 use domain::AppId;
 use jing::{JingClient, JingClientConfig, JingContract};
 use local::{LocalStore, SqliteQueue};
-use salesforce::{OAuthClient, RefreshOutcome, SfAppConfig, SfClient, TokenSet, TokenSink};
+use salesforce::port_wiring::{QuotaBudget, VaultTokenSink};
+use salesforce::{OAuthClient, SfAppConfig, SfClient, TokenSet};
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 
@@ -42,40 +41,6 @@ pub enum WiringError {
     Store(#[from] StoreError),
     #[error("JING client: {0}")]
     Jing(String),
-}
-
-/// Saves refreshed Salesforce tokens (a rotated refresh token before it is used).
-struct VaultSink {
-    store: Arc<LocalStore>,
-    app: AppId,
-}
-
-#[async_trait]
-impl TokenSink for VaultSink {
-    async fn tokens_refreshed(&self, outcome: &RefreshOutcome) {
-        let t = &outcome.tokens;
-        if let Err(e) = TokenVault::put(
-            self.store.as_ref(),
-            &self.app,
-            SecretKind::SfAccessToken,
-            &t.access_token,
-        )
-        .await
-        {
-            tracing::error!(app_id = %self.app, error = %e, "Could not save the access token.");
-        }
-        if let (true, Some(rt)) = (outcome.rotated, &t.refresh_token)
-            && let Err(e) = TokenVault::put(
-                self.store.as_ref(),
-                &self.app,
-                SecretKind::SfRefreshToken,
-                rt,
-            )
-            .await
-        {
-            tracing::error!(app_id = %self.app, error = %e, "Could not save the rotated refresh token.");
-        }
-    }
 }
 
 impl Connector {
@@ -111,8 +76,8 @@ impl Connector {
         let sf = SfClient::builder(oauth, tokens)
             .http(self.http.clone())
             .budget(Arc::new(budget))
-            .token_sink(Arc::new(VaultSink {
-                store: self.store.clone(),
+            .token_sink(Arc::new(VaultTokenSink {
+                vault: self.store.clone(),
                 app: app.clone(),
             }))
             .build();

@@ -3,29 +3,11 @@
 //! about. The Salesforce OAuth port is always set so connecting works.
 
 use admin::AdminState;
-use app::ports::{SecretKind, StoreResult, TokenVault};
-use async_trait::async_trait;
-use aws::Adapters;
 use domain::AppId;
 use kit::Kit;
+use kit::remotes::SharedVault;
 use secrecy::SecretString;
 use std::sync::Arc;
-
-/// The container's vault (its cache is per container, so it is shared, not cloned).
-struct SharedVault(Arc<Adapters>);
-
-#[async_trait]
-impl TokenVault for SharedVault {
-    async fn put(&self, app: &AppId, kind: SecretKind, value: &SecretString) -> StoreResult<()> {
-        self.0.vault.put(app, kind, value).await
-    }
-    async fn get(&self, app: &AppId, kind: SecretKind) -> StoreResult<Option<SecretString>> {
-        self.0.vault.get(app, kind).await
-    }
-    async fn purge(&self, app: &AppId) -> StoreResult<()> {
-        self.0.vault.purge(app).await
-    }
-}
 
 pub fn admin_state(kit: &Kit, admin_token: SecretString) -> AdminState {
     let a = &kit.adapters;

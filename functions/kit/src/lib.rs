@@ -9,7 +9,6 @@
 //! - [`apigw`]: API Gateway HTTP API (payload v2) request accessors and responses.
 
 pub mod apigw;
-pub mod budget;
 pub mod config;
 pub mod deps;
 pub mod remotes;

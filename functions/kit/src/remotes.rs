@@ -3,15 +3,15 @@
 //! refresh token before it is used again.
 
 use crate::Kit;
-use crate::budget::QuotaBudget;
-use app::ports::{SecretKind, SfTokens, TokenVault};
+use app::ports::{SecretKind, SfTokens, StoreResult, TokenVault};
 use app::settings::AppSettings;
 use async_trait::async_trait;
 use aws::Adapters;
 use domain::AppId;
 use jing::{JingClient, JingClientConfig};
-use salesforce::{OAuthClient, RefreshOutcome, SfClient, TokenSet, TokenSink};
-use secrecy::ExposeSecret;
+use salesforce::port_wiring::{QuotaBudget, VaultTokenSink};
+use salesforce::{OAuthClient, SfClient, TokenSet};
+use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 
 /// The two clients of one connected app.
@@ -37,27 +37,19 @@ pub enum WiringError {
     Jing(String),
 }
 
-struct VaultSink {
-    adapters: Arc<Adapters>,
-    app: AppId,
-}
+/// The container's vault as a port (its cache is per container: shared, never cloned).
+pub struct SharedVault(pub Arc<Adapters>);
 
 #[async_trait]
-impl TokenSink for VaultSink {
-    async fn tokens_refreshed(&self, outcome: &RefreshOutcome) {
-        let t = &outcome.tokens;
-        let vault = &self.adapters.vault;
-        if let Err(e) = vault
-            .put(&self.app, SecretKind::SfAccessToken, &t.access_token)
-            .await
-        {
-            tracing::error!(app_id = %self.app, error = %e, "Could not save the access token.");
-        }
-        if let (true, Some(rt)) = (outcome.rotated, &t.refresh_token)
-            && let Err(e) = vault.put(&self.app, SecretKind::SfRefreshToken, rt).await
-        {
-            tracing::error!(app_id = %self.app, error = %e, "Could not save the rotated refresh token.");
-        }
+impl TokenVault for SharedVault {
+    async fn put(&self, app: &AppId, kind: SecretKind, value: &SecretString) -> StoreResult<()> {
+        self.0.vault.put(app, kind, value).await
+    }
+    async fn get(&self, app: &AppId, kind: SecretKind) -> StoreResult<Option<SecretString>> {
+        self.0.vault.get(app, kind).await
+    }
+    async fn purge(&self, app: &AppId) -> StoreResult<()> {
+        self.0.vault.purge(app).await
     }
 }
 
@@ -90,18 +82,19 @@ impl Kit {
         let env = salesforce::port::sf_environment(&settings.environment);
         let oauth = OAuthClient::new(self.http.clone(), &env, self.sf_app.clone());
         let budget = QuotaBudget {
-            adapters: self.adapters.clone(),
+            quota: Arc::new(self.adapters.quota.clone()),
             clock: self.clock.clone(),
             app: app.clone(),
             allocation: settings.allocation.daily,
         };
+        let sink = VaultTokenSink {
+            vault: Arc::new(SharedVault(self.adapters.clone())),
+            app: app.clone(),
+        };
         Ok(SfClient::builder(oauth, tokens)
             .http(self.http.clone())
             .budget(Arc::new(budget))
-            .token_sink(Arc::new(VaultSink {
-                adapters: self.adapters.clone(),
-                app: app.clone(),
-            }))
+            .token_sink(Arc::new(sink))
             .build())
     }
 

@@ -51,6 +51,7 @@ pub mod oauth;
 pub mod outbound;
 pub mod port;
 mod port_read;
+pub mod port_wiring;
 pub mod query;
 pub mod record;
 pub mod replication;

@@ -189,7 +189,6 @@ async fn record_success(
         after: p.synced.clone(),
         at: now,
     });
-    let key = change.record.as_str().to_owned();
     let synced = SyncedRecord {
         app: settings.app.clone(),
         object: group.object,
@@ -198,8 +197,9 @@ async fn record_success(
         synced_at: now,
     };
     deps.synced.record(&synced).await.map_err(store_error)?;
-    // The record synced: its errors clear, whichever side they were recorded under.
-    for k in [key.as_str(), pair.0.as_str(), pair.1.as_str()] {
+    // The record synced: its errors clear, whichever side they were recorded under (the
+    // origin's id is one of the pair's two).
+    for k in [pair.0.as_str(), pair.1.as_str()] {
         deps.errors
             .clear(&settings.app, group.object, k)
             .await

@@ -82,16 +82,12 @@ struct Target<'a, 'b> {
     stop: Option<Outcome>,
 }
 
-fn fields_of(p: &Planned) -> &Fields {
+/// The values a create or update carries (deletes and conversions carry none).
+fn fields_of(p: &Planned) -> Option<&Fields> {
     match &p.op {
-        Op::Create { fields } | Op::Update { fields, .. } => fields,
-        _ => unreachable_fields(),
+        Op::Create { fields } | Op::Update { fields, .. } => Some(fields),
+        _ => None,
     }
-}
-
-fn unreachable_fields() -> &'static Fields {
-    static EMPTY: std::sync::OnceLock<Fields> = std::sync::OnceLock::new();
-    EMPTY.get_or_init(Fields::new)
 }
 
 /// The outcome for every record of a call that failed as a whole.
@@ -134,7 +130,8 @@ impl Target<'_, '_> {
         for (list, mode) in [(creates, WriteMode::Create), (updates, WriteMode::Update)] {
             let mut kept = Vec::with_capacity(list.len());
             for p in list.drain(..) {
-                let errors = preflight(&describe, fields_of(&p), mode, None);
+                let errors =
+                    fields_of(&p).map_or_else(Vec::new, |f| preflight(&describe, f, mode, None));
                 match errors.into_iter().next() {
                     Some(err) => done.push(Executed {
                         planned: p,
@@ -175,7 +172,7 @@ impl Target<'_, '_> {
         let values: Vec<String> = creates
             .iter()
             .filter(|p| lane(p) == domain::Lane::Backfill)
-            .filter_map(|p| fields_of(p).get(key).and_then(Value::as_text))
+            .filter_map(|p| fields_of(p)?.get(key).and_then(Value::as_text))
             .collect();
         if values.is_empty() {
             return Vec::new();
@@ -194,7 +191,9 @@ impl Target<'_, '_> {
         }
         let mut bound = Vec::new();
         for p in std::mem::take(creates) {
-            let value = fields_of(&p).get(key).and_then(Value::as_text);
+            let value = fields_of(&p)
+                .and_then(|f| f.get(key))
+                .and_then(Value::as_text);
             let hit = value.and_then(|v| matches.iter().find(|(_, m)| m.eq_ignore_ascii_case(&v)));
             match hit {
                 Some((id, _)) => bound.push(into_bound_update(p, id.to_string(), self)),
@@ -207,7 +206,10 @@ impl Target<'_, '_> {
     async fn creates(&mut self, creates: Vec<Planned>, done: &mut Vec<Executed>) {
         let mut dup_updates = Vec::new();
         for chunk in chunked(creates, self.batch()) {
-            let records: Vec<Fields> = chunk.iter().map(|p| fields_of(p).clone()).collect();
+            let records: Vec<Fields> = chunk
+                .iter()
+                .map(|p| fields_of(p).cloned().unwrap_or_default())
+                .collect();
             let result = match &self.stop {
                 Some(o) => Err(o.clone()),
                 None if self.sf() => self

@@ -52,11 +52,48 @@ impl Store {
     }
 }
 
+/// What both fakes share: the records, the call counter, queued call failures.
+#[derive(Debug, Default)]
+struct Remote {
+    store: Mutex<Store>,
+    calls: AtomicU64,
+}
+
+impl Remote {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Store> {
+        self.store.lock().unwrap()
+    }
+    fn fail_next(&self, e: SyncError) {
+        self.lock().fail_next.push(RemoteError(e));
+    }
+    fn fields(&self, id: &str) -> Option<Fields> {
+        self.lock().records.get(id).map(|(_, f)| f.clone())
+    }
+    fn count(&self, object: &str) -> usize {
+        self.lock()
+            .records
+            .values()
+            .filter(|(o, _)| o == object)
+            .count()
+    }
+    fn calls(&self) -> u64 {
+        self.calls.load(Ordering::SeqCst)
+    }
+    /// One API call: counted, and failed when a failure is queued.
+    fn begin(&self) -> Result<std::sync::MutexGuard<'_, Store>, RemoteError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        let mut s = self.lock();
+        if !s.fail_next.is_empty() {
+            return Err(s.fail_next.remove(0));
+        }
+        Ok(s)
+    }
+}
+
 /// Salesforce in memory.
 #[derive(Debug, Default)]
 pub struct FakeSalesforce {
-    store: Mutex<Store>,
-    calls: AtomicU64,
+    remote: Remote,
 }
 
 fn prefix(object: &str) -> &'static str {
@@ -75,35 +112,24 @@ impl FakeSalesforce {
     }
     /// The next call fails with this error (queue several to fail several calls).
     pub fn fail_next(&self, e: SyncError) {
-        self.store.lock().unwrap().fail_next.push(RemoteError(e));
+        self.remote.fail_next(e);
     }
     pub fn record(&self, id: &SfId) -> Option<Fields> {
-        self.store
-            .lock()
-            .unwrap()
-            .records
-            .get(id.as_str())
-            .map(|(_, f)| f.clone())
+        self.remote.fields(id.as_str())
     }
     pub fn count(&self, object: &str) -> usize {
-        self.store
-            .lock()
-            .unwrap()
-            .records
-            .values()
-            .filter(|(o, _)| o == object)
-            .count()
+        self.remote.count(object)
     }
     /// Insert a record as a human would (no call counted).
     pub fn insert(&self, object: &str, fields: Fields) -> SfId {
-        let mut s = self.store.lock().unwrap();
+        let mut s = self.remote.lock();
         let id = insert(&mut s, object, fields);
         s.touch(id.as_str(), false, false);
         id
     }
     /// Change fields as a human would.
     pub fn human_update(&self, id: &SfId, fields: Fields) {
-        let mut s = self.store.lock().unwrap();
+        let mut s = self.remote.lock();
         if let Some((_, f)) = s.records.get_mut(id.as_str()) {
             f.extend(fields);
         }
@@ -112,22 +138,13 @@ impl FakeSalesforce {
     }
     /// Delete as a human would (soft delete: queryAll still sees it).
     pub fn human_delete(&self, id: &SfId) {
-        let mut s = self.store.lock().unwrap();
+        let mut s = self.remote.lock();
         s.next += 1;
         s.touch(id.as_str(), false, true);
     }
     /// Set the fake's clock (modification times of later changes).
     pub fn set_now(&self, now: OffsetDateTime) {
-        self.store.lock().unwrap().now = Some(now);
-    }
-
-    fn begin(&self) -> Result<std::sync::MutexGuard<'_, Store>, RemoteError> {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-        let mut s = self.store.lock().unwrap();
-        if !s.fail_next.is_empty() {
-            return Err(s.fail_next.remove(0));
-        }
-        Ok(s)
+        self.remote.lock().now = Some(now);
     }
 }
 
@@ -165,7 +182,7 @@ impl SalesforcePort for FakeSalesforce {
         object: &str,
         records: &[Fields],
     ) -> Result<Vec<WriteResult>, RemoteError> {
-        let mut s = self.begin()?;
+        let mut s = self.remote.begin()?;
         Ok(records
             .iter()
             .map(|f| match sf_duplicate(&s, object, f) {
@@ -184,7 +201,7 @@ impl SalesforcePort for FakeSalesforce {
         _object: &str,
         records: &[(SfId, Fields)],
     ) -> Result<Vec<WriteResult>, RemoteError> {
-        let mut s = self.begin()?;
+        let mut s = self.remote.begin()?;
         let mut out = Vec::new();
         for (id, f) in records {
             match s.records.get_mut(id.as_str()) {
@@ -202,7 +219,7 @@ impl SalesforcePort for FakeSalesforce {
         Ok(out)
     }
     async fn delete(&self, ids: &[SfId]) -> Result<Vec<WriteResult>, RemoteError> {
-        let mut s = self.begin()?;
+        let mut s = self.remote.begin()?;
         Ok(ids
             .iter()
             .map(|id| {
@@ -220,7 +237,7 @@ impl SalesforcePort for FakeSalesforce {
         until: OffsetDateTime,
         limit: usize,
     ) -> Result<Vec<SfRecord>, RemoteError> {
-        let s = self.begin()?;
+        let s = self.remote.begin()?;
         let mut out: Vec<SfRecord> = s
             .records
             .iter()
@@ -242,7 +259,7 @@ impl SalesforcePort for FakeSalesforce {
         since: OffsetDateTime,
         until: OffsetDateTime,
     ) -> Result<Vec<SfRecord>, RemoteError> {
-        let s = self.begin()?;
+        let s = self.remote.begin()?;
         Ok(s.records
             .iter()
             .filter(|(_, (o, _))| o == object)
@@ -260,7 +277,7 @@ impl SalesforcePort for FakeSalesforce {
         after: Option<&SfId>,
         limit: usize,
     ) -> Result<Vec<SfRecord>, RemoteError> {
-        let s = self.begin()?;
+        let s = self.remote.begin()?;
         Ok(s.records
             .iter()
             .filter(|(id, (o, _))| o == object && after.is_none_or(|a| id.as_str() > a.as_str()))
@@ -272,7 +289,7 @@ impl SalesforcePort for FakeSalesforce {
             .collect())
     }
     async fn count(&self, object: &str, _where_clause: Option<&str>) -> Result<u64, RemoteError> {
-        let s = self.begin()?;
+        let s = self.remote.begin()?;
         let live = |id: &String| s.meta.get(id).is_some_and(|m| !m.deleted);
         Ok(s.records
             .iter()
@@ -285,7 +302,7 @@ impl SalesforcePort for FakeSalesforce {
         field: &str,
         values: &[String],
     ) -> Result<Vec<(SfId, String)>, RemoteError> {
-        let s = self.begin()?;
+        let s = self.remote.begin()?;
         let wanted: Vec<String> = values.iter().map(|v| v.to_lowercase()).collect();
         Ok(s.records
             .iter()
@@ -299,7 +316,7 @@ impl SalesforcePort for FakeSalesforce {
             .collect())
     }
     async fn users(&self) -> Result<Vec<SfUser>, RemoteError> {
-        let s = self.begin()?;
+        let s = self.remote.begin()?;
         Ok(s.records
             .iter()
             .filter(|(_, (o, _))| o == "User")
@@ -316,7 +333,7 @@ impl SalesforcePort for FakeSalesforce {
         Ok(describe_from_spec(object))
     }
     fn calls_made(&self) -> u64 {
-        self.calls.load(Ordering::SeqCst)
+        self.remote.calls()
     }
 }
 
@@ -384,9 +401,8 @@ pub fn describe_from_spec(object: &str) -> SfObjectDescribe {
 /// JING in memory.
 #[derive(Debug, Default)]
 pub struct FakeJing {
-    store: Mutex<Store>,
+    remote: Remote,
     employees: Mutex<Vec<Employee>>,
-    calls: AtomicU64,
 }
 
 impl FakeJing {
@@ -394,30 +410,19 @@ impl FakeJing {
         Self::default()
     }
     pub fn fail_next(&self, e: SyncError) {
-        self.store.lock().unwrap().fail_next.push(RemoteError(e));
+        self.remote.fail_next(e);
     }
     pub fn record(&self, id: &JingId) -> Option<Fields> {
-        self.store
-            .lock()
-            .unwrap()
-            .records
-            .get(id.as_str())
-            .map(|(_, f)| f.clone())
+        self.remote.fields(id.as_str())
     }
     pub fn count(&self, object: &str) -> usize {
-        self.store
-            .lock()
-            .unwrap()
-            .records
-            .values()
-            .filter(|(o, _)| o == object)
-            .count()
+        self.remote.count(object)
     }
     pub fn calls(&self) -> u64 {
-        self.calls.load(Ordering::SeqCst)
+        self.remote.calls()
     }
     pub fn insert(&self, object: &str, fields: Fields) -> JingId {
-        let mut s = self.store.lock().unwrap();
+        let mut s = self.remote.lock();
         jing_insert(&mut s, object, fields)
     }
     pub fn add_employee(&self, name: &str, mobile: Option<&str>, email: Option<&str>) -> JingId {
@@ -430,14 +435,6 @@ impl FakeJing {
             email: email.map(Into::into),
         });
         id
-    }
-    fn begin(&self) -> Result<std::sync::MutexGuard<'_, Store>, RemoteError> {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-        let mut s = self.store.lock().unwrap();
-        if !s.fail_next.is_empty() {
-            return Err(s.fail_next.remove(0));
-        }
-        Ok(s)
     }
 }
 
@@ -473,7 +470,7 @@ impl JingPort for FakeJing {
         object: &str,
         records: &[Fields],
     ) -> Result<Vec<WriteResult>, RemoteError> {
-        let mut s = self.begin()?;
+        let mut s = self.remote.begin()?;
         Ok(records
             .iter()
             .map(|f| match jing_duplicate(&s, object, f) {
@@ -487,7 +484,7 @@ impl JingPort for FakeJing {
         _object: &str,
         records: &[(JingId, Fields)],
     ) -> Result<Vec<WriteResult>, RemoteError> {
-        let mut s = self.begin()?;
+        let mut s = self.remote.begin()?;
         Ok(records
             .iter()
             .map(|(id, f)| match s.records.get_mut(id.as_str()) {
@@ -506,7 +503,7 @@ impl JingPort for FakeJing {
         _object: &str,
         ids: &[JingId],
     ) -> Result<Vec<WriteResult>, RemoteError> {
-        let mut s = self.begin()?;
+        let mut s = self.remote.begin()?;
         Ok(ids
             .iter()
             .map(|id| {
@@ -516,11 +513,11 @@ impl JingPort for FakeJing {
             .collect())
     }
     async fn employees(&self) -> Result<Vec<Employee>, RemoteError> {
-        drop(self.begin()?);
+        drop(self.remote.begin()?);
         Ok(self.employees.lock().unwrap().clone())
     }
     async fn create_employee(&self, e: &NewEmployee) -> Result<JingId, RemoteError> {
-        drop(self.begin()?);
+        drop(self.remote.begin()?);
         Ok(self.add_employee(&e.name, e.mobile.as_deref(), e.email.as_deref()))
     }
     async fn changed_since(
@@ -529,7 +526,7 @@ impl JingPort for FakeJing {
         _since: OffsetDateTime,
         page: Option<&str>,
     ) -> Result<JingPage, RemoteError> {
-        let s = self.begin()?;
+        let s = self.remote.begin()?;
         const PAGE: usize = 100;
         let start: usize = page.and_then(|p| p.parse().ok()).unwrap_or(0);
         let all: Vec<_> = s.records.iter().filter(|(_, (o, _))| o == object).collect();

@@ -1,9 +1,5 @@
 //! Random human operations on the two simulators, mirrored into the reference model.
 
-use super::known_bugs::{
-    clear_already_empty_other, fill_races_preferred_edit, known_bugs_included,
-    one_field_if_both_sides, unknown_blank_on_preferred,
-};
 use super::lead::{JING_STATUS, OWNER, SF_STATUS, STATUS, member, text, to_jing, to_sf};
 use super::model::{Edit, FieldDef, Rec, Round, Side, State, Val, human_edit};
 use super::stage::{Result, Stage};
@@ -135,6 +131,7 @@ fn create(stage: &Stage, world: &mut World, rng: &mut StdRng, side: Side) -> Res
         origin: side,
         created_round: world.round_no,
         state: State::Live,
+        held: vec![false; world.defs.len()],
         vals,
     });
     world.sf_ids.push(sf);
@@ -181,9 +178,6 @@ fn update(
 ) -> Result<&'static str> {
     let fields: Vec<usize> = (0..OWNER)
         .filter(|&f| !clear || world.defs[f].clearable)
-        .filter(|&f| {
-            !clear || known_bugs_included() || !unknown_blank_on_preferred(&world.defs[f], side)
-        })
         .collect();
     let field = fields[rng.random_range(0..fields.len())];
     let cands = world.candidates(side, false, false);
@@ -202,11 +196,6 @@ fn update(
     }
     let cands: Vec<usize> = cands
         .into_iter()
-        .filter(|&i| one_field_if_both_sides(world, i, side, field))
-        .filter(|&i| !fill_races_preferred_edit(world, i, side, field))
-        .filter(|&i| {
-            !clear || known_bugs_included() || !clear_already_empty_other(world, i, side, field)
-        })
         // Clearing an empty field changes nothing: no event, no edit.
         .filter(|&i| !clear || world.recs[i].vals[side as usize][field].is_some())
         .collect();
@@ -279,9 +268,6 @@ fn owner(stage: &Stage, world: &mut World, rng: &mut StdRng, side: Side) -> Resu
     // One owner change per lead and side between syncs: with three members a second change
     // could return to the starting owner, and the end state would not show the two writes.
     cands.retain(|&i| !world.round.edited(i, side, OWNER));
-    if !known_bugs_included() {
-        cands.retain(|&i| one_field_if_both_sides(world, i, side, OWNER));
-    }
     if cands.is_empty() {
         return create(stage, world, rng, side);
     }

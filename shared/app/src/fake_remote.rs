@@ -425,6 +425,15 @@ impl FakeJing {
         let mut s = self.remote.lock();
         jing_insert(&mut s, object, fields)
     }
+    /// Edit as a person would.
+    pub fn human_update(&self, id: &JingId, fields: Fields) {
+        let mut s = self.remote.lock();
+        if let Some((_, f)) = s.records.get_mut(id.as_str()) {
+            f.extend(fields);
+        }
+        s.next += 1;
+        s.touch(id.as_str(), false, false);
+    }
     pub fn add_employee(&self, name: &str, mobile: Option<&str>, email: Option<&str>) -> JingId {
         let mut e = self.employees.lock().unwrap();
         let id = JingId::parse(&format!("emp{}", e.len() + 1)).expect("valid id");

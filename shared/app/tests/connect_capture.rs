@@ -273,7 +273,7 @@ async fn records_our_integration_user_wrote_come_back_as_integration_echoes() {
     poll(&pdeps(&f, &sf), &settings).await.unwrap();
     let changes = drain(&f).await;
     assert_eq!(changes.len(), 1);
-    assert_eq!(changes[0].actor, domain::Actor::Integration);
+    assert_eq!(changes[0].actor, domain::Actor::IntegrationSnapshot);
 }
 
 #[tokio::test]

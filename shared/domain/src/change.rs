@@ -59,6 +59,10 @@ pub enum Actor {
     Human(Option<String>),
     /// The connector itself (our integration user / our API client).
     Integration,
+    /// A polled snapshot our integration user saved last: it may fold in earlier human edits
+    /// whose own notifications were lost, so it is planned field by field against what we
+    /// wrote (our values compare unchanged) instead of being dropped whole as an echo.
+    IntegrationSnapshot,
 }
 
 /// Where a change came from; drives priority when the API budget is short.

@@ -7,8 +7,11 @@ use crate::rules::{self, Conflict, FieldInput, SkipReason, Verdict};
 use crate::spec::FieldMapping;
 use crate::value::{FieldType, Value};
 use std::borrow::Cow;
+
+mod views;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
+pub use views::{FieldViews, SideView};
 
 /// What the planner needs about one incoming record.
 #[derive(Debug, Clone, Copy)]
@@ -28,6 +31,10 @@ pub struct PlanInput<'a> {
     pub concurrent: bool,
     /// Per field (Salesforce name): which side's change was last synced, made when, synced when.
     pub field_sync: Option<&'a BTreeMap<String, FieldSync>>,
+    /// Per field (Salesforce name): what each side holds as far as we know.
+    pub views: Option<&'a BTreeMap<String, FieldViews>>,
+    /// When the planned writes are made (our write time in the views).
+    pub now: OffsetDateTime,
 }
 
 /// The last sync of one field: concurrency is decided per field, not per record (an edit of
@@ -54,94 +61,224 @@ pub struct RecordPlan {
     /// Values to write back to the origin, by the origin's field names: a concurrent change we
     /// already applied overwrote the origin's newer value, which won the conflict.
     pub restore_origin: BTreeMap<String, Value>,
+    /// Values to write to the origin that come from the target, by the origin's field names and
+    /// terms: the preferred side's "unknown" blank filled by the other side (see
+    /// [`rules::origin_takes_target`]).
+    pub fill_origin: BTreeMap<String, Value>,
+    /// The views of the fields this change touched, to store even when nothing is written
+    /// (Salesforce field names).
+    pub views: BTreeMap<String, FieldViews>,
 }
 
 impl RecordPlan {
+    /// Nothing to write on either side (views may still have to be stored).
     pub fn is_noop(&self) -> bool {
-        self.writes.is_empty()
+        self.writes.is_empty() && self.fill_origin.is_empty()
     }
 }
 
 /// Map and resolve every mapped field of the incoming change.
 pub fn plan(input: &PlanInput<'_>) -> RecordPlan {
-    let origin = input.direction.origin();
     let mut out = RecordPlan::default();
     for m in input.mapping {
-        let (origin_field, target_field) = match origin {
-            Side::Salesforce => (&m.sf_field, &m.jing_field),
-            Side::Jing => (&m.jing_field, &m.sf_field),
-        };
-        let Some(change) = input.incoming.get(origin_field.as_str()) else {
-            continue;
-        };
-        // Borrow wherever nothing changes: this loop is the writer's hot path.
-        let converted = convert_cow(&change.after, m, origin);
-        // last_synced holds Salesforce-side values; compare in the target's terms.
-        let last = input
-            .last_synced
-            .and_then(|l| l.get(m.sf_field.as_str()))
-            .map(|v| match origin {
-                Side::Salesforce => convert_cow(v, m, Side::Salesforce),
-                Side::Jing => Cow::Borrowed(v),
-            });
-        let (concurrent, target_changed_at) =
-            match input.field_sync.and_then(|f| f.get(m.sf_field.as_str())) {
-                Some(fs) if fs.origin != origin => {
-                    (input.incoming_at < fs.synced_at, Some(fs.source_time))
-                }
-                Some(_) => (false, None),
-                None => (input.concurrent, input.target_changed_at),
-            };
-        // Phones compare by their normalized number: a format difference is not a change.
-        let phone = m.sf_type == FieldType::Phone || m.jing_type == FieldType::Phone;
-        fn key(v: &Value, phone: bool) -> Cow<'_, Value> {
-            if phone {
-                Cow::Owned(phone_key(v))
-            } else {
-                Cow::Borrowed(v)
-            }
-        }
-        let incoming_key = key(&converted, phone);
-        let last_key = last.as_deref().map(|v| key(v, phone));
-        let target_key = input
-            .target_current
-            .and_then(|t| t.get(target_field.as_str()))
-            .map(|v| key(v, phone));
-        let field_input = FieldInput {
-            rule: m.rule,
-            blank: m.blank,
-            direction: input.direction,
-            direction_enabled: input.direction_enabled,
-            incoming: incoming_key.as_ref(),
-            incoming_at: input.incoming_at,
-            target_current: target_key.as_deref(),
-            target_changed_at,
-            last_synced: last_key.as_deref(),
-            concurrent,
-        };
-        let (verdict, conflict) = rules::decide(&field_input);
-        if let Some(c) = conflict {
-            if concurrent && c.winner == origin {
-                out.restore_origin
-                    .insert(origin_field.clone(), change.after.clone());
-            }
-            out.conflicts.push((m.sf_field.clone(), c));
-        }
-        match verdict {
-            Verdict::Write => {
-                let v = converted.into_owned();
-                let sf_value = if origin == Side::Salesforce {
-                    change.after.clone()
-                } else {
-                    v.clone()
-                };
-                out.synced.insert(m.sf_field.clone(), sf_value.normalized());
-                out.writes.insert(target_field.clone(), v);
-            }
-            Verdict::Skip(reason) => out.skipped.push((m.sf_field.clone(), reason)),
-        }
+        plan_field(input, m, &mut out);
     }
     out
+}
+
+/// Phones compare by their normalized number: a format difference is not a change.
+fn key(v: &Value, phone: bool) -> Cow<'_, Value> {
+    if phone {
+        Cow::Owned(phone_key(v))
+    } else {
+        Cow::Borrowed(v)
+    }
+}
+
+fn plan_field(input: &PlanInput<'_>, m: &FieldMapping, out: &mut RecordPlan) {
+    let origin = input.direction.origin();
+    let (origin_field, target_field) = match origin {
+        Side::Salesforce => (&m.sf_field, &m.jing_field),
+        Side::Jing => (&m.jing_field, &m.sf_field),
+    };
+    let Some(change) = input.incoming.get(origin_field.as_str()) else {
+        return;
+    };
+    let views = input.views.and_then(|v| v.get(m.sf_field.as_str()));
+    let origin_view = views.and_then(|v| v.side(origin));
+    let target_view = views.and_then(|v| v.side(origin.other()));
+    // A newer edit from the same side was already seen: this delivery is late.
+    if origin_view.is_some_and(|v| !v.by_us && v.is_newer_than(input.incoming_at)) {
+        out.skipped
+            .push((m.sf_field.clone(), SkipReason::Superseded));
+        return;
+    }
+    // Borrow wherever nothing changes: this is the writer's hot path.
+    let converted = convert_cow(&change.after, m, origin);
+    let incoming_sf = || match origin {
+        Side::Salesforce => change.after.clone().normalized(),
+        Side::Jing => converted.as_ref().clone().normalized(),
+    };
+    let phone = m.sf_type == FieldType::Phone || m.jing_type == FieldType::Phone;
+    // Our own write coming back (whatever the two clocks say about its time).
+    if origin_view
+        .is_some_and(|v| v.by_us && rules::same(&key(&incoming_sf(), phone), &key(&v.value, phone)))
+    {
+        out.skipped
+            .push((m.sf_field.clone(), SkipReason::Unchanged));
+        return;
+    }
+    // Made before our last write to the origin: it carries what we overwrote, not what we wrote.
+    let stale = origin_view.is_some_and(|v| v.by_us && v.is_newer_than(input.incoming_at));
+    let last_sf = input.last_synced.and_then(|l| l.get(m.sf_field.as_str()));
+    let before_sf = match origin_view {
+        Some(v) if stale => v.overwritten.as_ref(),
+        Some(v) => Some(&v.value),
+        None => last_sf,
+    };
+    // Views and last-synced values are in Salesforce terms; compare in the target's terms.
+    let target_terms = |v: &'_ Value| -> Value {
+        match origin {
+            Side::Salesforce => convert_cow(v, m, Side::Salesforce).into_owned(),
+            Side::Jing => v.clone(),
+        }
+    };
+    let sf_terms = matches!(origin, Side::Jing);
+    let last = last_sf.map(|v| as_target(v, sf_terms, &target_terms));
+    let before = before_sf.map(|v| as_target(v, sf_terms, &target_terms));
+    let target_cur = match target_view {
+        Some(v) => Some(as_target(&v.value, sf_terms, &target_terms)),
+        None => input
+            .target_current
+            .and_then(|t| t.get(target_field.as_str()))
+            .map(Cow::Borrowed),
+    };
+    let (concurrent, mut target_changed_at) = match input
+        .field_sync
+        .and_then(|f| f.get(m.sf_field.as_str()))
+    {
+        Some(fs) if fs.origin != origin => (input.incoming_at < fs.synced_at, Some(fs.source_time)),
+        Some(_) => (false, None),
+        // Per-field bookkeeping exists but this field was never synced from the other
+        // side: another field's sync is no conflict for it.
+        None if input.field_sync.is_some_and(|f| !f.is_empty()) => (false, None),
+        None => (input.concurrent, input.target_changed_at),
+    };
+    if let Some(v) = target_view.filter(|v| !v.by_us) {
+        target_changed_at = Some(v.at);
+    }
+    let incoming_key = key(&converted, phone);
+    let last_key = last.as_deref().map(|v| key(v, phone));
+    let before_key = before.as_deref().map(|v| key(v, phone));
+    let target_key = target_cur.as_deref().map(|v| key(v, phone));
+    let field_input = FieldInput {
+        rule: m.rule,
+        blank: m.blank,
+        direction: input.direction,
+        direction_enabled: input.direction_enabled,
+        incoming: incoming_key.as_ref(),
+        incoming_at: input.incoming_at,
+        target_current: target_key.as_deref(),
+        target_changed_at,
+        last_synced: last_key.as_deref(),
+        origin_before: before_key.as_deref(),
+        target_held: target_view.is_some_and(|v| v.held),
+        target_noted_after: target_view
+            .is_some_and(|v| !v.by_us && v.noted.is_some_and(|n| input.incoming_at < n)),
+        concurrent,
+    };
+    let (verdict, conflict) = rules::decide(&field_input);
+    if let Some(c) = conflict {
+        if concurrent && c.winner == origin {
+            out.restore_origin
+                .insert(origin_field.clone(), change.after.clone());
+        }
+        out.conflicts.push((m.sf_field.clone(), c));
+    }
+    let origin_changed = !before_key
+        .as_deref()
+        .is_some_and(|b| rules::same(&incoming_key, b));
+    let mut fv = views.cloned().unwrap_or_default();
+    match verdict {
+        Verdict::Write => {
+            let sf_value = incoming_sf();
+            let overwritten = target_view.map(|t| t.value.clone()).or(last_sf.cloned());
+            fv.set(
+                origin.other(),
+                SideView::written(sf_value.clone(), input.now, overwritten),
+            );
+            let origin_now = if stale {
+                // The origin's edit won over our earlier write there: it is restored.
+                SideView::written(
+                    sf_value.clone(),
+                    input.now,
+                    origin_view.map(|o| o.value.clone()),
+                )
+            } else {
+                SideView::edit(sf_value.clone(), input.incoming_at, false, input.now)
+            };
+            fv.set(origin, origin_now);
+            if stale {
+                // Our later write overwrote this edit on the origin, and it wins: give it back.
+                out.restore_origin
+                    .entry(origin_field.clone())
+                    .or_insert_with(|| change.after.clone());
+            }
+            out.synced.insert(m.sf_field.clone(), sf_value);
+            out.writes
+                .insert(target_field.clone(), converted.into_owned());
+        }
+        Verdict::Skip(reason) => {
+            let fill = target_view.filter(|_| {
+                rules::origin_takes_target(&field_input) && m.sf_type != FieldType::Reference
+            });
+            if let Some(t) = fill {
+                // The origin takes the target's value (see `rules::origin_takes_target`).
+                let value = t.value.clone().normalized();
+                let in_origin_terms = match origin {
+                    Side::Salesforce => value.clone(),
+                    Side::Jing => convert(&value, m, Side::Salesforce),
+                };
+                out.fill_origin
+                    .insert(origin_field.clone(), in_origin_terms);
+                fv.set(
+                    origin,
+                    SideView::written(value.clone(), input.now, Some(incoming_sf())),
+                );
+                if let Some(tv) = fv.side_mut(origin.other()) {
+                    tv.held = false;
+                }
+                out.synced.insert(m.sf_field.clone(), value);
+            } else if !stale && origin_changed && verdict_remembers(reason) {
+                let held = reason == SkipReason::OtherSidePreferred && !change.after.is_empty();
+                fv.set(
+                    origin,
+                    SideView::edit(incoming_sf(), input.incoming_at, held, input.now),
+                );
+            }
+            out.skipped.push((m.sf_field.clone(), reason));
+        }
+    }
+    if views != Some(&fv) {
+        out.views.insert(m.sf_field.clone(), fv);
+    }
+}
+
+/// A value from a view or the last sync (Salesforce terms) in the target's terms.
+fn as_target<'v>(v: &'v Value, sf_terms: bool, conv: &dyn Fn(&Value) -> Value) -> Cow<'v, Value> {
+    if sf_terms {
+        Cow::Borrowed(v)
+    } else {
+        Cow::Owned(conv(v))
+    }
+}
+
+/// Skips after which the origin's value is worth remembering (it is what the origin holds now).
+fn verdict_remembers(reason: SkipReason) -> bool {
+    !matches!(
+        reason,
+        SkipReason::DoNotSync | SkipReason::DirectionOff | SkipReason::Superseded
+    )
 }
 
 fn phone_key(v: &Value) -> Value {
@@ -215,3 +352,5 @@ pub fn convert(v: &Value, m: &FieldMapping, origin: Side) -> Value {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod view_tests;

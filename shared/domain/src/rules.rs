@@ -48,6 +48,15 @@ pub struct FieldInput<'a> {
     pub target_changed_at: Option<OffsetDateTime>,
     /// The value both sides had at the last successful sync of this field.
     pub last_synced: Option<&'a Value>,
+    /// The origin's own value before this change, as far as we know (None: unknown). Equal to
+    /// the incoming value: the origin did not change this field (a whole-record notification).
+    pub origin_before: Option<&'a Value>,
+    /// The target's current value is its own edit that did not flow because the origin side is
+    /// preferred (see [`origin_takes_target`]).
+    pub target_held: bool,
+    /// The connector learnt the target's current value (its own edit) after the incoming
+    /// change was made: within one sync, that is the later change (see [`origin_takes_target`]).
+    pub target_noted_after: bool,
     /// The target's value was synced from a change made after the incoming change was made but
     /// applied before it arrived: both sides changed the field concurrently.
     pub concurrent: bool,
@@ -69,6 +78,9 @@ pub enum SkipReason {
     OtherSidePreferred,
     /// Two-way conflict lost: the target's change is newer.
     TargetIsNewer,
+    /// A newer change of the same record from the same side was already applied (a late or
+    /// reordered delivery).
+    Superseded,
 }
 
 /// Both sides changed the same two-way field since the last sync.
@@ -99,7 +111,8 @@ pub enum Verdict {
     Skip(SkipReason),
 }
 
-fn same(a: &Value, b: &Value) -> bool {
+/// Equal, counting every empty value as the same blank.
+pub(crate) fn same(a: &Value, b: &Value) -> bool {
     a.is_empty() && b.is_empty() || a == b
 }
 
@@ -124,7 +137,10 @@ pub fn decide(input: &FieldInput<'_>) -> (Verdict, Option<Conflict>) {
         return skip(DirectionOff);
     }
     let incoming = input.incoming;
-    if input.last_synced.is_some_and(|last| same(incoming, last)) {
+    if input
+        .origin_before
+        .is_some_and(|before| same(incoming, before))
+    {
         return skip(Unchanged);
     }
     if input.target_current.is_some_and(|cur| same(incoming, cur)) {
@@ -136,27 +152,67 @@ pub fn decide(input: &FieldInput<'_>) -> (Verdict, Option<Conflict>) {
     let origin = input.direction.origin();
     match input.rule {
         FieldRule::DoNotSync => skip(DoNotSync),
-        FieldRule::JingPreferred => (preferred(input, Side::Jing, origin), None),
-        FieldRule::SalesforcePreferred => (preferred(input, Side::Salesforce, origin), None),
+        FieldRule::JingPreferred => preferred(input, Side::Jing, origin),
+        FieldRule::SalesforcePreferred => preferred(input, Side::Salesforce, origin),
         FieldRule::TwoWay => two_way(input, origin),
     }
 }
 
 /// "X preferred unless empty": the preferred side always writes; the other side only fills blanks.
 /// With `Cleared` semantics an empty preferred value is a deliberate clear, not a blank to fill.
-fn preferred(input: &FieldInput<'_>, preferred: Side, origin: Side) -> Verdict {
+/// A preferred value that a fill from the other side overwrote after it was made (`concurrent`)
+/// wins: the conflict names the origin as winner so its value is restored there.
+fn preferred(input: &FieldInput<'_>, preferred: Side, origin: Side) -> (Verdict, Option<Conflict>) {
     if origin == preferred {
-        return Verdict::Write;
+        let conflict = input.concurrent.then(|| Conflict {
+            incoming: input.incoming.clone(),
+            target: input.target_current.cloned().unwrap_or(Value::Empty),
+            winner: origin,
+        });
+        return (Verdict::Write, conflict);
     }
     let fill = match input.target_current {
         None => true,
         Some(cur) if !cur.is_empty() => false,
         Some(_) => input.blank == BlankMeaning::Unknown,
     };
-    if fill && !input.incoming.is_empty() {
+    let verdict = if fill && !input.incoming.is_empty() {
         Verdict::Write
     } else {
         Verdict::Skip(SkipReason::OtherSidePreferred)
+    };
+    (verdict, None)
+}
+
+/// For a change that writes nothing to the target: must the origin take the target's value?
+///
+/// - The preferred side became an "unknown" blank while the other side holds its own value
+///   that never flowed (held back by the preferred value): that value now fills the preferred
+///   side — the other side "only fills blanks", and now there is one. A value the other side
+///   got from the preferred side is not held, so a blank is not refilled with its old value.
+/// - The other side's edit was made before the connector learnt the preferred side's value
+///   (both changed in one sync, and the preferred side's change found nothing to write then):
+///   the preferred value wins on the other side too.
+pub fn origin_takes_target(input: &FieldInput<'_>) -> bool {
+    let origin = input.direction.origin();
+    let preferred = match input.rule {
+        FieldRule::JingPreferred => Side::Jing,
+        FieldRule::SalesforcePreferred => Side::Salesforce,
+        FieldRule::TwoWay | FieldRule::DoNotSync => return false,
+    };
+    let Some(target) = input.target_current else {
+        return false;
+    };
+    if !input.direction_enabled || same(input.incoming, target) {
+        return false;
+    }
+    if origin == preferred {
+        input.blank == BlankMeaning::Unknown
+            && input.incoming.is_empty()
+            && input.target_held
+            && !target.is_empty()
+    } else {
+        input.target_noted_after && (!target.is_empty() || input.blank == BlankMeaning::Cleared)
     }
 }
 
@@ -164,8 +220,10 @@ fn two_way(input: &FieldInput<'_>, origin: Side) -> (Verdict, Option<Conflict>) 
     let Some(target) = input.target_current else {
         return (Verdict::Write, None);
     };
-    let target_moved =
-        input.concurrent || input.last_synced.is_some_and(|last| !same(target, last));
+    // An "unknown" blank on the target is no information: it is not a move to defend.
+    let unknown_blank = target.is_empty() && input.blank == BlankMeaning::Unknown;
+    let target_moved = input.concurrent
+        || !unknown_blank && input.last_synced.is_some_and(|last| !same(target, last));
     if !target_moved {
         return (Verdict::Write, None);
     }

@@ -18,7 +18,11 @@ pub fn sf_record_change(
 ) -> Change {
     let integration = settings.authorized.as_ref().map(|a| &a.user_id);
     let actor = if rec.modified_by.is_some() && rec.modified_by.as_ref() == integration {
-        Actor::Integration
+        match lane {
+            // The poller is the safety net for lost notifications: see the variant.
+            Lane::Live => Actor::IntegrationSnapshot,
+            Lane::Backfill => Actor::Integration,
+        }
     } else {
         Actor::Human(rec.modified_by.as_ref().map(SfId::to_string))
     };

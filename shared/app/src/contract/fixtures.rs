@@ -73,6 +73,18 @@ pub fn binding(app: &AppId, object: ObjectKind, sf: &SfId, jing: &JingId, versio
             },
         )]
         .into(),
+        views: [(
+            "Email".to_owned(),
+            domain::plan::FieldViews {
+                salesforce: Some(domain::plan::SideView::written(
+                    domain::Value::text("a@b.cn"),
+                    at(version as i64),
+                    Some(domain::Value::Empty),
+                )),
+                jing: None,
+            },
+        )]
+        .into(),
         converted_to: None,
         name: format!("张三 {sf}"),
     }

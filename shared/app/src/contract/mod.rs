@@ -29,6 +29,7 @@ pub mod semantics;
 mod settings;
 mod synclog;
 pub mod writer;
+pub mod writer_views;
 
 pub use bindings::binding_store;
 pub use fixtures::*;

@@ -72,15 +72,15 @@ impl Stores {
     }
 }
 
-struct World {
-    f: Stores,
-    sf: FakeSalesforce,
-    jing: FakeJing,
-    settings: AppSettings,
+pub(super) struct World {
+    pub(super) f: Stores,
+    pub(super) sf: FakeSalesforce,
+    pub(super) jing: FakeJing,
+    pub(super) settings: AppSettings,
 }
 
 impl World {
-    fn new(f: Stores) -> Self {
+    pub(super) fn new(f: Stores) -> Self {
         let settings = AppSettings::new(app(), "Acme", Environment::Production, "jing-app", "59");
         Self {
             f,
@@ -89,7 +89,7 @@ impl World {
             settings,
         }
     }
-    fn deps(&self) -> Deps<'_> {
+    pub(super) fn deps(&self) -> Deps<'_> {
         Deps {
             bindings: self.f.bindings.as_ref(),
             errors: self.f.errors.as_ref(),
@@ -103,15 +103,15 @@ impl World {
             clock: &self.f.clock,
         }
     }
-    async fn apply(&self, changes: Vec<Change>) -> app::write::ApplyReport {
+    pub(super) async fn apply(&self, changes: Vec<Change>) -> app::write::ApplyReport {
         apply(&self.deps(), &self.settings, changes).await
     }
-    async fn binding_of_jing(&self, object: ObjectKind, id: &JingId) -> Option<Binding> {
+    pub(super) async fn binding_of_jing(&self, object: ObjectKind, id: &JingId) -> Option<Binding> {
         self.f.bindings.by_jing(&app(), object, id).await.unwrap()
     }
 }
 
-fn app() -> AppId {
+pub(super) fn app() -> AppId {
     AppId::parse("acme").unwrap()
 }
 
@@ -130,7 +130,7 @@ fn fields(pairs: &[(&str, &str)]) -> BTreeMap<String, FieldChange> {
         .collect()
 }
 
-fn jing_lead(id: &str, minutes: i64, pairs: &[(&str, &str)]) -> Change {
+pub(super) fn jing_lead(id: &str, minutes: i64, pairs: &[(&str, &str)]) -> Change {
     Change {
         v: 1,
         app: app(),
@@ -144,7 +144,12 @@ fn jing_lead(id: &str, minutes: i64, pairs: &[(&str, &str)]) -> Change {
     }
 }
 
-fn sf_change(object: ObjectKind, id: &SfId, minutes: i64, pairs: &[(&str, &str)]) -> Change {
+pub(super) fn sf_change(
+    object: ObjectKind,
+    id: &SfId,
+    minutes: i64,
+    pairs: &[(&str, &str)],
+) -> Change {
     Change {
         record: RecordRef::Salesforce(id.clone()),
         object,
@@ -152,14 +157,14 @@ fn sf_change(object: ObjectKind, id: &SfId, minutes: i64, pairs: &[(&str, &str)]
     }
 }
 
-fn sf_fields(pairs: &[(&str, &str)]) -> Fields {
+pub(super) fn sf_fields(pairs: &[(&str, &str)]) -> Fields {
     pairs
         .iter()
         .map(|(k, v)| (k.to_string(), Value::text(*v)))
         .collect()
 }
 
-const ZHANG: &[(&str, &str)] = &[
+pub(super) const ZHANG: &[(&str, &str)] = &[
     ("name", "张三"),
     ("company_id", "径硕科技"),
     ("mobile", "13800138000"),
@@ -947,6 +952,18 @@ macro_rules! writer_scenarios {
         #[tokio::test]
         async fn a_persons_delete_is_not_taken_for_our_echo() {
             $crate::contract::writer::a_persons_delete_is_not_taken_for_our_echo(($make)()).await
+        }
+        #[tokio::test]
+        async fn a_held_back_edit_fills_the_preferred_sides_unknown_blank() {
+            $crate::contract::writer_views::a_held_back_edit_fills_the_preferred_sides_unknown_blank(($make)()).await
+        }
+        #[tokio::test]
+        async fn a_polled_snapshot_we_saved_last_still_carries_a_persons_earlier_edit() {
+            $crate::contract::writer_views::a_polled_snapshot_we_saved_last_still_carries_a_persons_earlier_edit(($make)()).await
+        }
+        #[tokio::test]
+        async fn a_clear_is_not_written_to_a_side_known_to_be_empty() {
+            $crate::contract::writer_views::a_clear_is_not_written_to_a_side_known_to_be_empty(($make)()).await
         }
     };
 }

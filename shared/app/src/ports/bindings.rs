@@ -33,6 +33,10 @@ pub struct Binding {
     /// The last sync of each field (Salesforce name): conflicts are decided per field.
     #[serde(default)]
     pub field_sync: BTreeMap<String, domain::plan::FieldSync>,
+    /// What each side holds per field as far as we know (Salesforce names), kept even for
+    /// changes that wrote nothing: a held-back edit or an "unknown" blank is not forgotten.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub views: BTreeMap<String, domain::plan::FieldViews>,
     /// Set when the Salesforce lead was converted: updates follow the opportunity from then on.
     #[serde(default)]
     pub converted_to: Option<SfId>,
@@ -63,6 +67,7 @@ impl Binding {
             last_origin: None,
             source_time: None,
             field_sync: BTreeMap::new(),
+            views: BTreeMap::new(),
             converted_to: None,
             name: String::new(),
         }

@@ -235,6 +235,28 @@ pub(crate) async fn record_conflicts(
     }
 }
 
+/// Store the views of a change that wrote nothing (a held-back edit, an "unknown" blank).
+/// A concurrent update of the binding makes the change retry: it is planned again on the
+/// newer binding rather than overwriting it.
+pub(crate) async fn remember_views(
+    deps: &Deps<'_>,
+    binding: &Binding,
+    views: &BTreeMap<String, domain::plan::FieldViews>,
+) -> Result<(), SyncError> {
+    if views.is_empty() {
+        return Ok(());
+    }
+    let mut b = binding.clone();
+    b.version += 1;
+    for (k, v) in views {
+        b.views.insert(k.clone(), v.clone());
+    }
+    deps.bindings
+        .put(&b, Some(binding.version))
+        .await
+        .map_err(store_error)
+}
+
 /// Merge what was written into the binding's last synced state.
 fn finish(
     b: &mut Binding,
@@ -245,6 +267,9 @@ fn finish(
 ) {
     for (k, v) in &p.synced {
         b.last_synced.insert(k.clone(), v.clone());
+    }
+    for (k, v) in &p.views {
+        b.views.insert(k.clone(), v.clone());
     }
     let fp = Some(fingerprint(p.synced.iter().map(|(k, v)| (k.as_str(), v))));
     match origin {

@@ -258,6 +258,17 @@ impl Target<'_, '_> {
     }
 
     async fn updates(&mut self, updates: Vec<Planned>, done: &mut Vec<Executed>) {
+        // Only the origin is written (a blank filled from the target): no target call — an
+        // empty update would still touch the target record and come back as a change.
+        let (origin_only, updates): (Vec<Planned>, Vec<Planned>) = updates
+            .into_iter()
+            .partition(|p| matches!(&p.op, Op::Update { fields, .. } if fields.is_empty()));
+        for p in origin_only {
+            done.push(Executed {
+                planned: p,
+                result: Ok(Done::Updated),
+            });
+        }
         for chunk in chunked(updates, self.batch()) {
             let result = match &self.stop {
                 Some(o) => Err(o.clone()),

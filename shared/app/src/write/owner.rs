@@ -115,6 +115,7 @@ pub(crate) async fn translate_writes(
             None => {
                 plan.writes.remove(&m.jing_field);
                 plan.synced.remove(&m.sf_field);
+                plan.views.remove(&m.sf_field);
                 report.counts.owner_warnings += 1;
             }
         }

@@ -40,8 +40,11 @@ pub(crate) struct Planned {
     /// Values both sides hold after the write (Salesforce field names).
     pub synced: BTreeMap<String, Value>,
     pub conflicts: Vec<(String, Conflict)>,
-    /// Values to write back to the origin record (see `RecordPlan::restore_origin`).
+    /// Values to write back to the origin record (see `RecordPlan::restore_origin` and
+    /// `fill_origin`).
     pub restore: Fields,
+    /// Updated per-field views of both sides (see `Binding::views`).
+    pub views: BTreeMap<String, domain::plan::FieldViews>,
     pub name: String,
 }
 
@@ -92,6 +95,10 @@ async fn prepare_one(
     };
     let rules = obj.rules(group.direction);
     let binding = lookup(deps, settings, group, &change.record).await?;
+    // A snapshot of a record we saved but have not bound yet is our own creation in flight.
+    if change.actor == Actor::IntegrationSnapshot && binding.is_none() {
+        return skip;
+    }
     let name = display_name(group.object, change, binding.as_ref());
     let planned = |op, plan: RecordPlan| {
         Ok(Prepared::Planned(Box::new(Planned {
@@ -100,6 +107,7 @@ async fn prepare_one(
             synced: plan.synced,
             conflicts: plan.conflicts,
             restore: plan.restore_origin,
+            views: plan.views,
             name: name.clone(),
         })))
     };
@@ -145,15 +153,38 @@ async fn prepare_one(
             }
             check_association(deps, settings, group, change).await?;
             let incoming = owner::translate(deps, settings, group, change, report).await?;
-            let mut plan = plan_record(settings, group, change, &incoming, binding.as_ref());
+            let mut plan = plan_record(
+                deps.clock.now(),
+                settings,
+                group,
+                change,
+                &incoming,
+                binding.as_ref(),
+            );
             owner::translate_writes(deps, settings, group, &mut plan, report).await?;
+            tracing::debug!(
+                record = change.record.as_str(),
+                direction = ?group.direction,
+                source_time = %change.source_time,
+                writes = ?plan.writes,
+                skipped = ?plan.skipped,
+                restore = ?plan.restore_origin,
+                fill = ?plan.fill_origin,
+                "Planned."
+            );
             // The origin gets its own value back (owners untranslated).
             for (field, value) in plan.restore_origin.iter_mut() {
                 if let Some(original) = change.fields.get(field) {
                     *value = original.after.clone();
                 }
             }
-            if plan.is_noop() {
+            let fills = std::mem::take(&mut plan.fill_origin);
+            plan.restore_origin.extend(fills);
+            if plan.writes.is_empty() && plan.restore_origin.is_empty() {
+                // Nothing to write, but what the origin now holds is worth remembering.
+                if let Some(b) = &binding {
+                    super::commit::remember_views(deps, b, &plan.views).await?;
+                }
                 // A lost conflict writes nothing but still belongs in the ledger.
                 super::commit::record_conflicts(
                     deps,
@@ -223,6 +254,7 @@ fn may_create(
 }
 
 fn plan_record(
+    now: time::OffsetDateTime,
     settings: &AppSettings,
     group: &Group,
     change: &Change,
@@ -247,6 +279,8 @@ fn plan_record(
         target_changed_at: binding.and_then(|b| b.source_time),
         concurrent,
         field_sync: binding.map(|b| &b.field_sync),
+        views: binding.map(|b| &b.views),
+        now,
     })
 }
 

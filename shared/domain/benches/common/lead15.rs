@@ -79,6 +79,8 @@ impl Lead15 {
             target_changed_at: None,
             concurrent: false,
             field_sync: None,
+            views: None,
+            now: datetime!(2024-05-01 10:05 UTC),
         }
     }
 }

@@ -32,6 +32,8 @@ fn input<'a>(
         target_changed_at: None,
         concurrent: false,
         field_sync: None,
+        views: None,
+        now: datetime!(2024-05-01 10:05 UTC),
     }
 }
 

@@ -23,6 +23,9 @@ fn input<'a>(
         target_current: target,
         target_changed_at: None,
         last_synced: last,
+        origin_before: last,
+        target_held: false,
+        target_noted_after: false,
         concurrent: false,
     }
 }
@@ -306,6 +309,9 @@ proptest::proptest! {
             target_current: tgt.as_ref(),
             target_changed_at: t_tgt.map(|h| T0 + time::Duration::hours(h)),
             last_synced: last.as_ref(),
+            origin_before: last.as_ref(),
+            target_held: false,
+        target_noted_after: false,
             concurrent: false,
         };
         let a = resolve(&i);

@@ -1,0 +1,96 @@
+//! What each side holds, per field, as far as the connector knows — beyond the value both sides
+//! held at the last sync. Without it the last-synced value is the writer's only view of the
+//! target, and a change that did not flow (a preferred side's "unknown" blank, the other side's
+//! edit held back by a preferred value) is forgotten: a later change then fills the wrong blank,
+//! re-writes a value the target already has, or takes a stale whole-record notification for an
+//! edit.
+
+use crate::object::Side;
+use crate::value::Value;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// One side's value of one field (Salesforce terms, normalized).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SideView {
+    pub value: Value,
+    /// The side's change time when the value is its own edit; our write time when we wrote it.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// We wrote `value` at `at`, replacing `overwritten` (None: unknown). A change the side made
+    /// before `at` carries the replaced value, not `value`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overwritten: Option<Value>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub by_us: bool,
+    /// The side's own edit that did not flow because the other side is preferred.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub held: bool,
+    /// When the connector learnt the value (its own clock): an edit of the other side made
+    /// before then was made before this value was dealt with.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub noted: Option<OffsetDateTime>,
+}
+
+impl SideView {
+    /// The side's own edit, made at `at`, learnt at `noted`.
+    pub fn edit(value: Value, at: OffsetDateTime, held: bool, noted: OffsetDateTime) -> Self {
+        Self {
+            value,
+            at,
+            overwritten: None,
+            by_us: false,
+            held,
+            noted: Some(noted),
+        }
+    }
+
+    /// Our write of `value` at `at` over `overwritten`.
+    pub fn written(value: Value, at: OffsetDateTime, overwritten: Option<Value>) -> Self {
+        Self {
+            value,
+            at,
+            overwritten,
+            by_us: true,
+            held: false,
+            noted: Some(at),
+        }
+    }
+
+    /// The incoming change was made before this value came to be.
+    pub fn is_newer_than(&self, change_at: OffsetDateTime) -> bool {
+        change_at < self.at
+    }
+}
+
+/// Both sides' views of one field.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct FieldViews {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub salesforce: Option<SideView>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jing: Option<SideView>,
+}
+
+impl FieldViews {
+    pub fn side(&self, side: Side) -> Option<&SideView> {
+        match side {
+            Side::Salesforce => self.salesforce.as_ref(),
+            Side::Jing => self.jing.as_ref(),
+        }
+    }
+
+    pub fn set(&mut self, side: Side, view: SideView) {
+        match side {
+            Side::Salesforce => self.salesforce = Some(view),
+            Side::Jing => self.jing = Some(view),
+        }
+    }
+
+    pub fn side_mut(&mut self, side: Side) -> Option<&mut SideView> {
+        match side {
+            Side::Salesforce => self.salesforce.as_mut(),
+            Side::Jing => self.jing.as_mut(),
+        }
+    }
+}

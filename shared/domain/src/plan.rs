@@ -66,8 +66,8 @@ pub struct RecordPlan {
     /// [`rules::origin_takes_target`]).
     pub fill_origin: BTreeMap<String, Value>,
     /// The views of the fields this change touched, to store even when nothing is written
-    /// (Salesforce field names).
-    pub views: BTreeMap<String, FieldViews>,
+    /// (Salesforce field names, each once).
+    pub views: Vec<(String, FieldViews)>,
 }
 
 impl RecordPlan {
@@ -120,20 +120,22 @@ fn plan_field(input: &PlanInput<'_>, m: &FieldMapping, out: &mut RecordPlan) {
         Side::Jing => converted.as_ref().clone().normalized(),
     };
     let phone = m.sf_type == FieldType::Phone || m.jing_type == FieldType::Phone;
+    let last_sf = input.last_synced.and_then(|l| l.get(m.sf_field.as_str()));
     // Our own write coming back (whatever the two clocks say about its time).
-    if origin_view
-        .is_some_and(|v| v.by_us && rules::same(&key(&incoming_sf(), phone), &key(&v.value, phone)))
-    {
+    if origin_view.is_some_and(|v| {
+        v.by_us
+            && v.value_or(last_sf)
+                .is_some_and(|ours| rules::same(&key(&incoming_sf(), phone), &key(ours, phone)))
+    }) {
         out.skipped
             .push((m.sf_field.clone(), SkipReason::Unchanged));
         return;
     }
     // Made before our last write to the origin: it carries what we overwrote, not what we wrote.
     let stale = origin_view.is_some_and(|v| v.by_us && v.is_newer_than(input.incoming_at));
-    let last_sf = input.last_synced.and_then(|l| l.get(m.sf_field.as_str()));
     let before_sf = match origin_view {
         Some(v) if stale => v.overwritten.as_ref(),
-        Some(v) => Some(&v.value),
+        Some(v) => v.value_or(last_sf),
         None => last_sf,
     };
     // Views and last-synced values are in Salesforce terms; compare in the target's terms.
@@ -146,8 +148,8 @@ fn plan_field(input: &PlanInput<'_>, m: &FieldMapping, out: &mut RecordPlan) {
     let sf_terms = matches!(origin, Side::Jing);
     let last = last_sf.map(|v| as_target(v, sf_terms, &target_terms));
     let before = before_sf.map(|v| as_target(v, sf_terms, &target_terms));
-    let target_cur = match target_view {
-        Some(v) => Some(as_target(&v.value, sf_terms, &target_terms)),
+    let target_cur = match target_view.and_then(|v| v.value_or(last_sf)) {
+        Some(v) => Some(as_target(v, sf_terms, &target_terms)),
         None => input
             .target_current
             .and_then(|t| t.get(target_field.as_str()))
@@ -198,69 +200,71 @@ fn plan_field(input: &PlanInput<'_>, m: &FieldMapping, out: &mut RecordPlan) {
     let origin_changed = !before_key
         .as_deref()
         .is_some_and(|b| rules::same(&incoming_key, b));
-    let mut fv = views.cloned().unwrap_or_default();
     match verdict {
         Verdict::Write => {
-            let sf_value = incoming_sf();
-            let overwritten = target_view.map(|t| t.value.clone()).or(last_sf.cloned());
+            // Both sides hold the written value afterwards: the last synced value (views None).
+            let mut fv = FieldViews::default();
+            let target_had = target_view.and_then(|t| t.value_or(last_sf)).or(last_sf);
             fv.set(
                 origin.other(),
-                SideView::written(sf_value.clone(), input.now, overwritten),
+                SideView::written(None, input.now, target_had.cloned()),
             );
             let origin_now = if stale {
                 // The origin's edit won over our earlier write there: it is restored.
-                SideView::written(
-                    sf_value.clone(),
-                    input.now,
-                    origin_view.map(|o| o.value.clone()),
-                )
+                let ours = origin_view.and_then(|o| o.value_or(last_sf)).cloned();
+                SideView::written(None, input.now, ours)
             } else {
-                SideView::edit(sf_value.clone(), input.incoming_at, false, input.now)
+                SideView::edit(None, input.incoming_at, false, input.now)
             };
             fv.set(origin, origin_now);
+            out.views.push((m.sf_field.clone(), fv));
             if stale {
                 // Our later write overwrote this edit on the origin, and it wins: give it back.
                 out.restore_origin
                     .entry(origin_field.clone())
                     .or_insert_with(|| change.after.clone());
             }
-            out.synced.insert(m.sf_field.clone(), sf_value);
+            out.synced.insert(m.sf_field.clone(), incoming_sf());
             out.writes
                 .insert(target_field.clone(), converted.into_owned());
         }
         Verdict::Skip(reason) => {
-            let fill = target_view.filter(|_| {
-                rules::origin_takes_target(&field_input) && m.sf_type != FieldType::Reference
-            });
-            if let Some(t) = fill {
+            let fill = target_view
+                .and_then(|t| Some((t, t.value_or(last_sf)?)))
+                .filter(|_| {
+                    rules::origin_takes_target(&field_input) && m.sf_type != FieldType::Reference
+                });
+            if let Some((t, value)) = fill {
                 // The origin takes the target's value (see `rules::origin_takes_target`).
-                let value = t.value.clone().normalized();
+                let value = value.clone().normalized();
                 let in_origin_terms = match origin {
                     Side::Salesforce => value.clone(),
                     Side::Jing => convert(&value, m, Side::Salesforce),
                 };
                 out.fill_origin
                     .insert(origin_field.clone(), in_origin_terms);
+                let mut fv = FieldViews::default();
                 fv.set(
                     origin,
-                    SideView::written(value.clone(), input.now, Some(incoming_sf())),
+                    SideView::written(None, input.now, Some(incoming_sf())),
                 );
-                if let Some(tv) = fv.side_mut(origin.other()) {
-                    tv.held = false;
-                }
+                let mut target_now = t.clone();
+                target_now.value = None;
+                target_now.held = false;
+                fv.set(origin.other(), target_now);
+                out.views.push((m.sf_field.clone(), fv));
                 out.synced.insert(m.sf_field.clone(), value);
             } else if !stale && origin_changed && verdict_remembers(reason) {
                 let held = reason == SkipReason::OtherSidePreferred && !change.after.is_empty();
+                let mut fv = views.cloned().unwrap_or_default();
                 fv.set(
                     origin,
-                    SideView::edit(incoming_sf(), input.incoming_at, held, input.now),
+                    SideView::edit(Some(incoming_sf()), input.incoming_at, held, input.now),
                 );
+                out.views.push((m.sf_field.clone(), fv));
             }
             out.skipped.push((m.sf_field.clone(), reason));
         }
-    }
-    if views != Some(&fv) {
-        out.views.insert(m.sf_field.clone(), fv);
     }
 }
 

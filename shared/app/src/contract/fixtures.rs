@@ -77,7 +77,7 @@ pub fn binding(app: &AppId, object: ObjectKind, sf: &SfId, jing: &JingId, versio
             "Email".to_owned(),
             domain::plan::FieldViews {
                 salesforce: Some(domain::plan::SideView::written(
-                    domain::Value::text("a@b.cn"),
+                    Some(domain::Value::text("a@b.cn")),
                     at(version as i64),
                     Some(domain::Value::Empty),
                 )),

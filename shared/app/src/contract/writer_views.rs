@@ -148,6 +148,6 @@ pub async fn a_clear_is_not_written_to_a_side_known_to_be_empty(stores: Stores) 
             .unwrap()
             .unwrap();
     let views = &stored.views["Title"];
-    assert_eq!(views.salesforce.as_ref().unwrap().value, Value::Empty);
-    assert_eq!(views.jing.as_ref().unwrap().value, Value::Empty);
+    assert_eq!(views.salesforce.as_ref().unwrap().value, Some(Value::Empty));
+    assert_eq!(views.jing.as_ref().unwrap().value, Some(Value::Empty));
 }

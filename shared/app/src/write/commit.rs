@@ -241,7 +241,7 @@ pub(crate) async fn record_conflicts(
 pub(crate) async fn remember_views(
     deps: &Deps<'_>,
     binding: &Binding,
-    views: &BTreeMap<String, domain::plan::FieldViews>,
+    views: &[(String, domain::plan::FieldViews)],
 ) -> Result<(), SyncError> {
     if views.is_empty() {
         return Ok(());

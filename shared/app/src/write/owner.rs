@@ -115,7 +115,7 @@ pub(crate) async fn translate_writes(
             None => {
                 plan.writes.remove(&m.jing_field);
                 plan.synced.remove(&m.sf_field);
-                plan.views.remove(&m.sf_field);
+                plan.views.retain(|(f, _)| f != &m.sf_field);
                 report.counts.owner_warnings += 1;
             }
         }

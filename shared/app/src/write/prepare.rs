@@ -44,7 +44,7 @@ pub(crate) struct Planned {
     /// `fill_origin`).
     pub restore: Fields,
     /// Updated per-field views of both sides (see `Binding::views`).
-    pub views: BTreeMap<String, domain::plan::FieldViews>,
+    pub views: Vec<(String, domain::plan::FieldViews)>,
     pub name: String,
 }
 

@@ -13,7 +13,9 @@ use time::OffsetDateTime;
 /// One side's value of one field (Salesforce terms, normalized).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SideView {
-    pub value: Value,
+    /// None: the side holds the last synced value (the common case, stored once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Value>,
     /// The side's change time when the value is its own edit; our write time when we wrote it.
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
@@ -34,7 +36,12 @@ pub struct SideView {
 
 impl SideView {
     /// The side's own edit, made at `at`, learnt at `noted`.
-    pub fn edit(value: Value, at: OffsetDateTime, held: bool, noted: OffsetDateTime) -> Self {
+    pub fn edit(
+        value: Option<Value>,
+        at: OffsetDateTime,
+        held: bool,
+        noted: OffsetDateTime,
+    ) -> Self {
         Self {
             value,
             at,
@@ -46,7 +53,7 @@ impl SideView {
     }
 
     /// Our write of `value` at `at` over `overwritten`.
-    pub fn written(value: Value, at: OffsetDateTime, overwritten: Option<Value>) -> Self {
+    pub fn written(value: Option<Value>, at: OffsetDateTime, overwritten: Option<Value>) -> Self {
         Self {
             value,
             at,
@@ -55,6 +62,11 @@ impl SideView {
             held: false,
             noted: Some(at),
         }
+    }
+
+    /// The side's value, given the field's last synced value.
+    pub fn value_or<'a>(&'a self, last_synced: Option<&'a Value>) -> Option<&'a Value> {
+        self.value.as_ref().or(last_synced)
     }
 
     /// The incoming change was made before this value came to be.

@@ -83,6 +83,7 @@ struct Progress {
 const KEY: &str = "init";
 /// Records per chunk (one Salesforce query page).
 pub const CHUNK: usize = 2000;
+pub use bulk::{BULK_PAGE, MAX_RESTARTS as MAX_BULK_RESTARTS};
 
 async fn load_settings(deps: &InitDeps<'_>, app: &AppId) -> Result<AppSettings, InitError> {
     deps.settings

@@ -162,6 +162,16 @@ impl SfClient {
         Ok((parse_csv(&resp.body)?, next))
     }
 
+    /// `DELETE /jobs/query/{id}`: the job and its results are gone (as after Salesforce's purge).
+    pub async fn bulk_delete(&self, job_id: &str) -> Result<(), SfError> {
+        self.send(&ApiRequest::new(
+            Method::DELETE,
+            format!("jobs/query/{job_id}"),
+        ))
+        .await?;
+        Ok(())
+    }
+
     /// `GET /jobs/query/{id}`.
     pub async fn bulk_job(&self, job_id: &str) -> Result<BulkJobInfo, SfError> {
         self.send(&ApiRequest::get(format!("jobs/query/{job_id}")))

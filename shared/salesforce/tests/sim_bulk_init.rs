@@ -69,32 +69,45 @@ struct Run {
     millis: u128,
 }
 
-async fn backfill(c: &Connected, threshold: u64, leads: usize) -> Run {
+/// An app's stores (fakes) holding its settings; JING has nothing to backfill.
+async fn app_stores(threshold: u64) -> (Fakes, FakeJing) {
     let f = Fakes::new();
     f.clock.set(OffsetDateTime::now_utc());
     f.settings.put(&settings(threshold)).await.unwrap();
-    let jing = FakeJing::new();
-    let deps = InitDeps {
+    (f, FakeJing::new())
+}
+
+fn deps<'a>(c: &'a Connected, f: &'a Fakes, jing: &'a FakeJing) -> InitDeps<'a> {
+    InitDeps {
         sf: &c.client,
-        jing: &jing,
+        jing,
         queue: &f.queue,
         cursors: &f.cursors,
         settings: &f.settings,
         clock: &f.clock,
-    };
+    }
+}
+
+async fn start(deps: &InitDeps<'_>) {
     let window = OffsetDateTime::now_utc() - time::Duration::days(30);
-    init::start(&deps, &app_id(), window, false).await.unwrap();
-    let (before, started) = (c.sim.calls().total, std::time::Instant::now());
+    init::start(deps, &app_id(), window, false).await.unwrap();
+}
+
+/// Step to the end; returns the steps taken.
+async fn finish(deps: &InitDeps<'_>, leads: usize) -> u32 {
     let mut steps = 0;
     loop {
         steps += 1;
-        if let InitState::Done { records } = init::step(&deps, &app_id()).await.unwrap() {
+        if let InitState::Done { records } = init::step(deps, &app_id()).await.unwrap() {
             assert_eq!(records, leads as u64);
-            break;
+            return steps;
         }
         assert!(steps < 200, "did not finish");
     }
-    let (calls, millis) = (c.sim.calls().total - before, started.elapsed().as_millis());
+}
+
+/// Everything queued, ordered by record.
+async fn drain(f: &Fakes) -> Vec<Change> {
     let mut changes = Vec::new();
     loop {
         let got = f
@@ -110,12 +123,41 @@ async fn backfill(c: &Connected, threshold: u64, leads: usize) -> Run {
         changes.extend(got.into_iter().map(|d| d.change));
     }
     changes.sort_by_key(|c| format!("{:?}", c.record));
+    changes
+}
+
+async fn backfill(c: &Connected, threshold: u64, leads: usize) -> Run {
+    let (f, jing) = app_stores(threshold).await;
+    let deps = deps(c, &f, &jing);
+    start(&deps).await;
+    let (before, started) = (c.sim.calls().total, std::time::Instant::now());
+    let steps = finish(&deps, leads).await;
+    let (calls, millis) = (c.sim.calls().total - before, started.elapsed().as_millis());
     Run {
-        changes,
+        changes: drain(&f).await,
         calls,
         steps,
         millis,
     }
+}
+
+#[tokio::test]
+async fn a_failed_job_on_salesforce_is_replaced_and_nothing_is_lost() {
+    const FEW: usize = 2_500;
+    let c = connect().await;
+    seed(&c, FEW);
+    let (f, jing) = app_stores(1_000).await;
+    let deps = deps(&c, &f, &jing);
+    start(&deps).await;
+    while c.sim.calls().kind("bulk_query_create") == 0 {
+        init::step(&deps, &app_id()).await.unwrap();
+    }
+    c.sim.faults().fail_bulk_jobs("InternalServerError");
+    finish(&deps, FEW).await;
+    assert_eq!(c.sim.calls().kind("bulk_query_create"), 2, "a new job");
+    let changes = drain(&f).await;
+    let distinct: std::collections::HashSet<_> = changes.iter().map(|c| &c.record).collect();
+    assert_eq!((changes.len(), distinct.len()), (FEW, FEW));
 }
 
 #[tokio::test]

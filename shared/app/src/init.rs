@@ -189,6 +189,20 @@ fn where_clause(
 
 /// Run one chunk; call until it returns `Done`. Safe to call again after a crash.
 pub async fn step(deps: &InitDeps<'_>, app: &AppId) -> Result<InitState, InitError> {
+    Ok(step_report(deps, app).await?.state)
+}
+
+/// What one step did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepReport {
+    pub state: InitState,
+    /// A Bulk query job is still running: the next step only asks its state again, so the
+    /// caller should wait a while (each ask is an API call) instead of stepping right away.
+    pub waiting_for_bulk_job: bool,
+}
+
+/// [`step`], also saying whether the next step should wait.
+pub async fn step_report(deps: &InitDeps<'_>, app: &AppId) -> Result<StepReport, InitError> {
     let mut settings = load_settings(deps, app).await?;
     if !settings.locked() {
         return Err(InitError::NotRunning);
@@ -223,7 +237,10 @@ pub async fn step(deps: &InitDeps<'_>, app: &AppId) -> Result<InitState, InitErr
             total: p.total,
         }
     };
-    save_settings(deps, settings).await
+    Ok(StepReport {
+        state: save_settings(deps, settings).await?,
+        waiting_for_bulk_job: p.bulk.as_ref().is_some_and(bulk::BulkCursor::running),
+    })
 }
 
 async fn sf_chunk(

@@ -251,3 +251,24 @@ async fn jobs_that_keep_failing_fall_back_to_rest_pages() {
     let ids = drain(&f).await;
     assert_eq!((ids.len(), distinct(&ids)), (LEADS, LEADS));
 }
+
+#[tokio::test]
+async fn step_reports_say_when_to_wait_for_a_running_job() {
+    let f = Fakes::new();
+    let (sf, jing) = setup(&f, 1_000).await;
+    let d = deps(&f, &sf, &jing);
+    start(&d).await;
+    let mut waits = Vec::new();
+    loop {
+        let report = init::step_report(&d, &app_id()).await.unwrap();
+        waits.push(report.waiting_for_bulk_job);
+        if matches!(report.state, InitState::Done { .. }) {
+            break;
+        }
+    }
+    // Accounts over REST; job started; status InProgress; complete + pages; JING stages.
+    assert_eq!(
+        waits,
+        [false, true, true, false, false, false, false, false]
+    );
+}

@@ -31,6 +31,13 @@ pub(super) struct BulkCursor {
     sent: u64,
 }
 
+impl BulkCursor {
+    /// Started and not yet seen complete.
+    pub(super) fn running(&self) -> bool {
+        !self.complete
+    }
+}
+
 /// What one object's backfill reads.
 pub(super) struct Read<'a> {
     pub settings: &'a AppSettings,

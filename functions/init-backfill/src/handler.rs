@@ -26,7 +26,8 @@ pub struct InitFunction {
 pub struct Limits {
     pub max_steps: u32,
     /// Stop when less than this is left before the invocation's deadline (a chunk is one
-    /// Salesforce page of 2000 records plus its queue sends: well under a minute).
+    /// Salesforce page, 2,000 records over REST or 10,000 over Bulk API 2.0, plus its queue
+    /// sends: well under a minute).
     pub reserve: Duration,
     /// While a Bulk query job runs, hand over with this delay instead of stepping on: each
     /// step would only ask the job's state again (one API call).

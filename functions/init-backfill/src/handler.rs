@@ -4,7 +4,7 @@
 //! then sends a continuation message if initialization still runs.
 
 use crate::continuation::{Continuation, ContinuationQueue};
-use app::init::{InitError, start, step};
+use app::init::{InitError, StepReport, start, step_report};
 use app::settings::InitState;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use domain::AppId;
@@ -26,8 +26,12 @@ pub struct InitFunction {
 pub struct Limits {
     pub max_steps: u32,
     /// Stop when less than this is left before the invocation's deadline (a chunk is one
-    /// Salesforce page of 2000 records plus its queue sends: well under a minute).
+    /// Salesforce page, 2,000 records over REST or 10,000 over Bulk API 2.0, plus its queue
+    /// sends: well under a minute).
     pub reserve: Duration,
+    /// While a Bulk query job runs, hand over with this delay instead of stepping on: each
+    /// step would only ask the job's state again (one API call).
+    pub bulk_wait: Duration,
 }
 
 impl Default for Limits {
@@ -35,6 +39,7 @@ impl Default for Limits {
         Self {
             max_steps: 50,
             reserve: Duration::from_secs(180),
+            bulk_wait: Duration::from_secs(30),
         }
     }
 }
@@ -152,11 +157,28 @@ async fn run_chunks(f: &InitFunction, app: &AppId, deadline_ms: u64) -> Result<(
     let mut steps = 0;
     while steps < f.limits.max_steps && remaining(deadline_ms) > f.limits.reserve {
         steps += 1;
-        match step(&deps, app).await {
-            Ok(InitState::Running { done, total }) => {
+        match step_report(&deps, app).await {
+            Ok(StepReport {
+                state: InitState::Running { done, total },
+                waiting_for_bulk_job: true,
+            }) => {
+                tracing::info!(
+                    done,
+                    total,
+                    wait_s = f.limits.bulk_wait.as_secs(),
+                    "Bulk query job still running; checking again after a pause."
+                );
+                let next = Continuation { app: app.clone() };
+                f.continuation.send_after(&next, f.limits.bulk_wait).await?;
+                return Ok(());
+            }
+            Ok(StepReport {
+                state: InitState::Running { done, total },
+                ..
+            }) => {
                 tracing::info!(done, total, "Initialization chunk done.");
             }
-            Ok(state) => {
+            Ok(StepReport { state, .. }) => {
                 tracing::info!(state = ?state, steps, "Initialization finished.");
                 return Ok(());
             }

@@ -90,10 +90,13 @@ impl Remote {
     }
 }
 
+mod bulk;
+
 /// Salesforce in memory.
 #[derive(Debug, Default)]
 pub struct FakeSalesforce {
     remote: Remote,
+    jobs: Mutex<bulk::Jobs>,
 }
 
 fn prefix(object: &str) -> &'static str {
@@ -295,6 +298,26 @@ impl SalesforcePort for FakeSalesforce {
             .iter()
             .filter(|(id, (o, _))| o == object && live(id))
             .count() as u64)
+    }
+    async fn bulk_start(
+        &self,
+        object: &str,
+        fields: &[String],
+        _where_clause: Option<&str>,
+    ) -> Result<BulkJobRef, RemoteError> {
+        self.start_job(object, fields)
+    }
+    async fn bulk_status(&self, job_id: &str) -> Result<BulkJobState, RemoteError> {
+        self.job_status(job_id)
+    }
+    async fn bulk_page(
+        &self,
+        _object: &str,
+        job_id: &str,
+        locator: Option<&str>,
+        max_records: usize,
+    ) -> Result<BulkPage, RemoteError> {
+        self.job_page(job_id, locator, max_records)
     }
     async fn find_by(
         &self,

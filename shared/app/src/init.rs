@@ -2,6 +2,13 @@
 //! by the condition groups, from both sides into the queue, in chunks. Progress (done / estimated
 //! total) and the resume point are saved after every chunk, so a crash resumes where it stopped;
 //! configuration is locked while it runs.
+//!
+//! A Salesforce object whose estimated count (the `COUNT()` made at start) is above
+//! `AppSettings::init_bulk_threshold` (default 50,000) is read over Bulk API 2.0 instead of REST
+//! pages (see [`bulk`]): one job, one status call per step while it runs, then 10,000-record
+//! result pages. The job id and the locator are saved with the progress.
+
+mod bulk;
 
 use crate::capture::{jing_record_change, sf_record_change};
 use crate::ports::{
@@ -54,6 +61,15 @@ enum Stage {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Progress {
+    /// Objects read over Bulk API 2.0 (estimated above the threshold at start).
+    #[serde(default)]
+    bulk_objects: Vec<ObjectKind>,
+    /// The current stage's Bulk job, when it reads over Bulk.
+    #[serde(default)]
+    bulk: Option<bulk::BulkCursor>,
+    /// Bulk jobs of the current stage that failed or expired.
+    #[serde(default)]
+    bulk_restarts: u32,
     #[serde(with = "time::serde::rfc3339")]
     window_start: OffsetDateTime,
     stages: Vec<Stage>,
@@ -67,6 +83,7 @@ struct Progress {
 const KEY: &str = "init";
 /// Records per chunk (one Salesforce query page).
 pub const CHUNK: usize = 2000;
+pub use bulk::{BULK_PAGE, MAX_RESTARTS as MAX_BULK_RESTARTS};
 
 async fn load_settings(deps: &InitDeps<'_>, app: &AppId) -> Result<AppSettings, InitError> {
     deps.settings
@@ -94,15 +111,19 @@ pub async fn start(
     let window =
         InitWindow::new(window_start, now).map_err(|e| InitError::Window(e.to_string()))?;
     let stages = stages(&settings);
-    let mut total = 0;
+    let (mut total, mut bulk_objects) = (0, Vec::new());
     for stage in &stages {
         if let Stage::Sf(kind) = stage {
             let clause = where_clause(&settings, *kind, &window, now)?;
-            total += deps
+            let count = deps
                 .sf
                 .count(ObjectSpec::of(*kind).sf_object, Some(&clause))
                 .await
                 .map_err(|e| InitError::Remote(e.0))?;
+            if count > settings.init_bulk_threshold {
+                bulk_objects.push(*kind);
+            }
+            total += count;
         }
     }
     // Changes made while initialization runs are the poller's: start its cursors now.
@@ -123,6 +144,9 @@ pub async fn start(
         }
     }
     let progress = Progress {
+        bulk_objects,
+        bulk: None,
+        bulk_restarts: 0,
         window_start: window.start(),
         stages,
         stage: 0,
@@ -165,6 +189,20 @@ fn where_clause(
 
 /// Run one chunk; call until it returns `Done`. Safe to call again after a crash.
 pub async fn step(deps: &InitDeps<'_>, app: &AppId) -> Result<InitState, InitError> {
+    Ok(step_report(deps, app).await?.state)
+}
+
+/// What one step did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepReport {
+    pub state: InitState,
+    /// A Bulk query job is still running: the next step only asks its state again, so the
+    /// caller should wait a while (each ask is an API call) instead of stepping right away.
+    pub waiting_for_bulk_job: bool,
+}
+
+/// [`step`], also saying whether the next step should wait.
+pub async fn step_report(deps: &InitDeps<'_>, app: &AppId) -> Result<StepReport, InitError> {
     let mut settings = load_settings(deps, app).await?;
     if !settings.locked() {
         return Err(InitError::NotRunning);
@@ -186,6 +224,8 @@ pub async fn step(deps: &InitDeps<'_>, app: &AppId) -> Result<InitState, InitErr
             p.stage += 1;
             p.sf_after = None;
             p.jing_page = None;
+            p.bulk = None;
+            p.bulk_restarts = 0;
         }
         save_progress(deps, app, &p).await?;
     }
@@ -197,7 +237,10 @@ pub async fn step(deps: &InitDeps<'_>, app: &AppId) -> Result<InitState, InitErr
             total: p.total,
         }
     };
-    save_settings(deps, settings).await
+    Ok(StepReport {
+        state: save_settings(deps, settings).await?,
+        waiting_for_bulk_job: p.bulk.as_ref().is_some_and(bulk::BulkCursor::running),
+    })
 }
 
 async fn sf_chunk(
@@ -214,6 +257,15 @@ async fn sf_chunk(
         .iter()
         .map(|m| m.sf_field.clone())
         .collect();
+    if p.bulk_objects.contains(&kind) {
+        let read = bulk::Read {
+            settings,
+            kind,
+            fields: &fields,
+            clause: &clause,
+        };
+        return bulk::chunk(deps, &read, p).await;
+    }
     let page = deps
         .sf
         .page_by_id(

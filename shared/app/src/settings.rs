@@ -203,6 +203,10 @@ pub struct AppSettings {
     pub paused: Vec<Pause>,
     #[serde(default)]
     pub init: InitState,
+    /// Initialization reads an object over Bulk API 2.0 when its estimated record count is above
+    /// this (fewer calls for big sets); at or below it, REST query pages of 2,000.
+    #[serde(default = "default_bulk_threshold")]
+    pub init_bulk_threshold: u64,
     /// Error digests go here; on by default.
     #[serde(default)]
     pub admin_email: Option<String>,
@@ -215,6 +219,13 @@ pub struct AppSettings {
 
 fn yes() -> bool {
     true
+}
+
+/// Default of [`AppSettings::init_bulk_threshold`].
+pub const DEFAULT_INIT_BULK_THRESHOLD: u64 = 50_000;
+
+fn default_bulk_threshold() -> u64 {
+    DEFAULT_INIT_BULK_THRESHOLD
 }
 
 impl AppSettings {
@@ -246,6 +257,7 @@ impl AppSettings {
             circuit_breaker: CircuitBreaker::default(),
             paused: Vec::new(),
             init: InitState::NotStarted,
+            init_bulk_threshold: DEFAULT_INIT_BULK_THRESHOLD,
             admin_email: None,
             notify_errors: true,
             suppress_assignment_rules: true,

@@ -64,21 +64,17 @@ impl BulkQueryResults {
 
     /// The next CSV page as records (empty CSV values are `null`), or `None` at the end.
     pub async fn next_page(&mut self) -> Result<Option<Vec<Record>>, SfError> {
-        let mut req = ApiRequest::get(format!("jobs/query/{}/results", self.job_id))
-            .query("maxRecords", self.page_size.to_string())
-            .accept("text/csv");
-        match &self.locator {
+        let locator = match &self.locator {
             Some(None) => return Ok(None),
-            Some(Some(loc)) => req = req.query("locator", loc.clone()),
-            None => {}
-        }
-        let resp = self.client.send(&req).await?;
-        let next = resp
-            .header("sforce-locator")
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && *l != "null");
-        self.locator = Some(next.map(str::to_owned));
-        parse_csv(&resp.body).map(Some)
+            Some(Some(loc)) => Some(loc.as_str()),
+            None => None,
+        };
+        let (records, next) = self
+            .client
+            .bulk_results_page(&self.job_id, locator, self.page_size)
+            .await?;
+        self.locator = Some(next);
+        Ok(Some(records))
     }
 }
 
@@ -115,21 +111,7 @@ impl SfClient {
         soql: &str,
         opts: &BulkQueryOptions,
     ) -> Result<BulkQueryResults, SfError> {
-        let operation = if opts.include_deleted {
-            "queryAll"
-        } else {
-            "query"
-        };
-        let body = json!({"operation": operation, "query": soql, "contentType": "CSV",
-                          "columnDelimiter": "COMMA", "lineEnding": "LF"});
-        let job: BulkJobInfo = self
-            .send(
-                &ApiRequest::new(Method::POST, "jobs/query")
-                    .replay_safe()
-                    .json(&body)?,
-            )
-            .await?
-            .json("bulk job")?;
+        let job = self.bulk_create(soql, opts.include_deleted).await?;
         self.wait_for_job(&job.id, opts).await?;
         Ok(BulkQueryResults {
             client: self.clone(),
@@ -137,6 +119,57 @@ impl SfClient {
             page_size: opts.page_size,
             locator: None,
         })
+    }
+
+    /// `POST /jobs/query`: create a query job (it starts as `UploadComplete`); no waiting.
+    pub async fn bulk_create(
+        &self,
+        soql: &str,
+        include_deleted: bool,
+    ) -> Result<BulkJobInfo, SfError> {
+        let operation = if include_deleted { "queryAll" } else { "query" };
+        let body = json!({"operation": operation, "query": soql, "contentType": "CSV",
+                          "columnDelimiter": "COMMA", "lineEnding": "LF"});
+        self.send(
+            &ApiRequest::new(Method::POST, "jobs/query")
+                .replay_safe()
+                .json(&body)?,
+        )
+        .await?
+        .json("bulk job")
+    }
+
+    /// `GET /jobs/query/{id}/results?maxRecords=&locator=`: one CSV page of a completed job and
+    /// the next page's locator (`None` once Salesforce says `null`).
+    pub async fn bulk_results_page(
+        &self,
+        job_id: &str,
+        locator: Option<&str>,
+        max_records: u32,
+    ) -> Result<(Vec<Record>, Option<String>), SfError> {
+        let mut req = ApiRequest::get(format!("jobs/query/{job_id}/results"))
+            .query("maxRecords", max_records.to_string())
+            .accept("text/csv");
+        if let Some(loc) = locator {
+            req = req.query("locator", loc.to_owned());
+        }
+        let resp = self.send(&req).await?;
+        let next = resp
+            .header("sforce-locator")
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && *l != "null")
+            .map(str::to_owned);
+        Ok((parse_csv(&resp.body)?, next))
+    }
+
+    /// `DELETE /jobs/query/{id}`: the job and its results are gone (as after Salesforce's purge).
+    pub async fn bulk_delete(&self, job_id: &str) -> Result<(), SfError> {
+        self.send(&ApiRequest::new(
+            Method::DELETE,
+            format!("jobs/query/{job_id}"),
+        ))
+        .await?;
+        Ok(())
     }
 
     /// `GET /jobs/query/{id}`.

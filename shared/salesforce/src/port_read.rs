@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use app::ports::{
-    Fields as PortFields, PollCursor, RemoteError, SalesforcePort, SfRecord, SfUser, WriteResult,
+    BulkJobRef, BulkJobState, BulkPage, Fields as PortFields, PollCursor, RemoteError,
+    SalesforcePort, SfRecord, SfUser, WriteResult,
 };
 use async_trait::async_trait;
 use domain::SfId;
@@ -57,12 +58,12 @@ fn in_chunks(values: &[String], budget: usize) -> Vec<&[String]> {
     chunks
 }
 
-fn select_list(fields: &[String]) -> Result<String, SfError> {
+pub(crate) fn select_list(fields: &[String]) -> Result<String, SfError> {
     let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
     select_with(&SYSTEM_FIELDS, &fields)
 }
 
-fn sf_record(r: Record, deleted: bool) -> Result<SfRecord, SfError> {
+pub(crate) fn sf_record(r: Record, deleted: bool) -> Result<SfRecord, SfError> {
     let id = r
         .id()
         .ok_or_else(|| SfError::Decode("record without a valid Id".into()))?;
@@ -294,6 +295,27 @@ impl SalesforcePort for SfClient {
         self.count_where(object, where_clause)
             .await
             .map_err(|e| remote(object, &e))
+    }
+    async fn bulk_start(
+        &self,
+        object: &str,
+        fields: &[String],
+        where_clause: Option<&str>,
+    ) -> Result<BulkJobRef, RemoteError> {
+        self.port_bulk_start(object, fields, where_clause).await
+    }
+    async fn bulk_status(&self, job_id: &str) -> Result<BulkJobState, RemoteError> {
+        self.port_bulk_status(job_id).await
+    }
+    async fn bulk_page(
+        &self,
+        object: &str,
+        job_id: &str,
+        locator: Option<&str>,
+        max_records: usize,
+    ) -> Result<BulkPage, RemoteError> {
+        self.port_bulk_page(object, job_id, locator, max_records)
+            .await
     }
     async fn users(&self) -> Result<Vec<SfUser>, RemoteError> {
         self.all_users().await.map_err(|e| remote("User", &e))

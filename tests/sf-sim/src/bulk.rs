@@ -30,18 +30,34 @@ pub struct BulkJob {
     version: String,
     header: Vec<String>,
     rows: Vec<Vec<Option<String>>>,
+    /// Why the job `Failed` (Salesforce's `errorMessage`).
+    error_message: Option<String>,
+}
+
+/// Every job that has not ended fails now, as after Salesforce's internal retries gave up.
+pub fn fail_running(org: &mut Org, message: &str) {
+    for job in org.bulk.values_mut() {
+        if matches!(job.state, "UploadComplete" | "InProgress") {
+            job.state = "Failed";
+            job.error_message = Some(message.to_owned());
+        }
+    }
 }
 
 fn job_info(job: &BulkJob) -> Value {
     let api: f64 = job.version.trim_start_matches('v').parse().unwrap_or(62.0);
-    json!({
+    let mut info = json!({
         "id": job.id, "operation": job.operation, "object": job.query.object.name,
         "createdById": job.created_by, "createdDate": job.created, "systemModstamp": job.created,
         "state": job.state, "concurrencyMode": "Parallel", "contentType": "CSV", "apiVersion": api,
         "jobType": "V2Query", "lineEnding": "LF", "columnDelimiter": "COMMA",
         "numberRecordsProcessed": if job.state == "JobComplete" { job.rows.len() } else { 0 },
         "retries": 0, "totalProcessingTime": 0,
-    })
+    });
+    if let Some(message) = &job.error_message {
+        info["errorMessage"] = json!(message);
+    }
+    info
 }
 
 fn invalid_job(message: impl Into<String>) -> ApiError {
@@ -90,6 +106,7 @@ pub async fn create(
         version: ctx.version.clone(),
         header: vec![],
         rows: vec![],
+        error_message: None,
     };
     let info = job_info(&job);
     org.bulk.insert(job.id.clone(), job);
@@ -165,10 +182,11 @@ pub async fn abort(
     }
     let mut org = sim.lock();
     let job = org.bulk.get_mut(&id).ok_or_else(ApiError::not_found)?;
-    if job.state == "JobComplete" {
-        return Err(invalid_job(
-            "InvalidJob : a completed job cannot be aborted",
-        ));
+    if matches!(job.state, "JobComplete" | "Failed" | "Aborted") {
+        return Err(invalid_job(format!(
+            "InvalidJob : a job in state {} cannot be aborted",
+            job.state
+        )));
     }
     job.state = "Aborted";
     Ok(json_response(StatusCode::OK, &job_info(job)))
@@ -205,6 +223,7 @@ pub async fn results(
             "UploadComplete" => "UPLOAD_COMPLETE",
             "InProgress" => "IN_PROGRESS",
             "Aborted" => "ABORTED",
+            "Failed" => "FAILED",
             _ => "JOB_COMPLETE",
         };
         return Err(ApiError::new(

@@ -272,6 +272,14 @@ impl FaultControl<'_> {
     pub fn lose_outbound(&self, n: u32) {
         self.sim.lock().outbound.lose_next += n;
     }
+    /// Every Bulk query job still running ends `Failed` with this `errorMessage`.
+    pub fn fail_bulk_jobs(&self, message: &str) {
+        bulk::fail_running(&mut self.sim.lock(), message);
+    }
+    /// Salesforce purged every Bulk job (7 days after it ended): their ids answer 404.
+    pub fn purge_bulk_jobs(&self) {
+        self.sim.lock().bulk.clear();
+    }
     /// Added to every request from now on.
     pub fn latency(&self, d: Duration) {
         self.sim.lock().faults.latency = d;

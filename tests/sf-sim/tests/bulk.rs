@@ -107,3 +107,55 @@ async fn query_all_jobs_include_deleted_and_bad_jobs_are_refused() {
     let (status, _) = env.get("/jobs/query/750Sm0000000000").await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn failed_purged_and_unknown_jobs_are_refused_like_salesforce() {
+    let env = Env::new().await;
+    env.lead("Ng", "Acme", None).await;
+    let (status, body) = env.get("/jobs/query/750Sm0000000000AAA").await;
+    assert_eq!((status, error_of(&body).0.as_str()), (404, "NOT_FOUND"));
+    let (status, _, _, _) = results(&env, "750Sm0000000000AAA", &[]).await;
+    assert_eq!(status, 404);
+
+    let query = json!({"operation": "query", "query": "SELECT Id FROM Lead"});
+    let (_, job) = env.post("/jobs/query", &query).await;
+    let id = job["id"].as_str().unwrap().to_owned();
+    env.sim.faults().fail_bulk_jobs("InternalServerError");
+    let failed = poll(&env, &id).await;
+    assert_eq!(
+        (failed["state"].as_str(), failed["errorMessage"].as_str()),
+        (Some("Failed"), Some("InternalServerError"))
+    );
+    let (status, body, _, _) = results(&env, &id, &[]).await;
+    assert_eq!(status, 412);
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body[0]["errorCode"], "JOB_NOT_COMPLETE");
+    assert!(
+        body[0]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("Current status: FAILED")
+    );
+    let (status, body) = env
+        .patch(&format!("/jobs/query/{id}"), &json!({"state": "Aborted"}))
+        .await;
+    assert_eq!(
+        (status, error_of(&body).0.as_str()),
+        (400, "INVALIDJOB"),
+        "a job that ended cannot be aborted"
+    );
+
+    let (_, done) = env.post("/jobs/query", &query).await;
+    let done = done["id"].as_str().unwrap().to_owned();
+    poll(&env, &done).await;
+    assert_eq!(poll(&env, &done).await["state"], "JobComplete");
+    let (status, _, _, _) = results(&env, &done, &[("maxRecords", "0")]).await;
+    assert_eq!(status, 400);
+    let (status, _, _, _) = results(&env, &done, &[("locator", "bm9wZQ")]).await;
+    assert_eq!(status, 400, "a locator the job never handed out");
+    env.sim.faults().purge_bulk_jobs();
+    let (status, body) = env.get(&format!("/jobs/query/{done}")).await;
+    assert_eq!((status, error_of(&body).0.as_str()), (404, "NOT_FOUND"));
+    let (status, _, _, _) = results(&env, &done, &[]).await;
+    assert_eq!(status, 404, "purged results are gone");
+}

@@ -176,3 +176,77 @@ async fn the_scheduled_poll_covers_every_connected_app() {
         "idle poll costs {idle_calls} calls per run"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_bulk_job_is_asked_again_after_a_pause_not_in_a_loop() {
+    let mut w = World::connected(5).await;
+    for i in 0..3 {
+        w.sf.human()
+            .create("Account", json!({"Name": format!("杭州网络有限公司 {i}")}))
+            .expect("account");
+        w.sf.human()
+            .create(
+                "Lead",
+                json!({"LastName": format!("周{i}"), "Company": "杭州网络有限公司"}),
+            )
+            .expect("lead");
+    }
+    let mut settings = w.settings().await;
+    settings.init_bulk_threshold = 0; // every non-empty object over Bulk
+    settings.revision += 1;
+    w.put_settings(&settings).await;
+    let wait = std::time::Duration::from_secs(3);
+    w.init.limits = Limits {
+        bulk_wait: wait,
+        ..Limits::default()
+    };
+    let start = StartRequest {
+        app: w.app.clone(),
+        window_start: Some(w.clock_now() - time::Duration::days(365)),
+        skip: false,
+    };
+    handle(&w.init, InitEvent::Start(start), far_deadline())
+        .await
+        .expect("start");
+    let url = w.stack.init.changes.clone();
+    let arn = w.stack.queue_arn(&url).await;
+    let (mut invocations, mut delayed) = (0, 0);
+    while !matches!(w.settings().await.init, InitState::Done { .. }) {
+        let mut messages = w.stack.receive(&url, 30).await;
+        if messages.is_empty() {
+            // Only a delayed hand-over is invisible for a while; it shows up after `wait`.
+            let asked = std::time::Instant::now();
+            while messages.is_empty() {
+                assert!(asked.elapsed() < wait * 5, "the continuation never came");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                messages = w.stack.receive(&url, 30).await;
+            }
+            delayed += 1;
+        }
+        let out = handle(
+            &w.init,
+            InitEvent::Continue(sqs_event(&arn, &messages)),
+            far_deadline(),
+        )
+        .await
+        .expect("continue");
+        assert!(matches!(out, InitResponse::Continued(b) if b.batch_item_failures.is_empty()));
+        w.stack.delete_done(&url, &messages, &[]).await;
+        invocations += 1;
+        assert!(invocations < 20, "initialization never finished");
+    }
+    let calls = w.sf.calls();
+    assert_eq!(calls.kind("bulk_query_create"), 2, "accounts and leads");
+    assert_eq!(
+        calls.kind("bulk_query_status"),
+        4,
+        "two asks per job (the simulator completes on the second)"
+    );
+    // Each job: started → pause → InProgress → pause → complete and read.
+    assert_eq!(delayed, 4, "{invocations} invocations");
+    assert!(matches!(
+        w.settings().await.init,
+        InitState::Done { records: 6 }
+    ));
+    assert_eq!(w.drain().await, 6, "the records reached the changes queue");
+}

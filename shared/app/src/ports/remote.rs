@@ -84,6 +84,26 @@ pub trait SalesforcePort: Send + Sync {
     ) -> Result<Vec<SfRecord>, RemoteError>;
     /// `SELECT COUNT() ... WHERE where_clause` (progress estimates).
     async fn count(&self, object: &str, where_clause: Option<&str>) -> Result<u64, RemoteError>;
+    /// Start a Bulk API 2.0 query job over the same records `page_by_id` would page through
+    /// (one call). Keep the job id: `bulk_status` and `bulk_page` continue it after a restart.
+    async fn bulk_start(
+        &self,
+        object: &str,
+        fields: &[String],
+        where_clause: Option<&str>,
+    ) -> Result<BulkJobRef, RemoteError>;
+    /// The job's state (one call, no waiting: the caller decides when to ask again).
+    async fn bulk_status(&self, job_id: &str) -> Result<BulkJobState, RemoteError>;
+    /// One results page of a completed job (one call): from the start (`locator` None) or from
+    /// the locator a previous page returned. Values are typed by `object`'s describe exactly as
+    /// `page_by_id` returns them.
+    async fn bulk_page(
+        &self,
+        object: &str,
+        job_id: &str,
+        locator: Option<&str>,
+        max_records: usize,
+    ) -> Result<BulkPage, RemoteError>;
     /// Active users with name, e-mail and mobile, for member matching (never written).
     async fn users(&self) -> Result<Vec<SfUser>, RemoteError>;
     /// Cached describe (no API call when cached).
@@ -130,6 +150,36 @@ pub struct PollCursor {
     #[serde(with = "time::serde::rfc3339")]
     pub modstamp: OffsetDateTime,
     pub id: Option<SfId>,
+}
+
+/// A Bulk API 2.0 query job started for a backfill.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkJobRef {
+    pub job_id: String,
+}
+
+/// Where a Bulk query job stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BulkJobState {
+    /// Queued or running: ask again on a later step.
+    InProgress,
+    /// Results can be read; `records` is Salesforce's count of them.
+    Complete { records: u64 },
+    /// Failed, aborted, or no longer on Salesforce (jobs are purged 7 days after they end):
+    /// start a new job.
+    Failed(String),
+}
+
+/// One results page of a Bulk query job.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BulkPage {
+    Records {
+        records: Vec<SfRecord>,
+        /// Where the next page starts; `None` after the last page.
+        next_locator: Option<String>,
+    },
+    /// The job or its results are gone (purged, locator refused): start a new job.
+    Expired(String),
 }
 
 /// A Salesforce record as read (field values still in Salesforce JSON).

@@ -1,0 +1,148 @@
+//! The Bulk API 2.0 half of `app::ports::SalesforcePort`, for big backfills: start a query job,
+//! ask its state once, read one CSV results page. Every call is one API call; nothing waits here
+//! (the caller decides when to ask again), so a restart can continue from a saved job id and
+//! locator.
+
+use app::ports::{BulkJobRef, BulkJobState, BulkPage, RemoteError};
+use domain::FieldType;
+use domain::describe::SfObjectDescribe;
+use serde_json::Value as Json;
+
+use crate::client::SfClient;
+use crate::error::SfError;
+use crate::port::remote;
+use crate::port_read::{select_list, sf_record};
+use crate::record::Record;
+use crate::soql::check_identifier;
+
+/// The same records `page_by_id` pages through, without `ORDER BY` (it disables PK chunking).
+fn backfill_query(
+    object: &str,
+    fields: &[String],
+    where_clause: Option<&str>,
+) -> Result<String, SfError> {
+    let filter = where_clause
+        .filter(|w| !w.trim().is_empty())
+        .map(|w| format!(" WHERE {w}"))
+        .unwrap_or_default();
+    Ok(format!(
+        "SELECT {} FROM {}{filter}",
+        select_list(fields)?,
+        check_identifier(object)?
+    ))
+}
+
+fn job_state(info: crate::BulkJobInfo) -> Result<BulkJobState, SfError> {
+    Ok(match info.state.as_str() {
+        "UploadComplete" | "InProgress" => BulkJobState::InProgress,
+        "JobComplete" => BulkJobState::Complete {
+            records: info.number_records_processed.unwrap_or(0),
+        },
+        "Failed" | "Aborted" => BulkJobState::Failed(format!(
+            "job {} ended {}: {}",
+            info.id,
+            info.state,
+            info.error_message.unwrap_or_default()
+        )),
+        other => {
+            return Err(SfError::Decode(format!(
+                "bulk job {} in unknown state {other}",
+                info.id
+            )));
+        }
+    })
+}
+
+/// Salesforce no longer knows the job (purged 7 days after it ended) or refuses the locator.
+fn is_gone(e: &SfError) -> bool {
+    matches!(e, SfError::Api { status: 404, .. })
+        || matches!(e.api_code(), Some("NOT_FOUND" | "INVALIDLOCATOR"))
+}
+
+/// A CSV cell (always text) as the REST JSON of its field's type, so Bulk and REST records go
+/// through the one conversion (`Value::from_sf_json`) and give the same `Change`s. Dates,
+/// datetimes, multi-picklists and text are strings in both; nulls are already `null`.
+fn rest_json(ty: Option<FieldType>, cell: Json) -> Json {
+    let typed = match (&cell, ty) {
+        (Json::String(s), Some(FieldType::Boolean)) => s.parse::<bool>().ok().map(Json::Bool),
+        (Json::String(s), Some(FieldType::Number)) => serde_json::from_str::<serde_json::Number>(s)
+            .ok()
+            .map(Json::Number),
+        _ => None,
+    };
+    // A value that does not parse stays text: the shared conversion reports it like a REST one.
+    typed.unwrap_or(cell)
+}
+
+/// Type a CSV record's values by the object's describe.
+fn typed(describe: &SfObjectDescribe, record: Record) -> Record {
+    Record(
+        record
+            .0
+            .into_iter()
+            .map(|(name, cell)| {
+                let ty = describe.field(&name).and_then(|f| f.field_type());
+                (name, rest_json(ty, cell))
+            })
+            .collect(),
+    )
+}
+
+impl SfClient {
+    pub(crate) async fn port_bulk_start(
+        &self,
+        object: &str,
+        fields: &[String],
+        where_clause: Option<&str>,
+    ) -> Result<BulkJobRef, RemoteError> {
+        let soql = backfill_query(object, fields, where_clause).map_err(|e| remote(object, &e))?;
+        let job = self
+            .bulk_create(&soql, false)
+            .await
+            .map_err(|e| remote(object, &e))?;
+        Ok(BulkJobRef { job_id: job.id })
+    }
+
+    pub(crate) async fn port_bulk_status(&self, job_id: &str) -> Result<BulkJobState, RemoteError> {
+        match self.bulk_job(job_id).await {
+            Ok(info) => job_state(info).map_err(|e| remote("", &e)),
+            Err(e) if is_gone(&e) => Ok(BulkJobState::Failed(format!(
+                "job {job_id} no longer exists on Salesforce"
+            ))),
+            Err(e) => Err(remote("", &e)),
+        }
+    }
+
+    pub(crate) async fn port_bulk_page(
+        &self,
+        object: &str,
+        job_id: &str,
+        locator: Option<&str>,
+        max_records: usize,
+    ) -> Result<BulkPage, RemoteError> {
+        let describe = self.port_describe(object).await?;
+        let max = u32::try_from(max_records.max(1)).unwrap_or(u32::MAX);
+        let (rows, next_locator) = match self.bulk_results_page(job_id, locator, max).await {
+            Ok(page) => page,
+            Err(e) if is_gone(&e) => {
+                return Ok(BulkPage::Expired(format!(
+                    "results of job {job_id} are gone: {e}"
+                )));
+            }
+            Err(e) => return Err(remote(object, &e)),
+        };
+        let records = rows
+            .into_iter()
+            .map(|r| sf_record(typed(&describe, r), false))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| remote(object, &e))?;
+        Ok(BulkPage::Records {
+            records,
+            next_locator,
+        })
+    }
+}
+
+#[cfg(test)]
+#[path = "port_bulk_tests.rs"]
+mod tests;

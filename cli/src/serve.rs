@@ -155,6 +155,7 @@ async fn work_loop(
     let mut report = DrainReport::default();
     let mut next_poll = tokio::time::Instant::now();
     let mut reset_day = None;
+    let mut next_init: BTreeMap<AppId, tokio::time::Instant> = BTreeMap::new();
     while !*stop.borrow() {
         let apps = SettingsStore::list(conn.store.as_ref()).await?;
         for s in apps.iter().filter(|s| s.enabled && s.authorized.is_some()) {
@@ -182,6 +183,9 @@ async fn work_loop(
             }
             next_poll = tokio::time::Instant::now() + poll_every;
         }
+        for s in apps.iter().filter(|s| s.locked() && live.contains_key(&s.app)) {
+            advance_init(&conn, &live[&s.app], &s.app, &mut next_init).await;
+        }
         let day = domain::quota::quota_day(conn.clock.now(), domain::datetime::JING_OFFSET);
         if reset_day.is_some_and(|d| d != day) {
             reset_all(&conn).await;
@@ -208,6 +212,31 @@ async fn work_loop(
         }
     }
     Ok(())
+}
+
+/// One initialization chunk per loop turn (the writer drains between chunks); while a Bulk job
+/// runs, its state is asked every `BULK_JOB_WAIT`; a failure is retried after a minute.
+async fn advance_init(
+    conn: &Connector,
+    remotes: &Remotes,
+    app: &AppId,
+    next: &mut BTreeMap<AppId, tokio::time::Instant>,
+) {
+    let now = tokio::time::Instant::now();
+    if next.get(app).is_some_and(|at| now < *at) {
+        return;
+    }
+    let wait = match worker::init_step(conn, remotes, app).await {
+        Ok((state, wait)) => {
+            tracing::info!(app_id = %app, init = ?state, "Initialization step.");
+            wait
+        }
+        Err(e) => {
+            tracing::warn!(app_id = %app, error = %e, "Initialization step failed; retrying in a minute.");
+            Duration::from_secs(60)
+        }
+    };
+    next.insert(app.clone(), now + wait);
 }
 
 async fn reset_all(conn: &Connector) {

@@ -82,6 +82,25 @@ pub async fn step(
     Ok(taken)
 }
 
+/// How long to wait before asking about a running Bulk query job again (each ask is a call).
+pub const BULK_JOB_WAIT: Duration = Duration::from_secs(30);
+
+/// One initialization step of an app whose initialization is running (`serve` and the demo
+/// share it): returns the state and how long to wait before the next step.
+pub async fn init_step(
+    conn: &Connector,
+    remotes: &Remotes,
+    app: &AppId,
+) -> anyhow_lite::Result<(app::settings::InitState, Duration)> {
+    let report = app::init::step_report(&conn.init_deps(remotes), app).await?;
+    let wait = if report.waiting_for_bulk_job {
+        BULK_JOB_WAIT
+    } else {
+        Duration::ZERO
+    };
+    Ok((report.state, wait))
+}
+
 /// Small error plumbing for the binary (no business branching on these).
 pub mod anyhow_lite {
     pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;

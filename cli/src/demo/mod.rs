@@ -321,7 +321,8 @@ async fn initialize(stage: &mut Stage) -> Result<()> {
     let read = bar(total, "read");
     let write = bar(total, "written");
     loop {
-        let state = app::init::step(&init_deps, &stage.app).await?;
+        let (state, wait) = worker::init_step(&stage.conn, r, &stage.app).await?;
+        tokio::time::sleep(wait).await;
         let (done, total) = match state {
             InitState::Running { done, total } => (done, total),
             InitState::Done { records } => (records, records),

@@ -89,10 +89,21 @@ async fn by_get_deleted(
         .map(|(id, at)| deleted_record(id, *at))
         .collect();
     report.deletes += enqueue(deps, settings, object, &deleted, run_start).await?;
-    if answer.earliest_available.is_some_and(|e| e > cursor) {
+    // `earliestDateAvailable` is a whole minute: deletes purged in the cursor's own minute may
+    // be lost too, so that minute counts as missed (a check too many costs calls, not data).
+    if answer
+        .earliest_available
+        .is_some_and(|e| e >= floor_minute(cursor))
+    {
         reconcile(deps, settings, object, run_start, report).await?;
     }
     Ok(answer.latest_covered)
+}
+
+fn floor_minute(t: OffsetDateTime) -> OffsetDateTime {
+    t.replace_second(0)
+        .and_then(|t| t.replace_nanosecond(0))
+        .unwrap_or(t)
 }
 
 /// Check every bound record of `object`; queue a delete for each one Salesforce no longer has.

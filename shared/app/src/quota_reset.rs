@@ -120,8 +120,18 @@ pub async fn record_org_usage(
     app: &AppId,
     org: OrgUsage,
 ) -> Result<(), QuotaError> {
+    save_org_usage(deps.cursors, app, org).await
+}
+
+/// [`record_org_usage`] with only the store it writes (the Salesforce client's budget hook has
+/// no queue or parked store at hand).
+pub async fn save_org_usage(
+    cursors: &dyn CursorStore,
+    app: &AppId,
+    org: OrgUsage,
+) -> Result<(), QuotaError> {
     let json = serde_json::to_string(&org).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    deps.cursors.put(app, ORG_USAGE_KEY, &json).await?;
+    cursors.put(app, ORG_USAGE_KEY, &json).await?;
     Ok(())
 }
 

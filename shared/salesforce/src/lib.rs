@@ -50,6 +50,7 @@ pub mod error;
 pub mod oauth;
 pub mod outbound;
 pub mod port;
+pub mod port_budget;
 mod port_deletes;
 mod port_read;
 pub mod port_wiring;

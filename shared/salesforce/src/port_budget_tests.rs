@@ -106,14 +106,17 @@ async fn spend(b: &QuotaBudget, n: u32) -> u32 {
 async fn the_org_share_caps_reservations_with_a_clear_reason() {
     let (_rig, b) = rig(15_000, 50).await;
     assert_eq!(spend(&b, 10).await, 10);
-    // The org has 40 calls left: this app may use 20 more today.
+    // The org has 40 calls left, and 10 of its calls were ours: half of 50 may be ours.
     b.observe(usage(960, 1_000)).await;
-    assert_eq!(b.allocation_in_force(), 30);
-    assert_eq!(spend(&b, 25).await, 20);
+    assert_eq!(b.allocation_in_force(), 25);
+    assert_eq!(spend(&b, 25).await, 15);
+    // Our own calls shrink the org's remainder, not our share.
+    b.observe(usage(975, 1_000)).await;
+    assert_eq!(b.allocation_in_force(), 25);
     let err = b.reserve(1).await.unwrap_err();
     let detail = err.to_string();
-    assert!(detail.contains("30/30 calls used today"), "{detail}");
-    assert!(detail.contains("40 of 1000"), "{detail}");
+    assert!(detail.contains("25/25 calls used today"), "{detail}");
+    assert!(detail.contains("25 of 1000"), "{detail}");
     assert_eq!(
         err.to_sync_error().code,
         domain::ErrorCode::AllocationSpent,
@@ -133,7 +136,7 @@ async fn a_stale_org_reading_lets_one_call_learn_the_new_figure() {
         "stale reading: one call to re-learn"
     );
     b.observe(usage(700, 1_000)).await;
-    assert_eq!(b.allocation_in_force(), 2 + 150);
+    assert_eq!(b.allocation_in_force(), (300 + 2) / 2);
 }
 
 #[tokio::test]
@@ -141,7 +144,7 @@ async fn a_new_quota_day_does_not_carry_yesterdays_counter_into_the_cap() {
     let (rig, b) = rig(15_000, 50).await;
     assert_eq!(spend(&b, 100).await, 100);
     b.observe(usage(800, 1_000)).await;
-    assert_eq!(b.allocation_in_force(), 200);
+    assert_eq!(b.allocation_in_force(), (200 + 100) / 2);
     // 16:00 UTC is midnight in China: a new quota day, counter at 0.
     rig.clock.set(datetime!(2024-05-01 16:00:30 UTC));
     b.observe(usage(800, 1_000)).await;

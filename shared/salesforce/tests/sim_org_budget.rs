@@ -125,6 +125,7 @@ async fn the_org_share_refuses_calls_the_writer_parks_and_status_shows_the_org()
         parked += r.counts.parked;
         assert_eq!(r.counts.failed, 0, "{:?}", r.outcomes);
     }
+    println!("org share reached: {created} leads created, {parked} parked");
     assert!(
         created > 0 && parked > 0,
         "created {created}, parked {parked}"

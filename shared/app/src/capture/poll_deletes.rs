@@ -75,9 +75,10 @@ async fn by_get_deleted(
     run_start: OffsetDateTime,
     report: &mut super::PollReport,
 ) -> Result<OffsetDateTime, SyncError> {
-    // Asking further back than 15 days is refused (INVALID_REPLICATION_DATE); the answer's
-    // `earliestDateAvailable` then tells us the older part is lost.
-    let start = cursor.max(run_start - GET_DELETED_REACH);
+    // The overlap covers deletes committed late behind a queryAll cursor. Asking further back
+    // than 15 days is refused (INVALID_REPLICATION_DATE); the answer's `earliestDateAvailable`
+    // then tells us the older part is lost.
+    let start = (cursor - OVERLAP).max(run_start - GET_DELETED_REACH);
     let answer = deps
         .sf
         .deleted_ids(ObjectSpec::of(object).sf_object, start, run_start)

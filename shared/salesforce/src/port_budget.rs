@@ -7,7 +7,7 @@
 use crate::error::SfError;
 use crate::usage::CallBudget;
 use app::ports::{Clock, CursorStore, QuotaStore, Reservation, SettingsStore};
-use app::quota_reset::save_org_usage;
+use app::quota_reset::{SavedOrgUsage, load_org_usage, save_org_usage};
 use app::settings::{Allocation, AppSettings};
 use async_trait::async_trait;
 use domain::AppId;
@@ -71,6 +71,8 @@ struct State {
     app_used: (Date, u64),
     org: Option<OrgReading>,
     saved: Option<(OrgUsage, OffsetDateTime)>,
+    /// Whether the saved reading was consulted (once per budget, at its first reservation).
+    seeded: bool,
 }
 
 impl State {
@@ -108,6 +110,7 @@ impl QuotaBudget {
             app_used: (quota_day(now, JING_OFFSET), 0),
             org: None,
             saved: None,
+            seeded: false,
         };
         Self {
             stores,
@@ -124,6 +127,35 @@ impl QuotaBudget {
 
     fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Start from the org reading another worker saved, when it is fresh: a client built per
+    /// batch (Lambda) would otherwise spend its first call learning that the org share is gone.
+    async fn seed_org_reading(&self) {
+        if std::mem::replace(&mut self.state().seeded, true) {
+            return;
+        }
+        let saved = match load_org_usage(self.stores.cursors.as_ref(), &self.app).await {
+            Ok(saved) => saved,
+            Err(e) => {
+                tracing::warn!(app_id = %self.app, error = %e, "Could not read the saved org usage.");
+                None
+            }
+        };
+        // A reading without a time (saved by hand) cannot be judged fresh: not used.
+        let Some((saved, at)) = saved.and_then(|v| Some((v, v.at?))) else {
+            return;
+        };
+        let mut s = self.state();
+        if s.org.is_none() {
+            // Older than ORG_READING_FRESH_FOR, `cap` ignores it like any stale reading.
+            s.org = Some(OrgReading {
+                usage: saved.usage(),
+                app_used: saved.app_used,
+                day: quota_day(at, JING_OFFSET),
+                at,
+            });
+        }
     }
 
     /// Re-read the allocation when the cached one is older than [`SETTINGS_FRESH_FOR`].
@@ -165,6 +197,7 @@ fn refusal(used: u64, cap: u64, org: Option<OrgUsage>, a: Allocation) -> String 
 impl CallBudget for QuotaBudget {
     async fn reserve(&self, calls: u32) -> Result<(), SfError> {
         let now = self.stores.clock.now();
+        self.seed_org_reading().await;
         self.refresh_allocation(now).await;
         let day = quota_day(now, JING_OFFSET);
         let (cap, org) = self.state().cap(day, now);
@@ -190,7 +223,7 @@ impl CallBudget for QuotaBudget {
 
     async fn observe(&self, org: OrgUsage) {
         let now = self.stores.clock.now();
-        let save = {
+        let (save, app_used) = {
             let mut s = self.state();
             let day = quota_day(now, JING_OFFSET);
             let app_used = if s.app_used.0 == day { s.app_used.1 } else { 0 };
@@ -200,12 +233,18 @@ impl CallBudget for QuotaBudget {
                 day,
                 at: now,
             });
-            worth_saving(s.saved, org, now)
+            (worth_saving(s.saved, org, now), app_used)
         };
         if !save {
             return;
         }
-        match save_org_usage(self.stores.cursors.as_ref(), &self.app, org).await {
+        let saved = SavedOrgUsage {
+            used: org.used,
+            max: org.max,
+            app_used,
+            at: Some(now),
+        };
+        match save_org_usage(self.stores.cursors.as_ref(), &self.app, &saved).await {
             Ok(()) => self.state().saved = Some((org, now)),
             // Only the status page's figure is late; the cap already uses the reading.
             Err(e) => {

@@ -89,7 +89,20 @@ async fn saved(rig: &Rig) -> Option<OrgUsage> {
         .get(&rig.app.app, ORG_USAGE_KEY)
         .await
         .unwrap()?;
+    // The status page reads the stored record as a plain OrgUsage.
     serde_json::from_str(&raw).ok()
+}
+
+fn budget_on(rig: &Rig) -> QuotaBudget {
+    QuotaBudget::new(
+        BudgetStores {
+            quota: rig.quota.clone(),
+            cursors: rig.cursors.clone(),
+            settings: rig.settings.clone(),
+            clock: Arc::new(rig.clock.clone()),
+        },
+        &rig.app,
+    )
 }
 
 async fn spend(b: &QuotaBudget, n: u32) -> u32 {
@@ -187,4 +200,34 @@ async fn org_usage_reaches_the_status_store_throttled() {
         Some(usage(201, 10_000)),
         "five minutes on"
     );
+}
+
+#[tokio::test]
+async fn a_new_client_starts_capped_by_the_reading_another_one_saved() {
+    let (rig, first) = rig(15_000, 50).await;
+    assert_eq!(spend(&first, 10).await, 10);
+    first.observe(usage(990, 1_000)).await; // (10 left + 10 ours) / 2: the share is spent
+    assert!(first.reserve(1).await.is_err());
+    // The next batch builds a new client: it refuses before making any call.
+    let second = budget_on(&rig);
+    let err = second.reserve(1).await.unwrap_err().to_string();
+    assert!(err.contains("10/10 calls used today"), "{err}");
+    // A saved reading older than ORG_READING_FRESH_FOR no longer caps a new client.
+    rig.clock.advance(std::time::Duration::from_secs(600));
+    assert!(budget_on(&rig).reserve(1).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_reading_saved_without_a_time_does_not_cap() {
+    let (rig, _) = rig(15_000, 50).await;
+    let untimed = SavedOrgUsage {
+        used: 1_000,
+        max: 1_000,
+        app_used: 0,
+        at: None,
+    };
+    save_org_usage(rig.cursors.as_ref(), &rig.app.app, &untimed)
+        .await
+        .unwrap();
+    assert!(budget_on(&rig).reserve(1).await.is_ok());
 }

@@ -136,7 +136,12 @@ async fn old_cursors_use_get_deleted_and_an_emptied_recycle_bin_is_reconciled() 
     // Recent cursor: queryAll, one call per object.
     human_delete(&c, &ids[0]).await;
     let before = c.sim.calls();
+    let t = Instant::now();
     let r = p.run(&c.client).await;
+    println!(
+        "queryAll path (recent cursor): {} ms",
+        t.elapsed().as_millis()
+    );
     let after = c.sim.calls();
     assert_eq!(r.deletes, 1, "{r:?}");
     assert_eq!(after.kind("query_all") - before.kind("query_all"), 2);
@@ -147,7 +152,12 @@ async fn old_cursors_use_get_deleted_and_an_emptied_recycle_bin_is_reconciled() 
     human_delete(&c, &ids[3]).await;
     p.sleep_days(&c, 2);
     let before = c.sim.calls();
+    let t = Instant::now();
     let r = p.run(&c.client).await;
+    println!(
+        "getDeleted path (2-day-old cursor): {} ms",
+        t.elapsed().as_millis()
+    );
     let after = c.sim.calls();
     assert_eq!((r.deletes, r.reconciled), (1, 0), "{r:?}");
     assert_eq!(after.kind("get_deleted") - before.kind("get_deleted"), 2);
@@ -164,7 +174,12 @@ async fn old_cursors_use_get_deleted_and_an_emptied_recycle_bin_is_reconciled() 
     c.sim.empty_recycle_bin();
     p.sleep_days(&c, 2);
     let before = c.sim.calls();
+    let t = Instant::now();
     let r = p.run(&c.client).await;
+    println!(
+        "getDeleted + reconciliation (3 bindings): {} ms",
+        t.elapsed().as_millis()
+    );
     let after = c.sim.calls();
     assert_eq!((r.deletes, r.reconciled), (0, 1), "{r:?}");
     // Lead 0's binding is still there (no writer ran) but its delete was queued already.

@@ -72,6 +72,14 @@ pub async fn status(data_dir: &Path, app: Option<&str>, json: bool) -> Result<()
             "  API today: {} / {} ({:.1}%), {} parked",
             u.used, u.allocated, u.pct, u.parked
         );
+        if let Some(org) = u.org {
+            println!(
+                "  org API usage (24 h): {} / {}, {} left",
+                org.used,
+                org.max,
+                org.remaining()
+            );
+        }
         if let Some(at) = u.forecast_exhaustion {
             println!("  at this rate the allocation runs out at {at}");
         }

@@ -183,7 +183,10 @@ async fn work_loop(
             }
             next_poll = tokio::time::Instant::now() + poll_every;
         }
-        for s in apps.iter().filter(|s| s.locked() && live.contains_key(&s.app)) {
+        for s in apps
+            .iter()
+            .filter(|s| s.locked() && live.contains_key(&s.app))
+        {
             advance_init(&conn, &live[&s.app], &s.app, &mut next_init).await;
         }
         let day = domain::quota::quota_day(conn.clock.now(), domain::datetime::JING_OFFSET);

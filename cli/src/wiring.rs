@@ -7,7 +7,7 @@ use app::settings::AppSettings;
 use domain::AppId;
 use jing::{JingClient, JingClientConfig, JingContract};
 use local::{LocalStore, SqliteQueue};
-use salesforce::port_wiring::{QuotaBudget, VaultTokenSink};
+use salesforce::port_wiring::{BudgetStores, QuotaBudget, VaultTokenSink};
 use salesforce::{OAuthClient, SfAppConfig, SfClient, TokenSet};
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
@@ -67,12 +67,14 @@ impl Connector {
         .into();
         let env = salesforce::port::sf_environment(&settings.environment);
         let oauth = OAuthClient::new(self.http.clone(), &env, self.sf_app.clone());
-        let budget = QuotaBudget {
+        // The budget follows the app's allocation setting and the org's remaining calls.
+        let stores = BudgetStores {
             quota: self.store.clone(),
+            cursors: self.store.clone(),
+            settings: self.store.clone(),
             clock: self.clock.clone(),
-            app: app.clone(),
-            allocation: settings.allocation.daily,
         };
+        let budget = QuotaBudget::new(stores, settings);
         let sf = SfClient::builder(oauth, tokens)
             .http(self.http.clone())
             .budget(Arc::new(budget))

@@ -236,7 +236,8 @@ async fn quota(stage: &mut Stage, report: &mut LiveReport) -> Result<()> {
     settings.allocation.daily = used + 1;
     settings.revision += 1;
     SettingsStore::put(stage.conn.store.as_ref(), &settings).await?;
-    // Clients carry the allocation they were built with: rebuild them.
+    // The budget re-reads the allocation within a minute of the connector's clock; rebuilding
+    // the clients applies it at once.
     let remotes = stage.conn.remotes(&settings).await?;
     stage.remotes.insert(stage.app.clone(), remotes);
     let leads = BindingStore::list(

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use aws::Adapters;
 use domain::AppId;
 use jing::{JingClient, JingClientConfig};
-use salesforce::port_wiring::{QuotaBudget, VaultTokenSink};
+use salesforce::port_wiring::{BudgetStores, QuotaBudget, VaultTokenSink};
 use salesforce::{OAuthClient, SfClient, TokenSet};
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
@@ -81,12 +81,15 @@ impl Kit {
         .into();
         let env = salesforce::port::sf_environment(&settings.environment);
         let oauth = OAuthClient::new(self.http.clone(), &env, self.sf_app.clone());
-        let budget = QuotaBudget {
+        // The budget re-reads the allocation from the settings (an admin's change applies to
+        // warm containers too) and caps it by the org's remaining calls.
+        let stores = BudgetStores {
             quota: Arc::new(self.adapters.quota.clone()),
+            cursors: Arc::new(self.adapters.cursors.clone()),
+            settings: Arc::new(self.adapters.settings.clone()),
             clock: self.clock.clone(),
-            app: app.clone(),
-            allocation: settings.allocation.daily,
         };
+        let budget = QuotaBudget::new(stores, settings);
         let sink = VaultTokenSink {
             vault: Arc::new(SharedVault(self.adapters.clone())),
             app: app.clone(),

@@ -30,6 +30,9 @@ pub struct PollSummary {
     pub apps_polled: u64,
     pub enqueued: u64,
     pub deletes: u64,
+    /// Deletes queued after checking bound records because Salesforce no longer remembered
+    /// every delete (recycle bin emptied, poller down over 15 days).
+    pub reconciled: u64,
     /// Apps skipped because they are off or not connected.
     pub apps_skipped: u64,
     /// Apps whose poll failed (logged; the cursor did not move, the next run catches up).
@@ -69,10 +72,11 @@ pub async fn poll_all(kit: &Kit) -> PollSummary {
         };
         match result {
             Ok(r) => {
-                tracing::info!(app_id = %app, enqueued = r.enqueued, deletes = r.deletes, "Polled Salesforce.");
+                tracing::info!(app_id = %app, enqueued = r.enqueued, deletes = r.deletes, reconciled = r.reconciled, "Polled Salesforce.");
                 summary.apps_polled += 1;
                 summary.enqueued += r.enqueued;
                 summary.deletes += r.deletes;
+                summary.reconciled += r.reconciled;
             }
             Err(e) => {
                 tracing::warn!(app_id = %app, error = %e, "Poll failed; the next run catches up.");

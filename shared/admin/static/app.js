@@ -114,6 +114,9 @@ function renderOverview(o) {
   $('usage-bar').className = u.pct >= 90 ? 'hot' : '';
   $('usage-forecast').textContent = o.forecast_hhmm ? t('forecast', o.forecast_hhmm) : t('forecast_none');
   $('usage-parked').textContent = u.parked;
+  // The org's own 24-h figures (Sforce-Limit-Info), which cap the allocation in force.
+  $('usage-org').hidden = !u.org;
+  if (u.org) $('usage-org').textContent = t('org_usage', u.org.used, u.org.max);
   for (const obj of ['all', 'lead', 'account']) {
     const c = o.counts[obj] || { ok: 0, failed: 0 };
     $(`count-${obj}-ok`).textContent = c.ok;

@@ -19,6 +19,7 @@ const I18N = {
     sf_to_jing: 'Salesforce → JING', jing_to_sf: 'JING → Salesforce', enabled: '已启用', disabled: '已停用',
     bound_ok: '绑定成功', records: '条记录', retried: (n) => `已重新排队 ${n} 条记录`, sf_link: '在 Salesforce 中打开',
     no_apps: '还没有应用。',
+    org_usage: (u, m) => `组织 API 用量（24 小时）：${u} / ${m}，剩余 ${Math.max(0, m - u)}`,
   },
   en: {
     title: 'JING ⇄ Salesforce connector', app: 'App', usage: 'API usage (today)', parked: 'Changes waiting for the reset',
@@ -37,5 +38,6 @@ const I18N = {
     sf_to_jing: 'Salesforce → JING', jing_to_sf: 'JING → Salesforce', enabled: 'Enabled', disabled: 'Disabled',
     bound_ok: 'Bound', records: 'records', retried: (n) => `${n} records queued again`, sf_link: 'Open in Salesforce',
     no_apps: 'No apps yet.',
+    org_usage: (u, m) => `Org API usage (24 h): ${u} / ${m}, ${Math.max(0, m - u)} left`,
   },
 };

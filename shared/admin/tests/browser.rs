@@ -108,6 +108,18 @@ async fn status_page_in_headless_chromium() {
     chromium_or_fail();
     let w = world();
     let seeded = seed(&w).await;
+    // The org's own figures, as the Salesforce client's budget saves them (roomy: they do not
+    // cap today's 15,000).
+    let org = app::quota_reset::SavedOrgUsage {
+        used: 40_000,
+        max: 1_000_000,
+        app_used: 12_000,
+        at: None,
+    };
+    let app_id = domain::AppId::parse(APP).unwrap();
+    app::quota_reset::save_org_usage(w.state.cursors.as_ref(), &app_id, &org)
+        .await
+        .unwrap();
     let base = serve(&w).await;
     let page = admin::page_url(&base, &secrecy::SecretString::from(TOKEN.to_owned()));
 
@@ -127,6 +139,15 @@ async fn status_page_in_headless_chromium() {
         api["usage"]["allocated"].to_string()
     );
     assert_eq!(text_of(&dom, "usage-pct"), "80");
+    assert_eq!(
+        api["usage"]["org"],
+        json!({"used": 40_000, "max": 1_000_000})
+    );
+    let org_line = text_of(&dom, "usage-org");
+    assert!(
+        org_line.contains("40000 / 1000000") && org_line.contains("960000"),
+        "the org's figures are shown: {org_line:?}"
+    );
     assert!(
         text_of(&dom, "usage-forecast").contains("22:30"),
         "forecast shown"

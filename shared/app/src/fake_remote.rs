@@ -12,6 +12,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use time::OffsetDateTime;
 
+mod replication;
+
 /// The integration user of the fake org (our writes are made as this user).
 pub const INTEGRATION_USER: &str = "005000000000001AAA";
 
@@ -25,6 +27,8 @@ struct Store {
     fail_next: Vec<RemoteError>,
     /// The fake's clock: the modification time of the next change.
     now: Option<OffsetDateTime>,
+    /// When the recycle bin was last emptied (getDeleted's `earliestDateAvailable`).
+    purged_until: Option<OffsetDateTime>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -271,6 +275,17 @@ impl SalesforcePort for FakeSalesforce {
                 (m.deleted && m.at > since && m.at <= until).then(|| sf_record(id, f, m, &[]))
             })
             .collect())
+    }
+    async fn deleted_ids(
+        &self,
+        object: &str,
+        start: OffsetDateTime,
+        end: OffsetDateTime,
+    ) -> Result<DeletedIds, RemoteError> {
+        self.fake_deleted_ids(object, start, end)
+    }
+    async fn existing_ids(&self, object: &str, ids: &[SfId]) -> Result<Vec<SfId>, RemoteError> {
+        self.fake_existing_ids(object, ids)
     }
     async fn page_by_id(
         &self,

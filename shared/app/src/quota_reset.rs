@@ -120,9 +120,56 @@ pub async fn record_org_usage(
     app: &AppId,
     org: OrgUsage,
 ) -> Result<(), QuotaError> {
-    let json = serde_json::to_string(&org).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    deps.cursors.put(app, ORG_USAGE_KEY, &json).await?;
+    let saved = SavedOrgUsage {
+        used: org.used,
+        max: org.max,
+        app_used: 0,
+        at: None,
+    };
+    save_org_usage(deps.cursors, app, &saved).await
+}
+
+/// The org usage as stored under [`ORG_USAGE_KEY`]: `used`/`max` (what the status page reads
+/// as an [`OrgUsage`]) plus where the app's counter stood and when, so a freshly built client's
+/// budget starts capped instead of spending a call to learn the org's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedOrgUsage {
+    pub used: u64,
+    pub max: u64,
+    #[serde(default)]
+    pub app_used: u64,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub at: Option<OffsetDateTime>,
+}
+
+impl SavedOrgUsage {
+    pub fn usage(&self) -> OrgUsage {
+        OrgUsage {
+            used: self.used,
+            max: self.max,
+        }
+    }
+}
+
+/// Store the org usage with only the store it writes (the Salesforce client's budget hook has
+/// no queue or parked store at hand).
+pub async fn save_org_usage(
+    cursors: &dyn CursorStore,
+    app: &AppId,
+    saved: &SavedOrgUsage,
+) -> Result<(), QuotaError> {
+    let json = serde_json::to_string(saved).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    cursors.put(app, ORG_USAGE_KEY, &json).await?;
     Ok(())
+}
+
+/// The stored org usage; `None` when absent or unreadable (a garbled hint is not an error).
+pub async fn load_org_usage(
+    cursors: &dyn CursorStore,
+    app: &AppId,
+) -> Result<Option<SavedOrgUsage>, QuotaError> {
+    let raw = cursors.get(app, ORG_USAGE_KEY).await?;
+    Ok(raw.and_then(|r| serde_json::from_str(&r).ok()))
 }
 
 /// Set the daily allocation (and the org share cap), revision-checked.

@@ -196,15 +196,16 @@ async fn usage_reports_percent_and_forecast_on_the_china_quota_day() {
     assert_eq!(u.forecast_exhaustion, Some(datetime!(2024-05-02 10:00 UTC)));
     assert_eq!(u.next_reset, datetime!(2024-05-02 16:00 UTC));
 
-    // The org has 10,000 calls left; half of them may be ours: 5,000 + 5,000 in force.
+    // The org has 10,000 calls left and we used 5,000 of its calls today: half of the
+    // 15,000 may be ours, 7,500 in force.
     let org = OrgUsage {
         used: 90_000,
         max: 100_000,
     };
     record_org_usage(&d, &app(), org).await.unwrap();
     let u = usage_today(&d, &settings(), now).await.unwrap();
-    assert_eq!((u.allocated, u.pct, u.org), (10_000, 50.0, Some(org)));
-    assert_eq!(u.forecast_exhaustion, Some(datetime!(2024-05-02 04:00 UTC)));
+    assert_eq!((u.allocated, u.pct, u.org), (7_500, 66.7, Some(org)));
+    assert_eq!(u.forecast_exhaustion, Some(datetime!(2024-05-02 01:00 UTC)));
 }
 
 #[tokio::test]

@@ -33,7 +33,12 @@ pub fn parse_limit_info(header: &str) -> Option<OrgUsage> {
 }
 
 /// The allocation in force: the app's daily setting, capped at a share of what the org has left
-/// plus what the app already used today (so the app never starves other integrations).
+/// counting the app's own calls today back in (so the app never starves other integrations).
+///
+/// The app's calls are part of `org.used`: a cap of `used_today + share × remaining`,
+/// re-evaluated after every response, would let the app go on until the org has nothing left.
+/// Sharing `remaining + used_today` instead keeps the cap steady while only this app calls, and
+/// leaves the rest of the share to the others.
 pub fn effective_allocation(
     daily: u64,
     max_org_share_pct: u8,
@@ -43,8 +48,8 @@ pub fn effective_allocation(
     match org {
         None => daily,
         Some(org) => {
-            let share = org.remaining() * u64::from(max_org_share_pct.min(100)) / 100;
-            daily.min(used_today + share)
+            let pool = org.remaining() + used_today;
+            daily.min(pool * u64::from(max_org_share_pct.min(100)) / 100)
         }
     }
 }
@@ -123,7 +128,13 @@ mod tests {
             used: 90_000,
             max: 100_000,
         };
-        assert_eq!(effective_allocation(15_000, 50, 1_000, Some(org)), 6_000);
+        assert_eq!(effective_allocation(15_000, 50, 1_000, Some(org)), 5_500);
+        // The app spending its share does not move the cap: 4,500 more used, 4,500 fewer left.
+        let later = OrgUsage {
+            used: 94_500,
+            max: 100_000,
+        };
+        assert_eq!(effective_allocation(15_000, 50, 5_500, Some(later)), 5_500);
         let roomy = OrgUsage {
             used: 0,
             max: 1_000_000,

@@ -15,6 +15,7 @@ use crate::error::{SfError, decode_error_body};
 use crate::oauth::{OAuthClient, RefreshOutcome, TokenSet};
 use crate::transport::{ApiRequest, ApiResponse, network_error};
 use crate::usage::{ApiUsage, CallBudget, UsageTracker};
+use domain::quota::OrgUsage;
 
 /// Receives new tokens after each refresh, before they are used. When `outcome.rotated` is
 /// true the old refresh token is already dead: persist the new one durably before returning.
@@ -212,6 +213,12 @@ impl SfClient {
             .get("sforce-limit-info")
             .and_then(|v| v.to_str().ok());
         self.inner.usage.observe_header(limit_info);
+        if let (Some(budget), Some((used, max))) = (
+            &self.inner.budget,
+            limit_info.and_then(crate::usage::parse_limit_info),
+        ) {
+            budget.observe(OrgUsage { used, max }).await;
+        }
         let body = resp.bytes().await.map_err(network_error)?.to_vec();
         if (200..300).contains(&status) {
             Ok(ApiResponse { headers, body })

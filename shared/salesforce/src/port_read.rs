@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use app::ports::{
-    BulkJobRef, BulkJobState, BulkPage, Fields as PortFields, PollCursor, RemoteError,
+    BulkJobRef, BulkJobState, BulkPage, DeletedIds, Fields as PortFields, PollCursor, RemoteError,
     SalesforcePort, SfRecord, SfUser, WriteResult,
 };
 use async_trait::async_trait;
@@ -25,7 +25,7 @@ use crate::soql::{
 const SYSTEM_FIELDS: [&str; 3] = ["Id", "SystemModstamp", "LastModifiedById"];
 /// Characters of values per `IN (...)` query. Percent-encoding can triple a character, so this
 /// keeps the URL well under Salesforce's 16,384-byte limit (414 beyond it).
-const IN_BUDGET_CHARS: usize = 12_000;
+pub(crate) const IN_BUDGET_CHARS: usize = 12_000;
 
 /// Split values into runs whose quoted length stays within `budget` (one value per run at least).
 fn url_encoded_len(v: &str) -> usize {
@@ -40,7 +40,7 @@ fn url_encoded_len(v: &str) -> usize {
         .sum()
 }
 
-fn in_chunks(values: &[String], budget: usize) -> Vec<&[String]> {
+pub(crate) fn in_chunks(values: &[String], budget: usize) -> Vec<&[String]> {
     let (mut chunks, mut start, mut used) = (Vec::new(), 0, 0);
     for (i, v) in values.iter().enumerate() {
         // What the value costs in the request URL once quoted and percent-encoded: the URL
@@ -278,6 +278,17 @@ impl SalesforcePort for SfClient {
         self.deleted_between(object, since, until)
             .await
             .map_err(|e| remote(object, &e))
+    }
+    async fn deleted_ids(
+        &self,
+        object: &str,
+        start: OffsetDateTime,
+        end: OffsetDateTime,
+    ) -> Result<DeletedIds, RemoteError> {
+        self.port_deleted_ids(object, start, end).await
+    }
+    async fn existing_ids(&self, object: &str, ids: &[SfId]) -> Result<Vec<SfId>, RemoteError> {
+        self.port_existing_ids(object, ids).await
     }
     async fn page_by_id(
         &self,

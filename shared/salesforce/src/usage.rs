@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use async_trait::async_trait;
 
 use crate::error::SfError;
+use domain::quota::OrgUsage;
 
 /// What we know about API consumption.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -69,6 +70,10 @@ impl UsageTracker {
 #[async_trait]
 pub trait CallBudget: Send + Sync {
     async fn reserve(&self, calls: u32) -> Result<(), SfError>;
+    /// The org's usage from a response's `Sforce-Limit-Info` (awaited before the response is
+    /// handed back, so the next `reserve` already knows it). Budgets capped by what the org has
+    /// left learn it here; a fixed allowance has nothing to learn.
+    async fn observe(&self, _org: OrgUsage) {}
 }
 
 #[cfg(test)]

@@ -220,7 +220,11 @@ impl SfSim {
     }
     /// Move the org's clock forward (audit fields, token and code expiry, replication windows).
     pub fn advance_clock(&self, by: Duration) {
-        self.shared.lock().clock.advance(by);
+        let mut org = self.shared.lock();
+        org.clock.advance(by);
+        // Days pass: rows 15 days in the recycle bin are erased, as Salesforce does.
+        let now = org.clock.now();
+        org.store.expire_recycle_bin(now);
     }
     /// Empty the recycle bin: deleted rows disappear from queryAll and getDeleted.
     pub fn empty_recycle_bin(&self) {

@@ -5,6 +5,9 @@ use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
 use time::OffsetDateTime;
 
+/// How long the recycle bin keeps deleted rows.
+pub const RECYCLE_BIN_DAYS: time::Duration = time::Duration::days(15);
+
 /// One record: every field of its object (null when unset), values in REST JSON form
 /// (datetimes `…+0000` in UTC, so string order is time order).
 #[derive(Debug, Clone)]
@@ -57,6 +60,14 @@ impl Store {
     }
     pub fn live_count(&self, object: &'static str) -> usize {
         self.table(object).filter(|r| !r.is_deleted()).count()
+    }
+    /// The recycle bin keeps a deleted row 15 days, then Salesforce erases it for good: gone
+    /// from queryAll and getDeleted (whose window never reaches back further anyway).
+    pub fn expire_recycle_bin(&mut self, now: OffsetDateTime) {
+        let cutoff = now - RECYCLE_BIN_DAYS;
+        for t in self.tables.values_mut() {
+            t.retain(|_, r| r.deleted_at.is_none_or(|d| d >= cutoff));
+        }
     }
     /// Empty the recycle bin: deleted rows vanish from queryAll and getDeleted.
     pub fn purge_deleted(&mut self, now: OffsetDateTime) {

@@ -55,6 +55,41 @@ async fn updated_and_deleted_cover_whole_minutes() {
     env.sim.empty_recycle_bin();
     let (_, body) = send(window(&env, "deleted", &start, &end)).await;
     assert_eq!(body["deletedRecords"], json!([]));
+    // Deletes before the purge are lost: earliestDateAvailable moves past the window's start.
+    let earliest = parse_sf(body["earliestDateAvailable"].as_str().unwrap()).unwrap();
+    assert!(earliest > parse_sf(&start).unwrap(), "{body}");
+}
+
+#[tokio::test]
+async fn the_recycle_bin_keeps_deleted_rows_fifteen_days() {
+    let mut env = Env::new().await;
+    let gone = env.lead("Gone", "Acme", None).await;
+    env.delete(&format!("/sobjects/Lead/{gone}")).await;
+    let id = domain::ids::SfId::parse(&gone).unwrap();
+    let in_bin = format!("SELECT Id FROM Lead WHERE Id = '{gone}'");
+    let query_all = |env: &Env| {
+        send(
+            env.req(reqwest::Method::GET, "/queryAll")
+                .query(&[("q", in_bin.as_str())]),
+        )
+    };
+    env.sim.advance_clock(Duration::from_secs(14 * 86_400));
+    env.token = env.sim.access_token(); // sessions do not last two weeks
+    let (status, body) = query_all(&env).await;
+    assert_eq!(
+        (status, body["totalSize"].as_u64()),
+        (200, Some(1)),
+        "{body}"
+    );
+    env.sim.advance_clock(Duration::from_secs(2 * 86_400));
+    env.token = env.sim.access_token();
+    let (status, body) = query_all(&env).await;
+    assert_eq!(
+        (status, body["totalSize"].as_u64()),
+        (200, Some(0)),
+        "erased: {body}"
+    );
+    assert!(env.sim.record("Lead", &id).is_none());
 }
 
 #[tokio::test]

@@ -1,9 +1,9 @@
 //! The safety-net poller (sf-poller): per object, records with `(SystemModstamp, Id)` after the
-//! cursor, re-reading a small overlap window; deletes through `queryAll ... IsDeleted = true`;
-//! lead conversions. The cursor advances only after the changes are queued, and never past the
+//! cursor, re-reading a small overlap window; deletes (see `poll_deletes`); lead conversions. The cursor advances only after the changes are queued, and never past the
 //! run's start time.
 
 use super::convert::sf_record_change;
+use super::poll_deletes::poll_deletes;
 use crate::ports::{
     BindingStore, ChangeQueue, Clock, CursorStore, IdempotencyStore, PollCursor, SalesforcePort,
 };
@@ -32,9 +32,12 @@ pub struct PollReport {
     pub enqueued: u64,
     pub deletes: u64,
     pub already_seen: u64,
+    /// Deletes queued because a bound record no longer exists after Salesforce said it had
+    /// forgotten deletes (getDeleted's `earliestDateAvailable` after the cursor).
+    pub reconciled: u64,
 }
 
-fn store(e: crate::ports::StoreError) -> SyncError {
+pub(super) fn store(e: crate::ports::StoreError) -> SyncError {
     SyncError::new(ErrorCode::RemoteUnavailable).detail(format!("local store: {e}"))
 }
 
@@ -173,51 +176,7 @@ async fn poll_changes(
     save(deps, settings, &key, &cursor).await
 }
 
-async fn poll_deletes(
-    deps: &PollDeps<'_>,
-    settings: &AppSettings,
-    object: ObjectKind,
-    run_start: OffsetDateTime,
-    report: &mut PollReport,
-) -> Result<(), SyncError> {
-    let key = format!("poll-deleted:{}", ObjectSpec::of(object).sf_object);
-    let since = load(deps, settings, &key)
-        .await?
-        .map_or(run_start - OVERLAP, |c| c.modstamp - OVERLAP);
-    let deleted = deps
-        .sf
-        .deleted_since(ObjectSpec::of(object).sf_object, since, run_start)
-        .await
-        .map_err(|e| e.0)?;
-    let mut changes = Vec::new();
-    for rec in &deleted {
-        let seen_key = format!("del|{}|{}", settings.app, rec.id);
-        if deps
-            .seen
-            .claim(&seen_key, run_start + Duration::days(16), run_start)
-            .await
-            .map_err(store)?
-        {
-            changes.push(sf_record_change(settings, object, rec, Lane::Live));
-        }
-    }
-    if !changes.is_empty() {
-        deps.queue.send(&changes).await.map_err(store)?;
-    }
-    report.deletes += changes.len() as u64;
-    save(
-        deps,
-        settings,
-        &key,
-        &PollCursor {
-            modstamp: run_start,
-            id: None,
-        },
-    )
-    .await
-}
-
-async fn load(
+pub(super) async fn load(
     deps: &PollDeps<'_>,
     settings: &AppSettings,
     key: &str,
@@ -226,7 +185,7 @@ async fn load(
     Ok(raw.and_then(|r| serde_json::from_str(&r).ok()))
 }
 
-async fn save(
+pub(super) async fn save(
     deps: &PollDeps<'_>,
     settings: &AppSettings,
     key: &str,

@@ -72,6 +72,18 @@ pub trait SalesforcePort: Send + Sync {
         since: OffsetDateTime,
         until: OffsetDateTime,
     ) -> Result<Vec<SfRecord>, RemoteError>;
+    /// getDeleted (`/sobjects/{object}/deleted/`): ids deleted in [start, end) at minute
+    /// granularity, with what Salesforce still remembers. `start` must lie within the last 15
+    /// days (else `INVALID_REPLICATION_DATE`). One API call.
+    async fn deleted_ids(
+        &self,
+        object: &str,
+        start: OffsetDateTime,
+        end: OffsetDateTime,
+    ) -> Result<DeletedIds, RemoteError>;
+    /// Which of `ids` still exist (not deleted) in `object`: `SELECT Id ... WHERE Id IN (...)`,
+    /// chunked so each request URL stays within Salesforce's limit (one call per chunk).
+    async fn existing_ids(&self, object: &str, ids: &[SfId]) -> Result<Vec<SfId>, RemoteError>;
     /// One backfill page: records matching `where_clause` (rendered, escaped SOQL) with `Id`
     /// after `after`, ordered by `Id`, at most `limit`.
     async fn page_by_id(
@@ -180,6 +192,18 @@ pub enum BulkPage {
     },
     /// The job or its results are gone (purged, locator refused): start a new job.
     Expired(String),
+}
+
+/// What getDeleted answered for a window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeletedIds {
+    /// Deleted ids with their `deletedDate`.
+    pub ids_with_dates: Vec<(SfId, OffsetDateTime)>,
+    /// The oldest moment Salesforce still knows deletes from: after the asked `start`, deletes
+    /// were missed (recycle bin emptied, or older than 15 days) and bound records need checking.
+    pub earliest_available: Option<OffsetDateTime>,
+    /// Where the next window starts (a whole minute; never the asked `end` blindly).
+    pub latest_covered: OffsetDateTime,
 }
 
 /// A Salesforce record as read (field values still in Salesforce JSON).

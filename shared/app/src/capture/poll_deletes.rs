@@ -1,0 +1,210 @@
+//! Deletes for the safety-net poller. A recent cursor reads them with `queryAll ... IsDeleted =
+//! true`; a cursor older than [`GET_DELETED_AFTER`] uses getDeleted instead (one call whatever
+//! the window, and it says when Salesforce has forgotten deletes). When it has — the recycle bin
+//! was emptied, or the poller was down for more than 15 days — every bound record of the object
+//! is checked and a delete is queued for each one that is gone.
+
+use super::convert::sf_record_change;
+use super::poll::{OVERLAP, PollDeps, load, save, store};
+use crate::ports::{PollCursor, SfRecord};
+use crate::settings::AppSettings;
+use domain::{Lane, ObjectKind, ObjectSpec, SfId, SyncError};
+use std::collections::{BTreeMap, HashSet};
+use time::{Duration, OffsetDateTime};
+
+/// A delete cursor older than this reads deletes through getDeleted: queryAll's cost grows with
+/// the window, and over a day the recycle bin may well have been emptied.
+pub const GET_DELETED_AFTER: Duration = Duration::days(1);
+/// getDeleted answers for the last 15 days; ask a margin inside that (the clocks differ).
+const GET_DELETED_REACH: Duration = Duration::minutes(15 * 24 * 60 - 10);
+/// Bindings checked per existence round (the port splits them into URL-sized queries).
+pub const RECONCILE_PAGE: usize = 2000;
+/// How long a queued delete is remembered (longer than the recycle bin keeps it).
+const DELETE_SEEN_FOR: Duration = Duration::days(16);
+
+/// Queue the object's deletes since its cursor, then move the cursor.
+pub(super) async fn poll_deletes(
+    deps: &PollDeps<'_>,
+    settings: &AppSettings,
+    object: ObjectKind,
+    run_start: OffsetDateTime,
+    report: &mut super::PollReport,
+) -> Result<(), SyncError> {
+    let key = format!("poll-deleted:{}", ObjectSpec::of(object).sf_object);
+    let next = match load(deps, settings, &key).await? {
+        Some(c) if run_start - c.modstamp > GET_DELETED_AFTER => {
+            by_get_deleted(deps, settings, object, c.modstamp, run_start, report).await?
+        }
+        cursor => {
+            let since = cursor.map_or(run_start - OVERLAP, |c| c.modstamp - OVERLAP);
+            by_query_all(deps, settings, object, since, run_start, report).await?;
+            run_start
+        }
+    };
+    let cursor = PollCursor {
+        modstamp: next,
+        id: None,
+    };
+    save(deps, settings, &key, &cursor).await
+}
+
+async fn by_query_all(
+    deps: &PollDeps<'_>,
+    settings: &AppSettings,
+    object: ObjectKind,
+    since: OffsetDateTime,
+    run_start: OffsetDateTime,
+    report: &mut super::PollReport,
+) -> Result<(), SyncError> {
+    let deleted = deps
+        .sf
+        .deleted_since(ObjectSpec::of(object).sf_object, since, run_start)
+        .await
+        .map_err(|e| e.0)?;
+    report.deletes += enqueue(deps, settings, object, &deleted, run_start).await?;
+    Ok(())
+}
+
+/// getDeleted over [cursor, run start); returns where the next window starts
+/// (`latestDateCovered`, a whole minute: deletes committing meanwhile are read next time).
+async fn by_get_deleted(
+    deps: &PollDeps<'_>,
+    settings: &AppSettings,
+    object: ObjectKind,
+    cursor: OffsetDateTime,
+    run_start: OffsetDateTime,
+    report: &mut super::PollReport,
+) -> Result<OffsetDateTime, SyncError> {
+    // The overlap covers deletes committed late behind a queryAll cursor. Asking further back
+    // than 15 days is refused (INVALID_REPLICATION_DATE); the answer's `earliestDateAvailable`
+    // then tells us the older part is lost.
+    let start = (cursor - OVERLAP).max(run_start - GET_DELETED_REACH);
+    let answer = deps
+        .sf
+        .deleted_ids(ObjectSpec::of(object).sf_object, start, run_start)
+        .await
+        .map_err(|e| e.0)?;
+    let deleted: Vec<SfRecord> = answer
+        .ids_with_dates
+        .iter()
+        .map(|(id, at)| deleted_record(id, *at))
+        .collect();
+    report.deletes += enqueue(deps, settings, object, &deleted, run_start).await?;
+    // `earliestDateAvailable` is a whole minute: deletes purged in the cursor's own minute may
+    // be lost too, so that minute counts as missed (a check too many costs calls, not data).
+    if answer
+        .earliest_available
+        .is_some_and(|e| e >= floor_minute(cursor))
+    {
+        reconcile(deps, settings, object, run_start, report).await?;
+    }
+    Ok(answer.latest_covered)
+}
+
+fn floor_minute(t: OffsetDateTime) -> OffsetDateTime {
+    t.replace_second(0)
+        .and_then(|t| t.replace_nanosecond(0))
+        .unwrap_or(t)
+}
+
+/// Check every bound record of `object`; queue a delete for each one Salesforce no longer has.
+async fn reconcile(
+    deps: &PollDeps<'_>,
+    settings: &AppSettings,
+    object: ObjectKind,
+    run_start: OffsetDateTime,
+    report: &mut super::PollReport,
+) -> Result<(), SyncError> {
+    let (mut after, mut checked, mut queued) = (None::<SfId>, 0usize, 0u64);
+    let calls_before = deps.sf.calls_made();
+    loop {
+        let page = deps
+            .bindings
+            .list(&settings.app, object, after.as_ref(), RECONCILE_PAGE)
+            .await
+            .map_err(store)?;
+        let ids: Vec<SfId> = page.iter().map(|b| b.sf_id.clone()).collect();
+        let gone = missing(deps, object, &ids).await?;
+        let deleted: Vec<SfRecord> = gone
+            .iter()
+            .map(|id| deleted_record(id, run_start))
+            .collect();
+        queued += enqueue(deps, settings, object, &deleted, run_start).await?;
+        checked += ids.len();
+        after = ids.last().cloned();
+        if page.len() < RECONCILE_PAGE {
+            break;
+        }
+    }
+    report.reconciled += queued;
+    tracing::warn!(
+        app_id = %settings.app,
+        object = %object,
+        checked,
+        queued,
+        api_calls = deps.sf.calls_made() - calls_before,
+        "Salesforce no longer remembers every delete since the poll cursor (recycle bin emptied \
+         or poller down too long): checked the bound records and queued deletes for those gone."
+    );
+    Ok(())
+}
+
+/// Which of `ids` Salesforce no longer has.
+async fn missing(
+    deps: &PollDeps<'_>,
+    object: ObjectKind,
+    ids: &[SfId],
+) -> Result<Vec<SfId>, SyncError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let existing: HashSet<SfId> = deps
+        .sf
+        .existing_ids(ObjectSpec::of(object).sf_object, ids)
+        .await
+        .map_err(|e| e.0)?
+        .into_iter()
+        .collect();
+    Ok(ids
+        .iter()
+        .filter(|id| !existing.contains(*id))
+        .cloned()
+        .collect())
+}
+
+/// A delete known only by its id, in the shape queryAll deletes have (who deleted is unknown).
+fn deleted_record(id: &SfId, at: OffsetDateTime) -> SfRecord {
+    SfRecord {
+        id: id.clone(),
+        modstamp: at,
+        modified_by: None,
+        deleted: true,
+        fields: BTreeMap::new(),
+    }
+}
+
+/// Queue deletes not queued before (whichever path saw them first); returns how many.
+async fn enqueue(
+    deps: &PollDeps<'_>,
+    settings: &AppSettings,
+    object: ObjectKind,
+    deleted: &[SfRecord],
+    run_start: OffsetDateTime,
+) -> Result<u64, SyncError> {
+    let mut changes = Vec::new();
+    for rec in deleted {
+        let seen_key = format!("del|{}|{}", settings.app, rec.id);
+        if deps
+            .seen
+            .claim(&seen_key, run_start + DELETE_SEEN_FOR, run_start)
+            .await
+            .map_err(store)?
+        {
+            changes.push(sf_record_change(settings, object, rec, Lane::Live));
+        }
+    }
+    if !changes.is_empty() {
+        deps.queue.send(&changes).await.map_err(store)?;
+    }
+    Ok(changes.len() as u64)
+}

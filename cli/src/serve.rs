@@ -53,12 +53,46 @@ pub fn connector(cfg: &Config) -> Result<Arc<Connector>> {
     }))
 }
 
+/// `jingsf serve`: run until Ctrl-C.
 pub async fn run(cfg: Config) -> Result<()> {
-    let conn = connector(&cfg)?;
-    let store = conn.store.clone();
-    let clock = conn.clock.clone();
     let token = std::env::var("JINGSF_ADMIN_TOKEN").unwrap_or_else(|_| random_token());
     let token = SecretString::from(token);
+    let listener = tokio::net::TcpListener::bind(cfg.listen).await?;
+    println!("Status page: {}", admin::page_url(&cfg.public_url, &token));
+    let running = start(&cfg, listener, token).await?;
+    tokio::signal::ctrl_c().await?;
+    println!("Stopping: finishing the current batch; queued changes stay queued.");
+    running.stop().await
+}
+
+/// The embedded connector running: its listener and its work loop.
+pub struct Running {
+    pub conn: Arc<Connector>,
+    stop: watch::Sender<bool>,
+    work: tokio::task::JoinHandle<Result<()>>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Let the current batch finish, then stop both (queued changes stay queued).
+    pub async fn stop(self) -> Result<()> {
+        let _ = self.stop.send(true);
+        self.work.await??;
+        self.server.await??;
+        Ok(())
+    }
+}
+
+/// Start the listener (OAuth callback, outbound messages, webhooks, admin API, status page) on
+/// `listener` and the work loop (writer, initialization, poller, reset, digest).
+pub async fn start(
+    cfg: &Config,
+    listener: tokio::net::TcpListener,
+    token: SecretString,
+) -> Result<Running> {
+    let conn = connector(cfg)?;
+    let store = conn.store.clone();
+    let clock = conn.clock.clone();
     let admin_state = admin::AdminState {
         settings: store.clone(),
         bindings: store.clone(),
@@ -79,8 +113,6 @@ pub async fn run(cfg: Config) -> Result<()> {
     let per_app =
         axum::middleware::from_fn_with_state((conn.clone(), admin_state.clone()), with_app_clients);
     let routes = crate::http::routes(conn.clone()).merge(admin::router(admin_state).layer(per_app));
-    let listener = tokio::net::TcpListener::bind(cfg.listen).await?;
-    println!("Status page: {}", admin::page_url(&cfg.public_url, &token));
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut http_stop = stop_rx.clone();
     let server = tokio::spawn(async move {
@@ -104,12 +136,12 @@ pub async fn run(cfg: Config) -> Result<()> {
         Duration::from_secs(cfg.poll_minutes * 60),
         stop_rx,
     ));
-    tokio::signal::ctrl_c().await?;
-    println!("Stopping: finishing the current batch; queued changes stay queued.");
-    let _ = stop_tx.send(true);
-    work.await??;
-    server.await??;
-    Ok(())
+    Ok(Running {
+        conn,
+        stop: stop_tx,
+        work,
+        server,
+    })
 }
 
 /// Admin calls about one connected app get that app's Salesforce and JING clients (members,
@@ -135,7 +167,15 @@ async fn with_app_clients(
         let mut state = base;
         state.salesforce = Some(Arc::new(r.sf));
         state.jing = Some(Arc::new(r.jing));
-        return match admin::router(state).oneshot(req).await {
+        // Routed afresh: the outer route's path parameters (request extensions) would be
+        // doubled by the inner router's own match.
+        let (parts, body) = req.into_parts();
+        let mut fresh = axum::extract::Request::new(body);
+        *fresh.method_mut() = parts.method;
+        *fresh.uri_mut() = parts.uri;
+        *fresh.version_mut() = parts.version;
+        *fresh.headers_mut() = parts.headers;
+        return match admin::router(state).oneshot(fresh).await {
             Ok(resp) => resp.into_response(),
             Err(never) => match never {},
         };

@@ -11,6 +11,7 @@ use std::borrow::Cow;
 mod views;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
+use views::FieldSeen;
 pub use views::{FieldViews, SideView};
 
 /// What the planner needs about one incoming record.
@@ -155,20 +156,7 @@ fn plan_field(input: &PlanInput<'_>, m: &FieldMapping, out: &mut RecordPlan) {
             .and_then(|t| t.get(target_field.as_str()))
             .map(Cow::Borrowed),
     };
-    let (concurrent, mut target_changed_at) = match input
-        .field_sync
-        .and_then(|f| f.get(m.sf_field.as_str()))
-    {
-        Some(fs) if fs.origin != origin => (input.incoming_at < fs.synced_at, Some(fs.source_time)),
-        Some(_) => (false, None),
-        // Per-field bookkeeping exists but this field was never synced from the other
-        // side: another field's sync is no conflict for it.
-        None if input.field_sync.is_some_and(|f| !f.is_empty()) => (false, None),
-        None => (input.concurrent, input.target_changed_at),
-    };
-    if let Some(v) = target_view.filter(|v| !v.by_us) {
-        target_changed_at = Some(v.at);
-    }
+    let (concurrent, target_changed_at) = concurrency(input, m, target_view);
     let incoming_key = key(&converted, phone);
     let last_key = last.as_deref().map(|v| key(v, phone));
     let before_key = before.as_deref().map(|v| key(v, phone));
@@ -200,24 +188,17 @@ fn plan_field(input: &PlanInput<'_>, m: &FieldMapping, out: &mut RecordPlan) {
     let origin_changed = !before_key
         .as_deref()
         .is_some_and(|b| rules::same(&incoming_key, b));
+    let seen = FieldSeen {
+        origin,
+        views,
+        last_synced: last_sf,
+        stale,
+        incoming_at: input.incoming_at,
+        now: input.now,
+    };
     match verdict {
         Verdict::Write => {
-            // Both sides hold the written value afterwards: the last synced value (views None).
-            let mut fv = FieldViews::default();
-            let target_had = target_view.and_then(|t| t.value_or(last_sf)).or(last_sf);
-            fv.set(
-                origin.other(),
-                SideView::written(None, input.now, target_had.cloned()),
-            );
-            let origin_now = if stale {
-                // The origin's edit won over our earlier write there: it is restored.
-                let ours = origin_view.and_then(|o| o.value_or(last_sf)).cloned();
-                SideView::written(None, input.now, ours)
-            } else {
-                SideView::edit(None, input.incoming_at, false, input.now)
-            };
-            fv.set(origin, origin_now);
-            out.views.push((m.sf_field.clone(), fv));
+            out.views.push((m.sf_field.clone(), seen.after_write()));
             if stale {
                 // Our later write overwrote this edit on the origin, and it wins: give it back.
                 out.restore_origin
@@ -229,11 +210,9 @@ fn plan_field(input: &PlanInput<'_>, m: &FieldMapping, out: &mut RecordPlan) {
                 .insert(target_field.clone(), converted.into_owned());
         }
         Verdict::Skip(reason) => {
-            let fill = target_view
-                .and_then(|t| Some((t, t.value_or(last_sf)?)))
-                .filter(|_| {
-                    rules::origin_takes_target(&field_input) && m.sf_type != FieldType::Reference
-                });
+            let fill = target_view.zip(seen.target_value()).filter(|_| {
+                rules::origin_takes_target(&field_input) && m.sf_type != FieldType::Reference
+            });
             if let Some((t, value)) = fill {
                 // The origin takes the target's value (see `rules::origin_takes_target`).
                 let value = value.clone().normalized();
@@ -243,28 +222,38 @@ fn plan_field(input: &PlanInput<'_>, m: &FieldMapping, out: &mut RecordPlan) {
                 };
                 out.fill_origin
                     .insert(origin_field.clone(), in_origin_terms);
-                let mut fv = FieldViews::default();
-                fv.set(
-                    origin,
-                    SideView::written(None, input.now, Some(incoming_sf())),
-                );
-                let mut target_now = t.clone();
-                target_now.value = None;
-                target_now.held = false;
-                fv.set(origin.other(), target_now);
+                let fv = seen.after_fill(t, incoming_sf());
                 out.views.push((m.sf_field.clone(), fv));
                 out.synced.insert(m.sf_field.clone(), value);
             } else if !stale && origin_changed && verdict_remembers(reason) {
                 let held = reason == SkipReason::OtherSidePreferred && !change.after.is_empty();
-                let mut fv = views.cloned().unwrap_or_default();
-                fv.set(
-                    origin,
-                    SideView::edit(Some(incoming_sf()), input.incoming_at, held, input.now),
-                );
+                let fv = seen.after_own_edit(incoming_sf(), held);
                 out.views.push((m.sf_field.clone(), fv));
             }
             out.skipped.push((m.sf_field.clone(), reason));
         }
+    }
+}
+
+/// Whether the incoming change is concurrent with the field's last sync from the other side,
+/// and when the target last changed the field (its own edit if we saw one).
+fn concurrency(
+    input: &PlanInput<'_>,
+    m: &FieldMapping,
+    target_view: Option<&SideView>,
+) -> (bool, Option<OffsetDateTime>) {
+    let origin = input.direction.origin();
+    let (concurrent, changed_at) = match input.field_sync.and_then(|f| f.get(m.sf_field.as_str())) {
+        Some(fs) if fs.origin != origin => (input.incoming_at < fs.synced_at, Some(fs.source_time)),
+        Some(_) => (false, None),
+        // Per-field bookkeeping exists but this field was never synced from the other
+        // side: another field's sync is no conflict for it.
+        None if input.field_sync.is_some_and(|f| !f.is_empty()) => (false, None),
+        None => (input.concurrent, input.target_changed_at),
+    };
+    match target_view.filter(|v| !v.by_us) {
+        Some(v) => (concurrent, Some(v.at)),
+        None => (concurrent, changed_at),
     }
 }
 

@@ -106,3 +106,77 @@ impl FieldViews {
         }
     }
 }
+
+/// One field's views while planning one change: what becomes of them after each outcome.
+pub(super) struct FieldSeen<'a> {
+    pub origin: Side,
+    pub views: Option<&'a FieldViews>,
+    /// The field's last synced value (Salesforce terms).
+    pub last_synced: Option<&'a Value>,
+    /// The change was made before our last write to the origin.
+    pub stale: bool,
+    pub incoming_at: OffsetDateTime,
+    pub now: OffsetDateTime,
+}
+
+impl<'a> FieldSeen<'a> {
+    pub fn origin_view(&self) -> Option<&'a SideView> {
+        self.views.and_then(|v| v.side(self.origin))
+    }
+
+    pub fn target_view(&self) -> Option<&'a SideView> {
+        self.views.and_then(|v| v.side(self.origin.other()))
+    }
+
+    /// What the target holds as far as we know.
+    pub fn target_value(&self) -> Option<&'a Value> {
+        self.target_view()
+            .and_then(|t| t.value_or(self.last_synced))
+    }
+
+    /// The target was written: both sides hold the synced value (stored once, as `None`).
+    pub fn after_write(&self) -> FieldViews {
+        let mut fv = FieldViews::default();
+        let target_had = self.target_value().or(self.last_synced).cloned();
+        fv.set(
+            self.origin.other(),
+            SideView::written(None, self.now, target_had),
+        );
+        let origin_now = if self.stale {
+            // The origin's edit won over our earlier write there: it is restored.
+            let ours = self
+                .origin_view()
+                .and_then(|o| o.value_or(self.last_synced))
+                .cloned();
+            SideView::written(None, self.now, ours)
+        } else {
+            SideView::edit(None, self.incoming_at, false, self.now)
+        };
+        fv.set(self.origin, origin_now);
+        fv
+    }
+
+    /// The origin took the target's value, replacing `incoming` (Salesforce terms).
+    pub fn after_fill(&self, target: &SideView, incoming: Value) -> FieldViews {
+        let mut fv = FieldViews::default();
+        fv.set(
+            self.origin,
+            SideView::written(None, self.now, Some(incoming)),
+        );
+        let mut target_now = target.clone();
+        target_now.value = None;
+        target_now.held = false;
+        fv.set(self.origin.other(), target_now);
+        fv
+    }
+
+    /// Nothing was written; the origin now holds its own `value` (held back or not).
+    pub fn after_own_edit(&self, value: Value, held: bool) -> FieldViews {
+        let mut fv = self.views.cloned().unwrap_or_default();
+        fv.set(
+            self.origin,
+            SideView::edit(Some(value), self.incoming_at, held, self.now),
+        );
+        fv
+    }
+}

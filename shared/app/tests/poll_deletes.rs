@@ -170,6 +170,32 @@ async fn a_poller_down_longer_than_fifteen_days_reconciles_instead_of_failing() 
 }
 
 #[tokio::test]
+async fn a_refused_get_deleted_window_reconciles_instead_of_failing_every_run() {
+    let f = Fakes::new();
+    let s = setup(&f).await;
+    let sf = FakeSalesforce::new();
+    let ids = leads(&f, &sf, 3, 3).await;
+    poll_at(&f, &sf, &s, T0).await;
+    sf.set_now(T0 + Duration::days(1));
+    sf.human_delete(&ids[0]);
+    // Twenty days later, our clock runs 20 minutes behind the org's: the window we ask for
+    // starts more than 15 days back by the org's clock, and getDeleted refuses it.
+    let ours = T0 + Duration::days(20);
+    f.clock.set(ours);
+    sf.set_now(ours + Duration::minutes(20));
+    let r = poll(&pdeps(&f, &sf), &s)
+        .await
+        .expect("the poll does not fail");
+    assert_eq!((r.deletes, r.reconciled), (0, 1), "{r:?}");
+    assert_eq!(queued_deletes(&f).await, BTreeSet::from([ids[0].clone()]));
+    assert_eq!(
+        delete_cursor(&f).await,
+        ours,
+        "the next run starts from here"
+    );
+}
+
+#[tokio::test]
 async fn the_fake_get_deleted_follows_salesforce_rules() {
     let sf = FakeSalesforce::new();
     let now = T0 + Duration::days(3);

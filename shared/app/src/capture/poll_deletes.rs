@@ -8,7 +8,7 @@ use super::convert::sf_record_change;
 use super::poll::{OVERLAP, PollDeps, load, save, store};
 use crate::ports::{PollCursor, SfRecord};
 use crate::settings::AppSettings;
-use domain::{Lane, ObjectKind, ObjectSpec, SfId, SyncError};
+use domain::{Lane, NextStep, ObjectKind, ObjectSpec, SfId, SyncError};
 use std::collections::{BTreeMap, HashSet};
 use time::{Duration, OffsetDateTime};
 
@@ -79,11 +79,21 @@ async fn by_get_deleted(
     // than 15 days is refused (INVALID_REPLICATION_DATE); the answer's `earliestDateAvailable`
     // then tells us the older part is lost.
     let start = (cursor - OVERLAP).max(run_start - GET_DELETED_REACH);
-    let answer = deps
+    let answer = match deps
         .sf
         .deleted_ids(ObjectSpec::of(object).sf_object, start, run_start)
         .await
-        .map_err(|e| e.0)?;
+    {
+        Ok(answer) => answer,
+        // Refused for good (INVALID_REPLICATION_DATE when our clock runs far behind the
+        // org's): asking again would fail every run. Check the bound records instead.
+        Err(e) if e.next_step() == NextStep::Record => {
+            tracing::warn!(app_id = %settings.app, object = %object, error = %e.0, "getDeleted refused the window; reconciling bound records instead.");
+            reconcile(deps, settings, object, run_start, report).await?;
+            return Ok(run_start);
+        }
+        Err(e) => return Err(e.0),
+    };
     let deleted: Vec<SfRecord> = answer
         .ids_with_dates
         .iter()

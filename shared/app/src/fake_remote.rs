@@ -25,6 +25,8 @@ struct Store {
     meta: BTreeMap<String, Meta>,
     next: u64,
     fail_next: Vec<RemoteError>,
+    /// Calls to let through before the queued failures apply.
+    succeed_first: u32,
     /// The fake's clock: the modification time of the next change.
     now: Option<OffsetDateTime>,
     /// When the recycle bin was last emptied (getDeleted's `earliestDateAvailable`).
@@ -87,7 +89,9 @@ impl Remote {
     fn begin(&self) -> Result<std::sync::MutexGuard<'_, Store>, RemoteError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         let mut s = self.lock();
-        if !s.fail_next.is_empty() {
+        if s.succeed_first > 0 {
+            s.succeed_first -= 1;
+        } else if !s.fail_next.is_empty() {
             return Err(s.fail_next.remove(0));
         }
         Ok(s)
@@ -120,6 +124,12 @@ impl FakeSalesforce {
     /// The next call fails with this error (queue several to fail several calls).
     pub fn fail_next(&self, e: SyncError) {
         self.remote.fail_next(e);
+    }
+    /// Let `calls` calls succeed, then fail the next one with `e`.
+    pub fn fail_after(&self, calls: u32, e: SyncError) {
+        let mut s = self.remote.lock();
+        s.succeed_first = calls;
+        s.fail_next.push(RemoteError(e));
     }
     pub fn record(&self, id: &SfId) -> Option<Fields> {
         self.remote.fields(id.as_str())

@@ -125,12 +125,28 @@ async fn reconcile(
     run_start: OffsetDateTime,
     report: &mut super::PollReport,
 ) -> Result<(), SyncError> {
-    let (mut after, mut checked, mut queued) = (None::<SfId>, 0usize, 0u64);
+    reconcile_in_pages(deps, settings, object, run_start, report, RECONCILE_PAGE).await
+}
+
+/// [`reconcile`], `page` bindings at a time. Progress is saved after every page, so a run
+/// stopped midway (budget spent, Salesforce unavailable) resumes after the last page checked
+/// instead of spending those calls again.
+async fn reconcile_in_pages(
+    deps: &PollDeps<'_>,
+    settings: &AppSettings,
+    object: ObjectKind,
+    run_start: OffsetDateTime,
+    report: &mut super::PollReport,
+    page_size: usize,
+) -> Result<(), SyncError> {
+    let key = format!("reconcile:{}", ObjectSpec::of(object).sf_object);
+    let resumed = load(deps, settings, &key).await?.and_then(|c| c.id);
+    let (mut after, mut checked, mut queued) = (resumed, 0usize, 0u64);
     let calls_before = deps.sf.calls_made();
     loop {
         let page = deps
             .bindings
-            .list(&settings.app, object, after.as_ref(), RECONCILE_PAGE)
+            .list(&settings.app, object, after.as_ref(), page_size)
             .await
             .map_err(store)?;
         let ids: Vec<SfId> = page.iter().map(|b| b.sf_id.clone()).collect();
@@ -142,7 +158,12 @@ async fn reconcile(
         queued += enqueue(deps, settings, object, &deleted, run_start).await?;
         checked += ids.len();
         after = ids.last().cloned();
-        if page.len() < RECONCILE_PAGE {
+        let progress = PollCursor {
+            modstamp: run_start,
+            id: after.clone().filter(|_| page.len() == page_size),
+        };
+        save(deps, settings, &key, &progress).await?;
+        if page.len() < page_size {
             break;
         }
     }
@@ -217,4 +238,74 @@ async fn enqueue(
         deps.queue.send(&changes).await.map_err(store)?;
     }
     Ok(changes.len() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fake_remote::FakeSalesforce;
+    use crate::fakes::Fakes;
+    use crate::ports::{Binding, BindingStore, Clock, Fields, SalesforcePort};
+    use domain::{AppId, ErrorCode, JingId, Value};
+
+    #[tokio::test]
+    async fn a_reconciliation_stopped_midway_resumes_after_the_last_page_checked() {
+        let f = Fakes::new();
+        let sf = FakeSalesforce::new();
+        let settings = AppSettings::new(
+            AppId::parse("acme").unwrap(),
+            "Acme",
+            crate::settings::Environment::Production,
+            "jing-app",
+            "59",
+        );
+        let now = f.clock.now();
+        let mut ids = Vec::new();
+        for i in 0..5 {
+            let fields: Fields = [("LastName".to_string(), Value::text(format!("L{i}")))].into();
+            let id = sf.insert("Lead", fields);
+            let jing = JingId::parse(&format!("j{i}")).unwrap();
+            let b = Binding::new(
+                settings.app.clone(),
+                ObjectKind::Lead,
+                id.clone(),
+                jing,
+                now,
+            );
+            f.bindings.put(&b, None).await.unwrap();
+            ids.push(id);
+        }
+        ids.sort();
+        // The last binding (in id order) is gone; the second page's check fails once.
+        sf.human_delete(&ids[4]);
+        let deps = PollDeps {
+            sf: &sf,
+            queue: &f.queue,
+            cursors: &f.cursors,
+            seen: &f.idempotency,
+            bindings: &f.bindings,
+            clock: &f.clock,
+        };
+        let mut report = crate::capture::PollReport::default();
+        sf.fail_after(1, SyncError::new(ErrorCode::RemoteUnavailable));
+        let first =
+            reconcile_in_pages(&deps, &settings, ObjectKind::Lead, now, &mut report, 2).await;
+        assert!(first.is_err(), "the second page's check fails");
+        let calls = sf.calls_made();
+        reconcile_in_pages(&deps, &settings, ObjectKind::Lead, now, &mut report, 2)
+            .await
+            .unwrap();
+        assert_eq!(report.reconciled, 1);
+        assert_eq!(
+            sf.calls_made() - calls,
+            2,
+            "pages 2 and 3 only: page 1 is not checked again"
+        );
+        // Finished: the next reconciliation starts from the beginning (3 pages).
+        let calls = sf.calls_made();
+        reconcile_in_pages(&deps, &settings, ObjectKind::Lead, now, &mut report, 2)
+            .await
+            .unwrap();
+        assert_eq!(sf.calls_made() - calls, 3);
+    }
 }

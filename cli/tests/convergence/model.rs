@@ -158,14 +158,6 @@ pub fn settle(fields: &[FieldDef], recs: &mut [Rec], round: &Round) -> Vec<Ambig
                         held: false,
                     });
                 }
-                if let Some(alternative) = fill_from_cleared_held(def, rec, i, f, round) {
-                    ambiguous.push(Ambiguity {
-                        rec: i,
-                        field: f,
-                        alternative,
-                        held: false,
-                    });
-                }
                 if let Some(alternative) = net_unchanged_preferred(def, rec, i, f, round) {
                     ambiguous.push(Ambiguity {
                         rec: i,
@@ -212,34 +204,6 @@ fn record_time_ambiguity(
         .enumerate()
         .any(|(p, e)| p > w_pos && e.rec == i && e.side == loser);
     (loser_edited && loser_saved_later && meaningful(&loser_value)).then_some(loser_value)
-}
-
-/// The preferred side made an "unknown" blank while the other side's held-back value was
-/// cleared in the same round: if the connector learns the blank first, the held-back value
-/// fills it before the other side's clear arrives. Alternative: the preferred side holds the
-/// other side's value from the start of the round.
-fn fill_from_cleared_held(
-    def: &FieldDef,
-    rec: &Rec,
-    i: usize,
-    f: usize,
-    round: &Round,
-) -> Option<[Val; 2]> {
-    let p = match def.rule {
-        FieldRule::JingPreferred => Side::Jing,
-        FieldRule::SalesforcePreferred => Side::Sf,
-        _ => return None,
-    };
-    let o = p.other();
-    let blanks = def.blank == BlankMeaning::Unknown
-        && rec.vals[p as usize][f].is_none()
-        && rec.vals[o as usize][f].is_none()
-        && round.edited(i, p, f)
-        && rec.held[f];
-    let held = round.start.get(&(i, o, f))?.clone();
-    let mut alt = [None, None];
-    alt[p as usize] = held.clone();
-    (blanks && held.is_some()).then_some(alt)
 }
 
 /// The preferred side edited the field but ended the round where it began (set and cleared

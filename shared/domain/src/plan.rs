@@ -175,6 +175,11 @@ fn plan_field(input: &PlanInput<'_>, m: &FieldMapping, out: &mut RecordPlan) {
         target_held: target_view.is_some_and(|v| v.held),
         target_noted_after: target_view
             .is_some_and(|v| !v.by_us && v.noted.is_some_and(|n| input.incoming_at < n)),
+        target_filled_after: target_view.is_some_and(|v| {
+            v.by_us
+                && v.is_newer_than(input.incoming_at)
+                && v.overwritten.as_ref().is_some_and(Value::is_empty)
+        }),
         concurrent,
     };
     let (verdict, conflict) = rules::decide(&field_input);

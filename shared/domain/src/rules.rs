@@ -57,6 +57,9 @@ pub struct FieldInput<'a> {
     /// The connector learnt the target's current value (its own edit) after the incoming
     /// change was made: within one sync, that is the later change (see [`origin_takes_target`]).
     pub target_noted_after: bool,
+    /// The target's current value is our fill of its blank, made after the incoming change:
+    /// the fill used an older value of the origin (see [`refills`]).
+    pub target_filled_after: bool,
     /// The target's value was synced from a change made after the incoming change was made but
     /// applied before it arrived: both sides changed the field concurrently.
     pub concurrent: bool,
@@ -146,6 +149,9 @@ pub fn decide(input: &FieldInput<'_>) -> (Verdict, Option<Conflict>) {
     if input.target_current.is_some_and(|cur| same(incoming, cur)) {
         return skip(AlreadyEqual);
     }
+    if refills(input) {
+        return (Verdict::Write, None);
+    }
     if incoming.is_empty() && input.blank == BlankMeaning::Unknown {
         return skip(BlankIsUnknown);
     }
@@ -156,6 +162,21 @@ pub fn decide(input: &FieldInput<'_>) -> (Verdict, Option<Conflict>) {
         FieldRule::SalesforcePreferred => preferred(input, Side::Salesforce, origin),
         FieldRule::TwoWay => two_way(input, origin),
     }
+}
+
+/// A preferred side's blank that we filled from the other side's value, when a change of the
+/// other side made before that fill arrives: the fill follows the other side's value as of the
+/// change — its new value, or the preferred side's own blank again if the change is a blank.
+/// (A fill is only the other side "filling a blank"; it was based on an older value.)
+fn refills(input: &FieldInput<'_>) -> bool {
+    let preferred = match input.rule {
+        FieldRule::JingPreferred => Side::Jing,
+        FieldRule::SalesforcePreferred => Side::Salesforce,
+        FieldRule::TwoWay | FieldRule::DoNotSync => return false,
+    };
+    input.target_filled_after
+        && input.blank == BlankMeaning::Unknown
+        && input.direction.origin() != preferred
 }
 
 /// "X preferred unless empty": the preferred side always writes; the other side only fills blanks.

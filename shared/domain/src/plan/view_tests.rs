@@ -280,3 +280,23 @@ fn views_of(p: &RecordPlan) -> &FieldViews {
         .expect("Title's views")
         .1
 }
+
+#[test]
+fn a_fill_made_from_an_older_value_follows_the_other_sides_change() {
+    // JING (preferred) was blank; we filled it at NOW with Salesforce's held "h". A Salesforce
+    // change made before NOW arrives late: the fill follows it.
+    let views = FieldViews {
+        salesforce: edit(text("h"), EDIT_SF),
+        jing: Some(SideView::written(None, NOW, Some(Value::Empty))),
+    };
+    let mut case = Case::new(FieldRule::JingPreferred, BlankMeaning::Unknown, text("h"), views);
+    let p = case.plan(Direction::SfToJing, text("v"), EDIT_JING);
+    assert_eq!(p.writes.get("title"), Some(&text("v")), "{p:?}");
+    // A blank made before the fill takes JING back to its own blank.
+    let p = case.plan(Direction::SfToJing, Value::Empty, EDIT_JING);
+    assert_eq!(p.writes.get("title"), Some(&Value::Empty), "{p:?}");
+    // After the fill, JING's value is its own: a later Salesforce edit is held back.
+    let p = case.plan(Direction::SfToJing, text("w"), LATER);
+    assert!(p.is_noop(), "{p:?}");
+    assert!(views_of(&p).salesforce.as_ref().unwrap().held);
+}

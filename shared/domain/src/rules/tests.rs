@@ -26,6 +26,7 @@ fn input<'a>(
         origin_before: last,
         target_held: false,
         target_noted_after: false,
+        target_filled_after: false,
         concurrent: false,
     }
 }
@@ -312,6 +313,7 @@ proptest::proptest! {
             origin_before: last.as_ref(),
             target_held: false,
         target_noted_after: false,
+        target_filled_after: false,
             concurrent: false,
         };
         let a = resolve(&i);

@@ -173,8 +173,10 @@ fn plan_field(input: &PlanInput<'_>, m: &FieldMapping, out: &mut RecordPlan) {
         last_synced: last_key.as_deref(),
         origin_before: before_key.as_deref(),
         target_held: target_view.is_some_and(|v| v.held),
-        target_noted_after: target_view
-            .is_some_and(|v| !v.by_us && v.noted.is_some_and(|n| input.incoming_at < n)),
+        // Not when we already wrote to the origin after its edit: it holds our value already.
+        target_noted_after: !stale
+            && target_view
+                .is_some_and(|v| !v.by_us && v.noted.is_some_and(|n| input.incoming_at < n)),
         target_filled_after: target_view.is_some_and(|v| {
             v.by_us
                 && v.is_newer_than(input.incoming_at)

@@ -289,7 +289,12 @@ fn a_fill_made_from_an_older_value_follows_the_other_sides_change() {
         salesforce: edit(text("h"), EDIT_SF),
         jing: Some(SideView::written(None, NOW, Some(Value::Empty))),
     };
-    let mut case = Case::new(FieldRule::JingPreferred, BlankMeaning::Unknown, text("h"), views);
+    let mut case = Case::new(
+        FieldRule::JingPreferred,
+        BlankMeaning::Unknown,
+        text("h"),
+        views,
+    );
     let p = case.plan(Direction::SfToJing, text("v"), EDIT_JING);
     assert_eq!(p.writes.get("title"), Some(&text("v")), "{p:?}");
     // A blank made before the fill takes JING back to its own blank.
@@ -299,4 +304,22 @@ fn a_fill_made_from_an_older_value_follows_the_other_sides_change() {
     let p = case.plan(Direction::SfToJing, text("w"), LATER);
     assert!(p.is_noop(), "{p:?}");
     assert!(views_of(&p).salesforce.as_ref().unwrap().held);
+}
+
+#[test]
+fn an_edit_we_already_overwrote_with_the_preferred_value_costs_no_write() {
+    // Salesforce (preferred) set "p", written to JING at NOW over JING's "old"; JING's own edit
+    // "o", made before NOW, arrives afterwards: JING already holds "p".
+    let views = FieldViews {
+        salesforce: Some(SideView::edit(None, EDIT_SF, false, NOW)),
+        jing: Some(SideView::written(None, NOW, Some(text("old")))),
+    };
+    let mut case = Case::new(
+        FieldRule::SalesforcePreferred,
+        BlankMeaning::Cleared,
+        text("p"),
+        views,
+    );
+    let p = case.plan(Direction::JingToSf, text("o"), EDIT_JING);
+    assert!(p.is_noop() && p.fill_origin.is_empty(), "{p:?}");
 }

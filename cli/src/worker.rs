@@ -20,22 +20,6 @@ pub struct DrainReport {
     pub batches: u64,
 }
 
-impl DrainReport {
-    fn add(&mut self, c: &app::write::Counts) {
-        let t = &mut self.counts;
-        t.created += c.created;
-        t.updated += c.updated;
-        t.deleted += c.deleted;
-        t.bound_existing += c.bound_existing;
-        t.skipped += c.skipped;
-        t.failed += c.failed;
-        t.parked += c.parked;
-        t.retried += c.retried;
-        t.conflicts += c.conflicts;
-        t.owner_warnings += c.owner_warnings;
-    }
-}
-
 /// Process one batch from the queue; returns how many messages were taken (0 = queue idle).
 pub async fn step(
     conn: &Connector,
@@ -61,7 +45,7 @@ pub async fn step(
         let counts_before = batch.iter().map(|d| d.receive_count).collect::<Vec<_>>();
         let changes = batch.into_iter().map(|d| d.change).collect();
         let out = apply(&conn.writer_deps(r), &settings, changes).await;
-        report.add(&out.counts);
+        report.counts += &out.counts;
         let mut done = Vec::new();
         for ((receipt, outcome), tries) in receipts.into_iter().zip(out.outcomes).zip(counts_before)
         {

@@ -1,7 +1,7 @@
 //! Connect (PKCE, wrong state, wrong org, sandbox refresh), the poller (equal timestamps,
 //! deletes, echoes), outbound/webhook intake (duplicates) and initialization (resume) on fakes.
 
-use app::capture::{PollDeps, PushDeps, PushedNotification, ingest_outbound, poll};
+use app::capture::{PushDeps, PushedNotification, ingest_outbound, poll};
 use app::connect::{self, ConnectDeps, ConnectError};
 use app::fake_remote::{FakeAuth, FakeJing, FakeSalesforce};
 use app::fakes::{Fakes, FixedClock};
@@ -188,17 +188,6 @@ async fn connected(f: &Fakes) -> AppSettings {
     f.settings.get(&app_id()).await.unwrap().unwrap()
 }
 
-fn pdeps<'a>(f: &'a Fakes, sf: &'a FakeSalesforce) -> PollDeps<'a> {
-    PollDeps {
-        sf,
-        queue: &f.queue,
-        cursors: &f.cursors,
-        seen: &f.idempotency,
-        bindings: &f.bindings,
-        clock: &f.clock,
-    }
-}
-
 fn lead(name: &str) -> Fields {
     [
         ("LastName".to_string(), Value::text(name)),
@@ -225,14 +214,17 @@ async fn the_poller_misses_no_record_with_equal_timestamps_and_sees_deletes_once
     let sf = FakeSalesforce::new();
     sf.set_now(FixedClock::DEFAULT_START - Duration::hours(1));
     // First run only places the cursor.
-    assert_eq!(poll(&pdeps(&f, &sf), &settings).await.unwrap().enqueued, 0);
+    assert_eq!(
+        poll(&f.poll_deps(&sf), &settings).await.unwrap().enqueued,
+        0
+    );
     // Five leads changed in the same millisecond (equal SystemModstamp).
     sf.set_now(FixedClock::DEFAULT_START + Duration::seconds(30));
     let ids: Vec<SfId> = (0..5)
         .map(|i| sf.insert("Lead", lead(&format!("L{i}"))))
         .collect();
     f.clock.advance(std::time::Duration::from_secs(60));
-    let r = poll(&pdeps(&f, &sf), &settings).await.unwrap();
+    let r = poll(&f.poll_deps(&sf), &settings).await.unwrap();
     assert_eq!(r.enqueued, 5, "{r:?}");
     let changes = drain(&f).await;
     assert_eq!(changes.len(), 5);
@@ -243,13 +235,13 @@ async fn the_poller_misses_no_record_with_equal_timestamps_and_sees_deletes_once
     );
     // The overlap window re-reads them, but nothing is queued twice.
     f.clock.advance(std::time::Duration::from_secs(30));
-    let r = poll(&pdeps(&f, &sf), &settings).await.unwrap();
+    let r = poll(&f.poll_deps(&sf), &settings).await.unwrap();
     assert_eq!(r.enqueued, 0);
     assert_eq!(r.already_seen, 5);
     // A delete is seen once.
     sf.human_delete(&ids[0]);
     f.clock.advance(std::time::Duration::from_secs(30));
-    let r = poll(&pdeps(&f, &sf), &settings).await.unwrap();
+    let r = poll(&f.poll_deps(&sf), &settings).await.unwrap();
     assert_eq!(r.deletes, 1);
     let changes = drain(&f).await;
     assert_eq!(
@@ -257,7 +249,7 @@ async fn the_poller_misses_no_record_with_equal_timestamps_and_sees_deletes_once
         1
     );
     f.clock.advance(std::time::Duration::from_secs(30));
-    assert_eq!(poll(&pdeps(&f, &sf), &settings).await.unwrap().deletes, 0);
+    assert_eq!(poll(&f.poll_deps(&sf), &settings).await.unwrap().deletes, 0);
 }
 
 #[tokio::test]
@@ -266,11 +258,11 @@ async fn records_our_integration_user_wrote_come_back_as_integration_echoes() {
     let settings = connected(&f).await;
     let sf = FakeSalesforce::new();
     sf.set_now(FixedClock::DEFAULT_START - Duration::hours(1));
-    poll(&pdeps(&f, &sf), &settings).await.unwrap();
+    poll(&f.poll_deps(&sf), &settings).await.unwrap();
     sf.set_now(FixedClock::DEFAULT_START);
     sf.create("Lead", &[lead("ours")]).await.unwrap();
     f.clock.advance(std::time::Duration::from_secs(60));
-    poll(&pdeps(&f, &sf), &settings).await.unwrap();
+    poll(&f.poll_deps(&sf), &settings).await.unwrap();
     let changes = drain(&f).await;
     assert_eq!(changes.len(), 1);
     assert_eq!(changes[0].actor, domain::Actor::IntegrationSnapshot);

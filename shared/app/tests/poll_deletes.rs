@@ -1,7 +1,7 @@
 //! The poller's deletes when its cursor is old: getDeleted instead of queryAll, and the
 //! reconciliation of bound records when Salesforce has forgotten deletes (fakes).
 
-use app::capture::{PollDeps, PollReport, poll};
+use app::capture::{PollReport, poll};
 use app::fake_remote::FakeSalesforce;
 use app::fakes::{Fakes, FixedClock};
 use app::ports::*;
@@ -24,17 +24,6 @@ async fn setup(f: &Fakes) -> AppSettings {
     };
     f.settings.put(&s).await.unwrap();
     s
-}
-
-fn pdeps<'a>(f: &'a Fakes, sf: &'a FakeSalesforce) -> PollDeps<'a> {
-    PollDeps {
-        sf,
-        queue: &f.queue,
-        cursors: &f.cursors,
-        seen: &f.idempotency,
-        bindings: &f.bindings,
-        clock: &f.clock,
-    }
 }
 
 fn lead(name: &str) -> Fields {
@@ -68,7 +57,7 @@ async fn poll_at(
 ) -> PollReport {
     f.clock.set(at);
     sf.set_now(at);
-    poll(&pdeps(f, sf), s).await.unwrap()
+    poll(&f.poll_deps(sf), s).await.unwrap()
 }
 
 /// The Salesforce ids of the queued deletes (every other change is dropped).
@@ -183,7 +172,7 @@ async fn a_refused_get_deleted_window_reconciles_instead_of_failing_every_run() 
     let ours = T0 + Duration::days(20);
     f.clock.set(ours);
     sf.set_now(ours + Duration::minutes(20));
-    let r = poll(&pdeps(&f, &sf), &s)
+    let r = poll(&f.poll_deps(&sf), &s)
         .await
         .expect("the poll does not fail");
     assert_eq!((r.deletes, r.reconciled), (0, 1), "{r:?}");

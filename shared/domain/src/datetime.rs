@@ -34,6 +34,13 @@ fn err(what: &'static str, raw: &str) -> DateTimeError {
     }
 }
 
+/// Floor to the whole minute (Salesforce's replication APIs have minute granularity).
+pub fn floor_minute(t: OffsetDateTime) -> OffsetDateTime {
+    t.replace_second(0)
+        .and_then(|t| t.replace_nanosecond(0))
+        .unwrap_or(t)
+}
+
 /// Format as Salesforce REST does: `2024-05-01T10:00:00.000+0000` (always UTC).
 pub fn format_sf(dt: OffsetDateTime) -> String {
     dt.to_offset(UtcOffset::UTC)

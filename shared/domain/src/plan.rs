@@ -25,7 +25,8 @@ pub struct PlanInput<'a> {
     pub incoming_at: OffsetDateTime,
     /// Values at the last sync, keyed by Salesforce field name (from the binding).
     pub last_synced: Option<&'a BTreeMap<String, Value>>,
-    /// The target's current values keyed by the target's field names, when known.
+    /// The target's current values keyed by the target's field names, when known better than
+    /// by the views and the last synced values (otherwise those stand in).
     pub target_current: Option<&'a BTreeMap<String, Value>>,
     pub target_changed_at: Option<OffsetDateTime>,
     /// See [`FieldInput::concurrent`] (record level; used for fields without [`FieldSync`]).
@@ -149,12 +150,14 @@ fn plan_field(input: &PlanInput<'_>, m: &FieldMapping, out: &mut RecordPlan) {
     let sf_terms = matches!(origin, Side::Jing);
     let last = last_sf.map(|v| as_target(v, sf_terms, &target_terms));
     let before = before_sf.map(|v| as_target(v, sf_terms, &target_terms));
+    // What the target holds: its view, else what the caller knows, else the last synced value.
     let target_cur = match target_view.and_then(|v| v.value_or(last_sf)) {
         Some(v) => Some(as_target(v, sf_terms, &target_terms)),
         None => input
             .target_current
             .and_then(|t| t.get(target_field.as_str()))
-            .map(Cow::Borrowed),
+            .map(Cow::Borrowed)
+            .or_else(|| last_sf.map(|v| as_target(v, sf_terms, &target_terms))),
     };
     let (concurrent, target_changed_at) = concurrency(input, m, target_view);
     let incoming_key = key(&converted, phone);

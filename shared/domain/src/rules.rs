@@ -20,6 +20,17 @@ pub enum FieldRule {
     DoNotSync,
 }
 
+impl FieldRule {
+    /// The side an "X preferred" rule prefers.
+    pub fn preferred_side(self) -> Option<Side> {
+        match self {
+            Self::JingPreferred => Some(Side::Jing),
+            Self::SalesforcePreferred => Some(Side::Salesforce),
+            Self::TwoWay | Self::DoNotSync => None,
+        }
+    }
+}
+
 /// What an empty value means for a field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -169,10 +180,8 @@ pub fn decide(input: &FieldInput<'_>) -> (Verdict, Option<Conflict>) {
 /// change — its new value, or the preferred side's own blank again if the change is a blank.
 /// (A fill is only the other side "filling a blank"; it was based on an older value.)
 fn refills(input: &FieldInput<'_>) -> bool {
-    let preferred = match input.rule {
-        FieldRule::JingPreferred => Side::Jing,
-        FieldRule::SalesforcePreferred => Side::Salesforce,
-        FieldRule::TwoWay | FieldRule::DoNotSync => return false,
+    let Some(preferred) = input.rule.preferred_side() else {
+        return false;
     };
     input.target_filled_after
         && input.blank == BlankMeaning::Unknown
@@ -216,10 +225,8 @@ fn preferred(input: &FieldInput<'_>, preferred: Side, origin: Side) -> (Verdict,
 ///   the preferred value wins on the other side too.
 pub fn origin_takes_target(input: &FieldInput<'_>) -> bool {
     let origin = input.direction.origin();
-    let preferred = match input.rule {
-        FieldRule::JingPreferred => Side::Jing,
-        FieldRule::SalesforcePreferred => Side::Salesforce,
-        FieldRule::TwoWay | FieldRule::DoNotSync => return false,
+    let Some(preferred) = input.rule.preferred_side() else {
+        return false;
     };
     let Some(target) = input.target_current else {
         return false;

@@ -22,10 +22,3 @@ impl Clock {
         self.offset += by;
     }
 }
-
-/// Floor to the whole minute (replication APIs have minute granularity).
-pub fn floor_minute(t: OffsetDateTime) -> OffsetDateTime {
-    t.replace_second(0)
-        .and_then(|t| t.replace_nanosecond(0))
-        .unwrap_or(t)
-}

@@ -1,11 +1,11 @@
 //! getUpdated / getDeleted (§7): minute granularity, `latestDateCovered`, windows of 30 / 15 days.
 
-use crate::clock::floor_minute;
 use crate::errors::{ApiError, ApiResult, json_response};
 use crate::records::object_from_url;
 use crate::state::Shared;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use domain::datetime::floor_minute;
 use domain::datetime::{format_sf, parse_sf};
 use serde_json::json;
 use std::collections::HashMap;

@@ -8,6 +8,7 @@ use super::convert::sf_record_change;
 use super::poll::{OVERLAP, PollDeps, load, save, store};
 use crate::ports::{PollCursor, SfRecord};
 use crate::settings::AppSettings;
+use domain::datetime::floor_minute;
 use domain::{Lane, NextStep, ObjectKind, ObjectSpec, SfId, SyncError};
 use std::collections::{BTreeMap, HashSet};
 use time::{Duration, OffsetDateTime};
@@ -109,12 +110,6 @@ async fn by_get_deleted(
         reconcile(deps, settings, object, run_start, report).await?;
     }
     Ok(answer.latest_covered)
-}
-
-fn floor_minute(t: OffsetDateTime) -> OffsetDateTime {
-    t.replace_second(0)
-        .and_then(|t| t.replace_nanosecond(0))
-        .unwrap_or(t)
 }
 
 /// Check every bound record of `object`; queue a delete for each one Salesforce no longer has.
@@ -278,14 +273,7 @@ mod tests {
         ids.sort();
         // The last binding (in id order) is gone; the second page's check fails once.
         sf.human_delete(&ids[4]);
-        let deps = PollDeps {
-            sf: &sf,
-            queue: &f.queue,
-            cursors: &f.cursors,
-            seen: &f.idempotency,
-            bindings: &f.bindings,
-            clock: &f.clock,
-        };
+        let deps = f.poll_deps(&sf);
         let mut report = crate::capture::PollReport::default();
         sf.fail_after(1, SyncError::new(ErrorCode::RemoteUnavailable));
         let first =

@@ -3,17 +3,12 @@
 
 use super::{FakeSalesforce, Store};
 use crate::ports::{DeletedIds, RemoteError};
+use domain::datetime::floor_minute;
 use domain::{ErrorCode, SfId, SyncError};
 use time::{Duration, OffsetDateTime};
 
 /// How far back Salesforce keeps deletes for getDeleted.
 const DELETED_WINDOW: Duration = Duration::days(15);
-
-fn floor_minute(t: OffsetDateTime) -> OffsetDateTime {
-    t.replace_second(0)
-        .and_then(|t| t.replace_nanosecond(0))
-        .unwrap_or(t)
-}
 
 fn replication_error(message: &str) -> RemoteError {
     RemoteError(

@@ -107,6 +107,23 @@ impl Fakes {
     }
 }
 
+impl Fakes {
+    /// The poller's ports over these fakes and `sf`.
+    pub fn poll_deps<'a>(
+        &'a self,
+        sf: &'a dyn crate::ports::SalesforcePort,
+    ) -> crate::capture::PollDeps<'a> {
+        crate::capture::PollDeps {
+            sf,
+            queue: &self.queue,
+            cursors: &self.cursors,
+            seen: &self.idempotency,
+            bindings: &self.bindings,
+            clock: &self.clock,
+        }
+    }
+}
+
 impl Default for Fakes {
     fn default() -> Self {
         Self::new()

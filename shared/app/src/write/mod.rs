@@ -66,6 +66,21 @@ pub struct Counts {
     pub owner_warnings: u64,
 }
 
+impl std::ops::AddAssign<&Counts> for Counts {
+    fn add_assign(&mut self, c: &Counts) {
+        self.created += c.created;
+        self.updated += c.updated;
+        self.deleted += c.deleted;
+        self.bound_existing += c.bound_existing;
+        self.skipped += c.skipped;
+        self.failed += c.failed;
+        self.parked += c.parked;
+        self.retried += c.retried;
+        self.conflicts += c.conflicts;
+        self.owner_warnings += c.owner_warnings;
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ApplyReport {
     /// One outcome per input change, in input order.

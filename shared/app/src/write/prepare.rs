@@ -8,7 +8,7 @@ use domain::plan::{PlanInput, RecordPlan, plan};
 use domain::rules::Conflict;
 use domain::{
     Actor, Change, Direction, ErrorCode, JingId, ObjectKind, ObjectSpec, Operation, RecordRef,
-    SfId, Side, SyncError, Value,
+    SfId, SyncError, Value,
 };
 use std::collections::BTreeMap;
 
@@ -266,7 +266,6 @@ fn plan_record(
     // A change made before our last write of the other side's change was concurrent with it.
     let concurrent = binding
         .is_some_and(|b| b.last_origin == Some(origin.other()) && change.source_time < b.synced_at);
-    let target_current = binding.map(|b| target_view(&b.last_synced, mapping, origin));
     plan(&PlanInput {
         direction: group.direction,
         direction_enabled: true,
@@ -274,35 +273,14 @@ fn plan_record(
         incoming,
         incoming_at: change.source_time,
         last_synced: binding.map(|b| &b.last_synced),
-        // Our best knowledge of the target: what both sides held at the last sync.
-        target_current: target_current.as_ref(),
+        // The planner knows the target from the binding's views and last synced values.
+        target_current: None,
         target_changed_at: binding.and_then(|b| b.source_time),
         concurrent,
         field_sync: binding.map(|b| &b.field_sync),
         views: binding.map(|b| &b.views),
         now,
     })
-}
-
-/// The last synced values (Salesforce names and terms) in the target's names and terms.
-fn target_view(
-    last: &BTreeMap<String, Value>,
-    mapping: &[domain::FieldMapping],
-    origin: Side,
-) -> BTreeMap<String, Value> {
-    mapping
-        .iter()
-        .filter_map(|m| {
-            let v = last.get(&m.sf_field)?;
-            Some(match origin {
-                Side::Salesforce => (
-                    m.jing_field.clone(),
-                    domain::plan::convert(v, m, Side::Salesforce),
-                ),
-                Side::Jing => (m.sf_field.clone(), v.clone()),
-            })
-        })
-        .collect()
 }
 
 /// Creates carry the business type on JING and must have the target's required fields.

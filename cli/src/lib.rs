@@ -7,6 +7,7 @@ pub mod config;
 pub mod demo;
 pub mod http;
 pub mod serve;
+pub mod simulated;
 pub mod smtp;
 pub mod wiring;
 pub mod worker;

@@ -63,18 +63,12 @@ async fn authorize(admin: &Admin) -> Result<()> {
         .call(reqwest::Method::POST, "/apps/acme/connect", None)
         .await?;
     let url = answer["authorize_url"].as_str().ok_or("no authorize_url")?;
-    let no_redirect = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
-    let consent = no_redirect.get(url).send().await?;
-    let callback = consent
-        .headers()
-        .get(reqwest::header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .ok_or("the authorize endpoint did not redirect")?
-        .to_owned();
-    assert!(callback.starts_with(&admin.base), "{callback}");
-    let back = no_redirect.get(&callback).send().await?;
+    let back = jingsf::simulated::consent(url).await?;
+    assert!(
+        back.url().as_str().starts_with(&admin.base),
+        "{}",
+        back.url()
+    );
     assert!(
         back.status().is_success() || back.status().is_redirection(),
         "callback answered {}",

@@ -12,14 +12,13 @@ use crate::clock::ShiftableClock;
 use crate::http;
 use crate::wiring::{Connector, Remotes};
 use crate::worker::{self, DrainReport, anyhow_lite::Result};
-use app::ports::{ChangeQueue, SecretKind, SettingsStore};
-use app::settings::{AppSettings, Environment, InitState};
+use app::ports::ChangeQueue;
+use app::settings::InitState;
 use domain::AppId;
 use indicatif::{ProgressBar, ProgressStyle};
-use jing_sim::{JingSim, JingSimConfig};
-use salesforce::SfAppConfig;
+use jing_sim::JingSim;
 use secrecy::SecretString;
-use sf_sim::{OutboundConfig, SfSim, SimConfig};
+use sf_sim::SfSim;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -37,10 +36,6 @@ pub struct DemoOptions {
 }
 
 pub const APP: &str = "demo";
-const CLIENT_ID: &str = "3MVG9DemoConsumerKey";
-const CLIENT_SECRET: &str = "DemoConsumerSecret";
-const WEBHOOK_TOKEN: &str = "wh-demo-4f9c2b7e1d";
-const WEBHOOK_SECRET: &str = "demo-signing-secret";
 
 /// Everything the demo runs on.
 pub struct Stage {
@@ -118,7 +113,7 @@ pub async fn run_stage(opts: DemoOptions) -> Result<(Stage, summary::Summary)> {
     }
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.port)).await?;
     let base_url = format!("http://{}", listener.local_addr()?);
-    let mut stage = start(&opts, &db, &base_url).await?;
+    let mut stage = start(&db, &base_url).await?;
     let app_routes = http::routes(stage.conn.clone());
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app_routes).await {
@@ -139,83 +134,25 @@ pub async fn run_stage(opts: DemoOptions) -> Result<(Stage, summary::Summary)> {
     Ok((stage, summary))
 }
 
-async fn start(opts: &DemoOptions, db: &std::path::Path, base_url: &str) -> Result<Stage> {
-    let app = AppId::parse(APP)?;
-    let mut outbound = OutboundConfig::new(format!("{base_url}/sf/outbound/{APP}"));
-    outbound.objects = vec![
-        ("Lead".into(), lead_outbound_fields()),
-        (
-            "Account".into(),
-            [
-                "Name",
-                "Website",
-                "Phone",
-                "Industry",
-                "OwnerId",
-                "LastModifiedById",
-                "SystemModstamp",
-            ]
-            .map(String::from)
-            .to_vec(),
-        ),
-    ];
-    outbound.background = false;
-    let sf = SfSim::start(SimConfig {
-        client_id: CLIENT_ID.into(),
-        client_secret: CLIENT_SECRET.into(),
-        outbound: Some(outbound),
+async fn start(db: &std::path::Path, base_url: &str) -> Result<Stage> {
+    let spec = crate::simulated::SimSpec {
+        app: APP,
+        name: "演示应用 Demo",
+        base_url,
+        db,
         daily_api_limit: 100_000,
-        ..SimConfig::default()
+    };
+    let sim = crate::simulated::start(spec, |s| {
+        s.admin_email = Some("admin@acme.example".into());
     })
     .await?;
-    let jing = JingSim::start(JingSimConfig::default()).await?;
-    jing.set_webhook(
-        &format!("{base_url}/jing/webhook/{APP}/{{token}}"),
-        WEBHOOK_TOKEN,
-        Some(WEBHOOK_SECRET),
-    );
-    let store = Arc::new(local::LocalStore::open(db)?);
-    let clock = Arc::new(ShiftableClock::default());
-    let queue = Arc::new(store.queue(clock.clone(), crate::wiring::MAX_RECEIVES));
-    let conn = Arc::new(Connector {
-        store,
-        queue,
-        clock: clock.clone(),
-        sf_app: SfAppConfig::new(
-            CLIENT_ID,
-            SecretString::from(CLIENT_SECRET.to_owned()),
-            &format!("{base_url}/oauth/callback"),
-        ),
-        jing_contract: jing.contract(),
-        http: reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()?,
-    });
-    let jcfg = jing.config();
-    let mut settings = AppSettings::new(
-        app.clone(),
-        "演示应用 Demo",
-        Environment::Custom(sf.base_url().to_string()),
-        &jcfg.app_id,
-        &jcfg.mid,
-    );
-    settings.revision = 1;
-    settings.admin_email = Some("admin@acme.example".into());
-    SettingsStore::put(conn.store.as_ref(), &settings).await?;
-    conn.put_secret(&app, SecretKind::JingAppSecret, &jcfg.app_secret)
-        .await?;
-    conn.put_secret(&app, SecretKind::WebhookToken, WEBHOOK_TOKEN)
-        .await?;
-    conn.put_secret(&app, SecretKind::WebhookSigningSecret, WEBHOOK_SECRET)
-        .await?;
-    let _ = opts;
     Ok(Stage {
-        sf,
-        jing,
-        conn,
-        clock,
+        sf: sim.sf,
+        jing: sim.jing,
+        conn: sim.conn,
+        clock: sim.clock,
         remotes: BTreeMap::new(),
-        app,
+        app: sim.app,
         base_url: base_url.to_owned(),
         drained: DrainReport::default(),
         sf_calls_carried: Vec::new(),
@@ -223,22 +160,6 @@ async fn start(opts: &DemoOptions, db: &std::path::Path, base_url: &str) -> Resu
         init_seconds: 0.0,
         init_sf_calls: 0,
     })
-}
-
-fn lead_outbound_fields() -> Vec<String> {
-    let spec = domain::ObjectSpec::of(domain::ObjectKind::Lead);
-    let mut f: Vec<String> = spec.defaults.iter().map(|d| d.sf.name.to_owned()).collect();
-    for extra in [
-        "LastModifiedById",
-        "SystemModstamp",
-        "IsConverted",
-        "ConvertedAccountId",
-        "ConvertedContactId",
-        "ConvertedOpportunityId",
-    ] {
-        f.push(extra.to_owned());
-    }
-    f
 }
 
 fn seed_sims(stage: &Stage, sizes: Sizes) -> Result<seed::Planted> {
@@ -258,17 +179,7 @@ async fn connect(stage: &mut Stage) -> Result<()> {
     println!("● Authorizing with Salesforce (OAuth 2.0 web-server flow, state + PKCE)…");
     let auth = stage.conn.sf_auth();
     let url = app::connect::start(&stage.conn.connect_deps(&auth), &stage.app, None).await?;
-    let no_redirect = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
-    let approve = no_redirect.get(&url).send().await?;
-    let callback = approve
-        .headers()
-        .get(reqwest::header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .ok_or("the authorize endpoint did not redirect")?
-        .to_owned();
-    let answer = no_redirect.get(&callback).send().await?;
+    let answer = crate::simulated::consent(&url).await?;
     let status = answer.status();
     let body = answer.text().await?;
     if !status.is_success() {

@@ -5,16 +5,14 @@
 
 #![allow(dead_code)]
 
-use app::ports::{ChangeQueue, SecretKind, SettingsStore};
-use app::settings::{AppSettings, Environment};
+use app::ports::ChangeQueue;
+use app::settings::AppSettings;
 use domain::{AppId, JingId, SfId};
-use jing_sim::{JingSim, JingSimConfig};
+use jing_sim::JingSim;
 use jingsf::clock::ShiftableClock;
 use jingsf::wiring::{Connector, Remotes};
 use jingsf::worker::{self, DrainReport};
-use salesforce::SfAppConfig;
-use secrecy::SecretString;
-use sf_sim::{OutboundConfig, SfSim, SimConfig};
+use sf_sim::{OutboundConfig, SfSim};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,10 +20,6 @@ use std::time::Duration;
 pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 pub const APP: &str = "conv";
-const CLIENT_ID: &str = "3MVG9ConvergenceKey";
-const CLIENT_SECRET: &str = "ConvergenceSecret";
-const WEBHOOK_TOKEN: &str = "wh-conv-7d1e0a";
-const WEBHOOK_SECRET: &str = "conv-signing-secret";
 
 /// Everything one run works on.
 pub struct Stage {
@@ -52,36 +46,6 @@ impl Drop for TempDir {
     }
 }
 
-fn lead_outbound_fields() -> Vec<String> {
-    let spec = domain::ObjectSpec::of(domain::ObjectKind::Lead);
-    let mut f: Vec<String> = spec.defaults.iter().map(|d| d.sf.name.to_owned()).collect();
-    for extra in [
-        "LastModifiedById",
-        "SystemModstamp",
-        "IsConverted",
-        "ConvertedAccountId",
-        "ConvertedContactId",
-        "ConvertedOpportunityId",
-    ] {
-        f.push(extra.to_owned());
-    }
-    f
-}
-
-fn account_outbound_fields() -> Vec<String> {
-    [
-        "Name",
-        "Website",
-        "Phone",
-        "Industry",
-        "OwnerId",
-        "LastModifiedById",
-        "SystemModstamp",
-    ]
-    .map(String::from)
-    .to_vec()
-}
-
 /// Start both simulators and the connector, connect through OAuth, bind `members` members,
 /// and run the poller once so its cursors start now. `configure` edits the app's settings
 /// before anything runs.
@@ -102,63 +66,28 @@ pub async fn start(members: usize, configure: impl FnOnce(&mut AppSettings)) -> 
     std::fs::create_dir_all(&dir)?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
     let base_url = format!("http://{}", listener.local_addr()?);
-    let mut outbound = OutboundConfig::new(format!("{base_url}/sf/outbound/{APP}"));
-    outbound.objects = vec![
-        ("Lead".into(), lead_outbound_fields()),
-        ("Account".into(), account_outbound_fields()),
-    ];
-    outbound.background = false;
-    let sf = SfSim::start(SimConfig {
-        client_id: CLIENT_ID.into(),
-        client_secret: CLIENT_SECRET.into(),
-        outbound: Some(outbound.clone()),
+    let db = dir.join("conv.db");
+    let spec = jingsf::simulated::SimSpec {
+        app: APP,
+        name: "Convergence",
+        base_url: &base_url,
+        db: &db,
         daily_api_limit: 1_000_000,
-        ..SimConfig::default()
+    };
+    let sim = jingsf::simulated::start(spec, |settings| {
+        // The daily allocation must not run out in a long run: parking is tested elsewhere.
+        settings.allocation.daily = 1_000_000;
+        configure(settings);
     })
     .await?;
-    let jing = JingSim::start(JingSimConfig::default()).await?;
-    jing.set_webhook(
-        &format!("{base_url}/jing/webhook/{APP}/{{token}}"),
-        WEBHOOK_TOKEN,
-        Some(WEBHOOK_SECRET),
-    );
-    let store = Arc::new(local::LocalStore::open(dir.join("conv.db"))?);
-    let clock = Arc::new(ShiftableClock::default());
-    let queue = Arc::new(store.queue(clock.clone(), jingsf::wiring::MAX_RECEIVES));
-    let conn = Arc::new(Connector {
-        store,
-        queue,
-        clock: clock.clone(),
-        sf_app: SfAppConfig::new(
-            CLIENT_ID,
-            SecretString::from(CLIENT_SECRET.to_owned()),
-            &format!("{base_url}/oauth/callback"),
-        ),
-        jing_contract: jing.contract(),
-        http: reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()?,
-    });
-    let app = AppId::parse(APP)?;
-    let jcfg = jing.config();
-    let mut settings = AppSettings::new(
-        app.clone(),
-        "Convergence",
-        Environment::Custom(sf.base_url().to_string()),
-        &jcfg.app_id,
-        &jcfg.mid,
-    );
-    settings.revision = 1;
-    // The daily allocation must not run out in a long run: parking is tested elsewhere.
-    settings.allocation.daily = 1_000_000;
-    configure(&mut settings);
-    SettingsStore::put(conn.store.as_ref(), &settings).await?;
-    conn.put_secret(&app, SecretKind::JingAppSecret, &jcfg.app_secret)
-        .await?;
-    conn.put_secret(&app, SecretKind::WebhookToken, WEBHOOK_TOKEN)
-        .await?;
-    conn.put_secret(&app, SecretKind::WebhookSigningSecret, WEBHOOK_SECRET)
-        .await?;
+    let jingsf::simulated::Simulated {
+        sf,
+        jing,
+        conn,
+        clock,
+        app,
+        outbound,
+    } = sim;
     let routes = jingsf::http::routes(conn.clone());
     tokio::spawn(async move {
         let _ = axum::serve(listener, routes).await;
@@ -187,17 +116,7 @@ impl Stage {
     async fn connect(&mut self) -> Result<()> {
         let auth = self.conn.sf_auth();
         let url = app::connect::start(&self.conn.connect_deps(&auth), &self.app, None).await?;
-        let no_redirect = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
-        let approve = no_redirect.get(&url).send().await?;
-        let callback = approve
-            .headers()
-            .get(reqwest::header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or("the authorize endpoint did not redirect")?
-            .to_owned();
-        let answer = no_redirect.get(&callback).send().await?;
+        let answer = jingsf::simulated::consent(&url).await?;
         if !answer.status().is_success() {
             return Err(format!("OAuth callback answered {}", answer.status()).into());
         }

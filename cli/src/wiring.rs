@@ -5,11 +5,11 @@
 use app::ports::*;
 use app::settings::AppSettings;
 use domain::AppId;
-use jing::{JingClient, JingClientConfig, JingContract};
+use jing::JingContract;
 use local::{LocalStore, SqliteQueue};
-use salesforce::port_wiring::{BudgetStores, QuotaBudget, VaultTokenSink};
-use salesforce::{OAuthClient, SfAppConfig, SfClient, TokenSet};
-use secrecy::{ExposeSecret, SecretString};
+use salesforce::SfAppConfig;
+use salesforce::port_wiring::BudgetStores;
+use secrecy::SecretString;
 use std::sync::Arc;
 
 /// Deliveries a message may fail before it goes to the dead-letter list.
@@ -24,24 +24,7 @@ pub struct Connector {
     pub http: reqwest::Client,
 }
 
-/// The two clients of one connected app.
-#[derive(Clone)]
-pub struct Remotes {
-    pub sf: SfClient,
-    pub jing: JingClient,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum WiringError {
-    #[error("app {0} is not connected to Salesforce (run the authorization first)")]
-    NotConnected(String),
-    #[error("app {0} has no JING app secret in the vault")]
-    NoJingSecret(String),
-    #[error("{0}")]
-    Store(#[from] StoreError),
-    #[error("JING client: {0}")]
-    Jing(String),
-}
+pub use remotes::{Remotes, WiringError};
 
 impl Connector {
     pub fn sf_auth(&self) -> salesforce::port::SfAuthAdapter {
@@ -50,51 +33,24 @@ impl Connector {
 
     /// Build the clients of a connected app from the vault.
     pub async fn remotes(&self, settings: &AppSettings) -> Result<Remotes, WiringError> {
-        let app = &settings.app;
-        let account = settings
-            .authorized
-            .as_ref()
-            .ok_or_else(|| WiringError::NotConnected(app.to_string()))?;
-        let access = TokenVault::get(self.store.as_ref(), app, SecretKind::SfAccessToken).await?;
-        let refresh = TokenVault::get(self.store.as_ref(), app, SecretKind::SfRefreshToken).await?;
-        let access = access.ok_or_else(|| WiringError::NotConnected(app.to_string()))?;
-        let tokens: TokenSet = SfTokens {
-            access_token: access,
-            refresh_token: refresh,
-            instance_url: account.instance_url.clone(),
-            id_url: String::new(),
-        }
-        .into();
-        let env = salesforce::port::sf_environment(&settings.environment);
-        let oauth = OAuthClient::new(self.http.clone(), &env, self.sf_app.clone());
-        // The budget follows the app's allocation setting and the org's remaining calls.
-        let stores = BudgetStores {
-            quota: self.store.clone(),
-            cursors: self.store.clone(),
-            settings: self.store.clone(),
-            clock: self.clock.clone(),
+        let sources = remotes::ClientSources {
+            http: self.http.clone(),
+            sf_app: self.sf_app.clone(),
+            jing_contract: self.jing_contract.clone(),
+            vault: self.store.clone(),
+            budget: BudgetStores {
+                quota: self.store.clone(),
+                cursors: self.store.clone(),
+                settings: self.store.clone(),
+                clock: self.clock.clone(),
+            },
         };
-        let budget = QuotaBudget::new(stores, settings);
-        let sf = SfClient::builder(oauth, tokens)
-            .http(self.http.clone())
-            .budget(Arc::new(budget))
-            .token_sink(Arc::new(VaultTokenSink {
-                vault: self.store.clone(),
-                app: app.clone(),
-            }))
-            .build();
-        let secret = TokenVault::get(self.store.as_ref(), app, SecretKind::JingAppSecret)
-            .await?
-            .ok_or_else(|| WiringError::NoJingSecret(app.to_string()))?;
-        let creds = jing::Credentials::new(
-            settings.jing_app_id.clone(),
-            secret.expose_secret().to_owned(),
-        );
-        let mut cfg = JingClientConfig::new(self.jing_contract.clone(), creds);
-        cfg.rate_per_sec = 200.0;
-        cfg.burst = 50;
-        let jing = JingClient::new(cfg).map_err(|e| WiringError::Jing(e.to_string()))?;
-        Ok(Remotes { sf, jing })
+        // One machine talks to JING for every app: a faster pace than a Lambda's.
+        remotes::remotes(&sources, settings, |cfg| {
+            cfg.rate_per_sec = 200.0;
+            cfg.burst = 50;
+        })
+        .await
     }
 
     pub fn writer_deps<'a>(&'a self, r: &'a Remotes) -> app::write::Deps<'a> {

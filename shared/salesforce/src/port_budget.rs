@@ -47,6 +47,7 @@ pub fn worth_saving(
 }
 
 /// The stores the budget works with.
+#[derive(Clone)]
 pub struct BudgetStores {
     pub quota: Arc<dyn QuotaStore>,
     pub cursors: Arc<dyn CursorStore>,

@@ -248,9 +248,7 @@ pub(crate) async fn remember_views(
     }
     let mut b = binding.clone();
     b.version += 1;
-    for (k, v) in views {
-        b.views.insert(k.clone(), v.clone());
-    }
+    b.views.extend(views.iter().cloned());
     deps.bindings
         .put(&b, Some(binding.version))
         .await
@@ -268,9 +266,7 @@ fn finish(
     for (k, v) in &p.synced {
         b.last_synced.insert(k.clone(), v.clone());
     }
-    for (k, v) in &p.views {
-        b.views.insert(k.clone(), v.clone());
-    }
+    b.views.extend(p.views.iter().cloned());
     let fp = Some(fingerprint(p.synced.iter().map(|(k, v)| (k.as_str(), v))));
     match origin {
         Side::Salesforce => b.jing_written = fp,

@@ -36,7 +36,7 @@ async fn main() -> stage::Result<()> {
     let mut pairs = Vec::with_capacity(n);
     for sf in &leads {
         let b = app::ports::BindingStore::by_sf(
-            stage.conn.store.as_ref(),
+            stage.store(),
             &stage.app,
             domain::ObjectKind::Lead,
             sf,

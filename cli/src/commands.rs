@@ -208,16 +208,16 @@ pub async fn members(
     action: MemberAction,
     json: bool,
 ) -> Result<()> {
-    let conn = crate::serve::connector(cfg)?;
+    let local = crate::serve::local(cfg, secrecy::SecretString::from(String::new()))?;
+    let edge = &local.edge;
     let app = AppId::parse(app)?;
-    let settings = conn.settings(&app).await?;
-    let r = conn.remotes(&settings).await?;
-    let deps = app::members::MemberDeps {
-        bindings: conn.store.as_ref(),
-        sf: &r.sf,
-        jing: &r.jing,
-        clock: conn.clock.as_ref(),
-    };
+    let settings = edge
+        .settings
+        .get(&app)
+        .await?
+        .ok_or_else(|| format!("unknown app {app}"))?;
+    let clients = edge.clients(&settings).await?;
+    let deps = edge.member_deps(&clients);
     let sf = |s: &str| domain::SfId::parse(s).map_err(|e| e.to_string());
     let jing = |s: &str| domain::JingId::parse(s).map_err(|e| e.to_string());
     let out = match action {

@@ -23,6 +23,11 @@ pub struct Config {
     /// Error digests by SMTP; without it they are written as .eml files to `data_dir/outbox`.
     #[serde(default)]
     pub smtp: Option<crate::smtp::SmtpConfig>,
+    /// Let apps name a custom Salesforce login host (a simulator). Off in production: tokens
+    /// and the consumer secret go only to Salesforce's own hosts. Also
+    /// `JINGSF_ALLOW_CUSTOM_LOGIN_HOST=true`.
+    #[serde(default)]
+    pub allow_custom_login_host: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -148,6 +153,13 @@ impl Config {
             .clone()
             .or_else(|| std::env::var("JINGSF_SF_CLIENT_SECRET").ok())
             .filter(|s| !s.trim().is_empty())
+    }
+
+    /// Whether custom login hosts are allowed (the key or the environment says so).
+    pub fn custom_login_hosts(&self) -> bool {
+        self.allow_custom_login_host
+            || std::env::var("JINGSF_ALLOW_CUSTOM_LOGIN_HOST")
+                .is_ok_and(|v| v.trim().eq_ignore_ascii_case("true"))
     }
 
     pub fn callback_url(&self) -> String {

@@ -1,17 +1,16 @@
-//! The writer loop: take changes off the durable queue, apply them per app, acknowledge what is
-//! done (applied, skipped, parked, recorded as failed) and hand back what must be retried.
+//! One writer step of the embedded connector: take changes off the durable queue, drain them
+//! through the edge's job, and carry out each verdict on the SQLite queue.
 
-use crate::wiring::{Connector, Remotes};
-use app::ports::ChangeQueue;
-use app::write::{Outcome, apply};
-use domain::AppId;
-use std::collections::BTreeMap;
+use edge::Edge;
+use edge::jobs::{Incoming, Verdict, drain};
 use std::time::Duration;
 
 /// Messages per receive (one writer batch; Salesforce writes are chunked at 200 inside).
 pub const BATCH: usize = 1000;
-const VISIBILITY: Duration = Duration::from_secs(120);
+/// How long taken messages stay hidden: a batch that dies with its process comes back after it.
+pub const VISIBILITY: Duration = Duration::from_secs(120);
 
+/// What the steps did so far.
 #[derive(Debug, Default, Clone)]
 pub struct DrainReport {
     pub messages: u64,
@@ -20,69 +19,49 @@ pub struct DrainReport {
     pub batches: u64,
 }
 
-/// Process one batch from the queue; returns how many messages were taken (0 = queue idle).
-pub async fn step(
-    conn: &Connector,
-    remotes: &BTreeMap<AppId, Remotes>,
-    report: &mut DrainReport,
-) -> anyhow_lite::Result<usize> {
-    let deliveries = conn.queue.receive(BATCH, VISIBILITY).await?;
+/// Process one batch; returns how many messages were taken (0 = nothing visible).
+pub async fn step(edge: &Edge, report: &mut DrainReport) -> anyhow_lite::Result<usize> {
+    let deliveries = edge.queue.receive(BATCH, VISIBILITY).await?;
     let taken = deliveries.len();
-    let mut by_app: BTreeMap<AppId, Vec<app::ports::Delivery>> = BTreeMap::new();
-    for d in deliveries {
-        by_app.entry(d.change.app.clone()).or_default().push(d);
+    if taken == 0 {
+        return Ok(0);
     }
-    for (app, batch) in by_app {
-        let settings = conn.settings(&app).await?;
-        let Some(r) = remotes.get(&app) else {
-            // Not connected yet: keep the changes for later.
-            for d in &batch {
-                conn.queue.nack(&d.receipt, Duration::from_secs(30)).await?;
+    let (receipts, incoming): (Vec<String>, Vec<Incoming>) = deliveries
+        .into_iter()
+        .map(|d| {
+            let m = Incoming {
+                id: d.receipt.clone(),
+                body: Ok(d.change),
+                receive_count: d.receive_count,
+            };
+            (d.receipt, m)
+        })
+        .unzip();
+    let drained = drain(edge, incoming).await;
+    report.counts += &drained.counts;
+    let mut done = Vec::new();
+    for (receipt, verdict) in receipts.into_iter().zip(drained.verdicts) {
+        match verdict {
+            Verdict::Done => done.push(receipt),
+            Verdict::Retry(delay) => {
+                report.retries += 1;
+                edge.queue.nack(&receipt, delay).await?;
             }
-            continue;
-        };
-        let receipts: Vec<String> = batch.iter().map(|d| d.receipt.clone()).collect();
-        let counts_before = batch.iter().map(|d| d.receive_count).collect::<Vec<_>>();
-        let changes = batch.into_iter().map(|d| d.change).collect();
-        let out = apply(&conn.writer_deps(r), &settings, changes).await;
-        report.counts += &out.counts;
-        let mut done = Vec::new();
-        for ((receipt, outcome), tries) in receipts.into_iter().zip(out.outcomes).zip(counts_before)
-        {
-            match outcome {
-                Outcome::Retry(_) => {
-                    report.retries += 1;
-                    // Exponential backoff through visibility: 1 s, 2 s, 4 s ... (at most a minute).
-                    let delay = Duration::from_secs((1u64 << tries.min(6)).min(60));
-                    conn.queue.nack(&receipt, delay).await?;
-                }
-                _ => done.push(receipt),
+            // The SQLite queue dead-letters what does not decode when it is received, so a
+            // decoded change never gets here; should it, it waits an hour rather than vanish.
+            Verdict::Dead(why) => {
+                tracing::error!(
+                    reason = why,
+                    "A change cannot be processed; it waits an hour."
+                );
+                edge.queue.nack(&receipt, Duration::from_secs(3600)).await?;
             }
         }
-        conn.queue.ack(&done).await?;
     }
+    edge.queue.ack(&done).await?;
     report.messages += taken as u64;
     report.batches += 1;
     Ok(taken)
-}
-
-/// How long to wait before asking about a running Bulk query job again (each ask is a call).
-pub const BULK_JOB_WAIT: Duration = Duration::from_secs(30);
-
-/// One initialization step of an app whose initialization is running (`serve` and the demo
-/// share it): returns the state and how long to wait before the next step.
-pub async fn init_step(
-    conn: &Connector,
-    remotes: &Remotes,
-    app: &AppId,
-) -> anyhow_lite::Result<(app::settings::InitState, Duration)> {
-    let report = app::init::step_report(&conn.init_deps(remotes), app).await?;
-    let wait = if report.waiting_for_bulk_job {
-        BULK_JOB_WAIT
-    } else {
-        Duration::ZERO
-    };
-    Ok((report.state, wait))
 }
 
 /// Small error plumbing for the binary (no business branching on these).

@@ -23,7 +23,7 @@ async fn the_demo_summary_matches_the_simulators_own_counts() {
         json: false,
     };
     let (stage, s) = run_stage(opts).await.expect("the demo runs");
-    let store = stage.conn.store.as_ref();
+    let store = stage.store();
     let app = &stage.app;
 
     // The Salesforce figure is the simulated org's own count of API calls.

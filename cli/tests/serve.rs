@@ -112,6 +112,7 @@ async fn an_initialization_started_from_the_admin_api_is_carried_out_by_serve() 
             base_url: Some(jing.base_url()),
         },
         smtp: None,
+        allow_custom_login_host: true,
     };
     let running = jingsf::serve::start(&cfg, listener, SecretString::from(TOKEN)).await?;
     let admin = Admin {

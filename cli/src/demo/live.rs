@@ -41,7 +41,7 @@ pub async fn play(stage: &mut Stage) -> Result<LiveReport> {
     conflict(stage, &bound[40], &mut report).await?;
     conversion(stage, &bound[41], &mut report).await?;
     quota(stage, &mut report).await?;
-    let errors = ErrorStore::count_by_category(stage.conn.store.as_ref(), &stage.app).await?;
+    let errors = ErrorStore::count_by_category(stage.store(), &stage.app).await?;
     report.value_errors = errors
         .iter()
         .filter(|(c, _)| *c == domain::Category::Value)
@@ -58,7 +58,7 @@ async fn catch_up(stage: &mut Stage) -> Result<()> {
     let before = stage.drained.messages;
     let outbound = stage.sf.deliver_outbound().await;
     let webhooks = stage.jing.deliver_webhooks().await;
-    drain(&stage.conn, &stage.remotes, &mut stage.drained, None).await?;
+    drain(&stage.local.edge, &mut stage.drained, None).await?;
     print(&format!(
         "Catch-up: {} outbound notifications and {} webhooks from the initialization period → {} changes, {} Salesforce calls, {} ms.",
         outbound,
@@ -71,14 +71,7 @@ async fn catch_up(stage: &mut Stage) -> Result<()> {
 }
 
 async fn bound_leads(stage: &Stage, n: usize) -> Result<Vec<(SfId, JingId)>> {
-    let list = BindingStore::list(
-        stage.conn.store.as_ref(),
-        &stage.app,
-        ObjectKind::Lead,
-        None,
-        n,
-    )
-    .await?;
+    let list = BindingStore::list(stage.store(), &stage.app, ObjectKind::Lead, None, n).await?;
     Ok(list.into_iter().map(|b| (b.sf_id, b.jing_id)).collect())
 }
 
@@ -95,7 +88,7 @@ async fn sf_edits(
             .update("Lead", sf, json!({"Title": format!("区域总监 {i}")}))?;
     }
     stage.sf.deliver_outbound().await;
-    drain(&stage.conn, &stage.remotes, &mut stage.drained, None).await?;
+    drain(&stage.local.edge, &mut stage.drained, None).await?;
     report.sf_push_ms = t0.elapsed().as_millis();
     let arrived = leads
         .iter()
@@ -129,7 +122,7 @@ async fn jing_edits(
             .update("lead", j, json!({"title": format!("华东销售 {i}")}))?;
     }
     stage.jing.deliver_webhooks().await;
-    drain(&stage.conn, &stage.remotes, &mut stage.drained, None).await?;
+    drain(&stage.local.edge, &mut stage.drained, None).await?;
     report.jing_push_ms = t0.elapsed().as_millis();
     let arrived = leads
         .iter()
@@ -162,9 +155,9 @@ async fn conflict(stage: &mut Stage, lead: &(SfId, JingId), report: &mut LiveRep
         .human()
         .update("Lead", sf, json!({"Title": "Salesforce 改的职位"}))?;
     stage.sf.deliver_outbound().await;
-    drain(&stage.conn, &stage.remotes, &mut stage.drained, None).await?;
+    drain(&stage.local.edge, &mut stage.drained, None).await?;
     stage.jing.deliver_webhooks().await;
-    drain(&stage.conn, &stage.remotes, &mut stage.drained, None).await?;
+    drain(&stage.local.edge, &mut stage.drained, None).await?;
     report.conflicts_recorded = stage.drained.counts.conflicts;
     let sf_title = stage.sf.record("Lead", sf).map(|r| r["Title"].clone());
     let jing_title = stage
@@ -190,13 +183,8 @@ async fn conversion(
     let converted = stage.sf.convert_lead(&lead.0)?;
     poll_and_drain(stage).await?;
     let opp = converted.opportunity_id.clone();
-    let bound = BindingStore::by_sf(
-        stage.conn.store.as_ref(),
-        &stage.app,
-        ObjectKind::Opportunity,
-        &opp,
-    )
-    .await?;
+    let bound =
+        BindingStore::by_sf(stage.store(), &stage.app, ObjectKind::Opportunity, &opp).await?;
     report.conversion_bound_opportunity = bound.as_ref().is_some_and(|b| b.jing_id == lead.1);
     stage.sf.human().update(
         "Opportunity",
@@ -222,32 +210,25 @@ async fn conversion(
 }
 
 pub async fn poll_and_drain(stage: &mut Stage) -> Result<()> {
-    let settings = stage.conn.settings(&stage.app).await?;
-    let r = &stage.remotes[&stage.app];
-    app::capture::poll(&stage.conn.poll_deps(r), &settings).await?;
-    drain(&stage.conn, &stage.remotes, &mut stage.drained, None).await
+    let edge = &stage.local.edge;
+    let settings = SettingsStore::get(stage.store(), &stage.app)
+        .await?
+        .ok_or("the demo app is gone")?;
+    let clients = edge.clients(&settings).await?;
+    app::capture::poll(&edge.poll_deps(&clients), &settings).await?;
+    drain(edge, &mut stage.drained, None).await
 }
 
 /// Spend the allocation, watch changes park, jump to the next day, watch them finish.
 async fn quota(stage: &mut Stage, report: &mut LiveReport) -> Result<()> {
-    let mut settings = stage.conn.settings(&stage.app).await?;
-    let day = domain::quota::quota_day(stage.conn.clock.now(), domain::datetime::JING_OFFSET);
-    let used = app::ports::QuotaStore::used(stage.conn.store.as_ref(), &stage.app, day).await?;
-    settings.allocation.daily = used + 1;
-    settings.revision += 1;
-    SettingsStore::put(stage.conn.store.as_ref(), &settings).await?;
-    // The budget re-reads the allocation within a minute of the connector's clock; rebuilding
-    // the clients applies it at once.
-    let remotes = stage.conn.remotes(&settings).await?;
-    stage.remotes.insert(stage.app.clone(), remotes);
-    let leads = BindingStore::list(
-        stage.conn.store.as_ref(),
-        &stage.app,
-        ObjectKind::Lead,
-        None,
-        700,
-    )
-    .await?;
+    let day = domain::quota::quota_day(stage.clock_now(), domain::datetime::JING_OFFSET);
+    let used = app::ports::QuotaStore::used(stage.store(), &stage.app, day).await?;
+    let allocation = format!("/apps/{}/allocation", stage.app);
+    stage
+        .admin
+        .put(&allocation, json!({ "daily": used + 1 }))
+        .await?;
+    let leads = BindingStore::list(stage.store(), &stage.app, ObjectKind::Lead, None, 700).await?;
     for b in leads
         .iter()
         .filter(|b| b.converted_to.is_none())
@@ -260,36 +241,28 @@ async fn quota(stage: &mut Stage, report: &mut LiveReport) -> Result<()> {
             .update("lead", &b.jing_id, json!({"title": "批量更新"}))?;
     }
     stage.jing.deliver_webhooks().await;
-    drain(&stage.conn, &stage.remotes, &mut stage.drained, None).await?;
-    report.parked_when_allocation_spent =
-        ParkedStore::count(stage.conn.store.as_ref(), &stage.app).await?;
+    drain(&stage.local.edge, &mut stage.drained, None).await?;
+    report.parked_when_allocation_spent = ParkedStore::count(stage.store(), &stage.app).await?;
     print(&format!(
         "Allocation set to {} calls: spent, {} changes parked (cached), nothing failed.",
-        settings.allocation.daily, report.parked_when_allocation_spent
+        used + 1,
+        report.parked_when_allocation_spent
     ));
     // The next day: a fresh allocation, the parked changes go first.
     stage.clock.shift(time::Duration::days(1));
     let calls = stage.sf.calls();
     stage.sf_calls_carried = calls.by_kind.iter().map(|(k, v)| (k.clone(), *v)).collect();
     stage.sf.reset_usage();
-    let deps = app::quota_reset::QuotaDeps {
-        quota: stage.conn.store.as_ref(),
-        parked: stage.conn.store.as_ref(),
-        queue: stage.conn.queue.as_ref(),
-        settings: stage.conn.store.as_ref(),
-        cursors: stage.conn.store.as_ref(),
-    };
-    settings.allocation.daily = 15_000;
-    settings.revision += 1;
-    SettingsStore::put(stage.conn.store.as_ref(), &settings).await?;
-    let remotes = stage.conn.remotes(&settings).await?;
-    stage.remotes.insert(stage.app.clone(), remotes);
+    stage
+        .admin
+        .put(&allocation, json!({ "daily": 15_000 }))
+        .await?;
     let before = stage.drained.counts.updated;
-    let reset = app::quota_reset::reset(&deps, &settings).await?;
-    drain(&stage.conn, &stage.remotes, &mut stage.drained, None).await?;
+    let reset = edge::jobs::daily_reset(&stage.local.edge).await?;
+    drain(&stage.local.edge, &mut stage.drained, None).await?;
     report.applied_after_reset = stage.drained.counts.updated - before;
-    let still = ParkedStore::count(stage.conn.store.as_ref(), &stage.app).await?;
-    let errors = ErrorStore::count_by_category(stage.conn.store.as_ref(), &stage.app).await?;
+    let still = ParkedStore::count(stage.store(), &stage.app).await?;
+    let errors = ErrorStore::count_by_category(stage.store(), &stage.app).await?;
     let quota_errors: u64 = errors
         .iter()
         .filter(|(c, _)| *c == domain::Category::Quota)

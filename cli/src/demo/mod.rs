@@ -8,18 +8,16 @@ mod live;
 pub mod seed;
 pub mod summary;
 
+use crate::client::AdminClient;
 use crate::clock::ShiftableClock;
-use crate::http;
-use crate::wiring::{Connector, Remotes};
+use crate::wiring::Local;
 use crate::worker::{self, DrainReport, anyhow_lite::Result};
-use app::ports::ChangeQueue;
 use app::settings::InitState;
 use domain::AppId;
+use edge::Edge;
 use indicatif::{ProgressBar, ProgressStyle};
 use jing_sim::JingSim;
-use secrecy::SecretString;
 use sf_sim::SfSim;
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -41,9 +39,9 @@ pub const APP: &str = "demo";
 pub struct Stage {
     pub sf: SfSim,
     pub jing: JingSim,
-    pub conn: Arc<Connector>,
+    pub local: Local,
+    pub admin: AdminClient,
     pub clock: Arc<ShiftableClock>,
-    pub remotes: BTreeMap<AppId, Remotes>,
     pub app: AppId,
     pub base_url: String,
     pub drained: DrainReport,
@@ -53,6 +51,15 @@ pub struct Stage {
     pub init_records: u64,
     pub init_seconds: f64,
     pub init_sf_calls: u64,
+}
+
+impl Stage {
+    pub fn edge(&self) -> &Edge {
+        &self.local.edge
+    }
+    pub fn store(&self) -> &local::LocalStore {
+        &self.local.store
+    }
 }
 
 fn bar(len: u64, msg: &str) -> ProgressBar {
@@ -70,38 +77,11 @@ pub async fn run(opts: DemoOptions) -> Result<summary::Summary> {
     let exit = opts.exit;
     let (stage, summary) = run_stage(opts).await?;
     if !exit {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-        let token = SecretString::from(crate::serve::random_token());
-        let url = admin::page_url(&format!("http://{}", listener.local_addr()?), &token);
-        let state = admin_state(&stage, token);
-        tokio::spawn(async move { axum::serve(listener, admin::router(state)).await });
+        let url = edge::page_url(&stage.base_url, &stage.edge().admin_token);
         println!("\nStatus page 状态页: {url}\n(Ctrl-C to stop)");
         tokio::signal::ctrl_c().await?;
     }
     Ok(summary)
-}
-
-/// The admin API and status page over the demo's store and clients.
-pub fn admin_state(stage: &Stage, token: SecretString) -> admin::AdminState {
-    let store = stage.conn.store.clone();
-    let r = &stage.remotes[&stage.app];
-    admin::AdminState {
-        settings: store.clone(),
-        bindings: store.clone(),
-        errors: store.clone(),
-        sync_log: store.clone(),
-        ledger: store.clone(),
-        quota: store.clone(),
-        parked: store.clone(),
-        queue: stage.conn.queue.clone(),
-        cursors: store.clone(),
-        vault: store,
-        clock: stage.conn.clock.clone(),
-        salesforce: Some(Arc::new(r.sf.clone())),
-        jing: Some(Arc::new(r.jing.clone())),
-        auth: Some(Arc::new(stage.conn.sf_auth())),
-        admin_token: token,
-    }
 }
 
 /// Run the whole demo and hand back the running stage (simulators, store) with the summary.
@@ -112,14 +92,7 @@ pub async fn run_stage(opts: DemoOptions) -> Result<(Stage, summary::Summary)> {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.port)).await?;
-    let base_url = format!("http://{}", listener.local_addr()?);
-    let mut stage = start(&db, &base_url).await?;
-    let app_routes = http::routes(stage.conn.clone());
-    tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app_routes).await {
-            tracing::error!(error = %e, "HTTP listener stopped.");
-        }
-    });
+    let mut stage = start(&db, listener).await?;
     let started = Instant::now();
     let planted = seed_sims(&stage, opts.sizes)?;
     connect(&mut stage).await?;
@@ -134,26 +107,29 @@ pub async fn run_stage(opts: DemoOptions) -> Result<(Stage, summary::Summary)> {
     Ok((stage, summary))
 }
 
-async fn start(db: &std::path::Path, base_url: &str) -> Result<Stage> {
+async fn start(db: &std::path::Path, listener: tokio::net::TcpListener) -> Result<Stage> {
     let spec = crate::simulated::SimSpec {
         app: APP,
         name: "演示应用 Demo",
-        base_url,
+        listener,
         db,
         daily_api_limit: 100_000,
     };
-    let sim = crate::simulated::start(spec, |s| {
-        s.admin_email = Some("admin@acme.example".into());
-    })
-    .await?;
+    let sim = crate::simulated::start(spec, |_| {}).await?;
+    sim.admin
+        .patch(
+            &format!("/apps/{APP}"),
+            serde_json::json!({ "admin_email": "admin@acme.example" }),
+        )
+        .await?;
     Ok(Stage {
         sf: sim.sf,
         jing: sim.jing,
-        conn: sim.conn,
+        local: sim.local,
+        admin: sim.admin,
         clock: sim.clock,
-        remotes: BTreeMap::new(),
         app: sim.app,
-        base_url: base_url.to_owned(),
+        base_url: sim.base_url,
         drained: DrainReport::default(),
         sf_calls_carried: Vec::new(),
         init_records: 0,
@@ -172,69 +148,81 @@ fn seed_sims(stage: &Stage, sizes: Sizes) -> Result<seed::Planted> {
     Ok(planted)
 }
 
-/// The real OAuth web-server flow: authorize (the simulator auto-approves), follow the redirect
-/// to our own callback, which checks `state`, exchanges the code with the PKCE verifier, reads
-/// the identity and stores the tokens in the vault.
+/// The real OAuth web-server flow through the admin API: authorize (the simulator approves),
+/// follow the redirect to our own callback, which checks `state`, exchanges the code with the
+/// PKCE verifier, stores the tokens in the vault, then runs the permission pre-check and
+/// matches members. The setup checklist shows what came of it.
 async fn connect(stage: &mut Stage) -> Result<()> {
     println!("● Authorizing with Salesforce (OAuth 2.0 web-server flow, state + PKCE)…");
-    let auth = stage.conn.sf_auth();
-    let url = app::connect::start(&stage.conn.connect_deps(&auth), &stage.app, None).await?;
-    let answer = crate::simulated::consent(&url).await?;
-    let status = answer.status();
-    let body = answer.text().await?;
-    if !status.is_success() {
-        return Err(format!("OAuth callback answered {status}: {body}").into());
+    let answer = stage
+        .admin
+        .post(
+            &format!("/apps/{}/connect", stage.app),
+            serde_json::json!({}),
+        )
+        .await?;
+    let url = answer["authorize_url"].as_str().ok_or("no authorize_url")?;
+    let back = crate::simulated::consent(url).await?;
+    if !back.status().is_redirection() {
+        let status = back.status();
+        return Err(format!("OAuth callback answered {status}: {}", back.text().await?).into());
     }
-    println!("  {body}");
-    let settings = stage.conn.settings(&stage.app).await?;
-    let remotes = stage.conn.remotes(&settings).await?;
-    let gaps = app::connect::check_permissions(&remotes.sf, &settings)
-        .await
-        .map_err(|e| e.0.to_string())?;
-    if gaps.is_empty() {
+    let setup = stage
+        .admin
+        .get(&format!("/apps/{}/setup", stage.app))
+        .await?;
+    for item in setup["checklist"].as_array().into_iter().flatten() {
+        let mark = if item["done"] == true { "✓" } else { "·" };
         println!(
-            "  Permission pre-check: API enabled; Lead, Account, Opportunity read/write; User read; all mapped fields accessible."
+            "  {mark} {} / {}",
+            item["label_zh"].as_str().unwrap_or_default(),
+            item["label_en"].as_str().unwrap_or_default()
         );
+        if item["item"] == "connected"
+            && let Some(user) = item["detail"]["account"]["username"].as_str()
+        {
+            println!("      Connected as {user} (org {})", item["detail"]["org"]);
+        }
+        if item["item"] == "members" {
+            let last = &item["detail"]["last_sync"];
+            println!(
+                "      Members: {} Salesforce users → {} bound automatically (mobile or e-mail), {} left for manual binding.",
+                last["users"], last["newly_bound"], last["unbound"]
+            );
+        }
+        for gap in item["detail"]["missing"].as_array().into_iter().flatten() {
+            println!("      ✗ {}", gap["cause_en"].as_str().unwrap_or_default());
+        }
     }
-    for g in &gaps {
-        println!("  ✗ {}", g.cause(domain::Lang::En));
-    }
-    stage.remotes.insert(stage.app.clone(), remotes);
     Ok(())
 }
 
-/// Members first, then initialization (1 year back), draining the writer as chunks arrive.
+/// Initialization (1 year back) started through the admin API, stepped here chunk by chunk
+/// (as serve's loop does), draining the writer as chunks arrive.
 async fn initialize(stage: &mut Stage) -> Result<()> {
-    let settings = stage.conn.settings(&stage.app).await?;
-    let r = &stage.remotes[&stage.app];
-    let deps = app::members::MemberDeps {
-        bindings: stage.conn.store.as_ref(),
-        sf: &r.sf,
-        jing: &r.jing,
-        clock: stage.conn.clock.as_ref(),
-    };
-    let members = app::members::sync_members(&deps, &settings).await?;
-    println!(
-        "● Members: {} Salesforce users, {} JING employees → {} bound automatically (mobile or e-mail), {} left for manual binding.",
-        members.users,
-        members.employees,
-        members.bound.len(),
-        members.unbound.len()
-    );
     println!("● Initialization (window: 1 year; members → accounts → leads):");
     let (t0, calls0) = (Instant::now(), stage.sf.calls().total);
-    let window = stage.conn.clock.now() - time::Duration::days(365);
-    let init_deps = stage.conn.init_deps(r);
-    let state = app::init::start(&init_deps, &stage.app, window, false).await?;
-    let InitState::Running { total, .. } = state else {
-        return Err("initialization did not start".into());
-    };
+    let window = stage.clock_now() - time::Duration::days(365);
+    let window = window.format(&time::format_description::well_known::Rfc3339)?;
+    let answer = stage
+        .admin
+        .post(
+            &format!("/apps/{}/init", stage.app),
+            serde_json::json!({ "window_start": window }),
+        )
+        .await?;
+    let total = answer["init"]["total"]
+        .as_u64()
+        .ok_or("initialization did not start")?;
     let read = bar(total, "read");
     let write = bar(total, "written");
+    let budget = edge::jobs::RunBudget::one_step();
     loop {
-        let (state, wait) = worker::init_step(&stage.conn, r, &stage.app).await?;
-        tokio::time::sleep(wait).await;
-        let (done, total) = match state {
+        let run = edge::jobs::init_run(stage.edge(), &stage.app, budget).await?;
+        if let Some(wait) = run.next {
+            tokio::time::sleep(wait).await;
+        }
+        let (done, total) = match run.state {
             InitState::Running { done, total } => (done, total),
             InitState::Done { records } => (records, records),
             _ => (0, total),
@@ -243,15 +231,9 @@ async fn initialize(stage: &mut Stage) -> Result<()> {
         read.set_position(done);
         write.set_length(total.max(done));
         // Let the queue fill up to a full writer batch: fewer, fuller Salesforce calls.
-        let finished = matches!(state, InitState::Done { .. });
-        if finished || stage.conn.queue.depth().await? >= worker::BATCH as u64 {
-            drain(
-                stage.conn.as_ref(),
-                &stage.remotes,
-                &mut stage.drained,
-                Some(&write),
-            )
-            .await?;
+        let finished = matches!(run.state, InitState::Done { .. });
+        if finished || stage.edge().queue.depth().await? >= worker::BATCH as u64 {
+            drain(&stage.local.edge, &mut stage.drained, Some(&write)).await?;
         }
         if finished {
             break;
@@ -274,21 +256,22 @@ async fn initialize(stage: &mut Stage) -> Result<()> {
     Ok(())
 }
 
+impl Stage {
+    pub fn clock_now(&self) -> time::OffsetDateTime {
+        app::ports::Clock::now(self.clock.as_ref())
+    }
+}
+
 /// Run the writer until the queue is empty (retries included, bounded in time).
-pub async fn drain(
-    conn: &Connector,
-    remotes: &BTreeMap<AppId, Remotes>,
-    report: &mut DrainReport,
-    bar: Option<&ProgressBar>,
-) -> Result<()> {
+pub async fn drain(edge: &Edge, report: &mut DrainReport, bar: Option<&ProgressBar>) -> Result<()> {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        let taken = worker::step(conn, remotes, report).await?;
+        let taken = worker::step(edge, report).await?;
         if let Some(b) = bar {
             b.set_position(report.messages.min(b.length().unwrap_or(u64::MAX)));
         }
         if taken == 0 {
-            if conn.queue.depth().await? == 0 || Instant::now() > deadline {
+            if edge.queue.depth().await? == 0 || Instant::now() > deadline {
                 return Ok(());
             }
             // Only delayed retries are left: wait for their visibility to return.

@@ -47,7 +47,7 @@ pub async fn collect(
     live: LiveReport,
     took: Duration,
 ) -> Result<Summary> {
-    let store = stage.conn.store.as_ref();
+    let store = stage.store();
     let app = &stage.app;
     let synced = SyncLog::count_by_object(store, app).await?;
     let records_synced = synced.iter().map(|(_, n)| n).sum::<u64>();

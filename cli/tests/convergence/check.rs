@@ -81,7 +81,7 @@ fn actual(stage: &Stage, world: &World, rec: usize, side: Side, field: usize) ->
 /// Learn the ids the connector gave the records created in this round.
 pub async fn learn_bindings(stage: &Stage, world: &mut World, seed: u64) -> Result<()> {
     for &i in &world.round.created.clone() {
-        let store = stage.conn.store.as_ref();
+        let store = stage.store();
         let b = match world.recs[i].origin {
             Side::Sf => {
                 let id = world.sf_ids[i].clone().ok_or("no id")?;
@@ -182,7 +182,7 @@ pub async fn diagnose(stage: &Stage) -> String {
         limit: 0,
         ..app::ports::ListQuery::default()
     };
-    let errors = app::ports::ErrorStore::list(stage.conn.store.as_ref(), &stage.app, &q)
+    let errors = app::ports::ErrorStore::list(stage.store(), &stage.app, &q)
         .await
         .map(|p| {
             p.items
@@ -191,7 +191,7 @@ pub async fn diagnose(stage: &Stage) -> String {
                 .collect::<Vec<_>>()
         })
         .unwrap_or_default();
-    let settings = stage.conn.settings(&stage.app).await.ok();
+    let settings = stage.settings().await.ok();
     format!(
         "writer {:?}; recorded errors {:?}; paused {:?}",
         stage.drained.counts,

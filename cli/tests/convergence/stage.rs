@@ -5,15 +5,14 @@
 
 #![allow(dead_code)]
 
-use app::ports::ChangeQueue;
+use app::ports::SettingsStore;
 use app::settings::AppSettings;
 use domain::{AppId, JingId, SfId};
 use jing_sim::JingSim;
 use jingsf::clock::ShiftableClock;
-use jingsf::wiring::{Connector, Remotes};
+use jingsf::wiring::Local;
 use jingsf::worker::{self, DrainReport};
 use sf_sim::{OutboundConfig, SfSim};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,9 +24,9 @@ pub const APP: &str = "conv";
 pub struct Stage {
     pub sf: SfSim,
     pub jing: JingSim,
-    pub conn: Arc<Connector>,
+    pub local: Local,
+    pub sim: jingsf::client::AdminClient,
     pub clock: Arc<ShiftableClock>,
-    pub remotes: BTreeMap<AppId, Remotes>,
     pub app: AppId,
     pub drained: DrainReport,
     /// Members bound automatically: (Salesforce user, JING employee).
@@ -65,12 +64,11 @@ pub async fn start(members: usize, configure: impl FnOnce(&mut AppSettings)) -> 
     ));
     std::fs::create_dir_all(&dir)?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-    let base_url = format!("http://{}", listener.local_addr()?);
     let db = dir.join("conv.db");
     let spec = jingsf::simulated::SimSpec {
         app: APP,
         name: "Convergence",
-        base_url: &base_url,
+        listener,
         db: &db,
         daily_api_limit: 1_000_000,
     };
@@ -80,50 +78,47 @@ pub async fn start(members: usize, configure: impl FnOnce(&mut AppSettings)) -> 
         configure(settings);
     })
     .await?;
+    sim.connect().await?;
     let jingsf::simulated::Simulated {
         sf,
         jing,
-        conn,
+        local,
         clock,
         app,
         outbound,
+        admin,
+        ..
     } = sim;
-    let routes = jingsf::http::routes(conn.clone());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, routes).await;
-    });
     let mut stage = Stage {
         sf,
         jing,
-        conn,
+        local,
+        sim: admin,
         clock,
-        remotes: BTreeMap::new(),
         app,
         drained: DrainReport::default(),
         members: Vec::new(),
         outbound,
         _dir: TempDir(dir),
     };
-    stage.connect().await?;
     stage.bind_members(members).await?;
     stage.poll().await?;
     Ok(stage)
 }
 
 impl Stage {
-    /// The real OAuth web-server flow: authorize (the simulator approves), follow the redirect
-    /// to our callback (state + PKCE), tokens into the vault.
-    async fn connect(&mut self) -> Result<()> {
-        let auth = self.conn.sf_auth();
-        let url = app::connect::start(&self.conn.connect_deps(&auth), &self.app, None).await?;
-        let answer = jingsf::simulated::consent(&url).await?;
-        if !answer.status().is_success() {
-            return Err(format!("OAuth callback answered {}", answer.status()).into());
-        }
-        let settings = self.conn.settings(&self.app).await?;
-        let remotes = self.conn.remotes(&settings).await?;
-        self.remotes.insert(self.app.clone(), remotes);
-        Ok(())
+    pub fn edge(&self) -> &edge::Edge {
+        &self.local.edge
+    }
+
+    pub fn store(&self) -> &local::LocalStore {
+        &self.local.store
+    }
+
+    pub async fn settings(&self) -> Result<AppSettings> {
+        Ok(SettingsStore::get(self.store(), &self.app)
+            .await?
+            .ok_or("the app is gone")?)
     }
 
     /// Users and employees sharing a mobile number, bound by the member sync.
@@ -143,17 +138,17 @@ impl Stage {
         if n == 0 {
             return Ok(());
         }
-        let settings = self.conn.settings(&self.app).await?;
-        let r = &self.remotes[&self.app];
-        let deps = app::members::MemberDeps {
-            bindings: self.conn.store.as_ref(),
-            sf: &r.sf,
-            jing: &r.jing,
-            clock: self.conn.clock.as_ref(),
-        };
-        let report = app::members::sync_members(&deps, &settings).await?;
-        if report.bound.len() < n {
-            return Err(format!("only {} of {n} members bound", report.bound.len()).into());
+        // Matched on demand through the admin API (connect matched before these existed).
+        let report = self
+            .sim
+            .post(
+                &format!("/apps/{}/members/sync", self.app),
+                serde_json::json!({}),
+            )
+            .await?;
+        let bound = report["bound"].as_array().map_or(0, Vec::len);
+        if bound < n {
+            return Err(format!("only {bound} of {n} members bound").into());
         }
         self.members = planted;
         Ok(())
@@ -179,9 +174,9 @@ impl Stage {
     /// connector's clock, so instead of sleeping, all clocks jump past the longest backoff.
     pub async fn drain(&mut self) -> Result<()> {
         for _ in 0..200 {
-            let taken = worker::step(&self.conn, &self.remotes, &mut self.drained).await?;
+            let taken = worker::step(&self.local.edge, &mut self.drained).await?;
             if taken == 0 {
-                if self.conn.queue.depth().await? == 0 {
+                if self.local.edge.queue.depth().await? == 0 {
                     return Ok(());
                 }
                 self.advance(Duration::from_secs(61));
@@ -191,9 +186,9 @@ impl Stage {
     }
 
     pub async fn poll(&self) -> Result<app::capture::PollReport> {
-        let settings = self.conn.settings(&self.app).await?;
-        let r = &self.remotes[&self.app];
-        Ok(app::capture::poll(&self.conn.poll_deps(r), &settings).await?)
+        let settings = self.settings().await?;
+        let clients = self.edge().clients(&settings).await?;
+        Ok(app::capture::poll(&self.edge().poll_deps(&clients), &settings).await?)
     }
 
     /// Everything pending reaches the writer through the push paths, then the poller's

@@ -55,13 +55,21 @@ async fn dispatch(routes: Arc<Routes>, req: axum::extract::Request) -> Response 
         .await
         .unwrap_or_default();
     let path = parts.uri.path().to_owned();
-    let found = routes.0.iter().find_map(|(key, handler)| {
-        let (method, template) = key.split_once(' ')?;
-        (Method::from_bytes(method.as_bytes()).ok()? == parts.method)
-            .then(|| matches(template, &path))
-            .flatten()
-            .map(|params| (key.clone(), params, handler.clone()))
-    });
+    let found = routes
+        .0
+        .iter()
+        .find_map(|(key, handler)| {
+            let (method, template) = key.split_once(' ')?;
+            (Method::from_bytes(method.as_bytes()).ok()? == parts.method)
+                .then(|| matches(template, &path))
+                .flatten()
+                .map(|params| (key.clone(), params, handler.clone()))
+        })
+        // HTTP API's `$default` route takes what no other route matches.
+        .or_else(|| {
+            let (key, handler) = routes.0.iter().find(|(k, _)| k == "$default")?;
+            Some((key.clone(), Vec::new(), handler.clone()))
+        });
     let Some((route_key, path_params, handler)) = found else {
         return Response::builder()
             .status(StatusCode::NOT_FOUND)

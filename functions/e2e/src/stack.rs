@@ -18,6 +18,8 @@ pub struct Stack {
     pub changes: QueueUrls,
     pub init: QueueUrls,
     pub consumer_secret_id: String,
+    /// The admin token's secret (the template's `AdminToken`).
+    pub admin_token_id: String,
 }
 
 pub fn unique(prefix: &str) -> String {
@@ -80,6 +82,14 @@ impl Stack {
             .send()
             .await
             .expect("consumer secret");
+        let admin_token_id = format!("{prefix}-admin-token");
+        secrets
+            .create_secret()
+            .name(&admin_token_id)
+            .secret_string(crate::world::ADMIN_TOKEN)
+            .send()
+            .await
+            .expect("admin token");
         aws::ses::ensure_identity(&aws_sdk_sesv2::Client::new(&sdk), "example.com")
             .await
             .expect("SES identity");
@@ -91,11 +101,19 @@ impl Stack {
             changes,
             init,
             consumer_secret_id,
+            admin_token_id,
         }
     }
 
-    /// The functions' configuration, as the template's environment gives it.
-    pub fn config(&self, client_id: &str, redirect_uri: &str, jing_base: &str) -> FnConfig {
+    /// The functions' configuration, as the template's environment gives it (the admin token
+    /// only where `admin` says: the functions serving the admin API).
+    pub fn config(
+        &self,
+        client_id: &str,
+        public_url: &str,
+        jing_base: &str,
+        admin: bool,
+    ) -> FnConfig {
         FnConfig {
             aws: aws::AwsConfig {
                 tables: self.tables.clone(),
@@ -103,11 +121,15 @@ impl Stack {
                 secret_prefix: self.tables.apps.trim_end_matches("-apps").to_owned(),
                 ses_sender: SENDER.to_owned(),
                 secret_cache_ttl: std::time::Duration::from_secs(300),
+                init_queue: Some(self.init.changes.clone()),
             },
             sf_client_id: client_id.to_owned(),
             sf_client_secret_id: self.consumer_secret_id.clone(),
-            sf_redirect_uri: redirect_uri.to_owned(),
+            public_url: public_url.to_owned(),
             jing_base_url: Some(jing_base.to_owned()),
+            admin_token_secret_id: admin.then(|| self.admin_token_id.clone()),
+            // The simulated org's login host is on 127.0.0.1.
+            allow_custom_login_host: true,
         }
     }
 

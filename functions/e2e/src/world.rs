@@ -1,31 +1,42 @@
-//! A connected app: both simulators, one moto deployment, every function built the way its
-//! `main.rs` builds it (one `Kit` per function, as each runs in its own container), the API
-//! Gateway stand-in in front of the HTTP functions, and the OAuth connect done through it.
+//! The Lambda stack on moto, as a customer's AWS account would run it: both simulators, one
+//! deployment (tables, queues, secrets), every function built the way its `main.rs` builds it
+//! (one edge per function, as each runs in its own container), and the API Gateway stand-in
+//! routing exactly the template's routes. Apps are created, registered and connected only
+//! through public surfaces: the admin API, the setup section read back and registered in the
+//! simulators (their control APIs play the Salesforce and JING admins), the OAuth consent.
 
 use crate::clock::ShiftClock;
 use crate::gateway::{self, Handler, Routes};
 use crate::stack::Stack;
-use app::ports::{SecretKind, SettingsStore, TokenVault};
-use app::settings::{AppSettings, Environment};
+use app::settings::AppSettings;
 use aws_lambda_events::event::apigw::ApiGatewayV2httpRequest;
 use aws_lambda_events::event::sqs::SqsBatchResponse;
 use domain::AppId;
+use edge::Edge;
 use fn_error_notifier::handler::NotifierFunction;
-use fn_init_backfill::continuation::ContinuationQueue;
 use fn_init_backfill::handler::{InitFunction, Limits};
-use fn_oauth_callback::handler::OAuthFunction;
+use fn_sf_poller::handler::{Poller, PollerEvent, PollerResponse};
 use jing_sim::{JingSim, JingSimConfig};
-use kit::Kit;
-use secrecy::SecretString;
+use serde_json::{Value, json};
 use sf_sim::{OutboundConfig, SfSim, SimConfig};
 use std::sync::Arc;
 
 pub const CLIENT_ID: &str = "3MVG9FunctionsConsumerKey";
 pub const CLIENT_SECRET: &str = "FunctionsConsumerSecret";
-pub const ADMIN_TOKEN: &str = "admin-token-7c1d9e";
-pub const WEBHOOK_TOKEN: &str = "wh-token-5b8e2f";
-pub const WEBHOOK_SECRET: &str = "wh-signing-secret";
+pub const ADMIN_TOKEN: &str = "admin-token-7c1d9e4f0a2b6c8d1e3f5a7b9c0d2e4f";
 pub const ADMIN_EMAIL: &str = "admin@acme.example";
+
+/// Every function of the stack, each with its own edge.
+pub struct Functions {
+    pub oauth: Edge,
+    pub poller: Arc<Poller>,
+    pub webhook: Edge,
+    pub admin: Edge,
+    pub writer: Edge,
+    pub quota: Edge,
+    pub notifier: NotifierFunction,
+    pub init: InitFunction,
+}
 
 pub struct World {
     pub sf: SfSim,
@@ -34,47 +45,37 @@ pub struct World {
     pub clock: Arc<ShiftClock>,
     pub app: AppId,
     pub gateway_url: String,
-    pub oauth: Arc<OAuthFunction>,
-    pub poller: Arc<Kit>,
-    pub webhook: Arc<Kit>,
-    pub writer: Kit,
-    pub quota: Kit,
-    pub notifier: NotifierFunction,
-    pub init: InitFunction,
-}
-
-fn lead_outbound_fields() -> Vec<String> {
-    let spec = domain::ObjectSpec::of(domain::ObjectKind::Lead);
-    let mut f: Vec<String> = spec.defaults.iter().map(|d| d.sf.name.to_owned()).collect();
-    f.extend(
-        ["LastModifiedById", "SystemModstamp", "IsConverted"]
-            .iter()
-            .map(|s| (*s).to_owned()),
-    );
-    f
+    pub f: Functions,
+    /// The outbound-message definition registered in the simulated org.
+    pub outbound: Option<OutboundConfig>,
 }
 
 impl World {
-    /// Everything up and the app connected. `max_receives`: the changes queue's redrive count.
+    /// The stack up and the app installed and registered, then connected.
     pub async fn connected(max_receives: u32) -> Self {
         let world = Self::new(max_receives).await;
         world.connect().await;
         world
     }
 
+    /// The stack up and the app installed through the admin API and registered in the
+    /// simulators (not connected). `max_receives`: the changes queue's redrive count.
     pub async fn new(max_receives: u32) -> Self {
+        let mut world = Self::empty(max_receives).await;
+        world.install().await;
+        world
+    }
+
+    /// The stack up, no app.
+    pub async fn empty(max_receives: u32) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let gateway_url = format!("http://{}", listener.local_addr().expect("addr"));
         let app = AppId::parse(&crate::stack::unique("app").replace('-', "_")).expect("app id");
-        let mut outbound = OutboundConfig::new(format!("{gateway_url}/sf/outbound/{app}"));
-        outbound.objects = vec![("Lead".into(), lead_outbound_fields())];
-        outbound.background = false;
         let sf = SfSim::start(SimConfig {
             client_id: CLIENT_ID.into(),
             client_secret: CLIENT_SECRET.into(),
-            outbound: Some(outbound),
             daily_api_limit: 100_000,
             ..SimConfig::default()
         })
@@ -83,105 +84,128 @@ impl World {
         let jing = JingSim::start(JingSimConfig::default())
             .await
             .expect("jing sim");
-        jing.set_webhook(
-            &format!("{gateway_url}/jing/webhook/{app}/{{token}}"),
-            WEBHOOK_TOKEN,
-            Some(WEBHOOK_SECRET),
-        );
         let stack = Stack::new(max_receives, CLIENT_SECRET).await;
-        let config = stack.config(
-            CLIENT_ID,
-            &format!("{gateway_url}/oauth/callback"),
-            &jing.base_url(),
-        );
         let clock = Arc::new(ShiftClock::default());
-        let kit = || async {
-            Kit::build(&stack.sdk, &config, clock.clone())
-                .await
-                .expect("kit")
-        };
-        let oauth = Arc::new(OAuthFunction {
-            kit: kit().await,
-            admin_token: SecretString::from(ADMIN_TOKEN.to_owned()),
-        });
-        let poller = Arc::new(kit().await);
-        let webhook = Arc::new(kit().await);
-        let init = InitFunction {
-            kit: kit().await,
-            continuation: ContinuationQueue {
-                client: stack.sqs.clone(),
-                url: stack.init.changes.clone(),
-            },
-            limits: Limits::default(),
-        };
-        let (writer, quota) = (kit().await, kit().await);
-        let notifier = NotifierFunction {
-            kit: kit().await,
-            sqs: stack.sqs.clone(),
-            dead_letter_queue_url: stack.changes.dead_letters.clone(),
-        };
-        gateway::serve(listener, routes(&oauth, &poller, &webhook));
-        let world = Self {
+        let f = functions(&stack, &gateway_url, &jing.base_url(), clock.clone()).await;
+        gateway::serve(listener, routes(&f));
+        Self {
             sf,
             jing,
             stack,
             clock,
             app,
             gateway_url,
-            oauth,
-            poller,
-            webhook,
-            writer,
-            quota,
-            notifier,
-            init,
-        };
-        world.register_app().await;
-        world
-    }
-
-    async fn register_app(&self) {
-        let jcfg = self.jing.config();
-        let mut settings = AppSettings::new(
-            self.app.clone(),
-            "函数测试 Functions",
-            Environment::Custom(self.sf.base_url().to_string()),
-            &jcfg.app_id,
-            &jcfg.mid,
-        );
-        settings.revision = 1;
-        settings.admin_email = Some(ADMIN_EMAIL.into());
-        let a = &self.writer.adapters;
-        a.settings.put(&settings).await.expect("settings");
-        for (kind, value) in [
-            (SecretKind::JingAppSecret, jcfg.app_secret.as_str()),
-            (SecretKind::WebhookToken, WEBHOOK_TOKEN),
-            (SecretKind::WebhookSigningSecret, WEBHOOK_SECRET),
-        ] {
-            a.vault
-                .put(&self.app, kind, &SecretString::from(value.to_owned()))
-                .await
-                .expect("vault");
+            f,
+            outbound: None,
         }
     }
 
-    /// The OAuth web-server flow through the gateway: the admin asks for the authorize URL, the
-    /// simulator approves and redirects to our callback.
+    /// One admin API call through the gateway: (status, JSON body or `null`).
+    pub async fn api(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = reqwest::Client::new()
+            .request(method, format!("{}/api{path}", self.gateway_url))
+            .bearer_auth(ADMIN_TOKEN);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("admin API call");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// An admin API call that must succeed.
+    pub async fn ok(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let (status, answer) = self.api(method, path, body).await;
+        assert!(
+            (200..300).contains(&status),
+            "{path} answered {status}: {answer}"
+        );
+        answer
+    }
+
+    /// Install the app through the admin API, read its setup section and register it in the
+    /// simulators as the two admins would.
+    pub async fn install(&mut self) {
+        let jcfg = self.jing.config();
+        self.ok(
+            reqwest::Method::POST,
+            "/apps",
+            Some(json!({
+                "id": self.app, "name": "函数测试 Functions",
+                "environment": {"kind": "custom", "host": self.sf.base_url()},
+                "jing_app_id": jcfg.app_id, "jing_tenant": jcfg.mid,
+                "jing_app_secret": jcfg.app_secret, "admin_email": ADMIN_EMAIL,
+            })),
+        )
+        .await;
+        self.register().await;
+    }
+
+    /// Register the setup section in the simulators: outbound messages for every required
+    /// object, delivered when asked; the webhook URL and signing secret.
+    pub async fn register(&mut self) {
+        let setup = self
+            .ok(
+                reqwest::Method::GET,
+                &format!("/apps/{}/setup", self.app),
+                None,
+            )
+            .await;
+        let url = setup["outbound_url"].as_str().expect("outbound_url");
+        let mut outbound = OutboundConfig::new(url);
+        for def in setup["outbound"].as_array().into_iter().flatten() {
+            if def["required"] == true {
+                let fields: Vec<&str> = def["fields"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .collect();
+                outbound = outbound.object(def["object"].as_str().expect("object"), &fields);
+            }
+        }
+        outbound.background = false;
+        self.sf.set_outbound(Some(outbound.clone()));
+        self.outbound = Some(outbound);
+        let webhook = setup["webhook_url"].as_str().expect("webhook_url");
+        let (base, token) = webhook.rsplit_once('/').expect("token in the webhook URL");
+        let secret = setup["webhook_signing_secret"].as_str();
+        self.jing
+            .set_webhook(&format!("{base}/{{token}}"), token, secret);
+    }
+
+    /// The OAuth web-server flow through the gateway: the admin asks for the authorize URL,
+    /// the simulator approves and redirects to our callback, which redirects to the page.
     pub async fn connect(&self) {
+        let answer = self.consent().await;
+        assert!(
+            answer.status().is_redirection(),
+            "callback answered {}: {}",
+            answer.status(),
+            answer.text().await.unwrap_or_default()
+        );
+    }
+
+    /// Authorize and return the callback's answer (the caller judges it).
+    pub async fn consent(&self) -> reqwest::Response {
+        let started = self
+            .ok(
+                reqwest::Method::POST,
+                &format!("/apps/{}/connect", self.app),
+                None,
+            )
+            .await;
+        let url = started["authorize_url"].as_str().expect("authorize_url");
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client");
-        let started: serde_json::Value = http
-            .post(format!("{}/apps/{}/connect", self.gateway_url, self.app))
-            .bearer_auth(ADMIN_TOKEN)
-            .send()
-            .await
-            .expect("connect")
-            .json()
-            .await
-            .expect("connect answer is JSON");
-        let url = started["authorize_url"].as_str().expect("authorize_url");
         let approve = http.get(url).send().await.expect("authorize");
         let callback = approve
             .headers()
@@ -189,31 +213,30 @@ impl World {
             .and_then(|v| v.to_str().ok())
             .expect("redirect to the callback")
             .to_owned();
-        let answer = http.get(&callback).send().await.expect("callback");
-        let status = answer.status();
-        let body = answer.text().await.unwrap_or_default();
-        assert_eq!(status, 200, "callback answered {body}");
+        http.get(&callback).send().await.expect("callback")
     }
 
     pub fn clock_now(&self) -> time::OffsetDateTime {
         app::ports::Clock::now(self.clock.as_ref())
     }
 
+    /// The stores, for assertions (a container's view).
+    pub fn ports(&self) -> &app::ports::Ports {
+        &self.f.writer.ports
+    }
+
     pub async fn settings(&self) -> AppSettings {
-        self.writer
-            .settings(&self.app)
+        self.ports()
+            .settings
+            .get(&self.app)
             .await
             .expect("settings")
             .expect("app exists")
     }
 
+    /// A settings knob the admin API does not offer (tests only).
     pub async fn put_settings(&self, settings: &AppSettings) {
-        self.writer
-            .adapters
-            .settings
-            .put(settings)
-            .await
-            .expect("settings");
+        self.ports().settings.put(settings).await.expect("settings");
     }
 
     /// The event-source mapping of the writer: receive what is visible, invoke the handler with
@@ -223,7 +246,7 @@ impl World {
         let messages = self.stack.receive(url, 30).await;
         let arn = self.stack.queue_arn(url).await;
         let event = crate::events::sqs_event(&arn, &messages);
-        let response = fn_writer::handler::handle(&self.writer, event).await;
+        let response = fn_writer::handler::handle(&self.f.writer, event).await;
         let failed: Vec<String> = response
             .batch_item_failures
             .iter()
@@ -245,6 +268,70 @@ impl World {
         }
         panic!("the changes queue did not drain in 50 rounds");
     }
+
+    /// The event-source mapping of init-backfill: one visible run request (if any) handed to
+    /// the function. Returns how many messages were handed over.
+    pub async fn init_round(&self, deadline_ms: u64) -> usize {
+        let url = &self.stack.init.changes;
+        let messages = self.stack.receive(url, 30).await;
+        if messages.is_empty() {
+            return 0;
+        }
+        let arn = self.stack.queue_arn(url).await;
+        let event = crate::events::sqs_event(&arn, &messages);
+        let response = fn_init_backfill::handler::handle(&self.f.init, event, deadline_ms).await;
+        let failed: Vec<String> = response
+            .batch_item_failures
+            .iter()
+            .map(|f| f.item_identifier.clone())
+            .collect();
+        self.stack.delete_done(url, &messages, &failed).await;
+        messages.len()
+    }
+
+    /// The poller's schedule fires once.
+    pub async fn scheduled_poll(&self) -> edge::jobs::PollSummary {
+        let event = PollerEvent::Schedule(Box::new(crate::events::scheduled_event("poller")));
+        match fn_sf_poller::handler::handle(&self.f.poller, event).await {
+            PollerResponse::Polled(s) => s,
+            other => panic!("the schedule answered {other:?}"),
+        }
+    }
+}
+
+/// Every function built from the template's environment, the way each `main.rs` builds it.
+async fn functions(
+    stack: &Stack,
+    gateway_url: &str,
+    jing_base: &str,
+    clock: Arc<ShiftClock>,
+) -> Functions {
+    let edge = |admin: bool| {
+        let config = stack.config(CLIENT_ID, gateway_url, jing_base, admin);
+        let clock = clock.clone();
+        async move {
+            kit::build_edge(&stack.sdk, &config, clock)
+                .await
+                .expect("edge")
+        }
+    };
+    Functions {
+        oauth: edge(false).await,
+        poller: Arc::new(Poller::new(edge(false).await)),
+        webhook: edge(false).await,
+        admin: edge(true).await,
+        writer: edge(false).await,
+        quota: edge(false).await,
+        notifier: NotifierFunction {
+            edge: edge(false).await,
+            sqs: stack.sqs.clone(),
+            dead_letter_queue_url: stack.changes.dead_letters.clone(),
+        },
+        init: InitFunction {
+            edge: edge(false).await,
+            limits: Limits::default(),
+        },
+    }
 }
 
 fn handler<F, Fut>(f: F) -> Handler
@@ -257,43 +344,36 @@ where
     Arc::new(move |req| Box::pin(f(req)))
 }
 
-fn routes(oauth: &Arc<OAuthFunction>, poller: &Arc<Kit>, webhook: &Arc<Kit>) -> Routes {
+/// A route served by a function's own router (as `kit::http::run` serves it).
+fn http_function(edge: &Edge) -> Handler {
+    let router = Arc::new(edge::router(edge.clone()));
+    handler(move |req| {
+        let router = router.clone();
+        async move { kit::http::serve(&router, req).await }
+    })
+}
+
+/// The template's routes.
+fn routes(f: &Functions) -> Routes {
     let mut r = Routes::default();
-    for key in ["POST /apps/{app}/connect", "GET /oauth/callback"] {
-        let f = oauth.clone();
-        r.add(
-            key,
-            handler(move |req| {
-                let f = f.clone();
-                async move { fn_oauth_callback::handler::handle(&f, req).await }
-            }),
-        );
-    }
-    let p = poller.clone();
+    r.add("GET /oauth/callback", http_function(&f.oauth));
     r.add(
-        "POST /sf/outbound/{app}",
+        "POST /jing/webhook/{app}/{token}",
+        http_function(&f.webhook),
+    );
+    let p = f.poller.clone();
+    r.add(
+        "POST /sf/outbound/{app}/{token}",
         handler(move |req| {
             let p = p.clone();
             async move {
-                match fn_sf_poller::handler::handle(
-                    &p,
-                    fn_sf_poller::handler::PollerEvent::Http(Box::new(req)),
-                )
-                .await
-                {
-                    fn_sf_poller::handler::PollerResponse::Http(r) => *r,
+                match fn_sf_poller::handler::handle(&p, PollerEvent::Http(Box::new(req))).await {
+                    PollerResponse::Http(r) => *r,
                     other => panic!("HTTP event answered {other:?}"),
                 }
             }
         }),
     );
-    let w = webhook.clone();
-    r.add(
-        "POST /jing/webhook/{app}/{token}",
-        handler(move |req| {
-            let w = w.clone();
-            async move { fn_jing_webhook::handler::handle(&w, req).await }
-        }),
-    );
+    r.add("$default", http_function(&f.admin));
     r
 }

@@ -4,12 +4,11 @@
 
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use aws_sdk_sqs::types::QueueAttributeName;
-use kit::Kit;
 use serde::Serialize;
 
-/// The function's state: the kit and the DLQ it reports on.
+/// The function's state: the edge and the DLQ it reports on.
 pub struct NotifierFunction {
-    pub kit: Kit,
+    pub edge: edge::Edge,
     pub sqs: aws_sdk_sqs::Client,
     pub dead_letter_queue_url: String,
 }
@@ -25,7 +24,7 @@ pub async fn handle(
     f: &NotifierFunction,
     _event: EventBridgeEvent,
 ) -> Result<NotifierSummary, app::digest::DigestError> {
-    let digest = app::digest::send_digest(&f.kit.digest_deps(), f.kit.clock.now()).await?;
+    let digest = edge::jobs::digest(&f.edge).await?;
     let dead_letters = dead_letter_depth(f).await;
     if let Some(n) = dead_letters.filter(|n| *n > 0) {
         tracing::error!(
@@ -33,7 +32,6 @@ pub async fn handle(
             "Changes are in the dead-letter queue; inspect and redrive them."
         );
     }
-    tracing::info!(mails_sent = digest.mails_sent, "Error digest done.");
     Ok(NotifierSummary {
         digest,
         dead_letters,

@@ -13,7 +13,7 @@ async fn main() -> Result<(), Error> {
     let f = Arc::new(NotifierFunction {
         sqs: aws_sdk_sqs::Client::new(&sdk),
         dead_letter_queue_url: config.aws.queues.dead_letters.clone(),
-        kit: kit::Kit::build(&sdk, &config, Arc::new(app::ports::SystemClock)).await?,
+        edge: kit::build_edge(&sdk, &config, Arc::new(app::ports::SystemClock)).await?,
     });
     lambda_runtime::run(service_fn(move |event: LambdaEvent<EventBridgeEvent>| {
         let f = f.clone();

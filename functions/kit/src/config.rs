@@ -9,13 +9,15 @@ pub mod vars {
     pub const SF_CLIENT_ID: &str = "JINGSF_SF_CLIENT_ID";
     /// Secrets Manager id (name or ARN) of the connected app's consumer secret.
     pub const SF_CLIENT_SECRET_ID: &str = "JINGSF_SF_CLIENT_SECRET_ID";
-    pub const SF_REDIRECT_URI: &str = "JINGSF_SF_REDIRECT_URI";
+    /// The HTTP API's base URL: the OAuth callback is `{public}/oauth/callback`, and the
+    /// push URLs shown in the setup section start with it.
+    pub const PUBLIC_URL: &str = "JINGSF_PUBLIC_URL";
     /// Optional: JING open API base URL (default: the contract's).
     pub const JING_BASE_URL: &str = "JINGSF_JING_BASE_URL";
-    /// Secrets Manager id of the admin token (oauth-callback's connect route).
+    /// Optional: Secrets Manager id of the admin token (functions serving the admin API).
     pub const ADMIN_TOKEN_SECRET_ID: &str = "JINGSF_ADMIN_TOKEN_SECRET_ID";
-    /// The init-backfill continuation queue.
-    pub const INIT_QUEUE_URL: &str = "JINGSF_INIT_QUEUE_URL";
+    /// Optional, `true` to let apps use a custom Salesforce login host (tests only).
+    pub const ALLOW_CUSTOM_LOGIN_HOST: &str = "JINGSF_ALLOW_CUSTOM_LOGIN_HOST";
 }
 
 /// The function cannot start: fix the deployment.
@@ -44,8 +46,10 @@ pub struct FnConfig {
     pub aws: AwsConfig,
     pub sf_client_id: String,
     pub sf_client_secret_id: String,
-    pub sf_redirect_uri: String,
+    pub public_url: String,
     pub jing_base_url: Option<String>,
+    pub admin_token_secret_id: Option<String>,
+    pub allow_custom_login_host: bool,
 }
 
 impl FnConfig {
@@ -71,7 +75,7 @@ impl FnConfig {
             &[
                 vars::SF_CLIENT_ID,
                 vars::SF_CLIENT_SECRET_ID,
-                vars::SF_REDIRECT_URI,
+                vars::PUBLIC_URL,
             ],
         );
         let (aws, mut values) = match (aws, ours) {
@@ -82,8 +86,12 @@ impl FnConfig {
             aws,
             sf_client_id: values.next().unwrap_or_default(),
             sf_client_secret_id: values.next().unwrap_or_default(),
-            sf_redirect_uri: values.next().unwrap_or_default(),
+            public_url: values.next().unwrap_or_default(),
             jing_base_url: lookup(vars::JING_BASE_URL).filter(|v| !v.trim().is_empty()),
+            admin_token_secret_id: lookup(vars::ADMIN_TOKEN_SECRET_ID)
+                .filter(|v| !v.trim().is_empty()),
+            allow_custom_login_host: lookup(vars::ALLOW_CUSTOM_LOGIN_HOST)
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
         })
     }
 }
@@ -161,7 +169,7 @@ mod tests {
         };
         assert!(names.contains(&"JINGSF_TABLE_BINDINGS".to_owned()));
         assert!(names.contains(&vars::SF_CLIENT_SECRET_ID.to_owned()));
-        assert!(names.contains(&vars::SF_REDIRECT_URI.to_owned()));
+        assert!(names.contains(&vars::PUBLIC_URL.to_owned()));
         assert!(!names.contains(&vars::SF_CLIENT_ID.to_owned()));
         assert!(!names.contains(&"JINGSF_TABLE_STATE".to_owned()));
     }

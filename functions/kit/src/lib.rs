@@ -1,90 +1,87 @@
-//! Lambda glue shared by the connector's functions (crate `jingsf-fn-kit`, imported as `kit`):
+//! Lambda glue shared by the connector's functions (crate `jingsf-fn-kit`, imported as `kit`).
+//! The functions are transports of the one edge (`edge`): this crate turns their events into the
+//! edge's requests and jobs, and builds the edge from the environment once per container.
 //!
 //! - [`telemetry::init`]: JSON logs for CloudWatch (`LoggingConfig: LogFormat: JSON`);
 //! - [`config::FnConfig`]: typed environment, read once; every missing variable is named;
-//! - [`Kit`]: the AWS adapters, the Salesforce app config and the JING contract, built once per
-//!   container, plus [`remotes::Remotes`] (per-app clients from the vault, every Salesforce call
-//!   reserved in the quota counter first) and the use cases' dependency bundles ([`deps`]);
-//! - [`sqs`]: decoding SQS batches with one span per message, partial batch responses;
-//! - [`apigw`]: API Gateway HTTP API (payload v2) request accessors and responses.
+//! - [`build_edge`]: the AWS adapters' ports, the per-app clients, the admin token;
+//! - [`http`]: API Gateway HTTP API (payload v2) ⇄ the edge's router;
+//! - [`sqs`]: decoding SQS batches with one span per message, partial batch responses.
 
 pub mod apigw;
 pub mod config;
-pub mod deps;
-pub mod remotes;
+pub mod http;
 pub mod sqs;
 pub mod telemetry;
 
 pub use config::{FnConfig, InitError};
-pub use remotes::{Remotes, WiringError};
 
 use app::ports::{Clock, SystemClock};
-use aws::Adapters;
+use edge::{Edge, EdgeOptions};
 use jing::JingContract;
 use salesforce::SfAppConfig;
+use salesforce::port_wiring::BudgetStores;
 use secrecy::SecretString;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Everything a function needs, built once per container (cold start) and shared by every
-/// invocation.
-pub struct Kit {
-    pub adapters: Arc<Adapters>,
-    pub sf_app: SfAppConfig,
-    pub jing_contract: JingContract,
-    pub http: reqwest::Client,
-    pub clock: Arc<dyn Clock>,
+/// Read the environment, load the SDK config, read the secrets, build the edge.
+pub async fn edge_from_env() -> Result<Edge, InitError> {
+    let config = FnConfig::from_env()?;
+    let sdk = aws::sdk_config().await;
+    build_edge(&sdk, &config, Arc::new(SystemClock)).await
 }
 
-impl Kit {
-    /// Read the environment, load the SDK config, fetch the Salesforce consumer secret.
-    pub async fn from_env() -> Result<Self, InitError> {
-        let config = FnConfig::from_env()?;
-        let sdk = aws::sdk_config().await;
-        Self::build(&sdk, &config, Arc::new(SystemClock)).await
-    }
-
-    /// Build from an explicit configuration (tests pass their own clock and endpoints).
-    pub async fn build(
-        sdk: &aws_config::SdkConfig,
-        config: &FnConfig,
-        clock: Arc<dyn Clock>,
-    ) -> Result<Self, InitError> {
-        let adapters = Adapters::new(sdk, &config.aws);
-        let secrets = aws_sdk_secretsmanager::Client::new(sdk);
-        let client_secret = config::read_secret(&secrets, &config.sf_client_secret_id).await?;
-        let sf_app = SfAppConfig::new(
-            &config.sf_client_id,
-            SecretString::from(client_secret),
-            &config.sf_redirect_uri,
-        );
-        let jing_contract = match &config.jing_base_url {
-            Some(base) => JingContract::with_base_url(base),
-            None => JingContract::default(),
-        };
-        Ok(Self::with_parts(adapters, sf_app, jing_contract, clock))
-    }
-
-    /// Assemble from parts already built.
-    pub fn with_parts(
-        adapters: Adapters,
-        sf_app: SfAppConfig,
-        jing_contract: JingContract,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
+/// The edge of one container: every port on the AWS adapters, the clients of connected apps
+/// (cached per container), the admin token when this function serves the admin API.
+pub async fn build_edge(
+    sdk: &aws_config::SdkConfig,
+    config: &FnConfig,
+    clock: Arc<dyn Clock>,
+) -> Result<Edge, InitError> {
+    let secrets = aws_sdk_secretsmanager::Client::new(sdk);
+    let client_secret = config::read_secret(&secrets, &config.sf_client_secret_id).await?;
+    let admin_token = match &config.admin_token_secret_id {
+        Some(id) => config::read_secret(&secrets, id).await?,
+        // No token: every admin call is refused (this function serves no admin route).
+        None => String::new(),
+    };
+    let ports = aws::Adapters::new(sdk, &config.aws).ports(clock.clone());
+    let sources = remotes::ClientSources {
         // Salesforce and JING calls never hang an invocation: a minute is far above a normal call.
-        let http = reqwest::Client::builder()
+        http: reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
             .build()
-            .unwrap_or_default();
-        Self {
-            adapters: Arc::new(adapters),
-            sf_app,
-            jing_contract,
-            http,
+            .unwrap_or_default(),
+        sf_app: SfAppConfig::new(
+            &config.sf_client_id,
+            SecretString::from(client_secret),
+            &format!("{}/oauth/callback", config.public_url.trim_end_matches('/')),
+        ),
+        jing_contract: match &config.jing_base_url {
+            Some(base) => JingContract::with_base_url(base),
+            None => JingContract::default(),
+        },
+        vault: ports.vault.clone(),
+        settings: ports.settings.clone(),
+        budget: BudgetStores {
+            quota: ports.quota.clone(),
+            cursors: ports.cursors.clone(),
+            settings: ports.settings.clone(),
             clock,
-        }
-    }
+        },
+        jing_pace: None,
+    };
+    let options = EdgeOptions {
+        public_url: config.public_url.clone(),
+        allow_custom_login_host: config.allow_custom_login_host,
+    };
+    Ok(Edge::new(
+        ports,
+        Arc::new(remotes::Remotes::new(sources)),
+        SecretString::from(admin_token),
+        options,
+    ))
 }
 
 /// A handler error as Lambda reports it: `errorType` is the error's type name (say

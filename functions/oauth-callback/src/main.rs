@@ -1,25 +1,8 @@
-//! Lambda entry point of oauth-callback: wiring only.
-
-use aws_lambda_events::event::apigw::ApiGatewayV2httpRequest;
-use fn_oauth_callback::handler::{OAuthFunction, handle};
-use kit::config::{FnConfig, read_secret, vars};
-use lambda_runtime::{Error, LambdaEvent, service_fn};
-use std::sync::Arc;
+//! Lambda entry point of oauth-callback (`GET /oauth/callback`): the edge's router behind API
+//! Gateway, with IAM for connecting only. Wiring only.
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
+async fn main() -> Result<(), lambda_runtime::Error> {
     kit::telemetry::init();
-    let (config, extra) = FnConfig::from_env_with(&[vars::ADMIN_TOKEN_SECRET_ID])?;
-    let sdk = aws::sdk_config().await;
-    let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
-    let admin_token = read_secret(&secrets, &extra[0]).await?.into();
-    let kit = kit::Kit::build(&sdk, &config, Arc::new(app::ports::SystemClock)).await?;
-    let f = Arc::new(OAuthFunction { kit, admin_token });
-    lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<ApiGatewayV2httpRequest>| {
-            let f = f.clone();
-            async move { Ok::<_, Error>(handle(&f, event.payload).await) }
-        },
-    ))
-    .await
+    kit::http::run(kit::edge_from_env().await?).await
 }

@@ -7,11 +7,11 @@ use std::sync::Arc;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     kit::telemetry::init();
-    let kit = Arc::new(kit::Kit::from_env().await?);
+    let edge = Arc::new(kit::edge_from_env().await?);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<EventBridgeEvent>| {
-        let kit = kit.clone();
+        let edge = edge.clone();
         async move {
-            fn_quota_reset::handler::handle(&kit, event.payload)
+            fn_quota_reset::handler::handle(&edge, event.payload)
                 .await
                 .map_err(kit::failure)
         }

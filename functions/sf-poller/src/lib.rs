@@ -1,5 +1,3 @@
-//! The `sf-poller` function: the scheduled safety-net poll of every enabled app, and the push
-//! path `POST /sf/outbound/{app}` for Salesforce outbound messages.
+//! The `sf-poller` function: the scheduled run over every app, and Salesforce outbound messages.
 
 pub mod handler;
-pub mod outbound;

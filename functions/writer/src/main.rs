@@ -7,10 +7,10 @@ use std::sync::Arc;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     kit::telemetry::init();
-    let kit = Arc::new(kit::Kit::from_env().await?);
+    let edge = Arc::new(kit::edge_from_env().await?);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
-        let kit = kit.clone();
-        async move { Ok::<_, Error>(fn_writer::handler::handle(&kit, event.payload).await) }
+        let edge = edge.clone();
+        async move { Ok::<_, Error>(fn_writer::handler::handle(&edge, event.payload).await) }
     }))
     .await
 }

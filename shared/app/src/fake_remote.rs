@@ -8,8 +8,8 @@ use async_trait::async_trait;
 use domain::describe::SfObjectDescribe;
 use domain::{ErrorCode, JingId, ObjectKind, ObjectSpec, SfId, SyncError, Value};
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 
 mod replication;
@@ -105,6 +105,8 @@ mod bulk;
 pub struct FakeSalesforce {
     remote: Remote,
     jobs: Mutex<bulk::Jobs>,
+    /// What `/limits` answers (`None`: 0 of 15,000 used).
+    org: Mutex<Option<domain::quota::OrgUsage>>,
 }
 
 fn prefix(object: &str) -> &'static str {
@@ -158,6 +160,10 @@ impl FakeSalesforce {
         let mut s = self.remote.lock();
         s.next += 1;
         s.touch(id.as_str(), false, true);
+    }
+    /// What `/limits` answers from now on.
+    pub fn set_org_usage(&self, usage: domain::quota::OrgUsage) {
+        *self.org.lock().unwrap() = Some(usage);
     }
     /// Set the fake's clock (modification times of later changes).
     pub fn set_now(&self, now: OffsetDateTime) {
@@ -379,6 +385,14 @@ impl SalesforcePort for FakeSalesforce {
     }
     async fn describe(&self, object: &str) -> Result<SfObjectDescribe, RemoteError> {
         Ok(describe_from_spec(object))
+    }
+    async fn org_usage(&self) -> Result<domain::quota::OrgUsage, RemoteError> {
+        drop(self.remote.begin()?);
+        let usage = *self.org.lock().unwrap();
+        Ok(usage.unwrap_or(domain::quota::OrgUsage {
+            used: 0,
+            max: 15_000,
+        }))
     }
     fn calls_made(&self) -> u64 {
         self.remote.calls()
@@ -684,5 +698,35 @@ impl SfAuth for FakeAuth {
     ) -> Result<(), RemoteError> {
         self.revoked.fetch_add(1, Ordering::SeqCst);
         Ok(())
+    }
+}
+
+/// Every app's clients are these fakes (tests of the edge); `connected` false answers as an
+/// app that is not connected.
+pub struct FakeConnections {
+    pub sf: Arc<FakeSalesforce>,
+    pub jing: Arc<FakeJing>,
+    pub auth: Arc<FakeAuth>,
+}
+
+#[async_trait]
+impl crate::ports::Connections for FakeConnections {
+    async fn clients(
+        &self,
+        settings: &crate::settings::AppSettings,
+    ) -> Result<crate::ports::AppClients, crate::ports::ClientsError> {
+        if settings.authorized.is_none() {
+            return Err(crate::ports::ClientsError::NotConnected(
+                settings.app.clone(),
+            ));
+        }
+        Ok(crate::ports::AppClients {
+            sf: self.sf.clone(),
+            jing: self.jing.clone(),
+        })
+    }
+    fn forget(&self, _app: &domain::AppId) {}
+    fn auth(&self) -> Arc<dyn SfAuth> {
+        self.auth.clone()
     }
 }

@@ -19,6 +19,43 @@ pub enum Environment {
     Custom(String),
 }
 
+impl Environment {
+    /// Why this login host may not be used, if it may not. Tokens and the deployment's consumer
+    /// secret go to the login host, so only Salesforce's own hosts are allowed: production,
+    /// sandbox, and https My Domain hosts (`*.my.salesforce.com`, which includes
+    /// `*.sandbox.my.salesforce.com`). A custom host (a simulator) only where the deployment
+    /// allows it.
+    pub fn refusal(&self, allow_custom: bool) -> Option<String> {
+        match self {
+            Self::Production | Self::Sandbox => None,
+            Self::MyDomain(host) if is_my_domain_host(host) => None,
+            Self::MyDomain(host) => Some(format!(
+                "{host:?} is not a My Domain host: give the bare host name ending in .my.salesforce.com (https is implied)"
+            )),
+            Self::Custom(_) if allow_custom => None,
+            Self::Custom(url) => Some(format!(
+                "custom login host {url:?} is not allowed in this deployment (use production, sandbox or a My Domain host)"
+            )),
+        }
+    }
+}
+
+/// `acme.my.salesforce.com`, `acme--uat.sandbox.my.salesforce.com`: DNS labels of letters,
+/// digits and `-`, no scheme, port, path or user info.
+fn is_my_domain_host(host: &str) -> bool {
+    let Some(name) = host.strip_suffix(".my.salesforce.com") else {
+        return false;
+    };
+    !name.is_empty()
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
 /// Who authorized the app, and into which org.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuthorizedAccount {
@@ -150,6 +187,27 @@ impl Default for CircuitBreaker {
     }
 }
 
+/// Automatic member matching (成员): when it runs besides connecting, and what it does with
+/// users no employee matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberSync {
+    /// Match new users on the poll schedule at most this often (each run lists the users: one
+    /// Salesforce call). 0 = on every poll run.
+    pub every_minutes: u32,
+    /// Create a JING member for every active user no employee matches (the vendor guide's
+    /// "create as new member", done automatically).
+    pub create_unmatched: bool,
+}
+
+impl Default for MemberSync {
+    fn default() -> Self {
+        Self {
+            every_minutes: 360,
+            create_unmatched: false,
+        }
+    }
+}
+
 /// A direction stopped until an admin resumes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pause {
@@ -187,6 +245,10 @@ pub struct AppSettings {
     pub environment: Environment,
     #[serde(default)]
     pub authorized: Option<AuthorizedAccount>,
+    /// The org this app belongs to, from its first authorization on. Kept when the app is
+    /// disconnected, so a reconnect into another org (or a refreshed sandbox) is refused.
+    #[serde(default)]
+    pub bound_org: Option<SfId>,
     /// JING open-platform app id; its secret is in the vault.
     pub jing_app_id: String,
     /// JING tenant (`mid` in webhooks).
@@ -199,6 +261,8 @@ pub struct AppSettings {
     pub association_check: bool,
     #[serde(default)]
     pub circuit_breaker: CircuitBreaker,
+    #[serde(default)]
+    pub member_sync: MemberSync,
     #[serde(default)]
     pub paused: Vec<Pause>,
     #[serde(default)]
@@ -249,12 +313,14 @@ impl AppSettings {
             enabled: true,
             environment,
             authorized: None,
+            bound_org: None,
             jing_app_id: jing_app_id.to_owned(),
             jing_tenant: tenant.to_owned(),
             objects,
             allocation: Allocation::default(),
             association_check: false,
             circuit_breaker: CircuitBreaker::default(),
+            member_sync: MemberSync::default(),
             paused: Vec::new(),
             init: InitState::NotStarted,
             init_bulk_threshold: DEFAULT_INIT_BULK_THRESHOLD,
@@ -285,8 +351,51 @@ impl AppSettings {
             .any(|p| p.object == kind && p.direction == d)
     }
 
+    /// The org the app belongs to (set at its first authorization, kept across disconnects).
+    pub fn org(&self) -> Option<&SfId> {
+        self.bound_org
+            .as_ref()
+            .or(self.authorized.as_ref().map(|a| &a.org_id))
+    }
+
     /// Configuration is locked while initialization runs.
     pub fn locked(&self) -> bool {
         matches!(self.init, InitState::Running { .. })
+    }
+}
+
+#[cfg(test)]
+mod login_host_tests {
+    use super::Environment;
+
+    #[test]
+    fn only_salesforce_login_hosts_are_allowed_by_default() {
+        let ok = |e: Environment| assert_eq!(e.refusal(false), None, "{e:?}");
+        let refused = |e: Environment| assert!(e.refusal(false).is_some(), "{e:?}");
+        ok(Environment::Production);
+        ok(Environment::Sandbox);
+        ok(Environment::MyDomain("acme.my.salesforce.com".into()));
+        ok(Environment::MyDomain(
+            "acme--uat.sandbox.my.salesforce.com".into(),
+        ));
+        for bad in [
+            "http://acme.my.salesforce.com",
+            "https://acme.my.salesforce.com",
+            "acme.my.salesforce.com:8443",
+            "acme.my.salesforce.com/x",
+            "evil.example.com",
+            "my.salesforce.com",
+            "acme.my.salesforce.com.evil.example",
+            "user@acme.my.salesforce.com",
+            "",
+        ] {
+            refused(Environment::MyDomain(bad.into()));
+        }
+        refused(Environment::Custom("http://127.0.0.1:9999".into()));
+        assert_eq!(
+            Environment::Custom("http://127.0.0.1:9999".into()).refusal(true),
+            None,
+            "allowed where the deployment enables custom hosts"
+        );
     }
 }

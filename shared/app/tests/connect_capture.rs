@@ -35,6 +35,7 @@ fn cdeps<'a>(f: &'a Fakes, auth: &'a FakeAuth) -> ConnectDeps<'a> {
         settings: &f.settings,
         vault: &f.vault,
         cursors: &f.cursors,
+        bindings: &f.bindings,
         clock: &f.clock,
     }
 }
@@ -157,7 +158,7 @@ async fn a_sandbox_refresh_pauses_the_app_with_a_clear_error() {
         .unwrap();
     let refreshed = SfId::parse("00D000000000NEW").unwrap();
     assert!(
-        connect::check_org(&cdeps(&f, &auth), &app_id(), &refreshed)
+        connect::check_org(&f.settings, &app_id(), &refreshed)
             .await
             .unwrap()
     );
@@ -170,7 +171,7 @@ async fn a_sandbox_refresh_pauses_the_app_with_a_clear_error() {
     );
     assert!(!s.direction_open(ObjectKind::Lead, domain::Direction::JingToSf));
     assert!(
-        !connect::check_org(&cdeps(&f, &auth), &app_id(), &SfId::parse(ORG).unwrap())
+        !connect::check_org(&f.settings, &app_id(), &SfId::parse(ORG).unwrap())
             .await
             .unwrap()
     );

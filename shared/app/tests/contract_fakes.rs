@@ -130,3 +130,8 @@ fn the_bundle_shares_one_clock() {
         FixedClock::DEFAULT_START + std::time::Duration::from_secs(5)
     );
 }
+
+#[tokio::test]
+async fn fake_app_data_passes_the_contract() {
+    contract::app_data(&Fakes::new().ports(), true).await;
+}

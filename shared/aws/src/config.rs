@@ -17,6 +17,9 @@ pub mod vars {
     pub const SES_SENDER: &str = "JINGSF_SES_SENDER";
     /// Optional: seconds a secret stays in the per-container cache (default 300).
     pub const SECRET_CACHE_SECS: &str = "JINGSF_SECRET_CACHE_SECS";
+    /// Optional: the init-backfill continuation queue (functions that start or continue an
+    /// initialization run need it).
+    pub const INIT_QUEUE_URL: &str = "JINGSF_INIT_QUEUE_URL";
 }
 
 /// Configuration is missing or malformed: fix the deployment (names say which variables).
@@ -70,6 +73,8 @@ pub struct AwsConfig {
     /// Verified SES identity the digest is sent from.
     pub ses_sender: String,
     pub secret_cache_ttl: Duration,
+    /// The init-backfill queue, where initialization runs are requested.
+    pub init_queue: Option<String>,
 }
 
 impl AwsConfig {
@@ -111,6 +116,7 @@ impl AwsConfig {
             secret_prefix,
             ses_sender,
             secret_cache_ttl,
+            init_queue: lookup(vars::INIT_QUEUE_URL).filter(|v| !v.trim().is_empty()),
         })
     }
 }

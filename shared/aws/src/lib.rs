@@ -13,6 +13,7 @@ pub mod calls;
 pub mod config;
 pub mod dynamo;
 mod error;
+pub mod init_runs;
 mod mime;
 pub mod provision;
 pub mod secrets;
@@ -38,6 +39,8 @@ pub struct Adapters {
     pub queue: sqs::SqsChangeQueue,
     pub vault: secrets::SecretsVault,
     pub mailer: ses::SesMailer,
+    pub app_data: DynamoAppData,
+    pub init_runs: init_runs::SqsInitRuns,
 }
 
 impl Adapters {
@@ -67,6 +70,8 @@ impl Adapters {
     ) -> Self {
         let clients = Clients::new(sdk, counter);
         let dynamo = clients.dynamo;
+        let app_data = DynamoAppData::new(dynamo.clone(), config.tables.clone());
+        let init_runs = init_runs::SqsInitRuns::new(clients.sqs.clone(), config.init_queue.clone());
         let t = &config.tables;
         Self {
             bindings: DynamoBindingStore::new(dynamo.clone(), &t.bindings),
@@ -85,6 +90,31 @@ impl Adapters {
                 config.secret_cache_ttl,
             ),
             mailer: ses::SesMailer::new(clients.ses, &config.ses_sender),
+            app_data,
+            init_runs,
+        }
+    }
+
+    /// Every port of the AWS deployment (each adapter moves behind its own `Arc`; the vault's
+    /// cache is inside it, so it stays one per container).
+    pub fn ports(self, clock: std::sync::Arc<dyn app::ports::Clock>) -> app::ports::Ports {
+        use std::sync::Arc;
+        app::ports::Ports {
+            settings: Arc::new(self.settings),
+            bindings: Arc::new(self.bindings),
+            errors: Arc::new(self.errors),
+            sync_log: Arc::new(self.sync_log),
+            ledger: Arc::new(self.ledger),
+            quota: Arc::new(self.quota),
+            parked: Arc::new(self.parked),
+            queue: Arc::new(self.queue),
+            cursors: Arc::new(self.cursors),
+            idempotency: Arc::new(self.idempotency),
+            vault: Arc::new(self.vault),
+            mailer: Arc::new(self.mailer),
+            app_data: Arc::new(self.app_data),
+            init_runs: Arc::new(self.init_runs),
+            clock,
         }
     }
 }

@@ -194,12 +194,14 @@ pub async fn ensure_stack(
     ensure_tables(&aws_sdk_dynamodb::Client::new(sdk), &tables).await?;
     let sqs = aws_sdk_sqs::Client::new(sdk);
     let queues = ensure_queues(&sqs, &format!("{prefix}-changes"), DEFAULT_MAX_RECEIVES).await?;
+    let init = ensure_queues(&sqs, &format!("{prefix}-init"), 3).await?;
     Ok(crate::AwsConfig {
         tables,
         queues,
         secret_prefix: prefix.to_owned(),
         ses_sender: ses_sender.to_owned(),
         secret_cache_ttl: std::time::Duration::from_secs(300),
+        init_queue: Some(init.changes),
     })
 }
 

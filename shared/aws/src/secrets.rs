@@ -14,13 +14,14 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Every kind, for purge. `exhaustive` below fails to compile when a kind is added and not here.
-const ALL_KINDS: [SecretKind; 7] = [
+const ALL_KINDS: [SecretKind; 8] = [
     SecretKind::SfRefreshToken,
     SecretKind::SfAccessToken,
     SecretKind::JingAppSecret,
     SecretKind::JingTokens,
     SecretKind::WebhookToken,
     SecretKind::WebhookSigningSecret,
+    SecretKind::OutboundToken,
     SecretKind::PkceVerifier,
 ];
 
@@ -33,6 +34,7 @@ fn exhaustive(kind: SecretKind) {
         | SecretKind::JingTokens
         | SecretKind::WebhookToken
         | SecretKind::WebhookSigningSecret
+        | SecretKind::OutboundToken
         | SecretKind::PkceVerifier => {}
     }
 }
@@ -138,8 +140,12 @@ impl TokenVault for SecretsVault {
             .secret_id(self.secret_name(app, kind))
             .send()
             .await;
+        // An empty value is the tombstone `remove` leaves.
         let value = match out {
-            Ok(out) => out.secret_string.map(SecretString::from),
+            Ok(out) => out
+                .secret_string
+                .filter(|v| !v.is_empty())
+                .map(SecretString::from),
             Err(e) if code_of(&e) == Some("ResourceNotFoundException") => None,
             Err(e) => return Err(store_error("GetSecretValue", e)),
         };
@@ -147,6 +153,19 @@ impl TokenVault for SecretsVault {
             self.remember(app, kind, v);
         }
         Ok(value)
+    }
+
+    /// Overwrites the value with an empty tombstone instead of deleting the secret: a secret
+    /// deleted even without recovery keeps its name reserved for a while, and a reconnect right
+    /// after a disconnect must be able to store the token again.
+    async fn remove(&self, app: &AppId, kind: SecretKind) -> StoreResult<()> {
+        self.put_value(
+            &self.secret_name(app, kind),
+            &SecretString::from(String::new()),
+        )
+        .await?;
+        self.invalidate(app, kind);
+        Ok(())
     }
 
     async fn purge(&self, app: &AppId) -> StoreResult<()> {

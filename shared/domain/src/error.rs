@@ -251,6 +251,11 @@ catalogue! {
         cause_zh: "Salesforce 组织 ID 发生变化：{detail}（沙盒刷新或不同的组织）。",
         fix_en: "Sync is paused so nothing is written to the wrong org. Switch the environment explicitly and re-authorize.",
         fix_zh: "同步已暂停，避免写入错误的组织。请明确切换环境并重新授权。";
+    OrgMismatch => Safety, Reauthorize,
+        cause_en: "This app belongs to Salesforce org {detail}; an authorization for another org was refused.",
+        cause_zh: "该应用绑定的 Salesforce 组织是 {detail}；其他组织的授权已被拒绝。",
+        fix_en: "Authorize with a user of the app's own org. To sync another org (or a refreshed sandbox), install a new app for it.",
+        fix_zh: "请使用该应用所属组织的用户授权。如需同步其他组织（或已刷新的沙盒），请为其新建一个应用。";
     CircuitOpen => Safety, Park,
         cause_en: "One batch would delete or blank {detail} of the bound {object} records; the direction is paused.",
         cause_zh: "一批变更将删除或清空 {detail} 的已绑定 {object} 记录，该方向已暂停。",

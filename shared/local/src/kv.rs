@@ -240,6 +240,17 @@ impl TokenVault for LocalStore {
             .await
     }
 
+    async fn remove(&self, app: &AppId, kind: SecretKind) -> StoreResult<()> {
+        let app = app.to_string();
+        self.db
+            .call(move |c| {
+                c.prepare_cached("DELETE FROM secrets WHERE app = ?1 AND kind = ?2")?
+                    .execute(params![app, kind.as_str()])?;
+                Ok(())
+            })
+            .await
+    }
+
     async fn purge(&self, app: &AppId) -> StoreResult<()> {
         let app = app.to_string();
         self.db

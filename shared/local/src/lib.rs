@@ -10,16 +10,18 @@ mod bindings;
 mod db;
 mod kv;
 mod ledger;
+mod lifecycle;
 mod mailer;
 mod parked;
 mod queue;
 mod records;
 
 pub use db::{Durability, Execution, Options};
+pub use lifecycle::LocalInitRuns;
 pub use mailer::LocalMailer;
 pub use queue::SqliteQueue;
 
-use app::ports::{Clock, StoreResult};
+use app::ports::{Clock, InitRuns, Mailer, Ports, StoreResult};
 use db::Db;
 use std::path::Path;
 use std::sync::Arc;
@@ -55,6 +57,37 @@ impl LocalStore {
     /// the dead letters on its next receive.
     pub fn queue(&self, clock: Arc<dyn Clock>, max_receives: u32) -> SqliteQueue {
         SqliteQueue::new(self.db.clone(), clock, max_receives)
+    }
+}
+
+impl LocalStore {
+    /// Every port of the embedded deployment: this store, its `queue`, and the given mailer,
+    /// clock and initialization runs.
+    pub fn ports(
+        &self,
+        queue: SqliteQueue,
+        mailer: Arc<dyn Mailer>,
+        clock: Arc<dyn Clock>,
+        init_runs: Arc<dyn InitRuns>,
+    ) -> Ports {
+        let store = Arc::new(self.clone());
+        Ports {
+            settings: store.clone(),
+            bindings: store.clone(),
+            errors: store.clone(),
+            sync_log: store.clone(),
+            ledger: store.clone(),
+            quota: store.clone(),
+            parked: store.clone(),
+            queue: Arc::new(queue),
+            cursors: store.clone(),
+            idempotency: store.clone(),
+            vault: store.clone(),
+            mailer,
+            app_data: store,
+            init_runs,
+            clock,
+        }
     }
 }
 

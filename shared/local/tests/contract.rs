@@ -205,3 +205,18 @@ async fn local_mailer_refuses_header_injection() {
     assert!(mailer.read_all().unwrap().is_empty());
     std::fs::remove_dir_all(&dir.0).unwrap();
 }
+
+#[tokio::test]
+async fn sqlite_app_data_passes_the_contract() {
+    let db = TempDb::new("app-data");
+    let store = db.open();
+    let clock: Arc<dyn Clock> = Arc::new(FixedClock::default());
+    let queue = store.queue(clock.clone(), 5);
+    let ports = store.ports(
+        queue,
+        Arc::new(app::fakes::MemMailer::default()),
+        clock,
+        Arc::new(local::LocalInitRuns::default()),
+    );
+    contract::app_data(&ports, true).await;
+}

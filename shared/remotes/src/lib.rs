@@ -1,62 +1,112 @@
-//! The Salesforce and JING clients of one connected app, built from the vault: Salesforce
-//! tokens (refreshed ones saved back, a rotated refresh token before it is used again), every
+//! The Salesforce and JING clients of connected apps, for every deployment ([`Remotes`], an
+//! `app::ports::Connections`): Salesforce tokens from the vault (refreshed ones saved back, a
+//! rotated refresh token before it is used again, the org checked on every refresh), every
 //! Salesforce call reserved in the app's quota counter first (capped by the org's remaining
-//! calls), the JING app secret. Every deployment (Lambda kit, jingsf) builds them here.
+//! calls), the JING app secret. Clients are kept per app and settings revision for a while, so
+//! a JING token lives as long as its expiry and describes stay cached.
 
-use app::ports::{SecretKind, SfTokens, StoreError, TokenVault};
+use app::ports::{
+    AppClients, ClientsError, Connections, SecretKind, SettingsStore, SfAuth, SfTokens, TokenVault,
+};
 use app::settings::AppSettings;
+use async_trait::async_trait;
+use domain::AppId;
 use jing::{JingClient, JingClientConfig, JingContract};
 use salesforce::port_wiring::{BudgetStores, QuotaBudget, VaultTokenSink};
 use salesforce::{OAuthClient, SfAppConfig, SfClient, TokenSet};
 use secrecy::ExposeSecret;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-/// The two clients of one connected app.
-#[derive(Clone)]
-pub struct Remotes {
-    pub sf: SfClient,
-    pub jing: JingClient,
-}
-
-/// Why an app's clients cannot be built; each variant says what to do.
-#[derive(Debug, thiserror::Error)]
-pub enum WiringError {
-    /// Authorize the app first; its changes wait meanwhile.
-    #[error("app {0} is not connected to Salesforce (run the authorization first)")]
-    NotConnected(String),
-    /// Store the JING app secret in the vault.
-    #[error("app {0} has no JING app secret in the vault")]
-    NoJingSecret(String),
-    /// The vault is unreachable: retry later.
-    #[error("{0}")]
-    Store(#[from] StoreError),
-    #[error("JING client: {0}")]
-    Jing(String),
-}
+/// How long built clients are reused. The vault may change under us (another worker rotated a
+/// token): after this the clients are rebuilt from it.
+pub const REUSE_FOR: Duration = Duration::from_secs(300);
 
 /// What the clients are built from.
+#[derive(Clone)]
 pub struct ClientSources {
     pub http: reqwest::Client,
     pub sf_app: SfAppConfig,
     pub jing_contract: JingContract,
     pub vault: Arc<dyn TokenVault>,
+    pub settings: Arc<dyn SettingsStore>,
     pub budget: BudgetStores,
+    /// JING calls per second and burst (one machine talks to JING for every app and may go
+    /// faster than a Lambda container).
+    pub jing_pace: Option<(f64, u32)>,
 }
 
-/// Build the clients of a connected app; `tune_jing` adjusts the JING client (e.g. its pace).
-pub async fn remotes(
-    src: &ClientSources,
-    settings: &AppSettings,
-    tune_jing: impl FnOnce(&mut JingClientConfig),
-) -> Result<Remotes, WiringError> {
-    let sf = sf_client(src, settings).await?;
-    let jing = jing_client(src, settings, tune_jing).await?;
-    Ok(Remotes { sf, jing })
+struct Cached {
+    revision: u64,
+    built: Instant,
+    clients: AppClients,
 }
 
-async fn sf_client(src: &ClientSources, settings: &AppSettings) -> Result<SfClient, WiringError> {
+/// The clients of connected apps, built once per app and revision and reused for
+/// [`REUSE_FOR`].
+pub struct Remotes {
+    sources: ClientSources,
+    cache: Mutex<HashMap<AppId, Cached>>,
+}
+
+impl Remotes {
+    pub fn new(sources: ClientSources) -> Self {
+        Self {
+            sources,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<AppId, Cached>> {
+        self.cache.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn cached(&self, settings: &AppSettings) -> Option<AppClients> {
+        let cache = self.cache();
+        let c = cache.get(&settings.app)?;
+        (c.revision == settings.revision && c.built.elapsed() < REUSE_FOR)
+            .then(|| c.clients.clone())
+    }
+}
+
+#[async_trait]
+impl Connections for Remotes {
+    async fn clients(&self, settings: &AppSettings) -> Result<AppClients, ClientsError> {
+        if let Some(c) = self.cached(settings) {
+            return Ok(c);
+        }
+        let clients = AppClients {
+            sf: Arc::new(sf_client(&self.sources, settings).await?),
+            jing: Arc::new(jing_client(&self.sources, settings).await?),
+        };
+        self.cache().insert(
+            settings.app.clone(),
+            Cached {
+                revision: settings.revision,
+                built: Instant::now(),
+                clients: clients.clone(),
+            },
+        );
+        Ok(clients)
+    }
+
+    fn forget(&self, app: &AppId) {
+        self.cache().remove(app);
+    }
+
+    fn auth(&self) -> Arc<dyn SfAuth> {
+        let s = &self.sources;
+        Arc::new(salesforce::port::SfAuthAdapter::new(
+            s.http.clone(),
+            s.sf_app.clone(),
+        ))
+    }
+}
+
+async fn sf_client(src: &ClientSources, settings: &AppSettings) -> Result<SfClient, ClientsError> {
     let app = &settings.app;
-    let not_connected = || WiringError::NotConnected(app.to_string());
+    let not_connected = || ClientsError::NotConnected(app.clone());
     let account = settings.authorized.as_ref().ok_or_else(not_connected)?;
     let access = src.vault.get(app, SecretKind::SfAccessToken).await?;
     let refresh = src.vault.get(app, SecretKind::SfRefreshToken).await?;
@@ -75,6 +125,7 @@ async fn sf_client(src: &ClientSources, settings: &AppSettings) -> Result<SfClie
     let sink = VaultTokenSink {
         vault: src.vault.clone(),
         app: app.clone(),
+        settings: src.settings.clone(),
     };
     Ok(SfClient::builder(oauth, tokens)
         .http(src.http.clone())
@@ -86,19 +137,21 @@ async fn sf_client(src: &ClientSources, settings: &AppSettings) -> Result<SfClie
 async fn jing_client(
     src: &ClientSources,
     settings: &AppSettings,
-    tune: impl FnOnce(&mut JingClientConfig),
-) -> Result<JingClient, WiringError> {
+) -> Result<JingClient, ClientsError> {
     let app = &settings.app;
     let secret = src
         .vault
         .get(app, SecretKind::JingAppSecret)
         .await?
-        .ok_or_else(|| WiringError::NoJingSecret(app.to_string()))?;
+        .ok_or_else(|| ClientsError::NoJingSecret(app.clone()))?;
     let creds = jing::Credentials::new(
         settings.jing_app_id.clone(),
         secret.expose_secret().to_owned(),
     );
     let mut cfg = JingClientConfig::new(src.jing_contract.clone(), creds);
-    tune(&mut cfg);
-    JingClient::new(cfg).map_err(|e| WiringError::Jing(e.to_string()))
+    if let Some((rate, burst)) = src.jing_pace {
+        cfg.rate_per_sec = rate;
+        cfg.burst = burst;
+    }
+    JingClient::new(cfg).map_err(|e| ClientsError::Jing(e.to_string()))
 }

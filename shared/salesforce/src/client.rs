@@ -148,7 +148,7 @@ impl SfClient {
         let mut refreshed = false;
         let mut attempt = 1;
         loop {
-            if let Some(budget) = &self.inner.budget {
+            if let Some(budget) = self.inner.budget.as_ref().filter(|_| !req.unbudgeted) {
                 budget.reserve(1).await?;
             }
             let (instance_url, token) = self.current_session().await;

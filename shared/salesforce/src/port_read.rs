@@ -337,6 +337,16 @@ impl SalesforcePort for SfClient {
     ) -> Result<domain::describe::SfObjectDescribe, RemoteError> {
         self.port_describe(object).await
     }
+    async fn org_usage(&self) -> Result<domain::quota::OrgUsage, RemoteError> {
+        let daily = self
+            .limits_unbudgeted()
+            .await
+            .map_err(|e| remote("limits", &e))?;
+        Ok(domain::quota::OrgUsage {
+            used: daily.max.saturating_sub(daily.remaining),
+            max: daily.max,
+        })
+    }
     fn calls_made(&self) -> u64 {
         self.usage().calls_made_by_this_client
     }

@@ -5,17 +5,25 @@
 
 use crate::client::TokenSink;
 use crate::token::RefreshOutcome;
-use app::ports::{SecretKind, TokenVault};
+use app::ports::{SecretKind, SettingsStore, TokenVault};
 use async_trait::async_trait;
-use domain::AppId;
+use domain::{AppId, SfId};
 use std::sync::Arc;
 
 pub use crate::port_budget::{BudgetStores, QuotaBudget};
 
-/// Saves refreshed tokens to the vault.
+/// Saves refreshed tokens to the vault, and checks the org they are for: a refresh that answers
+/// for another org (a refreshed sandbox, a different org behind the same login) pauses the app.
 pub struct VaultTokenSink {
     pub vault: Arc<dyn TokenVault>,
     pub app: AppId,
+    pub settings: Arc<dyn SettingsStore>,
+}
+
+/// The org id of an identity URL (`https://login.salesforce.com/id/{org}/{user}`).
+pub fn org_of_identity_url(id_url: &str) -> Option<SfId> {
+    let rest = id_url.split("/id/").nth(1)?;
+    SfId::parse(rest.split('/').next()?).ok()
 }
 
 #[async_trait]
@@ -37,5 +45,33 @@ impl TokenSink for VaultTokenSink {
         {
             tracing::error!(app_id = %self.app, error = %e, "Could not save the rotated refresh token.");
         }
+        let Some(org) = org_of_identity_url(&t.id_url) else {
+            return;
+        };
+        match app::connect::check_org(self.settings.as_ref(), &self.app, &org).await {
+            Ok(true) => {
+                tracing::error!(app_id = %self.app, "A token refresh answered for another org; the app is paused.")
+            }
+            Ok(false) => {}
+            Err(e) => {
+                tracing::warn!(app_id = %self.app, error = %e, "Could not check the org after a token refresh.")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_org_is_read_from_the_identity_url() {
+        let org = super::org_of_identity_url(
+            "https://login.salesforce.com/id/00D5g000004ABCDEA4/0055g00000AbCdEAAV",
+        );
+        assert_eq!(
+            org.map(|o| o.id15().to_owned()),
+            Some("00D5g000004ABCD".into())
+        );
+        assert!(super::org_of_identity_url("https://x.example/other").is_none());
+        assert!(super::org_of_identity_url("").is_none());
     }
 }

@@ -168,10 +168,18 @@ impl SfClient {
 
     /// `GET /limits` → the `DailyApiRequests` pair.
     pub async fn limits(&self) -> Result<DailyApiRequests, SfError> {
-        let body: LimitsBody = self
-            .send(&ApiRequest::get("limits"))
-            .await?
-            .json("limits")?;
+        self.limits_of(ApiRequest::get("limits")).await
+    }
+
+    /// `GET /limits` without asking the budget first (it still counts as a call and still
+    /// updates the budget's org reading): the one call that may be made while the app's share
+    /// of the org is spent, to learn that the org has calls again.
+    pub async fn limits_unbudgeted(&self) -> Result<DailyApiRequests, SfError> {
+        self.limits_of(ApiRequest::get("limits").unbudgeted()).await
+    }
+
+    async fn limits_of(&self, req: ApiRequest) -> Result<DailyApiRequests, SfError> {
+        let body: LimitsBody = self.send(&req).await?.json("limits")?;
         Ok(DailyApiRequests {
             max: body.daily_api_requests.max,
             remaining: body.daily_api_requests.remaining,

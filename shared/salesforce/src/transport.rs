@@ -29,6 +29,8 @@ pub(crate) struct ApiRequest {
     /// Whether sending twice is harmless. POST creates are not: after a timeout they are not
     /// replayed automatically (see `SfError::may_have_been_applied`).
     pub replay_safe: bool,
+    /// Sent without a budget reservation (see `SfClient::limits_unbudgeted`).
+    pub unbudgeted: bool,
 }
 
 impl ApiRequest {
@@ -40,6 +42,7 @@ impl ApiRequest {
             body: None,
             accept: "application/json",
             replay_safe: method != Method::POST,
+            unbudgeted: false,
             method,
         }
     }
@@ -77,6 +80,11 @@ impl ApiRequest {
     }
 
     /// Mark a POST as harmless to repeat (e.g. creating a Bulk query job).
+    pub fn unbudgeted(mut self) -> Self {
+        self.unbudgeted = true;
+        self
+    }
+
     pub fn replay_safe(mut self) -> Self {
         self.replay_safe = true;
         self

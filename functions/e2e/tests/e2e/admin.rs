@@ -1,10 +1,7 @@
 //! The admin API behind API Gateway: events through the axum router and back.
 
 use fn_e2e::events::{HttpCall, http_event};
-use fn_e2e::world::World;
-use secrecy::SecretString;
-
-const TOKEN: &str = "admin-api-token-93d1";
+use fn_e2e::world::{ADMIN_TOKEN as TOKEN, World};
 
 fn get(
     path: &str,
@@ -28,9 +25,8 @@ fn get(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_admin_api_answers_through_api_gateway_events() {
     let w = World::new(5).await;
-    let state = fn_admin_api::state::admin_state(&w.writer, SecretString::from(TOKEN.to_owned()));
-    let router = admin::router(state);
-    let listed = fn_admin_api::handler::handle(&router, get("/api/apps", Some(TOKEN))).await;
+    let router = edge::router(w.f.admin.clone());
+    let listed = kit::http::serve(&router, get("/api/apps", Some(TOKEN))).await;
     assert_eq!(
         listed.status_code,
         200,
@@ -46,9 +42,9 @@ async fn the_admin_api_answers_through_api_gateway_events() {
         .filter_map(|a| a["app"].as_str().map(str::to_owned))
         .collect();
     assert_eq!(ids, vec![w.app.to_string()], "{body}");
-    let refused = fn_admin_api::handler::handle(&router, get("/api/apps", Some("wrong"))).await;
+    let refused = kit::http::serve(&router, get("/api/apps", Some("wrong"))).await;
     assert_eq!(refused.status_code, 401);
-    let page = fn_admin_api::handler::handle(&router, get("/", None)).await;
+    let page = kit::http::serve(&router, get("/", None)).await;
     assert_eq!(page.status_code, 200);
     let ct = page
         .headers

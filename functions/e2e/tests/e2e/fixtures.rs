@@ -5,7 +5,6 @@ use aws_lambda_events::event::apigw::ApiGatewayV2httpRequest;
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use aws_lambda_events::event::sqs::SqsEvent;
 use fn_e2e::events::{HttpCall, fixture, http_event};
-use fn_init_backfill::handler::InitEvent;
 use fn_sf_poller::handler::PollerEvent;
 
 #[test]
@@ -50,13 +49,11 @@ fn poller_tells_schedules_from_http_requests() {
 }
 
 #[test]
-fn init_tells_start_requests_from_continuations() {
-    let start: InitEvent = serde_json::from_value(fixture("init-start.json")).unwrap();
-    assert!(
-        matches!(start, InitEvent::Start(ref s) if s.app.as_str() == "acme" && s.window_start.is_some())
-    );
-    let cont: InitEvent = serde_json::from_value(fixture("sqs-event.json")).unwrap();
-    assert!(matches!(cont, InitEvent::Continue(_)));
+fn an_init_run_request_is_what_the_admin_api_sends() {
+    let app = domain::AppId::parse("acme").unwrap();
+    let body = aws::init_runs::body(&app);
+    let req: fn_init_backfill::handler::RunRequest = serde_json::from_str(&body).unwrap();
+    assert_eq!(req.app, app);
 }
 
 #[test]

@@ -12,6 +12,18 @@ async fn queue_is_empty(w: &World) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webhook_rejections_answer_with_their_status_and_queue_nothing() {
     let w = World::connected(5).await;
+    let setup = w
+        .ok(
+            reqwest::Method::GET,
+            &format!("/apps/{}/setup", w.app),
+            None,
+        )
+        .await;
+    let url = setup["webhook_url"]
+        .as_str()
+        .expect("webhook_url")
+        .to_owned();
+    let token = url.rsplit('/').next().expect("token").to_owned();
     let http = reqwest::Client::new();
     let body = r#"{"event":"lead.updated","mid":"x","data":{}}"#;
     let wrong_token = http
@@ -25,24 +37,21 @@ async fn webhook_rejections_answer_with_their_status_and_queue_nothing() {
         .await
         .expect("post");
     assert_eq!(wrong_token.status(), 401);
+    let wrong_token_body = wrong_token.text().await.unwrap_or_default();
     let unknown_app = http
-        .post(format!(
-            "{}/jing/webhook/nobody/{}",
-            w.gateway_url,
-            fn_e2e::world::WEBHOOK_TOKEN
-        ))
+        .post(format!("{}/jing/webhook/nobody/{token}", w.gateway_url))
         .body(body)
         .send()
         .await
         .expect("post");
     assert_eq!(unknown_app.status(), 401);
+    assert_eq!(
+        unknown_app.text().await.unwrap_or_default(),
+        wrong_token_body,
+        "an unknown app and a wrong token get the same answer"
+    );
     let unsigned = http
-        .post(format!(
-            "{}/jing/webhook/{}/{}",
-            w.gateway_url,
-            w.app,
-            fn_e2e::world::WEBHOOK_TOKEN
-        ))
+        .post(&url)
         .header("content-type", "application/json")
         .body(body)
         .send()
@@ -62,7 +71,7 @@ async fn webhook_rejections_answer_with_their_status_and_queue_nothing() {
 async fn outbound_messages_that_are_malformed_or_from_another_org_are_refused() {
     let w = World::connected(5).await;
     let http = reqwest::Client::new();
-    let url = format!("{}/sf/outbound/{}", w.gateway_url, w.app);
+    let url = w.outbound.as_ref().expect("registered").url.clone();
     let malformed = http
         .post(&url)
         .header("content-type", "text/xml; charset=utf-8")
@@ -115,14 +124,11 @@ const OTHER_ORG_MESSAGE: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 async fn connect_needs_the_admin_token_and_the_callback_a_valid_state() {
     let w = World::new(5).await;
     let http = reqwest::Client::new();
-    let no_token = http
-        .post(format!("{}/apps/{}/connect", w.gateway_url, w.app))
-        .send()
-        .await
-        .expect("post");
+    let connect = format!("{}/api/apps/{}/connect", w.gateway_url, w.app);
+    let no_token = http.post(&connect).send().await.expect("post");
     assert_eq!(no_token.status(), 401);
     let wrong = http
-        .post(format!("{}/apps/{}/connect", w.gateway_url, w.app))
+        .post(&connect)
         .bearer_auth(format!("{ADMIN_TOKEN}x"))
         .send()
         .await
@@ -137,6 +143,15 @@ async fn connect_needs_the_admin_token_and_the_callback_a_valid_state() {
         .await
         .expect("get");
     assert_eq!(forged.status(), 400);
+    let nobody = http
+        .get(format!(
+            "{}/oauth/callback?code=abc&state=nosuchapp.x",
+            w.gateway_url
+        ))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(nobody.status(), 400, "an unknown app is a bad state");
     let denied = http
         .get(format!(
             "{}/oauth/callback?error=access_denied",

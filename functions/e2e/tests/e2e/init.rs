@@ -1,10 +1,24 @@
-//! Initialization in chunks that hand over through the continuation queue; the scheduled poll.
+//! Initialization started from the admin API and run in chunks that hand over through the init
+//! queue; the scheduled poll.
 
 use app::settings::InitState;
-use fn_e2e::events::{scheduled_event, sqs_event};
 use fn_e2e::world::World;
-use fn_init_backfill::handler::{InitEvent, InitResponse, Limits, StartRequest, handle};
+use fn_init_backfill::handler::Limits;
 use serde_json::json;
+
+/// Start the initialization through the admin API (window one year back).
+async fn start_init(w: &World, days: i64) -> serde_json::Value {
+    let window = w.clock_now() - time::Duration::days(days);
+    let window = window
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("format");
+    w.ok(
+        reqwest::Method::POST,
+        &format!("/apps/{}/init", w.app),
+        Some(json!({ "window_start": window })),
+    )
+    .await
+}
 
 fn far_deadline() -> u64 {
     let now = std::time::SystemTime::now()
@@ -29,43 +43,16 @@ async fn initialization_runs_in_chunks_through_the_continuation_queue() {
             .expect("lead");
     }
     // One chunk per invocation, so the hand-over happens on every stage.
-    w.init.limits = Limits {
+    w.f.init.limits = Limits {
         max_steps: 1,
         ..Limits::default()
     };
-    let start = StartRequest {
-        app: w.app.clone(),
-        window_start: Some(w.clock_now() - time::Duration::days(365)),
-        skip: false,
-    };
-    let started = handle(&w.init, InitEvent::Start(start), far_deadline())
-        .await
-        .expect("start");
-    assert!(matches!(
-        started,
-        InitResponse::Started {
-            state: InitState::Running { .. },
-            ..
-        }
-    ));
-    let url = w.stack.init.changes.clone();
-    let arn = w.stack.queue_arn(&url).await;
+    let started = start_init(&w, 365).await;
+    assert_eq!(started["init"]["state"], "running", "{started}");
     let mut invocations = 0;
     while !matches!(w.settings().await.init, InitState::Done { .. }) {
-        let messages = w.stack.receive(&url, 30).await;
-        assert_eq!(messages.len(), 1, "exactly one continuation is pending");
-        let out = handle(
-            &w.init,
-            InitEvent::Continue(sqs_event(&arn, &messages)),
-            far_deadline(),
-        )
-        .await
-        .expect("continue");
-        let InitResponse::Continued(batch) = out else {
-            panic!("expected a batch response")
-        };
-        assert!(batch.batch_item_failures.is_empty());
-        w.stack.delete_done(&url, &messages, &[]).await;
+        let handed = w.init_round(far_deadline()).await;
+        assert_eq!(handed, 1, "exactly one run request is pending");
         invocations += 1;
         assert!(invocations < 20, "initialization never finished");
     }
@@ -74,8 +61,8 @@ async fn initialization_runs_in_chunks_through_the_continuation_queue() {
         "handed over between invocations ({invocations})"
     );
     assert!(
-        w.stack.receive(&url, 0).await.is_empty(),
-        "no continuation after done"
+        w.stack.receive(&w.stack.init.changes, 0).await.is_empty(),
+        "no run request after done"
     );
     let InitState::Done { records } = w.settings().await.init else {
         unreachable!()
@@ -90,48 +77,28 @@ async fn initialization_runs_in_chunks_through_the_continuation_queue() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deadline_too_close_runs_no_chunk_and_hands_over() {
     let w = World::connected(5).await;
-    let start = StartRequest {
-        app: w.app.clone(),
-        window_start: Some(w.clock_now() - time::Duration::days(30)),
-        skip: false,
-    };
-    handle(&w.init, InitEvent::Start(start), far_deadline())
-        .await
-        .expect("start");
-    let url = w.stack.init.changes.clone();
-    let arn = w.stack.queue_arn(&url).await;
-    let messages = w.stack.receive(&url, 30).await;
-    assert_eq!(messages.len(), 1);
+    start_init(&w, 30).await;
     // 10 s left: below the reserve, so no step runs and the work is handed over untouched.
     let soon = far_deadline() - 890_000;
-    handle(
-        &w.init,
-        InitEvent::Continue(sqs_event(&arn, &messages)),
-        soon,
-    )
-    .await
-    .expect("continue");
-    w.stack.delete_done(&url, &messages, &[]).await;
+    assert_eq!(w.init_round(soon).await, 1);
     assert!(matches!(
         w.settings().await.init,
         InitState::Running { done: 0, .. }
     ));
-    assert_eq!(w.stack.receive(&url, 30).await.len(), 1, "handed over");
+    assert_eq!(
+        w.stack.receive(&w.stack.init.changes, 30).await.len(),
+        1,
+        "handed over"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_scheduled_poll_covers_every_connected_app() {
     let w = World::connected(5).await;
-    let poll = || async {
-        let event =
-            fn_sf_poller::handler::PollerEvent::Schedule(Box::new(scheduled_event("poller")));
-        fn_sf_poller::handler::handle(&w.poller, event).await
-    };
+    let poll = || w.scheduled_poll();
     // The first run only sets the cursors (history is the initialization's job).
     let first = poll().await;
-    assert!(
-        matches!(first, fn_sf_poller::handler::PollerResponse::Polled(ref s) if s.apps_polled == 1 && s.enqueued == 0)
-    );
+    assert!(first.apps_polled == 1 && first.enqueued == 0, "{first:?}");
     let lead =
         w.sf.human()
             .create(
@@ -139,10 +106,7 @@ async fn the_scheduled_poll_covers_every_connected_app() {
                 json!({"LastName": "高明", "Company": "西安金融有限公司"}),
             )
             .expect("lead");
-    let out = poll().await;
-    let fn_sf_poller::handler::PollerResponse::Polled(summary) = out else {
-        panic!("expected a poll summary");
-    };
+    let summary = poll().await;
     assert_eq!(summary.apps_polled, 1, "{summary:?}");
     assert!(summary.failed.is_empty());
     assert!(
@@ -151,7 +115,7 @@ async fn the_scheduled_poll_covers_every_connected_app() {
     );
     w.drain().await;
     let bound = app::ports::BindingStore::by_sf(
-        &w.writer.adapters.bindings,
+        w.ports().bindings.as_ref(),
         &w.app,
         domain::ObjectKind::Lead,
         &lead,
@@ -164,9 +128,7 @@ async fn the_scheduled_poll_covers_every_connected_app() {
     let before = w.sf.calls().total;
     let idle = poll().await;
     let idle_calls = w.sf.calls().total - before;
-    assert!(
-        matches!(idle, fn_sf_poller::handler::PollerResponse::Polled(ref s) if s.enqueued == 0 && s.apps_polled == 1)
-    );
+    assert!(idle.enqueued == 0 && idle.apps_polled == 1, "{idle:?}");
     println!(
         "idle poll: {idle_calls} Salesforce calls per run, {} per day",
         idle_calls * 48
@@ -196,42 +158,24 @@ async fn a_running_bulk_job_is_asked_again_after_a_pause_not_in_a_loop() {
     settings.revision += 1;
     w.put_settings(&settings).await;
     let wait = std::time::Duration::from_secs(3);
-    w.init.limits = Limits {
+    w.f.init.limits = Limits {
         bulk_wait: wait,
         ..Limits::default()
     };
-    let start = StartRequest {
-        app: w.app.clone(),
-        window_start: Some(w.clock_now() - time::Duration::days(365)),
-        skip: false,
-    };
-    handle(&w.init, InitEvent::Start(start), far_deadline())
-        .await
-        .expect("start");
-    let url = w.stack.init.changes.clone();
-    let arn = w.stack.queue_arn(&url).await;
+    start_init(&w, 365).await;
     let (mut invocations, mut delayed) = (0, 0);
     while !matches!(w.settings().await.init, InitState::Done { .. }) {
-        let mut messages = w.stack.receive(&url, 30).await;
-        if messages.is_empty() {
+        let mut handed = w.init_round(far_deadline()).await;
+        if handed == 0 {
             // Only a delayed hand-over is invisible for a while; it shows up after `wait`.
             let asked = std::time::Instant::now();
-            while messages.is_empty() {
-                assert!(asked.elapsed() < wait * 5, "the continuation never came");
+            while handed == 0 {
+                assert!(asked.elapsed() < wait * 5, "the run request never came");
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                messages = w.stack.receive(&url, 30).await;
+                handed = w.init_round(far_deadline()).await;
             }
             delayed += 1;
         }
-        let out = handle(
-            &w.init,
-            InitEvent::Continue(sqs_event(&arn, &messages)),
-            far_deadline(),
-        )
-        .await
-        .expect("continue");
-        assert!(matches!(out, InitResponse::Continued(b) if b.batch_item_failures.is_empty()));
-        w.stack.delete_done(&url, &messages, &[]).await;
         invocations += 1;
         assert!(invocations < 20, "initialization never finished");
     }

@@ -1,25 +1,25 @@
 //! Quota exhaustion parks the change; the next quota day, the quota-reset function re-drives it
 //! and the writer applies it.
 
-use app::ports::{BindingStore, ParkedStore, QuotaStore};
 use domain::ObjectKind;
 use domain::datetime::JING_OFFSET;
 use domain::quota::quota_day;
 use fn_e2e::events::scheduled_event;
 use fn_e2e::world::World;
+use reqwest::Method;
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_exhausted_quota_parks_and_the_reset_redrives() {
     let w = World::connected(5).await;
-    let a = &w.writer.adapters;
+    let a = w.ports();
     let day = quota_day(w.clock_now(), JING_OFFSET);
     let used = a.quota.used(&w.app, day).await.expect("used");
-    let mut settings = w.settings().await;
-    let normal = settings.allocation.daily;
-    settings.allocation.daily = used; // spent: every further Salesforce call is refused
-    settings.revision += 1;
-    w.put_settings(&settings).await;
+    let normal = w.settings().await.allocation.daily;
+    let allocation = format!("/apps/{}/allocation", w.app);
+    // Spent: every further Salesforce call is refused.
+    w.ok(Method::PUT, &allocation, Some(json!({ "daily": used })))
+        .await;
 
     let jing_id = w
         .jing
@@ -48,11 +48,9 @@ async fn an_exhausted_quota_parks_and_the_reset_redrives() {
 
     // The next quota day, with the allocation back.
     w.clock.shift(time::Duration::days(1));
-    let mut settings = w.settings().await;
-    settings.allocation.daily = normal;
-    settings.revision += 1;
-    w.put_settings(&settings).await;
-    let summary = fn_quota_reset::handler::handle(&w.quota, scheduled_event("quota-reset"))
+    w.ok(Method::PUT, &allocation, Some(json!({ "daily": normal })))
+        .await;
+    let summary = fn_quota_reset::handler::handle(&w.f.quota, scheduled_event("quota-reset"))
         .await
         .expect("reset");
     assert_eq!(summary.requeued, 1, "{summary:?}");

@@ -1,7 +1,6 @@
 //! Both push paths end to end: simulator → API Gateway stand-in → function → SQS (moto) →
 //! writer function (SQS event from the received messages) → the other simulator.
 
-use app::ports::BindingStore;
 use domain::ObjectKind;
 use fn_e2e::world::World;
 use serde_json::json;
@@ -31,8 +30,7 @@ async fn a_salesforce_outbound_message_reaches_jing() {
     let handed = w.drain().await;
     assert!(handed >= 1, "nothing reached the changes queue");
     let binding = w
-        .writer
-        .adapters
+        .ports()
         .bindings
         .by_sf(&w.app, ObjectKind::Lead, &lead)
         .await
@@ -62,8 +60,7 @@ async fn a_jing_webhook_reaches_salesforce() {
     let handed = w.drain().await;
     assert!(handed >= 1, "nothing reached the changes queue");
     let binding = w
-        .writer
-        .adapters
+        .ports()
         .bindings
         .by_jing(&w.app, ObjectKind::Lead, &jing_id)
         .await

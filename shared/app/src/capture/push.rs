@@ -37,7 +37,7 @@ pub enum IngestError {
     /// The message's org is not this app's org: refuse (HTTP 403), never ack.
     #[error("organization {got} is not the org this app is authorized for")]
     WrongOrg { got: String },
-    /// The app is not connected yet.
+    /// The app was never connected: no org to check the message against.
     #[error("the app is not connected to Salesforce")]
     NotConnected,
     /// Could not queue durably: do not ack, the sender retries (HTTP 503).
@@ -59,11 +59,10 @@ pub async fn ingest_outbound(
     org_id: &SfId,
     notifications: Vec<PushedNotification>,
 ) -> Result<PushReport, IngestError> {
-    let authorized = settings
-        .authorized
-        .as_ref()
-        .ok_or(IngestError::NotConnected)?;
-    if authorized.org_id.id15() != org_id.id15() {
+    // The app's org outlives a disconnect: messages that arrive meanwhile are queued and held
+    // until the app is connected again.
+    let org = settings.org().ok_or(IngestError::NotConnected)?;
+    if org.id15() != org_id.id15() {
         return Err(IngestError::WrongOrg {
             got: org_id.to_string(),
         });

@@ -19,6 +19,7 @@
 //! - Queue: a message received `max_receives` times is dead-lettered on its next receive (SQS
 //!   redrive); acks and nacks with a stale or unknown receipt change nothing.
 
+mod app_data;
 mod bindings;
 mod fixtures;
 mod kv;
@@ -31,6 +32,7 @@ mod synclog;
 pub mod writer;
 pub mod writer_views;
 
+pub use app_data::app_data;
 pub use bindings::binding_store;
 pub use fixtures::*;
 pub use kv::{cursor_store, idempotency_store, ledger};

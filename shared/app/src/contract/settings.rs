@@ -162,6 +162,28 @@ pub async fn token_vault(vault: &dyn TokenVault) {
     check(&a, SfAccessToken, None, "kinds are separate").await;
     put(&a, SfRefreshToken, "rotated").await;
     check(&a, SfRefreshToken, Some("rotated"), "rotation overwrites").await;
+    vault.remove(&a, SfRefreshToken).await.unwrap();
+    check(&a, SfRefreshToken, None, "remove forgets the kind").await;
+    check(
+        &a,
+        JingTokens,
+        Some(r#"{"access":"x"}"#),
+        "remove keeps other kinds",
+    )
+    .await;
+    check(&b, SfRefreshToken, Some("b-refresh"), "remove is per app").await;
+    vault
+        .remove(&a, SfRefreshToken)
+        .await
+        .expect("removing twice is fine");
+    put(&a, SfRefreshToken, "after-remove").await;
+    check(
+        &a,
+        SfRefreshToken,
+        Some("after-remove"),
+        "a removed kind can be set again",
+    )
+    .await;
     vault.purge(&a).await.unwrap();
     check(&a, SfRefreshToken, None, "purge forgets").await;
     check(&a, JingTokens, None, "purge forgets every kind").await;

@@ -9,12 +9,12 @@ use async_trait::async_trait;
 use domain::{AppId, Change, RecordRef};
 use secrecy::SecretString;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use time::{Date, OffsetDateTime};
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct MemCursorStore {
-    values: Mutex<HashMap<(AppId, String), String>>,
+    values: Arc<Mutex<HashMap<(AppId, String), String>>>,
 }
 
 #[async_trait]
@@ -31,9 +31,9 @@ impl CursorStore for MemCursorStore {
 }
 
 /// Claims with their expiry.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct MemIdempotencyStore {
-    claims: Mutex<HashMap<String, OffsetDateTime>>,
+    claims: Arc<Mutex<HashMap<String, OffsetDateTime>>>,
 }
 
 #[async_trait]
@@ -60,9 +60,9 @@ impl IdempotencyStore for MemIdempotencyStore {
 }
 
 /// Daily counters; one lock makes `reserve` atomic.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct MemQuotaStore {
-    used: Mutex<HashMap<(AppId, Date), u64>>,
+    used: Arc<Mutex<HashMap<(AppId, Date), u64>>>,
 }
 
 #[async_trait]
@@ -115,9 +115,9 @@ struct ParkedState {
 }
 
 /// Parked changes, coalesced per record with `Change::coalesce`.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct MemParkedStore {
-    state: Mutex<ParkedState>,
+    state: Arc<Mutex<ParkedState>>,
 }
 
 #[async_trait]
@@ -174,10 +174,38 @@ impl ParkedStore for MemParkedStore {
     }
 }
 
+impl MemParkedStore {
+    /// Forget an app's parked changes (the fake's part of deleting an app).
+    pub fn forget_app(&self, app: &AppId) -> u64 {
+        let mut state = lock(&self.state);
+        let before = state.entries.len();
+        state.entries.retain(|(a, _), _| a != app);
+        (before - state.entries.len()) as u64
+    }
+}
+
+impl MemCursorStore {
+    pub fn forget_app(&self, app: &AppId) -> u64 {
+        let mut values = lock(&self.values);
+        let before = values.len();
+        values.retain(|(a, _), _| a != app);
+        (before - values.len()) as u64
+    }
+}
+
+impl MemQuotaStore {
+    pub fn forget_app(&self, app: &AppId) -> u64 {
+        let mut used = lock(&self.used);
+        let before = used.len();
+        used.retain(|(a, _), _| a != app);
+        (before - used.len()) as u64
+    }
+}
+
 /// Settings with revision checks.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct MemSettingsStore {
-    apps: Mutex<BTreeMap<AppId, AppSettings>>,
+    apps: Arc<Mutex<BTreeMap<AppId, AppSettings>>>,
 }
 
 #[async_trait]
@@ -204,9 +232,9 @@ impl SettingsStore for MemSettingsStore {
 }
 
 /// Secrets in memory (never printed: `SecretString` redacts itself in `Debug`).
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct MemTokenVault {
-    secrets: Mutex<HashMap<(AppId, SecretKind), SecretString>>,
+    secrets: Arc<Mutex<HashMap<(AppId, SecretKind), SecretString>>>,
 }
 
 #[async_trait]
@@ -218,6 +246,10 @@ impl TokenVault for MemTokenVault {
     async fn get(&self, app: &AppId, kind: SecretKind) -> StoreResult<Option<SecretString>> {
         Ok(lock(&self.secrets).get(&(app.clone(), kind)).cloned())
     }
+    async fn remove(&self, app: &AppId, kind: SecretKind) -> StoreResult<()> {
+        lock(&self.secrets).remove(&(app.clone(), kind));
+        Ok(())
+    }
     async fn purge(&self, app: &AppId) -> StoreResult<()> {
         lock(&self.secrets).retain(|(a, _), _| a != app);
         Ok(())
@@ -225,10 +257,10 @@ impl TokenVault for MemTokenVault {
 }
 
 /// Records every mail it is asked to send; can be told to fail.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct MemMailer {
-    sent: Mutex<Vec<Mail>>,
-    failure: Mutex<Option<MailError>>,
+    sent: Arc<Mutex<Vec<Mail>>>,
+    failure: Arc<Mutex<Option<MailError>>>,
 }
 
 impl MemMailer {

@@ -5,13 +5,25 @@ use crate::contract::semantics::{matches_search, paginate};
 use crate::ports::*;
 use async_trait::async_trait;
 use domain::{AppId, ObjectKind};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Conflicts and the write journal, append-only.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct MemLedger {
-    conflicts: Mutex<Vec<ConflictEntry>>,
-    journal: Mutex<Vec<JournalEntry>>,
+    conflicts: Arc<Mutex<Vec<ConflictEntry>>>,
+    journal: Arc<Mutex<Vec<JournalEntry>>>,
+}
+
+impl MemLedger {
+    /// Forget an app's conflicts and journal (the fake's part of deleting an app).
+    pub fn forget_app(&self, app: &AppId) -> u64 {
+        let mut c = lock(&self.conflicts);
+        let mut j = lock(&self.journal);
+        let before = c.len() + j.len();
+        c.retain(|e| &e.app != app);
+        j.retain(|e| &e.app != app);
+        (before - c.len() - j.len()) as u64
+    }
 }
 
 #[async_trait]

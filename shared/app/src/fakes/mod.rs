@@ -6,6 +6,7 @@
 
 mod kv;
 mod ledger;
+mod lifecycle;
 mod queue;
 mod records;
 
@@ -14,6 +15,7 @@ pub use kv::{
     MemSettingsStore, MemTokenVault,
 };
 pub use ledger::MemLedger;
+pub use lifecycle::{MemAppData, MemInitRuns};
 pub use queue::MemQueue;
 pub use records::{MemBindingStore, MemErrorStore, MemSyncLog};
 
@@ -80,6 +82,7 @@ pub struct Fakes {
     pub parked: MemParkedStore,
     pub settings: MemSettingsStore,
     pub vault: MemTokenVault,
+    pub init_runs: MemInitRuns,
 }
 
 impl Fakes {
@@ -103,11 +106,47 @@ impl Fakes {
             parked: MemParkedStore::default(),
             settings: MemSettingsStore::default(),
             vault: MemTokenVault::default(),
+            init_runs: MemInitRuns::default(),
         }
     }
 }
 
 impl Fakes {
+    /// The same fakes as one [`Ports`](crate::ports::Ports) bundle (they share their state).
+    pub fn ports(&self) -> crate::ports::Ports {
+        crate::ports::Ports {
+            settings: Arc::new(self.settings.clone()),
+            bindings: Arc::new(self.bindings.clone()),
+            errors: Arc::new(self.errors.clone()),
+            sync_log: Arc::new(self.sync_log.clone()),
+            ledger: Arc::new(self.ledger.clone()),
+            quota: Arc::new(self.quota.clone()),
+            parked: Arc::new(self.parked.clone()),
+            queue: Arc::new(self.queue.clone()),
+            cursors: Arc::new(self.cursors.clone()),
+            idempotency: Arc::new(self.idempotency.clone()),
+            vault: Arc::new(self.vault.clone()),
+            mailer: Arc::new(self.mailer.clone()),
+            app_data: Arc::new(self.app_data()),
+            init_runs: Arc::new(self.init_runs.clone()),
+            clock: Arc::new(self.clock.clone()),
+        }
+    }
+
+    /// Deleting an app over these fakes.
+    pub fn app_data(&self) -> MemAppData {
+        MemAppData {
+            bindings: self.bindings.clone(),
+            errors: self.errors.clone(),
+            sync_log: self.sync_log.clone(),
+            ledger: self.ledger.clone(),
+            parked: self.parked.clone(),
+            cursors: self.cursors.clone(),
+            quota: self.quota.clone(),
+            queue: self.queue.clone(),
+        }
+    }
+
     /// The poller's ports over these fakes and `sf`.
     pub fn poll_deps<'a>(
         &'a self,

@@ -4,7 +4,7 @@
 use super::lock;
 use crate::ports::*;
 use async_trait::async_trait;
-use domain::Change;
+use domain::{AppId, Change};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -27,10 +27,11 @@ struct QueueState {
     dead: Vec<DeadLetter>,
 }
 
+#[derive(Clone)]
 pub struct MemQueue {
     clock: Arc<dyn Clock>,
     max_receives: u32,
-    state: Mutex<QueueState>,
+    state: Arc<Mutex<QueueState>>,
 }
 
 impl MemQueue {
@@ -39,8 +40,18 @@ impl MemQueue {
         Self {
             clock,
             max_receives: max_receives.max(1),
-            state: Mutex::new(QueueState::default()),
+            state: Arc::new(Mutex::new(QueueState::default())),
         }
+    }
+
+    /// Forget the queued changes of an app (the fake's part of deleting an app).
+    pub fn forget_app(&self, app: &AppId) -> u64 {
+        let mut state = lock(&self.state);
+        let before = state.messages.len();
+        state
+            .messages
+            .retain(|_, m| !serde_json::from_str::<Change>(&m.body).is_ok_and(|c| &c.app == app));
+        (before - state.messages.len()) as u64
     }
 
     /// Enqueue a raw body as a producer with a bug would (tests of the undecodable path).

@@ -6,7 +6,7 @@ use crate::ports::*;
 use async_trait::async_trait;
 use domain::{AppId, Category, JingId, ObjectKind, SfId};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 
 type ObjKey = (AppId, ObjectKind);
@@ -18,9 +18,9 @@ struct BindingTables {
 }
 
 /// Bindings in two maps (by Salesforce id, ordered; JING id → Salesforce id).
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct MemBindingStore {
-    tables: Mutex<BindingTables>,
+    tables: Arc<Mutex<BindingTables>>,
 }
 
 impl BindingTables {
@@ -52,6 +52,40 @@ impl BindingTables {
         self.jing_to_sf
             .remove(&(app.clone(), object, old.jing_id.clone()));
         Some(old)
+    }
+}
+
+impl MemBindingStore {
+    /// Forget an app's bindings (the fake's part of deleting an app).
+    pub fn forget_app(&self, app: &AppId) -> u64 {
+        let mut t = lock(&self.tables);
+        let mut n = 0;
+        t.by_sf.retain(|(a, _), m| {
+            if a == app {
+                n += m.len() as u64;
+            }
+            a != app
+        });
+        t.jing_to_sf.retain(|(a, _, _), _| a != app);
+        n
+    }
+}
+
+impl MemErrorStore {
+    pub fn forget_app(&self, app: &AppId) -> u64 {
+        let mut r = lock(&self.records);
+        let before = r.len();
+        r.retain(|(a, _, _), _| a != app);
+        (before - r.len()) as u64
+    }
+}
+
+impl MemSyncLog {
+    pub fn forget_app(&self, app: &AppId) -> u64 {
+        let mut r = lock(&self.records);
+        let before = r.len();
+        r.retain(|(a, _, _), _| a != app);
+        (before - r.len()) as u64
     }
 }
 
@@ -143,9 +177,9 @@ impl BindingStore for MemBindingStore {
 }
 
 /// Failing records keyed by (app, object, record key).
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct MemErrorStore {
-    records: Mutex<BTreeMap<(AppId, ObjectKind, String), ErrorRecord>>,
+    records: Arc<Mutex<BTreeMap<(AppId, ObjectKind, String), ErrorRecord>>>,
 }
 
 impl MemErrorStore {
@@ -246,9 +280,9 @@ fn tally<K: Ord>(keys: impl Iterator<Item = K>) -> Vec<(K, u64)> {
 }
 
 /// Last successful sync per (app, object, record key).
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct MemSyncLog {
-    records: Mutex<BTreeMap<(AppId, ObjectKind, String), SyncedRecord>>,
+    records: Arc<Mutex<BTreeMap<(AppId, ObjectKind, String), SyncedRecord>>>,
 }
 
 impl MemSyncLog {

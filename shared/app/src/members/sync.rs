@@ -32,6 +32,10 @@ pub struct MemberReport {
     /// Active users with no matching employee: bind manually or create as new members.
     pub unbound: Vec<SfId>,
     pub ambiguous: Vec<Ambiguity>,
+    /// Bound users who are no longer active in Salesforce (their binding stays; shown so the
+    /// admin can rebind their records' owners).
+    #[serde(default)]
+    pub deactivated: Vec<SfId>,
     /// Remote calls made (one user listing, one employee listing).
     pub calls: u64,
 }
@@ -49,11 +53,17 @@ pub async fn sync_members(
         });
     }
     let app = &settings.app;
-    let users: Vec<SfUser> = active_sorted(deps.sf.users().await?);
+    let all_users = deps.sf.users().await?;
     let employees = deps.jing.employees().await?;
     let bindings = all_member_bindings(deps, app).await?;
     let owner_of = owners(&bindings);
     let bound: HashSet<&SfId> = bindings.iter().map(|b| &b.sf_id).collect();
+    let deactivated = all_users
+        .iter()
+        .filter(|u| !u.active && bound.contains(&u.id))
+        .map(|u| u.id.clone())
+        .collect();
+    let users: Vec<SfUser> = active_sorted(all_users);
     let unbound: Vec<&SfUser> = users.iter().filter(|u| !bound.contains(&u.id)).collect();
     let matches = auto_match(&unbound, &employees, &owner_of);
     let mut report = MemberReport {
@@ -62,6 +72,7 @@ pub async fn sync_members(
         already_bound: (users.len() - unbound.len()) as u64,
         unbound: matches.unmatched,
         ambiguous: matches.ambiguous,
+        deactivated,
         calls: 2,
         ..MemberReport::default()
     };

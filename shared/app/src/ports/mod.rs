@@ -3,10 +3,13 @@
 //! and one contract suite (`crate::contract`) that every implementation passes.
 
 mod bindings;
+mod bundle;
 mod clock;
+mod connections;
 mod errors;
 mod kv;
 mod ledger;
+mod lifecycle;
 mod mailer;
 mod queue;
 mod quota;
@@ -15,10 +18,13 @@ mod settings;
 mod vault;
 
 pub use bindings::*;
+pub use bundle::*;
 pub use clock::*;
+pub use connections::*;
 pub use errors::*;
 pub use kv::*;
 pub use ledger::*;
+pub use lifecycle::*;
 pub use mailer::*;
 pub use queue::*;
 pub use quota::*;

@@ -120,6 +120,9 @@ pub trait SalesforcePort: Send + Sync {
     async fn users(&self) -> Result<Vec<SfUser>, RemoteError>;
     /// Cached describe (no API call when cached).
     async fn describe(&self, object: &str) -> Result<SfObjectDescribe, RemoteError>;
+    /// The org's rolling 24-hour API usage from `/limits` (one call). Made even when the app's
+    /// allocation is spent: it is how parked changes learn that the org has calls again.
+    async fn org_usage(&self) -> Result<domain::quota::OrgUsage, RemoteError>;
     /// API calls this client has made (for reports).
     fn calls_made(&self) -> u64;
 }

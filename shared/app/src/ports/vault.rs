@@ -12,6 +12,8 @@ pub enum SecretKind {
     JingTokens,
     WebhookToken,
     WebhookSigningSecret,
+    /// The secret path segment of the app's Salesforce outbound-message URL.
+    OutboundToken,
     /// PKCE verifier of a pending authorization (keyed by state).
     PkceVerifier,
 }
@@ -25,6 +27,7 @@ impl SecretKind {
             Self::JingTokens => "jing_tokens",
             Self::WebhookToken => "webhook_token",
             Self::WebhookSigningSecret => "webhook_signing_secret",
+            Self::OutboundToken => "outbound_token",
             Self::PkceVerifier => "pkce_verifier",
         }
     }
@@ -35,6 +38,8 @@ impl SecretKind {
 pub trait TokenVault: Send + Sync {
     async fn put(&self, app: &AppId, kind: SecretKind, value: &SecretString) -> StoreResult<()>;
     async fn get(&self, app: &AppId, kind: SecretKind) -> StoreResult<Option<SecretString>>;
+    /// Forget one secret (disconnect forgets the Salesforce tokens and keeps the rest).
+    async fn remove(&self, app: &AppId, kind: SecretKind) -> StoreResult<()>;
     /// Forget every secret of an app (disconnect / delete).
     async fn purge(&self, app: &AppId) -> StoreResult<()>;
 }

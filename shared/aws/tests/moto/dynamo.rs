@@ -87,3 +87,20 @@ async fn sync_log_passes_the_contract() {
     let t = m.tables().await;
     contract::sync_log(&DynamoSyncLog::new(m.clients.dynamo.clone(), &t.activity)).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn app_data_passes_the_contract() {
+    let m = moto().await;
+    let config = aws::AwsConfig {
+        tables: m.tables().await,
+        queues: m.queues(5).await,
+        secret_prefix: crate::common::unique("jp"),
+        ses_sender: "noreply@example.com".into(),
+        secret_cache_ttl: std::time::Duration::from_secs(300),
+        init_queue: None,
+    };
+    let clock: Arc<dyn app::ports::Clock> = Arc::new(app::fakes::FixedClock::default());
+    let ports = aws::Adapters::new(&m.sdk, &config).ports(clock);
+    // SQS cannot select an app's messages: the writer drops changes of a deleted app.
+    contract::app_data(&ports, false).await;
+}

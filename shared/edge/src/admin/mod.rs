@@ -1,0 +1,17 @@
+//! The admin API (JSON over HTTP) and the status page.
+
+pub(crate) mod actions;
+pub(crate) mod apps;
+pub(crate) mod auth;
+pub(crate) mod config;
+pub(crate) mod connect;
+pub(crate) mod error;
+pub(crate) mod error_from;
+pub(crate) mod extract;
+pub(crate) mod mapping_save;
+pub(crate) mod members;
+pub(crate) mod overview;
+pub(crate) mod page;
+pub(crate) mod retry;
+pub(crate) mod setup;
+pub(crate) mod status;

@@ -1,0 +1,75 @@
+//! [`Edge`]: what every handler and job of one deployment works on — its ports, the remote
+//! clients of connected apps, the admin token and the deployment's options.
+
+use crate::AdminError;
+use app::ports::{AppClients, ClientsError, Connections, Ports};
+use app::settings::AppSettings;
+use secrecy::SecretString;
+use std::ops::Deref;
+use std::sync::Arc;
+
+/// How a deployment is set up (what the edge cannot learn from its stores).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EdgeOptions {
+    /// The connector's public base URL: the OAuth callback, outbound-message and webhook URLs
+    /// shown to the admin are built from it.
+    pub public_url: String,
+    /// Apps may name a custom Salesforce login host (simulators, tests). Off in production.
+    pub allow_custom_login_host: bool,
+}
+
+impl EdgeOptions {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.public_url.trim_end_matches('/'))
+    }
+}
+
+/// One deployment's edge. Cloning is cheap (everything is shared).
+#[derive(Clone)]
+pub struct Edge {
+    pub ports: Ports,
+    pub connections: Arc<dyn Connections>,
+    /// The bearer token every admin API call must carry (never logged).
+    pub admin_token: SecretString,
+    pub options: EdgeOptions,
+    /// The work loop's heartbeat (one machine); `/healthz` reads it.
+    pub health: Arc<crate::health::Health>,
+    pub(crate) marks: Arc<crate::setup::Marks>,
+}
+
+impl Deref for Edge {
+    type Target = Ports;
+    fn deref(&self) -> &Ports {
+        &self.ports
+    }
+}
+
+impl Edge {
+    pub fn new(
+        ports: Ports,
+        connections: Arc<dyn Connections>,
+        admin_token: SecretString,
+        options: EdgeOptions,
+    ) -> Self {
+        Self {
+            ports,
+            connections,
+            admin_token,
+            options,
+            health: Arc::default(),
+            marks: Arc::default(),
+        }
+    }
+
+    /// The clients of a connected app, or why there are none (409 not connected / no JING
+    /// secret; 503 store unavailable).
+    pub async fn clients(&self, settings: &AppSettings) -> Result<AppClients, AdminError> {
+        self.connections
+            .clients(settings)
+            .await
+            .map_err(|e| match e {
+                ClientsError::Store(s) => s.into(),
+                other => AdminError::NotConnected(other.to_string()),
+            })
+    }
+}

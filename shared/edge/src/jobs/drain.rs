@@ -1,0 +1,157 @@
+//! Applying a batch of queued changes: per app, the writer over the app's clients; per message,
+//! a verdict the transport carries out (SQS: delete or report a batch item failure; the SQLite
+//! queue: ack, nack with a delay, or dead-letter).
+
+use crate::Edge;
+use app::ports::{AppClients, ClientsError};
+use app::settings::AppSettings;
+use app::write::{Counts, Outcome, apply};
+use domain::{AppId, Change};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// One message taken from the changes queue.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    /// The transport's handle (SQS message id, SQLite receipt).
+    pub id: String,
+    /// The change, or why the body does not decode (never the body itself: it holds values).
+    pub body: Result<Change, String>,
+    /// Deliveries so far, this one included.
+    pub receive_count: u32,
+}
+
+/// What becomes of a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Finished with: applied, skipped, parked or held, recorded as a failure, or its app no
+    /// longer exists. Remove it from the queue.
+    Done,
+    /// A temporary failure: deliver it again after this delay.
+    Retry(Duration),
+    /// It can never be processed (it does not decode): keep it as a dead letter with why.
+    Dead(String),
+}
+
+/// Exponential backoff by delivery: 2 s, 4 s, 8 s … at most a minute.
+pub fn backoff(receive_count: u32) -> Duration {
+    Duration::from_secs((1u64 << receive_count.min(6)).min(60))
+}
+
+/// What a batch came to.
+#[derive(Debug, Clone, Default)]
+pub struct Drained {
+    /// One verdict per message, in order.
+    pub verdicts: Vec<Verdict>,
+    /// What the writer did, over every app of the batch.
+    pub counts: Counts,
+}
+
+/// Apply a batch.
+pub async fn drain(st: &Edge, batch: Vec<Incoming>) -> Drained {
+    let mut verdicts = vec![Verdict::Done; batch.len()];
+    let mut counts = Counts::default();
+    let mut by_app: BTreeMap<AppId, Vec<(usize, Change, u32)>> = BTreeMap::new();
+    for (i, m) in batch.into_iter().enumerate() {
+        match m.body {
+            Ok(change) => {
+                by_app
+                    .entry(change.app.clone())
+                    .or_default()
+                    .push((i, change, m.receive_count))
+            }
+            Err(why) => verdicts[i] = Verdict::Dead(why),
+        }
+    }
+    for (app, items) in by_app {
+        let (indexes, rest): (Vec<usize>, Vec<(Change, u32)>) =
+            items.into_iter().map(|(i, c, n)| (i, (c, n))).unzip();
+        let (changes, receives): (Vec<Change>, Vec<u32>) = rest.into_iter().unzip();
+        let out = drain_app(st, &app, changes, &receives, &mut counts).await;
+        for (i, v) in indexes.into_iter().zip(out) {
+            verdicts[i] = v;
+        }
+    }
+    Drained { verdicts, counts }
+}
+
+async fn drain_app(
+    st: &Edge,
+    app: &AppId,
+    changes: Vec<Change>,
+    counts: &[u32],
+    total: &mut Counts,
+) -> Vec<Verdict> {
+    let retry_all = || counts.iter().map(|n| Verdict::Retry(backoff(*n))).collect();
+    let settings = match st.settings.get(app).await {
+        Ok(Some(s)) => s,
+        Ok(None) => {
+            tracing::info!(app_id = %app, count = changes.len(), "Changes of a deleted app dropped.");
+            return vec![Verdict::Done; changes.len()];
+        }
+        Err(e) => {
+            tracing::warn!(app_id = %app, error = %e, "Settings unavailable; retrying the app's changes.");
+            return retry_all();
+        }
+    };
+    if !settings.enabled {
+        return hold(st, &settings, &changes, counts, "the app is switched off").await;
+    }
+    let clients = match st.connections.clients(&settings).await {
+        Ok(c) => c,
+        Err(ClientsError::Store(e)) => {
+            tracing::warn!(app_id = %app, error = %e, "Vault unavailable; retrying the app's changes.");
+            return retry_all();
+        }
+        Err(e) => return hold(st, &settings, &changes, counts, &e.to_string()).await,
+    };
+    apply_changes(st, &settings, &clients, changes, counts, total).await
+}
+
+async fn apply_changes(
+    st: &Edge,
+    settings: &AppSettings,
+    clients: &AppClients,
+    changes: Vec<Change>,
+    counts: &[u32],
+    total: &mut Counts,
+) -> Vec<Verdict> {
+    let report = apply(&st.writer_deps(clients), settings, changes).await;
+    tracing::info!(app_id = %settings.app, counts = ?report.counts, "Applied.");
+    *total += &report.counts;
+    report
+        .outcomes
+        .iter()
+        .zip(counts)
+        .map(|(outcome, n)| match outcome {
+            Outcome::Retry(e) => {
+                tracing::debug!(code = ?e.code, receive_count = n, "Temporary failure; redelivering.");
+                Verdict::Retry(backoff(*n))
+            }
+            _ => Verdict::Done,
+        })
+        .collect()
+}
+
+/// An app that cannot sync yet (not connected, no JING secret, switched off) keeps its changes
+/// parked, coalesced per record; connecting or switching it on puts them back on the queue.
+async fn hold(
+    st: &Edge,
+    settings: &AppSettings,
+    changes: &[Change],
+    counts: &[u32],
+    why: &str,
+) -> Vec<Verdict> {
+    tracing::info!(app_id = %settings.app, count = changes.len(), why, "App not ready; holding its changes.");
+    let mut verdicts = Vec::with_capacity(changes.len());
+    for (change, n) in changes.iter().zip(counts) {
+        verdicts.push(match st.parked.park(change).await {
+            Ok(()) => Verdict::Done,
+            Err(e) => {
+                tracing::warn!(app_id = %settings.app, error = %e, "Could not hold a change; redelivering.");
+                Verdict::Retry(backoff(*n))
+            }
+        });
+    }
+    verdicts
+}

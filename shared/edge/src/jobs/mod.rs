@@ -1,0 +1,24 @@
+//! The connector's jobs, the same in every deployment: Lambda functions run them from their
+//! events (SQS batches, schedules), `jingsf serve` from its work loop.
+//!
+//! - [`drain`]: apply a batch of queued changes, saying per message what becomes of it;
+//! - [`poll_all`]: the scheduled run over every app — the Salesforce safety-net poll, member
+//!   matching when due, and parked changes released once the org has calls again;
+//! - [`init_run`]: initialization steps of one app within a time budget;
+//! - [`daily_reset`], [`digest`]: the daily re-queue of parked changes, the error digest;
+//! - [`after_connect`]: what follows a successful authorization.
+
+mod connected;
+mod drain;
+mod init;
+pub mod members;
+mod poll;
+mod schedule;
+mod unpark;
+
+pub use connected::after_connect;
+pub use drain::{Drained, Incoming, Verdict, backoff, drain};
+pub use init::{InitRun, RunBudget, init_run};
+pub use poll::{PollSummary, poll_all};
+pub use schedule::{ResetSummary, daily_reset, digest};
+pub use unpark::release_parked;

@@ -4,7 +4,7 @@
 //! their shortest text form. Stable across processes and versions (unlike `std`'s hasher), and
 //! cheap enough for the hot path (~tens of ns per field). Not a security boundary.
 
-use crate::value::{Value, format_number};
+use crate::value::{Value, format_number, is_blank};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -40,7 +40,7 @@ impl Fnv {
 fn write_value(h: &mut Fnv, v: &Value) {
     match v {
         Value::Empty => h.tagged(0, b""),
-        Value::Text(s) if s.trim().is_empty() => h.tagged(0, b""),
+        Value::Text(s) if is_blank(s) => h.tagged(0, b""),
         Value::Text(s) => h.tagged(1, s.as_bytes()),
         Value::Number(n) => h.tagged(2, format_number(*n).as_bytes()),
         Value::Bool(b) => h.tagged(3, &[u8::from(*b)]),

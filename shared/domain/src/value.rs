@@ -103,8 +103,7 @@ impl Value {
     pub fn is_empty(&self) -> bool {
         match self {
             Self::Empty => true,
-            // Stops at the first non-blank character: O(1) for ordinary values.
-            Self::Text(s) => s.chars().all(char::is_whitespace),
+            Self::Text(s) => is_blank(s),
             Self::Multi(v) => v.is_empty(),
             _ => false,
         }
@@ -214,6 +213,17 @@ impl Value {
             Self::Multi(v) => J::Array(v.iter().cloned().map(J::String).collect()),
             other => other.to_sf_json(),
         }
+    }
+}
+
+/// Only whitespace (or nothing): a blank text. Answers from the first byte for ordinary values
+/// (a visible ASCII character), the hot path of every comparison.
+pub(crate) fn is_blank(s: &str) -> bool {
+    match s.as_bytes().first() {
+        None => true,
+        // ASCII whitespace as `char::is_whitespace` counts it: tab to carriage return, space.
+        Some(&b) if b.is_ascii() && b != b' ' && !(b'\t'..=b'\r').contains(&b) => false,
+        Some(_) => s.chars().all(char::is_whitespace),
     }
 }
 

@@ -256,6 +256,13 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    proptest::proptest! {
+        #[test]
+        fn a_blank_is_whitespace_as_char_counts_it(s in "[\\x00-\\x20\\x7f\u{85}\u{a0}\u{3000}a]{0,4}") {
+            proptest::prop_assert_eq!(is_blank(&s), s.chars().all(char::is_whitespace), "{:?}", s);
+        }
+    }
+
     #[test]
     fn every_blank_spelling_is_empty() {
         for v in [Value::Empty, Value::Text("  ".into()), Value::Multi(vec![])] {

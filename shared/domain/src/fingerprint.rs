@@ -4,7 +4,7 @@
 //! their shortest text form. Stable across processes and versions (unlike `std`'s hasher), and
 //! cheap enough for the hot path (~tens of ns per field). Not a security boundary.
 
-use crate::value::{Value, format_number};
+use crate::value::{Value, format_number, is_blank};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -24,15 +24,29 @@ impl Fnv {
     fn new() -> Self {
         Fnv(0xcbf2_9ce4_8422_2325)
     }
+    fn byte(h: u64, b: u8) -> u64 {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    }
+    /// Byte by byte as FNV-1a is defined, eight bytes loaded at a time (the hot path).
     fn bytes(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= u64::from(*b);
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        let mut h = self.0;
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            for b in word {
+                h = Self::byte(h, *b);
+            }
         }
+        for b in words.remainder() {
+            h = Self::byte(h, *b);
+        }
+        self.0 = h;
     }
     fn tagged(&mut self, tag: u8, bytes: &[u8]) {
-        self.bytes(&[tag]);
-        self.bytes(&(bytes.len() as u32).to_le_bytes());
+        let mut h = Self::byte(self.0, tag);
+        for b in (bytes.len() as u32).to_le_bytes() {
+            h = Self::byte(h, b);
+        }
+        self.0 = h;
         self.bytes(bytes);
     }
 }
@@ -40,7 +54,7 @@ impl Fnv {
 fn write_value(h: &mut Fnv, v: &Value) {
     match v {
         Value::Empty => h.tagged(0, b""),
-        Value::Text(s) if s.trim().is_empty() => h.tagged(0, b""),
+        Value::Text(s) if is_blank(s) => h.tagged(0, b""),
         Value::Text(s) => h.tagged(1, s.as_bytes()),
         Value::Number(n) => h.tagged(2, format_number(*n).as_bytes()),
         Value::Bool(b) => h.tagged(3, &[u8::from(*b)]),

@@ -66,6 +66,17 @@ pub fn normalize_mobile(raw: &str) -> Option<String> {
     }
 }
 
+/// `raw` is already in [`normalize_mobile`]'s form: plain digits, no international prefix. The
+/// usual case of a stored number, told without allocating (the planner compares phones often).
+pub fn is_normal_mobile(raw: &str) -> bool {
+    let b = raw.as_bytes();
+    let prefixed_mobile = raw.strip_prefix("86").is_some_and(is_chinese_mobile);
+    (MIN_DIGITS..=MAX_DIGITS).contains(&b.len())
+        && b.iter().all(u8::is_ascii_digit)
+        && !b.starts_with(b"00")
+        && !prefixed_mobile
+}
+
 /// Normalize an e-mail address for matching: trimmed, full-width ASCII folded, lowercased, exactly
 /// one `@` with something on both sides and no whitespace inside. Anything else is `None`.
 pub fn normalize_email(raw: &str) -> Option<String> {
@@ -152,6 +163,19 @@ mod tests {
             normalize_mobile("128 0013 8000").as_deref(),
             Some("12800138000")
         );
+    }
+
+    proptest! {
+        #[test]
+        fn a_number_told_normal_is_its_own_normal_form(raw in "(00|86|\\+)?(1[3-9][0-9]{9}|[0-9]{0,15})( [0-9])?") {
+            let normal = normalize_mobile(&raw).as_deref() == Some(raw.as_str());
+            // Exact for plain digits; a "+…" number may be normal without being told so.
+            if raw.bytes().all(|b| b.is_ascii_digit()) {
+                prop_assert_eq!(is_normal_mobile(&raw), normal, "{:?}", raw);
+            } else {
+                prop_assert!(!is_normal_mobile(&raw), "{:?}", raw);
+            }
+        }
     }
 
     #[test]

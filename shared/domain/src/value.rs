@@ -103,8 +103,7 @@ impl Value {
     pub fn is_empty(&self) -> bool {
         match self {
             Self::Empty => true,
-            // Stops at the first non-blank character: O(1) for ordinary values.
-            Self::Text(s) => s.chars().all(char::is_whitespace),
+            Self::Text(s) => is_blank(s),
             Self::Multi(v) => v.is_empty(),
             _ => false,
         }
@@ -217,6 +216,17 @@ impl Value {
     }
 }
 
+/// Only whitespace (or nothing): a blank text. Answers from the first byte for ordinary values
+/// (a visible ASCII character), the hot path of every comparison.
+pub(crate) fn is_blank(s: &str) -> bool {
+    match s.as_bytes().first() {
+        None => true,
+        // ASCII whitespace as `char::is_whitespace` counts it: tab to carriage return, space.
+        Some(&b) if b.is_ascii() && b != b' ' && !(b'\t'..=b'\r').contains(&b) => false,
+        Some(_) => s.chars().all(char::is_whitespace),
+    }
+}
+
 fn split_multi(s: &str, sep: char) -> Vec<String> {
     s.split(sep)
         .map(str::trim)
@@ -245,6 +255,13 @@ pub struct ValueError {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    proptest::proptest! {
+        #[test]
+        fn a_blank_is_whitespace_as_char_counts_it(s in "[\\x00-\\x20\\x7f\u{85}\u{a0}\u{3000}a]{0,4}") {
+            proptest::prop_assert_eq!(is_blank(&s), s.chars().all(char::is_whitespace), "{:?}", s);
+        }
+    }
 
     #[test]
     fn every_blank_spelling_is_empty() {

@@ -19,14 +19,14 @@ pub(crate) async fn commit(
     report: &mut ApplyReport,
 ) {
     let mut journal = Vec::new();
-    for ex in results {
+    for mut ex in results {
         let item = &group.items[ex.planned.item];
         let outcome = match ex.result {
             Ok(done) => match record_success(
                 deps,
                 settings,
                 group,
-                &ex.planned,
+                &mut ex.planned,
                 done,
                 report,
                 &mut journal,
@@ -99,11 +99,13 @@ async fn record_success(
     deps: &Deps<'_>,
     settings: &AppSettings,
     group: &Group,
-    p: &Planned,
+    p: &mut Planned,
     done: Done,
     report: &mut ApplyReport,
     journal: &mut Vec<JournalEntry>,
 ) -> Result<(), SyncError> {
+    // Moved into the binding rather than copied: nothing reads them afterwards.
+    let views = std::mem::take(&mut p.views);
     let change = &group.items[p.item].change;
     let now = deps.clock.now();
     let origin = group.direction.origin();
@@ -114,7 +116,7 @@ async fn record_success(
         (Op::Create { .. }, Done::Created(target)) => {
             let mut b = new_binding(settings, group.object, &change.record, target, now)?;
             before = BTreeMap::new();
-            finish(&mut b, p, change, origin, now);
+            finish(&mut b, p, views, change, origin, now);
             // A new record holds nothing in the fields we did not write: both sides are empty
             // there (owners excepted: the target assigns its default; do-not-sync fields are
             // each side's own).
@@ -135,7 +137,7 @@ async fn record_success(
             let mut b = binding.clone();
             before = BTreeMap::new();
             b.version = 1;
-            finish(&mut b, p, change, origin, now);
+            finish(&mut b, p, views, change, origin, now);
             pair = (b.sf_id.to_string(), b.jing_id.to_string());
             deps.bindings.put(&b, None).await.map_err(store_error)?;
             report.counts.bound_existing += 1;
@@ -148,7 +150,7 @@ async fn record_success(
                 .filter_map(|k| Some((k.clone(), b.last_synced.get(k)?.clone())))
                 .collect();
             b.version += 1;
-            finish(&mut b, p, change, origin, now);
+            finish(&mut b, p, views, change, origin, now);
             pair = (b.sf_id.to_string(), b.jing_id.to_string());
             deps.bindings
                 .put(&b, Some(binding.version))
@@ -186,7 +188,7 @@ async fn record_success(
         record_key: change.record.as_str().to_owned(),
         direction: group.direction,
         before,
-        after: p.synced.clone(),
+        after: std::mem::take(&mut p.synced),
         at: now,
     });
     let synced = SyncedRecord {
@@ -259,6 +261,7 @@ pub(crate) async fn remember_views(
 fn finish(
     b: &mut Binding,
     p: &Planned,
+    views: Vec<(String, domain::plan::FieldViews)>,
     change: &domain::Change,
     origin: Side,
     now: time::OffsetDateTime,
@@ -266,7 +269,7 @@ fn finish(
     for (k, v) in &p.synced {
         b.last_synced.insert(k.clone(), v.clone());
     }
-    b.views.extend(p.views.iter().cloned());
+    b.views.extend(views);
     let fp = Some(fingerprint(p.synced.iter().map(|(k, v)| (k.as_str(), v))));
     match origin {
         Side::Salesforce => b.jing_written = fp,

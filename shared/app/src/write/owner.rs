@@ -5,19 +5,21 @@ use super::prepare::store_error;
 use super::{ApplyReport, Deps};
 use crate::settings::AppSettings;
 use domain::{Change, FieldChange, FieldType, JingId, ObjectKind, SfId, Side, SyncError, Value};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// The change's fields with every owner/lookup to a member replaced by the other side's id.
 /// An owner without a member binding is dropped (the target keeps its owner) and counted as a
-/// warning, never a failure.
-pub(crate) async fn translate(
+/// warning, never a failure. Borrowed when nothing is translated (every Salesforce change, and
+/// JING changes without an owner): the writer's per-record path copies no fields for nothing.
+pub(crate) async fn translate<'c>(
     deps: &Deps<'_>,
     settings: &AppSettings,
     group: &Group,
-    change: &Change,
+    change: &'c Change,
     report: &mut ApplyReport,
-) -> Result<BTreeMap<String, FieldChange>, SyncError> {
-    let mut fields = change.fields.clone();
+) -> Result<Cow<'c, BTreeMap<String, FieldChange>>, SyncError> {
+    let mut fields = Cow::Borrowed(&change.fields);
     let mapping = &settings.objects[&group.object].mapping;
     let origin = group.direction.origin();
     // Salesforce changes are planned in Salesforce terms (as the binding remembers them); their
@@ -38,7 +40,7 @@ pub(crate) async fn translate(
         };
         match member_of(deps, settings, origin, &id).await? {
             Some(other) => {
-                fields.insert(
+                fields.to_mut().insert(
                     key.clone(),
                     FieldChange {
                         before: None,
@@ -47,7 +49,7 @@ pub(crate) async fn translate(
                 );
             }
             None => {
-                fields.remove(key);
+                fields.to_mut().remove(key);
                 report.counts.owner_warnings += 1;
                 tracing::warn!(app_id = %settings.app, object = %group.object, "Owner has no member binding; target owner kept.");
             }

@@ -41,6 +41,9 @@ fn exhaustive(kind: SecretKind) {
 
 type CacheKey = (AppId, SecretKind);
 
+/// The value of a removed secret (no token, secret or verifier ever looks like this).
+const TOMBSTONE: &str = "(removed)";
+
 /// [`TokenVault`] on Secrets Manager with an in-process cache (entries live `ttl`; a put in this
 /// container replaces its entry at once; `invalidate` drops one after an auth failure).
 #[derive(Debug)]
@@ -140,11 +143,11 @@ impl TokenVault for SecretsVault {
             .secret_id(self.secret_name(app, kind))
             .send()
             .await;
-        // An empty value is the tombstone `remove` leaves.
+        // The tombstone `remove` leaves reads as no secret.
         let value = match out {
             Ok(out) => out
                 .secret_string
-                .filter(|v| !v.is_empty())
+                .filter(|v| v != TOMBSTONE)
                 .map(SecretString::from),
             Err(e) if code_of(&e) == Some("ResourceNotFoundException") => None,
             Err(e) => return Err(store_error("GetSecretValue", e)),
@@ -155,15 +158,13 @@ impl TokenVault for SecretsVault {
         Ok(value)
     }
 
-    /// Overwrites the value with an empty tombstone instead of deleting the secret: a secret
-    /// deleted even without recovery keeps its name reserved for a while, and a reconnect right
-    /// after a disconnect must be able to store the token again.
+    /// Overwrites the value with a tombstone instead of deleting the secret: a secret deleted
+    /// even without recovery keeps its name reserved for a while, and a reconnect right after a
+    /// disconnect must be able to store the token again. (Secrets Manager refuses empty values.)
     async fn remove(&self, app: &AppId, kind: SecretKind) -> StoreResult<()> {
-        self.put_value(
-            &self.secret_name(app, kind),
-            &SecretString::from(String::new()),
-        )
-        .await?;
+        let tombstone = SecretString::from(TOMBSTONE.to_owned());
+        self.put_value(&self.secret_name(app, kind), &tombstone)
+            .await?;
         self.invalidate(app, kind);
         Ok(())
     }

@@ -211,6 +211,11 @@ catalogue! {
         cause_zh: "该线索在 JING 和 Salesforce 中关联的客户不一致。",
         fix_en: "Make the lead point to the same account in both systems, then retry.",
         fix_zh: "使线索在两个系统中关联同一个客户，然后重试。";
+    DuplicateBoundElsewhere => Association, Record,
+        cause_en: "The target's duplicate rules matched {detail}, which is already bound to another record; it was not overwritten.",
+        cause_zh: "目标系统的查重规则匹配到 {detail}，但它已与另一条记录绑定，因此未被覆盖。",
+        fix_en: "Merge the duplicates in the target system, or correct the matching value (company name, e-mail, mobile) in the source record, then retry.",
+        fix_zh: "请在目标系统中合并重复记录，或修正源记录中用于查重的值（公司名称、邮箱、手机），然后重试。";
     BadReference => Association, Record,
         cause_en: "A referenced record does not exist or is not accessible: {detail}.",
         cause_zh: "引用的记录不存在或无权访问：{detail}。",

@@ -30,6 +30,7 @@ pub mod semantics;
 mod settings;
 mod synclog;
 pub mod writer;
+pub mod writer_conversion;
 pub mod writer_views;
 
 pub use app_data::app_data;

@@ -962,6 +962,14 @@ macro_rules! writer_scenarios {
             $crate::contract::writer_views::a_polled_snapshot_we_saved_last_still_carries_a_persons_earlier_edit(($make)()).await
         }
         #[tokio::test]
+        async fn a_conversion_marks_the_jing_lead_and_brings_the_opportunity_values() {
+            $crate::contract::writer_conversion::a_conversion_marks_the_jing_lead_and_brings_the_opportunity_values(($make)()).await
+        }
+        #[tokio::test]
+        async fn a_duplicate_bound_to_another_pair_is_an_association_error() {
+            $crate::contract::writer_conversion::a_duplicate_bound_to_another_pair_is_an_association_error(($make)()).await
+        }
+        #[tokio::test]
         async fn a_clear_is_not_written_to_a_side_known_to_be_empty() {
             $crate::contract::writer_views::a_clear_is_not_written_to_a_side_known_to_be_empty(($make)()).await
         }

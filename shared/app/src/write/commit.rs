@@ -177,7 +177,11 @@ async fn record_success(
         ) => {
             before = BTreeMap::new();
             pair = (binding.sf_id.to_string(), binding.jing_id.to_string());
-            convert(deps, settings, binding, opportunity.as_ref(), now).await?;
+            if convert(deps, settings, binding, opportunity.as_ref(), now).await?
+                && let Some(opp) = opportunity
+            {
+                report.converted.push(opp.clone());
+            }
         }
         (Op::Create { .. }, _) => return Ok(()),
     }
@@ -313,13 +317,15 @@ fn new_binding(
 }
 
 /// A converted lead: updates follow the opportunity, bound to the same JING lead.
+/// Mark the lead's binding converted and bind the opportunity to the JING lead; `true` when
+/// the opportunity was bound just now (its values are read in the same apply).
 async fn convert(
     deps: &Deps<'_>,
     settings: &AppSettings,
     lead: &Binding,
     opportunity: Option<&SfId>,
     now: time::OffsetDateTime,
-) -> Result<(), SyncError> {
+) -> Result<bool, SyncError> {
     let mut b = lead.clone();
     b.converted_to = opportunity.cloned();
     b.version += 1;
@@ -336,10 +342,11 @@ async fn convert(
             now,
         );
         ob.name = lead.name.clone();
-        match deps.bindings.put(&ob, None).await {
-            Ok(()) | Err(crate::ports::StoreError::Conflict(_)) => {}
-            Err(e) => return Err(store_error(e)),
-        }
+        return match deps.bindings.put(&ob, None).await {
+            Ok(()) => Ok(true),
+            Err(crate::ports::StoreError::Conflict(_)) => Ok(false),
+            Err(e) => Err(store_error(e)),
+        };
     }
-    Ok(())
+    Ok(false)
 }

@@ -41,15 +41,13 @@ pub(crate) async fn execute(
 ) -> Vec<Executed> {
     let spec = ObjectSpec::of(group.object);
     let (mut creates, mut updates, mut deletes, mut done) = (vec![], vec![], vec![], vec![]);
+    let mut converts = vec![];
     for p in planned {
         match &p.op {
             Op::Create { .. } => creates.push(p),
             Op::Update { .. } => updates.push(p),
             Op::Delete { .. } => deletes.push(p),
-            Op::Convert { .. } => done.push(Executed {
-                planned: p,
-                result: Ok(Done::Converted),
-            }),
+            Op::Convert { .. } => converts.push(p),
         }
     }
     let mut target = Target {
@@ -69,6 +67,7 @@ pub(crate) async fn execute(
     target.creates(creates, &mut done).await;
     target.updates(updates, &mut done).await;
     target.deletes(deletes, &mut done).await;
+    target.conversions(converts, &mut done).await;
     target.restore_origins(&done).await;
     done
 }
@@ -196,7 +195,17 @@ impl Target<'_, '_> {
                 .and_then(Value::as_text);
             let hit = value.and_then(|v| matches.iter().find(|(_, m)| m.eq_ignore_ascii_case(&v)));
             match hit {
-                Some((id, _)) => bound.push(into_bound_update(p, id.to_string(), self)),
+                Some((id, _)) => match self.bound_elsewhere(id.as_str()).await {
+                    Ok(None) => bound.push(into_bound_update(p, id.to_string(), self)),
+                    Ok(Some(e)) => done.push(Executed {
+                        planned: p,
+                        result: Err(Outcome::Failed(e)),
+                    }),
+                    Err(o) => done.push(Executed {
+                        planned: p,
+                        result: Err(o),
+                    }),
+                },
                 None => creates.push(p),
             }
         }
@@ -232,7 +241,19 @@ impl Target<'_, '_> {
                         result: Ok(Done::Created(id)),
                     }),
                     Ok(WriteResult::Duplicate(ids)) if !ids.is_empty() => {
-                        dup_updates.push(into_bound_update(p, ids[0].clone(), self));
+                        match self.bound_elsewhere(&ids[0]).await {
+                            Ok(None) => {
+                                dup_updates.push(into_bound_update(p, ids[0].clone(), self))
+                            }
+                            Ok(Some(e)) => done.push(Executed {
+                                planned: p,
+                                result: Err(Outcome::Failed(e)),
+                            }),
+                            Err(o) => done.push(Executed {
+                                planned: p,
+                                result: Err(o),
+                            }),
+                        }
                     }
                     Ok(WriteResult::Duplicate(_)) => done.push(Executed {
                         planned: p,
@@ -351,6 +372,82 @@ impl Target<'_, '_> {
                 let result = match r {
                     Ok(WriteResult::Failed(e)) => Err(record_failure(e)),
                     Ok(_) => Ok(Done::Deleted),
+                    Err(o) => Err(o),
+                };
+                done.push(Executed { planned: p, result });
+            }
+        }
+    }
+
+    /// A duplicate the target's rules found must not be another pair's record: binding to it
+    /// would overwrite that pair's values and then fail to bind. An association error instead
+    /// (`Err`: the store failed, retry).
+    async fn bound_elsewhere(&self, target_id: &str) -> Result<Option<SyncError>, Outcome> {
+        let (app, object) = (&self.settings.app, self.group.object);
+        let bound = if self.sf() {
+            match SfId::parse(target_id) {
+                Ok(id) => self.deps.bindings.by_sf(app, object, &id).await,
+                Err(_) => Ok(None),
+            }
+        } else {
+            match JingId::parse(target_id) {
+                Ok(id) => self.deps.bindings.by_jing(app, object, &id).await,
+                Err(_) => Ok(None),
+            }
+        };
+        let other = bound.map_err(|e| {
+            Outcome::Retry(
+                SyncError::new(ErrorCode::RemoteUnavailable).detail(format!("bindings: {e}")),
+            )
+        })?;
+        Ok(other.map(|b| {
+            SyncError::new(ErrorCode::DuplicateBoundElsewhere)
+                .object(self.object())
+                .detail(format!(
+                    "{target_id} (bound to {} / {})",
+                    b.sf_id, b.jing_id
+                ))
+        }))
+    }
+
+    /// A Salesforce conversion marks the bound JING record converted (its spec's field and
+    /// value), one batch call per 100, when the Salesforce → JING direction is open. The
+    /// opportunity's own values follow in the same apply (`write::conversion`).
+    async fn conversions(&mut self, converts: Vec<Planned>, done: &mut Vec<Executed>) {
+        let open = self
+            .settings
+            .direction_open(self.group.object, Direction::SfToJing);
+        let Some((field, value)) = self.spec.converted.filter(|_| open && !self.sf()) else {
+            done.extend(converts.into_iter().map(|p| Executed {
+                planned: p,
+                result: Ok(Done::Converted),
+            }));
+            return;
+        };
+        for chunk in chunked(converts, JING_BATCH) {
+            let records: Vec<(JingId, Fields)> = chunk
+                .iter()
+                .filter_map(|p| match &p.op {
+                    Op::Convert { binding, .. } => Some((
+                        binding.jing_id.clone(),
+                        [(field.to_owned(), Value::text(value))].into(),
+                    )),
+                    _ => None,
+                })
+                .collect();
+            let result = match &self.stop {
+                Some(o) => Err(o.clone()),
+                None => self
+                    .deps
+                    .jing
+                    .update(self.spec.jing_object, &records)
+                    .await
+                    .map_err(|e| self.fail(&e)),
+            };
+            for (p, r) in zip_results(chunk, result) {
+                let result = match r {
+                    Ok(WriteResult::Failed(e)) => Err(record_failure(e)),
+                    Ok(_) => Ok(Done::Converted),
                     Err(o) => Err(o),
                 };
                 done.push(Executed { planned: p, result });

@@ -9,6 +9,7 @@
 mod batch;
 mod breaker;
 mod commit;
+mod conversion;
 mod execute;
 mod owner;
 mod prepare;
@@ -86,6 +87,9 @@ pub struct ApplyReport {
     /// One outcome per input change, in input order.
     pub outcomes: Vec<Outcome>,
     pub counts: Counts,
+    /// Opportunities bound by conversions of this apply (their values are read and written
+    /// before it returns).
+    pub(crate) converted: Vec<domain::SfId>,
 }
 
 impl ApplyReport {
@@ -109,6 +113,7 @@ pub async fn apply(deps: &Deps<'_>, settings: &AppSettings, changes: Vec<Change>
     let mut report = ApplyReport {
         outcomes: vec![Outcome::Skipped; changes.len()],
         counts: Counts::default(),
+        converted: Vec::new(),
     };
     // Members first (owner translation depends on them), then accounts before leads (a lead's
     // account must exist), opportunities last (they follow converted leads).
@@ -120,6 +125,9 @@ pub async fn apply(deps: &Deps<'_>, settings: &AppSettings, changes: Vec<Change>
     ];
     let groups = batch::group(changes);
     for kind in order {
+        if kind == ObjectKind::Opportunity {
+            conversion::follow(deps, settings, &mut report).await;
+        }
         for group in groups.iter().filter(|g| g.object == kind) {
             process_group(deps, settings, group, &mut report).await;
         }
@@ -127,7 +135,7 @@ pub async fn apply(deps: &Deps<'_>, settings: &AppSettings, changes: Vec<Change>
     report
 }
 
-async fn process_group(
+pub(crate) async fn process_group(
     deps: &Deps<'_>,
     settings: &AppSettings,
     group: &batch::Group,

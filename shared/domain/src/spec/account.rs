@@ -50,4 +50,5 @@ pub(super) const SPEC: ObjectSpec = ObjectSpec {
     jing_required: &["company_id"],
     writable_in_sf: true,
     creatable_in_jing: true,
+    converted: None,
 };

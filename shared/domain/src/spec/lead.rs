@@ -55,4 +55,5 @@ pub(super) const SPEC: ObjectSpec = ObjectSpec {
     jing_required: &["name"],
     writable_in_sf: true,
     creatable_in_jing: true,
+    converted: Some(("life_status", "converted")),
 };

@@ -27,4 +27,5 @@ pub(super) const SPEC: ObjectSpec = ObjectSpec {
     jing_required: &["name"],
     writable_in_sf: false,
     creatable_in_jing: true,
+    converted: None,
 };

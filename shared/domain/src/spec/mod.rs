@@ -47,6 +47,9 @@ pub struct ObjectSpec {
     pub writable_in_sf: bool,
     /// Whether records may be created in JING from Salesforce (opportunities only update).
     pub creatable_in_jing: bool,
+    /// What a Salesforce conversion sets on the bound JING record (JING field, option value):
+    /// leads become `life_status = converted`.
+    pub converted: Option<(&'static str, &'static str)>,
 }
 
 impl ObjectSpec {

@@ -30,4 +30,5 @@ pub(super) const SPEC: ObjectSpec = ObjectSpec {
     jing_required: &[],
     writable_in_sf: false,
     creatable_in_jing: false,
+    converted: None,
 };

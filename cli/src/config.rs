@@ -17,6 +17,13 @@ pub struct Config {
     /// Minutes between safety-net polls of Salesforce (push paths carry the live changes).
     #[serde(default = "default_poll")]
     pub poll_minutes: u64,
+    /// Seconds between polls instead of `poll_minutes` (tests and demos; at least 1).
+    #[serde(default)]
+    pub poll_seconds: Option<u64>,
+    /// How often, at most, the org's API usage is read again while changes are parked because
+    /// the app's share of the org is spent (one `/limits` call each time). Default 300.
+    #[serde(default = "default_probe")]
+    pub org_probe_seconds: u64,
     pub salesforce: SalesforceConfig,
     #[serde(default)]
     pub jing: JingConfig,
@@ -49,6 +56,10 @@ pub struct JingConfig {
 
 fn default_poll() -> u64 {
     30
+}
+
+fn default_probe() -> u64 {
+    300
 }
 
 /// A configuration problem: which key, what is wrong, how to fix it.
@@ -112,6 +123,20 @@ impl Config {
                 "use 1 to 1440 (30 keeps idle cost near 200 calls a day)",
             ));
         }
+        if self.poll_seconds == Some(0) {
+            out.push(err(
+                "poll_seconds",
+                "is 0",
+                "use at least 1, or remove it to poll every poll_minutes",
+            ));
+        }
+        if self.org_probe_seconds == 0 {
+            out.push(err(
+                "org_probe_seconds",
+                "is 0",
+                "use at least 1 (300 reads /limits at most every 5 minutes while parked)",
+            ));
+        }
         if self.salesforce.client_id.trim().is_empty() {
             out.push(err(
                 "salesforce.client_id",
@@ -160,6 +185,11 @@ impl Config {
         self.allow_custom_login_host
             || std::env::var("JINGSF_ALLOW_CUSTOM_LOGIN_HOST")
                 .is_ok_and(|v| v.trim().eq_ignore_ascii_case("true"))
+    }
+
+    /// Time between safety-net polls.
+    pub fn poll_every(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.poll_seconds.unwrap_or(self.poll_minutes * 60))
     }
 
     pub fn callback_url(&self) -> String {

@@ -58,6 +58,7 @@ pub fn local(cfg: &Config, token: SecretString) -> Result<Local> {
         options: EdgeOptions {
             public_url: cfg.public_url.clone(),
             allow_custom_login_host: cfg.custom_login_hosts(),
+            org_probe_every: Duration::from_secs(cfg.org_probe_seconds),
         },
         admin_token: token,
         http_timeout: Duration::from_secs(60),
@@ -132,7 +133,7 @@ pub async fn start(
 ) -> Result<Running> {
     let local = local(cfg, token)?;
     let schedule = Schedule {
-        poll_every: Duration::from_secs(cfg.poll_minutes * 60),
+        poll_every: cfg.poll_every(),
         digest_every: Duration::from_secs(3600),
     };
     Ok(start_local(local, listener, schedule))
@@ -162,6 +163,8 @@ pub fn start_local(local: Local, listener: tokio::net::TcpListener, schedule: Sc
 /// When each scheduled job runs next.
 struct Timers {
     next_poll: Instant,
+    /// Parked changes are released as soon as the org has calls again.
+    next_release: Instant,
     next_digest: Instant,
     reset_day: Option<time::Date>,
     next_init: BTreeMap<AppId, Instant>,
@@ -178,6 +181,7 @@ async fn work_loop(local: Local, schedule: Schedule, mut stop: watch::Receiver<b
     let now = Instant::now();
     let mut timers = Timers {
         next_poll: now,
+        next_release: now,
         next_digest: now + schedule.digest_every,
         reset_day: None,
         next_init: BTreeMap::new(),
@@ -223,6 +227,14 @@ async fn turn(
             "Scheduled poll done."
         );
         timers.next_poll = Instant::now() + schedule.poll_every;
+    }
+    if Instant::now() >= timers.next_release {
+        let released = edge::jobs::release_all(edge).await;
+        if released > 0 {
+            tracing::info!(released, "Parked changes released.");
+        }
+        let every = edge.options.org_probe_every.min(Duration::from_secs(60));
+        timers.next_release = Instant::now() + every;
     }
     for s in edge.settings.list().await? {
         if s.locked() && s.enabled {

@@ -83,6 +83,7 @@ pub async fn start(
         options: EdgeOptions {
             public_url: base_url.clone(),
             allow_custom_login_host: true,
+            org_probe_every: edge::ORG_PROBE_EVERY,
         },
         admin_token: SecretString::from(ADMIN_TOKEN.to_owned()),
         http_timeout: Duration::from_secs(30),

@@ -104,6 +104,8 @@ async fn an_initialization_started_from_the_admin_api_is_carried_out_by_serve() 
         listen: addr,
         public_url: format!("http://{addr}"),
         poll_minutes: 30,
+        poll_seconds: None,
+        org_probe_seconds: 300,
         salesforce: SalesforceConfig {
             client_id,
             client_secret: Some(client_secret),

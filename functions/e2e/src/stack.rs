@@ -130,6 +130,8 @@ impl Stack {
             admin_token_secret_id: admin.then(|| self.admin_token_id.clone()),
             // The simulated org's login host is on 127.0.0.1.
             allow_custom_login_host: true,
+            // Read the org's usage at every chance (tests restore the org's quota at once).
+            org_probe_every: std::time::Duration::ZERO,
         }
     }
 

@@ -18,6 +18,8 @@ pub mod vars {
     pub const ADMIN_TOKEN_SECRET_ID: &str = "JINGSF_ADMIN_TOKEN_SECRET_ID";
     /// Optional, `true` to let apps use a custom Salesforce login host (tests only).
     pub const ALLOW_CUSTOM_LOGIN_HOST: &str = "JINGSF_ALLOW_CUSTOM_LOGIN_HOST";
+    /// Optional: seconds between reads of the org's usage while changes are parked (300).
+    pub const ORG_PROBE_SECONDS: &str = "JINGSF_ORG_PROBE_SECONDS";
 }
 
 /// The function cannot start: fix the deployment.
@@ -50,6 +52,7 @@ pub struct FnConfig {
     pub jing_base_url: Option<String>,
     pub admin_token_secret_id: Option<String>,
     pub allow_custom_login_host: bool,
+    pub org_probe_every: std::time::Duration,
 }
 
 impl FnConfig {
@@ -92,6 +95,12 @@ impl FnConfig {
                 .filter(|v| !v.trim().is_empty()),
             allow_custom_login_host: lookup(vars::ALLOW_CUSTOM_LOGIN_HOST)
                 .is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
+            org_probe_every: match lookup(vars::ORG_PROBE_SECONDS) {
+                Some(raw) => std::time::Duration::from_secs(raw.trim().parse().map_err(|e| {
+                    InitError::Invalid(format!("{}={raw:?}: {e}", vars::ORG_PROBE_SECONDS))
+                })?),
+                None => edge::ORG_PROBE_EVERY,
+            },
         })
     }
 }

@@ -75,6 +75,7 @@ pub async fn build_edge(
     let options = EdgeOptions {
         public_url: config.public_url.clone(),
         allow_custom_login_host: config.allow_custom_login_host,
+        org_probe_every: config.org_probe_every,
     };
     Ok(Edge::new(
         ports,

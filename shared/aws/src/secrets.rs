@@ -41,6 +41,21 @@ fn exhaustive(kind: SecretKind) {
 
 type CacheKey = (AppId, SecretKind);
 
+/// Only what hot paths read and what rarely changes is cached per container: the JING app
+/// secret and the push endpoints' credentials. Salesforce tokens and the PKCE verifier are
+/// written by one function and read by another (the admin API starts an authorization, the
+/// callback function finishes it; a reconnect replaces the tokens the writer uses): they are
+/// always read fresh. (Clients built from them are reused for a few minutes anyway.)
+fn cacheable(kind: SecretKind) -> bool {
+    matches!(
+        kind,
+        SecretKind::JingAppSecret
+            | SecretKind::WebhookToken
+            | SecretKind::WebhookSigningSecret
+            | SecretKind::OutboundToken
+    )
+}
+
 /// The value of a removed secret (no token, secret or verifier ever looks like this).
 const TOMBSTONE: &str = "(removed)";
 
@@ -79,12 +94,18 @@ impl SecretsVault {
     }
 
     fn cached(&self, app: &AppId, kind: SecretKind) -> Option<SecretString> {
+        if !cacheable(kind) {
+            return None;
+        }
         let cache = self.cache_lock();
         let (value, at) = cache.get(&(app.clone(), kind))?;
         (at.elapsed() < self.ttl).then(|| value.clone())
     }
 
     fn remember(&self, app: &AppId, kind: SecretKind, value: &SecretString) {
+        if !cacheable(kind) {
+            return;
+        }
         self.cache_lock()
             .insert((app.clone(), kind), (value.clone(), Instant::now()));
     }

@@ -16,7 +16,13 @@ pub struct EdgeOptions {
     pub public_url: String,
     /// Apps may name a custom Salesforce login host (simulators, tests). Off in production.
     pub allow_custom_login_host: bool,
+    /// While changes are parked because the app's share of the org is spent, the org's usage
+    /// is read again (one `/limits` call) at most this often.
+    pub org_probe_every: std::time::Duration,
 }
+
+/// Default of [`EdgeOptions::org_probe_every`].
+pub const ORG_PROBE_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
 
 impl EdgeOptions {
     pub fn url(&self, path: &str) -> String {

@@ -21,7 +21,7 @@ pub mod setup;
 pub use admin::error::{AdminError, ErrorBody};
 pub use admin::mapping_save::{MappingSaved, save_mapping, side_fields};
 pub use admin::overview::{Counts, Overview, PauseView, overview};
-pub use edge::{Edge, EdgeOptions};
+pub use edge::{Edge, EdgeOptions, ORG_PROBE_EVERY};
 
 use admin::{
     actions, apps, auth, config, connect, error, members, page, retry, setup as setup_api, status,

@@ -159,6 +159,23 @@ impl QuotaBudget {
         }
     }
 
+    /// Take the saved org reading when it is newer than ours.
+    async fn adopt_newer_saved_reading(&self) {
+        let Ok(Some(saved)) = load_org_usage(self.stores.cursors.as_ref(), &self.app).await else {
+            return;
+        };
+        let Some(at) = saved.at else { return };
+        let mut s = self.state();
+        if s.org.is_some_and(|r| r.at < at) {
+            s.org = Some(OrgReading {
+                usage: saved.usage(),
+                app_used: saved.app_used,
+                day: quota_day(at, JING_OFFSET),
+                at,
+            });
+        }
+    }
+
     /// Re-read the allocation when the cached one is older than [`SETTINGS_FRESH_FOR`].
     async fn refresh_allocation(&self, now: OffsetDateTime) {
         if now - self.state().allocation_read_at < SETTINGS_FRESH_FOR {
@@ -201,7 +218,13 @@ impl CallBudget for QuotaBudget {
         self.seed_org_reading().await;
         self.refresh_allocation(now).await;
         let day = quota_day(now, JING_OFFSET);
-        let (cap, org) = self.state().cap(day, now);
+        let (mut cap, mut org) = self.state().cap(day, now);
+        if org.is_some() && self.state().app_used.1 + u64::from(calls) > cap {
+            // Capped by the org: another worker may have read the org again since (the org's
+            // 24 hours roll on, or the scheduled run probed `/limits`): one store read.
+            self.adopt_newer_saved_reading().await;
+            (cap, org) = self.state().cap(day, now);
+        }
         let reserved = self
             .stores
             .quota

@@ -100,6 +100,19 @@ impl JingSim {
         self.inner.lock().store.get(object, id.as_str()).cloned()
     }
 
+    /// Live records whose `field` equals `value` (what a JING admin's search finds).
+    pub fn find(&self, object: &str, field: &str, value: &str) -> Vec<Record> {
+        self.inner
+            .lock()
+            .store
+            .records
+            .values()
+            .filter(|r| r.object == object && !r.invalid)
+            .filter(|r| r.fields.get(field).and_then(Json::as_str) == Some(value))
+            .cloned()
+            .collect()
+    }
+
     /// Live (not invalidated) records of an object.
     pub fn count(&self, object: &str) -> usize {
         self.inner

@@ -102,6 +102,8 @@ pub struct SfSim {
     base_url: String,
     client: reqwest::Client,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// The background outbound sender, once a definition asks for one.
+    sender: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 impl SfSim {
@@ -134,6 +136,7 @@ impl SfSim {
             base_url,
             client,
             tasks,
+            sender: Mutex::new(None),
         })
     }
 
@@ -178,6 +181,18 @@ impl SfSim {
         org.store
             .get(obj.name, id)
             .map(|r| records::render(r, obj, "v62.0", None))
+    }
+    /// The ids of live records whose `field` equals `value` (what an admin's list view finds).
+    pub fn find(&self, object: &str, field: &str, value: &str) -> Vec<SfId> {
+        let Some(obj) = schema::object(object) else {
+            return Vec::new();
+        };
+        let org = self.shared.lock();
+        org.store
+            .table(obj.name)
+            .filter(|r| !r.is_deleted() && r.text(field) == Some(value))
+            .filter_map(|r| SfId::parse(r.text("Id")?).ok())
+            .collect()
     }
     /// Live (not deleted) records of an object.
     pub fn count(&self, object: &str) -> usize {
@@ -233,8 +248,18 @@ impl SfSim {
         org.store.purge_deleted(now);
     }
     /// Replace the outbound-message definition (None removes it).
+    /// Define (or remove) the outbound messages. A background definition is sent by the org on
+    /// its own from then on, as a real org does once the workflow is active.
     pub fn set_outbound(&self, cfg: Option<OutboundConfig>) {
+        let background = cfg.as_ref().is_some_and(|o| o.background);
         self.shared.lock().cfg.outbound = cfg;
+        let mut sender = self.sender.lock().unwrap_or_else(|p| p.into_inner());
+        if background && sender.is_none() && self.tasks.len() == 1 {
+            *sender = Some(outbound::spawn_sender(
+                self.shared.clone(),
+                self.client.clone(),
+            ));
+        }
     }
     /// Try every pending outbound notification now; returns how many were acknowledged.
     pub async fn deliver_outbound(&self) -> usize {
@@ -255,6 +280,9 @@ impl SfSim {
 impl Drop for SfSim {
     fn drop(&mut self) {
         self.tasks.iter().for_each(|t| t.abort());
+        if let Some(sender) = self.sender.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            sender.abort();
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod admin;
 mod fixtures;
+mod going_live;
 mod http;
 mod init;
 mod quota;

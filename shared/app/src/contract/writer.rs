@@ -404,13 +404,25 @@ pub async fn a_spent_allocation_parks_changes_and_a_transient_failure_retries(st
     let r = w.apply(vec![jing_lead("L1", 1, ZHANG)]).await;
     assert_eq!(r.outcomes, vec![Outcome::Parked]);
     assert_eq!(w.f.parked.count(&app()).await.unwrap(), 1);
-    assert!(
+    // Parked, not failed: listed with the quota's cause and fix until it goes through.
+    let listed =
         w.f.errors
             .get(&app(), ObjectKind::Lead, "L1")
             .await
-            .unwrap()
-            .is_none(),
-        "parking is not an error"
+            .unwrap();
+    let listed = listed.expect("a parked change is listed among the failures");
+    assert_eq!(listed.error.code, ErrorCode::AllocationSpent);
+    assert_eq!(listed.error.category(), domain::Category::Quota);
+    let again = w.f.parked.take(&app(), 10).await.unwrap();
+    assert_eq!(w.apply(again).await.outcomes, vec![Outcome::Applied]);
+    let cleared =
+        w.f.errors
+            .get(&app(), ObjectKind::Lead, "L1")
+            .await
+            .unwrap();
+    assert!(
+        cleared.is_none(),
+        "the listing clears when the change goes through"
     );
 
     w.sf.fail_next(SyncError::new(ErrorCode::RemoteUnavailable).detail("503"));

@@ -2,7 +2,7 @@
 //! the success list, the error list, the conflict ledger, the change journal, parked changes.
 
 use super::batch::{Group, Item};
-use super::execute::{Done, Executed};
+use super::execute::{Done, Execution};
 use super::prepare::{Op, Planned, store_error};
 use super::{ApplyReport, Deps, Outcome};
 use crate::ports::{Binding, ConflictEntry, ErrorRecord, JournalEntry, SyncedRecord};
@@ -15,11 +15,12 @@ pub(crate) async fn commit(
     deps: &Deps<'_>,
     settings: &AppSettings,
     group: &Group,
-    results: Vec<Executed>,
+    executed: Execution,
     report: &mut ApplyReport,
 ) {
     let mut journal = Vec::new();
-    for mut ex in results {
+    let reason = executed.park_reason.as_ref();
+    for mut ex in executed.done {
         let item = &group.items[ex.planned.item];
         let outcome = match ex.result {
             Ok(done) => match record_success(
@@ -37,7 +38,10 @@ pub(crate) async fn commit(
                 Err(e) => Outcome::Retry(e),
             },
             Err(Outcome::Failed(e)) => failure_outcome(deps, settings, group, item, e).await,
-            Err(Outcome::Parked) => park(deps, item).await,
+            Err(Outcome::Parked) => match reason {
+                Some(why) => park_listed(deps, settings, group, item, why).await,
+                None => park(deps, item).await,
+            },
             Err(other) => other,
         };
         report.set(&item.indexes, outcome);
@@ -56,6 +60,55 @@ async fn park(deps: &Deps<'_>, item: &Item) -> Outcome {
     }
 }
 
+/// Park a change the quota or the authorization stopped, and list it among the failures
+/// (category quota or authorization, with cause and fix) until it goes through.
+async fn park_listed(
+    deps: &Deps<'_>,
+    settings: &AppSettings,
+    group: &Group,
+    item: &Item,
+    why: &SyncError,
+) -> Outcome {
+    let outcome = park(deps, item).await;
+    if matches!(outcome, Outcome::Parked)
+        && let Err(e) = deps
+            .errors
+            .record(&error_record(deps, settings, group, item, why).await)
+            .await
+    {
+        tracing::warn!(app_id = %settings.app, error = %e, "Could not list a parked change.");
+    }
+    outcome
+}
+
+async fn error_record(
+    deps: &Deps<'_>,
+    settings: &AppSettings,
+    group: &Group,
+    item: &Item,
+    error: &SyncError,
+) -> ErrorRecord {
+    let now = deps.clock.now();
+    let key = item.change.record.as_str().to_owned();
+    let previous = deps
+        .errors
+        .get(&settings.app, group.object, &key)
+        .await
+        .ok()
+        .flatten();
+    ErrorRecord {
+        app: settings.app.clone(),
+        object: group.object,
+        record_key: key,
+        name: super::prepare::display_name_of(group.object, &item.change),
+        error: error.clone(),
+        count: previous.as_ref().map_or(1, |p| p.count + 1),
+        first_seen: previous.map_or(now, |p| p.first_seen),
+        last_seen: now,
+        change: Some(item.change.clone()),
+    }
+}
+
 /// Record a permanent failure in the error list (or hand back a retry/park outcome).
 pub(crate) async fn failure_outcome(
     deps: &Deps<'_>,
@@ -69,25 +122,7 @@ pub(crate) async fn failure_outcome(
         NextStep::Park | NextStep::Reauthorize => return park(deps, item).await,
         NextStep::Record => {}
     }
-    let now = deps.clock.now();
-    let key = item.change.record.as_str().to_owned();
-    let previous = deps
-        .errors
-        .get(&settings.app, group.object, &key)
-        .await
-        .ok()
-        .flatten();
-    let rec = ErrorRecord {
-        app: settings.app.clone(),
-        object: group.object,
-        record_key: key,
-        name: super::prepare::display_name_of(group.object, &item.change),
-        error: error.clone(),
-        count: previous.as_ref().map_or(1, |p| p.count + 1),
-        first_seen: previous.map_or(now, |p| p.first_seen),
-        last_seen: now,
-        change: Some(item.change.clone()),
-    };
+    let rec = error_record(deps, settings, group, item, &error).await;
     if let Err(e) = deps.errors.record(&rec).await {
         return Outcome::Retry(store_error(e));
     }

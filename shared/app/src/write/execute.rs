@@ -33,12 +33,19 @@ pub(crate) struct Executed {
     pub result: Result<Done, Outcome>,
 }
 
+/// What a group's calls came to, and why its parked records were parked (quota, authorization:
+/// shown in the failure list until they go through).
+pub(crate) struct Execution {
+    pub done: Vec<Executed>,
+    pub park_reason: Option<SyncError>,
+}
+
 pub(crate) async fn execute(
     deps: &Deps<'_>,
     settings: &AppSettings,
     group: &Group,
     planned: Vec<Planned>,
-) -> Vec<Executed> {
+) -> Execution {
     let spec = ObjectSpec::of(group.object);
     let (mut creates, mut updates, mut deletes, mut done) = (vec![], vec![], vec![], vec![]);
     let mut converts = vec![];
@@ -56,6 +63,7 @@ pub(crate) async fn execute(
         group,
         spec,
         stop: None,
+        park_reason: None,
     };
     if group.direction == Direction::JingToSf {
         target
@@ -69,7 +77,10 @@ pub(crate) async fn execute(
     target.deletes(deletes, &mut done).await;
     target.conversions(converts, &mut done).await;
     target.restore_origins(&done).await;
-    done
+    Execution {
+        done,
+        park_reason: target.park_reason,
+    }
 }
 
 struct Target<'a, 'b> {
@@ -79,6 +90,8 @@ struct Target<'a, 'b> {
     spec: &'static ObjectSpec,
     /// Set by a call-level failure that stops every later call of this group (quota, auth).
     stop: Option<Outcome>,
+    /// The error that parked this group's records.
+    park_reason: Option<SyncError>,
 }
 
 /// The values a create or update carries (deletes and conversions carry none).
@@ -144,10 +157,7 @@ impl Target<'_, '_> {
     }
 
     fn stop_all(&mut self, e: &RemoteError, list: &mut Vec<Planned>, done: &mut Vec<Executed>) {
-        let outcome = call_failure(e);
-        if matches!(outcome, Outcome::Parked) {
-            self.stop = Some(Outcome::Parked);
-        }
+        let outcome = self.fail(e);
         done.extend(list.drain(..).map(|p| Executed {
             planned: p,
             result: Err(outcome.clone()),
@@ -504,6 +514,7 @@ impl Target<'_, '_> {
         let outcome = call_failure(e);
         if matches!(outcome, Outcome::Parked) {
             self.stop = Some(Outcome::Parked);
+            self.park_reason.get_or_insert_with(|| e.0.clone());
         }
         outcome
     }

@@ -143,6 +143,6 @@ pub(crate) async fn process_group(
 ) {
     let planned = prepare::prepare(deps, settings, group, report).await;
     let planned = breaker::check(deps, settings, group, planned, report).await;
-    let results = execute::execute(deps, settings, group, planned).await;
-    commit::commit(deps, settings, group, results, report).await;
+    let executed = execute::execute(deps, settings, group, planned).await;
+    commit::commit(deps, settings, group, executed, report).await;
 }

@@ -38,45 +38,61 @@ async fn reads_are_cached_per_container_and_a_put_replaces_the_cached_value() {
     let a = app("vault-cache");
     let one = SecretsVault::new(m.clients.secrets.clone(), &prefix, LONG);
     let two = SecretsVault::new(m.clients.secrets.clone(), &prefix, LONG);
-    one.put(&a, SecretKind::SfRefreshToken, &secret("r1"))
-        .await
-        .unwrap();
+    let kind = SecretKind::JingAppSecret;
+    one.put(&a, kind, &secret("r1")).await.unwrap();
     m.counter.reset();
-    assert_eq!(
-        read(&one, SecretKind::SfRefreshToken).await.as_deref(),
-        Some("r1")
-    );
+    assert_eq!(read(&one, kind).await.as_deref(), Some("r1"));
     assert_eq!(m.counter.total(), 0, "the writer's own cache answers");
     for _ in 0..3 {
-        assert_eq!(
-            read(&two, SecretKind::SfRefreshToken).await.as_deref(),
-            Some("r1")
-        );
+        assert_eq!(read(&two, kind).await.as_deref(), Some("r1"));
     }
     assert_eq!(
         m.counter.snapshot().get("secretsmanager.GetSecretValue"),
         Some(&1),
         "one fetch, then cached"
     );
-    one.put(&a, SecretKind::SfRefreshToken, &secret("r2"))
-        .await
-        .unwrap();
+    one.put(&a, kind, &secret("r2")).await.unwrap();
     assert_eq!(
-        read(&one, SecretKind::SfRefreshToken).await.as_deref(),
+        read(&one, kind).await.as_deref(),
         Some("r2"),
         "a put updates the cache"
     );
     assert_eq!(
-        read(&two, SecretKind::SfRefreshToken).await.as_deref(),
+        read(&two, kind).await.as_deref(),
         Some("r1"),
         "another container keeps its copy"
     );
-    two.invalidate(&a, SecretKind::SfRefreshToken);
+    two.invalidate(&a, kind);
     assert_eq!(
-        read(&two, SecretKind::SfRefreshToken).await.as_deref(),
+        read(&two, kind).await.as_deref(),
         Some("r2"),
         "until it invalidates"
     );
+}
+
+/// What one function writes and another reads at once (the admin API starts an authorization,
+/// the callback function finishes it; a reconnect replaces the tokens) is never cached.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn salesforce_tokens_and_the_pkce_verifier_are_always_read_fresh() {
+    let m = moto().await;
+    let prefix = unique("jv");
+    let a = app("vault-cache");
+    let one = SecretsVault::new(m.clients.secrets.clone(), &prefix, LONG);
+    let two = SecretsVault::new(m.clients.secrets.clone(), &prefix, LONG);
+    for kind in [
+        SecretKind::PkceVerifier,
+        SecretKind::SfRefreshToken,
+        SecretKind::SfAccessToken,
+    ] {
+        one.put(&a, kind, &secret("first")).await.unwrap();
+        assert_eq!(read(&two, kind).await.as_deref(), Some("first"));
+        one.put(&a, kind, &secret("second")).await.unwrap();
+        assert_eq!(
+            read(&two, kind).await.as_deref(),
+            Some("second"),
+            "{kind:?} read fresh"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -87,19 +103,19 @@ async fn cached_values_expire_after_the_ttl() {
     let writer = SecretsVault::new(m.clients.secrets.clone(), &prefix, LONG);
     let reader = SecretsVault::new(m.clients.secrets.clone(), &prefix, Duration::ZERO);
     writer
-        .put(&a, SecretKind::JingTokens, &secret("t1"))
+        .put(&a, SecretKind::WebhookToken, &secret("t1"))
         .await
         .unwrap();
     assert_eq!(
-        read(&reader, SecretKind::JingTokens).await.as_deref(),
+        read(&reader, SecretKind::WebhookToken).await.as_deref(),
         Some("t1")
     );
     writer
-        .put(&a, SecretKind::JingTokens, &secret("t2"))
+        .put(&a, SecretKind::WebhookToken, &secret("t2"))
         .await
         .unwrap();
     assert_eq!(
-        read(&reader, SecretKind::JingTokens).await.as_deref(),
+        read(&reader, SecretKind::WebhookToken).await.as_deref(),
         Some("t2"),
         "a zero TTL always refetches"
     );

@@ -57,8 +57,14 @@ pub(crate) async fn resume(
     Body(req): Body<ResumeRequest>,
 ) -> JsonResult {
     let app = app_id(&app)?;
-    load(&st, &app).await?;
+    let settings = load(&st, &app).await?;
     let kind = object(&req.object)?;
+    // A fresh org reading first: the re-queued changes must not park again on an old one.
+    if let Ok(clients) = st.connections.clients(&settings).await
+        && let Err(e) = crate::jobs::fresh_org_usage(&st, &settings, &clients, true).await
+    {
+        tracing::warn!(app_id = %app, error = %e, "Could not read the org's usage before resuming.");
+    }
     let report = app::quota_reset::resume(&st.quota_deps(), &app, kind, req.direction).await?;
     Ok(Json(
         serde_json::to_value(report).map_err(|e| AdminError::Internal(e.to_string()))?,

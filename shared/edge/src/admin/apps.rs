@@ -171,6 +171,7 @@ pub(crate) async fn patch(
     Body(p): Body<AppPatch>,
 ) -> Result<Json<AppSettings>, AdminError> {
     let mut s = load(&st, &app_id(&app)?).await?;
+    let was_off = !s.enabled;
     let configures = p.environment.is_some() || p.name.is_some() || p.member_sync.is_some();
     if let Some(env) = p.environment
         && env != s.environment
@@ -207,6 +208,10 @@ pub(crate) async fn patch(
     } else {
         save_revision_checked(&st, s, p.revision).await?
     };
+    if was_off && saved.enabled {
+        // Changes held while the app was off go back on the queue.
+        app::quota_reset::reset(&st.quota_deps(), &saved).await?;
+    }
     Ok(Json(saved))
 }
 

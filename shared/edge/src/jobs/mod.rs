@@ -14,11 +14,11 @@ mod init;
 pub mod members;
 mod poll;
 mod schedule;
-mod unpark;
+pub mod unpark;
 
 pub use connected::after_connect;
 pub use drain::{Drained, Incoming, Verdict, backoff, drain};
 pub use init::{InitRun, RunBudget, init_run};
 pub use poll::{PollSummary, poll_all};
 pub use schedule::{ResetSummary, daily_reset, digest};
-pub use unpark::release_parked;
+pub use unpark::{fresh_org_usage, release_all, release_parked};

@@ -59,6 +59,7 @@ pub fn world() -> World {
     let options = EdgeOptions {
         public_url: "https://connector.example.com".into(),
         allow_custom_login_host: false,
+        org_probe_every: jingsf_edge::ORG_PROBE_EVERY,
     };
     let state = Edge::new(
         fakes.ports(),

@@ -1,0 +1,460 @@
+//! Going live with `jingsf serve` as its own process, from an empty data directory, through
+//! public surfaces only: the admin API, the OAuth consent page of the simulated org, the setup
+//! section registered in the simulators (their control APIs play the Salesforce admin and the
+//! JING admin), and the push endpoints the simulators call on their own. Nothing is written
+//! into the connector's store or vault by the test; the store is only read at the very end, to
+//! prove that deleting the app left nothing behind.
+
+use app::ports::*;
+use domain::{AppId, ObjectKind};
+use jing_sim::{JingSim, JingSimConfig};
+use jingsf::client::AdminClient;
+use serde_json::{Value, json};
+use sf_sim::{OutboundConfig, SfSim, SimConfig};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+const TOKEN: &str = "going-live-admin-token-0123456789abcdef";
+const APP: &str = "golive";
+
+/// `jingsf serve` as a child process; killed if the test fails half-way.
+struct Serve {
+    child: Child,
+    dir: PathBuf,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+fn config(dir: &Path, port: u16, sf: &SimConfig, jing: &JingSim) -> String {
+    format!(
+        "data_dir = {data:?}\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"http://127.0.0.1:{port}\"\n\
+         poll_seconds = 1\norg_probe_seconds = 1\nallow_custom_login_host = true\n\
+         [salesforce]\nclient_id = {id:?}\nclient_secret = {secret:?}\n[jing]\nbase_url = {jing:?}\n",
+        data = dir.join("data").display().to_string(),
+        id = sf.client_id,
+        secret = sf.client_secret,
+        jing = jing.base_url(),
+    )
+}
+
+async fn start_serve(sf_cfg: &SimConfig, jing: &JingSim) -> Result<(Serve, AdminClient)> {
+    let dir = std::env::temp_dir().join(format!("jingsf-golive-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    let port = free_port()?;
+    let path = dir.join("jingsf.toml");
+    std::fs::write(&path, config(&dir, port, sf_cfg, jing))?;
+    let child = Command::new(env!("CARGO_BIN_EXE_jingsf"))
+        .args(["serve", "--config"])
+        .arg(&path)
+        .env("JINGSF_ADMIN_TOKEN", TOKEN)
+        .env("JINGSF_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    let serve = Serve { child, dir };
+    let base = format!("http://127.0.0.1:{port}");
+    let health = format!("{base}/healthz");
+    wait_for(
+        "serve to answer /healthz",
+        Duration::from_secs(30),
+        async || Ok(reqwest::get(&health).await.is_ok_and(|r| r.status() == 200)),
+    )
+    .await?;
+    Ok((serve, AdminClient::new(&base, TOKEN)))
+}
+
+/// Poll until `done` holds, at most `limit` (everything runs on its own in the process).
+async fn wait_for(
+    what: &str,
+    limit: Duration,
+    mut done: impl AsyncFnMut() -> Result<bool>,
+) -> Result<Duration> {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if done().await? {
+            return Ok(start.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(format!("timed out after {limit:?} waiting for {what}").into())
+}
+
+/// The simulated org's consent, then our callback (which must redirect to the page).
+async fn consent(admin: &AdminClient) -> Result<()> {
+    let started = admin
+        .post(&format!("/apps/{APP}/connect"), json!({}))
+        .await?;
+    let url = started["authorize_url"]
+        .as_str()
+        .ok_or("no authorize_url")?;
+    let back = jingsf::simulated::consent(url).await?;
+    let location = back
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    if !(back.status().is_redirection() && location.contains("connected=1")) {
+        return Err(format!("callback answered {} {location}", back.status()).into());
+    }
+    Ok(())
+}
+
+/// What the two admins register: the outbound-message definitions (sent by the org's own
+/// background sender) and the webhook URL with its signing secret.
+fn register(setup: &Value, sf: &SfSim, jing: &JingSim) -> Result<()> {
+    let url = setup["outbound_url"].as_str().ok_or("no outbound_url")?;
+    let mut outbound = OutboundConfig::new(url);
+    for def in setup["outbound"].as_array().into_iter().flatten() {
+        if def["required"] == true {
+            let fields: Vec<&str> = def["fields"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            outbound = outbound.object(def["object"].as_str().ok_or("object")?, &fields);
+        }
+    }
+    outbound.background = true;
+    sf.set_outbound(Some(outbound));
+    let webhook = setup["webhook_url"].as_str().ok_or("no webhook_url")?;
+    let (base, token) = webhook.rsplit_once('/').ok_or("token")?;
+    jing.set_webhook(
+        &format!("{base}/{{token}}"),
+        token,
+        setup["webhook_signing_secret"].as_str(),
+    );
+    jing.deliver_webhooks_every(Duration::from_millis(200));
+    Ok(())
+}
+
+fn checklist(setup: &Value, item: &str) -> bool {
+    setup["checklist"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|i| i["item"] == item && i["done"] == true)
+}
+
+/// Leads on both sides (each with its own mobile), a few accounts, users and employees (two
+/// of three users match an employee by mobile).
+fn seed(sf: &SfSim, jing: &JingSim) -> Result<()> {
+    for i in 0..12 {
+        sf.human().create(
+            "Lead",
+            json!({"LastName": format!("王{i}"), "Company": format!("上海公司{i}"),
+                   "MobilePhone": format!("1380000{i:04}")}),
+        )?;
+    }
+    for i in 0..4 {
+        sf.human()
+            .create("Account", json!({"Name": format!("北京集团{i}有限公司")}))?;
+    }
+    for i in 0..8 {
+        jing.human().create_lead(json!({
+            "name": format!("李{i}"), "company_id": format!("杭州企业{i}"),
+            "mobile": format!("1370000{i:04}"),
+        }))?;
+    }
+    for i in 0..3 {
+        sf.add_user(
+            "用户",
+            &format!("{i}"),
+            &format!("u{i}@acme.example"),
+            Some(&format!("1360000{i:04}")),
+        );
+    }
+    for i in 0..2 {
+        jing.add_employee(&format!("员工{i}"), Some(&format!("1360000{i:04}")), None)?;
+    }
+    Ok(())
+}
+
+/// The JING lead with this mobile, and the Salesforce lead with this mobile.
+fn pair(sf: &SfSim, jing: &JingSim, mobile: &str) -> Option<(domain::SfId, domain::JingId)> {
+    let sf_id = sf.find("Lead", "MobilePhone", mobile).into_iter().next()?;
+    let j = jing.find("lead", "mobile", mobile).into_iter().next()?;
+    Some((sf_id, domain::JingId::parse(&j.id).ok()?))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn going_live_with_serve_through_public_surfaces_only() -> Result<()> {
+    let sf_cfg = SimConfig {
+        daily_api_limit: 100_000,
+        ..SimConfig::default()
+    };
+    let sf = SfSim::start(sf_cfg.clone()).await?;
+    let jing = JingSim::start(JingSimConfig::default()).await?;
+    seed(&sf, &jing)?;
+    let (mut serve, admin) = start_serve(&sf_cfg, &jing).await?;
+
+    // 1. Install, connect (the callback checks permissions and matches members).
+    let jcfg = jing.config();
+    admin
+        .post(
+            "/apps",
+            json!({"id": APP, "name": "上线测试 Go live",
+                   "environment": {"kind": "custom", "host": sf.base_url()},
+                   "jing_app_id": jcfg.app_id, "jing_tenant": jcfg.mid,
+                   "jing_app_secret": jcfg.app_secret}),
+        )
+        .await?;
+    consent(&admin).await?;
+    let setup = admin.get(&format!("/apps/{APP}/setup")).await?;
+    for item in ["connected", "permissions", "members"] {
+        assert!(checklist(&setup, item), "{item} not done: {setup}");
+    }
+    register(&setup, &sf, &jing)?;
+    admin
+        .patch(
+            &format!("/apps/{APP}"),
+            json!({"member_sync": {"every_minutes": 0, "create_unmatched": false}}),
+        )
+        .await?;
+
+    // 2. The initialization, started from the admin API, carried out by the served loop.
+    let window = time::OffsetDateTime::now_utc() - time::Duration::days(30);
+    let window = window.format(&time::format_description::well_known::Rfc3339)?;
+    admin
+        .post(
+            &format!("/apps/{APP}/init"),
+            json!({ "window_start": window }),
+        )
+        .await?;
+    wait_for("the initialization", Duration::from_secs(60), async || {
+        let init = admin.get(&format!("/apps/{APP}/init")).await?;
+        Ok(init["init"]["state"] == "done" && sf.count("Lead") == 20 && jing.count("lead") == 20)
+    })
+    .await?;
+
+    // 3. Live edits both ways, by push.
+    let (sf_lead, jing_lead) = pair(&sf, &jing, "13800000001").ok_or("lead 1 not paired")?;
+    sf.human()
+        .update("Lead", &sf_lead, json!({"Title": "销售总监"}))?;
+    let sf_to_jing = wait_for(
+        "a Salesforce edit in JING",
+        Duration::from_secs(20),
+        async || {
+            Ok(jing
+                .record("lead", &jing_lead)
+                .and_then(|r| r.fields.get("title").cloned())
+                == Some(json!("销售总监")))
+        },
+    )
+    .await?;
+    let (sf2, jing2) = pair(&sf, &jing, "13700000002").ok_or("lead 2 not paired")?;
+    jing.human()
+        .update("lead", &jing2, json!({"title": "采购经理"}))?;
+    let jing_to_sf = wait_for(
+        "a JING edit in Salesforce",
+        Duration::from_secs(20),
+        async || {
+            Ok(sf
+                .record("Lead", &sf2)
+                .is_some_and(|r| r["Title"] == json!("采购经理")))
+        },
+    )
+    .await?;
+    // The Salesforce admin checks each definition by editing one record of each object.
+    let account = sf
+        .find("Account", "Name", "北京集团1有限公司")
+        .into_iter()
+        .next()
+        .ok_or("account")?;
+    sf.human()
+        .update("Account", &account, json!({"Phone": "010-8888 0001"}))?;
+    wait_for(
+        "the checklist's pushes",
+        Duration::from_secs(20),
+        async || {
+            let setup = admin.get(&format!("/apps/{APP}/setup")).await?;
+            Ok(checklist(&setup, "outbound_messages") && checklist(&setup, "webhooks"))
+        },
+    )
+    .await?;
+
+    // 4. A conversion: the JING lead converted, the opportunity's values with it, by push.
+    let (sf3, jing3) = pair(&sf, &jing, "13800000003").ok_or("lead 3 not paired")?;
+    let converted = sf.convert_lead(&sf3)?;
+    let conversion = wait_for(
+        "the conversion in JING",
+        Duration::from_secs(20),
+        async || {
+            let rec = jing.record("lead", &jing3);
+            Ok(rec.is_some_and(|r| {
+                r.fields.get("life_status") == Some(&json!("converted"))
+                    && r.fields
+                        .get("opportunity_name")
+                        .is_some_and(|v| !v.is_null())
+            }))
+        },
+    )
+    .await?;
+    assert!(
+        sf.record("Opportunity", &converted.opportunity_id)
+            .is_some()
+    );
+
+    // 5. A Salesforce user added later is matched on the poll schedule.
+    jing.add_employee("后来的员工", Some("13600000009"), None)?;
+    let late = sf.add_user("后来", "用户", "late@acme.example", Some("13600000009"));
+    wait_for("the late user bound", Duration::from_secs(30), async || {
+        let members = admin.get(&format!("/apps/{APP}/members")).await?;
+        Ok(members["members"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|m| m["user_id"] == json!(late.to_string()) && m["state"]["state"] == "bound"))
+    })
+    .await?;
+
+    // 6. The org's quota exhausted: changes park (listed); restored: they go through.
+    sf.set_daily_limit(sf.api_usage().used);
+    let (sf4, jing4) = pair(&sf, &jing, "13700000004").ok_or("lead 4 not paired")?;
+    jing.human()
+        .update("lead", &jing4, json!({"title": "额度测试"}))?;
+    wait_for(
+        "the change parked and listed",
+        Duration::from_secs(30),
+        async || {
+            let failures = admin
+                .get(&format!("/apps/{APP}/failures?category=quota"))
+                .await?;
+            Ok(failures["total"].as_u64().unwrap_or(0) >= 1)
+        },
+    )
+    .await?;
+    sf.set_daily_limit(100_000);
+    let unparked = wait_for(
+        "the parked change applied",
+        Duration::from_secs(30),
+        async || {
+            Ok(sf
+                .record("Lead", &sf4)
+                .is_some_and(|r| r["Title"] == json!("额度测试")))
+        },
+    )
+    .await?;
+
+    // 7. Disconnect: changes are held; reconnect to the same org: they go through.
+    admin.delete(&format!("/apps/{APP}/connection")).await?;
+    let (sf5, jing5) = pair(&sf, &jing, "13700000005").ok_or("lead 5 not paired")?;
+    jing.human()
+        .update("lead", &jing5, json!({"title": "断开期间"}))?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_ne!(
+        sf.record("Lead", &sf5).map(|r| r["Title"].clone()),
+        Some(json!("断开期间"))
+    );
+    consent(&admin).await?;
+    wait_for(
+        "the held change after reconnecting",
+        Duration::from_secs(30),
+        async || {
+            Ok(sf
+                .record("Lead", &sf5)
+                .is_some_and(|r| r["Title"] == json!("断开期间")))
+        },
+    )
+    .await?;
+
+    // 8. Delete: nothing of the app is left.
+    let deleted = admin.delete(&format!("/apps/{APP}")).await?;
+    assert!(
+        deleted["purged"]["bindings"].as_u64().unwrap_or(0) >= 20,
+        "{deleted}"
+    );
+    let gone = admin.get(&format!("/apps/{APP}")).await.unwrap_err();
+    assert_eq!(gone.status, 404);
+    let db = serve.dir.join("data").join("jingsf.db");
+    stop(&mut serve)?;
+    assert_nothing_left(&db).await?;
+    println!(
+        "going live (serve): SF→JING {sf_to_jing:?}, JING→SF {jing_to_sf:?}, conversion {conversion:?}, parked→applied {unparked:?}"
+    );
+    Ok(())
+}
+
+/// SIGTERM: the loop finishes its batch and the process exits cleanly.
+fn stop(serve: &mut Serve) -> Result<()> {
+    let pid = serve.child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status()?;
+    let start = Instant::now();
+    loop {
+        if let Some(status) = serve.child.try_wait()? {
+            assert!(status.success(), "serve exited with {status}");
+            return Ok(());
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            return Err("serve did not stop on SIGTERM".into());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Read the stopped connector's store: no item of the app in any table.
+async fn assert_nothing_left(db: &Path) -> Result<()> {
+    let store = local::LocalStore::open(db)?;
+    let app = AppId::parse(APP)?;
+    for object in ObjectKind::ALL {
+        assert_eq!(
+            BindingStore::count(&store, &app, object).await?,
+            0,
+            "{object} bindings"
+        );
+    }
+    let all = ListQuery::default();
+    assert_eq!(
+        ErrorStore::list(&store, &app, &all).await?.total,
+        0,
+        "errors"
+    );
+    assert_eq!(
+        SyncLog::list(&store, &app, &all).await?.total,
+        0,
+        "sync log"
+    );
+    assert_eq!(
+        Ledger::conflicts(&store, &app, &all).await?.total,
+        0,
+        "conflicts"
+    );
+    assert_eq!(ParkedStore::count(&store, &app).await?, 0, "parked");
+    assert!(
+        CursorStore::get(&store, &app, "poll:Lead").await?.is_none(),
+        "cursors"
+    );
+    assert!(
+        SettingsStore::get(&store, &app).await?.is_none(),
+        "settings"
+    );
+    for kind in [
+        SecretKind::SfRefreshToken,
+        SecretKind::JingAppSecret,
+        SecretKind::WebhookToken,
+        SecretKind::OutboundToken,
+    ] {
+        assert!(
+            TokenVault::get(&store, &app, kind).await?.is_none(),
+            "{kind:?}"
+        );
+    }
+    Ok(())
+}

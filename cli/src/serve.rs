@@ -203,6 +203,7 @@ async fn work_loop(local: Local, schedule: Schedule, mut stop: watch::Receiver<b
             tokio::select! {
                 _ = tokio::time::sleep(pause) => {}
                 _ = local.init_runs.requested() => {}
+                _ = local.edge.queued.notified() => {}
                 _ = stop.changed() => {}
             }
         }

@@ -43,7 +43,7 @@ def provision(prefix):
         "JINGSF_CHANGES_QUEUE_URL": urls["changes"], "JINGSF_CHANGES_DLQ_URL": urls["dlq"],
         "JINGSF_INIT_QUEUE_URL": urls["init"], "JINGSF_SECRET_PREFIX": prefix,
         "JINGSF_SES_SENDER": "noreply@example.com", "JINGSF_SF_CLIENT_ID": "3MVG9Measure",
-        "JINGSF_SF_CLIENT_SECRET_ID": secret, "JINGSF_SF_REDIRECT_URI": "https://example.com/oauth/callback",
+        "JINGSF_SF_CLIENT_SECRET_ID": secret, "JINGSF_PUBLIC_URL": "https://example.com",
         "JINGSF_ADMIN_TOKEN_SECRET_ID": admin,
         "AWS_ENDPOINT_URL": ENDPOINT, "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION,
         "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",

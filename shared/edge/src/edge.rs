@@ -40,6 +40,8 @@ pub struct Edge {
     pub options: EdgeOptions,
     /// The work loop's heartbeat (one machine); `/healthz` reads it.
     pub health: Arc<crate::health::Health>,
+    /// Notified when the intake queued changes: a waiting work loop starts at once.
+    pub queued: Arc<tokio::sync::Notify>,
     pub(crate) marks: Arc<crate::setup::Marks>,
 }
 
@@ -63,6 +65,7 @@ impl Edge {
             admin_token,
             options,
             health: Arc::default(),
+            queued: Arc::default(),
             marks: Arc::default(),
         }
     }

@@ -11,6 +11,9 @@ use time::OffsetDateTime;
 
 type ObjKey = (AppId, ObjectKind);
 
+/// One record per (app, object, key), shared by the clones of a fake.
+type Shared<T> = Arc<Mutex<BTreeMap<(AppId, ObjectKind, String), T>>>;
+
 #[derive(Default)]
 struct BindingTables {
     by_sf: HashMap<ObjKey, BTreeMap<SfId, Binding>>,
@@ -179,7 +182,7 @@ impl BindingStore for MemBindingStore {
 /// Failing records keyed by (app, object, record key).
 #[derive(Default, Clone)]
 pub struct MemErrorStore {
-    records: Arc<Mutex<BTreeMap<(AppId, ObjectKind, String), ErrorRecord>>>,
+    records: Shared<ErrorRecord>,
 }
 
 impl MemErrorStore {
@@ -282,7 +285,7 @@ fn tally<K: Ord>(keys: impl Iterator<Item = K>) -> Vec<(K, u64)> {
 /// Last successful sync per (app, object, record key).
 #[derive(Default, Clone)]
 pub struct MemSyncLog {
-    records: Arc<Mutex<BTreeMap<(AppId, ObjectKind, String), SyncedRecord>>>,
+    records: Shared<SyncedRecord>,
 }
 
 impl MemSyncLog {

@@ -93,6 +93,9 @@ pub(crate) async fn outbound(
     match result {
         Ok(r) => {
             tracing::info!(app_id = %settings.app, enqueued = r.enqueued, duplicates = r.duplicates, ignored = r.ignored, "Outbound message queued.");
+            if r.enqueued > 0 {
+                st.queued.notify_one();
+            }
             mark(&st, &settings, &msg).await;
             xml(StatusCode::OK, ack_response().to_owned())
         }

@@ -83,6 +83,9 @@ pub(crate) async fn webhook(
     match ingest_webhook(&st.push_deps(), event.change, &event.idempotency_key).await {
         Ok(r) => {
             tracing::info!(app_id = %app, enqueued = r.enqueued, duplicates = r.duplicates, "Webhook queued.");
+            if r.enqueued > 0 {
+                st.queued.notify_one();
+            }
             let now = st.clock.now();
             st.marks
                 .seen(st.cursors.as_ref(), &app, WEBHOOK_MARK, now)

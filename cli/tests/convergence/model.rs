@@ -137,6 +137,8 @@ pub fn settle(fields: &[FieldDef], recs: &mut [Rec], round: &Round) -> Vec<Ambig
     }
     for &i in &round.converted {
         recs[i].state = State::Converted;
+        // The conversion reaches JING by push: its lead becomes `life_status = converted`.
+        recs[i].vals[Side::Jing as usize][super::lead::STATUS] = Some("converted".to_owned());
     }
     for (i, rec) in recs.iter_mut().enumerate() {
         // Converted leads are not updated from JING; Salesforce no longer edits them.

@@ -302,6 +302,43 @@ async function loadConflicts() {
     [el('tr', {}, el('td', { colspan: '5', class: 'muted', text: t('none') }))]));
 }
 
+// --- setup ---------------------------------------------------------------------------------
+
+function renderSetup(s) {
+  $('checklist').replaceChildren(...s.checklist.map((i) => el('li', { class: i.done ? 'done' : 'todo', 'data-item': i.item },
+    el('span', { class: 'mark', text: i.done ? '✓' : '·' }), ' ', el('span', { text: i[`label_${state.lang}`] }))));
+  const rows = [
+    ['callback_url', s.callback_url],
+    ['outbound_url', s.outbound_url],
+    ['webhook_url', s.webhook_url],
+    ['webhook_secret', s.webhook_signing_secret || ''],
+  ];
+  $('setup-urls').replaceChildren(...rows.flatMap(([k, v]) => [el('dt', { text: t(k) }), el('dd', {}, el('code', { id: `setup-${k}`, text: v }))]));
+  $('outbound-defs').replaceChildren(...s.outbound.map((d) => el('p', {},
+    el('strong', { text: t('outbound_fields', d.object) + (d.required ? '' : ` ${t('optional')}`) }), ' ',
+    el('span', { class: 'muted', text: d.last_received ? t('last_received', fmtTime(d.last_received)) : t('never_received') }),
+    el('br'), el('code', { text: d.fields.join(', ') }))));
+}
+
+async function loadSetup() {
+  renderSetup(await api(app('/setup')));
+}
+
+async function rotate(endpoint) {
+  try {
+    renderSetup(await api(app('/setup/rotate'), { method: 'POST', body: { endpoint } }));
+    showInfo(t('rotated'));
+  } catch (e) { showError(e); }
+}
+
+async function checkPermissions() {
+  try {
+    await api(app('/setup/permissions'), { method: 'POST' });
+    await loadSetup();
+    showInfo(t('checked'));
+  } catch (e) { showError(e); }
+}
+
 // --- wiring --------------------------------------------------------------------------------
 
 function applyLang() {
@@ -320,7 +357,7 @@ async function refresh() {
   document.body.dataset.ready = '0';
   try {
     renderOverview(await api(app('/status')));
-    await Promise.all([loadSynced(), loadFailures(), loadGrouped(), loadMembers(), loadConflicts()]);
+    await Promise.all([loadSetup(), loadSynced(), loadFailures(), loadGrouped(), loadMembers(), loadConflicts()]);
   } catch (e) { showError(e); }
   document.body.dataset.ready = '1';
 }
@@ -348,6 +385,9 @@ async function main() {
   });
   wireList('synced', loadSynced);
   wireList('failures', loadFailures);
+  $('rotate-webhook').addEventListener('click', () => rotate('webhook'));
+  $('rotate-outbound').addEventListener('click', () => rotate('outbound'));
+  $('check-permissions').addEventListener('click', checkPermissions);
   $('app-picker').addEventListener('change', (ev) => {
     state.app = ev.target.value;
     state.synced.offset = 0; state.failures.offset = 0;

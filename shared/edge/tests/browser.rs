@@ -186,6 +186,24 @@ async fn status_page_in_headless_chromium() {
         assert!(dom.contains(shown), "the page shows {shown}");
     }
     assert!(dom.contains("1–10 / 17"), "the success list pages 10 of 17");
+    // The setup section: the URLs to register and the checklist, as the API gives them.
+    let setup = api_get(&w, "/api/apps/acme/setup").await;
+    assert_eq!(
+        text_of(&dom, "setup-callback_url"),
+        setup["callback_url"].as_str().unwrap()
+    );
+    assert_eq!(
+        text_of(&dom, "setup-webhook_url"),
+        setup["webhook_url"].as_str().unwrap()
+    );
+    assert!(
+        dom.contains("class=\"done\" data-item=\"connected\""),
+        "the checklist shows the app connected"
+    );
+    assert!(
+        dom.contains("class=\"todo\" data-item=\"webhooks\""),
+        "and the webhooks not yet received"
+    );
 
     // 2. A manual member bind through the UI, checked through the API.
     let mut browser = Browser::launch().await;

@@ -21,7 +21,7 @@ struct Org {
     base: String,
     token: String,
     n: usize,
-    fresh: usize,
+    fresh: std::cell::Cell<usize>,
 }
 
 impl Org {
@@ -52,7 +52,7 @@ impl Org {
             base,
             token,
             n,
-            fresh: 0,
+            fresh: std::cell::Cell::new(0),
         }
     }
 
@@ -88,10 +88,10 @@ impl Org {
         list.join(",")
     }
 
-    fn fresh_lead(&mut self) -> Value {
-        self.fresh += 1;
+    fn fresh_lead(&self) -> Value {
+        self.fresh.set(self.fresh.get() + 1);
         json!({"attributes": {"type": "Lead"}, "LastName": "Fresh", "Company": "Acme",
-               "Email": format!("fresh{}@scale.example", self.fresh)})
+               "Email": format!("fresh{}@scale.example", self.fresh.get())})
     }
 }
 
@@ -116,8 +116,7 @@ where
     (pick(0.5), pick(0.9), times.len())
 }
 
-async fn measure(org: &mut Org) -> Vec<(&'static str, Stats)> {
-    let o = &*org;
+async fn measure(o: &Org) -> Vec<(&'static str, Stats)> {
     let ids = o
         .query(&format!(
             "SELECT Id FROM Lead WHERE Email IN ({})",
@@ -144,7 +143,7 @@ async fn measure(org: &mut Org) -> Vec<(&'static str, Stats)> {
         "SELECT Id, Email FROM Lead WHERE Id > '00Q000000000000EAA' ORDER BY Id LIMIT 200"
             .to_owned()
     };
-    let mut out = vec![
+    vec![
         ("Email IN (50 values)", queries(o, by_email, 50).await),
         ("Id IN (50 values)", queries(o, by_id, 50).await),
         (
@@ -157,13 +156,9 @@ async fn measure(org: &mut Org) -> Vec<(&'static str, Stats)> {
         ),
         ("queryMore page (2000 rows)", query_more(o).await),
         ("Bulk query results page (2000 rows)", bulk_page(o).await),
-    ];
-    out.push((
-        "create Lead (duplicate rule checked)",
-        create_one(org).await,
-    ));
-    out.push(("collections create 200, allOrNone", create_200(org).await));
-    out
+        ("create Lead (duplicate rule checked)", create_one(o).await),
+        ("collections create 200, allOrNone", create_200(o).await),
+    ]
 }
 
 /// One query per sample (`soql(k)` for sample k), expecting `rows` records.
@@ -245,52 +240,26 @@ async fn bulk_page(o: &Org) -> Stats {
     .await
 }
 
-async fn create_one(org: &mut Org) -> Stats {
-    let org = std::cell::RefCell::new(org);
-    sample(|_| {
-        let org = &org;
-        async move {
-            let (req, body) = {
-                let mut o = org.borrow_mut();
-                (
-                    o.http.post(format!("{}/sobjects/Lead", o.base)),
-                    o.fresh_lead(),
-                )
-            };
-            let o = org.borrow();
-            o.json(req.json(&body), 201).await;
-            None
-        }
+async fn create_one(o: &Org) -> Stats {
+    sample(|_| async move {
+        let req = o.http.post(format!("{}/sobjects/Lead", o.base));
+        o.json(req.json(&o.fresh_lead()), 201).await;
+        None
     })
     .await
 }
 
-async fn create_200(org: &mut Org) -> Stats {
-    let org = std::cell::RefCell::new(org);
-    sample(|_| {
-        let org = &org;
-        async move {
-            let (req, records) = {
-                let mut o = org.borrow_mut();
-                let records: Vec<Value> = (0..200).map(|_| o.fresh_lead()).collect();
-                (
-                    o.http.post(format!("{}/composite/sobjects", o.base)),
-                    records,
-                )
-            };
-            let o = org.borrow();
-            let out = o
-                .json(
-                    req.json(&json!({"allOrNone": true, "records": records})),
-                    200,
-                )
-                .await;
-            assert!(
-                out.as_array()
-                    .is_some_and(|a| a.iter().all(|r| r["success"] == true))
-            );
-            None
-        }
+async fn create_200(o: &Org) -> Stats {
+    sample(|_| async move {
+        let records: Vec<Value> = (0..200).map(|_| o.fresh_lead()).collect();
+        let req = o.http.post(format!("{}/composite/sobjects", o.base));
+        let body = json!({"allOrNone": true, "records": records});
+        let out = o.json(req.json(&body), 200).await;
+        let all_ok = out
+            .as_array()
+            .map(|a| a.iter().all(|r| r["success"] == true));
+        assert_eq!(all_ok, Some(true));
+        None
     })
     .await
 }
@@ -309,9 +278,9 @@ async fn main() {
     let mut table: Vec<(&str, Vec<Stats>)> = Vec::new();
     for &n in &sizes {
         let t = Instant::now();
-        let mut org = Org::seeded(n).await;
+        let org = Org::seeded(n).await;
         eprintln!("seeded {n} leads in {:.1}s", t.elapsed().as_secs_f64());
-        for (i, (name, stats)) in measure(&mut org).await.into_iter().enumerate() {
+        for (i, (name, stats)) in measure(&org).await.into_iter().enumerate() {
             eprintln!(
                 "  {name}: median {:.0} µs, p90 {:.0} µs ({} samples)",
                 stats.0, stats.1, stats.2

@@ -74,6 +74,7 @@ mod soap;
 pub mod soql;
 mod state;
 mod store;
+mod table;
 mod validate;
 
 pub use config::{OutboundConfig, SimConfig};

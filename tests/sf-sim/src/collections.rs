@@ -182,7 +182,7 @@ pub async fn update(
     Ok(json_response(StatusCode::OK, &Value::Array(results)))
 }
 
-fn update_one(
+pub(crate) fn update_one(
     org: &mut Org,
     obj: &'static Object,
     raw: Option<&str>,
@@ -199,7 +199,7 @@ fn update_one(
     dml::update(org, obj, &id, rec, opts)
 }
 
-fn parse_record_id(obj: &Object, raw: &str) -> DmlResult<SfId> {
+pub(crate) fn parse_record_id(obj: &Object, raw: &str) -> DmlResult<SfId> {
     let bad = || {
         vec![
             DmlError::new(

@@ -61,7 +61,7 @@ pub async fn upsert(
     Ok(json_response(StatusCode::OK, &Value::Array(results)))
 }
 
-fn upsert_one(
+pub(crate) fn upsert_one(
     org: &mut Org,
     obj: &'static Object,
     ext: &'static Field,

@@ -19,28 +19,28 @@ use serde_json::{Map, Value, json};
 
 #[derive(Debug, Clone)]
 pub struct IngestJob {
-    id: String,
-    object: &'static Object,
-    operation: Operation,
-    external_id: Option<&'static Field>,
-    crlf: bool,
-    delimiter: (&'static str, u8),
-    assignment_rule: Option<String>,
-    state: &'static str,
-    polls: u32,
-    created: String,
-    opts: WriteOpts,
-    upload: Option<Bytes>,
-    csv: Csv,
-    results: Vec<RowResult>,
-    error_message: Option<String>,
+    pub(crate) id: String,
+    pub(crate) object: &'static Object,
+    pub(crate) operation: Operation,
+    pub(crate) external_id: Option<&'static Field>,
+    pub(crate) crlf: bool,
+    pub(crate) delimiter: (&'static str, u8),
+    pub(crate) assignment_rule: Option<String>,
+    pub(crate) state: &'static str,
+    pub(crate) polls: u32,
+    pub(crate) created: String,
+    pub(crate) opts: WriteOpts,
+    pub(crate) upload: Option<Bytes>,
+    pub(crate) csv: Csv,
+    pub(crate) results: Vec<RowResult>,
+    pub(crate) error_message: Option<String>,
 }
 
 fn invalid_job(message: impl Into<String>) -> ApiError {
     ApiError::bad_request("INVALIDJOB", message)
 }
 
-fn bulk_error(message: impl Into<String>) -> ApiError {
+pub(crate) fn bulk_error(message: impl Into<String>) -> ApiError {
     ApiError::bad_request("BULK_API_ERROR", message)
 }
 
@@ -311,70 +311,6 @@ pub fn fail_running(org: &mut Org, message: &str) {
             job.state = "Failed";
             job.error_message = Some(message.to_owned());
         }
-    }
-}
-
-/// `GET /jobs/ingest/{id}/{successfulResults|failedResults|unprocessedrecords}/`
-pub async fn results(
-    State(sim): State<Shared>,
-    Path((_v, id, kind)): Path<(String, String, String)>,
-) -> ApiResult {
-    let org = sim.lock();
-    let job = org.ingest.get(&id).ok_or_else(ApiError::not_found)?;
-    if !matches!(job.state, "JobComplete" | "Failed" | "Aborted") {
-        return Err(bulk_error(format!(
-            "Job {id} has not finished processing: {}",
-            job.state
-        )));
-    }
-    let csv = match kind.as_str() {
-        "successfulResults" => outcomes(job, ["sf__Id", "sf__Created"], |r| match r {
-            RowResult::Done { id, created } => Some([id.clone(), created.to_string()]),
-            RowResult::Failed(_) => None,
-        }),
-        "failedResults" => outcomes(job, ["sf__Id", "sf__Error"], |r| match r {
-            RowResult::Failed(errors) => Some([String::new(), ingest_run::error_text(errors)]),
-            RowResult::Done { .. } => None,
-        }),
-        "unprocessedrecords" => unprocessed(job),
-        _ => return Err(ApiError::not_found()),
-    };
-    Ok((StatusCode::OK, [(header::CONTENT_TYPE, "text/csv")], csv).into_response())
-}
-
-/// Processed rows with their outcome columns first. Newest first: not the upload's order.
-fn outcomes(
-    job: &IngestJob,
-    head: [&str; 2],
-    pick: impl Fn(&RowResult) -> Option<[String; 2]>,
-) -> String {
-    let header = head
-        .iter()
-        .map(|h| (*h).to_owned())
-        .chain(job.csv.header.iter().cloned());
-    let rows = job
-        .csv
-        .rows
-        .iter()
-        .zip(&job.results)
-        .rev()
-        .filter_map(|(row, result)| {
-            let [a, b] = pick(result)?;
-            Some([a, b].into_iter().chain(row.iter().cloned()).collect())
-        });
-    ingest_run::render(
-        std::iter::once(header.collect()).chain(rows),
-        job.delimiter.1,
-    )
-}
-
-/// What never ran: the whole upload of a failed or aborted job; only the header of a
-/// completed one.
-fn unprocessed(job: &IngestJob) -> String {
-    match &job.upload {
-        None => String::new(),
-        Some(data) if job.state != "JobComplete" => String::from_utf8_lossy(data).into_owned(),
-        Some(_) => ingest_run::render([job.csv.header.clone()], job.delimiter.1),
     }
 }
 

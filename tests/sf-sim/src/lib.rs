@@ -62,6 +62,7 @@ mod gate;
 mod human;
 mod idgen;
 mod ingest;
+mod ingest_results;
 mod ingest_run;
 pub mod limits;
 mod limits_endpoint;

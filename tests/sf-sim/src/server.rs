@@ -100,11 +100,11 @@ pub fn api_routes() -> Router<Shared> {
         )
         .route(
             &format!("{s}/jobs/ingest/{{id}}/{{kind}}"),
-            get(ingest::results),
+            get(crate::ingest_results::results),
         )
         .route(
             &format!("{s}/jobs/ingest/{{id}}/{{kind}}/"),
-            get(ingest::results),
+            get(crate::ingest_results::results),
         )
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)

@@ -99,12 +99,14 @@ impl Remote {
 }
 
 mod bulk;
+mod ingest;
 
 /// Salesforce in memory.
 #[derive(Debug, Default)]
 pub struct FakeSalesforce {
     remote: Remote,
     jobs: Mutex<bulk::Jobs>,
+    ingest: Mutex<ingest::IngestJobs>,
 }
 
 fn prefix(object: &str) -> &'static str {
@@ -343,6 +345,26 @@ impl SalesforcePort for FakeSalesforce {
         max_records: usize,
     ) -> Result<BulkPage, RemoteError> {
         self.job_page(job_id, locator, max_records)
+    }
+    async fn ingest_start(
+        &self,
+        object: &str,
+        op: &IngestOp,
+        rows: &[IngestRow],
+    ) -> Result<BulkJobRef, RemoteError> {
+        self.start_ingest(object, op, rows)
+    }
+    async fn ingest_status(&self, job_id: &str) -> Result<BulkJobState, RemoteError> {
+        self.ingest_state(job_id)
+    }
+    async fn ingest_results(
+        &self,
+        _object: &str,
+        job_id: &str,
+        _op: &IngestOp,
+        rows: &[IngestRow],
+    ) -> Result<Vec<WriteResult>, RemoteError> {
+        self.ingest_outcome(job_id, rows)
     }
     async fn find_by(
         &self,

@@ -5,6 +5,7 @@
 mod bindings;
 mod clock;
 mod errors;
+mod ingest;
 mod kv;
 mod ledger;
 mod mailer;
@@ -17,6 +18,7 @@ mod vault;
 pub use bindings::*;
 pub use clock::*;
 pub use errors::*;
+pub use ingest::*;
 pub use kv::*;
 pub use ledger::*;
 pub use mailer::*;

@@ -5,9 +5,8 @@
 use crate::dml::WriteOpts;
 use crate::errors::{ApiError, ApiResult, json_response};
 use crate::gate::{Ctx, json_object};
-use crate::ingest_run::{self, Csv, Operation, RowResult};
-use crate::records::object_from_name;
-use crate::schema::{Field, Object};
+use crate::ingest_run::{self, Csv, RowResult};
+use crate::ingest_spec::{JobSpec, invalid_job};
 use crate::state::{Org, Shared};
 use axum::Extension;
 use axum::body::Bytes;
@@ -15,17 +14,12 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use domain::datetime::format_sf;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 #[derive(Debug, Clone)]
 pub struct IngestJob {
     pub(crate) id: String,
-    pub(crate) object: &'static Object,
-    pub(crate) operation: Operation,
-    pub(crate) external_id: Option<&'static Field>,
-    pub(crate) crlf: bool,
-    pub(crate) delimiter: (&'static str, u8),
-    pub(crate) assignment_rule: Option<String>,
+    pub(crate) spec: JobSpec,
     pub(crate) state: &'static str,
     pub(crate) polls: u32,
     pub(crate) created: String,
@@ -36,35 +30,8 @@ pub struct IngestJob {
     pub(crate) error_message: Option<String>,
 }
 
-fn invalid_job(message: impl Into<String>) -> ApiError {
-    ApiError::bad_request("INVALIDJOB", message)
-}
-
 pub(crate) fn bulk_error(message: impl Into<String>) -> ApiError {
     ApiError::bad_request("BULK_API_ERROR", message)
-}
-
-const OPERATIONS: &[(&str, Operation)] = &[
-    ("insert", Operation::Insert),
-    ("update", Operation::Update),
-    ("upsert", Operation::Upsert),
-    ("delete", Operation::Delete),
-];
-
-const DELIMITERS: &[(&str, u8)] = &[
-    ("BACKQUOTE", b'`'),
-    ("CARET", b'^'),
-    ("COMMA", b','),
-    ("PIPE", b'|'),
-    ("SEMICOLON", b';'),
-    ("TAB", b'\t'),
-];
-
-fn operation_name(op: Operation) -> &'static str {
-    OPERATIONS
-        .iter()
-        .find(|(_, o)| *o == op)
-        .map_or("insert", |(n, _)| n)
 }
 
 fn job_info(job: &IngestJob, version: &str) -> Value {
@@ -75,33 +42,25 @@ fn job_info(job: &IngestJob, version: &str) -> Value {
         .filter(|r| matches!(r, RowResult::Failed(_)))
         .count();
     let mut info = json!({
-        "id": job.id, "operation": operation_name(job.operation), "object": job.object.name,
+        "id": job.id, "operation": job.spec.operation_name(), "object": job.spec.object.name,
         "createdById": job.opts.actor.as_str(), "createdDate": job.created,
         "systemModstamp": job.created, "state": job.state, "concurrencyMode": "Parallel",
         "contentType": "CSV", "apiVersion": api, "jobType": "V2Ingest",
         "contentUrl": format!("services/data/{version}/jobs/ingest/{}/batches", job.id),
-        "lineEnding": if job.crlf { "CRLF" } else { "LF" }, "columnDelimiter": job.delimiter.0,
+        "lineEnding": if job.spec.crlf { "CRLF" } else { "LF" }, "columnDelimiter": job.spec.delimiter.0,
         "numberRecordsProcessed": job.results.len(), "numberRecordsFailed": failed,
         "retries": 0, "totalProcessingTime": 0, "apiActiveProcessingTime": 0, "apexProcessingTime": 0,
     });
-    if let Some(ext) = job.external_id {
+    if let Some(ext) = job.spec.external_id {
         info["externalIdFieldName"] = json!(ext.name);
     }
-    if let Some(rule) = &job.assignment_rule {
+    if let Some(rule) = &job.spec.assignment_rule {
         info["assignmentRuleId"] = json!(rule);
     }
     if let Some(message) = &job.error_message {
         info["errorMessage"] = json!(message);
     }
     info
-}
-
-fn text<'a>(body: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
-    body.get(key).and_then(Value::as_str)
-}
-
-fn one_of<T: Copy>(table: &[(&'static str, T)], name: &str) -> Option<(&'static str, T)> {
-    table.iter().find(|(n, _)| *n == name).copied()
 }
 
 /// `POST /jobs/ingest`
@@ -111,71 +70,16 @@ pub async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult {
-    let body = json_object(&body)?;
-    let object =
-        text(&body, "object").ok_or_else(|| invalid_job("InvalidJob : object is required"))?;
-    let object = object_from_name(object)?;
-    let op_name = text(&body, "operation").unwrap_or("");
-    let (_, operation) = one_of(OPERATIONS, op_name)
-        .ok_or_else(|| invalid_job(format!("InvalidJob : Invalid operation: {op_name}")))?;
-    if !object.writable {
-        return Err(invalid_job(format!(
-            "InvalidJob : Entity '{}' is not supported by the Bulk API",
-            object.name
-        )));
-    }
-    if text(&body, "contentType").is_some_and(|c| c != "CSV") {
-        return Err(invalid_job("InvalidJob : contentType must be CSV"));
-    }
-    let crlf = match text(&body, "lineEnding").unwrap_or("LF") {
-        "LF" => false,
-        "CRLF" => true,
-        other => {
-            return Err(invalid_job(format!(
-                "InvalidJob : Invalid lineEnding: {other}"
-            )));
-        }
-    };
-    let delimiter_name = text(&body, "columnDelimiter").unwrap_or("COMMA");
-    let delimiter = one_of(DELIMITERS, delimiter_name).ok_or_else(|| {
-        invalid_job(format!(
-            "InvalidJob : Invalid columnDelimiter: {delimiter_name}"
-        ))
-    })?;
-    let external_id = match (operation, text(&body, "externalIdFieldName")) {
-        (Operation::Upsert, None) => {
-            return Err(invalid_job(
-                "InvalidJob : External ID field name is required for upsert",
-            ));
-        }
-        (Operation::Upsert, Some(name)) => Some(
-            object
-                .field(name)
-                .filter(|f| f.external_id)
-                .ok_or_else(|| {
-                    invalid_job(format!(
-                        "InvalidJob : The field {name} is not an external ID field on {}",
-                        object.name
-                    ))
-                })?,
-        ),
-        _ => None,
-    };
-    let assignment_rule = text(&body, "assignmentRuleId").map(str::to_owned);
+    let spec = JobSpec::parse(&json_object(&body)?)?;
     let mut opts = ctx.write_opts(&headers);
     // The Bulk API has no duplicate-rule or auto-assign headers: rules block, and assignment
     // runs only for a job that names a rule.
     opts.allow_save = false;
-    opts.auto_assign = assignment_rule.is_some();
+    opts.auto_assign = spec.assignment_rule.is_some();
     let mut org = sim.lock();
     let job = IngestJob {
         id: org.ids.next("750").to_string(),
-        object,
-        operation,
-        external_id,
-        crlf,
-        delimiter,
-        assignment_rule,
+        spec,
         state: "Open",
         polls: 0,
         created: format_sf(org.clock.now()),
@@ -237,7 +141,7 @@ pub async fn set_state(
     body: Bytes,
 ) -> ApiResult {
     let body = json_object(&body)?;
-    let wanted = text(&body, "state").unwrap_or("");
+    let wanted = body.get("state").and_then(Value::as_str).unwrap_or("");
     let mut org = sim.lock();
     let job = org.ingest.get_mut(&id).ok_or_else(ApiError::not_found)?;
     job.state = match (wanted, job.state) {
@@ -280,16 +184,16 @@ fn process(org: &mut Org, mut job: IngestJob) -> IngestJob {
     let checked = if job.upload.is_none() {
         Err("InvalidJob : No data was uploaded for the job".to_owned())
     } else {
-        ingest_run::check_line_endings(&data, job.crlf)
-            .and_then(|()| ingest_run::parse(&data, job.delimiter.1, job.object))
+        ingest_run::check_line_endings(&data, job.spec.crlf)
+            .and_then(|()| ingest_run::parse(&data, job.spec.delimiter.1, job.spec.object))
     };
     match checked {
         Ok(csv) => {
             job.results = ingest_run::run(
                 org,
-                job.object,
-                job.operation,
-                job.external_id,
+                job.spec.object,
+                job.spec.operation,
+                job.spec.external_id,
                 &csv,
                 &job.opts,
             );

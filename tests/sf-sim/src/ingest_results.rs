@@ -60,7 +60,7 @@ fn outcomes(
         });
     ingest_run::render(
         std::iter::once(header.collect()).chain(rows),
-        job.delimiter.1,
+        job.spec.delimiter.1,
     )
 }
 
@@ -72,7 +72,7 @@ fn uploaded_columns(job: &IngestJob) -> Vec<String> {
     let data = job.upload.clone().unwrap_or_default();
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
-        .delimiter(job.delimiter.1)
+        .delimiter(job.spec.delimiter.1)
         .from_reader(data.as_ref());
     let first = reader.records().next().and_then(Result::ok);
     first.map_or_else(Vec::new, |r| r.iter().map(str::to_owned).collect())
@@ -84,6 +84,6 @@ fn unprocessed(job: &IngestJob) -> String {
     match &job.upload {
         None => String::new(),
         Some(data) if job.state != "JobComplete" => String::from_utf8_lossy(data).into_owned(),
-        Some(_) => ingest_run::render([job.csv.header.clone()], job.delimiter.1),
+        Some(_) => ingest_run::render([job.csv.header.clone()], job.spec.delimiter.1),
     }
 }

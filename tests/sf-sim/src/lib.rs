@@ -64,6 +64,7 @@ mod idgen;
 mod ingest;
 mod ingest_results;
 mod ingest_run;
+mod ingest_spec;
 pub mod limits;
 mod limits_endpoint;
 mod oauth;

@@ -77,10 +77,17 @@ fn candidates<'a: 's, 's>(
                 .candidates(field, values.iter().map(String::as_str))
                 .into_iter(),
         ),
-        Source::IdsFrom(bound) => {
-            Box::new(table.rows_from(bound.as_ref().map_or(Bound::Unbounded, from)))
+        Source::Ids(range) => {
+            let start = range.from.as_ref().map_or(Bound::Unbounded, from);
+            let rows = table.rows_from(start);
+            Box::new(rows.take_while(|r| range.below_end(r.text("Id").unwrap_or_default())))
         }
-        Source::ModstampFrom(bound) => Box::new(table.rows_by_modstamp(from(bound))),
+        Source::Modstamps(range) => {
+            let start = range.from.as_ref().map_or(Bound::Unbounded, from);
+            let rows = table.rows_by_modstamp(start);
+            let stamp = |r: &Row| r.text("SystemModstamp").unwrap_or_default().to_owned();
+            Box::new(rows.take_while(move |r| range.below_end(&stamp(r))))
+        }
     }
 }
 
@@ -272,3 +279,7 @@ pub fn project(q: &Query, row: &Row, store: &Store, version: &str) -> Value {
     }
     Value::Object(out)
 }
+
+#[cfg(test)]
+#[path = "eval_tests.rs"]
+mod tests;

@@ -15,13 +15,39 @@ pub enum Source {
         field: &'static str,
         values: Vec<String>,
     },
-    /// Rows from an `Id` lower bound on, in id order.
-    IdsFrom(Option<Bound>),
-    /// Rows from a `SystemModstamp` lower bound on, in `(SystemModstamp, Id)` order.
-    ModstampFrom(Bound),
+    /// Rows within `Id` bounds, in id order.
+    Ids(Range),
+    /// Rows within `SystemModstamp` bounds, in `(SystemModstamp, Id)` order.
+    Modstamps(Range),
 }
 
-/// A lower bound: the value and whether rows equal to it can match.
+/// Where a scan starts and where it can stop (None: the table's ends).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Range {
+    pub from: Option<Bound>,
+    pub to: Option<Bound>,
+}
+
+impl Range {
+    fn of(c: Option<&Cond>, field: &str) -> Range {
+        Range {
+            from: c.and_then(|c| bound(c, field, Side::Lower)),
+            to: c.and_then(|c| bound(c, field, Side::Upper)),
+        }
+    }
+    /// Whether `value` is not past the upper bound (a scan in this order can stop after it).
+    pub fn below_end(&self, value: &str) -> bool {
+        self.to
+            .as_ref()
+            .is_none_or(|b| match value.cmp(b.value.as_str()) {
+                Ordering::Less => true,
+                Ordering::Equal => b.inclusive,
+                Ordering::Greater => false,
+            })
+    }
+}
+
+/// A bound: the value and whether rows equal to it can match.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bound {
     pub value: String,
@@ -45,15 +71,15 @@ pub fn plan(q: &Query) -> Plan {
             ordered: in_id_order(&q.order),
         };
     }
-    let modstamp = filter.and_then(|c| lower_bound(c, MODSTAMP));
-    if let (Some(bound), true) = (modstamp, by_modstamp(&q.order)) {
+    let modstamps = Range::of(filter, MODSTAMP);
+    if modstamps != Range::default() && by_modstamp(&q.order) {
         return Plan {
-            source: Source::ModstampFrom(bound),
+            source: Source::Modstamps(modstamps),
             ordered: true,
         };
     }
     Plan {
-        source: Source::IdsFrom(filter.and_then(|c| lower_bound(c, "Id"))),
+        source: Source::Ids(Range::of(filter, "Id")),
         ordered: in_id_order(&q.order),
     }
 }
@@ -131,37 +157,49 @@ fn keys(c: &Cond) -> Option<(&'static str, Vec<String>)> {
     }
 }
 
-/// The smallest value `field` can take in a matching row (string order, as the evaluator
-/// compares ids and datetimes).
-fn lower_bound(c: &Cond, field: &str) -> Option<Bound> {
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Side {
+    Lower,
+    Upper,
+}
+
+/// The smallest (`Lower`) or largest (`Upper`) value `field` can take in a matching row, in
+/// string order, as the evaluator compares ids and datetimes.
+fn bound(c: &Cond, field: &str, side: Side) -> Option<Bound> {
     match c {
         Cond::Cmp(f, op, lit) if is_field(f, field) => {
             let value = match lit {
                 Lit::Text(v) | Lit::DateTime(v) => v.clone(),
                 _ => return None,
             };
-            let inclusive = match *op {
-                ">" => false,
-                ">=" | "=" => true,
+            let inclusive = match (side, *op) {
+                (_, "=") | (Side::Lower, ">=") | (Side::Upper, "<=") => true,
+                (Side::Lower, ">") | (Side::Upper, "<") => false,
                 _ => return None,
             };
             Some(Bound { value, inclusive })
         }
+        // Every part holds: the tightest bound of any part.
         Cond::And(parts) => parts
             .iter()
-            .filter_map(|p| lower_bound(p, field))
-            .max_by(tighter),
+            .filter_map(|p| bound(p, field, side))
+            .max_by(|a, b| tightness(a, b, side)),
+        // One part holds: the loosest, and only when every part bounds the field.
         Cond::Or(parts) => {
-            let bounds: Option<Vec<Bound>> = parts.iter().map(|p| lower_bound(p, field)).collect();
-            bounds?.into_iter().min_by(tighter)
+            let bounds: Option<Vec<Bound>> = parts.iter().map(|p| bound(p, field, side)).collect();
+            bounds?.into_iter().min_by(|a, b| tightness(a, b, side))
         }
         _ => None,
     }
 }
 
-/// Orders bounds from loosest to tightest.
-fn tighter(a: &Bound, b: &Bound) -> Ordering {
-    a.value.cmp(&b.value).then(b.inclusive.cmp(&a.inclusive))
+/// Orders bounds of one side from loosest to tightest.
+fn tightness(a: &Bound, b: &Bound, side: Side) -> Ordering {
+    let by_value = match side {
+        Side::Lower => a.value.cmp(&b.value),
+        Side::Upper => b.value.cmp(&a.value),
+    };
+    by_value.then(b.inclusive.cmp(&a.inclusive))
 }
 
 #[cfg(test)]
@@ -173,59 +211,61 @@ mod tests {
         plan(&parse(soql).unwrap())
     }
 
+    fn at(value: &str, inclusive: bool) -> Option<Bound> {
+        let value = value.to_owned();
+        Some(Bound { value, inclusive })
+    }
+
     #[test]
     fn equalities_and_in_lists_name_their_keys() {
         let p = source("SELECT Id FROM Lead WHERE Email IN ('a@x.example', 'B@x.example')");
+        let values = vec!["a@x.example".to_owned(), "B@x.example".to_owned()];
         assert_eq!(
             p.source,
             Source::Keys {
                 field: "Email",
-                values: vec!["a@x.example".into(), "B@x.example".into()]
+                values
             }
         );
         let p = source("SELECT Id FROM Lead WHERE Company = 'Acme' AND Id = '00Q000000000000EAA'");
         assert!(matches!(p.source, Source::Keys { field: "Id", .. }));
         let p = source("SELECT Id FROM Lead WHERE Email = 'a@x.example' OR Company = 'Acme'");
-        assert_eq!(
-            p.source,
-            Source::IdsFrom(None),
-            "an OR over two fields scans"
-        );
+        let scan = Source::Ids(Range::default());
+        assert_eq!(p.source, scan, "an OR over two fields scans");
         let p = source("SELECT Id FROM Lead WHERE Email != 'a@x.example'");
-        assert_eq!(p.source, Source::IdsFrom(None));
+        assert_eq!(p.source, scan);
     }
 
     #[test]
-    fn polling_queries_walk_the_modstamp_order() {
+    fn polling_queries_walk_the_modstamp_order_between_their_bounds() {
         let p = source(
-            "SELECT Id FROM Lead WHERE (SystemModstamp > 2024-05-01T10:00:00Z OR (SystemModstamp = 2024-05-01T10:00:00Z AND Id > '00Q000000000000EAA')) ORDER BY SystemModstamp, Id LIMIT 10",
+            "SELECT Id FROM Lead WHERE (SystemModstamp > 2024-05-01T10:00:00Z OR (SystemModstamp = 2024-05-01T10:00:00Z AND Id > '00Q000000000000EAA')) AND SystemModstamp <= 2024-05-02T00:00:00Z ORDER BY SystemModstamp, Id LIMIT 10",
         );
-        let bound = Bound {
-            value: "2024-05-01T10:00:00.000+0000".into(),
-            inclusive: true,
+        let range = Range {
+            from: at("2024-05-01T10:00:00.000+0000", true),
+            to: at("2024-05-02T00:00:00.000+0000", true),
         };
-        assert_eq!(p.source, Source::ModstampFrom(bound));
+        assert_eq!(p.source, Source::Modstamps(range.clone()));
         assert!(p.ordered);
+        assert!(range.below_end("2024-05-02T00:00:00.000+0000"));
+        assert!(!range.below_end("2024-05-02T00:00:01.000+0000"));
         let p = source(
             "SELECT Id FROM Lead WHERE SystemModstamp > 2024-05-01T10:00:00Z ORDER BY Email",
         );
-        assert_eq!(
-            p.source,
-            Source::IdsFrom(None),
-            "another order: scan and sort"
-        );
+        let scan = Source::Ids(Range::default());
+        assert_eq!(p.source, scan, "another order: scan and sort");
     }
 
     #[test]
-    fn id_ranges_start_at_the_tightest_bound() {
+    fn id_ranges_keep_the_tightest_bounds() {
         let p = source(
-            "SELECT Id FROM Lead WHERE Id > '00Q000000000000EAA' AND Id >= '00Q000000000001EAA' ORDER BY Id LIMIT 5",
+            "SELECT Id FROM Lead WHERE Id > '00Q000000000000EAA' AND Id >= '00Q000000000001EAA' AND Id < '00Q000000000009EAA' ORDER BY Id LIMIT 5",
         );
-        let bound = Bound {
-            value: "00Q000000000001EAA".into(),
-            inclusive: true,
+        let range = Range {
+            from: at("00Q000000000001EAA", true),
+            to: at("00Q000000000009EAA", false),
         };
-        assert_eq!(p.source, Source::IdsFrom(Some(bound)));
+        assert_eq!(p.source, Source::Ids(range));
         assert!(p.ordered);
         assert!(!source("SELECT Id FROM Lead ORDER BY Id DESC").ordered);
     }

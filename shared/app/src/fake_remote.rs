@@ -99,6 +99,7 @@ impl Remote {
 }
 
 mod bulk;
+mod ingest;
 
 /// Salesforce in memory.
 #[derive(Debug, Default)]
@@ -107,6 +108,7 @@ pub struct FakeSalesforce {
     jobs: Mutex<bulk::Jobs>,
     /// What `/limits` answers (`None`: 0 of 15,000 used).
     org: Mutex<Option<domain::quota::OrgUsage>>,
+    ingest: Mutex<ingest::IngestJobs>,
 }
 
 fn prefix(object: &str) -> &'static str {
@@ -349,6 +351,26 @@ impl SalesforcePort for FakeSalesforce {
         max_records: usize,
     ) -> Result<BulkPage, RemoteError> {
         self.job_page(job_id, locator, max_records)
+    }
+    async fn ingest_start(
+        &self,
+        object: &str,
+        op: &IngestOp,
+        rows: &[IngestRow],
+    ) -> Result<BulkJobRef, RemoteError> {
+        self.start_ingest(object, op, rows)
+    }
+    async fn ingest_status(&self, job_id: &str) -> Result<BulkJobState, RemoteError> {
+        self.ingest_state(job_id)
+    }
+    async fn ingest_results(
+        &self,
+        _object: &str,
+        job_id: &str,
+        _op: &IngestOp,
+        rows: &[IngestRow],
+    ) -> Result<Vec<WriteResult>, RemoteError> {
+        self.ingest_outcome(job_id, rows)
     }
     async fn find_by(
         &self,

@@ -44,8 +44,18 @@ pub struct BulkJobInfo {
     pub state: String,
     #[serde(default)]
     pub number_records_processed: Option<u64>,
+    /// Ingest jobs: rows that failed.
+    #[serde(default)]
+    pub number_records_failed: Option<u64>,
     #[serde(default)]
     pub error_message: Option<String>,
+}
+
+impl BulkJobInfo {
+    /// `JobComplete`, `Failed` or `Aborted`: nothing more will happen to the job.
+    pub fn is_finished(&self) -> bool {
+        matches!(self.state.as_str(), "JobComplete" | "Failed" | "Aborted")
+    }
 }
 
 /// The result pages of a completed job.
@@ -184,31 +194,43 @@ impl SfClient {
         job_id: &str,
         opts: &BulkQueryOptions,
     ) -> Result<BulkJobInfo, SfError> {
+        let info = self.wait_until_finished("jobs/query", job_id, opts).await?;
+        if info.state == "JobComplete" {
+            return Ok(info);
+        }
+        Err(SfError::BulkJobFailed {
+            job_id: job_id.to_owned(),
+            state: info.state,
+            message: info.error_message.unwrap_or_default(),
+        })
+    }
+
+    /// Poll `GET {jobs}/{id}` with doubling delays until the job has finished.
+    pub(crate) async fn wait_until_finished(
+        &self,
+        jobs: &str,
+        job_id: &str,
+        opts: &BulkQueryOptions,
+    ) -> Result<BulkJobInfo, SfError> {
         let started = tokio::time::Instant::now();
         let mut delay = opts.poll_initial;
         loop {
-            let info = self.bulk_job(job_id).await?;
-            match info.state.as_str() {
-                "JobComplete" => return Ok(info),
-                "Failed" | "Aborted" => {
-                    return Err(SfError::BulkJobFailed {
-                        job_id: job_id.to_owned(),
-                        state: info.state,
-                        message: info.error_message.unwrap_or_default(),
-                    });
-                }
-                _ if started.elapsed() + delay > opts.max_wait => {
-                    return Err(SfError::Network {
-                        timeout: true,
-                        not_sent: false,
-                        detail: format!("bulk job {job_id} still {}", info.state),
-                    });
-                }
-                _ => {
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(opts.poll_max);
-                }
+            let info: BulkJobInfo = self
+                .send(&ApiRequest::get(format!("{jobs}/{job_id}")))
+                .await?
+                .json("bulk job")?;
+            if info.is_finished() {
+                return Ok(info);
             }
+            if started.elapsed() + delay > opts.max_wait {
+                return Err(SfError::Network {
+                    timeout: true,
+                    not_sent: false,
+                    detail: format!("bulk job {job_id} still {}", info.state),
+                });
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(opts.poll_max);
         }
     }
 }

@@ -9,6 +9,8 @@
 //!   [`SfClient::describe`] (cached), [`SfClient::limits`].
 //! - Writes: sObject Collections create/update/delete (200 per call), [`SfClient::create_one`].
 //! - [`bulk`]: Bulk API 2.0 query jobs with CSV pages.
+//! - [`ingest`]: Bulk API 2.0 ingest jobs (insert/update/upsert/delete from one CSV upload),
+//!   results mapped back onto the input rows ([`ingest_csv`]).
 //! - [`outbound`]: outbound-message SOAP parsing and the ack.
 //! - [`error`]: both Salesforce error formats, classified into the domain catalogue.
 //! - `app::ports::SalesforcePort` is implemented by [`SfClient`]; `app::ports::SfAuth` by
@@ -47,12 +49,15 @@ pub mod collections;
 pub mod config;
 pub mod describe;
 pub mod error;
+pub mod ingest;
+pub mod ingest_csv;
 pub mod oauth;
 pub mod outbound;
 pub mod port;
 pub mod port_budget;
 mod port_bulk;
 mod port_deletes;
+mod port_ingest;
 mod port_read;
 pub mod port_wiring;
 pub mod query;
@@ -70,6 +75,8 @@ pub use collections::{CreateOutcome, RecordResult, SfRecordError, WriteError, Wr
 pub use config::{ClientOptions, RetryPolicy, SfAppConfig, SfEnvironment};
 pub use describe::{FieldDescribe, PicklistValue, SObjectDescribe};
 pub use error::SfError;
+pub use ingest::{IngestOperation, IngestReport, IngestResults};
+pub use ingest_csv::{CSV_NULL, IngestCsv, IngestRowResult};
 pub use oauth::{Identity, OAuthClient, Pkce, RefreshOutcome, TokenSet};
 pub use port::{SCOPES, SfAuthAdapter, sf_environment};
 pub use query::{QueryOptions, QueryPager};

@@ -103,6 +103,7 @@ fn job_states_map_to_the_port() {
         id: "750Tn000004ZoR3IAK".into(),
         state: state.into(),
         number_records_processed: Some(7),
+        number_records_failed: None,
         error_message: Some("InternalServerError".into()),
     };
     assert_eq!(

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use app::ports::{
-    BulkJobRef, BulkJobState, BulkPage, DeletedIds, Fields as PortFields, PollCursor, RemoteError,
-    SalesforcePort, SfRecord, SfUser, WriteResult,
+    BulkJobRef, BulkJobState, BulkPage, DeletedIds, Fields as PortFields, IngestOp, IngestRow,
+    PollCursor, RemoteError, SalesforcePort, SfRecord, SfUser, WriteResult,
 };
 use async_trait::async_trait;
 use domain::SfId;
@@ -327,6 +327,26 @@ impl SalesforcePort for SfClient {
     ) -> Result<BulkPage, RemoteError> {
         self.port_bulk_page(object, job_id, locator, max_records)
             .await
+    }
+    async fn ingest_start(
+        &self,
+        object: &str,
+        op: &IngestOp,
+        rows: &[IngestRow],
+    ) -> Result<BulkJobRef, RemoteError> {
+        self.port_ingest_start(object, op, rows).await
+    }
+    async fn ingest_status(&self, job_id: &str) -> Result<BulkJobState, RemoteError> {
+        self.port_ingest_status(job_id).await
+    }
+    async fn ingest_results(
+        &self,
+        object: &str,
+        job_id: &str,
+        op: &IngestOp,
+        rows: &[IngestRow],
+    ) -> Result<Vec<WriteResult>, RemoteError> {
+        self.port_ingest_results(object, job_id, op, rows).await
     }
     async fn users(&self) -> Result<Vec<SfUser>, RemoteError> {
         self.all_users().await.map_err(|e| remote("User", &e))

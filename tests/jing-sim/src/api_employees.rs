@@ -5,6 +5,8 @@ use crate::state::State;
 use crate::store::{EmployeeRec, norm_mobile};
 use jing::contract::{codes, fields as f};
 use serde_json::{Value as Json, json};
+use std::collections::BTreeSet;
+use std::ops::Bound;
 
 fn bad(msg: impl Into<String>) -> Refusal {
     Refusal::new(codes::BAD_REQUEST, msg, None)
@@ -44,18 +46,15 @@ pub fn query(st: &State, body: &Json) -> Result<Json, Refusal> {
     if mobiles.len() + emails.len() > st.cfg.max_batch {
         return Err(bad(format!("at most {} keys per query", st.cfg.max_batch)));
     }
-    let list: Vec<Json> = st
-        .store
-        .employees
-        .values()
-        .filter(|e| {
-            e.mobile
-                .as_deref()
-                .is_some_and(|m| mobiles.contains(&norm_mobile(m)))
-                || e.email
-                    .as_deref()
-                    .is_some_and(|m| emails.contains(&m.trim().to_lowercase()))
-        })
+    // Each key names at most one employee (dedup); answer in id order, each employee once.
+    let keys = mobiles.into_iter().map(|m| ("mobile", m));
+    let keys = keys.chain(emails.into_iter().map(|e| ("email", e)));
+    let ids: BTreeSet<&String> = keys
+        .filter_map(|key| st.store.employee_keys.get(&key))
+        .collect();
+    let list: Vec<Json> = ids
+        .into_iter()
+        .filter_map(|id| st.store.employees.get(id))
         .map(employee_json)
         .collect();
     Ok(json!({ "list": list, "next_cursor": null }))
@@ -74,8 +73,8 @@ pub fn list(st: &State, body: &Json) -> Result<Json, Refusal> {
     let mut page: Vec<&EmployeeRec> = st
         .store
         .employees
-        .values()
-        .filter(|e| e.id.as_str() > after)
+        .range::<str, _>((Bound::Excluded(after), Bound::Unbounded))
+        .map(|(_, e)| e)
         .take(size + 1)
         .collect();
     let next = if page.len() > size {

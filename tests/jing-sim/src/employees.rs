@@ -1,4 +1,4 @@
-//! Employees (成员) of the simulated tenant: dedup by mobile or e-mail.
+//! Employees (成员) of the simulated tenant: dedup by mobile or e-mail, through an index of both.
 
 use crate::schema::{self, Field, Kind, Refusal};
 use crate::store::{EmployeeRec, Store, new_id, norm};
@@ -26,8 +26,8 @@ impl Store {
         }
         let mobile = mobile.map(str::trim).filter(|s| !s.is_empty());
         let email = email.map(str::trim).filter(|s| !s.is_empty());
-        self.check_employee_key("mobile", Kind::Phone, mobile, |e| e.mobile.as_deref())?;
-        self.check_employee_key("email", Kind::Email, email, |e| e.email.as_deref())?;
+        self.check_employee_key("mobile", Kind::Phone, mobile)?;
+        self.check_employee_key("email", Kind::Email, email)?;
         let id = new_id();
         let rec = EmployeeRec {
             id: id.clone(),
@@ -35,6 +35,11 @@ impl Store {
             mobile: mobile.map(str::to_owned),
             email: email.map(str::to_owned),
         };
+        for (field, value) in [("mobile", mobile), ("email", email)] {
+            if let Some(key) = value.and_then(|v| norm_text(field, v)) {
+                self.employee_keys.insert((field, key), id.clone());
+            }
+        }
         self.employees.insert(id.clone(), rec);
         Ok(id)
     }
@@ -45,7 +50,6 @@ impl Store {
         field: &'static str,
         kind: Kind,
         value: Option<&str>,
-        theirs: impl Fn(&EmployeeRec) -> Option<&str>,
     ) -> Result<(), Refusal> {
         let Some(value) = value else { return Ok(()) };
         let probe = Field {
@@ -55,13 +59,9 @@ impl Store {
             required: false,
         };
         schema::check_value(&probe, &Json::String(value.to_owned()))?;
-        let wanted = norm_text(field, value);
-        let hit = self
-            .employees
-            .values()
-            .find(|e| theirs(e).and_then(|t| norm_text(field, t)) == wanted);
+        let hit = norm_text(field, value).and_then(|key| self.employee_keys.get(&(field, key)));
         match hit {
-            Some(e) => Err(Refusal::duplicate(&e.id, field)),
+            Some(id) => Err(Refusal::duplicate(id, field)),
             None => Ok(()),
         }
     }

@@ -5,7 +5,8 @@
 use crate::schema::{self, Field, Kind, Refusal};
 use jing::contract::codes;
 use serde_json::{Map, Value as Json};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Bound;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
@@ -36,6 +37,10 @@ pub struct Store {
     pub employees: BTreeMap<String, EmployeeRec>,
     /// (object, dedup field, normalized value) → live record id: O(1) duplicate checks.
     dedup: HashMap<(String, &'static str, String), String>,
+    /// object → (updated_ms, id) of its records, live or not: the change list's order.
+    changed: HashMap<String, BTreeSet<(i64, String)>>,
+    /// (`mobile`/`email`, normalized value) → employee id: O(1) employee dedup and queries.
+    pub(crate) employee_keys: HashMap<(&'static str, String), String>,
 }
 
 /// A JING-style short uuid (base57, 22 characters).
@@ -113,6 +118,7 @@ impl Store {
         };
         self.records.insert(id.clone(), rec);
         self.index(&id);
+        self.touch(object, &id, None, now_ms);
         Ok(id)
     }
 
@@ -149,13 +155,18 @@ impl Store {
             }
         }
         self.unindex(id);
+        let mut moved = None;
         if let Some(rec) = self.records.get_mut(id).filter(|_| !diff.is_empty()) {
             for (k, (_, after)) in &diff {
                 rec.fields.insert(k.clone(), after.clone());
             }
+            moved = Some(rec.updated_ms);
             rec.updated_ms = now_ms;
         }
         self.index(id);
+        if let Some(before) = moved {
+            self.touch(object, id, Some(before), now_ms);
+        }
         Ok(diff)
     }
 
@@ -166,9 +177,14 @@ impl Store {
             Some(r) if r.invalid => return Ok(false),
             Some(_) => self.unindex(id),
         }
+        let mut before = None;
         if let Some(r) = self.records.get_mut(id) {
             r.invalid = true;
+            before = Some(r.updated_ms);
             r.updated_ms = now_ms;
+        }
+        if before.is_some() {
+            self.touch(object, id, before, now_ms);
         }
         Ok(true)
     }
@@ -196,7 +212,8 @@ impl Store {
         }
     }
 
-    /// Records changed at or after `since_ms`, ordered by (updated, id), after `cursor`.
+    /// Records changed at or after `since_ms`, ordered by (updated, id), after `cursor`: a walk
+    /// of the object's change order from that point, however many records it holds.
     pub fn list_changed(
         &self,
         object: &str,
@@ -204,29 +221,36 @@ impl Store {
         after: Option<(i64, String)>,
         size: usize,
     ) -> (Vec<&Record>, Option<(i64, String)>) {
-        let mut all: Vec<&Record> = self
-            .records
-            .values()
-            .filter(|r| r.object == object && r.updated_ms >= since_ms)
-            .collect();
-        all.sort_by(|a, b| (a.updated_ms, &a.id).cmp(&(b.updated_ms, &b.id)));
-        let page: Vec<&Record> = all
+        let from = (since_ms, String::new());
+        let start = match after {
+            Some(cursor) if cursor >= from => Bound::Excluded(cursor),
+            _ => Bound::Included(from),
+        };
+        let mut page: Vec<&Record> = self
+            .changed
+            .get(object)
             .into_iter()
-            .filter(|r| {
-                after
-                    .as_ref()
-                    .is_none_or(|(ms, id)| (r.updated_ms, &r.id) > (*ms, id))
-            })
+            .flat_map(|order| order.range((start.clone(), Bound::Unbounded)))
+            .filter_map(|(_, id)| self.records.get(id))
             .take(size + 1)
             .collect();
         let more = page.len() > size;
-        let page: Vec<&Record> = page.into_iter().take(size).collect();
+        page.truncate(size);
         let next = if more {
             page.last().map(|r| (r.updated_ms, r.id.clone()))
         } else {
             None
         };
         (page, next)
+    }
+
+    /// Move `id` in its object's change order (from `before`, when it was already there).
+    fn touch(&mut self, object: &str, id: &str, before: Option<i64>, now_ms: i64) {
+        let order = self.changed.entry(object.to_owned()).or_default();
+        if let Some(ms) = before {
+            order.remove(&(ms, id.to_owned()));
+        }
+        order.insert((now_ms, id.to_owned()));
     }
 
     fn check_fields(&self, schema: &[Field], fields: &Map<String, Json>) -> Result<(), Refusal> {

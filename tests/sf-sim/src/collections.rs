@@ -79,12 +79,16 @@ pub(crate) fn run_all(
     n: usize,
     mut each: impl FnMut(&mut Org, usize) -> Outcome,
 ) -> Vec<Value> {
-    let snapshot = all_or_none.then(|| (org.store.clone(), org.outbound.clone()));
+    let savepoint = all_or_none.then(|| (org.store.savepoint(), org.outbound.mark()));
     let outcomes: Vec<Outcome> = (0..n).map(|i| each(org, i)).collect();
     let failed = outcomes.iter().any(|o| o.result.is_err());
-    if let (true, Some((store, outbound))) = (failed, snapshot) {
-        org.store = store;
-        org.outbound = outbound;
+    match savepoint {
+        Some((sp, mark)) if failed => {
+            org.store.rollback(sp);
+            org.outbound.rollback(mark);
+        }
+        Some((sp, _)) => org.store.release(sp),
+        None => {}
     }
     let rolled_back = all_or_none && failed;
     outcomes
@@ -178,7 +182,7 @@ pub async fn update(
     Ok(json_response(StatusCode::OK, &Value::Array(results)))
 }
 
-fn update_one(
+pub(crate) fn update_one(
     org: &mut Org,
     obj: &'static Object,
     raw: Option<&str>,
@@ -195,7 +199,7 @@ fn update_one(
     dml::update(org, obj, &id, rec, opts)
 }
 
-fn parse_record_id(obj: &Object, raw: &str) -> DmlResult<SfId> {
+pub(crate) fn parse_record_id(obj: &Object, raw: &str) -> DmlResult<SfId> {
     let bad = || {
         vec![
             DmlError::new(

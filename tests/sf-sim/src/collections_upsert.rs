@@ -61,7 +61,7 @@ pub async fn upsert(
     Ok(json_response(StatusCode::OK, &Value::Array(results)))
 }
 
-fn upsert_one(
+pub(crate) fn upsert_one(
     org: &mut Org,
     obj: &'static Object,
     ext: &'static Field,
@@ -85,7 +85,8 @@ fn upsert_one(
     };
     let matches: Vec<SfId> = org
         .store
-        .table(obj.name)
+        .candidates(obj.name, ext.name, &value)
+        .into_iter()
         .filter(|r| !r.is_deleted() && r.text(ext.name) == Some(value.as_str()))
         .filter_map(|r| r.text("Id").and_then(|i| SfId::parse(i).ok()))
         .collect();

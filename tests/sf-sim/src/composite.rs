@@ -3,7 +3,9 @@
 
 use crate::errors::{ApiError, ApiResult, json_response};
 use crate::gate::{Ctx, valid_version};
+use crate::outbound::QueueMark;
 use crate::state::Shared;
+use crate::store::Savepoint;
 use axum::Extension;
 use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::State;
@@ -122,6 +124,39 @@ fn halted(reference: &str) -> Value {
            "httpHeaders": {}, "httpStatusCode": 400, "referenceId": reference})
 }
 
+/// An all-or-none composite request's savepoint. Kept unless rolled back, also when the
+/// request is dropped half-way (its subrequests were applied one by one).
+struct Unit {
+    sim: Shared,
+    open: Option<(Savepoint, QueueMark)>,
+}
+
+impl Unit {
+    fn start(sim: &Shared) -> Unit {
+        let mut org = sim.lock();
+        let open = Some((org.store.savepoint(), org.outbound.mark()));
+        Unit {
+            sim: sim.clone(),
+            open,
+        }
+    }
+    fn roll_back(&mut self) {
+        if let Some((sp, mark)) = self.open.take() {
+            let mut org = self.sim.lock();
+            org.store.rollback(sp);
+            org.outbound.rollback(mark);
+        }
+    }
+}
+
+impl Drop for Unit {
+    fn drop(&mut self) {
+        if let Some((sp, _)) = self.open.take() {
+            self.sim.lock().store.release(sp);
+        }
+    }
+}
+
 pub async fn composite(
     State(sim): State<Shared>,
     Extension(ctx): Extension<Ctx>,
@@ -129,10 +164,7 @@ pub async fn composite(
     body: Bytes,
 ) -> ApiResult {
     let (all_or_none, subs) = parse(&body)?;
-    let snapshot = all_or_none.then(|| {
-        let org = sim.lock();
-        (org.store.clone(), org.outbound.clone())
-    });
+    let mut unit = all_or_none.then(|| Unit::start(&sim));
     let inner = crate::server::api_routes().with_state(sim.clone());
     let mut bodies: HashMap<String, Value> = HashMap::new();
     let mut out: Vec<Value> = vec![];
@@ -155,10 +187,8 @@ pub async fn composite(
         let http_headers = location.map_or(json!({}), |l| json!({"Location": l}));
         out.push(json!({"body": body, "httpHeaders": http_headers, "httpStatusCode": status.as_u16(), "referenceId": sub.reference}));
     }
-    if let (true, Some((store, outbound))) = (failed, snapshot) {
-        let mut org = sim.lock();
-        org.store = store;
-        org.outbound = outbound;
+    if let (true, Some(unit)) = (failed, unit.as_mut()) {
+        unit.roll_back();
         for (entry, sub) in out.iter_mut().zip(&subs) {
             if entry["httpStatusCode"].as_u64().is_some_and(|s| s < 400) {
                 *entry = halted(&sub.reference);

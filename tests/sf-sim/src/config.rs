@@ -23,8 +23,10 @@ pub struct SimConfig {
     pub auto_assign_owner: Option<SfId>,
     /// Standard duplicate rules (Lead by Email, Account by Name, Alert on create and edit).
     pub duplicate_rules: bool,
-    /// How many job-status polls a Bulk query job takes to reach `JobComplete` (≥ 1).
+    /// How many job-status polls a Bulk query or ingest job takes to reach its end (≥ 1).
     pub bulk_polls_to_complete: u32,
+    /// Largest ingest upload, counted as Salesforce does after base64 (150 MB).
+    pub bulk_ingest_max_upload_bytes: usize,
     /// Outbound messages; `None` = no outbound message is defined.
     pub outbound: Option<OutboundConfig>,
 }
@@ -42,6 +44,7 @@ impl Default for SimConfig {
             auto_assign_owner: None,
             duplicate_rules: true,
             bulk_polls_to_complete: 2,
+            bulk_ingest_max_upload_bytes: 150 * 1024 * 1024,
             outbound: None,
         }
     }

@@ -101,9 +101,7 @@ pub fn update(
     }
     finish_checks(org, obj, &row, Some(id), opts)?;
     stamp(org, obj, &mut row, opts);
-    if let Some(r) = org.store.get_mut(obj.name, id) {
-        r.fields = row;
-    }
+    org.store.update(obj.name, id, |r| r.fields = row);
     outbound::on_change(org, obj.name, id, opts);
     Ok(())
 }
@@ -112,12 +110,12 @@ pub fn delete(org: &mut Org, obj: &'static Object, id: &SfId, opts: &WriteOpts) 
     live_row(org, obj, id)?;
     take_lock(org, opts, Some(id))?;
     let now = org.clock.now();
-    if let Some(r) = org.store.get_mut(obj.name, id) {
+    org.store.update(obj.name, id, |r| {
         r.deleted_at = Some(now);
         r.fields.insert("IsDeleted".into(), json!(true));
         r.fields
             .insert("SystemModstamp".into(), json!(format_sf(now)));
-    }
+    });
     Ok(())
 }
 
@@ -164,10 +162,10 @@ fn finish_checks(
     Ok(())
 }
 
-fn blank_row(obj: &Object) -> Map<String, Value> {
-    obj.all_fields()
-        .map(|f| (f.name.to_owned(), Value::Null))
-        .collect()
+/// A new row holds only the values it is given (and defaults): an absent field reads as null
+/// (`Row::get`), so a million rows do not each carry every field's null.
+fn blank_row(_obj: &Object) -> Map<String, Value> {
+    Map::new()
 }
 
 fn apply_defaults(obj: &Object, row: &mut Map<String, Value>, actor: &SfId) {
@@ -182,7 +180,7 @@ fn apply_defaults(obj: &Object, row: &mut Map<String, Value>, actor: &SfId) {
             row.insert(f.name.to_owned(), json!(false));
         }
     }
-    if row.get("OwnerId").is_some_and(Value::is_null) {
+    if obj.field("OwnerId").is_some() && row.get("OwnerId").is_none_or(Value::is_null) {
         row.insert("OwnerId".into(), json!(actor.as_str()));
     }
 }
@@ -193,7 +191,7 @@ fn stamp(org: &Org, obj: &Object, row: &mut Map<String, Value>, opts: &WriteOpts
     row.insert("LastModifiedDate".into(), now.clone());
     row.insert("SystemModstamp".into(), now);
     row.insert("LastModifiedById".into(), json!(opts.actor.as_str()));
-    if row.contains_key("Name") && obj.field("FirstName").is_some() {
+    if obj.field("Name").is_some() && obj.field("FirstName").is_some() {
         let first = row.get("FirstName").and_then(Value::as_str).unwrap_or("");
         let last = row.get("LastName").and_then(Value::as_str).unwrap_or("");
         row.insert(
@@ -237,15 +235,14 @@ pub fn system_update(
 ) -> DmlResult<()> {
     live_row(org, obj, id)?;
     let now = json!(format_sf(org.clock.now()));
-    let Some(row) = org.store.get_mut(obj.name, id) else {
-        return Ok(());
-    };
-    row.fields.extend(fields);
-    row.fields.insert("SystemModstamp".into(), now.clone());
-    if touch_modified {
-        row.fields.insert("LastModifiedDate".into(), now);
-        row.fields
-            .insert("LastModifiedById".into(), json!(actor.as_str()));
-    }
+    org.store.update(obj.name, id, |row| {
+        row.fields.extend(fields);
+        row.fields.insert("SystemModstamp".into(), now.clone());
+        if touch_modified {
+            row.fields.insert("LastModifiedDate".into(), now);
+            row.fields
+                .insert("LastModifiedById".into(), json!(actor.as_str()));
+        }
+    });
     Ok(())
 }

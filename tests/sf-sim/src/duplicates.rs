@@ -55,7 +55,8 @@ pub fn check(
     };
     let matches: Vec<String> = org
         .store
-        .table(obj.name)
+        .candidates(obj.name, rule.field, value)
+        .into_iter()
         .filter(|r| !r.is_deleted())
         .filter(|r| own.is_none_or(|id| r.text("Id") != Some(id.as_str())))
         .filter(|r| {

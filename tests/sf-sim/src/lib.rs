@@ -35,7 +35,8 @@
 //! describe, `updated/`, `deleted/`, upsert by external id `Jing_Id__c`), `composite`,
 //! `composite/batch` (each subrequest counts), `composite/sobjects` (+ `/{Type}/{ExtField}`
 //! upsert), `query`, `queryAll`, `query/{locator}-{offset}`, `limits`,
-//! `jobs/query[/{id}[/results]]`. Call kinds for [`CallCounts`]: see [`limits::classify`]
+//! `jobs/query[/{id}[/results]]`, `jobs/ingest[/{id}[/batches|/successfulResults/|/failedResults/|
+//! /unprocessedrecords/]]`. Call kinds for [`CallCounts`]: see [`limits::classify`]
 //! (`query`, `query_more`, `query_all`, `collections_create`, … plus the uncounted
 //! `oauth_token`, `oauth_authorize`, `oauth_revoke`, `identity`, `versions`).
 //!
@@ -60,6 +61,10 @@ mod faults;
 mod gate;
 mod human;
 mod idgen;
+mod ingest;
+mod ingest_results;
+mod ingest_run;
+mod ingest_spec;
 pub mod limits;
 mod limits_endpoint;
 mod oauth;
@@ -74,6 +79,7 @@ mod soap;
 pub mod soql;
 mod state;
 mod store;
+mod table;
 mod validate;
 
 pub use config::{OutboundConfig, SimConfig};
@@ -304,13 +310,17 @@ impl FaultControl<'_> {
     pub fn lose_outbound(&self, n: u32) {
         self.sim.lock().outbound.lose_next += n;
     }
-    /// Every Bulk query job still running ends `Failed` with this `errorMessage`.
+    /// Every Bulk query or ingest job still running ends `Failed` with this `errorMessage`.
     pub fn fail_bulk_jobs(&self, message: &str) {
-        bulk::fail_running(&mut self.sim.lock(), message);
+        let mut org = self.sim.lock();
+        bulk::fail_running(&mut org, message);
+        ingest::fail_running(&mut org, message);
     }
     /// Salesforce purged every Bulk job (7 days after it ended): their ids answer 404.
     pub fn purge_bulk_jobs(&self) {
-        self.sim.lock().bulk.clear();
+        let mut org = self.sim.lock();
+        org.bulk.clear();
+        org.ingest.clear();
     }
     /// Added to every request from now on.
     pub fn latency(&self, d: Duration) {

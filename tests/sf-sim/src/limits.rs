@@ -94,6 +94,12 @@ pub fn classify(method: &str, rest: &str) -> &'static str {
         (["jobs", "query", _], "GET") => "bulk_query_status",
         (["jobs", "query", _], _) => "bulk_query_abort",
         (["jobs", "query", _, "results"], _) => "bulk_query_results",
+        (["jobs", "ingest"], _) => "bulk_ingest_create",
+        (["jobs", "ingest", _], "GET") => "bulk_ingest_status",
+        (["jobs", "ingest", _], "DELETE") => "bulk_ingest_delete",
+        (["jobs", "ingest", _], _) => "bulk_ingest_state",
+        (["jobs", "ingest", _, "batches"], _) => "bulk_ingest_upload",
+        (["jobs", "ingest", _, _], _) => "bulk_ingest_results",
         _ => "other",
     }
 }

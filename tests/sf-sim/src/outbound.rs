@@ -16,6 +16,8 @@ const GIVE_UP_AFTER: Duration = Duration::from_secs(24 * 3600);
 
 #[derive(Debug, Clone)]
 struct Pending {
+    /// Queue order, so an all-or-none rollback can take back what it queued.
+    seq: u64,
     notification_id: SfId,
     object: &'static str,
     record: SfId,
@@ -42,11 +44,30 @@ pub struct OutboundQueue {
     pub stats: OutboundStats,
     /// Notifications still to be lost without a trace (outbound messages "may never arrive").
     pub lose_next: u32,
+    queued: u64,
+}
+
+/// What the queue held when an all-or-none request started.
+#[derive(Debug, Clone)]
+pub struct QueueMark {
+    queued: u64,
+    action_ids: HashMap<&'static str, SfId>,
 }
 
 impl OutboundQueue {
     pub fn pending_count(&self) -> usize {
         self.pending.len()
+    }
+    pub fn mark(&self) -> QueueMark {
+        QueueMark {
+            queued: self.queued,
+            action_ids: self.action_ids.clone(),
+        }
+    }
+    /// Forget the notifications queued since `mark` (their changes were rolled back).
+    pub fn rollback(&mut self, mark: QueueMark) {
+        self.pending.retain(|p| p.seq < mark.queued);
+        self.action_ids = mark.action_ids;
     }
 }
 
@@ -63,7 +84,9 @@ pub fn on_change(org: &mut Org, object: &'static str, id: &SfId, opts: &WriteOpt
     }
     let notification_id = org.ids.next("04l");
     let queued_at = org.clock.now();
+    org.outbound.queued += 1;
     org.outbound.pending.push(Pending {
+        seq: org.outbound.queued,
         notification_id,
         object,
         record: id.clone(),

@@ -1,5 +1,6 @@
-//! `query`, `queryAll` and `queryMore` (§6.1): results are snapshotted into a cursor and served
-//! in pages of `batchSize` with `nextRecordsUrl` `/services/data/vXX.X/query/<locator>-<offset>`.
+//! `query`, `queryAll` and `queryMore` (§6.1): the matching ids are kept in a cursor and served
+//! in pages of `batchSize` with `nextRecordsUrl` `/services/data/vXX.X/query/<locator>-<offset>`;
+//! a page renders only its own rows, so each page costs the same however large the result.
 
 use crate::errors::{ApiError, ApiResult, json_response};
 use crate::gate::{Ctx, batch_size};
@@ -15,10 +16,12 @@ use time::OffsetDateTime;
 
 const MAX_SOQL_CHARS: usize = 100_000;
 
-/// A query's snapshotted result rows awaiting `queryMore`.
+/// A query's result awaiting `queryMore`.
 #[derive(Debug, Clone)]
 pub struct Cursor {
-    rows: Vec<Value>,
+    query: soql::Query,
+    /// The matching rows' ids in result order, taken when the query ran.
+    ids: Vec<String>,
     page: usize,
     /// Locators die after 15 minutes without use (`INVALID_QUERY_LOCATOR`).
     touched: OffsetDateTime,
@@ -61,20 +64,21 @@ fn run(
     }
     let parsed = soql::parse(src)?;
     let mut org = sim.lock();
-    let rows = eval::select_rows(&parsed, &org.store, all_rows);
     if matches!(parsed.select, Select::Count) {
+        let total = eval::count_rows(&parsed, &org.store, all_rows);
         return Ok(json_response(
             StatusCode::OK,
-            &json!({"totalSize": rows.len(), "done": true, "records": []}),
+            &json!({"totalSize": total, "done": true, "records": []}),
         ));
     }
-    let rows: Vec<Value> = rows
+    let ids: Vec<String> = eval::select_rows(&parsed, &org.store, all_rows)
         .iter()
-        .map(|r| eval::project(&parsed, r, &org.store, &ctx.version))
+        .map(|r| r.text("Id").unwrap_or_default().to_owned())
         .collect();
     let cursor = Cursor {
-        rows,
         page: page_size(&parsed, batch_size(headers)),
+        query: parsed,
+        ids,
         touched: org.clock.now(),
     };
     Ok(page(&mut org, &ctx.version, cursor, 0, None))
@@ -96,8 +100,8 @@ fn page_size(q: &soql::Query, requested: usize) -> usize {
     }
 }
 
-/// One page; stores the cursor under a locator when more remain. Rendered straight from the
-/// cursor's rows (no copy), keys in Salesforce's order.
+/// One page; stores the cursor under a locator when more remain. Only the page's rows are
+/// rendered, keys in Salesforce's order.
 fn page(
     org: &mut Org,
     version: &str,
@@ -106,10 +110,20 @@ fn page(
     locator: Option<String>,
 ) -> Response {
     cursor.touched = org.clock.now();
-    let total = cursor.rows.len();
+    let total = cursor.ids.len();
     let end = (offset + cursor.page).min(total);
-    let records =
-        serde_json::to_string(&cursor.rows[offset.min(total)..end]).unwrap_or_else(|_| "[]".into());
+    let records: Vec<Value> = org
+        .store
+        .indexed(cursor.query.object.name)
+        .into_iter()
+        .flat_map(|table| {
+            cursor.ids[offset.min(total)..end]
+                .iter()
+                .filter_map(|id| table.get(id))
+        })
+        .map(|row| eval::project(&cursor.query, row, &org.store, version))
+        .collect();
+    let records = serde_json::to_string(&records).unwrap_or_else(|_| "[]".into());
     let mut next = String::new();
     if end < total {
         let locator = locator.unwrap_or_else(|| org.ids.next("01g").to_string());
@@ -144,7 +158,7 @@ pub async fn query_more(
     if now - cursor.touched > LOCATOR_IDLE_LIMIT {
         return Err(invalid());
     }
-    if offset == 0 || offset >= cursor.rows.len() {
+    if offset == 0 || offset >= cursor.ids.len() {
         org.cursors.insert(locator.to_owned(), cursor);
         return Err(invalid());
     }

@@ -9,6 +9,7 @@ use domain::datetime::floor_minute;
 use domain::datetime::{format_sf, parse_sf};
 use serde_json::json;
 use std::collections::HashMap;
+use std::ops::Bound;
 use time::{Duration, OffsetDateTime};
 
 fn replication_error(message: &str) -> ApiError {
@@ -53,16 +54,16 @@ pub async fn updated(
     let org = sim.lock();
     let (start, covered) = window(&q, org.clock.now(), 30)?;
     let (from, to) = (format_sf(start), format_sf(covered));
-    let ids: Vec<&str> = org
+    let mut ids: Vec<&str> = org
         .store
-        .table(obj.name)
+        .indexed(obj.name)
+        .into_iter()
+        .flat_map(|t| t.rows_by_modstamp(Bound::Included(from.as_str())))
+        .take_while(|r| r.text("SystemModstamp").is_some_and(|m| m < to.as_str()))
         .filter(|r| !r.is_deleted())
-        .filter(|r| {
-            r.text("SystemModstamp")
-                .is_some_and(|m| m >= from.as_str() && m < to.as_str())
-        })
         .filter_map(|r| r.text("Id"))
         .collect();
+    ids.sort_unstable(); // id order, as a scan of the table gives it
     Ok(json_response(
         StatusCode::OK,
         &json!({"ids": ids, "latestDateCovered": to}),
@@ -79,12 +80,17 @@ pub async fn deleted(
     let org = sim.lock();
     let now = org.clock.now();
     let (start, covered) = window(&q, now, 15)?;
-    let records: Vec<_> = org
+    let mut rows: Vec<_> = org
         .store
-        .table(obj.name)
-        .filter_map(|r| r.deleted_at.map(|d| (r, d)))
-        .filter(|(_, d)| *d >= start && *d < covered)
-        .map(|(r, d)| json!({"id": r.text("Id"), "deletedDate": format_sf(d)}))
+        .indexed(obj.name)
+        .into_iter()
+        .flat_map(|t| t.deleted_between(start, covered))
+        .filter_map(|r| r.deleted_at.map(|d| (r.text("Id").unwrap_or_default(), d)))
+        .collect();
+    rows.sort_unstable_by_key(|(id, _)| *id); // id order, as a scan of the table gives it
+    let records: Vec<_> = rows
+        .into_iter()
+        .map(|(id, d)| json!({"id": id, "deletedDate": format_sf(d)}))
         .collect();
     let window_start = floor_minute(now) - Duration::days(15);
     let earliest = org

@@ -94,11 +94,12 @@ pub async fn delete(
 fn matches_external(
     org: &Org,
     obj: &'static crate::schema::Object,
-    field: &str,
+    field: &'static str,
     value: &str,
 ) -> Vec<String> {
     org.store
-        .table(obj.name)
+        .candidates(obj.name, field, value)
+        .into_iter()
         .filter(|r| !r.is_deleted() && r.text(field) == Some(value))
         .filter_map(|r| r.text("Id").map(str::to_owned))
         .collect()

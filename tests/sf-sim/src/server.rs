@@ -2,12 +2,14 @@
 
 use crate::errors::{ApiError, json_response};
 use crate::state::Shared;
-use crate::{bulk, collections, composite, describe, gate, oauth, query, replication, rest};
+use crate::{
+    bulk, collections, composite, describe, gate, ingest, oauth, query, replication, rest,
+};
 use axum::Router;
 use axum::http::{Method, StatusCode};
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post};
+use axum::routing::{get, patch, post, put};
 use serde_json::json;
 
 /// REST API routes below `/services/data/{v}/`, without the gate (composite re-enters here).
@@ -83,6 +85,26 @@ pub fn api_routes() -> Router<Shared> {
         .route(
             &format!("{s}/jobs/query/{{id}}/results"),
             get(bulk::results),
+        )
+        .route(&format!("{s}/jobs/ingest"), post(ingest::create))
+        .route(&format!("{s}/jobs/ingest/"), post(ingest::create))
+        .route(
+            &format!("{s}/jobs/ingest/{{id}}"),
+            get(ingest::status)
+                .patch(ingest::set_state)
+                .delete(ingest::delete),
+        )
+        .route(
+            &format!("{s}/jobs/ingest/{{id}}/batches"),
+            put(ingest::upload),
+        )
+        .route(
+            &format!("{s}/jobs/ingest/{{id}}/{{kind}}"),
+            get(crate::ingest_results::results),
+        )
+        .route(
+            &format!("{s}/jobs/ingest/{{id}}/{{kind}}/"),
+            get(crate::ingest_results::results),
         )
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)

@@ -5,6 +5,7 @@ use crate::clock::Clock;
 use crate::config::SimConfig;
 use crate::faults::Faults;
 use crate::idgen::IdGen;
+use crate::ingest::IngestJob;
 use crate::limits::Usage;
 use crate::oauth::OAuthState;
 use crate::outbound::OutboundQueue;
@@ -31,6 +32,7 @@ pub struct Org {
     pub faults: Faults,
     pub cursors: HashMap<String, Cursor>,
     pub bulk: HashMap<String, BulkJob>,
+    pub ingest: HashMap<String, IngestJob>,
     pub outbound: OutboundQueue,
 }
 
@@ -65,6 +67,7 @@ impl Org {
             faults: Faults::default(),
             cursors: HashMap::new(),
             bulk: HashMap::new(),
+            ingest: HashMap::new(),
             outbound: OutboundQueue::default(),
         };
         org.integration_user =

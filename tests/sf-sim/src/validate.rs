@@ -284,7 +284,8 @@ pub fn check_unique(
             continue;
         };
         let clash = store
-            .table(obj.name)
+            .candidates(obj.name, field.name, value)
+            .into_iter()
             .filter(|r| !r.is_deleted())
             .filter(|r| own.is_none_or(|id| r.text("Id") != Some(id.as_str())))
             .find(|r| {

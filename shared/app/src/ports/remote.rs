@@ -1,6 +1,7 @@
 //! The two remote systems as the use cases see them. Implemented by the `salesforce` and `jing`
 //! client crates (and by fakes in tests). Values are in the target's field names and terms.
 
+use super::{IngestOp, IngestRow};
 use async_trait::async_trait;
 use domain::describe::SfObjectDescribe;
 use domain::{JingId, SfId, SyncError, Value};
@@ -116,6 +117,27 @@ pub trait SalesforcePort: Send + Sync {
         locator: Option<&str>,
         max_records: usize,
     ) -> Result<BulkPage, RemoteError>;
+    /// Start a Bulk API 2.0 ingest job writing `rows` (create, upload one CSV, close: 3 calls).
+    /// Keep the job id and the rows: `ingest_status` and `ingest_results` continue from them.
+    async fn ingest_start(
+        &self,
+        object: &str,
+        op: &IngestOp,
+        rows: &[IngestRow],
+    ) -> Result<BulkJobRef, RemoteError>;
+    /// The ingest job's state (one call, no waiting). `Failed`: the job stopped as a whole;
+    /// `ingest_results` still tells which rows were written.
+    async fn ingest_status(&self, job_id: &str) -> Result<BulkJobState, RemoteError>;
+    /// What became of each of `rows` (the rows the job was started with), in input order
+    /// (3 calls, a finished job only). Rows the job never processed fail with a transient
+    /// error: send them again.
+    async fn ingest_results(
+        &self,
+        object: &str,
+        job_id: &str,
+        op: &IngestOp,
+        rows: &[IngestRow],
+    ) -> Result<Vec<WriteResult>, RemoteError>;
     /// Active users with name, e-mail and mobile, for member matching (never written).
     async fn users(&self) -> Result<Vec<SfUser>, RemoteError>;
     /// Cached describe (no API call when cached).

@@ -2,21 +2,29 @@
 
 use super::ast::{Cond, FieldRef, Lit, OrderItem, Query, Select};
 use super::lexer::SChar;
+use super::plan::{self, Source};
 use crate::records::attributes;
 use crate::schema::Kind;
 use crate::store::{Row, Store};
 use domain::ids::SfId;
 use serde_json::{Map, Value};
 use std::cmp::Ordering;
+use std::collections::BTreeSet;
+use std::ops::Bound;
 
 /// Rows matching the query, ordered and limited. `all_rows` = queryAll (recycle bin included).
+/// Only the rows the plan names are looked at; a `LIMIT` stops a scan that is already in order.
 pub fn select_rows<'a>(q: &Query, store: &'a Store, all_rows: bool) -> Vec<&'a Row> {
-    let mut rows: Vec<&Row> = store
-        .table(q.object.name)
-        .filter(|r| all_rows || !r.is_deleted())
-        .filter(|r| q.filter.as_ref().is_none_or(|c| matches(c, r, store)))
+    let plan = plan::plan(q);
+    let keep = |r: &&Row| {
+        (all_rows || !r.is_deleted()) && q.filter.as_ref().is_none_or(|c| matches(c, r, store))
+    };
+    let stop_after = if plan.ordered { q.limit } else { None };
+    let mut rows: Vec<&Row> = candidates(&plan.source, q.object.name, store)
+        .filter(keep)
+        .take(stop_after.unwrap_or(usize::MAX))
         .collect();
-    if !q.order.is_empty() {
+    if !plan.ordered && !q.order.is_empty() {
         // Decorate-sort-undecorate: resolve (and lower-case) each sort key once, not per compare.
         let mut keyed: Vec<(Vec<Value>, &Row)> = rows
             .into_iter()
@@ -29,6 +37,58 @@ pub fn select_rows<'a>(q: &Query, store: &'a Store, all_rows: bool) -> Vec<&'a R
         rows.truncate(n);
     }
     rows
+}
+
+/// How many rows match: `COUNT()` without a filter reads the table's counters.
+pub fn count_rows(q: &Query, store: &Store, all_rows: bool) -> usize {
+    match (&q.filter, q.limit) {
+        (None, None) if all_rows => store.total_count(q.object.name),
+        (None, None) => store.live_count(q.object.name),
+        _ => select_rows(q, store, all_rows).len(),
+    }
+}
+
+/// The rows a plan names, in its order (id order unless it walks SystemModstamp).
+fn candidates<'a: 's, 's>(
+    source: &'s Source,
+    object: &'static str,
+    store: &'a Store,
+) -> Box<dyn Iterator<Item = &'a Row> + 's> {
+    let Some(table) = store.indexed(object) else {
+        return Box::new(std::iter::empty());
+    };
+    let from = |b: &'s plan::Bound| {
+        if b.inclusive {
+            Bound::Included(b.value.as_str())
+        } else {
+            Bound::Excluded(b.value.as_str())
+        }
+    };
+    match source {
+        Source::Keys {
+            field: "Id",
+            values,
+        } => {
+            let ids: BTreeSet<&str> = values.iter().map(String::as_str).collect();
+            Box::new(ids.into_iter().filter_map(|id| table.get(id)))
+        }
+        Source::Keys { field, values } => Box::new(
+            table
+                .candidates(field, values.iter().map(String::as_str))
+                .into_iter(),
+        ),
+        Source::Ids(range) => {
+            let start = range.from.as_ref().map_or(Bound::Unbounded, from);
+            let rows = table.rows_from(start);
+            Box::new(rows.take_while(|r| range.below_end(r.text("Id").unwrap_or_default())))
+        }
+        Source::Modstamps(range) => {
+            let start = range.from.as_ref().map_or(Bound::Unbounded, from);
+            let rows = table.rows_by_modstamp(start);
+            let stamp = |r: &Row| r.text("SystemModstamp").unwrap_or_default().to_owned();
+            Box::new(rows.take_while(move |r| range.below_end(&stamp(r))))
+        }
+    }
 }
 
 /// A field's value on a row, following one parent lookup.
@@ -219,3 +279,7 @@ pub fn project(q: &Query, row: &Row, store: &Store, version: &str) -> Value {
     }
     Value::Object(out)
 }
+
+#[cfg(test)]
+#[path = "eval_tests.rs"]
+mod tests;

@@ -10,6 +10,7 @@ pub mod ast;
 pub mod eval;
 pub mod lexer;
 pub mod parser;
+mod plan;
 mod resolve;
 
 pub use ast::{FieldRef, Query, Select};

@@ -7,6 +7,7 @@ pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod serve;
+pub mod setup_cmd;
 pub mod simulated;
 pub mod smtp;
 pub mod wiring;

@@ -89,6 +89,22 @@ enum Command {
         #[command(subcommand)]
         action: Option<MemberCmd>,
     },
+    /// An app's setup through the admin API (serve or AWS): what to register in Salesforce and
+    /// JING, the go-live checklist; `--rotate` replaces an endpoint's credentials first.
+    Setup {
+        /// The deployment's public URL (serve: `public_url`; AWS: the `ApiBaseUrl` output).
+        #[arg(long, env = "JINGSF_URL", default_value = "http://127.0.0.1:8080")]
+        url: String,
+        /// The admin token (serve: printed on start or JINGSF_ADMIN_TOKEN; AWS: the AdminToken secret).
+        #[arg(long, env = "JINGSF_ADMIN_TOKEN", hide_env_values = true)]
+        token: String,
+        #[arg(long)]
+        app: String,
+        #[arg(long, value_enum)]
+        rotate: Option<jingsf::setup_cmd::Endpoint>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Check a configuration file and list every problem with its fix.
     ValidateConfig {
         #[arg(long, default_value = "jingsf.toml")]
@@ -191,6 +207,16 @@ async fn main() -> std::process::ExitCode {
             }
             Err(problems) => Err(report(problems).into()),
         },
+        Command::Setup {
+            url,
+            token,
+            app,
+            rotate,
+            json,
+        } => {
+            let admin = jingsf::client::AdminClient::new(&url, &token);
+            jingsf::setup_cmd::setup(&admin, &app, rotate, json).await
+        }
         Command::ValidateConfig { config } => match jingsf::config::Config::load(&config) {
             Ok(_) => {
                 println!("{}: OK", config.display());

@@ -221,6 +221,26 @@ async fn going_live_with_serve_through_public_surfaces_only() -> Result<()> {
     for item in ["connected", "permissions", "members"] {
         assert!(checklist(&setup, item), "{item} not done: {setup}");
     }
+    // The CLI shows the same setup section (a client of the admin API).
+    let cli = Command::new(env!("CARGO_BIN_EXE_jingsf"))
+        .args(["setup", "--url", admin.base(), "--app", APP])
+        .env("JINGSF_ADMIN_TOKEN", TOKEN)
+        .output()?;
+    let shown = String::from_utf8_lossy(&cli.stdout);
+    assert!(
+        cli.status.success(),
+        "jingsf setup: {}",
+        String::from_utf8_lossy(&cli.stderr)
+    );
+    for key in [
+        "webhook_url",
+        "outbound_url",
+        "callback_url",
+        "webhook_signing_secret",
+    ] {
+        let value = setup[key].as_str().ok_or(key)?;
+        assert!(shown.contains(value), "the CLI shows {key}: {shown}");
+    }
     register(&setup, &sf, &jing)?;
     admin
         .patch(

@@ -1,0 +1,109 @@
+//! `jingsf setup`: an app's setup section through the admin API of any deployment (serve or
+//! the AWS stack) — what to register in Salesforce and JING, the go-live checklist, rotation.
+
+use crate::client::AdminClient;
+use crate::worker::anyhow_lite::Result;
+use serde_json::{Value, json};
+
+/// Which endpoint's credentials to replace.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Endpoint {
+    Webhook,
+    Outbound,
+}
+
+/// Show (after rotating, when asked) the setup section of `app`.
+pub async fn setup(
+    admin: &AdminClient,
+    app: &str,
+    rotate: Option<Endpoint>,
+    json_out: bool,
+) -> Result<()> {
+    let path = format!("/apps/{app}/setup");
+    let setup = match rotate {
+        Some(e) => {
+            let endpoint = match e {
+                Endpoint::Webhook => "webhook",
+                Endpoint::Outbound => "outbound",
+            };
+            admin
+                .post(&format!("{path}/rotate"), json!({ "endpoint": endpoint }))
+                .await?
+        }
+        None => admin.get(&path).await?,
+    };
+    if json_out {
+        println!("{}", serde_json::to_string_pretty(&setup)?);
+    } else {
+        print!("{}", render(&setup));
+    }
+    Ok(())
+}
+
+/// The setup section for people: the checklist, then what to register where.
+pub fn render(s: &Value) -> String {
+    let text = |v: &Value| v.as_str().unwrap_or("").to_owned();
+    let mut out = String::from("Go-live checklist / 上线检查:\n");
+    for item in s["checklist"].as_array().into_iter().flatten() {
+        let mark = if item["done"] == true { "✓" } else { "·" };
+        out += &format!(
+            "  {mark} {} / {}\n",
+            text(&item["label_en"]),
+            text(&item["label_zh"])
+        );
+    }
+    out += "\nSalesforce connected app — callback URL:\n";
+    out += &format!("  {}\n", text(&s["callback_url"]));
+    out += "\nSalesforce outbound messages — endpoint URL:\n";
+    out += &format!("  {}\n", text(&s["outbound_url"]));
+    for def in s["outbound"].as_array().into_iter().flatten() {
+        let fields: Vec<String> = def["fields"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(text)
+            .collect();
+        let optional = if def["required"] == true {
+            ""
+        } else {
+            " (optional)"
+        };
+        out += &format!(
+            "  {}{optional}: {}\n",
+            text(&def["object"]),
+            fields.join(", ")
+        );
+    }
+    out += "\nJING webhook:\n";
+    out += &format!("  URL:            {}\n", text(&s["webhook_url"]));
+    out += &format!("  signing secret: {}\n", text(&s["webhook_signing_secret"]));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_setup_section_names_everything_to_register() {
+        let s = serde_json::json!({
+            "callback_url": "https://c.example/oauth/callback",
+            "outbound_url": "https://c.example/sf/outbound/acme/T0K",
+            "outbound": [{"object": "Lead", "fields": ["LastName", "SystemModstamp"], "required": true},
+                         {"object": "Opportunity", "fields": ["Name"], "required": false}],
+            "webhook_url": "https://c.example/jing/webhook/acme/W0K",
+            "webhook_signing_secret": "s3cr3t",
+            "checklist": [{"item": "connected", "done": true, "label_en": "Salesforce authorized", "label_zh": "已授权"}],
+        });
+        let out = super::render(&s);
+        for want in [
+            "✓ Salesforce authorized",
+            "https://c.example/oauth/callback",
+            "https://c.example/sf/outbound/acme/T0K",
+            "Lead: LastName, SystemModstamp",
+            "Opportunity (optional): Name",
+            "https://c.example/jing/webhook/acme/W0K",
+            "signing secret: s3cr3t",
+        ] {
+            assert!(out.contains(want), "{want} in\n{out}");
+        }
+    }
+}

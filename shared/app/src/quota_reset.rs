@@ -43,7 +43,7 @@ pub enum QuotaError {
     /// The requested allocation is not usable: correct the input.
     #[error("invalid allocation: {0}")]
     InvalidAllocation(&'static str),
-    /// The queue refused a chunk; it was parked back (nothing lost). Run the reset again.
+    /// The queue refused a chunk; it is still parked (nothing lost). Run the reset again.
     #[error("re-queued {requeued} changes, then the queue failed: {source}")]
     RequeueFailed { requeued: u64, source: StoreError },
 }
@@ -251,8 +251,11 @@ pub async fn reset_all(
     Ok(out)
 }
 
-/// Take parked changes in priority order and send them, chunk by chunk. Bounded by what was
-/// parked at the start, so a writer that parks again meanwhile cannot make this loop forever.
+/// Send parked changes to the queue in priority order, chunk by chunk: each chunk is read,
+/// sent, and only then removed from the parked store, so a failure or a crash in between loses
+/// nothing (a chunk sent but not yet removed is sent again next time: the writer recognises what
+/// it already applied). Bounded by what was parked at the start, so a writer that parks again
+/// meanwhile cannot make this loop forever.
 async fn requeue_parked(deps: &QuotaDeps<'_>, app: &AppId) -> Result<ResetReport, QuotaError> {
     let mut left = deps.parked.count(app).await?;
     let mut report = ResetReport::default();
@@ -260,33 +263,25 @@ async fn requeue_parked(deps: &QuotaDeps<'_>, app: &AppId) -> Result<ResetReport
         let max = usize::try_from(left)
             .unwrap_or(usize::MAX)
             .min(REQUEUE_CHUNK);
-        let chunk = deps.parked.take(app, max).await?;
+        let chunk = deps.parked.peek(app, max).await?;
         if chunk.is_empty() {
             break;
         }
-        if let Err(source) = deps.queue.send(&chunk).await {
-            park_back(deps, app, &chunk).await;
+        let changes: Vec<domain::Change> = chunk.iter().map(|e| e.change.clone()).collect();
+        if let Err(source) = deps.queue.send(&changes).await {
             return Err(QuotaError::RequeueFailed {
                 requeued: report.requeued,
                 source,
             });
         }
+        // A change re-parked meanwhile stays (its newer version goes with the next reset).
+        deps.parked.remove(app, &chunk).await?;
         report.requeued += chunk.len() as u64;
         report.chunks += 1;
         left = left.saturating_sub(chunk.len() as u64);
     }
     report.still_parked = deps.parked.count(app).await?;
     Ok(report)
-}
-
-/// A chunk the queue refused goes back to the parked store (coalescing keeps it single).
-async fn park_back(deps: &QuotaDeps<'_>, app: &AppId, chunk: &[domain::Change]) {
-    for change in chunk {
-        if let Err(e) = deps.parked.park(change).await {
-            // Both stores failed at once: say which record so an operator can replay it.
-            tracing::error!(app_id = %app, object = %change.object, record = change.record.as_str(), error = %e, "Could not park a change back after a failed re-queue.");
-        }
-    }
 }
 
 /// What resuming did.

@@ -135,3 +135,8 @@ fn the_bundle_shares_one_clock() {
 async fn fake_app_data_passes_the_contract() {
     contract::app_data(&Fakes::new().ports(), true).await;
 }
+
+#[tokio::test]
+async fn fake_parked_requeue_loses_nothing() {
+    contract::parked_requeue_loses_nothing(Arc::new(MemParkedStore::default())).await;
+}

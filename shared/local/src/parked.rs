@@ -4,7 +4,7 @@
 use crate::LocalStore;
 use crate::db::{DbResult, decode, encode};
 use app::contract::semantics::park_priority;
-use app::ports::{ParkedStore, StoreResult};
+use app::ports::{ParkedEntry, ParkedStore, StoreResult};
 use async_trait::async_trait;
 use domain::{AppId, Change, RecordRef};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -39,29 +39,52 @@ fn park(c: &mut Connection, change: &Change) -> DbResult<()> {
     Ok(())
 }
 
-fn take(c: &mut Connection, app: &str, max: usize) -> DbResult<Vec<Change>> {
+/// A row's version: its sequence number and a hash of its body (a re-park rewrites the body).
+fn version(seq: i64, body: &str) -> String {
+    let hash = body.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{seq}:{hash:016x}")
+}
+
+fn peek(c: &mut Connection, app: &str, max: usize) -> DbResult<Vec<ParkedEntry>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT seq, body FROM parked WHERE app = ?1 ORDER BY priority, seq LIMIT ?2",
+    )?;
+    let limit = i64::try_from(max).unwrap_or(i64::MAX);
+    let rows: Vec<(i64, String)> = stmt
+        .query_map(params![app, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    rows.iter()
+        .map(|(seq, body)| {
+            Ok(ParkedEntry {
+                change: decode(body)?,
+                version: version(*seq, body),
+            })
+        })
+        .collect()
+}
+
+fn remove(c: &mut Connection, app: &str, entries: &[ParkedEntry]) -> DbResult<u64> {
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let rows: Vec<(i64, String)> = {
-        let mut stmt = tx.prepare_cached(
-            "SELECT seq, body FROM parked WHERE app = ?1 ORDER BY priority, seq LIMIT ?2",
-        )?;
-        let limit = i64::try_from(max).unwrap_or(i64::MAX);
-        stmt.query_map(params![app, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<Result<_, _>>()?
-    };
-    // Decode everything before deleting anything: a corrupt row fails the call, loses nothing.
-    let changes = rows
-        .iter()
-        .map(|(_, body)| decode(body))
-        .collect::<DbResult<Vec<Change>>>()?;
+    let mut removed = 0;
     {
+        let mut find =
+            tx.prepare_cached("SELECT seq, body FROM parked WHERE app = ?1 AND record = ?2")?;
         let mut delete = tx.prepare_cached("DELETE FROM parked WHERE seq = ?1")?;
-        for (seq, _) in &rows {
-            delete.execute(params![seq])?;
+        for e in entries {
+            let row: Option<(i64, String)> = find
+                .query_row(params![app, record_key(&e.change.record)], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()?;
+            if let Some((seq, _)) = row.filter(|(seq, body)| version(*seq, body) == e.version) {
+                removed += delete.execute(params![seq])? as u64;
+            }
         }
     }
     tx.commit()?;
-    Ok(changes)
+    Ok(removed)
 }
 
 #[async_trait]
@@ -71,9 +94,14 @@ impl ParkedStore for LocalStore {
         self.db.call(move |c| park(c, &change)).await
     }
 
-    async fn take(&self, app: &AppId, max: usize) -> StoreResult<Vec<Change>> {
+    async fn peek(&self, app: &AppId, max: usize) -> StoreResult<Vec<ParkedEntry>> {
         let app = app.to_string();
-        self.db.call(move |c| take(c, &app, max)).await
+        self.db.call(move |c| peek(c, &app, max)).await
+    }
+
+    async fn remove(&self, app: &AppId, entries: &[ParkedEntry]) -> StoreResult<u64> {
+        let (app, entries) = (app.to_string(), entries.to_vec());
+        self.db.call(move |c| remove(c, &app, &entries)).await
     }
 
     async fn count(&self, app: &AppId) -> StoreResult<u64> {

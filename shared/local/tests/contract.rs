@@ -220,3 +220,9 @@ async fn sqlite_app_data_passes_the_contract() {
     );
     contract::app_data(&ports, true).await;
 }
+
+#[tokio::test]
+async fn sqlite_parked_requeue_loses_nothing() {
+    let db = TempDb::new("parked-requeue");
+    contract::parked_requeue_loses_nothing(Arc::new(db.open())).await;
+}

@@ -21,6 +21,7 @@
 
 mod app_data;
 mod bindings;
+pub mod failing;
 mod fixtures;
 mod kv;
 mod queue;
@@ -38,7 +39,7 @@ pub use bindings::binding_store;
 pub use fixtures::*;
 pub use kv::{cursor_store, idempotency_store, ledger};
 pub use queue::{Timeline, WallClock, change_queue};
-pub use quota::{parked_store, quota_store, quota_store_spawned};
+pub use quota::{parked_requeue_loses_nothing, parked_store, quota_store, quota_store_spawned};
 pub use records::error_store;
 pub use settings::{Outbox, mailer, settings_store, token_vault};
 pub use synclog::sync_log;

@@ -132,6 +132,7 @@ async fn concurrent_reserves_never_pass_the_allocation(store: &dyn QuotaStore) {
 pub async fn parked_store(store: &dyn ParkedStore) {
     parking_coalesces_per_record(store).await;
     take_follows_priority(store).await;
+    peek_then_remove_keeps_what_was_reparked(store).await;
 }
 
 fn jing(n: u64) -> RecordRef {
@@ -262,5 +263,116 @@ pub async fn quota_store_spawned(store: std::sync::Arc<dyn QuotaStore>) {
         store.used(&a, day).await.unwrap(),
         20,
         "the counter stops at the allocation"
+    );
+}
+
+/// `peek` leaves changes in place; `remove` takes only what is still as peeked (a re-park
+/// between the two keeps the newer change).
+async fn peek_then_remove_keeps_what_was_reparked(store: &dyn ParkedStore) {
+    let a = app("parked-peek");
+    store
+        .park(&change(&a, jing(1), at(1), &[("name", "甲")]))
+        .await
+        .unwrap();
+    store
+        .park(&change(&a, jing(2), at(2), &[("name", "乙")]))
+        .await
+        .unwrap();
+    let peeked = store.peek(&a, 10).await.unwrap();
+    assert_eq!(peeked.len(), 2);
+    assert_eq!(store.count(&a).await.unwrap(), 2, "peek leaves them parked");
+    let newer = change(&a, jing(2), at(3), &[("title", "经理")]);
+    store.park(&newer).await.unwrap();
+    assert_eq!(
+        store.remove(&a, &peeked).await.unwrap(),
+        1,
+        "the re-parked change is not removed"
+    );
+    let left = store.peek(&a, 10).await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].change.record, jing(2));
+    assert_eq!(
+        left[0].change.fields["title"].after,
+        Value::text("经理"),
+        "with its newer values"
+    );
+    assert_eq!(store.remove(&a, &left).await.unwrap(), 1);
+    assert_eq!(
+        store.remove(&a, &left).await.unwrap(),
+        0,
+        "removing twice finds nothing"
+    );
+}
+
+/// Re-queueing parked changes with failures injected at every step loses nothing: a refused
+/// send leaves everything parked; a failing removal leaves the sent changes parked too (sent
+/// twice later, which the writer recognises); a clean run moves them all.
+pub async fn parked_requeue_loses_nothing(store: std::sync::Arc<dyn ParkedStore>) {
+    use super::failing::{FailingQueue, FailingRemove};
+    use crate::fakes::{MemCursorStore, MemQuotaStore, MemSettingsStore};
+    use crate::ports::{ChangeQueue, SettingsStore};
+    use crate::quota_reset::{QuotaDeps, reset};
+    let a = app("parked-requeue");
+    for n in 0..7 {
+        let c = change(&a, jing(n), at(n as i64), &[("name", "x")]);
+        store.park(&c).await.unwrap();
+    }
+    let settings = MemSettingsStore::default();
+    let mut s = crate::settings::AppSettings::new(
+        a.clone(),
+        "Requeue",
+        crate::settings::Environment::Production,
+        "j",
+        "t",
+    );
+    s.revision = 1;
+    settings.put(&s).await.unwrap();
+    let (quota, cursors, queue) = (
+        MemQuotaStore::default(),
+        MemCursorStore::default(),
+        FailingQueue::default(),
+    );
+    let failing_remove = FailingRemove(store.clone());
+    let deps = QuotaDeps {
+        quota: &quota,
+        parked: store.as_ref(),
+        queue: &queue,
+        settings: &settings,
+        cursors: &cursors,
+    };
+    let removal_fails = QuotaDeps {
+        parked: &failing_remove,
+        ..deps
+    };
+    queue.fail_sends(true);
+    assert!(
+        reset(&deps, &s).await.is_err(),
+        "a refused send is an error"
+    );
+    assert_eq!(
+        store.count(&a).await.unwrap(),
+        7,
+        "nothing left the parked store"
+    );
+    assert_eq!(queue.depth().await.unwrap(), 0);
+    queue.fail_sends(false);
+    assert!(
+        reset(&removal_fails, &s).await.is_err(),
+        "a failed removal is an error"
+    );
+    let sent = queue.depth().await.unwrap();
+    assert!(sent >= 1, "the first chunk was sent");
+    assert_eq!(
+        store.count(&a).await.unwrap(),
+        7,
+        "and is still parked: nothing lost"
+    );
+    let r = reset(&deps, &s).await.unwrap();
+    assert_eq!(r.requeued, 7);
+    assert_eq!(store.count(&a).await.unwrap(), 0);
+    assert_eq!(
+        queue.depth().await.unwrap(),
+        sent + 7,
+        "every change reached the queue"
     );
 }

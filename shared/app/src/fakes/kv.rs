@@ -102,16 +102,18 @@ impl QuotaStore for MemQuotaStore {
     }
 }
 
-struct ParkedEntry {
+struct Parked {
     /// Order of first parking: FIFO within a priority class.
     seq: u64,
+    /// Bumped by every re-park (coalesce).
+    version: u64,
     change: Change,
 }
 
 #[derive(Default)]
 struct ParkedState {
     next_seq: u64,
-    entries: HashMap<(AppId, RecordRef), ParkedEntry>,
+    entries: HashMap<(AppId, RecordRef), Parked>,
 }
 
 /// Parked changes, coalesced per record with `Change::coalesce`.
@@ -127,36 +129,56 @@ impl ParkedStore for MemParkedStore {
         let key = (change.app.clone(), change.record.clone());
         if let Some(entry) = state.entries.get_mut(&key) {
             entry.change.coalesce(change.clone());
+            entry.version += 1;
             return Ok(());
         }
         let seq = state.next_seq;
         state.next_seq += 1;
         state.entries.insert(
             key,
-            ParkedEntry {
+            Parked {
                 seq,
+                version: 0,
                 change: change.clone(),
             },
         );
         Ok(())
     }
 
-    async fn take(&self, app: &AppId, max: usize) -> StoreResult<Vec<Change>> {
-        let mut state = lock(&self.state);
-        let mut mine: Vec<(u8, u64, RecordRef)> = state
+    async fn peek(&self, app: &AppId, max: usize) -> StoreResult<Vec<ParkedEntry>> {
+        let state = lock(&self.state);
+        let mut mine: Vec<(u8, u64, &Parked)> = state
             .entries
             .iter()
             .filter(|((a, _), _)| a == app)
-            .map(|((_, r), e)| (park_priority(&e.change), e.seq, r.clone()))
+            .map(|(_, e)| (park_priority(&e.change), e.seq, e))
             .collect();
-        mine.sort();
-        let taken = mine.into_iter().take(max).filter_map(|(_, _, record)| {
-            state
+        mine.sort_by_key(|(prio, seq, _)| (*prio, *seq));
+        Ok(mine
+            .into_iter()
+            .take(max)
+            .map(|(_, _, e)| ParkedEntry {
+                change: e.change.clone(),
+                version: e.version.to_string(),
+            })
+            .collect())
+    }
+
+    async fn remove(&self, app: &AppId, entries: &[ParkedEntry]) -> StoreResult<u64> {
+        let mut state = lock(&self.state);
+        let mut removed = 0;
+        for e in entries {
+            let key = (app.clone(), e.change.record.clone());
+            if state
                 .entries
-                .remove(&(app.clone(), record))
-                .map(|e| e.change)
-        });
-        Ok(taken.collect())
+                .get(&key)
+                .is_some_and(|p| p.version.to_string() == e.version)
+            {
+                state.entries.remove(&key);
+                removed += 1;
+            }
+        }
+        Ok(removed)
     }
 
     async fn count(&self, app: &AppId) -> StoreResult<u64> {

@@ -28,14 +28,41 @@ pub trait QuotaStore: Send + Sync {
     async fn used(&self, app: &AppId, day: Date) -> StoreResult<u64>;
 }
 
+/// A parked change as read, with what identifies this version of it (a re-park changes it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParkedEntry {
+    pub change: Change,
+    /// Opaque: the store's version of the entry.
+    pub version: String,
+}
+
 /// Changes set aside while the budget is spent (or a direction is paused). Coalesced per record:
 /// a record parked three times is written once, with its latest values.
+///
+/// Moving parked changes elsewhere is two steps, so a crash or a failure between them loses
+/// nothing: [`peek`](Self::peek), send them on, then [`remove`](Self::remove) what was sent (a
+/// change re-parked meanwhile stays, newer). A change sent twice is harmless: the writer
+/// recognises what it already applied.
 #[async_trait]
 pub trait ParkedStore: Send + Sync {
     async fn park(&self, change: &Change) -> StoreResult<()>;
-    /// Remove and return up to `max` parked changes of an app in priority order: deletes and
-    /// creates first, then updates, then backfill.
-    async fn take(&self, app: &AppId, max: usize) -> StoreResult<Vec<Change>>;
+    /// Up to `max` parked changes of an app in priority order (deletes and creates first, then
+    /// updates, then backfill), left in place.
+    async fn peek(&self, app: &AppId, max: usize) -> StoreResult<Vec<ParkedEntry>>;
+    /// Remove the entries that are still as peeked; returns how many went.
+    async fn remove(&self, app: &AppId, entries: &[ParkedEntry]) -> StoreResult<u64>;
+    /// Peek and remove at once, returning what this call removed (two concurrent takes never
+    /// return the same change). What is removed is in the caller's hands only: to move changes
+    /// elsewhere, peek, send, then remove.
+    async fn take(&self, app: &AppId, max: usize) -> StoreResult<Vec<Change>> {
+        let mut taken = Vec::new();
+        for entry in self.peek(app, max).await? {
+            if self.remove(app, std::slice::from_ref(&entry)).await? == 1 {
+                taken.push(entry.change);
+            }
+        }
+        Ok(taken)
+    }
     async fn count(&self, app: &AppId) -> StoreResult<u64>;
     async fn contains(&self, app: &AppId, record: &RecordRef) -> StoreResult<bool>;
 }

@@ -7,7 +7,7 @@
 use super::{Item, attr, from_body, get_item, get_n, get_s, key, keys, n, s, to_body};
 use crate::error::{code_of, store_error};
 use app::contract::semantics::park_priority;
-use app::ports::{ParkedStore, StoreError, StoreResult};
+use app::ports::{ParkedEntry, ParkedStore, StoreError, StoreResult};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::Select;
@@ -178,20 +178,39 @@ impl ParkedStore for DynamoParkedStore {
         )))
     }
 
-    async fn take(&self, app: &AppId, max: usize) -> StoreResult<Vec<Change>> {
-        let parked = self.first(app, max).await?;
-        // Conditional deletes cannot be batched; run a bounded number at once.
-        let mut removed = Vec::with_capacity(parked.len());
+    async fn peek(&self, app: &AppId, max: usize) -> StoreResult<Vec<ParkedEntry>> {
+        Ok(self
+            .first(app, max)
+            .await?
+            .into_iter()
+            .map(|p| ParkedEntry {
+                change: p.change,
+                version: p.version.to_string(),
+            })
+            .collect())
+    }
+
+    async fn remove(&self, _app: &AppId, entries: &[ParkedEntry]) -> StoreResult<u64> {
+        let parked: Vec<Parked> = entries
+            .iter()
+            .map(|e| {
+                let version = e.version.parse().map_err(|_| {
+                    StoreError::Corrupt(format!("not a parked version: {:?}", e.version))
+                })?;
+                Ok(Parked {
+                    change: e.change.clone(),
+                    version,
+                    parked_at: String::new(),
+                })
+            })
+            .collect::<StoreResult<_>>()?;
+        let mut removed = 0;
         for chunk in parked.chunks(DELETE_CONCURRENCY) {
-            removed.extend(join_all(chunk.iter().map(|p| self.remove_taken(p))).await);
-        }
-        let mut taken = Vec::with_capacity(parked.len());
-        for (p, removed) in parked.into_iter().zip(removed) {
-            if removed? {
-                taken.push(p.change);
+            for r in join_all(chunk.iter().map(|p| self.remove_taken(p))).await {
+                removed += u64::from(r?);
             }
         }
-        Ok(taken)
+        Ok(removed)
     }
 
     async fn count(&self, app: &AppId) -> StoreResult<u64> {

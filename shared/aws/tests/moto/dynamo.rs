@@ -104,3 +104,11 @@ async fn app_data_passes_the_contract() {
     // SQS cannot select an app's messages: the writer drops changes of a deleted app.
     contract::app_data(&ports, false).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parked_requeue_loses_nothing() {
+    let m = moto().await;
+    let t = m.tables().await;
+    let store = DynamoParkedStore::new(m.clients.dynamo.clone(), &t.state);
+    contract::parked_requeue_loses_nothing(Arc::new(store)).await;
+}

@@ -132,6 +132,14 @@ pub async fn start(
     token: SecretString,
 ) -> Result<Running> {
     let local = local(cfg, token)?;
+    // What a killed predecessor had in hand is retried at once (and the kill not counted).
+    let reclaimed = local.queue.reclaim().await?;
+    if reclaimed > 0 {
+        tracing::warn!(
+            reclaimed,
+            "Changes a previous run had taken are queued again."
+        );
+    }
     let schedule = Schedule {
         poll_every: cfg.poll_every(),
         digest_every: Duration::from_secs(3600),

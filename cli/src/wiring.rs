@@ -13,8 +13,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Deliveries a message may fail before it goes to the dead-letter list.
-pub const MAX_RECEIVES: u32 = 5;
+/// Deliveries before a change becomes a dead letter: with the drain's backoff, at least 24
+/// hours of retries.
+pub const MAX_RECEIVES: u32 = edge::jobs::MAX_RECEIVES;
 
 /// What the embedded connector is built from.
 pub struct LocalSetup<'a> {
@@ -29,20 +30,26 @@ pub struct LocalSetup<'a> {
     pub http_timeout: Duration,
 }
 
-/// The embedded connector: its edge, and the store and wake-up under it.
+/// The embedded connector: its edge, and the store, queue and wake-up under it.
 #[derive(Clone)]
 pub struct Local {
     pub edge: Edge,
     pub store: LocalStore,
+    pub queue: Arc<local::SqliteQueue>,
     pub init_runs: Arc<LocalInitRuns>,
 }
 
 /// Open the store and build the edge over it.
 pub fn local(setup: LocalSetup<'_>) -> Result<Local, Box<dyn std::error::Error + Send + Sync>> {
     let store = LocalStore::open(setup.db)?;
-    let queue = store.queue(setup.clock.clone(), MAX_RECEIVES);
+    let queue = Arc::new(store.queue(setup.clock.clone(), MAX_RECEIVES));
     let init_runs = Arc::new(LocalInitRuns::default());
-    let ports = store.ports(queue, setup.mailer, setup.clock.clone(), init_runs.clone());
+    let ports = store.ports(
+        queue.clone(),
+        setup.mailer,
+        setup.clock.clone(),
+        init_runs.clone(),
+    );
     let sources = remotes::ClientSources {
         http: reqwest::Client::builder()
             .timeout(setup.http_timeout)
@@ -69,6 +76,7 @@ pub fn local(setup: LocalSetup<'_>) -> Result<Local, Box<dyn std::error::Error +
     Ok(Local {
         edge,
         store,
+        queue,
         init_runs,
     })
 }

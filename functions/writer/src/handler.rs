@@ -1,8 +1,9 @@
 //! SQS batch of `Change` messages → `edge::jobs::drain` → the ids to redeliver.
 //!
-//! A message is reported failed (SQS redelivers it after the visibility timeout; after
-//! `maxReceiveCount` receives it lands in the DLQ) when it does not decode or its verdict is a
-//! retry. Everything else is done and deleted by the event-source mapping.
+//! A message is reported failed when it does not decode or its verdict is a retry; a retry's
+//! visibility is set to its backoff first (so SQS redelivers it then, for at least 24 hours
+//! before `maxReceiveCount` moves it to the DLQ). Everything else is done and deleted by the
+//! event-source mapping.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use domain::Change;
@@ -12,6 +13,11 @@ use kit::sqs::{batch_response, decode_batch};
 pub async fn handle(edge: &edge::Edge, event: SqsEvent) -> SqsBatchResponse {
     let batch = decode_batch::<Change>(&event);
     let mut failed = batch.undecodable;
+    let receipts: std::collections::HashMap<String, String> = event
+        .records
+        .iter()
+        .filter_map(|r| Some((r.message_id.clone()?, r.receipt_handle.clone()?)))
+        .collect();
     let incoming: Vec<Incoming> = batch
         .messages
         .into_iter()
@@ -25,8 +31,17 @@ pub async fn handle(edge: &edge::Edge, event: SqsEvent) -> SqsBatchResponse {
     let drained = drain(edge, incoming).await;
     tracing::info!(counts = ?drained.counts, "Applied.");
     for (id, verdict) in ids.into_iter().zip(drained.verdicts) {
-        if !matches!(verdict, Verdict::Done) {
-            failed.push(id);
+        match verdict {
+            Verdict::Done => {}
+            Verdict::Retry(delay) => {
+                if let Some(receipt) = receipts.get(&id)
+                    && let Err(e) = edge.queue.nack(receipt, delay).await
+                {
+                    tracing::warn!(error = %e, "Could not set the retry's delay; the queue's visibility timeout applies.");
+                }
+                failed.push(id);
+            }
+            Verdict::Dead(_) => failed.push(id),
         }
     }
     tracing::info!(

@@ -65,7 +65,7 @@ impl LocalStore {
     /// clock and initialization runs.
     pub fn ports(
         &self,
-        queue: SqliteQueue,
+        queue: Arc<SqliteQueue>,
         mailer: Arc<dyn Mailer>,
         clock: Arc<dyn Clock>,
         init_runs: Arc<dyn InitRuns>,
@@ -79,7 +79,7 @@ impl LocalStore {
             ledger: store.clone(),
             quota: store.clone(),
             parked: store.clone(),
-            queue: Arc::new(queue),
+            queue,
             cursors: store.clone(),
             idempotency: store.clone(),
             vault: store.clone(),

@@ -44,6 +44,21 @@ impl SqliteQueue {
         self.db.call(move |c| insert_bodies(c, &[body], now)).await
     }
 
+    /// After a restart: what the previous process had taken and neither acked nor nacked is
+    /// visible again at once, and its delivery does not count (a crash is not the change's
+    /// failure). Only for the queue's one consumer process (`jingsf serve` owns its data
+    /// directory). Returns how many messages were reclaimed.
+    pub async fn reclaim(&self) -> StoreResult<u64> {
+        let now = nanos_now(self.clock.as_ref())?;
+        self.db
+            .call(move |c| {
+                let sql = "UPDATE queue SET visible_at = min(visible_at, ?1),
+                           receive_count = max(receive_count - 1, 0), lease = 0 WHERE lease > 0";
+                Ok(c.prepare_cached(sql)?.execute(params![now])? as u64)
+            })
+            .await
+    }
+
     fn lease_token(&self) -> i64 {
         (self.next_lease.fetch_add(1, Ordering::Relaxed) & (i64::MAX as u64)) as i64
     }
@@ -195,6 +210,8 @@ impl ChangeQueue for SqliteQueue {
     }
 
     async fn ack(&self, receipts: &[String]) -> StoreResult<()> {
+        // A receipt stays valid after a nack (as SQS's does), until the next receive: the
+        // lease is kept, negated, while the message waits.
         let leases = receipts
             .iter()
             .map(|r| parse_receipt(r))
@@ -207,7 +224,7 @@ impl ChangeQueue for SqliteQueue {
                 let tx = c.transaction()?;
                 {
                     let mut stmt =
-                        tx.prepare_cached("DELETE FROM queue WHERE id = ?1 AND lease = ?2")?;
+                        tx.prepare_cached("DELETE FROM queue WHERE id = ?1 AND abs(lease) = ?2")?;
                     for (id, lease) in &leases {
                         stmt.execute(params![id, lease])?;
                     }
@@ -223,7 +240,9 @@ impl ChangeQueue for SqliteQueue {
         let visible_at = add(nanos_now(self.clock.as_ref())?, delay);
         self.db
             .call(move |c| {
-                let sql = "UPDATE queue SET visible_at = ?3 WHERE id = ?1 AND lease = ?2";
+                // Negated: the message is waiting, not in anyone's hands (see `reclaim`).
+                let sql = "UPDATE queue SET visible_at = ?3, lease = -abs(lease)
+                           WHERE id = ?1 AND abs(lease) = ?2";
                 c.prepare_cached(sql)?
                     .execute(params![id, lease, visible_at])?;
                 Ok(())

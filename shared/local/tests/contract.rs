@@ -211,7 +211,7 @@ async fn sqlite_app_data_passes_the_contract() {
     let db = TempDb::new("app-data");
     let store = db.open();
     let clock: Arc<dyn Clock> = Arc::new(FixedClock::default());
-    let queue = store.queue(clock.clone(), 5);
+    let queue = Arc::new(store.queue(clock.clone(), 5));
     let ports = store.ports(
         queue,
         Arc::new(app::fakes::MemMailer::default()),

@@ -232,3 +232,52 @@ async fn expired_idempotency_claims_are_purged_as_claims_go_by() {
         "live claims are kept"
     );
 }
+
+/// A restart reclaims what the crashed process had taken: visible at once, and the crash is
+/// not counted as a failed delivery; a change that waits out a retry delay keeps its delay.
+#[tokio::test]
+async fn a_restart_reclaims_what_the_crashed_process_had_taken() {
+    let db = TempDb::new("reclaim");
+    let clock = FixedClock::default();
+    {
+        let store = LocalStore::open(&db.0).unwrap();
+        let q = store.queue(Arc::new(clock.clone()), 2);
+        q.send(&[lead(1), lead(2)]).await.unwrap();
+        let got = q.receive(2, Duration::from_secs(120)).await.unwrap();
+        assert_eq!(got.len(), 2);
+        let waiting = got
+            .iter()
+            .find(|d| d.change.record == lead(2).record)
+            .unwrap();
+        q.nack(&waiting.receipt, Duration::from_secs(600))
+            .await
+            .unwrap();
+        // killed here: lead 1 is still in this process's hands
+    }
+    for restart in 0..3 {
+        let store = LocalStore::open(&db.0).unwrap();
+        let q = store.queue(Arc::new(clock.clone()), 2);
+        assert_eq!(
+            q.reclaim().await.unwrap(),
+            1,
+            "restart {restart}: only the taken one"
+        );
+        let got = q.receive(10, Duration::from_secs(120)).await.unwrap();
+        assert_eq!(got.len(), 1, "visible at once, the waiting one still waits");
+        assert_eq!(got[0].change.record, lead(1).record);
+        assert_eq!(got[0].receive_count, 1, "the crashes did not count");
+        // killed again with it in hand
+    }
+    let store = LocalStore::open(&db.0).unwrap();
+    let q = store.queue(Arc::new(clock.clone()), 2);
+    assert!(
+        q.dead_letters(10).await.unwrap().is_empty(),
+        "no crash dead-lettered it"
+    );
+    clock.advance(Duration::from_secs(601));
+    q.reclaim().await.unwrap();
+    assert_eq!(
+        q.receive(10, Duration::from_secs(120)).await.unwrap().len(),
+        2
+    );
+}

@@ -33,10 +33,39 @@ pub enum Verdict {
     Dead(String),
 }
 
-/// Exponential backoff by delivery: 2 s, 4 s, 8 s … at most a minute.
-pub fn backoff(receive_count: u32) -> Duration {
-    Duration::from_secs((1u64 << receive_count.min(6)).min(60))
+/// Longest pause between two deliveries of a change that keeps failing.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(900);
+
+/// How long a change that keeps failing for a temporary reason is retried before it becomes a
+/// dead letter (Salesforce retries an outbound message for 24 hours: we are as patient).
+pub const PATIENCE: Duration = Duration::from_secs(24 * 3600);
+
+/// Exponential backoff by delivery: 2 s, 4 s, 8 s … at most [`MAX_BACKOFF`].
+pub const fn backoff(receive_count: u32) -> Duration {
+    let exp = if receive_count > 20 {
+        20
+    } else {
+        receive_count
+    };
+    let secs = 1u64 << exp;
+    Duration::from_secs(if secs > MAX_BACKOFF.as_secs() {
+        MAX_BACKOFF.as_secs()
+    } else {
+        secs
+    })
 }
+
+/// Deliveries a change may take before it becomes a dead letter: enough for the backoff to
+/// span [`PATIENCE`] (105 with the values above). The SQLite queue is built with it; the SQS
+/// queue's `maxReceiveCount` must be at least this (template.yaml).
+pub const MAX_RECEIVES: u32 = {
+    let (mut n, mut waited) = (1u32, 0u64);
+    while waited < PATIENCE.as_secs() {
+        waited += backoff(n).as_secs();
+        n += 1;
+    }
+    n
+};
 
 /// What a batch came to.
 #[derive(Debug, Clone, Default)]
@@ -154,4 +183,25 @@ async fn hold(
         });
     }
     verdicts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_up_to_a_cap_and_span_a_day_before_a_dead_letter() {
+        assert_eq!(backoff(1), Duration::from_secs(2));
+        assert_eq!(backoff(5), Duration::from_secs(32));
+        assert_eq!(backoff(10), MAX_BACKOFF);
+        assert_eq!(backoff(u32::MAX), MAX_BACKOFF);
+        let waited: u64 = (1..MAX_RECEIVES).map(|n| backoff(n).as_secs()).sum();
+        assert!(waited >= PATIENCE.as_secs(), "{waited} s of retries");
+        let one_less: u64 = (1..MAX_RECEIVES - 1).map(|n| backoff(n).as_secs()).sum();
+        assert!(
+            one_less < PATIENCE.as_secs(),
+            "no more deliveries than needed"
+        );
+        assert_eq!(MAX_RECEIVES, 105);
+    }
 }

@@ -62,6 +62,7 @@ pub fn local(cfg: &Config, token: SecretString) -> Result<Local> {
         },
         admin_token: token,
         http_timeout: Duration::from_secs(60),
+        sf_retry: salesforce::RetryPolicy::default(),
     })
 }
 

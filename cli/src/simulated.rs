@@ -87,6 +87,13 @@ pub async fn start(
         },
         admin_token: SecretString::from(ADMIN_TOKEN.to_owned()),
         http_timeout: Duration::from_secs(30),
+        // The simulated org answers in microseconds: retries inside a call need not wait
+        // half a second (the queue's backoff, on the shiftable clock, does the waiting).
+        sf_retry: salesforce::RetryPolicy {
+            base_delay: Duration::from_millis(5),
+            max_delay: Duration::from_millis(40),
+            ..salesforce::RetryPolicy::default()
+        },
     })?;
     let routes = edge::router(local.edge.clone());
     let listener = spec.listener;

@@ -28,6 +28,8 @@ pub struct LocalSetup<'a> {
     pub admin_token: SecretString,
     /// Longest wait for one Salesforce or JING call.
     pub http_timeout: Duration,
+    /// Retries inside one Salesforce call.
+    pub sf_retry: salesforce::RetryPolicy,
 }
 
 /// The embedded connector: its edge, and the store, queue and wake-up under it.
@@ -66,6 +68,7 @@ pub fn local(setup: LocalSetup<'_>) -> Result<Local, Box<dyn std::error::Error +
         },
         // One machine talks to JING for every app: a faster pace than a Lambda's.
         jing_pace: Some((200.0, 50)),
+        sf_retry: setup.sf_retry,
     };
     let edge = Edge::new(
         ports,

@@ -2,7 +2,8 @@
 //! through the edge's job, and carry out each verdict on the SQLite queue.
 
 use edge::Edge;
-use edge::jobs::{Incoming, Verdict, drain};
+use edge::jobs::{Incoming, MAX_RECEIVES, Verdict, drain};
+use std::collections::HashMap;
 use std::time::Duration;
 
 /// Messages per receive (one writer batch; Salesforce writes are chunked at 200 inside).
@@ -16,6 +17,7 @@ pub struct DrainReport {
     pub messages: u64,
     pub counts: app::write::Counts,
     pub retries: u64,
+    pub dead_letters: u64,
     pub batches: u64,
 }
 
@@ -26,6 +28,13 @@ pub async fn step(edge: &Edge, report: &mut DrainReport) -> anyhow_lite::Result<
     if taken == 0 {
         return Ok(0);
     }
+    // A change on its last delivery may become a dead letter, which keeps it: only those
+    // (rare) are copied before the writer consumes the batch.
+    let last_tries: HashMap<String, app::ports::Delivery> = deliveries
+        .iter()
+        .filter(|d| d.receive_count >= MAX_RECEIVES)
+        .map(|d| (d.receipt.clone(), d.clone()))
+        .collect();
     let (receipts, incoming): (Vec<String>, Vec<Incoming>) = deliveries
         .into_iter()
         .map(|d| {
@@ -47,15 +56,22 @@ pub async fn step(edge: &Edge, report: &mut DrainReport) -> anyhow_lite::Result<
                 report.retries += 1;
                 edge.queue.nack(&receipt, delay).await?;
             }
-            // The SQLite queue dead-letters what does not decode when it is received, so a
-            // decoded change never gets here; should it, it waits an hour rather than vanish.
-            Verdict::Dead(why) => {
-                tracing::error!(
-                    reason = why,
-                    "A change cannot be processed; it waits an hour."
-                );
-                edge.queue.nack(&receipt, Duration::from_secs(3600)).await?;
-            }
+            Verdict::Dead(why) => match last_tries.get(&receipt) {
+                Some(delivery) => {
+                    report.dead_letters += 1;
+                    tracing::error!(reason = why, "A change became a dead letter.");
+                    edge.queue.dead_letter(delivery, &why).await?;
+                }
+                // The SQLite queue dead-letters what does not decode when it is received, so
+                // only a last delivery gets here; should another, it waits rather than vanish.
+                None => {
+                    tracing::error!(
+                        reason = why,
+                        "A change cannot be processed; it waits an hour."
+                    );
+                    edge.queue.nack(&receipt, Duration::from_secs(3600)).await?;
+                }
+            },
         }
     }
     edge.queue.ack(&done).await?;

@@ -71,6 +71,7 @@ pub async fn build_edge(
             clock,
         },
         jing_pace: None,
+        sf_retry: salesforce::RetryPolicy::default(),
     };
     let options = EdgeOptions {
         public_url: config.public_url.clone(),

@@ -12,6 +12,8 @@ pub struct Decoded<T> {
     pub body: T,
     /// SQS's `ApproximateReceiveCount` (1 on the first delivery).
     pub receive_count: u32,
+    /// SQS's `ApproximateFirstReceiveTimestamp`.
+    pub first_try: Option<time::OffsetDateTime>,
 }
 
 /// A batch split into what decoded and the ids of what did not.
@@ -26,6 +28,15 @@ fn receive_count(m: &SqsMessage) -> u32 {
         .get("ApproximateReceiveCount")
         .and_then(|v| v.parse().ok())
         .unwrap_or(1)
+}
+
+fn first_try(m: &SqsMessage) -> Option<time::OffsetDateTime> {
+    let ms: i128 = m
+        .attributes
+        .get("ApproximateFirstReceiveTimestamp")?
+        .parse()
+        .ok()?;
+    time::OffsetDateTime::from_unix_timestamp_nanos(ms * 1_000_000).ok()
 }
 
 /// Decode every message body as JSON `T`, one span per message.
@@ -43,6 +54,7 @@ pub fn decode_batch<T: DeserializeOwned>(event: &SqsEvent) -> DecodedBatch<T> {
                 message_id,
                 body,
                 receive_count: receive_count(m),
+                first_try: first_try(m),
             }),
             Err(e) => {
                 // The body may hold personal data: log where it failed, not what it says.

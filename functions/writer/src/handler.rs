@@ -1,30 +1,52 @@
 //! SQS batch of `Change` messages → `edge::jobs::drain` → the ids to redeliver.
 //!
-//! A message is reported failed when it does not decode or its verdict is a retry; a retry's
-//! visibility is set to its backoff first (so SQS redelivers it then, for at least 24 hours
-//! before `maxReceiveCount` moves it to the DLQ). Everything else is done and deleted by the
-//! event-source mapping.
+//! A retry's visibility is set to its backoff and the message reported failed, so SQS
+//! redelivers it then. A change still failing on its last delivery (after 24 hours) is moved to
+//! the dead-letter queue by us, with why. A body that does not decode is reported failed at
+//! once (1 s visibility) so SQS's redrive policy moves it, body intact, within minutes.
 
+use app::ports::Delivery;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use domain::Change;
-use edge::jobs::{Incoming, Verdict, drain};
+use edge::jobs::{Incoming, MAX_RECEIVES, Verdict, drain};
 use kit::sqs::{batch_response, decode_batch};
+use std::collections::HashMap;
+use std::time::Duration;
 
 pub async fn handle(edge: &edge::Edge, event: SqsEvent) -> SqsBatchResponse {
     let batch = decode_batch::<Change>(&event);
-    let mut failed = batch.undecodable;
-    let receipts: std::collections::HashMap<String, String> = event
+    let receipts: HashMap<String, String> = event
         .records
         .iter()
         .filter_map(|r| Some((r.message_id.clone()?, r.receipt_handle.clone()?)))
         .collect();
+    let mut failed = Vec::new();
+    for id in batch.undecodable {
+        nack(edge, &receipts, &id, Duration::from_secs(1)).await;
+        failed.push(id);
+    }
+    // Only a change on its last delivery may become a dead letter; only those are copied.
+    let mut last_tries: HashMap<String, Delivery> = HashMap::new();
     let incoming: Vec<Incoming> = batch
         .messages
         .into_iter()
-        .map(|m| Incoming {
-            id: m.message_id,
-            body: Ok(m.body),
-            receive_count: m.receive_count,
+        .map(|m| {
+            if m.receive_count >= MAX_RECEIVES
+                && let Some(receipt) = receipts.get(&m.message_id)
+            {
+                let delivery = Delivery {
+                    receipt: receipt.clone(),
+                    change: m.body.clone(),
+                    receive_count: m.receive_count,
+                    first_try: m.first_try,
+                };
+                last_tries.insert(m.message_id.clone(), delivery);
+            }
+            Incoming {
+                id: m.message_id,
+                body: Ok(m.body),
+                receive_count: m.receive_count,
+            }
         })
         .collect();
     let ids: Vec<String> = incoming.iter().map(|m| m.id.clone()).collect();
@@ -34,14 +56,21 @@ pub async fn handle(edge: &edge::Edge, event: SqsEvent) -> SqsBatchResponse {
         match verdict {
             Verdict::Done => {}
             Verdict::Retry(delay) => {
-                if let Some(receipt) = receipts.get(&id)
-                    && let Err(e) = edge.queue.nack(receipt, delay).await
-                {
-                    tracing::warn!(error = %e, "Could not set the retry's delay; the queue's visibility timeout applies.");
-                }
+                nack(edge, &receipts, &id, delay).await;
                 failed.push(id);
             }
-            Verdict::Dead(_) => failed.push(id),
+            Verdict::Dead(why) => {
+                let moved = match last_tries.get(&id) {
+                    Some(d) => edge.queue.dead_letter(d, &why).await,
+                    None => Err(app::ports::StoreError::Corrupt(why.clone())),
+                };
+                if let Err(e) = moved {
+                    tracing::error!(reason = why, error = %e, "Could not dead-letter a change; SQS redelivers it.");
+                    failed.push(id);
+                } else {
+                    tracing::error!(reason = why, "A change became a dead letter.");
+                }
+            }
         }
     }
     tracing::info!(
@@ -50,4 +79,13 @@ pub async fn handle(edge: &edge::Edge, event: SqsEvent) -> SqsBatchResponse {
         "Writer batch done."
     );
     batch_response(failed)
+}
+
+/// Set a failed message's next delivery; without it the queue's visibility timeout applies.
+async fn nack(edge: &edge::Edge, receipts: &HashMap<String, String>, id: &str, delay: Duration) {
+    if let Some(receipt) = receipts.get(id)
+        && let Err(e) = edge.queue.nack(receipt, delay).await
+    {
+        tracing::warn!(error = %e, "Could not set the retry's delay; the queue's visibility timeout applies.");
+    }
 }

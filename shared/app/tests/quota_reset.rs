@@ -1,17 +1,16 @@
 //! The daily reset, usage and forecast, allocation and resume, on the fakes with a fixed clock.
 
-use async_trait::async_trait;
 use domain::quota::OrgUsage;
 use domain::{
     AppId, Change, Direction, ErrorCode, JingId, Lane, ObjectKind, Operation, RecordRef, SfId,
     SyncError, Value,
 };
+use jingsf_app::contract::failing::FailingQueue;
 use jingsf_app::fakes::{Fakes, MemQueue};
 use jingsf_app::ports::*;
 use jingsf_app::quota_reset::*;
 use jingsf_app::settings::{AppSettings, Environment, Pause};
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 use time::macros::{date, datetime};
 
@@ -115,47 +114,12 @@ async fn reset_requeues_every_parked_change_once_in_priority_order() {
     assert_eq!(again.requeued, 0);
 }
 
-/// Delegates to a `MemQueue`, failing the `n`-th send (1-based).
-struct FlakyQueue {
-    inner: MemQueue,
-    sends: AtomicU32,
-    fail_on: u32,
-}
-
-#[async_trait]
-impl ChangeQueue for FlakyQueue {
-    async fn send(&self, changes: &[Change]) -> StoreResult<()> {
-        if self.sends.fetch_add(1, Ordering::SeqCst) + 1 == self.fail_on {
-            return Err(StoreError::Unavailable("queue down".into()));
-        }
-        self.inner.send(changes).await
-    }
-    async fn receive(&self, max: usize, v: Duration) -> StoreResult<Vec<Delivery>> {
-        self.inner.receive(max, v).await
-    }
-    async fn ack(&self, r: &[String]) -> StoreResult<()> {
-        self.inner.ack(r).await
-    }
-    async fn nack(&self, r: &str, d: Duration) -> StoreResult<()> {
-        self.inner.nack(r, d).await
-    }
-    async fn dead_letters(&self, max: usize) -> StoreResult<Vec<DeadLetter>> {
-        self.inner.dead_letters(max).await
-    }
-    async fn depth(&self) -> StoreResult<u64> {
-        self.inner.depth().await
-    }
-}
-
 #[tokio::test]
 async fn a_queue_failure_parks_the_chunk_back_and_the_next_reset_finishes() {
     let f = Fakes::new();
     park_mixed(&f).await;
-    let flaky = FlakyQueue {
-        inner: MemQueue::new(std::sync::Arc::new(f.clock.clone()), 5),
-        sends: AtomicU32::new(0),
-        fail_on: 2,
-    };
+    let flaky = FailingQueue::on(MemQueue::new(std::sync::Arc::new(f.clock.clone()), 5));
+    flaky.fail_send_number(2);
     let err = reset(&deps(&f, &flaky), &settings()).await.unwrap_err();
     assert!(
         matches!(err, QuotaError::RequeueFailed { requeued: 100, .. }),
@@ -165,7 +129,7 @@ async fn a_queue_failure_parks_the_chunk_back_and_the_next_reset_finishes() {
 
     let report = reset(&deps(&f, &flaky), &settings()).await.unwrap();
     assert_eq!(report.requeued, 132);
-    let queued = drain(&flaky.inner).await;
+    let queued = drain(flaky.inner()).await;
     let keys: HashSet<&str> = queued.iter().map(|c| c.record.as_str()).collect();
     assert_eq!((queued.len(), keys.len()), (232, 232));
 }

@@ -7,7 +7,8 @@ use app::ports::{ChangeQueue, DeadLetter, Delivery, StoreError, StoreResult};
 use async_trait::async_trait;
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::types::{
-    DeleteMessageBatchRequestEntry, Message, MessageSystemAttributeName, QueueAttributeName,
+    ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry, Message,
+    MessageAttributeValue, MessageSystemAttributeName, QueueAttributeName,
     SendMessageBatchRequestEntry,
 };
 use domain::Change;
@@ -19,6 +20,12 @@ const MAX_BATCH: usize = 10;
 const MAX_BYTES: usize = 262_144;
 /// Longest visibility timeout SQS accepts (12 h).
 const MAX_VISIBILITY_SECS: u64 = 43_200;
+/// Message attributes a dead letter carries (values without record data).
+const REASON: &str = "reason";
+const FIRST_TRY: &str = "first_try_ms";
+const RECEIVES: &str = "receive_count";
+/// How long a redrive scan holds the dead letters it looked at before putting them back.
+const SCAN_HOLD_SECS: i32 = 30;
 
 /// [`ChangeQueue`] on SQS: one message per change, JSON body.
 #[derive(Debug, Clone)]
@@ -59,11 +66,71 @@ pub(crate) fn batches(bodies: &[String]) -> StoreResult<Vec<Vec<&String>>> {
     Ok(out)
 }
 
-fn receive_count(m: &Message) -> u32 {
+fn system_attribute(m: &Message, name: MessageSystemAttributeName) -> Option<&str> {
     m.attributes()
-        .and_then(|a| a.get(&MessageSystemAttributeName::ApproximateReceiveCount))
+        .and_then(|a| a.get(&name))
+        .map(String::as_str)
+}
+
+fn receive_count(m: &Message) -> u32 {
+    system_attribute(m, MessageSystemAttributeName::ApproximateReceiveCount)
         .and_then(|c| c.parse().ok())
         .unwrap_or(1)
+}
+
+fn instant_ms(ms: &str) -> Option<time::OffsetDateTime> {
+    let ms: i128 = ms.parse().ok()?;
+    time::OffsetDateTime::from_unix_timestamp_nanos(ms * 1_000_000).ok()
+}
+
+fn user_attribute<'m>(m: &'m Message, name: &str) -> Option<&'m str> {
+    m.message_attributes()
+        .and_then(|a| a.get(name))
+        .and_then(|v| v.string_value())
+}
+
+fn text_attribute(value: &str) -> StoreResult<MessageAttributeValue> {
+    MessageAttributeValue::builder()
+        .data_type("String")
+        .string_value(value)
+        .build()
+        .map_err(|e| corrupt("build message attribute", e))
+}
+
+/// A dead letter as the DLQ holds it. One we moved says why; one SQS moved after
+/// maxReceiveCount deliveries carries no reason of its own.
+fn letter(m: &Message) -> DeadLetter {
+    let ours = user_attribute(m, REASON).map(str::to_owned);
+    let peeks = receive_count(m);
+    let receive_count = user_attribute(m, RECEIVES)
+        .and_then(|n| n.parse().ok())
+        // SQS keeps counting in the DLQ: this peek is one of them.
+        .unwrap_or(peeks.saturating_sub(1));
+    let first_try = user_attribute(m, FIRST_TRY)
+        .and_then(instant_ms)
+        .or_else(|| {
+            system_attribute(
+                m,
+                MessageSystemAttributeName::ApproximateFirstReceiveTimestamp,
+            )
+            .and_then(instant_ms)
+        });
+    DeadLetter {
+        id: m.message_id().unwrap_or_default().to_owned(),
+        body: m.body().unwrap_or_default().to_owned(),
+        receive_count,
+        last_try: ours
+            .as_ref()
+            .and(system_attribute(
+                m,
+                MessageSystemAttributeName::SentTimestamp,
+            ))
+            .and_then(instant_ms),
+        reason: Some(ours.unwrap_or_else(|| {
+            format!("delivered {receive_count} times without success (moved by SQS)")
+        })),
+        first_try,
+    }
 }
 
 impl SqsChangeQueue {
@@ -134,6 +201,11 @@ impl SqsChangeQueue {
             .max_number_of_messages(max.clamp(1, MAX_BATCH) as i32)
             .visibility_timeout(visibility)
             .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
+            .message_system_attribute_names(
+                MessageSystemAttributeName::ApproximateFirstReceiveTimestamp,
+            )
+            .message_system_attribute_names(MessageSystemAttributeName::SentTimestamp)
+            .message_attribute_names("All")
             .wait_time_seconds(0)
             .send()
             .await
@@ -141,7 +213,7 @@ impl SqsChangeQueue {
         Ok(out.messages.unwrap_or_default())
     }
 
-    async fn delete_batch(&self, receipts: &[String]) -> StoreResult<()> {
+    async fn delete_batch(&self, url: &str, receipts: &[String]) -> StoreResult<()> {
         let entries = receipts
             .iter()
             .enumerate()
@@ -156,7 +228,7 @@ impl SqsChangeQueue {
         let out = self
             .client
             .delete_message_batch()
-            .queue_url(&self.urls.changes)
+            .queue_url(url)
             .set_entries(Some(entries))
             .send()
             .await
@@ -174,6 +246,70 @@ impl SqsChangeQueue {
                 f.code
             ))),
         }
+    }
+    /// Send one body to the DLQ with why, when it was first tried and how often.
+    async fn send_dead(
+        &self,
+        body: &str,
+        reason: &str,
+        first_try: Option<time::OffsetDateTime>,
+        receives: u32,
+    ) -> StoreResult<()> {
+        let mut send = self
+            .client
+            .send_message()
+            .queue_url(&self.urls.dead_letters)
+            .message_body(body)
+            .message_attributes(REASON, text_attribute(reason)?)
+            .message_attributes(RECEIVES, text_attribute(&receives.to_string())?);
+        if let Some(first) = first_try {
+            let ms = first.unix_timestamp_nanos() / 1_000_000;
+            send = send.message_attributes(FIRST_TRY, text_attribute(&ms.to_string())?);
+        }
+        send.send()
+            .await
+            .map_err(|e| store_error("SendMessage (dead-letter queue)", e))?;
+        Ok(())
+    }
+
+    /// Move a taken message to the DLQ: sent there first, deleted here second, so a failure in
+    /// between leaves a copy in both places rather than in neither.
+    async fn move_to_dlq(&self, m: &Message, body: &str, reason: &str) -> StoreResult<()> {
+        let first_try = system_attribute(
+            m,
+            MessageSystemAttributeName::ApproximateFirstReceiveTimestamp,
+        )
+        .and_then(instant_ms);
+        self.send_dead(body, reason, first_try, receive_count(m))
+            .await?;
+        let receipt = m.receipt_handle().unwrap_or_default().to_owned();
+        self.delete_batch(&self.urls.changes, &[receipt]).await
+    }
+
+    /// Make held dead letters visible again at once (the rest of a redrive scan).
+    async fn release(&self, receipts: &[String]) -> StoreResult<()> {
+        for chunk in receipts.chunks(MAX_BATCH) {
+            let entries = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    ChangeMessageVisibilityBatchRequestEntry::builder()
+                        .id(i.to_string())
+                        .receipt_handle(r)
+                        .visibility_timeout(0)
+                        .build()
+                        .map_err(|e| corrupt("build ChangeMessageVisibilityBatch entry", e))
+                })
+                .collect::<StoreResult<Vec<_>>>()?;
+            self.client
+                .change_message_visibility_batch()
+                .queue_url(&self.urls.dead_letters)
+                .set_entries(Some(entries))
+                .send()
+                .await
+                .map_err(|e| store_error("ChangeMessageVisibilityBatch", e))?;
+        }
+        Ok(())
     }
 }
 
@@ -201,15 +337,25 @@ impl ChangeQueue for SqsChangeQueue {
             }
             for m in messages {
                 let receipt = m.receipt_handle().unwrap_or_default().to_owned();
-                match serde_json::from_str::<Change>(m.body().unwrap_or_default()) {
+                let body = m.body().unwrap_or_default();
+                match serde_json::from_str::<Change>(body) {
                     Ok(change) => deliveries.push(Delivery {
                         receipt,
                         change,
                         receive_count: receive_count(&m),
+                        first_try: system_attribute(
+                            &m,
+                            MessageSystemAttributeName::ApproximateFirstReceiveTimestamp,
+                        )
+                        .and_then(instant_ms),
                     }),
-                    // Left invisible: after max receives SQS moves it to the DLQ, body intact.
+                    // No retry can decode it: to the DLQ now, body verbatim. Where it failed,
+                    // not what it says (the body holds record values).
                     Err(e) => {
-                        tracing::warn!(message_id = m.message_id().unwrap_or_default(), error = %e, "Undecodable change message.")
+                        let reason =
+                            format!("does not decode (line {}, column {})", e.line(), e.column());
+                        tracing::warn!(message_id = m.message_id().unwrap_or_default(), %reason, "Undecodable change message moved to the dead-letter queue.");
+                        self.move_to_dlq(&m, body, &reason).await?;
                     }
                 }
             }
@@ -219,7 +365,7 @@ impl ChangeQueue for SqsChangeQueue {
 
     async fn ack(&self, receipts: &[String]) -> StoreResult<()> {
         for chunk in receipts.chunks(MAX_BATCH) {
-            self.delete_batch(chunk).await?;
+            self.delete_batch(&self.urls.changes, chunk).await?;
         }
         Ok(())
     }
@@ -248,13 +394,8 @@ impl ChangeQueue for SqsChangeQueue {
             let before = letters.len();
             for m in messages {
                 let id = m.message_id().unwrap_or_default().to_owned();
-                if letters.len() < max && seen.insert(id.clone()) {
-                    let body = m.body().unwrap_or_default().to_owned();
-                    letters.push(DeadLetter {
-                        id,
-                        body,
-                        receive_count: receive_count(&m).saturating_sub(1),
-                    });
+                if letters.len() < max && seen.insert(id) {
+                    letters.push(letter(&m));
                 }
             }
             if letters.len() == before {
@@ -262,6 +403,66 @@ impl ChangeQueue for SqsChangeQueue {
             }
         }
         Ok(letters)
+    }
+
+    /// Checks the receipt still holds the message (a stale one changes nothing), then moves it.
+    async fn dead_letter(&self, delivery: &Delivery, reason: &str) -> StoreResult<()> {
+        let held = self
+            .client
+            .change_message_visibility()
+            .queue_url(&self.urls.changes)
+            .receipt_handle(&delivery.receipt)
+            .visibility_timeout(SCAN_HOLD_SECS)
+            .send()
+            .await
+            .map_err(|e| store_error("ChangeMessageVisibility", e));
+        match held {
+            Err(StoreError::Conflict(_)) => return Ok(()),
+            other => other?,
+        };
+        let body =
+            serde_json::to_string(&delivery.change).map_err(|e| corrupt("encode change", e))?;
+        self.send_dead(&body, reason, delivery.first_try, delivery.receive_count)
+            .await?;
+        match self
+            .delete_batch(&self.urls.changes, std::slice::from_ref(&delivery.receipt))
+            .await
+        {
+            Err(StoreError::Conflict(_)) => Ok(()),
+            other => other,
+        }
+    }
+
+    /// Scans the DLQ (holding what it looked at), sends the named letters back to the changes
+    /// queue, deletes them from the DLQ and releases the rest.
+    async fn redrive(&self, ids: &[String]) -> StoreResult<u64> {
+        let wanted: HashSet<&str> = ids.iter().map(String::as_str).collect();
+        let (mut seen, mut held, mut moved) = (HashSet::new(), Vec::new(), 0u64);
+        loop {
+            let messages = self
+                .receive_from(&self.urls.dead_letters, MAX_BATCH, SCAN_HOLD_SECS)
+                .await?;
+            let mut fresh = false;
+            for m in messages {
+                let id = m.message_id().unwrap_or_default().to_owned();
+                let receipt = m.receipt_handle().unwrap_or_default().to_owned();
+                fresh |= seen.insert(id.clone());
+                if !wanted.contains(id.as_str()) {
+                    held.push(receipt);
+                    continue;
+                }
+                let body = m.body().unwrap_or_default().to_owned();
+                self.send_batch(&[&body]).await?;
+                self.delete_batch(&self.urls.dead_letters, &[receipt])
+                    .await?;
+                moved += 1;
+            }
+            if !fresh || moved as usize == wanted.len() {
+                break;
+            }
+        }
+        self.release(&held).await?;
+        Ok(moved)
     }
 
     async fn depth(&self) -> StoreResult<u64> {

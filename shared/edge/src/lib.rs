@@ -24,7 +24,8 @@ pub use admin::overview::{Counts, Overview, PauseView, overview};
 pub use edge::{Edge, EdgeOptions, ORG_PROBE_EVERY};
 
 use admin::{
-    actions, apps, auth, config, connect, error, members, page, retry, setup as setup_api, status,
+    actions, apps, auth, config, connect, dead_letters, error, members, page, retry,
+    setup as setup_api, status,
 };
 use axum::Router;
 use axum::routing::{get, post, put};
@@ -64,6 +65,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/apps/{app}/errors/retry"),
     ("GET", "/api/apps/{app}/conflicts"),
     ("POST", "/api/apps/{app}/resume"),
+    ("GET", "/api/dead-letters"),
+    ("POST", "/api/dead-letters/redrive"),
+    ("GET", "/api/dead-letters/{id}"),
 ];
 
 /// The intake endpoints (not under `/api`, not behind the admin token).
@@ -126,6 +130,9 @@ pub fn router(edge: Edge) -> Router {
         .route("/apps/{app}/errors/retry", post(retry::retry_root_cause))
         .route("/apps/{app}/conflicts", get(actions::conflicts))
         .route("/apps/{app}/resume", post(actions::resume))
+        .route("/dead-letters", get(dead_letters::list))
+        .route("/dead-letters/redrive", post(dead_letters::redrive))
+        .route("/dead-letters/{id}", get(dead_letters::inspect))
         .route_layer(axum::middleware::from_fn_with_state(
             edge.clone(),
             auth::require_token,

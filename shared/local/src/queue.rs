@@ -6,7 +6,7 @@ use crate::db::{Db, DbResult, nanos};
 use app::ports::*;
 use async_trait::async_trait;
 use domain::Change;
-use rusqlite::{Connection, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,6 +24,7 @@ struct Row {
     id: i64,
     body: String,
     receive_count: u32,
+    first_at: Option<i64>,
 }
 
 impl SqliteQueue {
@@ -64,6 +65,12 @@ impl SqliteQueue {
     }
 }
 
+/// An instant stored as Unix nanoseconds.
+fn instant(nanos: i64) -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(nanos))
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+}
+
 fn nanos_now(clock: &dyn Clock) -> StoreResult<i64> {
     nanos(clock.now()).map_err(crate::db::store_error)
 }
@@ -82,13 +89,14 @@ fn insert_bodies(c: &mut Connection, bodies: &[String], now: i64) -> DbResult<()
 
 fn visible_rows(c: &Connection, now: i64, limit: usize) -> DbResult<Vec<Row>> {
     let mut stmt = c.prepare_cached(
-        "SELECT id, body, receive_count FROM queue WHERE visible_at <= ?1 ORDER BY visible_at, id LIMIT ?2",
+        "SELECT id, body, receive_count, first_at FROM queue WHERE visible_at <= ?1 ORDER BY visible_at, id LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![now, limit as i64], |r| {
         Ok(Row {
             id: r.get(0)?,
             body: r.get(1)?,
             receive_count: r.get(2)?,
+            first_at: r.get(3)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -96,7 +104,8 @@ fn visible_rows(c: &Connection, now: i64, limit: usize) -> DbResult<Vec<Row>> {
 
 fn dead_letter(c: &Connection, row: &Row, reason: &str, now: i64) -> DbResult<()> {
     c.prepare_cached(
-        "INSERT INTO dead_letters (message_id, body, receive_count, reason, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO dead_letters (message_id, body, receive_count, reason, at, first_at)
+         SELECT ?1, ?2, ?3, ?4, ?5, first_at FROM queue WHERE id = ?1",
     )?
     .execute(params![row.id, row.body, row.receive_count, reason, now])?;
     c.prepare_cached("DELETE FROM queue WHERE id = ?1")?
@@ -153,17 +162,20 @@ fn lease_row(c: &Connection, row: Row, lease: &Lease) -> DbResult<Option<Deliver
     let change = match serde_json::from_str::<Change>(&row.body) {
         Ok(change) => change,
         Err(e) => {
-            dead_letter(c, &row, &format!("undecodable: {e}"), lease.now)?;
+            // Where it failed, not what it says (the body holds record values).
+            let reason = format!("does not decode (line {}, column {})", e.line(), e.column());
+            dead_letter(c, &row, &reason, lease.now)?;
             return Ok(None);
         }
     };
-    c.prepare_cached("UPDATE queue SET receive_count = receive_count + 1, visible_at = ?2, lease = ?3 WHERE id = ?1")?
-        .execute(params![row.id, lease.until, lease.token])?;
+    c.prepare_cached("UPDATE queue SET receive_count = receive_count + 1, visible_at = ?2, lease = ?3, first_at = coalesce(first_at, ?4) WHERE id = ?1")?
+        .execute(params![row.id, lease.until, lease.token, lease.now])?;
     let receipt = format!("{}:{}", row.id, lease.token);
     Ok(Some(Delivery {
         receipt,
         change,
         receive_count: row.receive_count + 1,
+        first_try: Some(instant(row.first_at.unwrap_or(lease.now))),
     }))
 }
 
@@ -254,12 +266,71 @@ impl ChangeQueue for SqliteQueue {
         let limit = i64::try_from(max).unwrap_or(i64::MAX);
         self.db
             .call(move |c| {
-                let mut stmt =
-                    c.prepare_cached("SELECT message_id, body, receive_count FROM dead_letters ORDER BY seq LIMIT ?1")?;
+                let mut stmt = c.prepare_cached(
+                    "SELECT seq, body, receive_count, reason, first_at, at FROM dead_letters ORDER BY seq LIMIT ?1",
+                )?;
                 let rows = stmt.query_map(params![limit], |r| {
-                    Ok(DeadLetter { id: r.get::<_, i64>(0)?.to_string(), body: r.get(1)?, receive_count: r.get(2)? })
+                    Ok(DeadLetter {
+                        id: r.get::<_, i64>(0)?.to_string(),
+                        body: r.get(1)?,
+                        receive_count: r.get(2)?,
+                        reason: Some(r.get(3)?),
+                        first_try: r.get::<_, Option<i64>>(4)?.map(instant),
+                        last_try: Some(instant(r.get(5)?)),
+                    })
                 })?;
                 Ok(rows.collect::<Result<_, _>>()?)
+            })
+            .await
+    }
+
+    async fn dead_letter(&self, delivery: &Delivery, reason: &str) -> StoreResult<()> {
+        let (id, lease) = parse_receipt(&delivery.receipt)?;
+        let (reason, now) = (reason.to_owned(), nanos_now(self.clock.as_ref())?);
+        self.db
+            .call(move |c| {
+                let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let row: Option<Row> = tx
+                    .prepare_cached(
+                        "SELECT id, body, receive_count, first_at FROM queue WHERE id = ?1 AND abs(lease) = ?2",
+                    )?
+                    .query_row(params![id, lease], |r| {
+                        Ok(Row {
+                            id: r.get(0)?,
+                            body: r.get(1)?,
+                            receive_count: r.get(2)?,
+                            first_at: r.get(3)?,
+                        })
+                    })
+                    .optional()?;
+                if let Some(row) = row {
+                    dead_letter(&tx, &row, &reason, now)?;
+                }
+                tx.commit()?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn redrive(&self, ids: &[String]) -> StoreResult<u64> {
+        let seqs: Vec<i64> = ids.iter().filter_map(|i| i.parse().ok()).collect();
+        let now = nanos_now(self.clock.as_ref())?;
+        self.db
+            .call(move |c| {
+                let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let mut moved = 0;
+                for seq in &seqs {
+                    let n = tx
+                        .prepare_cached(
+                            "INSERT INTO queue (body, visible_at) SELECT body, ?2 FROM dead_letters WHERE seq = ?1",
+                        )?
+                        .execute(params![seq, now])?;
+                    tx.prepare_cached("DELETE FROM dead_letters WHERE seq = ?1")?
+                        .execute(params![seq])?;
+                    moved += n as u64;
+                }
+                tx.commit()?;
+                Ok(moved)
             })
             .await
     }

@@ -192,7 +192,7 @@ async fn the_file_is_created_private_and_in_wal_mode() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 1);
+    assert_eq!(version, 2);
 }
 
 #[tokio::test]
@@ -280,4 +280,33 @@ async fn a_restart_reclaims_what_the_crashed_process_had_taken() {
         q.receive(10, Duration::from_secs(120)).await.unwrap().len(),
         2
     );
+}
+
+#[tokio::test]
+async fn a_version_1_file_is_migrated_without_losing_queued_changes() {
+    let db = TempDb::new("migrate");
+    {
+        let store = LocalStore::open(&db.0).unwrap();
+        let q = store.queue(Arc::new(FixedClock::default()), 5);
+        q.send(&[lead(1)]).await.unwrap();
+    }
+    // Turn the file back into what version 1 wrote: no first_at columns.
+    let conn = rusqlite::Connection::open(&db.0).unwrap();
+    conn.execute_batch(
+        "ALTER TABLE queue DROP COLUMN first_at; \
+         ALTER TABLE dead_letters DROP COLUMN first_at; \
+         PRAGMA user_version = 1;",
+    )
+    .unwrap();
+    drop(conn);
+    let store = LocalStore::open(&db.0).unwrap();
+    let q = store.queue(Arc::new(FixedClock::default()), 5);
+    let got = q.receive(10, Duration::from_secs(30)).await.unwrap();
+    assert_eq!(got.len(), 1, "the queued change survived the migration");
+    assert_eq!(got[0].change, lead(1));
+    let conn = rusqlite::Connection::open(&db.0).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 2);
 }

@@ -35,6 +35,8 @@ pub struct ClientSources {
     /// JING calls per second and burst (one machine talks to JING for every app and may go
     /// faster than a Lambda container).
     pub jing_pace: Option<(f64, u32)>,
+    /// How the Salesforce client retries inside one call (the queue retries beyond that).
+    pub sf_retry: salesforce::RetryPolicy,
 }
 
 struct Cached {
@@ -127,7 +129,12 @@ async fn sf_client(src: &ClientSources, settings: &AppSettings) -> Result<SfClie
         app: app.clone(),
         settings: src.settings.clone(),
     };
+    let options = salesforce::ClientOptions {
+        retry: src.sf_retry.clone(),
+        ..salesforce::ClientOptions::default()
+    };
     Ok(SfClient::builder(oauth, tokens)
+        .options(options)
         .http(src.http.clone())
         .budget(Arc::new(budget))
         .token_sink(Arc::new(sink))

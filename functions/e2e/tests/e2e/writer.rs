@@ -19,11 +19,17 @@ async fn a_poison_message_is_reported_failed_and_lands_in_the_dlq() {
         .expect("send");
     let arn = w.stack.queue_arn(&urls.changes).await;
     let mut receives = 0;
-    // Visibility 0 stands for an expired visibility timeout: the next receive gets it again.
-    for _ in 0..5 {
+    // The writer sets a failed poison message visible again after 1 s: each round waits
+    // for it (bounded), until SQS's redrive policy has moved it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while receives < 5 && std::time::Instant::now() < deadline {
         let messages = w.stack.receive(&urls.changes, 0).await;
         if messages.is_empty() {
-            break;
+            if !w.stack.receive(&urls.dead_letters, 0).await.is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            continue;
         }
         receives += 1;
         let ids: HashSet<String> = messages
@@ -139,4 +145,81 @@ async fn the_error_digest_is_sent_through_ses() {
         .await
         .expect("digest");
     assert_eq!(again.digest.mails_sent, 0);
+}
+
+/// The 105th delivery of a change that keeps failing (Salesforce down for a day): the writer
+/// moves it to the DLQ itself, with why; the admin API lists it and sends it back; it lands.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_failing_on_its_last_delivery_becomes_a_dead_letter_the_admin_redrives() {
+    let w = World::connected(edge::jobs::MAX_RECEIVES + 5).await;
+    w.jing
+        .human()
+        .create_lead(serde_json::json!({"name": "死信", "company_id": "重试公司",
+                                        "mobile": "13811112222"}))
+        .expect("lead");
+    w.jing.deliver_webhooks().await;
+    w.sf.faults()
+        .fail_next(10_000, sf_sim::Fault::ServiceUnavailable);
+    let url = w.stack.changes.changes.clone();
+    let messages = w.stack.receive(&url, 30).await;
+    assert_eq!(messages.len(), 1, "the webhook queued one change");
+    let arn = w.stack.queue_arn(&url).await;
+    let mut event = fn_e2e::events::sqs_event(&arn, &messages);
+    // What SQS says on the last delivery the writer takes (the earlier ones only backed off).
+    event.records[0].attributes.insert(
+        "ApproximateReceiveCount".into(),
+        edge::jobs::MAX_RECEIVES.to_string(),
+    );
+    let response = fn_writer::handler::handle(&w.f.writer, event).await;
+    assert!(
+        response.batch_item_failures.is_empty(),
+        "moved, not failed: {response:?}"
+    );
+    assert!(
+        w.stack.receive(&url, 0).await.is_empty(),
+        "gone from the queue"
+    );
+
+    let listed = w
+        .ok(
+            reqwest::Method::GET,
+            &format!("/dead-letters?app={}", w.app),
+            None,
+        )
+        .await;
+    let items = listed["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(items.len(), 1, "{listed}");
+    let reason = items[0]["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.starts_with("still failing after 105 deliveries over 24 hours"),
+        "{reason}"
+    );
+    assert_eq!(items[0]["receive_count"], serde_json::json!(105));
+    assert!(items[0]["last_try"].is_string(), "{}", items[0]);
+
+    w.sf.faults().clear();
+    let id = items[0]["id"].as_str().unwrap_or_default().to_owned();
+    let back = w
+        .ok(
+            reqwest::Method::POST,
+            "/dead-letters/redrive",
+            Some(serde_json::json!({ "ids": [id, "not-a-letter"] })),
+        )
+        .await;
+    assert_eq!(back["redriven"], serde_json::json!(1));
+    assert_eq!(back["unknown"], serde_json::json!(["not-a-letter"]));
+    w.drain().await;
+    assert_eq!(
+        w.sf.find("Lead", "LastName", "死信").len(),
+        1,
+        "landed once"
+    );
+    let after = w
+        .ok(
+            reqwest::Method::GET,
+            &format!("/dead-letters?app={}", w.app),
+            None,
+        )
+        .await;
+    assert_eq!(after["items"], serde_json::json!([]));
 }

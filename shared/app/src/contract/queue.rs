@@ -3,7 +3,7 @@
 
 use super::fixtures::*;
 use crate::fakes::FixedClock;
-use crate::ports::{ChangeQueue, Delivery};
+use crate::ports::{ChangeQueue, DeadLetter, Delivery};
 use async_trait::async_trait;
 use domain::{Change, RecordRef};
 use std::time::Duration;
@@ -65,6 +65,7 @@ pub async fn change_queue(q: &dyn ChangeQueue, time: &dyn Timeline, max_receives
     at_least_once(q, time).await;
     nack_makes_visible_after_the_delay(q, time).await;
     spent_messages_become_dead_letters(q, time, max_receives).await;
+    dead_letters_say_why_and_can_be_redriven(q, time).await;
     batches_of_any_size(q, time).await;
 }
 
@@ -248,6 +249,58 @@ async fn spent_messages_become_dead_letters(q: &dyn ChangeQueue, time: &dyn Time
         q.depth().await.unwrap(),
         0,
         "dead letters are not in the queue depth"
+    );
+}
+
+/// A consumer dead-letters a taken message with its reason; the dead letter keeps body, reason
+/// and attempts; a redrive puts it back with its deliveries counted afresh.
+async fn dead_letters_say_why_and_can_be_redriven(q: &dyn ChangeQueue, time: &dyn Timeline) {
+    let change = lead(7, "queue-dead");
+    q.send(std::slice::from_ref(&change)).await.unwrap();
+    let d = receive_n(q, time, 1, Duration::from_millis(50))
+        .await
+        .remove(0);
+    q.dead_letter(&d, "retried for a day: Salesforce unavailable")
+        .await
+        .unwrap();
+    assert_eq!(q.depth().await.unwrap(), 0, "no longer queued");
+    let mine = |letters: Vec<DeadLetter>| {
+        letters
+            .into_iter()
+            .filter(|l| serde_json::from_str::<Change>(&l.body).is_ok_and(|c| c == change))
+            .collect::<Vec<_>>()
+    };
+    let mut letters = Vec::new();
+    for _ in 0..100 {
+        letters = mine(q.dead_letters(50).await.unwrap());
+        if !letters.is_empty() {
+            break;
+        }
+        time.pass(Duration::from_millis(100)).await;
+    }
+    assert_eq!(letters.len(), 1, "the dead letter is listed");
+    assert_eq!(
+        letters[0].reason.as_deref(),
+        Some("retried for a day: Salesforce unavailable")
+    );
+    assert!(letters[0].last_try.is_some(), "when it was last tried");
+    q.dead_letter(&d, "again")
+        .await
+        .expect("a stale receipt changes nothing");
+    let moved = q
+        .redrive(&[letters[0].id.clone(), "no-such-id".to_owned()])
+        .await
+        .unwrap();
+    assert_eq!(moved, 1, "the known id went back");
+    let back = receive_n(q, time, 1, Duration::from_millis(50))
+        .await
+        .remove(0);
+    assert_eq!(back.change, change);
+    assert_eq!(back.receive_count, 1, "deliveries counted afresh");
+    q.ack(&[back.receipt]).await.unwrap();
+    assert!(
+        mine(q.dead_letters(50).await.unwrap()).is_empty(),
+        "no longer a dead letter"
     );
 }
 

@@ -17,6 +17,7 @@ struct Message {
     receive_count: u32,
     /// Changes on every receive; a receipt carries it so stale receipts do nothing.
     lease: u64,
+    first_try: Option<OffsetDateTime>,
 }
 
 #[derive(Default)]
@@ -71,16 +72,20 @@ impl QueueState {
                 visible_at: now,
                 receive_count: 0,
                 lease: 0,
+                first_try: None,
             },
         );
     }
 
-    fn dead_letter(&mut self, id: u64) {
+    fn dead_letter(&mut self, id: u64, reason: &str, now: OffsetDateTime) {
         if let Some(m) = self.messages.remove(&id) {
             let letter = DeadLetter {
                 id: id.to_string(),
                 body: m.body,
                 receive_count: m.receive_count,
+                reason: Some(reason.to_owned()),
+                first_try: m.first_try,
+                last_try: Some(now),
             };
             self.dead.push(letter);
         }
@@ -99,25 +104,33 @@ impl QueueState {
     }
 
     /// Lease one message, or dead-letter it when it is spent or undecodable.
-    fn lease(&mut self, id: u64, until: OffsetDateTime, max_receives: u32) -> Option<Delivery> {
+    fn lease(
+        &mut self,
+        id: u64,
+        now: OffsetDateTime,
+        until: OffsetDateTime,
+        max_receives: u32,
+    ) -> Option<Delivery> {
         self.next_lease += 1;
         let lease = self.next_lease;
         let m = self.messages.get_mut(&id)?;
         if m.receive_count >= max_receives {
-            self.dead_letter(id);
+            self.dead_letter(id, "max receives reached", now);
             return None;
         }
         let Ok(change) = serde_json::from_str::<Change>(&m.body) else {
-            self.dead_letter(id);
+            self.dead_letter(id, "does not decode", now);
             return None;
         };
         m.receive_count += 1;
         m.visible_at = until;
         m.lease = lease;
+        m.first_try.get_or_insert(now);
         Some(Delivery {
             receipt: format!("{id}:{lease}"),
             change,
             receive_count: m.receive_count,
+            first_try: m.first_try,
         })
     }
 
@@ -160,7 +173,7 @@ impl ChangeQueue for MemQueue {
             if out.len() == max {
                 break;
             }
-            out.extend(state.lease(id, until, self.max_receives));
+            out.extend(state.lease(id, now, until, self.max_receives));
         }
         Ok(out)
     }
@@ -186,6 +199,29 @@ impl ChangeQueue for MemQueue {
 
     async fn dead_letters(&self, max: usize) -> StoreResult<Vec<DeadLetter>> {
         Ok(lock(&self.state).dead.iter().take(max).cloned().collect())
+    }
+
+    async fn dead_letter(&self, delivery: &Delivery, reason: &str) -> StoreResult<()> {
+        let now = self.clock.now();
+        let mut state = lock(&self.state);
+        if state.leased(&delivery.receipt)?.is_some() {
+            let (id, _) = parse_receipt(&delivery.receipt)?;
+            state.dead_letter(id, reason, now);
+        }
+        Ok(())
+    }
+
+    async fn redrive(&self, ids: &[String]) -> StoreResult<u64> {
+        let now = self.clock.now();
+        let mut state = lock(&self.state);
+        let (back, kept): (Vec<DeadLetter>, Vec<DeadLetter>) = std::mem::take(&mut state.dead)
+            .into_iter()
+            .partition(|d| ids.contains(&d.id));
+        state.dead = kept;
+        for letter in &back {
+            state.push(letter.body.clone(), now);
+        }
+        Ok(back.len() as u64)
     }
 
     async fn depth(&self) -> StoreResult<u64> {

@@ -11,15 +11,23 @@ pub struct Delivery {
     pub change: Change,
     /// How many times this message has been received, this time included.
     pub receive_count: u32,
+    /// When it was first received, when the queue knows (it dates a dead letter's first try).
+    pub first_try: Option<time::OffsetDateTime>,
 }
 
-/// A message that could not be processed after `max_receives` tries (or could not be decoded).
+/// A message that could not be processed: it failed for a day of retries, or it does not
+/// decode. Kept (body verbatim) until an admin redrives it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeadLetter {
     pub id: String,
     /// The raw body, kept verbatim so nothing is lost even when it does not decode.
     pub body: String,
     pub receive_count: u32,
+    /// Why, in words without record values (when the queue was told).
+    pub reason: Option<String>,
+    /// Its first and last delivery attempts, when the queue knows them.
+    pub first_try: Option<time::OffsetDateTime>,
+    pub last_try: Option<time::OffsetDateTime>,
 }
 
 /// The durable changes queue: at-least-once delivery with visibility timeout and a dead-letter
@@ -34,8 +42,13 @@ pub trait ChangeQueue: Send + Sync {
     async fn ack(&self, receipts: &[String]) -> StoreResult<()>;
     /// Not done: make visible again after `delay` (0 = now).
     async fn nack(&self, receipt: &str, delay: Duration) -> StoreResult<()>;
-    /// Messages moved to the dead-letter list.
+    /// Messages moved to the dead-letter list, oldest first.
     async fn dead_letters(&self, max: usize) -> StoreResult<Vec<DeadLetter>>;
+    /// Make a taken message a dead letter now, saying why (a stale receipt changes nothing).
+    async fn dead_letter(&self, delivery: &Delivery, reason: &str) -> StoreResult<()>;
+    /// Put dead letters (by id) back on the queue, their deliveries counted afresh; unknown
+    /// ids are skipped. Returns how many went back.
+    async fn redrive(&self, ids: &[String]) -> StoreResult<u64>;
     /// Approximate number of messages waiting (visible + in flight).
     async fn depth(&self) -> StoreResult<u64>;
 }

@@ -21,8 +21,8 @@ async fn sqs_queue_passes_the_contract() {
     .await;
 }
 
-/// A body that is not a change is never delivered, and after maxReceiveCount receives it sits
-/// in the DLQ byte for byte.
+/// A body that is not a change is never delivered: it goes to the DLQ at its first receive,
+/// byte for byte, saying where it does not decode.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_poison_message_reaches_the_dlq_with_its_body_preserved() {
     let m = moto().await;
@@ -56,9 +56,12 @@ async fn a_poison_message_reaches_the_dlq_with_its_body_preserved() {
     };
     assert_eq!(letters.len(), 1);
     assert_eq!(letters[0].body, poison, "the DLQ keeps the body verbatim");
-    assert_eq!(
-        letters[0].receive_count, 2,
-        "received maxReceiveCount times before moving"
+    assert_eq!(letters[0].receive_count, 1, "moved at its first receive");
+    let reason = letters[0].reason.as_deref().unwrap_or_default();
+    assert!(reason.starts_with("does not decode (line 1"), "{reason}");
+    assert!(
+        !reason.contains("中文"),
+        "the reason holds no values: {reason}"
     );
     assert_eq!(q.depth().await.unwrap(), 0, "gone from the changes queue");
     let again = q.dead_letters(10).await.unwrap();

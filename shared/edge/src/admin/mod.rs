@@ -5,6 +5,7 @@ pub(crate) mod apps;
 pub(crate) mod auth;
 pub(crate) mod config;
 pub(crate) mod connect;
+pub(crate) mod dead_letters;
 pub(crate) mod error;
 pub(crate) mod error_from;
 pub(crate) mod extract;

@@ -67,6 +67,19 @@ pub const MAX_RECEIVES: u32 = {
     n
 };
 
+/// A temporary failure: deliver again after the backoff, or, once the change has been tried
+/// for [`PATIENCE`], give up and keep it as a dead letter saying why (never values).
+pub fn retry_or_dead(receive_count: u32, why: &str) -> Verdict {
+    if receive_count >= MAX_RECEIVES {
+        let hours = PATIENCE.as_secs() / 3600;
+        Verdict::Dead(format!(
+            "still failing after {receive_count} deliveries over {hours} hours: {why}"
+        ))
+    } else {
+        Verdict::Retry(backoff(receive_count))
+    }
+}
+
 /// What a batch came to.
 #[derive(Debug, Clone, Default)]
 pub struct Drained {
@@ -111,7 +124,7 @@ async fn drain_app(
     counts: &[u32],
     total: &mut Counts,
 ) -> Vec<Verdict> {
-    let retry_all = || counts.iter().map(|n| Verdict::Retry(backoff(*n))).collect();
+    let retry_all = |why: &str| counts.iter().map(|n| retry_or_dead(*n, why)).collect();
     let settings = match st.settings.get(app).await {
         Ok(Some(s)) => s,
         Ok(None) => {
@@ -120,7 +133,7 @@ async fn drain_app(
         }
         Err(e) => {
             tracing::warn!(app_id = %app, error = %e, "Settings unavailable; retrying the app's changes.");
-            return retry_all();
+            return retry_all("the settings store is unavailable");
         }
     };
     if !settings.enabled {
@@ -130,7 +143,7 @@ async fn drain_app(
         Ok(c) => c,
         Err(ClientsError::Store(e)) => {
             tracing::warn!(app_id = %app, error = %e, "Vault unavailable; retrying the app's changes.");
-            return retry_all();
+            return retry_all("the secrets vault is unavailable");
         }
         Err(e) => return hold(st, &settings, &changes, counts, &e.to_string()).await,
     };
@@ -155,7 +168,7 @@ async fn apply_changes(
         .map(|(outcome, n)| match outcome {
             Outcome::Retry(e) => {
                 tracing::debug!(code = ?e.code, receive_count = n, "Temporary failure; redelivering.");
-                Verdict::Retry(backoff(*n))
+                retry_or_dead(*n, &format!("{:?}", e.code))
             }
             _ => Verdict::Done,
         })
@@ -178,7 +191,7 @@ async fn hold(
             Ok(()) => Verdict::Done,
             Err(e) => {
                 tracing::warn!(app_id = %settings.app, error = %e, "Could not hold a change; redelivering.");
-                Verdict::Retry(backoff(*n))
+                retry_or_dead(*n, "the parked-changes store is unavailable")
             }
         });
     }
@@ -203,5 +216,21 @@ mod tests {
             "no more deliveries than needed"
         );
         assert_eq!(MAX_RECEIVES, 105);
+    }
+
+    #[test]
+    fn the_last_delivery_of_a_failing_change_becomes_a_dead_letter_saying_why() {
+        assert_eq!(retry_or_dead(3, "x"), Verdict::Retry(backoff(3)));
+        assert_eq!(
+            retry_or_dead(MAX_RECEIVES - 1, "x"),
+            Verdict::Retry(MAX_BACKOFF)
+        );
+        match retry_or_dead(MAX_RECEIVES, "SalesforceUnavailable") {
+            Verdict::Dead(why) => assert_eq!(
+                why,
+                "still failing after 105 deliveries over 24 hours: SalesforceUnavailable"
+            ),
+            other => panic!("expected a dead letter, got {other:?}"),
+        }
     }
 }

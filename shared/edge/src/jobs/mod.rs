@@ -17,7 +17,9 @@ mod schedule;
 pub mod unpark;
 
 pub use connected::after_connect;
-pub use drain::{Drained, Incoming, MAX_RECEIVES, PATIENCE, Verdict, backoff, drain};
+pub use drain::{
+    Drained, Incoming, MAX_BACKOFF, MAX_RECEIVES, PATIENCE, Verdict, backoff, drain, retry_or_dead,
+};
 pub use init::{InitRun, RunBudget, init_run};
 pub use poll::{PollSummary, poll_all};
 pub use schedule::{ResetSummary, daily_reset, digest};

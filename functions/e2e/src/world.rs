@@ -246,7 +246,7 @@ impl World {
         let messages = self.stack.receive(url, 30).await;
         let arn = self.stack.queue_arn(url).await;
         let event = crate::events::sqs_event(&arn, &messages);
-        let response = fn_writer::handler::handle(&self.f.writer, event).await;
+        let response = fn_writer::handler::handle(&self.f.writer, event, None).await;
         let failed: Vec<String> = response
             .batch_item_failures
             .iter()

@@ -8,7 +8,7 @@ use domain::AppId;
 use edge::jobs::{RunBudget, init_run};
 use kit::sqs::{batch_response, decode_batch};
 use serde::Deserialize;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// One requested run.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -42,20 +42,12 @@ pub struct InitFunction {
     pub limits: Limits,
 }
 
-/// The invocation's deadline (epoch milliseconds, from the Lambda context) as an instant.
-fn deadline(deadline_ms: u64) -> Instant {
-    let now_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-    Instant::now() + Duration::from_millis(deadline_ms.saturating_sub(now_ms))
-}
-
 pub async fn handle(f: &InitFunction, event: SqsEvent, deadline_ms: u64) -> SqsBatchResponse {
     let batch = decode_batch::<RunRequest>(&event);
     let mut failed = batch.undecodable;
     let budget = RunBudget {
         max_steps: f.limits.max_steps,
-        deadline: Some(deadline(deadline_ms)),
+        deadline: Some(kit::deadline(deadline_ms)),
         reserve: f.limits.reserve,
         bulk_wait: f.limits.bulk_wait,
     };

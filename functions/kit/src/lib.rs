@@ -97,6 +97,14 @@ pub fn failure<E: std::error::Error>(e: E) -> lambda_runtime::Diagnostic {
     }
 }
 
+/// An invocation's deadline (epoch milliseconds, from the Lambda context) as an instant.
+pub fn deadline(deadline_ms: u64) -> std::time::Instant {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    std::time::Instant::now() + Duration::from_millis(deadline_ms.saturating_sub(now_ms))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -4,16 +4,33 @@
 //! redelivers it then. A change still failing on its last delivery (after 24 hours) is moved to
 //! the dead-letter queue by us, with why. A body that does not decode is reported failed at
 //! once (1 s visibility) so SQS's redrive policy moves it, body intact, within minutes.
+//!
+//! The writer watches its deadline: past `stop_at` it takes no new group of records, and what
+//! it did not reach is reported failed with no delay (delivered again at once), so a timeout
+//! never cuts a write off mid-call and never replays the groups already written.
 
 use app::ports::Delivery;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use domain::Change;
-use edge::jobs::{Incoming, MAX_RECEIVES, Verdict, drain};
+use edge::jobs::{Incoming, MAX_RECEIVES, Verdict, drain_until};
 use kit::sqs::{batch_response, decode_batch};
 use std::collections::HashMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-pub async fn handle(edge: &edge::Edge, event: SqsEvent) -> SqsBatchResponse {
+/// Time kept back before the invocation's deadline: a group started just before `stop_at`
+/// (at most a few Salesforce calls of 200 records) finishes within it.
+pub const RESERVE: Duration = Duration::from_secs(45);
+
+/// When to stop taking groups, given the invocation's deadline.
+pub fn stop_at(deadline: Instant) -> Instant {
+    deadline.checked_sub(RESERVE).unwrap_or(deadline)
+}
+
+pub async fn handle(
+    edge: &edge::Edge,
+    event: SqsEvent,
+    stop_at: Option<Instant>,
+) -> SqsBatchResponse {
     let batch = decode_batch::<Change>(&event);
     let receipts: HashMap<String, String> = event
         .records
@@ -50,7 +67,7 @@ pub async fn handle(edge: &edge::Edge, event: SqsEvent) -> SqsBatchResponse {
         })
         .collect();
     let ids: Vec<String> = incoming.iter().map(|m| m.id.clone()).collect();
-    let drained = drain(edge, incoming).await;
+    let drained = drain_until(edge, incoming, stop_at).await;
     tracing::info!(counts = ?drained.counts, "Applied.");
     for (id, verdict) in ids.into_iter().zip(drained.verdicts) {
         match verdict {

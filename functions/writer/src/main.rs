@@ -10,7 +10,10 @@ async fn main() -> Result<(), Error> {
     let edge = Arc::new(kit::edge_from_env().await?);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
         let edge = edge.clone();
-        async move { Ok::<_, Error>(fn_writer::handler::handle(&edge, event.payload).await) }
+        let stop_at = fn_writer::handler::stop_at(kit::deadline(event.context.deadline));
+        async move {
+            Ok::<_, Error>(fn_writer::handler::handle(&edge, event.payload, Some(stop_at)).await)
+        }
     }))
     .await
 }

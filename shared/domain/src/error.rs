@@ -276,6 +276,11 @@ catalogue! {
         cause_zh: "Salesforce 无法锁定该记录（UNABLE_TO_LOCK_ROW）。",
         fix_en: "Nothing to do: the connector retries with jittered backoff.",
         fix_zh: "无需处理：连接器会随机退避后重试。";
+    OutOfTime => Transient, Retry,
+        cause_en: "The writer stopped before this change to finish within its time limit.",
+        cause_zh: "写入器为在时限内结束，未处理此变更。",
+        fix_en: "Nothing to do: it is delivered again within seconds.",
+        fix_zh: "无需处理：该变更会在数秒内重新投递。";
 }
 
 /// A failure of one record (or one call), ready for the error list.

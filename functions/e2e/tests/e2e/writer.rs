@@ -36,9 +36,12 @@ async fn a_poison_message_is_reported_failed_and_lands_in_the_dlq() {
             .iter()
             .filter_map(|m| m.message_id().map(str::to_owned))
             .collect();
-        let response =
-            fn_writer::handler::handle(&w.f.writer, fn_e2e::events::sqs_event(&arn, &messages))
-                .await;
+        let response = fn_writer::handler::handle(
+            &w.f.writer,
+            fn_e2e::events::sqs_event(&arn, &messages),
+            None,
+        )
+        .await;
         let failed: HashSet<String> = response
             .batch_item_failures
             .iter()
@@ -170,7 +173,7 @@ async fn a_change_failing_on_its_last_delivery_becomes_a_dead_letter_the_admin_r
         "ApproximateReceiveCount".into(),
         edge::jobs::MAX_RECEIVES.to_string(),
     );
-    let response = fn_writer::handler::handle(&w.f.writer, event).await;
+    let response = fn_writer::handler::handle(&w.f.writer, event, None).await;
     assert!(
         response.batch_item_failures.is_empty(),
         "moved, not failed: {response:?}"
@@ -222,4 +225,68 @@ async fn a_change_failing_on_its_last_delivery_becomes_a_dead_letter_the_admin_r
         )
         .await;
     assert_eq!(after["items"], serde_json::json!([]));
+}
+
+/// An invocation that runs out of time mid-batch: the group it started (accounts) finishes,
+/// the one it had not reached (leads) is reported failed and redelivered at once; nothing is
+/// written twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_writer_out_of_time_finishes_its_group_and_hands_the_rest_back() {
+    let w = World::connected(5).await;
+    for i in 0..3 {
+        w.jing
+            .human()
+            .create_account(serde_json::json!({"company_id": format!("超时企业{i}")}))
+            .expect("account");
+        w.jing
+            .human()
+            .create_lead(serde_json::json!({"name": format!("超时{i}"),
+                "company_id": format!("超时公司{i}"), "mobile": format!("1370000{i:04}")}))
+            .expect("lead");
+    }
+    w.jing.deliver_webhooks().await;
+    let url = w.stack.changes.changes.clone();
+    let messages = w.stack.receive(&url, 30).await;
+    assert_eq!(messages.len(), 6, "three accounts and three leads queued");
+    let arn = w.stack.queue_arn(&url).await;
+    // Every Salesforce answer takes 300 ms: the accounts' group runs past the stop time.
+    w.sf.faults().latency(std::time::Duration::from_millis(300));
+    let stop_at = std::time::Instant::now() + std::time::Duration::from_millis(50);
+    let event = fn_e2e::events::sqs_event(&arn, &messages);
+    let response = fn_writer::handler::handle(&w.f.writer, event, Some(stop_at)).await;
+    let failed: HashSet<String> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect();
+    let leads: HashSet<String> = messages
+        .iter()
+        .filter(|m| m.body().is_some_and(|b| b.contains("\"object\":\"lead\"")))
+        .filter_map(|m| m.message_id().map(str::to_owned))
+        .collect();
+    assert_eq!(failed, leads, "the leads' group was handed back");
+    w.stack
+        .delete_done(&url, &messages, &failed.into_iter().collect::<Vec<_>>())
+        .await;
+    for i in 0..3 {
+        assert_eq!(
+            w.sf.find("Account", "Name", &format!("超时企业{i}")).len(),
+            1
+        );
+        assert!(
+            w.sf.find("Lead", "LastName", &format!("超时{i}"))
+                .is_empty()
+        );
+    }
+    w.sf.faults().latency(std::time::Duration::ZERO);
+    let again = w.drain().await;
+    assert_eq!(again, 3, "the leads came back at once, and only they");
+    for i in 0..3 {
+        assert_eq!(
+            w.sf.find("Account", "Name", &format!("超时企业{i}")).len(),
+            1,
+            "no double"
+        );
+        assert_eq!(w.sf.find("Lead", "LastName", &format!("超时{i}")).len(), 1);
+    }
 }

@@ -110,6 +110,18 @@ impl ApplyReport {
 
 /// Apply a batch of changes of one app.
 pub async fn apply(deps: &Deps<'_>, settings: &AppSettings, changes: Vec<Change>) -> ApplyReport {
+    apply_until(deps, settings, changes, None).await
+}
+
+/// [`apply`], taking no new group of records once `stop_at` has passed: what is left is
+/// `Retry(OutOfTime)`, delivered again (a Lambda stops before its timeout instead of being
+/// killed mid-write and redelivering the whole batch).
+pub async fn apply_until(
+    deps: &Deps<'_>,
+    settings: &AppSettings,
+    changes: Vec<Change>,
+    stop_at: Option<std::time::Instant>,
+) -> ApplyReport {
     let mut report = ApplyReport {
         outcomes: vec![Outcome::Skipped; changes.len()],
         counts: Counts::default(),
@@ -129,6 +141,13 @@ pub async fn apply(deps: &Deps<'_>, settings: &AppSettings, changes: Vec<Change>
             conversion::follow(deps, settings, &mut report).await;
         }
         for group in groups.iter().filter(|g| g.object == kind) {
+            if stop_at.is_some_and(|t| std::time::Instant::now() >= t) {
+                for item in &group.items {
+                    let out_of_time = SyncError::new(domain::ErrorCode::OutOfTime);
+                    report.set(&item.indexes, Outcome::Retry(out_of_time));
+                }
+                continue;
+            }
             process_group(deps, settings, group, &mut report).await;
         }
     }

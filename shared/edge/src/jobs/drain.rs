@@ -5,7 +5,7 @@
 use crate::Edge;
 use app::ports::{AppClients, ClientsError};
 use app::settings::AppSettings;
-use app::write::{Counts, Outcome, apply};
+use app::write::{Counts, Outcome, apply_until};
 use domain::{AppId, Change};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -91,6 +91,16 @@ pub struct Drained {
 
 /// Apply a batch.
 pub async fn drain(st: &Edge, batch: Vec<Incoming>) -> Drained {
+    drain_until(st, batch, None).await
+}
+
+/// [`drain`], taking no new group of records after `stop_at`: the rest is retried at once
+/// (a Lambda that stops before its timeout instead of being cut off mid-write).
+pub async fn drain_until(
+    st: &Edge,
+    batch: Vec<Incoming>,
+    stop_at: Option<std::time::Instant>,
+) -> Drained {
     let mut verdicts = vec![Verdict::Done; batch.len()];
     let mut counts = Counts::default();
     let mut by_app: BTreeMap<AppId, Vec<(usize, Change, u32)>> = BTreeMap::new();
@@ -109,7 +119,7 @@ pub async fn drain(st: &Edge, batch: Vec<Incoming>) -> Drained {
         let (indexes, rest): (Vec<usize>, Vec<(Change, u32)>) =
             items.into_iter().map(|(i, c, n)| (i, (c, n))).unzip();
         let (changes, receives): (Vec<Change>, Vec<u32>) = rest.into_iter().unzip();
-        let out = drain_app(st, &app, changes, &receives, &mut counts).await;
+        let out = drain_app(st, &app, changes, &receives, stop_at, &mut counts).await;
         for (i, v) in indexes.into_iter().zip(out) {
             verdicts[i] = v;
         }
@@ -122,6 +132,7 @@ async fn drain_app(
     app: &AppId,
     changes: Vec<Change>,
     counts: &[u32],
+    stop_at: Option<std::time::Instant>,
     total: &mut Counts,
 ) -> Vec<Verdict> {
     let retry_all = |why: &str| counts.iter().map(|n| retry_or_dead(*n, why)).collect();
@@ -147,18 +158,30 @@ async fn drain_app(
         }
         Err(e) => return hold(st, &settings, &changes, counts, &e.to_string()).await,
     };
-    apply_changes(st, &settings, &clients, changes, counts, total).await
+    let run = Run {
+        settings: &settings,
+        clients: &clients,
+        stop_at,
+    };
+    apply_changes(st, &run, changes, counts, total).await
+}
+
+/// One app's part of a batch: its settings, clients and when to stop taking groups.
+struct Run<'a> {
+    settings: &'a AppSettings,
+    clients: &'a AppClients,
+    stop_at: Option<std::time::Instant>,
 }
 
 async fn apply_changes(
     st: &Edge,
-    settings: &AppSettings,
-    clients: &AppClients,
+    run: &Run<'_>,
     changes: Vec<Change>,
     counts: &[u32],
     total: &mut Counts,
 ) -> Vec<Verdict> {
-    let report = apply(&st.writer_deps(clients), settings, changes).await;
+    let settings = run.settings;
+    let report = apply_until(&st.writer_deps(run.clients), settings, changes, run.stop_at).await;
     tracing::info!(app_id = %settings.app, counts = ?report.counts, "Applied.");
     *total += &report.counts;
     report
@@ -166,6 +189,10 @@ async fn apply_changes(
         .iter()
         .zip(counts)
         .map(|(outcome, n)| match outcome {
+            // Stopped for time, not failed: again at once, not counted toward patience.
+            Outcome::Retry(e) if e.code == domain::ErrorCode::OutOfTime => {
+                Verdict::Retry(Duration::ZERO)
+            }
             Outcome::Retry(e) => {
                 tracing::debug!(code = ?e.code, receive_count = n, "Temporary failure; redelivering.");
                 retry_or_dead(*n, &format!("{:?}", e.code))

@@ -18,7 +18,8 @@ pub mod unpark;
 
 pub use connected::after_connect;
 pub use drain::{
-    Drained, Incoming, MAX_BACKOFF, MAX_RECEIVES, PATIENCE, Verdict, backoff, drain, retry_or_dead,
+    Drained, Incoming, MAX_BACKOFF, MAX_RECEIVES, PATIENCE, Verdict, backoff, drain, drain_until,
+    retry_or_dead,
 };
 pub use init::{InitRun, RunBudget, init_run};
 pub use poll::{PollSummary, poll_all};

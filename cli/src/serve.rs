@@ -141,6 +141,15 @@ pub async fn start(
             "Changes a previous run had taken are queued again."
         );
     }
+    // Nobody else writes on this machine: the records it was writing are free at once (its
+    // unsettled creates are still looked for before being made again).
+    let freed = local
+        .store
+        .end_leases(time::OffsetDateTime::now_utc())
+        .await?;
+    if freed > 0 {
+        tracing::warn!(freed, "Records a previous run was writing are free again.");
+    }
     let schedule = Schedule {
         poll_every: cfg.poll_every(),
         digest_every: Duration::from_secs(3600),

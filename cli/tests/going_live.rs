@@ -242,6 +242,20 @@ async fn going_live_with_serve_through_public_surfaces_only() -> Result<()> {
         assert!(shown.contains(value), "the CLI shows {key}: {shown}");
     }
     register(&setup, &sf, &jing)?;
+    // The recommended external-ID field: the org offers Jing_Id__c, the admin picks it.
+    for object in ["lead", "account"] {
+        let path = format!("/apps/{APP}/objects/{object}/external-id");
+        let offered = admin.get(&path).await?;
+        assert!(
+            offered["candidates"]
+                .as_array()
+                .is_some_and(|c| c.contains(&json!("Jing_Id__c"))),
+            "{offered}"
+        );
+        admin.put(&path, json!({"field": "Jing_Id__c"})).await?;
+    }
+    let setup = admin.get(&format!("/apps/{APP}/setup")).await?;
+    assert!(checklist(&setup, "external_ids"), "{setup}");
     admin
         .patch(
             &format!("/apps/{APP}"),
@@ -280,6 +294,11 @@ async fn going_live_with_serve_through_public_surfaces_only() -> Result<()> {
     )
     .await?;
     let (sf2, jing2) = pair(&sf, &jing, "13700000002").ok_or("lead 2 not paired")?;
+    assert_eq!(
+        sf.record("Lead", &sf2).map(|r| r["Jing_Id__c"].clone()),
+        Some(json!(jing2.as_str())),
+        "a lead created from JING carries its JING id (created by upsert)"
+    );
     jing.human()
         .update("lead", &jing2, json!({"title": "采购经理"}))?;
     let jing_to_sf = wait_for(

@@ -31,6 +31,8 @@ struct Store {
     now: Option<OffsetDateTime>,
     /// When the recycle bin was last emptied (getDeleted's `earliestDateAvailable`).
     purged_until: Option<OffsetDateTime>,
+    /// The org's duplicate rules are off (many orgs only alert, or have none).
+    no_duplicate_rules: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -171,6 +173,10 @@ impl FakeSalesforce {
     pub fn set_now(&self, now: OffsetDateTime) {
         self.remote.lock().now = Some(now);
     }
+    /// Switch the org's blocking duplicate rules off (creates never answer "duplicate").
+    pub fn without_duplicate_rules(&self) {
+        self.remote.lock().no_duplicate_rules = true;
+    }
 }
 
 fn insert(s: &mut Store, object: &str, fields: Fields) -> SfId {
@@ -182,6 +188,9 @@ fn insert(s: &mut Store, object: &str, fields: Fields) -> SfId {
 }
 
 fn sf_duplicate(s: &Store, object: &str, fields: &Fields) -> Option<String> {
+    if s.no_duplicate_rules {
+        return None;
+    }
     let key = match object {
         "Lead" => "Email",
         "Account" => "Name",
@@ -240,6 +249,40 @@ impl SalesforcePort for FakeSalesforce {
                     SyncError::new(ErrorCode::BadReference).detail(id.to_string()),
                 )),
             }
+        }
+        Ok(out)
+    }
+    async fn upsert(
+        &self,
+        object: &str,
+        external_id_field: &str,
+        records: &[Fields],
+    ) -> Result<Vec<WriteResult>, RemoteError> {
+        let mut s = self.remote.begin()?;
+        let mut out = Vec::new();
+        for f in records {
+            let Some(key) = f.get(external_id_field).and_then(Value::as_text) else {
+                out.push(WriteResult::Failed(
+                    SyncError::new(ErrorCode::RequiredValueMissing).field(external_id_field),
+                ));
+                continue;
+            };
+            let matched = s.records.iter().find_map(|(id, (o, existing))| {
+                let same = existing.get(external_id_field).and_then(Value::as_text);
+                (o == object && same.as_deref() == Some(key.as_str())).then(|| id.clone())
+            });
+            let id = match matched {
+                Some(id) => {
+                    if let Some((_, existing)) = s.records.get_mut(&id) {
+                        existing.extend(f.clone());
+                    }
+                    s.next += 1;
+                    id
+                }
+                None => insert(&mut s, object, f.clone()).to_string(),
+            };
+            s.touch(&id, true, false);
+            out.push(WriteResult::Ok(id));
         }
         Ok(out)
     }

@@ -119,6 +119,11 @@ pub struct ObjectSettings {
     #[serde(default)]
     pub business_type: Option<String>,
     pub mapping: Vec<FieldMapping>,
+    /// A Salesforce external-ID field holding the JING id (e.g. `Jing_Id__c`): creates in
+    /// Salesforce become upserts on it, so a create retried after an uncertain outcome can never
+    /// make a second record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sf_external_id: Option<String>,
 }
 
 impl ObjectSettings {
@@ -147,6 +152,7 @@ impl ObjectSettings {
             sf_to_jing: DirectionRules::upsert_only(),
             jing_to_sf,
             business_type: None,
+            sf_external_id: None,
             mapping: spec.default_mapping(),
         }
     }

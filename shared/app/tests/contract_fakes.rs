@@ -26,6 +26,11 @@ async fn fake_cursor_store_passes_the_contract() {
 }
 
 #[tokio::test]
+async fn fake_record_claims_pass_the_contract() {
+    contract::record_claims(&jingsf_app::fakes::MemRecordClaims::default()).await;
+}
+
+#[tokio::test]
 async fn fake_idempotency_store_passes_the_contract() {
     contract::idempotency_store(&MemIdempotencyStore::default()).await;
 }

@@ -484,6 +484,7 @@ async fn retry_replays_the_failed_change_and_the_error_clears_when_it_syncs() {
         ledger: &f.ledger,
         quota: &f.quota,
         parked: &f.parked,
+        claims: &f.claims,
         settings: &f.settings,
         sf: &sf,
         jing: &jing,

@@ -30,6 +30,7 @@ pub struct Adapters {
     pub bindings: DynamoBindingStore,
     pub cursors: DynamoCursorStore,
     pub idempotency: DynamoIdempotencyStore,
+    pub claims: DynamoRecordClaims,
     pub quota: DynamoQuotaStore,
     pub parked: DynamoParkedStore,
     pub settings: DynamoSettingsStore,
@@ -77,6 +78,7 @@ impl Adapters {
             bindings: DynamoBindingStore::new(dynamo.clone(), &t.bindings),
             cursors: DynamoCursorStore::new(dynamo.clone(), &t.state),
             idempotency: DynamoIdempotencyStore::new(dynamo.clone(), &t.state),
+            claims: DynamoRecordClaims::new(dynamo.clone(), &t.state),
             quota: DynamoQuotaStore::new(dynamo.clone(), &t.state),
             parked: DynamoParkedStore::new(dynamo.clone(), &t.state),
             settings: DynamoSettingsStore::new(dynamo.clone(), &t.apps),
@@ -114,6 +116,7 @@ impl Adapters {
             mailer: Arc::new(self.mailer),
             app_data: Arc::new(self.app_data),
             init_runs: Arc::new(self.init_runs),
+            claims: Arc::new(self.claims),
             clock,
         }
     }

@@ -276,6 +276,11 @@ catalogue! {
         cause_zh: "Salesforce 无法锁定该记录（UNABLE_TO_LOCK_ROW）。",
         fix_en: "Nothing to do: the connector retries with jittered backoff.",
         fix_zh: "无需处理：连接器会随机退避后重试。";
+    RecordBusy => Transient, Retry,
+        cause_en: "Another writer was working on this record at the same moment.",
+        cause_zh: "另一个写入进程正在处理该记录。",
+        fix_en: "Nothing to do: it is applied after the other writer finishes.",
+        fix_zh: "无需处理：待另一进程完成后会自动写入。";
     OutOfTime => Transient, Retry,
         cause_en: "The writer stopped before this change to finish within its time limit.",
         cause_zh: "写入器为在时限内结束，未处理此变更。",

@@ -24,7 +24,7 @@ pub use admin::overview::{Counts, Overview, PauseView, overview};
 pub use edge::{Edge, EdgeOptions, ORG_PROBE_EVERY};
 
 use admin::{
-    actions, apps, auth, config, connect, dead_letters, error, members, page, retry,
+    actions, apps, auth, config, connect, dead_letters, error, external_id, members, page, retry,
     setup as setup_api, status,
 };
 use axum::Router;
@@ -50,6 +50,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("PUT", "/api/apps/{app}/objects/{object}/rules/{direction}"),
     ("GET", "/api/apps/{app}/objects/{object}/mapping"),
     ("PUT", "/api/apps/{app}/objects/{object}/mapping"),
+    ("GET", "/api/apps/{app}/objects/{object}/external-id"),
+    ("PUT", "/api/apps/{app}/objects/{object}/external-id"),
     ("PUT", "/api/apps/{app}/allocation"),
     ("GET", "/api/apps/{app}/members"),
     ("POST", "/api/apps/{app}/members/sync"),
@@ -111,6 +113,10 @@ pub fn router(edge: Edge) -> Router {
         .route(
             "/apps/{app}/objects/{object}/mapping",
             get(config::get_mapping).put(config::put_mapping),
+        )
+        .route(
+            "/apps/{app}/objects/{object}/external-id",
+            get(external_id::get).put(external_id::put),
         )
         .route("/apps/{app}/allocation", put(config::put_allocation))
         .route("/apps/{app}/members", get(members::list))

@@ -77,6 +77,7 @@ async fn install_generates_the_push_credentials_and_setup_shows_them() {
         [
             "connected",
             "permissions",
+            "external_ids",
             "outbound_messages",
             "webhooks",
             "members",

@@ -7,6 +7,7 @@
 //! Unix). Anyone who can read the file can read the tokens.
 
 mod bindings;
+mod claims;
 mod db;
 mod kv;
 mod ledger;
@@ -86,6 +87,7 @@ impl LocalStore {
             mailer,
             app_data: store,
             init_runs,
+            claims: Arc::new(self.clone()),
             clock,
         }
     }

@@ -22,6 +22,7 @@ fn purge(c: &mut Connection, app: &str) -> DbResult<Purged> {
         parked: del("DELETE FROM parked WHERE app = ?1")?,
         state: del("DELETE FROM cursors WHERE app = ?1")?
             + del("DELETE FROM quota WHERE app = ?1")?
+            + del("DELETE FROM claims WHERE app = ?1")?
             // Delivery claims are keyed `{ob,wh}|{app}|...` or `{app}|...`; app ids hold no `|`.
             + del(
                 "DELETE FROM idempotency WHERE substr(key, 1, length(?1) + 4) IN

@@ -79,6 +79,12 @@ async fn sqlite_idempotency_store_passes_the_contract() {
 }
 
 #[tokio::test]
+async fn sqlite_record_claims_pass_the_contract() {
+    let db = TempDb::new("claims");
+    contract::record_claims(&db.open()).await;
+}
+
+#[tokio::test]
 async fn sqlite_ledger_passes_the_contract() {
     let db = TempDb::new("ledger");
     contract::ledger(&db.open()).await;

@@ -65,6 +65,7 @@ fn deps<'a>(
         ledger: store,
         quota: store,
         parked: store,
+        claims: store,
         settings: store,
         sf,
         jing,

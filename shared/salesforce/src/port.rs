@@ -99,6 +99,20 @@ impl SfClient {
         Ok(results)
     }
 
+    /// The port's upsert on an external-ID field (idempotent: no duplicate to resolve).
+    pub(crate) async fn port_upsert(
+        &self,
+        object: &str,
+        external_id_field: &str,
+        records: &[PortFields],
+    ) -> Result<Vec<WriteResult>, RemoteError> {
+        let json: Vec<Fields> = records.iter().map(to_json_fields).collect();
+        let out = self
+            .upsert(object, external_id_field, &json, &WriteOptions::default())
+            .await;
+        results(object, json.len(), out)
+    }
+
     /// Collections say only `DUPLICATES_DETECTED`; the single-record create names the matches.
     async fn resolve_duplicate(&self, object: &str, fields: &Fields) -> WriteResult {
         match self

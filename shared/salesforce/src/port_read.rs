@@ -244,6 +244,14 @@ impl SalesforcePort for SfClient {
     ) -> Result<Vec<WriteResult>, RemoteError> {
         self.port_update(object, records).await
     }
+    async fn upsert(
+        &self,
+        object: &str,
+        external_id_field: &str,
+        records: &[PortFields],
+    ) -> Result<Vec<WriteResult>, RemoteError> {
+        self.port_upsert(object, external_id_field, records).await
+    }
     async fn delete(&self, ids: &[SfId]) -> Result<Vec<WriteResult>, RemoteError> {
         self.port_delete(ids).await
     }

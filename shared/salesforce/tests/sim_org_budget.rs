@@ -113,6 +113,7 @@ async fn the_org_share_refuses_calls_the_writer_parks_and_status_shows_the_org()
         ledger: &s.f.ledger,
         quota: s.quota.as_ref(),
         parked: s.parked.as_ref(),
+        claims: &s.f.claims,
         settings: s.settings.as_ref(),
         sf: &client,
         jing: &jing,

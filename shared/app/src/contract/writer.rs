@@ -28,6 +28,7 @@ pub struct Stores {
     pub ledger: Arc<dyn Ledger>,
     pub quota: Arc<dyn QuotaStore>,
     pub parked: Arc<dyn ParkedStore>,
+    pub claims: Arc<dyn RecordClaims>,
     pub settings: Arc<dyn SettingsStore>,
 }
 
@@ -41,6 +42,7 @@ impl Stores {
             + Ledger
             + QuotaStore
             + ParkedStore
+            + RecordClaims
             + SettingsStore
             + 'static,
     {
@@ -52,6 +54,7 @@ impl Stores {
             ledger: s.clone(),
             quota: s.clone(),
             parked: s.clone(),
+            claims: s.clone(),
             settings: s,
         }
     }
@@ -67,6 +70,7 @@ impl Stores {
             ledger: Arc::new(f.ledger),
             quota: Arc::new(f.quota),
             parked: Arc::new(f.parked),
+            claims: Arc::new(f.claims),
             settings: Arc::new(f.settings),
         }
     }
@@ -97,6 +101,7 @@ impl World {
             ledger: self.f.ledger.as_ref(),
             quota: self.f.quota.as_ref(),
             parked: self.f.parked.as_ref(),
+            claims: self.f.claims.as_ref(),
             settings: self.f.settings.as_ref(),
             sf: &self.sf,
             jing: &self.jing,
@@ -752,9 +757,9 @@ pub async fn a_newer_concurrent_change_wins_on_both_sides(stores: Stores) {
 
 /// A binding store that loses the next `put` (a crash between "written to the target" and
 /// "binding stored").
-struct CrashingBindings {
-    inner: Arc<dyn BindingStore>,
-    crash_next_put: std::sync::atomic::AtomicBool,
+pub(super) struct CrashingBindings {
+    pub(super) inner: Arc<dyn BindingStore>,
+    pub(super) crash_next_put: std::sync::atomic::AtomicBool,
 }
 
 #[async_trait::async_trait]
@@ -893,6 +898,22 @@ pub async fn a_persons_delete_is_not_taken_for_our_echo(stores: Stores) {
 #[macro_export]
 macro_rules! writer_scenarios {
     ($make:expr) => {
+        #[tokio::test]
+        async fn with_an_external_id_a_create_whose_outcome_was_lost_is_not_made_twice() {
+            $crate::contract::writer_claims::with_an_external_id_a_create_whose_outcome_was_lost_is_not_made_twice(($make)()).await
+        }
+        #[tokio::test]
+        async fn without_an_external_id_a_lost_create_is_looked_up_before_creating() {
+            $crate::contract::writer_claims::without_an_external_id_a_lost_create_is_looked_up_before_creating(($make)()).await
+        }
+        #[tokio::test]
+        async fn a_record_another_writer_holds_waits_for_it() {
+            $crate::contract::writer_claims::a_record_another_writer_holds_waits_for_it(($make)()).await
+        }
+        #[tokio::test]
+        async fn twenty_writers_racing_on_one_new_lead_make_one_lead() {
+            $crate::contract::writer_claims::twenty_writers_racing_on_one_new_lead_make_one_lead(($make)()).await
+        }
         #[tokio::test]
         async fn a_jing_lead_is_created_in_salesforce_and_bound() {
             $crate::contract::writer::a_jing_lead_is_created_in_salesforce_and_bound(($make)()).await

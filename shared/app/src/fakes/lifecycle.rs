@@ -18,6 +18,7 @@ pub struct MemAppData {
     pub cursors: MemCursorStore,
     pub quota: MemQuotaStore,
     pub queue: MemQueue,
+    pub claims: super::MemRecordClaims,
 }
 
 #[async_trait]
@@ -29,7 +30,9 @@ impl AppData for MemAppData {
             synced: self.sync_log.forget_app(app),
             ledger: self.ledger.forget_app(app),
             parked: self.parked.forget_app(app),
-            state: self.cursors.forget_app(app) + self.quota.forget_app(app),
+            state: self.cursors.forget_app(app)
+                + self.quota.forget_app(app)
+                + self.claims.forget_app(app),
             queued: self.queue.forget_app(app),
         })
     }

@@ -4,12 +4,14 @@
 //! use case tested on fakes behaves the same on SQLite and on AWS. Locks are `std::sync::Mutex`
 //! held only inside synchronous sections (never across an `.await`).
 
+mod claims;
 mod kv;
 mod ledger;
 mod lifecycle;
 mod queue;
 mod records;
 
+pub use claims::MemRecordClaims;
 pub use kv::{
     MemCursorStore, MemIdempotencyStore, MemMailer, MemParkedStore, MemQuotaStore,
     MemSettingsStore, MemTokenVault,
@@ -83,6 +85,7 @@ pub struct Fakes {
     pub settings: MemSettingsStore,
     pub vault: MemTokenVault,
     pub init_runs: MemInitRuns,
+    pub claims: MemRecordClaims,
 }
 
 impl Fakes {
@@ -107,6 +110,7 @@ impl Fakes {
             settings: MemSettingsStore::default(),
             vault: MemTokenVault::default(),
             init_runs: MemInitRuns::default(),
+            claims: MemRecordClaims::default(),
         }
     }
 }
@@ -129,6 +133,7 @@ impl Fakes {
             mailer: Arc::new(self.mailer.clone()),
             app_data: Arc::new(self.app_data()),
             init_runs: Arc::new(self.init_runs.clone()),
+            claims: Arc::new(self.claims.clone()),
             clock: Arc::new(self.clock.clone()),
         }
     }
@@ -144,6 +149,7 @@ impl Fakes {
             cursors: self.cursors.clone(),
             quota: self.quota.clone(),
             queue: self.queue.clone(),
+            claims: self.claims.clone(),
         }
     }
 

@@ -23,6 +23,7 @@ pub struct Ports {
     pub mailer: Arc<dyn Mailer>,
     pub app_data: Arc<dyn AppData>,
     pub init_runs: Arc<dyn InitRuns>,
+    pub claims: Arc<dyn RecordClaims>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -35,6 +36,7 @@ impl Ports {
             ledger: self.ledger.as_ref(),
             quota: self.quota.as_ref(),
             parked: self.parked.as_ref(),
+            claims: self.claims.as_ref(),
             settings: self.settings.as_ref(),
             sf: c.sf.as_ref(),
             jing: c.jing.as_ref(),

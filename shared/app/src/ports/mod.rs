@@ -4,6 +4,7 @@
 
 mod bindings;
 mod bundle;
+mod claims;
 mod clock;
 mod connections;
 mod errors;
@@ -20,6 +21,7 @@ mod vault;
 
 pub use bindings::*;
 pub use bundle::*;
+pub use claims::*;
 pub use clock::*;
 pub use connections::*;
 pub use errors::*;

@@ -48,6 +48,15 @@ pub trait SalesforcePort: Send + Sync {
         object: &str,
         records: &[(SfId, Fields)],
     ) -> Result<Vec<WriteResult>, RemoteError>;
+    /// Create or update records matched on an external-ID field every record carries
+    /// (collections upsert, ≤ 200 per call): sent twice, it still makes one record. Results in
+    /// input order; `Ok(id)` whether created or matched.
+    async fn upsert(
+        &self,
+        object: &str,
+        external_id_field: &str,
+        records: &[Fields],
+    ) -> Result<Vec<WriteResult>, RemoteError>;
     async fn delete(&self, ids: &[SfId]) -> Result<Vec<WriteResult>, RemoteError>;
     /// Records whose `field` equals one of `values` (duplicate pre-check), as (id, value).
     async fn find_by(

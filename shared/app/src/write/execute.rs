@@ -45,6 +45,7 @@ pub(crate) async fn execute(
     settings: &AppSettings,
     group: &Group,
     planned: Vec<Planned>,
+    retried: &std::collections::HashSet<usize>,
 ) -> Execution {
     let spec = ObjectSpec::of(group.object);
     let (mut creates, mut updates, mut deletes, mut done) = (vec![], vec![], vec![], vec![]);
@@ -64,6 +65,7 @@ pub(crate) async fn execute(
         spec,
         stop: None,
         park_reason: None,
+        retried,
     };
     if group.direction == Direction::JingToSf {
         target
@@ -92,6 +94,8 @@ struct Target<'a, 'b> {
     stop: Option<Outcome>,
     /// The error that parked this group's records.
     park_reason: Option<SyncError>,
+    /// Items an earlier, unsettled attempt may already have created.
+    retried: &'a std::collections::HashSet<usize>,
 }
 
 /// The values a create or update carries (deletes and conversions carry none).
@@ -176,11 +180,15 @@ impl Target<'_, '_> {
         };
         // Backfills merge two populated systems: one query per 200 finds the duplicates far
         // cheaper than one failed create each. Live creates are rarely duplicates: Salesforce's
-        // own duplicate rules answer on the create itself, costing nothing extra.
-        let lane = |p: &Planned| self.group.items[p.item].change.lane;
+        // own duplicate rules answer on the create itself, costing nothing extra. A create an
+        // earlier attempt may have made (it did not settle) is looked for too.
+        let lookup = |p: &Planned| {
+            self.group.items[p.item].change.lane == domain::Lane::Backfill
+                || self.retried.contains(&p.item)
+        };
         let values: Vec<String> = creates
             .iter()
-            .filter(|p| lane(p) == domain::Lane::Backfill)
+            .filter(|p| lookup(p))
             .filter_map(|p| fields_of(p)?.get(key).and_then(Value::as_text))
             .collect();
         if values.is_empty() {
@@ -231,12 +239,7 @@ impl Target<'_, '_> {
                 .collect();
             let result = match &self.stop {
                 Some(o) => Err(o.clone()),
-                None if self.sf() => self
-                    .deps
-                    .sf
-                    .create(self.object(), &records)
-                    .await
-                    .map_err(|e| self.fail(&e)),
+                None if self.sf() => self.create_sf(&chunk, records).await,
                 None => self
                     .deps
                     .jing
@@ -286,6 +289,33 @@ impl Target<'_, '_> {
         if !dup_updates.is_empty() {
             self.updates(dup_updates, done).await;
         }
+    }
+
+    /// Salesforce creates: an upsert on the external-ID field holding the JING id when the app
+    /// has one (sent again after an uncertain outcome, it still makes one record), else a
+    /// plain create.
+    async fn create_sf(
+        &mut self,
+        chunk: &[Planned],
+        mut records: Vec<Fields>,
+    ) -> Result<Vec<WriteResult>, Outcome> {
+        let external_id = self
+            .settings
+            .objects
+            .get(&self.group.object)
+            .and_then(|o| o.sf_external_id.clone());
+        let out = match external_id {
+            Some(field) => {
+                for (p, fields) in chunk.iter().zip(records.iter_mut()) {
+                    let source = self.group.items[p.item].change.record.as_str();
+                    fields.insert(field.clone(), Value::text(source));
+                }
+                let object = self.object();
+                self.deps.sf.upsert(object, &field, &records).await
+            }
+            None => self.deps.sf.create(self.object(), &records).await,
+        };
+        out.map_err(|e| self.fail(&e))
     }
 
     async fn updates(&mut self, updates: Vec<Planned>, done: &mut Vec<Executed>) {

@@ -8,6 +8,7 @@
 
 mod batch;
 mod breaker;
+mod claims;
 mod commit;
 mod conversion;
 mod execute;
@@ -30,6 +31,7 @@ pub struct Deps<'a> {
     pub ledger: &'a dyn Ledger,
     pub quota: &'a dyn QuotaStore,
     pub parked: &'a dyn ParkedStore,
+    pub claims: &'a dyn RecordClaims,
     pub settings: &'a dyn SettingsStore,
     pub sf: &'a dyn SalesforcePort,
     pub jing: &'a dyn JingPort,
@@ -160,8 +162,13 @@ pub(crate) async fn process_group(
     group: &batch::Group,
     report: &mut ApplyReport,
 ) {
+    let Some(claimed) = claims::claim(deps, settings, group, report).await else {
+        return;
+    };
+    let group = claimed.group.as_ref();
     let planned = prepare::prepare(deps, settings, group, report).await;
     let planned = breaker::check(deps, settings, group, planned, report).await;
-    let executed = execute::execute(deps, settings, group, planned).await;
+    let executed = execute::execute(deps, settings, group, planned, &claimed.retried).await;
     commit::commit(deps, settings, group, executed, report).await;
+    claims::settle(deps, settings, &claimed, report).await;
 }

@@ -37,6 +37,10 @@ pub(crate) fn idempotency_pk(key: &str) -> String {
     key.to_owned()
 }
 pub(crate) const IDEMPOTENCY_SK: &str = "claim";
+/// state table: record claims (sort key `{object}#{side}#{id}`, the writer's record key).
+pub(crate) fn claim_pk(app: &AppId) -> String {
+    format!("{app}#claim")
+}
 
 /// activity table: error records and the sync log, one item per record.
 pub(crate) fn error_pk(app: &AppId) -> String {

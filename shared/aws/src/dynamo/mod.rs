@@ -2,6 +2,7 @@
 //! (app ids cannot contain `#`), so no key built for one app can address another app's items.
 
 mod bindings;
+mod claims;
 mod cursors;
 mod errors;
 pub(crate) mod keys;
@@ -13,6 +14,7 @@ mod settings;
 mod synclog;
 
 pub use bindings::DynamoBindingStore;
+pub use claims::DynamoRecordClaims;
 pub use cursors::{DynamoCursorStore, DynamoIdempotencyStore};
 pub use errors::DynamoErrorStore;
 pub use ledger::DynamoLedger;

@@ -135,7 +135,8 @@ impl AppData for DynamoAppData {
         }
         purged.parked = self.partition(&t.state, &keys::parked_pk(app)).await?;
         purged.state = self.partition(&t.state, &keys::cursor_pk(app)).await?
-            + self.partition(&t.state, &keys::quota_pk(app)).await?;
+            + self.partition(&t.state, &keys::quota_pk(app)).await?
+            + self.partition(&t.state, &keys::claim_pk(app)).await?;
         Ok(purged)
     }
 }

@@ -35,6 +35,13 @@ async fn idempotency_store_passes_the_contract() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn record_claims_pass_the_contract() {
+    let m = moto().await;
+    let t = m.tables().await;
+    contract::record_claims(&DynamoRecordClaims::new(m.clients.dynamo.clone(), &t.state)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ledger_passes_the_contract() {
     let m = moto().await;
     let t = m.tables().await;

@@ -70,6 +70,9 @@ pub struct SfFieldDescribe {
     pub picklist_values: Vec<PicklistValue>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub reference_to: Vec<String>,
+    /// Marked External ID (upserts may match on it).
+    #[serde(default)]
+    pub external_id: bool,
 }
 
 /// One value of a picklist, in describe order (the order `validFor` indexes refer to).

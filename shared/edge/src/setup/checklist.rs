@@ -52,6 +52,7 @@ pub async fn checklist(st: &Edge, s: &AppSettings) -> Result<Vec<Item>, AdminErr
         ["API 权限检查通过", "API permissions checked"],
         json!({ "checked_at": when(check.map(|c| c.at)), "missing": gaps }),
     ));
+    items.push(external_ids(s));
     let mut objects = serde_json::Map::new();
     let mut all_seen = true;
     for kind in [ObjectKind::Lead, ObjectKind::Account] {
@@ -94,6 +95,36 @@ pub async fn checklist(st: &Edge, s: &AppSettings) -> Result<Vec<Item>, AdminErr
         json!(s.init),
     ));
     Ok(items)
+}
+
+/// Recommended: an external-ID field holding the JING id on every object created in
+/// Salesforce, so a create retried after an uncertain outcome never makes a second record.
+fn external_ids(s: &AppSettings) -> Item {
+    let mut objects = serde_json::Map::new();
+    let mut all = true;
+    for kind in [ObjectKind::Lead, ObjectKind::Account] {
+        if !s.direction_open(kind, Direction::JingToSf) {
+            continue;
+        }
+        let field = s.object(kind).and_then(|o| o.sf_external_id.clone());
+        all &= field.is_some();
+        objects.insert(
+            ObjectSpec::of(kind).sf_object.to_owned(),
+            json!({ "field": field }),
+        );
+    }
+    item(
+        "external_ids",
+        all,
+        [
+            "JING Id 外部 ID 字段（推荐）",
+            "External-ID field for JING ids (recommended)",
+        ],
+        json!({
+            "objects": objects,
+            "recommended": "a Text(64) field marked External ID and Unique, e.g. Jing_Id__c, set with PUT /api/apps/{app}/objects/{object}/external-id",
+        }),
+    )
 }
 
 fn gap(e: &domain::SyncError) -> Value {

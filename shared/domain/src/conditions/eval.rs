@@ -137,23 +137,25 @@ pub(super) enum Bound {
     Day(Date),
 }
 
-/// Resolve a date-like condition value at `now`; `None` for values that are not date-like.
+/// Resolve a date-like condition value at `now`; `None` for values that are not date-like, and
+/// for relative dates outside the calendar (`Condition::check` refuses those past
+/// [`super::MAX_RELATIVE_DAYS`]; checked arithmetic keeps any other `now` from panicking).
 pub(super) fn bound(cond: &CondValue, now: OffsetDateTime) -> Option<Bound> {
     let relative = |days: i64, date_only: bool| {
-        let at = now + Duration::days(days);
-        if date_only {
+        let at = now.checked_add(Duration::days(days))?;
+        Some(if date_only {
             Bound::Day(at.date())
         } else {
             Bound::Instant(at)
-        }
+        })
     };
-    Some(match cond {
-        CondValue::Date(d) => Bound::Day(*d),
-        CondValue::DateTime(dt) => Bound::Instant(*dt),
+    match cond {
+        CondValue::Date(d) => Some(Bound::Day(*d)),
+        CondValue::DateTime(dt) => Some(Bound::Instant(*dt)),
         CondValue::DaysAgo { days, date_only } => relative(-i64::from(*days), *date_only),
         CondValue::DaysAhead { days, date_only } => relative(i64::from(*days), *date_only),
-        _ => return None,
-    })
+        _ => None,
+    }
 }
 
 /// How the record value orders against the condition value; `None` when they don't compare.

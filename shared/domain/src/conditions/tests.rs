@@ -236,6 +236,44 @@ fn dates_render_as_date_literals_and_compare_by_day() {
     );
 }
 
+/// Found by the parser fuzzing (tests/parser-fuzz): `days_ago` of 4,294,967,295 days (a u32
+/// the settings JSON accepts) overflowed the calendar and panicked in rendering and evaluation.
+#[test]
+fn relative_dates_beyond_a_hundred_years_are_refused_not_a_panic() {
+    let far = |days| {
+        one(
+            "CreatedDate",
+            Op::After,
+            CondValue::DaysAgo {
+                days,
+                date_only: false,
+            },
+        )
+    };
+    let record = rec(&[("CreatedDate", Value::DateTime(NOW))]);
+    for days in [MAX_RELATIVE_DAYS + 1, u32::MAX] {
+        assert!(matches!(
+            far(days).check(),
+            Err(SoqlError::UnsupportedCondition { .. })
+        ));
+        assert!(far(days).to_soql_where(NOW).is_err());
+        assert!(!far(days).matches(&record, NOW));
+    }
+    assert!(far(MAX_RELATIVE_DAYS).to_soql_where(NOW).is_ok());
+    // Within the limit but past the calendar's end from this `now`: an error, not a panic.
+    let late = datetime!(9999-06-01 00:00 UTC);
+    let ahead = one(
+        "CreatedDate",
+        Op::Before,
+        CondValue::DaysAhead {
+            days: MAX_RELATIVE_DAYS,
+            date_only: true,
+        },
+    );
+    assert!(ahead.to_soql_where(late).is_err());
+    assert!(!ahead.matches(&rec(&[("CreatedDate", Value::DateTime(late))]), late));
+}
+
 #[test]
 fn relative_dates_resolve_from_now() {
     let recent = one(

@@ -56,6 +56,8 @@ pub fn format_soql(dt: OffsetDateTime) -> String {
 }
 
 /// Parse any datetime Salesforce emits: `+0000`, `+00:00`, `Z`, with or without milliseconds.
+/// An instant with no UTC form (`9999-12-31T23:00:00-10:00`) is refused: every later use
+/// ([`format_sf`], SOQL literals) converts to UTC.
 pub fn parse_sf(raw: &str) -> Result<OffsetDateTime, DateTimeError> {
     let s = raw.trim();
     if s.len() < 19 {
@@ -73,7 +75,11 @@ pub fn parse_sf(raw: &str) -> Result<OffsetDateTime, DateTimeError> {
         })
         .unwrap_or(0);
     let offset = parse_zone(zone).ok_or_else(|| err("Salesforce datetime", raw))?;
-    Ok(local.assume_offset(offset) + time::Duration::milliseconds(millis))
+    let dt = local.assume_offset(offset) + time::Duration::milliseconds(millis);
+    match dt.checked_to_offset(UtcOffset::UTC) {
+        Some(_) => Ok(dt),
+        None => Err(err("Salesforce datetime", raw)),
+    }
 }
 
 fn split_zone(s: &str) -> Option<(&str, &str)> {
@@ -145,6 +151,15 @@ pub fn from_epoch_millis(ms: i64) -> OffsetDateTime {
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    /// Found while fuzzing the parsers (tests/parser-fuzz): a pushed value at the calendar's end
+    /// with a negative offset parsed, then panicked when formatted in UTC.
+    #[test]
+    fn an_instant_without_a_utc_form_is_refused() {
+        assert!(parse_sf("9999-12-31T23:00:00-10:00").is_err());
+        let last = parse_sf("9999-12-31T23:00:00+10:00").unwrap();
+        assert_eq!(format_sf(last), "9999-12-31T13:00:00.000+0000");
+    }
 
     #[test]
     fn salesforce_format_has_no_colon_in_offset() {

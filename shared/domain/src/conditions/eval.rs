@@ -160,7 +160,8 @@ pub(super) fn bound(cond: &CondValue, now: OffsetDateTime) -> Option<Bound> {
 
 /// How the record value orders against the condition value; `None` when they don't compare.
 fn ordering(v: &Value, cond: &CondValue, now: OffsetDateTime) -> Option<Ordering> {
-    let day_of = |dt: OffsetDateTime| dt.to_offset(now.offset()).date();
+    // Checked: an instant near the calendar's ends has no day in every offset.
+    let day_of = |dt: OffsetDateTime| Some(dt.checked_to_offset(now.offset())?.date());
     match (v, cond) {
         (Value::Number(a), CondValue::Number(b)) => a.partial_cmp(b),
         (Value::Number(a), CondValue::Text(b)) => a.partial_cmp(&b.trim().parse().ok()?),
@@ -168,9 +169,9 @@ fn ordering(v: &Value, cond: &CondValue, now: OffsetDateTime) -> Option<Ordering
         (Value::Text(a), CondValue::Text(b)) => Some(a.to_lowercase().cmp(&b.to_lowercase())),
         (Value::Date(_) | Value::DateTime(_), _) => match (v, bound(cond, now)?) {
             (Value::DateTime(a), Bound::Instant(b)) => Some(a.cmp(&b)),
-            (Value::DateTime(a), Bound::Day(b)) => Some(day_of(*a).cmp(&b)),
+            (Value::DateTime(a), Bound::Day(b)) => Some(day_of(*a)?.cmp(&b)),
             (Value::Date(a), Bound::Day(b)) => Some(a.cmp(&b)),
-            (Value::Date(a), Bound::Instant(b)) => Some(a.cmp(&day_of(b))),
+            (Value::Date(a), Bound::Instant(b)) => Some(a.cmp(&day_of(b)?)),
             _ => None,
         },
         _ => None,

@@ -274,6 +274,24 @@ fn relative_dates_beyond_a_hundred_years_are_refused_not_a_panic() {
     assert!(!ahead.matches(&rec(&[("CreatedDate", Value::DateTime(late))]), late));
 }
 
+/// Found while fuzzing the parsers: a record datetime whose day in `now`'s offset falls past the
+/// calendar's end (9999-12-31 23:00 at -10:00, evaluated at +08:00) panicked in `to_offset`.
+#[test]
+fn a_datetime_without_a_day_in_nows_offset_matches_nothing() {
+    let at_the_end = date!(9999 - 12 - 31)
+        .with_hms(23, 0, 0)
+        .unwrap()
+        .assume_offset(time::macros::offset!(-10));
+    let record = rec(&[("D", Value::DateTime(at_the_end))]);
+    let now = NOW.to_offset(time::macros::offset!(+8));
+    for op in [Op::Before, Op::After, Op::Equals] {
+        let scope = one("D", op, CondValue::Date(date!(2024 - 01 - 01)));
+        assert!(!scope.matches(&record, now), "{op:?}");
+    }
+    let not_equal = one("D", Op::NotEquals, CondValue::Date(date!(2024 - 01 - 01)));
+    assert!(not_equal.matches(&record, now), "no day is not that day");
+}
+
 #[test]
 fn relative_dates_resolve_from_now() {
     let recent = one(

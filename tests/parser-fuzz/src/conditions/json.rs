@@ -141,26 +141,32 @@ pub fn scope_json() -> impl Strategy<Value = Json> {
     prop::collection::vec(group, 0..3).prop_map(|g| json!({"groups": g}))
 }
 
+/// Any instant, with the calendar's first and last days and offsets up to ±25:59:59 frequent:
+/// there an instant may have no day in another offset.
+fn instant() -> impl Strategy<Value = time::OffsetDateTime> {
+    let (first, last) = (Date::MIN.to_julian_day(), Date::MAX.to_julian_day());
+    let day = prop_oneof![3 => first..=last, 1 => first..first + 2, 1 => last - 1..=last];
+    let offset = prop_oneof![
+        2 => -86_399i32..86_400,
+        1 => -93_599i32..-82_800,
+        1 => 82_800i32..93_600,
+    ];
+    (day, 0i64..86_400, offset).prop_map(|(day, secs, off)| {
+        let local = Date::from_julian_day(day).unwrap().midnight() + Duration::seconds(secs);
+        local.assume_offset(UtcOffset::from_whole_seconds(off).unwrap())
+    })
+}
+
 /// Record values a scope is evaluated on, the extremes of every type included.
 pub(super) fn record_value() -> impl Strategy<Value = Value> {
-    let instant = (
-        time::Date::MIN.to_julian_day()..=time::Date::MAX.to_julian_day(),
-        0i64..86_400,
-        -86_399i32..86_400,
-    )
-        .prop_map(|(day, secs, off)| {
-            let date = Date::from_julian_day(day).unwrap();
-            let local = date.midnight() + Duration::seconds(secs).min(Duration::seconds(86_399));
-            local.assume_offset(UtcOffset::from_whole_seconds(off).unwrap())
-        });
     prop_oneof![
-        Just(Value::Empty),
-        text().prop_map(Value::Text),
-        any::<f64>().prop_map(Value::Number),
-        any::<bool>().prop_map(Value::Bool),
-        instant.clone().prop_map(|i| Value::Date(i.date())),
-        instant.prop_map(Value::DateTime),
-        prop::collection::vec(text(), 0..3).prop_map(Value::Multi),
+        1 => Just(Value::Empty),
+        1 => text().prop_map(Value::Text),
+        1 => any::<f64>().prop_map(Value::Number),
+        1 => any::<bool>().prop_map(Value::Bool),
+        1 => instant().prop_map(|i| Value::Date(i.date())),
+        3 => instant().prop_map(Value::DateTime),
+        1 => prop::collection::vec(text(), 0..3).prop_map(Value::Multi),
     ]
 }
 

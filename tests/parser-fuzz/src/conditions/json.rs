@@ -7,6 +7,7 @@ use domain::Value;
 use domain::conditions::Scope;
 use proptest::prelude::*;
 use serde_json::{Value as Json, json};
+use time::macros::offset;
 use time::{Date, Duration, UtcOffset};
 
 use crate::re;
@@ -142,7 +143,8 @@ pub fn scope_json() -> impl Strategy<Value = Json> {
 }
 
 /// Any instant, with the calendar's first and last days and offsets up to ±25:59:59 frequent:
-/// there an instant may have no day in another offset.
+/// there an instant may have no day in another offset. Each has a UTC and a China-time form,
+/// as every parsed value has (the parsers refuse the others).
 fn instant() -> impl Strategy<Value = time::OffsetDateTime> {
     let (first, last) = (Date::MIN.to_julian_day(), Date::MAX.to_julian_day());
     let day = prop_oneof![3 => first..=last, 1 => first..first + 2, 1 => last - 1..=last];
@@ -153,7 +155,16 @@ fn instant() -> impl Strategy<Value = time::OffsetDateTime> {
     ];
     (day, 0i64..86_400, offset).prop_map(|(day, secs, off)| {
         let local = Date::from_julian_day(day).unwrap().midnight() + Duration::seconds(secs);
-        local.assume_offset(UtcOffset::from_whole_seconds(off).unwrap())
+        let dt = local.assume_offset(UtcOffset::from_whole_seconds(off).unwrap());
+        let writable = dt.checked_to_offset(UtcOffset::UTC).is_some()
+            && dt.checked_to_offset(offset!(+8)).is_some();
+        match (writable, local.year() > 0) {
+            (true, _) => dt,
+            // The same wall clock where both forms exist: ahead of UTC at the end, behind at
+            // the start.
+            (false, true) => local.assume_offset(offset!(+14)),
+            (false, false) => local.assume_offset(offset!(-12)),
+        }
     })
 }
 

@@ -57,7 +57,7 @@ pub fn format_soql(dt: OffsetDateTime) -> String {
 
 /// Parse any datetime Salesforce emits: `+0000`, `+00:00`, `Z`, with or without milliseconds.
 /// An instant with no UTC or China-time form (`9999-12-31T23:00:00-10:00`) is refused, see
-/// [`writable`].
+/// `writable`.
 pub fn parse_sf(raw: &str) -> Result<OffsetDateTime, DateTimeError> {
     let s = raw.trim();
     if s.len() < 19 {
@@ -127,7 +127,7 @@ pub fn format_jing(dt: OffsetDateTime) -> String {
 }
 
 /// Parse JING's `YYYY-MM-DD HH:MM:SS` (China time); an instant without a UTC form
-/// (`-9999-01-01 00:00:00`) is refused, see [`writable`].
+/// (`-9999-01-01 00:00:00`) is refused, see `writable`.
 pub fn parse_jing(raw: &str) -> Result<OffsetDateTime, DateTimeError> {
     PrimitiveDateTime::parse(raw.trim(), JING_FMT)
         .ok()

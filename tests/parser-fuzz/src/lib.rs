@@ -10,7 +10,7 @@
 //! - [`outbound`]: Salesforce SOAP outbound messages (`salesforce::outbound::parse_outbound`).
 //! - [`webhook`]: JING webhook verification and parsing (`jing::verify_and_parse`).
 //! - [`conditions`]: scope conditions from JSON, their checks, evaluation and SOQL rendering.
-//! - [`config`]: `jingsf.toml` (`jingsf::config::Config::parse`).
+//! - [`config`](mod@config): `jingsf.toml` (`jingsf::config::Config::parse`).
 //! - [`soql`]: our SOQL literals read back by the Salesforce simulator's SOQL parser.
 
 pub mod conditions;

@@ -88,7 +88,12 @@ impl Config {
                 "pass --config with the path of jingsf.toml",
             )]
         })?;
-        let cfg: Config = toml::from_str(&raw).map_err(|e| {
+        Self::parse(&raw)
+    }
+
+    /// The file's text, parsed and checked: what [`Config::load`] does after reading the file.
+    pub fn parse(raw: &str) -> Result<Config, Vec<ConfigError>> {
+        let cfg: Config = toml::from_str(raw).map_err(|e| {
             vec![err(
                 "(syntax)",
                 e.message().to_owned(),

@@ -56,6 +56,8 @@ pub fn format_soql(dt: OffsetDateTime) -> String {
 }
 
 /// Parse any datetime Salesforce emits: `+0000`, `+00:00`, `Z`, with or without milliseconds.
+/// An instant with no UTC or China-time form (`9999-12-31T23:00:00-10:00`) is refused, see
+/// `writable`.
 pub fn parse_sf(raw: &str) -> Result<OffsetDateTime, DateTimeError> {
     let s = raw.trim();
     if s.len() < 19 {
@@ -73,7 +75,17 @@ pub fn parse_sf(raw: &str) -> Result<OffsetDateTime, DateTimeError> {
         })
         .unwrap_or(0);
     let offset = parse_zone(zone).ok_or_else(|| err("Salesforce datetime", raw))?;
-    Ok(local.assume_offset(offset) + time::Duration::milliseconds(millis))
+    writable(local.assume_offset(offset) + time::Duration::milliseconds(millis))
+        .ok_or_else(|| err("Salesforce datetime", raw))
+}
+
+/// `dt` when both systems' forms of it exist: UTC ([`format_sf`], SOQL) and China time
+/// ([`format_jing`]). At the calendar's ends (year ±9999) a wall clock moved to another offset
+/// may fall outside it, and formatting would panic; parsers refuse such instants instead.
+fn writable(dt: OffsetDateTime) -> Option<OffsetDateTime> {
+    dt.checked_to_offset(UtcOffset::UTC)?;
+    dt.checked_to_offset(JING_OFFSET)?;
+    Some(dt)
 }
 
 fn split_zone(s: &str) -> Option<(&str, &str)> {
@@ -114,11 +126,13 @@ pub fn format_jing(dt: OffsetDateTime) -> String {
         .expect("static format")
 }
 
-/// Parse JING's `YYYY-MM-DD HH:MM:SS` (China time).
+/// Parse JING's `YYYY-MM-DD HH:MM:SS` (China time); an instant without a UTC form
+/// (`-9999-01-01 00:00:00`) is refused, see `writable`.
 pub fn parse_jing(raw: &str) -> Result<OffsetDateTime, DateTimeError> {
     PrimitiveDateTime::parse(raw.trim(), JING_FMT)
-        .map(|p| p.assume_offset(JING_OFFSET))
-        .map_err(|_| err("JING datetime", raw))
+        .ok()
+        .and_then(|p| writable(p.assume_offset(JING_OFFSET)))
+        .ok_or_else(|| err("JING datetime", raw))
 }
 
 /// JING epoch fields come in seconds (`create_time`) or milliseconds (`timestamp`): values above
@@ -129,7 +143,10 @@ pub fn from_epoch_auto(n: i64) -> Result<OffsetDateTime, DateTimeError> {
     } else {
         i128::from(n) * 1_000_000_000
     };
-    OffsetDateTime::from_unix_timestamp_nanos(nanos).map_err(|_| err("epoch", &n.to_string()))
+    OffsetDateTime::from_unix_timestamp_nanos(nanos)
+        .ok()
+        .and_then(writable)
+        .ok_or_else(|| err("epoch", &n.to_string()))
 }
 
 pub fn epoch_millis(dt: OffsetDateTime) -> i64 {
@@ -145,6 +162,29 @@ pub fn from_epoch_millis(ms: i64) -> OffsetDateTime {
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    /// Found while fuzzing the parsers (tests/parser-fuzz): values at the calendar's ends
+    /// parsed, then panicked when formatted for the other system.
+    #[test]
+    fn an_instant_without_both_forms_is_refused() {
+        assert!(
+            parse_sf("9999-12-31T23:00:00-10:00").is_err(),
+            "no UTC form"
+        );
+        assert!(
+            parse_sf("9999-12-31T20:00:00Z").is_err(),
+            "no China-time form"
+        );
+        assert!(parse_jing("-9999-01-01 00:00:00").is_err(), "no UTC form");
+        assert!(
+            from_epoch_auto(253_402_300_799_000).is_err(),
+            "9999-12-31T23:59:59Z, in ms"
+        );
+        let last = parse_sf("9999-12-31T15:59:59Z").unwrap();
+        assert_eq!(format_jing(last), "9999-12-31 23:59:59");
+        let first = parse_jing("-9999-01-01 08:00:00").unwrap();
+        assert_eq!(format_sf(first), "-9999-01-01T00:00:00.000+0000");
+    }
 
     #[test]
     fn salesforce_format_has_no_colon_in_offset() {

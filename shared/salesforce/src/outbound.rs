@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use quick_xml::reader::NsReader;
 use secrecy::SecretString;
 
 use domain::SfId;
@@ -15,6 +14,9 @@ pub const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
 /// Larger than any real message (100 notifications of a few KB), small enough for a Lambda.
 pub const MAX_ENVELOPE_BYTES: usize = 1024 * 1024;
 pub const MAX_NOTIFICATIONS: usize = 100;
+/// Real envelopes carry at most 4 attributes on an element and 5 namespace bindings in scope.
+pub const MAX_ATTRIBUTES: usize = 32;
+pub const MAX_NAMESPACES_IN_SCOPE: usize = 64;
 
 /// One delivery: up to 100 notifications from one org and one outbound-message action.
 #[derive(Debug, Clone)]
@@ -103,10 +105,7 @@ pub fn parse_outbound(body: &[u8]) -> Result<OutboundMessage, OutboundError> {
     if body.len() > MAX_ENVELOPE_BYTES {
         return Err(OutboundError::TooLarge(body.len()));
     }
-    let mut parser = Parser {
-        reader: NsReader::from_reader(body),
-        buf: Vec::new(),
-    };
+    let mut parser = Parser::new(body);
     parser.expect_start(SOAP_ENV_NS, "Envelope")?;
     parser.skip_until_start(SOAP_ENV_NS, "Body")?;
     parser.expect_start(OUTBOUND_NS, "notifications")?;

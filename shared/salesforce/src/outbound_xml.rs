@@ -1,11 +1,15 @@
 //! Low-level, namespace-aware reading of the outbound envelope: resolved element starts, text
 //! with entities and CDATA, skipping, and refusing DOCTYPE.
+//!
+//! Attributes per element and namespace bindings in scope are capped: the XML reader resolves
+//! every name by scanning the bindings in scope and checks each attribute against the others, so
+//! without the caps a 1 MB body of declarations (or attributes) costs seconds of CPU.
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::{QName, ResolveResult};
 use quick_xml::reader::NsReader;
 
-use super::{OutboundError, XSI_NS};
+use super::{MAX_ATTRIBUTES, MAX_NAMESPACES_IN_SCOPE, OutboundError, XSI_NS};
 
 /// An element start, resolved: namespace, local name, `xsi:type`, `xsi:nil`, self-closing.
 pub(super) struct Opened {
@@ -14,6 +18,8 @@ pub(super) struct Opened {
     pub xsi_type: Option<String>,
     pub nil: bool,
     pub empty: bool,
+    /// Namespace declarations (`xmlns`, `xmlns:p`) on this element.
+    pub declarations: usize,
 }
 
 pub(super) enum Token {
@@ -24,11 +30,41 @@ pub(super) enum Token {
 }
 
 pub(super) struct Parser<'a> {
-    pub reader: NsReader<&'a [u8]>,
-    pub buf: Vec<u8>,
+    reader: NsReader<&'a [u8]>,
+    buf: Vec<u8>,
+    /// Declarations of each open element, innermost last, and their sum.
+    scopes: Vec<usize>,
+    in_scope: usize,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
+    pub(super) fn new(body: &'a [u8]) -> Self {
+        Self {
+            reader: NsReader::from_reader(body),
+            buf: Vec::new(),
+            scopes: Vec::new(),
+            in_scope: 0,
+        }
+    }
+
+    /// Track the bindings an element brings into scope (until its end tag when `open`).
+    fn enter(&mut self, declarations: usize, open: bool) -> Result<(), OutboundError> {
+        if self.in_scope + declarations > MAX_NAMESPACES_IN_SCOPE {
+            return Err(OutboundError::Shape(format!(
+                "more than {MAX_NAMESPACES_IN_SCOPE} namespace declarations in scope"
+            )));
+        }
+        if open {
+            self.scopes.push(declarations);
+            self.in_scope += declarations;
+        }
+        Ok(())
+    }
+
+    fn leave(&mut self) {
+        self.in_scope -= self.scopes.pop().unwrap_or(0);
+    }
+
     pub(super) fn next(&mut self) -> Result<Token, OutboundError> {
         loop {
             self.buf.clear();
@@ -47,11 +83,24 @@ impl Parser<'_> {
                 }
             };
             let token = match event {
-                Event::Start(e) => Token::Open(opened(&self.reader, ns, &e, false)?),
-                Event::Empty(e) => Token::Open(opened(&self.reader, ns, &e, true)?),
-                Event::End(_) => Token::Close,
-                Event::Text(t) => Token::Text(t.xml_content().map_err(xml_err)?.into_owned()),
-                Event::CData(t) => Token::Text(t.xml_content().map_err(xml_err)?.into_owned()),
+                Event::Start(e) => {
+                    let o = opened(&self.reader, ns, &e, false)?;
+                    self.enter(o.declarations, true)?;
+                    Token::Open(o)
+                }
+                Event::Empty(e) => {
+                    let o = opened(&self.reader, ns, &e, true)?;
+                    self.enter(o.declarations, false)?;
+                    Token::Open(o)
+                }
+                Event::End(_) => {
+                    self.leave();
+                    Token::Close
+                }
+                // XML 1.0 line ends (CRLF and CR → LF) only: `xml_content` applies XML 1.1's,
+                // which also turn NEL and U+2028 inside values into LF.
+                Event::Text(t) => Token::Text(t.xml10_content().map_err(xml_err)?.into_owned()),
+                Event::CData(t) => Token::Text(t.xml10_content().map_err(xml_err)?.into_owned()),
                 Event::GeneralRef(r) => Token::Text(resolve_ref(&r)?),
                 Event::Eof => Token::Eof,
                 Event::DocType(_) => {
@@ -179,9 +228,18 @@ fn opened(
     empty: bool,
 ) -> Result<Opened, OutboundError> {
     let local = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
-    let (mut xsi_type, mut nil) = (None, false);
-    for attr in e.attributes() {
+    let (mut xsi_type, mut nil, mut declarations) = (None, false, 0);
+    for (i, attr) in e.attributes().enumerate() {
+        if i == MAX_ATTRIBUTES {
+            return Err(OutboundError::Shape(format!(
+                "more than {MAX_ATTRIBUTES} attributes on {local}"
+            )));
+        }
         let attr = attr.map_err(xml_err)?;
+        if attr.key.as_namespace_binding().is_some() {
+            declarations += 1;
+            continue;
+        }
         let (attr_ns, attr_local) = reader.resolve_attribute(attr.key);
         if !matches!(attr_ns, ResolveResult::Bound(n) if n.as_ref() == XSI_NS.as_bytes()) {
             continue;
@@ -199,6 +257,7 @@ fn opened(
         xsi_type,
         nil,
         empty,
+        declarations,
     })
 }
 

@@ -137,28 +137,31 @@ pub(super) enum Bound {
     Day(Date),
 }
 
-/// Resolve a date-like condition value at `now`; `None` for values that are not date-like.
+/// Resolve a date-like condition value at `now`; `None` for values that are not date-like, and
+/// for relative dates outside the calendar (`Condition::check` refuses those past
+/// [`super::MAX_RELATIVE_DAYS`]; checked arithmetic keeps any other `now` from panicking).
 pub(super) fn bound(cond: &CondValue, now: OffsetDateTime) -> Option<Bound> {
     let relative = |days: i64, date_only: bool| {
-        let at = now + Duration::days(days);
-        if date_only {
+        let at = now.checked_add(Duration::days(days))?;
+        Some(if date_only {
             Bound::Day(at.date())
         } else {
             Bound::Instant(at)
-        }
+        })
     };
-    Some(match cond {
-        CondValue::Date(d) => Bound::Day(*d),
-        CondValue::DateTime(dt) => Bound::Instant(*dt),
+    match cond {
+        CondValue::Date(d) => Some(Bound::Day(*d)),
+        CondValue::DateTime(dt) => Some(Bound::Instant(*dt)),
         CondValue::DaysAgo { days, date_only } => relative(-i64::from(*days), *date_only),
         CondValue::DaysAhead { days, date_only } => relative(i64::from(*days), *date_only),
-        _ => return None,
-    })
+        _ => None,
+    }
 }
 
 /// How the record value orders against the condition value; `None` when they don't compare.
 fn ordering(v: &Value, cond: &CondValue, now: OffsetDateTime) -> Option<Ordering> {
-    let day_of = |dt: OffsetDateTime| dt.to_offset(now.offset()).date();
+    // Checked: an instant near the calendar's ends has no day in every offset.
+    let day_of = |dt: OffsetDateTime| Some(dt.checked_to_offset(now.offset())?.date());
     match (v, cond) {
         (Value::Number(a), CondValue::Number(b)) => a.partial_cmp(b),
         (Value::Number(a), CondValue::Text(b)) => a.partial_cmp(&b.trim().parse().ok()?),
@@ -166,9 +169,9 @@ fn ordering(v: &Value, cond: &CondValue, now: OffsetDateTime) -> Option<Ordering
         (Value::Text(a), CondValue::Text(b)) => Some(a.to_lowercase().cmp(&b.to_lowercase())),
         (Value::Date(_) | Value::DateTime(_), _) => match (v, bound(cond, now)?) {
             (Value::DateTime(a), Bound::Instant(b)) => Some(a.cmp(&b)),
-            (Value::DateTime(a), Bound::Day(b)) => Some(day_of(*a).cmp(&b)),
+            (Value::DateTime(a), Bound::Day(b)) => Some(day_of(*a)?.cmp(&b)),
             (Value::Date(a), Bound::Day(b)) => Some(a.cmp(&b)),
-            (Value::Date(a), Bound::Instant(b)) => Some(a.cmp(&day_of(b))),
+            (Value::Date(a), Bound::Instant(b)) => Some(a.cmp(&day_of(b)?)),
             _ => None,
         },
         _ => None,

@@ -29,6 +29,10 @@ use crate::soql::SoqlError;
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
+/// How far a relative date ("N days ago/ahead") may reach: 100 years, far more than any filter
+/// needs, and far enough from the calendar's ends that resolving it never overflows.
+pub const MAX_RELATIVE_DAYS: u32 = 36_500;
+
 /// A comparison operator of one condition row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -104,6 +104,11 @@ pub(super) fn check_value(c: &Condition) -> Result<(), SoqlError> {
         (Op::Contains, _) => "contains needs a text value",
         (Op::In | Op::Includes, CondValue::List(items)) => return check_list(c.op, items, c),
         (Op::In | Op::Includes, _) => "in/includes needs a list of values",
+        (_, CondValue::DaysAgo { days, .. } | CondValue::DaysAhead { days, .. })
+            if *days > super::MAX_RELATIVE_DAYS =>
+        {
+            "a relative date is at most 36,500 days (100 years) away"
+        }
         (Op::Before | Op::After, v) if is_date_like(v) => return Ok(()),
         (Op::Before | Op::After, _) => "before/after needs a date, a datetime or a relative date",
         (_, CondValue::None | CondValue::List(_)) => "this operator needs a single value",

@@ -236,6 +236,62 @@ fn dates_render_as_date_literals_and_compare_by_day() {
     );
 }
 
+/// Found by the parser fuzzing (tests/parser-fuzz): `days_ago` of 4,294,967,295 days (a u32
+/// the settings JSON accepts) overflowed the calendar and panicked in rendering and evaluation.
+#[test]
+fn relative_dates_beyond_a_hundred_years_are_refused_not_a_panic() {
+    let far = |days| {
+        one(
+            "CreatedDate",
+            Op::After,
+            CondValue::DaysAgo {
+                days,
+                date_only: false,
+            },
+        )
+    };
+    let record = rec(&[("CreatedDate", Value::DateTime(NOW))]);
+    for days in [MAX_RELATIVE_DAYS + 1, u32::MAX] {
+        assert!(matches!(
+            far(days).check(),
+            Err(SoqlError::UnsupportedCondition { .. })
+        ));
+        assert!(far(days).to_soql_where(NOW).is_err());
+        assert!(!far(days).matches(&record, NOW));
+    }
+    assert!(far(MAX_RELATIVE_DAYS).to_soql_where(NOW).is_ok());
+    // Within the limit but past the calendar's end from this `now`: an error, not a panic.
+    let late = datetime!(9999-06-01 00:00 UTC);
+    let ahead = one(
+        "CreatedDate",
+        Op::Before,
+        CondValue::DaysAhead {
+            days: MAX_RELATIVE_DAYS,
+            date_only: true,
+        },
+    );
+    assert!(ahead.to_soql_where(late).is_err());
+    assert!(!ahead.matches(&rec(&[("CreatedDate", Value::DateTime(late))]), late));
+}
+
+/// Found while fuzzing the parsers: a record datetime whose day in `now`'s offset falls past the
+/// calendar's end (9999-12-31 23:00 at -10:00, evaluated at +08:00) panicked in `to_offset`.
+#[test]
+fn a_datetime_without_a_day_in_nows_offset_matches_nothing() {
+    let at_the_end = date!(9999 - 12 - 31)
+        .with_hms(23, 0, 0)
+        .unwrap()
+        .assume_offset(time::macros::offset!(-10));
+    let record = rec(&[("D", Value::DateTime(at_the_end))]);
+    let now = NOW.to_offset(time::macros::offset!(+8));
+    for op in [Op::Before, Op::After, Op::Equals] {
+        let scope = one("D", op, CondValue::Date(date!(2024 - 01 - 01)));
+        assert!(!scope.matches(&record, now), "{op:?}");
+    }
+    let not_equal = one("D", Op::NotEquals, CondValue::Date(date!(2024 - 01 - 01)));
+    assert!(not_equal.matches(&record, now), "no day is not that day");
+}
+
 #[test]
 fn relative_dates_resolve_from_now() {
     let recent = one(

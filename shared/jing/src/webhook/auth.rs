@@ -44,6 +44,11 @@ pub fn check_signature(
     };
     let c = &app.contract;
     let reject = |r| Err(WebhookRejection::new(r));
+    // Anyone can compute an HMAC with an empty key: a blank secret accepts nothing, as a blank
+    // URL token does.
+    if secret.expose_secret().is_empty() {
+        return reject(RejectReason::BadSignature);
+    }
     let (Some(ts_raw), Some(sig_raw)) = (
         req.header(&c.timestamp_header),
         req.header(&c.signature_header),
@@ -53,7 +58,8 @@ pub fn check_signature(
     let Ok(ts) = ts_raw.trim().parse::<i64>() else {
         return reject(RejectReason::MissingSignature);
     };
-    let age = (now.unix_timestamp() - ts).unsigned_abs();
+    // `abs_diff`: a timestamp near i64::MIN or MAX must not overflow the subtraction.
+    let age = now.unix_timestamp().abs_diff(ts);
     if age > c.tolerance.as_secs() {
         return reject(RejectReason::StaleTimestamp { age_secs: age });
     }
@@ -114,6 +120,61 @@ mod tests {
         assert_eq!(decode_hex("0g"), None);
         assert_eq!(decode_hex("abc"), None);
         assert_eq!(decode_hex("é1"), None);
+    }
+
+    fn signed_app() -> (AppWebhookConfig, Vec<(String, String)>) {
+        let app = AppWebhookConfig::new(domain::AppId::parse("acme").unwrap(), "tok").signed("");
+        let headers = vec![
+            ("X-Jing-Timestamp".to_owned(), "1700000000".to_owned()),
+            (
+                "X-Jing-Signature".to_owned(),
+                sign("", 1_700_000_000, b"{}"),
+            ),
+        ];
+        (app, headers)
+    }
+
+    /// Found by the parser fuzzing (tests/parser-fuzz): a signature made with the empty key was
+    /// accepted by an app whose signing secret is blank.
+    #[test]
+    fn a_blank_secret_accepts_no_signature() {
+        let (app, headers) = signed_app();
+        let req = WebhookRequest {
+            url_token: "tok",
+            headers: &headers,
+            body: b"{}",
+        };
+        let now = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
+        let err = check_signature(&app, &req, now).unwrap_err();
+        assert_eq!(err.reason, RejectReason::BadSignature);
+    }
+
+    /// Found by the parser fuzzing: `now - ts` overflowed (a panic in debug builds) for a
+    /// timestamp header near i64::MIN.
+    #[test]
+    fn extreme_timestamps_are_stale_not_a_panic() {
+        let (app, _) = signed_app();
+        let app = AppWebhookConfig {
+            signing_secret: Some("k".to_owned().into()),
+            ..app
+        };
+        let now = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
+        for ts in [i64::MIN, i64::MAX] {
+            let headers = vec![
+                ("X-Jing-Timestamp".to_owned(), ts.to_string()),
+                ("X-Jing-Signature".to_owned(), sign("k", ts, b"{}")),
+            ];
+            let req = WebhookRequest {
+                url_token: "tok",
+                headers: &headers,
+                body: b"{}",
+            };
+            let err = check_signature(&app, &req, now).unwrap_err();
+            assert!(
+                matches!(err.reason, RejectReason::StaleTimestamp { .. }),
+                "{ts}: {err}"
+            );
+        }
     }
 
     #[test]

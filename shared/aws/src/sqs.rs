@@ -209,7 +209,7 @@ impl ChangeQueue for SqsChangeQueue {
                     }),
                     // Left invisible: after max receives SQS moves it to the DLQ, body intact.
                     Err(e) => {
-                        tracing::warn!(message_id = m.message_id().unwrap_or_default(), error = %e, "Undecodable change message.")
+                        tracing::warn!(message_id = m.message_id().unwrap_or_default(), error = %domain::redact::json_error(&e), "Undecodable change message.")
                     }
                 }
             }

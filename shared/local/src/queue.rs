@@ -138,7 +138,9 @@ fn lease_row(c: &Connection, row: Row, lease: &Lease) -> DbResult<Option<Deliver
     let change = match serde_json::from_str::<Change>(&row.body) {
         Ok(change) => change,
         Err(e) => {
-            dead_letter(c, &row, &format!("undecodable: {e}"), lease.now)?;
+            // The reason is shown to admins: masked (serde quotes the body's values).
+            let why = format!("undecodable: {}", domain::redact::json_error(&e));
+            dead_letter(c, &row, &why, lease.now)?;
             return Ok(None);
         }
     };

@@ -126,6 +126,7 @@ async fn sf_client(src: &ClientSources, settings: &AppSettings) -> Result<SfClie
         vault: src.vault.clone(),
         app: app.clone(),
         settings: src.settings.clone(),
+        org: settings.org().cloned(),
     };
     Ok(SfClient::builder(oauth, tokens)
         .http(src.http.clone())

@@ -39,6 +39,17 @@ pub async fn build_edge(
     config: &FnConfig,
     clock: Arc<dyn Clock>,
 ) -> Result<Edge, InitError> {
+    let ports = aws::Adapters::new(sdk, &config.aws).ports(clock.clone());
+    build_edge_on(sdk, config, ports).await
+}
+
+/// [`build_edge`] over ports already built (`aws::Adapters::with_counter` counts every call).
+pub async fn build_edge_on(
+    sdk: &aws_config::SdkConfig,
+    config: &FnConfig,
+    ports: app::ports::Ports,
+) -> Result<Edge, InitError> {
+    let clock = ports.clock.clone();
     let secrets = aws_sdk_secretsmanager::Client::new(sdk);
     let client_secret = match &config.sf_client_secret_id {
         Some(id) => config::read_secret(&secrets, id).await?,
@@ -51,7 +62,6 @@ pub async fn build_edge(
         // No token: every admin call is refused (this function serves no admin route).
         None => String::new(),
     };
-    let ports = aws::Adapters::new(sdk, &config.aws).ports(clock.clone());
     let sources = remotes::ClientSources {
         // Salesforce and JING calls never hang an invocation: a minute is far above a normal call.
         http: reqwest::Client::builder()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks of template.yaml, offline and without AWS credentials.
 #
-#   infra/sam.sh lint    # cfn-lint, `sam validate --lint`, `sam validate --region us-east-1`
+#   infra/sam.sh lint    # cfn-lint, `sam validate --lint`, `sam validate --region us-east-1`,
+#                        # infra/check_template.py (least privilege)
 #
 # Installs AWS SAM CLI (which bundles cfn-lint) into .ci-venv/sam on first use (~40 s). Kept
 # apart from moto's venv: SAM pins an older boto3.
@@ -27,6 +28,10 @@ lint() {
     "$VENV/bin/cfn-lint" "$TEMPLATE"
     "$VENV/bin/sam" validate --lint -t "$TEMPLATE"
     "$VENV/bin/sam" validate --region us-east-1 -t "$TEMPLATE"
+    # Least privilege per function, log retention, access logs without paths or query strings
+    # (PyYAML comes with cfn-lint); the self-test proves the checks catch planted problems.
+    "$VENV/bin/python" "$ROOT/infra/check_template.py" --self-test
+    "$VENV/bin/python" "$ROOT/infra/check_template.py" "$TEMPLATE"
 }
 
 case "${1:-}" in

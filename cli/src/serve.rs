@@ -68,14 +68,25 @@ pub fn local(cfg: &Config, token: SecretString) -> Result<Local> {
 
 /// `jingsf serve`: run until SIGINT or SIGTERM.
 pub async fn run(cfg: Config) -> Result<()> {
-    let token = std::env::var("JINGSF_ADMIN_TOKEN").unwrap_or_else(|_| random_token());
-    let token = SecretString::from(token);
+    let token = admin_token(std::env::var("JINGSF_ADMIN_TOKEN").ok())?;
     let listener = tokio::net::TcpListener::bind(cfg.listen).await?;
     println!("Status page: {}", edge::page_url(&cfg.public_url, &token));
     let running = start(&cfg, listener, token).await?;
     shutdown_signal().await;
     println!("Stopping: finishing the current batch; queued changes stay queued.");
     running.stop().await
+}
+
+/// The configured admin token (refused when short: it guards every app's secrets), or a random
+/// one printed with the page URL.
+pub fn admin_token(configured: Option<String>) -> Result<SecretString> {
+    match configured {
+        Some(t) => match edge::admin_token_problem(&t) {
+            Some(problem) => Err(format!("JINGSF_ADMIN_TOKEN: {problem}").into()),
+            None => Ok(SecretString::from(t.trim().to_owned())),
+        },
+        None => Ok(SecretString::from(random_token())),
+    }
 }
 
 /// Ctrl-C, or SIGTERM (what service managers and `kill` send).

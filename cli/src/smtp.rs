@@ -15,7 +15,8 @@ pub struct SmtpConfig {
     pub host: String,
     #[serde(default = "default_port")]
     pub port: u16,
-    /// `starttls` (default), `tls` (implicit, port 465) or `plain` (loopback relays only).
+    /// `starttls` (default), `tls` (implicit, port 465) or `plain` (loopback relays only: refused
+    /// for any other host).
     #[serde(default = "default_security")]
     pub security: String,
     pub from: String,
@@ -34,6 +35,15 @@ fn default_security() -> String {
     "starttls".into()
 }
 
+/// `localhost`, `127.0.0.0/8`, `::1`: the connection never leaves this machine.
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim().trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 pub struct SmtpMailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: lettre::message::Mailbox,
@@ -48,7 +58,16 @@ impl SmtpMailer {
             "tls" => {
                 AsyncSmtpTransport::<Tokio1Executor>::relay(&cfg.host).map_err(|e| e.to_string())?
             }
-            "plain" => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&cfg.host),
+            // Unencrypted: the password and the digest would cross the network in clear text.
+            "plain" if is_loopback(&cfg.host) => {
+                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&cfg.host)
+            }
+            "plain" => {
+                return Err(format!(
+                    "smtp.security: plain is for a relay on this machine only, and {:?} is not a loopback host (use localhost, 127.0.0.1 or ::1, or security = starttls | tls)",
+                    cfg.host
+                ));
+            }
             other => {
                 return Err(format!(
                     "smtp.security: {other:?} is not starttls, tls or plain"
@@ -170,6 +189,33 @@ mod tests {
         assert!(data.contains("To: admin@acme.example"), "{data}");
         assert!(data.contains("3 records fail: value errors"), "{data}");
         assert!(data.contains("text/html"), "{data}");
+    }
+
+    #[test]
+    fn plain_smtp_only_reaches_loopback_hosts() {
+        let cfg = |host: &str| SmtpConfig {
+            host: host.into(),
+            port: 25,
+            security: "plain".into(),
+            from: "a@b.cn".into(),
+            username: Some("u".into()),
+            password: Some("p".into()),
+        };
+        for host in ["localhost", "127.0.0.1", "127.8.9.10", "::1", "[::1]"] {
+            assert!(SmtpMailer::new(&cfg(host)).is_ok(), "{host}");
+        }
+        for host in [
+            "smtp.example.com",
+            "10.0.0.5",
+            "localhost.example.com",
+            "0.0.0.0",
+        ] {
+            let err = SmtpMailer::new(&cfg(host)).err().unwrap();
+            assert!(
+                err.starts_with("smtp.security") && err.contains("loopback"),
+                "{host}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -22,7 +22,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-pub use seed::Sizes;
+pub use seed::{Records, Sizes};
 
 pub struct DemoOptions {
     pub data_dir: PathBuf,

@@ -124,7 +124,7 @@ impl Stack {
                 init_queue: Some(self.init.changes.clone()),
             },
             sf_client_id: client_id.to_owned(),
-            sf_client_secret_id: self.consumer_secret_id.clone(),
+            sf_client_secret_id: Some(self.consumer_secret_id.clone()),
             public_url: public_url.to_owned(),
             jing_base_url: Some(jing_base.to_owned()),
             admin_token_secret_id: admin.then(|| self.admin_token_id.clone()),

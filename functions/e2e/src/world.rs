@@ -306,8 +306,13 @@ async fn functions(
     jing_base: &str,
     clock: Arc<ShiftClock>,
 ) -> Functions {
-    let edge = |admin: bool| {
-        let config = stack.config(CLIENT_ID, gateway_url, jing_base, admin);
+    // As the template: the admin token only for admin-api, the consumer secret only for the
+    // functions that call Salesforce OAuth (`oauth`).
+    let edge = |admin: bool, oauth: bool| {
+        let mut config = stack.config(CLIENT_ID, gateway_url, jing_base, admin);
+        if !oauth {
+            config.sf_client_secret_id = None;
+        }
         let clock = clock.clone();
         async move {
             kit::build_edge(&stack.sdk, &config, clock)
@@ -316,19 +321,19 @@ async fn functions(
         }
     };
     Functions {
-        oauth: edge(false).await,
-        poller: Arc::new(Poller::new(edge(false).await)),
-        webhook: edge(false).await,
-        admin: edge(true).await,
-        writer: edge(false).await,
-        quota: edge(false).await,
+        oauth: edge(false, true).await,
+        poller: Arc::new(Poller::new(edge(false, true).await)),
+        webhook: edge(false, false).await,
+        admin: edge(true, true).await,
+        writer: edge(false, true).await,
+        quota: edge(false, false).await,
         notifier: NotifierFunction {
-            edge: edge(false).await,
+            edge: edge(false, false).await,
             sqs: stack.sqs.clone(),
             dead_letter_queue_url: stack.changes.dead_letters.clone(),
         },
         init: InitFunction {
-            edge: edge(false).await,
+            edge: edge(false, true).await,
             limits: Limits::default(),
         },
     }

@@ -7,7 +7,9 @@ use std::env;
 /// Environment variable names besides the adapters' (`aws::config::vars`).
 pub mod vars {
     pub const SF_CLIENT_ID: &str = "JINGSF_SF_CLIENT_ID";
-    /// Secrets Manager id (name or ARN) of the connected app's consumer secret.
+    /// Optional: Secrets Manager id (name or ARN) of the connected app's consumer secret. Only
+    /// the functions that call Salesforce's OAuth endpoints (token exchange, refresh) get it;
+    /// without it a function has no consumer secret at all.
     pub const SF_CLIENT_SECRET_ID: &str = "JINGSF_SF_CLIENT_SECRET_ID";
     /// The HTTP API's base URL: the OAuth callback is `{public}/oauth/callback`, and the
     /// push URLs shown in the setup section start with it.
@@ -47,7 +49,8 @@ impl From<aws::ConfigError> for InitError {
 pub struct FnConfig {
     pub aws: AwsConfig,
     pub sf_client_id: String,
-    pub sf_client_secret_id: String,
+    /// `None`: this function never talks to Salesforce's OAuth endpoints.
+    pub sf_client_secret_id: Option<String>,
     pub public_url: String,
     pub jing_base_url: Option<String>,
     pub admin_token_secret_id: Option<String>,
@@ -73,14 +76,7 @@ impl FnConfig {
     /// Every missing name (adapters' and ours) is reported in one error.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, InitError> {
         let aws = AwsConfig::from_lookup(&lookup);
-        let ours = required(
-            &lookup,
-            &[
-                vars::SF_CLIENT_ID,
-                vars::SF_CLIENT_SECRET_ID,
-                vars::PUBLIC_URL,
-            ],
-        );
+        let ours = required(&lookup, &[vars::SF_CLIENT_ID, vars::PUBLIC_URL]);
         let (aws, mut values) = match (aws, ours) {
             (Ok(aws), Ok(values)) => (aws, values.into_iter()),
             (aws, ours) => return Err(merge_missing(aws.err().map(Into::into), ours.err())),
@@ -88,7 +84,7 @@ impl FnConfig {
         Ok(Self {
             aws,
             sf_client_id: values.next().unwrap_or_default(),
-            sf_client_secret_id: values.next().unwrap_or_default(),
+            sf_client_secret_id: lookup(vars::SF_CLIENT_SECRET_ID).filter(|v| !v.trim().is_empty()),
             public_url: values.next().unwrap_or_default(),
             jing_base_url: lookup(vars::JING_BASE_URL).filter(|v| !v.trim().is_empty()),
             admin_token_secret_id: lookup(vars::ADMIN_TOKEN_SECRET_ID)
@@ -177,7 +173,8 @@ mod tests {
             panic!("expected Missing, got {err:?}");
         };
         assert!(names.contains(&"JINGSF_TABLE_BINDINGS".to_owned()));
-        assert!(names.contains(&vars::SF_CLIENT_SECRET_ID.to_owned()));
+        // Optional: only the functions that call Salesforce OAuth get it.
+        assert!(!names.contains(&vars::SF_CLIENT_SECRET_ID.to_owned()));
         assert!(names.contains(&vars::PUBLIC_URL.to_owned()));
         assert!(!names.contains(&vars::SF_CLIENT_ID.to_owned()));
         assert!(!names.contains(&"JINGSF_TABLE_STATE".to_owned()));

@@ -39,14 +39,29 @@ pub async fn build_edge(
     config: &FnConfig,
     clock: Arc<dyn Clock>,
 ) -> Result<Edge, InitError> {
+    let ports = aws::Adapters::new(sdk, &config.aws).ports(clock.clone());
+    build_edge_on(sdk, config, ports).await
+}
+
+/// [`build_edge`] over ports already built (`aws::Adapters::with_counter` counts every call).
+pub async fn build_edge_on(
+    sdk: &aws_config::SdkConfig,
+    config: &FnConfig,
+    ports: app::ports::Ports,
+) -> Result<Edge, InitError> {
+    let clock = ports.clock.clone();
     let secrets = aws_sdk_secretsmanager::Client::new(sdk);
-    let client_secret = config::read_secret(&secrets, &config.sf_client_secret_id).await?;
-    let admin_token = match &config.admin_token_secret_id {
+    let client_secret = match &config.sf_client_secret_id {
         Some(id) => config::read_secret(&secrets, id).await?,
+        // Least privilege: this function may not read the consumer secret, and never needs
+        // it (an OAuth call would be refused by Salesforce as `invalid_client`).
+        None => String::new(),
+    };
+    let admin_token = match &config.admin_token_secret_id {
+        Some(id) => admin_token(&config::read_secret(&secrets, id).await?, id)?,
         // No token: every admin call is refused (this function serves no admin route).
         None => String::new(),
     };
-    let ports = aws::Adapters::new(sdk, &config.aws).ports(clock.clone());
     let sources = remotes::ClientSources {
         // Salesforce and JING calls never hang an invocation: a minute is far above a normal call.
         http: reqwest::Client::builder()
@@ -86,6 +101,17 @@ pub async fn build_edge(
     ))
 }
 
+/// The admin token as read from its secret, refused at cold start when it is too short to be
+/// unguessable (the template generates 48 characters).
+pub fn admin_token(token: &str, secret_id: &str) -> Result<String, InitError> {
+    match edge::admin_token_problem(token) {
+        Some(problem) => Err(InitError::Invalid(format!(
+            "admin token (secret {secret_id}): {problem}"
+        ))),
+        None => Ok(token.trim().to_owned()),
+    }
+}
+
 /// A handler error as Lambda reports it: `errorType` is the error's type name (say
 /// `StartError`, not a boxed trait object), `errorMessage` its text. Messages never hold secrets.
 pub fn failure<E: std::error::Error>(e: E) -> lambda_runtime::Diagnostic {
@@ -107,6 +133,17 @@ pub fn deadline(deadline_ms: u64) -> std::time::Instant {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_short_admin_token_stops_the_cold_start() {
+        let err = super::admin_token("short-token", "stack/admin-token").unwrap_err();
+        assert!(
+            matches!(&err, super::InitError::Invalid(m) if m.contains("stack/admin-token") && m.contains("at least 32")),
+            "{err}"
+        );
+        let ok = "k".repeat(32);
+        assert_eq!(super::admin_token(&ok, "x").unwrap(), ok);
+    }
+
     #[test]
     fn failures_name_the_error_type_and_say_what_happened() {
         let d = super::failure(super::InitError::Missing(vec!["JINGSF_TABLE_STATE".into()]));

@@ -352,14 +352,17 @@ impl SalesforcePort for FakeSalesforce {
         &self,
         object: &str,
         fields: &[String],
-        _where_clause: Option<&str>,
+        where_clause: Option<&str>,
         after: Option<&SfId>,
         limit: usize,
     ) -> Result<Vec<SfRecord>, RemoteError> {
         let s = self.remote.begin()?;
+        // The one clause the fake understands; any other is ignored (every record matches).
+        let only = where_clause.and_then(id_in_list);
         Ok(s.records
             .iter()
             .filter(|(id, (o, _))| o == object && after.is_none_or(|a| id.as_str() > a.as_str()))
+            .filter(|(id, _)| only.as_ref().is_none_or(|ids| ids.contains(id.as_str())))
             .filter_map(|(id, (_, f))| {
                 let m = s.meta.get(id)?;
                 (!m.deleted).then(|| sf_record(id, f, m, fields))
@@ -488,6 +491,17 @@ fn sf_record(id: &str, f: &Fields, m: &Meta, fields: &[String]) -> SfRecord {
 
 /// A describe shaped like Salesforce's, from the spec's default fields (Lead and Account
 /// required fields, lengths, a restricted `Status` picklist).
+/// The ids of an `Id IN ('a','b')` clause (reads by id: conversions, verify mode).
+fn id_in_list(clause: &str) -> Option<std::collections::BTreeSet<String>> {
+    let list = clause.trim().strip_prefix("Id IN (")?.strip_suffix(')')?;
+    Some(
+        list.split(',')
+            .filter_map(|v| SfId::parse(v.trim().trim_matches('\'')).ok())
+            .map(|id| id.as_str().to_owned())
+            .collect(),
+    )
+}
+
 pub fn describe_from_spec(object: &str) -> SfObjectDescribe {
     let spec = ObjectKind::ALL
         .into_iter()

@@ -285,6 +285,12 @@ pub struct AppSettings {
     /// Send `Sforce-Auto-Assign: FALSE` on lead writes (assignment rules off).
     #[serde(default = "yes")]
     pub suppress_assignment_rules: bool,
+    /// Verify mode of outbound messages: a message only says which records changed, and their
+    /// current values are read back from Salesforce (one query per message and object, from
+    /// the app's allocation) instead of trusting the values it carries. Off by default; see
+    /// `capture::verify`.
+    #[serde(default)]
+    pub verify_outbound: bool,
 }
 
 fn yes() -> bool {
@@ -333,6 +339,7 @@ impl AppSettings {
             admin_email: None,
             notify_errors: true,
             suppress_assignment_rules: true,
+            verify_outbound: false,
         }
     }
 

@@ -71,7 +71,11 @@ pub(crate) fn transact_error<R: std::fmt::Debug>(
 
 /// Stored data that does not decode.
 pub(crate) fn corrupt(what: &str, err: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(format!("{what}: {err}"))
+    // Decoding errors quote the stored values (records, changes): masked.
+    StoreError::Corrupt(format!(
+        "{what}: {}",
+        domain::redact::quoted(&err.to_string())
+    ))
 }
 
 /// The error code of an SDK error, for the few places that branch on a specific code.

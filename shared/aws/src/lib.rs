@@ -81,7 +81,7 @@ impl Adapters {
             claims: DynamoRecordClaims::new(dynamo.clone(), &t.state),
             quota: DynamoQuotaStore::new(dynamo.clone(), &t.state),
             parked: DynamoParkedStore::new(dynamo.clone(), &t.state),
-            settings: DynamoSettingsStore::new(dynamo.clone(), &t.apps),
+            settings: DynamoSettingsStore::new(dynamo.clone(), &t.apps, &t.state),
             errors: DynamoErrorStore::new(dynamo.clone(), &t.activity),
             sync_log: DynamoSyncLog::new(dynamo.clone(), &t.activity),
             ledger: DynamoLedger::new(dynamo, &t.activity),

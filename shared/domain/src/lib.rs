@@ -13,6 +13,7 @@
 //! - [`identity`]: mobile and e-mail normalization for matching.
 //! - [`fingerprint`]: stable value hashes for echo suppression.
 //! - [`quota`]: API budget math (limit header, allocation, forecast).
+//! - [`redact`]: parser error texts without the values they quote (logs, dead letters).
 //! - [`error`]: the error catalogue (category, cause, fix in zh/en, next step).
 
 pub mod change;
@@ -27,6 +28,7 @@ pub mod mapping;
 pub mod object;
 pub mod plan;
 pub mod quota;
+pub mod redact;
 pub mod rules;
 pub mod soql;
 pub mod spec;

@@ -18,6 +18,7 @@ mod intake;
 pub mod jobs;
 pub mod setup;
 
+pub use admin::auth::{MIN_ADMIN_TOKEN_LEN, admin_token_problem};
 pub use admin::error::{AdminError, ErrorBody};
 pub use admin::mapping_save::{MappingSaved, save_mapping, side_fields};
 pub use admin::overview::{Counts, Overview, PauseView, overview};

@@ -255,8 +255,9 @@ pub(crate) fn decode_data<T: DeserializeOwned>(env: Envelope<Json>) -> Result<T,
     let data = env.data.unwrap_or(Json::Null);
     serde_json::from_value(data).map_err(|e| {
         JingError::Protocol(format!(
-            "request {}: data does not match the contract: {e}",
-            env.request_id
+            "request {}: data does not match the contract: {}",
+            env.request_id,
+            domain::redact::json_error(&e)
         ))
     })
 }

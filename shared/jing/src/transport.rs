@@ -148,8 +148,9 @@ impl Transport {
             Ok(env) => env,
             Err(e) => {
                 let detail = format!(
-                    "HTTP {} with a body that is not JING's envelope: {e}",
-                    status.as_u16()
+                    "HTTP {} with a body that is not JING's envelope: {}",
+                    status.as_u16(),
+                    domain::redact::json_error(&e)
                 );
                 return Attempt::Answer(protocol(detail));
             }

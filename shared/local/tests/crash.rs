@@ -311,3 +311,28 @@ async fn a_version_1_file_is_migrated_without_losing_queued_changes() {
         .unwrap();
     assert_eq!(version, 3);
 }
+
+/// The dead-letter reason is shown to admins and logged: it says why without the body's values
+/// (serde quotes the value it could not decode).
+#[tokio::test]
+async fn a_dead_letter_reason_quotes_no_value() {
+    let db = TempDb::new("reason");
+    let store = LocalStore::open(&db.0).unwrap();
+    let q = store.queue(Arc::new(FixedClock::default()), 5);
+    q.send_raw(r#"{"v":1,"app":"crash","object":"13800138000@acme.example"}"#)
+        .await
+        .unwrap();
+    assert!(
+        q.receive(10, Duration::from_secs(30))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let conn = rusqlite::Connection::open(&db.0).unwrap();
+    let reason: String = conn
+        .query_row("SELECT reason FROM dead_letters", [], |r| r.get(0))
+        .unwrap();
+    assert!(reason.starts_with("does not decode"), "{reason}");
+    assert!(!reason.contains("13800138000"), "{reason}");
+    assert!(reason.contains("line 1"), "{reason}");
+}

@@ -128,6 +128,7 @@ async fn sf_client(src: &ClientSources, settings: &AppSettings) -> Result<SfClie
         vault: src.vault.clone(),
         app: app.clone(),
         settings: src.settings.clone(),
+        org: settings.org().cloned(),
     };
     let options = salesforce::ClientOptions {
         retry: src.sf_retry.clone(),

@@ -95,11 +95,21 @@ pub fn parse_csv(body: &[u8]) -> Result<Vec<Record>, SfError> {
         .from_reader(body);
     let headers = reader
         .headers()
-        .map_err(|e| SfError::Decode(format!("bulk CSV header: {e}")))?
+        .map_err(|e| {
+            SfError::Decode(format!(
+                "bulk CSV header: {}",
+                domain::redact::quoted(&e.to_string())
+            ))
+        })?
         .clone();
     let mut records = Vec::new();
     for row in reader.records() {
-        let row = row.map_err(|e| SfError::Decode(format!("bulk CSV: {e}")))?;
+        let row = row.map_err(|e| {
+            SfError::Decode(format!(
+                "bulk CSV: {}",
+                domain::redact::quoted(&e.to_string())
+            ))
+        })?;
         let mut map = Map::with_capacity(headers.len());
         for (name, value) in headers.iter().zip(row.iter()) {
             let v = if value.is_empty() {

@@ -19,9 +19,11 @@ use domain::quota::OrgUsage;
 
 /// Receives new tokens after each refresh, before they are used. When `outcome.rotated` is
 /// true the old refresh token is already dead: persist the new one durably before returning.
+/// An error refuses the tokens: they are not used, and the call that needed them fails with it
+/// (tokens of another org must never reach a request).
 #[async_trait]
 pub trait TokenSink: Send + Sync {
-    async fn tokens_refreshed(&self, outcome: &RefreshOutcome);
+    async fn tokens_refreshed(&self, outcome: &RefreshOutcome) -> Result<(), SfError>;
 }
 
 struct Session {
@@ -240,7 +242,7 @@ impl SfClient {
         self.inner.usage.count_refresh();
         let outcome = self.inner.oauth.refresh(&refresh_token).await?;
         if let Some(sink) = &self.inner.sink {
-            sink.tokens_refreshed(&outcome).await;
+            sink.tokens_refreshed(&outcome).await?;
         }
         let mut s = self.inner.session.write().await;
         s.instance_url = outcome.tokens.instance_url.clone();

@@ -88,8 +88,12 @@ struct RawResult {
 }
 
 pub(crate) fn parse_results(body: &[u8], expected: usize) -> Result<Vec<RecordResult>, SfError> {
-    let raw: Vec<RawResult> = serde_json::from_slice(body)
-        .map_err(|e| SfError::Decode(format!("collection results: {e}")))?;
+    let raw: Vec<RawResult> = serde_json::from_slice(body).map_err(|e| {
+        SfError::Decode(format!(
+            "collection results: {}",
+            domain::redact::quoted(&e.to_string())
+        ))
+    })?;
     if raw.len() != expected {
         return Err(SfError::Decode(format!(
             "{} results for {expected} records",

@@ -119,6 +119,10 @@ pub enum SfError {
     /// The caller passed something we refuse to send (bad SOQL literal, empty id list...).
     #[error("invalid request: {0}")]
     InvalidInput(String),
+    /// A token refresh answered for another org than the app's (a refreshed sandbox, another
+    /// org behind the same login): the tokens were refused and nothing was sent.
+    #[error("a token refresh answered for org {got}, not the app's org {expected}")]
+    OrgChanged { expected: SfId, got: SfId },
 }
 
 fn first_code(errors: &[ApiError]) -> &str {
@@ -213,6 +217,9 @@ impl SfError {
             SfError::BulkJobFailed { state, .. } => remote(format!("bulk job {state}")),
             SfError::Decode(d) => remote(format!("unexpected response: {d}")),
             SfError::InvalidInput(d) => SyncError::new(ErrorCode::InvalidValue).detail(d.clone()),
+            SfError::OrgChanged { expected, got } => {
+                SyncError::new(ErrorCode::OrgChanged).detail(format!("{expected} to {got}"))
+            }
         }
     }
 }

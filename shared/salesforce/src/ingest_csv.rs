@@ -135,7 +135,12 @@ impl IngestCsv {
         body: &[u8],
         kind: Kind,
     ) -> Result<Vec<(Vec<String>, IngestRowResult)>, SfError> {
-        let bad = |e: csv::Error| SfError::Decode(format!("ingest results CSV: {e}"));
+        let bad = |e: csv::Error| {
+            SfError::Decode(format!(
+                "ingest results CSV: {}",
+                domain::redact::quoted(&e.to_string())
+            ))
+        };
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .from_reader(body);

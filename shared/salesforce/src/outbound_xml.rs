@@ -268,7 +268,7 @@ fn local_of_qname(reader: &NsReader<&[u8]>, value: &str) -> String {
 }
 
 fn xml_err(e: impl std::fmt::Display) -> OutboundError {
-    OutboundError::Xml(e.to_string())
+    OutboundError::Xml(domain::redact::quoted(&e.to_string()))
 }
 
 fn resolve_ref(r: &quick_xml::events::BytesRef) -> Result<String, OutboundError> {

@@ -178,10 +178,21 @@ impl SfClient {
                 _ => remote(object, &e),
             })?;
         // Both models read the same describe JSON keys; go through JSON rather than field by field.
-        let json: Json = serde_json::to_value(&*ours)
-            .map_err(|e| remote(object, &SfError::Decode(e.to_string())))?;
-        serde_json::from_value(json)
-            .map_err(|e| remote(object, &SfError::Decode(format!("describe: {e}"))))
+        let json: Json = serde_json::to_value(&*ours).map_err(|e| {
+            remote(
+                object,
+                &SfError::Decode(domain::redact::quoted(&e.to_string())),
+            )
+        })?;
+        serde_json::from_value(json).map_err(|e| {
+            remote(
+                object,
+                &SfError::Decode(format!(
+                    "describe: {}",
+                    domain::redact::quoted(&e.to_string())
+                )),
+            )
+        })
     }
 }
 

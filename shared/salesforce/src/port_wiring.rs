@@ -4,6 +4,7 @@
 //! the vault (a rotated refresh token before it is used).
 
 use crate::client::TokenSink;
+use crate::error::SfError;
 use crate::token::RefreshOutcome;
 use app::ports::{SecretKind, SettingsStore, TokenVault};
 use async_trait::async_trait;
@@ -12,12 +13,17 @@ use std::sync::Arc;
 
 pub use crate::port_budget::{BudgetStores, QuotaBudget};
 
-/// Saves refreshed tokens to the vault, and checks the org they are for: a refresh that answers
-/// for another org (a refreshed sandbox, a different org behind the same login) pauses the app.
+/// Checks the org of refreshed tokens, then saves them to the vault. A refresh that answers for
+/// another org (a refreshed sandbox, a different org behind the same login) is refused before
+/// anything is saved or sent: the call that needed it fails with [`SfError::OrgChanged`], and
+/// every direction of the app is paused through `SettingsStore::pause` (which never rewrites the
+/// settings: the writer that refreshes tokens has no write access to them on AWS).
 pub struct VaultTokenSink {
     pub vault: Arc<dyn TokenVault>,
     pub app: AppId,
     pub settings: Arc<dyn SettingsStore>,
+    /// The org the app belongs to (`AppSettings::org`), when known.
+    pub org: Option<SfId>,
 }
 
 /// The org id of an identity URL (`https://login.salesforce.com/id/{org}/{user}`).
@@ -26,10 +32,31 @@ pub fn org_of_identity_url(id_url: &str) -> Option<SfId> {
     SfId::parse(rest.split('/').next()?).ok()
 }
 
+impl VaultTokenSink {
+    /// `Err` when the tokens are another org's (after pausing the app).
+    async fn check_org(&self, id_url: &str) -> Result<(), SfError> {
+        let (Some(expected), Some(got)) = (&self.org, org_of_identity_url(id_url)) else {
+            return Ok(());
+        };
+        if expected.id15() == got.id15() {
+            return Ok(());
+        }
+        tracing::error!(app_id = %self.app, "A token refresh answered for another org; tokens refused, the app is paused.");
+        if let Err(e) = app::connect::check_org(self.settings.as_ref(), &self.app, &got).await {
+            tracing::warn!(app_id = %self.app, error = %e, "Could not record the pause; the tokens stay refused.");
+        }
+        Err(SfError::OrgChanged {
+            expected: expected.clone(),
+            got,
+        })
+    }
+}
+
 #[async_trait]
 impl TokenSink for VaultTokenSink {
-    async fn tokens_refreshed(&self, outcome: &RefreshOutcome) {
+    async fn tokens_refreshed(&self, outcome: &RefreshOutcome) -> Result<(), SfError> {
         let t = &outcome.tokens;
+        self.check_org(&t.id_url).await?;
         if let Err(e) = self
             .vault
             .put(&self.app, SecretKind::SfAccessToken, &t.access_token)
@@ -45,18 +72,7 @@ impl TokenSink for VaultTokenSink {
         {
             tracing::error!(app_id = %self.app, error = %e, "Could not save the rotated refresh token.");
         }
-        let Some(org) = org_of_identity_url(&t.id_url) else {
-            return;
-        };
-        match app::connect::check_org(self.settings.as_ref(), &self.app, &org).await {
-            Ok(true) => {
-                tracing::error!(app_id = %self.app, "A token refresh answered for another org; the app is paused.")
-            }
-            Ok(false) => {}
-            Err(e) => {
-                tracing::warn!(app_id = %self.app, error = %e, "Could not check the org after a token refresh.")
-            }
-        }
+        Ok(())
     }
 }
 

@@ -112,8 +112,12 @@ fn window(
 }
 
 pub(crate) fn parse_updated(body: &[u8]) -> Result<UpdatedIds, SfError> {
-    let raw: UpdatedBody =
-        serde_json::from_slice(body).map_err(|e| SfError::Decode(format!("getUpdated: {e}")))?;
+    let raw: UpdatedBody = serde_json::from_slice(body).map_err(|e| {
+        SfError::Decode(format!(
+            "getUpdated: {}",
+            domain::redact::quoted(&e.to_string())
+        ))
+    })?;
     Ok(UpdatedIds {
         ids: raw.ids.iter().map(|s| sf_id(s)).collect::<Result<_, _>>()?,
         latest_date_covered: sf_time(&raw.latest_date_covered, "latestDateCovered")?,
@@ -121,8 +125,12 @@ pub(crate) fn parse_updated(body: &[u8]) -> Result<UpdatedIds, SfError> {
 }
 
 pub(crate) fn parse_deleted(body: &[u8]) -> Result<DeletedIds, SfError> {
-    let raw: DeletedBody =
-        serde_json::from_slice(body).map_err(|e| SfError::Decode(format!("getDeleted: {e}")))?;
+    let raw: DeletedBody = serde_json::from_slice(body).map_err(|e| {
+        SfError::Decode(format!(
+            "getDeleted: {}",
+            domain::redact::quoted(&e.to_string())
+        ))
+    })?;
     let records = raw
         .deleted_records
         .iter()

@@ -73,8 +73,12 @@ struct TokenResponse {
 /// Parse a token-endpoint success body (§2.3): `issued_at` is a string of milliseconds and there
 /// is no `expires_in`.
 pub fn parse_token_response(body: &[u8]) -> Result<TokenSet, SfError> {
-    let raw: TokenResponse = serde_json::from_slice(body)
-        .map_err(|e| SfError::Decode(format!("token response: {e}")))?;
+    let raw: TokenResponse = serde_json::from_slice(body).map_err(|e| {
+        SfError::Decode(format!(
+            "token response: {}",
+            domain::redact::quoted(&e.to_string())
+        ))
+    })?;
     let millis: i128 = raw
         .issued_at
         .parse()
@@ -107,8 +111,12 @@ struct IdentityResponse {
 
 /// Parse the identity-URL response.
 pub fn parse_identity(body: &[u8]) -> Result<Identity, SfError> {
-    let raw: IdentityResponse =
-        serde_json::from_slice(body).map_err(|e| SfError::Decode(format!("identity: {e}")))?;
+    let raw: IdentityResponse = serde_json::from_slice(body).map_err(|e| {
+        SfError::Decode(format!(
+            "identity: {}",
+            domain::redact::quoted(&e.to_string())
+        ))
+    })?;
     let id = |s: &str| SfId::parse(s).map_err(|e| SfError::Decode(format!("identity: {e}")));
     Ok(Identity {
         user_id: id(&raw.user_id)?,

@@ -119,7 +119,12 @@ pub(crate) struct ApiResponse {
 
 impl ApiResponse {
     pub fn json<T: DeserializeOwned>(&self, what: &str) -> Result<T, SfError> {
-        serde_json::from_slice(&self.body).map_err(|e| SfError::Decode(format!("{what}: {e}")))
+        serde_json::from_slice(&self.body).map_err(|e| {
+            SfError::Decode(format!(
+                "{what}: {}",
+                domain::redact::quoted(&e.to_string())
+            ))
+        })
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {

@@ -25,7 +25,7 @@ struct Sink(Mutex<Vec<(String, Option<String>, bool)>>);
 
 #[async_trait]
 impl TokenSink for Sink {
-    async fn tokens_refreshed(&self, o: &RefreshOutcome) {
+    async fn tokens_refreshed(&self, o: &RefreshOutcome) -> Result<(), salesforce::SfError> {
         let refresh = o
             .tokens
             .refresh_token
@@ -36,6 +36,7 @@ impl TokenSink for Sink {
             refresh,
             o.rotated,
         ));
+        Ok(())
     }
 }
 
@@ -715,4 +716,78 @@ async fn upsert_goes_to_the_external_id_resource_and_reports_created() {
         "a record without the key is refused locally"
     );
     assert_eq!(server.seen().len(), 1);
+}
+
+/// A refresh that answers for another org than the app's: the tokens are neither saved nor
+/// used (the call fails with `OrgChanged`, nothing is replayed), and the app is paused through
+/// `SettingsStore::pause` rather than a settings save.
+#[tokio::test]
+async fn tokens_of_another_org_are_refused_and_the_app_paused() {
+    use app::ports::{SecretKind, SettingsStore, TokenVault};
+    let server = Scripted::start(|req| match req.path.as_str() {
+        // The refreshed token's identity URL names org 00D5g000004ABCD.
+        "/services/oauth2/token" => {
+            Reply::json(200, &token_body("00D!other", Some("rt-2"), &req.base))
+        }
+        _ => Reply::json(401, INVALID_SESSION),
+    })
+    .await;
+    let app_id = domain::AppId::parse("acme").unwrap();
+    let ours = domain::SfId::parse("00D000000000OUR").unwrap();
+    let settings = Arc::new(app::fakes::MemSettingsStore::default());
+    let mut s = app::settings::AppSettings::new(
+        app_id.clone(),
+        "Acme",
+        app::settings::Environment::Production,
+        "jing",
+        "59",
+    );
+    s.revision = 1;
+    s.bound_org = Some(ours.clone());
+    settings.put(&s).await.unwrap();
+    let vault = Arc::new(app::fakes::MemTokenVault::default());
+    let sink = salesforce::port_wiring::VaultTokenSink {
+        vault: vault.clone(),
+        app: app_id.clone(),
+        settings: settings.clone(),
+        org: Some(ours),
+    };
+    let client =
+        salesforce::SfClient::builder(server.oauth(), server.tokens("00D!old", Some("rt-1")))
+            .options(fast_options())
+            .token_sink(Arc::new(sink))
+            .build();
+    let err = client
+        .query("SELECT Id FROM Lead")
+        .next_page()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SfError::OrgChanged { .. }), "{err:?}");
+    assert_eq!(err.to_sync_error().code, domain::ErrorCode::OrgChanged);
+    let bearers: Vec<String> = server
+        .seen_at("/services/data")
+        .iter()
+        .map(bearer)
+        .collect();
+    assert_eq!(
+        bearers,
+        ["Bearer 00D!old"],
+        "the other org's token never reached a request"
+    );
+    for kind in [SecretKind::SfAccessToken, SecretKind::SfRefreshToken] {
+        assert!(
+            vault.get(&app_id, kind).await.unwrap().is_none(),
+            "{kind:?} not saved"
+        );
+    }
+    let after = settings.get(&app_id).await.unwrap().unwrap();
+    assert!(
+        after
+            .paused
+            .iter()
+            .all(|p| p.reason.code == domain::ErrorCode::OrgChanged)
+            && !after.direction_open(domain::ObjectKind::Lead, domain::Direction::JingToSf),
+        "{:?}",
+        after.paused
+    );
 }

@@ -7,5 +7,6 @@ mod going_live;
 mod http;
 mod init;
 mod quota;
+mod security;
 mod sync;
 mod writer;

@@ -6,10 +6,12 @@ mod convert;
 mod poll;
 mod poll_deletes;
 mod push;
+pub mod verify;
 
 pub use convert::{jing_record_change, sf_record_change, soap_value};
 pub use poll::{OVERLAP, PollDeps, PollReport, poll};
 pub use poll_deletes::{GET_DELETED_AFTER, RECONCILE_PAGE};
 pub use push::{
-    IngestError, PushDeps, PushReport, PushedNotification, ingest_outbound, ingest_webhook,
+    IngestError, PushDeps, PushReport, PushedNotification, check_org, ingest_outbound,
+    ingest_webhook,
 };

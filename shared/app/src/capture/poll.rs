@@ -71,7 +71,7 @@ pub async fn poll(deps: &PollDeps<'_>, settings: &AppSettings) -> Result<PollRep
     Ok(report)
 }
 
-fn fields_of(settings: &AppSettings, object: ObjectKind) -> Vec<String> {
+pub(super) fn fields_of(settings: &AppSettings, object: ObjectKind) -> Vec<String> {
     let mut fields: Vec<String> = settings.objects[&object]
         .mapping
         .iter()

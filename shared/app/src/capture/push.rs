@@ -43,6 +43,10 @@ pub enum IngestError {
     /// Could not queue durably: do not ack, the sender retries (HTTP 503).
     #[error("could not queue the changes: {0}")]
     Unavailable(String),
+    /// Verify mode: the records could not be read back now (not connected, Salesforce down,
+    /// allocation spent). Do not ack: the sender retries, and the poll reads them anyway.
+    #[error("could not read the records back from Salesforce: {0}")]
+    Unverified(String),
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -59,14 +63,7 @@ pub async fn ingest_outbound(
     org_id: &SfId,
     notifications: Vec<PushedNotification>,
 ) -> Result<PushReport, IngestError> {
-    // The app's org outlives a disconnect: messages that arrive meanwhile are queued and held
-    // until the app is connected again.
-    let org = settings.org().ok_or(IngestError::NotConnected)?;
-    if org.id15() != org_id.id15() {
-        return Err(IngestError::WrongOrg {
-            got: org_id.to_string(),
-        });
-    }
+    check_org(settings, org_id)?;
     let mut report = PushReport::default();
     let mut changes = Vec::new();
     for n in notifications {
@@ -74,10 +71,22 @@ pub async fn ingest_outbound(
             report.ignored += 1;
             continue;
         };
-        changes.push((format!("ob|{}|{}", settings.app, n.notification_id), change));
+        changes.push((delivery_key(settings, &n), change));
     }
     enqueue_once(deps, changes, &mut report).await?;
     Ok(report)
+}
+
+/// The message comes from the app's org. The org outlives a disconnect: messages that arrive
+/// meanwhile are queued and held until the app is connected again.
+pub fn check_org(settings: &AppSettings, org_id: &SfId) -> Result<(), IngestError> {
+    let org = settings.org().ok_or(IngestError::NotConnected)?;
+    if org.id15() != org_id.id15() {
+        return Err(IngestError::WrongOrg {
+            got: org_id.to_string(),
+        });
+    }
+    Ok(())
 }
 
 /// A verified, parsed JING webhook event → the queue (once per idempotency key).
@@ -93,7 +102,7 @@ pub async fn ingest_webhook(
 }
 
 /// Claim each delivery key, queue the new ones, give the claims back if queueing fails.
-async fn enqueue_once(
+pub(super) async fn enqueue_once(
     deps: &PushDeps<'_>,
     changes: Vec<(String, Change)>,
     report: &mut PushReport,
@@ -128,10 +137,21 @@ async fn enqueue_once(
     Ok(())
 }
 
-fn notification_change(settings: &AppSettings, n: &PushedNotification) -> Option<Change> {
-    let object = ObjectKind::ALL
+/// The synced object of a notification's sObject type, if the app has it.
+pub(super) fn notification_object(settings: &AppSettings, sobject: &str) -> Option<ObjectKind> {
+    ObjectKind::ALL
         .into_iter()
-        .find(|k| *k != ObjectKind::Member && ObjectSpec::of(*k).sf_object == n.sobject)?;
+        .find(|k| *k != ObjectKind::Member && ObjectSpec::of(*k).sf_object == sobject)
+        .filter(|k| settings.objects.contains_key(k))
+}
+
+/// The key a delivered notification is remembered under (Salesforce retries with the same id).
+pub(super) fn delivery_key(settings: &AppSettings, n: &PushedNotification) -> String {
+    format!("ob|{}|{}", settings.app, n.notification_id)
+}
+
+fn notification_change(settings: &AppSettings, n: &PushedNotification) -> Option<Change> {
+    let object = notification_object(settings, &n.sobject)?;
     let obj = settings.objects.get(&object)?;
     let mut fields = BTreeMap::new();
     // Salesforce omits null fields from outbound messages, and the message definition selects

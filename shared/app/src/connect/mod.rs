@@ -289,12 +289,13 @@ async fn store_tokens(
 
 /// A token refresh or identity check saw `observed` as the org: if it is not the app's org
 /// (sandbox refresh, wrong org), pause every direction with a clear error. Returns whether paused.
+/// Through [`SettingsStore::pause`]: the workers that refresh tokens may not rewrite settings.
 pub async fn check_org(
     settings_store: &dyn SettingsStore,
     app: &AppId,
     observed: &SfId,
 ) -> Result<bool, ConnectError> {
-    let mut settings = settings_store
+    let settings = settings_store
         .get(app)
         .await?
         .ok_or_else(|| ConnectError::UnknownApp(app.to_string()))?;
@@ -305,19 +306,16 @@ pub async fn check_org(
         return Ok(false);
     }
     let reason = SyncError::new(ErrorCode::OrgChanged).detail(format!("{known} to {observed}"));
-    for object in ObjectKind::ALL {
-        for direction in Direction::BOTH {
-            if !settings.is_paused(object, direction) {
-                settings.paused.push(Pause {
-                    object,
-                    direction,
-                    reason: reason.clone(),
-                });
-            }
-        }
-    }
-    settings.revision += 1;
-    settings_store.put(&settings).await?;
+    let pauses: Vec<Pause> = ObjectKind::ALL
+        .into_iter()
+        .flat_map(|object| Direction::BOTH.map(|direction| (object, direction)))
+        .map(|(object, direction)| Pause {
+            object,
+            direction,
+            reason: reason.clone(),
+        })
+        .collect();
+    settings_store.pause(app, &pauses).await?;
     tracing::warn!(app_id = %app, "Salesforce org changed; app paused.");
     Ok(true)
 }

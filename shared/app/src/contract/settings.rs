@@ -37,6 +37,67 @@ fn settings(app: &AppId, revision: u64) -> AppSettings {
 pub async fn settings_store(store: &dyn SettingsStore) {
     saves_are_revision_checked(store).await;
     list_and_delete_are_per_app(store).await;
+    pauses_are_read_back_and_resumed_by_a_save(store).await;
+}
+
+fn pause(object: domain::ObjectKind, code: domain::ErrorCode) -> crate::settings::Pause {
+    crate::settings::Pause {
+        object,
+        direction: domain::Direction::JingToSf,
+        reason: domain::SyncError::new(code),
+    }
+}
+
+/// `pause` stops a direction without a revision (the workers' way); every read shows it, the
+/// first reason stays, a save without it resumes it, and it goes with the app.
+async fn pauses_are_read_back_and_resumed_by_a_save(store: &dyn SettingsStore) {
+    use domain::{Direction, ErrorCode, ObjectKind};
+    let a = app("settings-pause");
+    store.put(&settings(&a, 1)).await.unwrap();
+    let breaker = pause(ObjectKind::Lead, ErrorCode::CircuitOpen);
+    store
+        .pause(&a, std::slice::from_ref(&breaker))
+        .await
+        .unwrap();
+    store
+        .pause(&a, &[pause(ObjectKind::Lead, ErrorCode::OrgChanged)])
+        .await
+        .unwrap();
+    let got = store.get(&a).await.unwrap().unwrap();
+    assert_eq!(
+        got.paused,
+        vec![breaker.clone()],
+        "one pause, its first reason"
+    );
+    let listed = store.list().await.unwrap();
+    let mine = listed.iter().find(|s| s.app == a).unwrap();
+    assert!(mine.is_paused(ObjectKind::Lead, Direction::JingToSf));
+    // An admin saves unrelated settings: the pause stays.
+    let mut renamed = got.clone();
+    renamed.name = "renamed".into();
+    renamed.revision += 1;
+    store.put(&renamed).await.unwrap();
+    let got = store.get(&a).await.unwrap().unwrap();
+    assert!(
+        got.is_paused(ObjectKind::Lead, Direction::JingToSf),
+        "kept by a save"
+    );
+    // An admin resumes: gone for good.
+    let mut resumed = got.clone();
+    resumed.paused.clear();
+    resumed.revision += 1;
+    store.put(&resumed).await.unwrap();
+    let got = store.get(&a).await.unwrap().unwrap();
+    assert!(got.paused.is_empty(), "resumed: {:?}", got.paused);
+    store.pause(&a, &[breaker]).await.unwrap();
+    store.delete(&a).await.unwrap();
+    assert!(store.get(&a).await.unwrap().is_none());
+    store.put(&settings(&a, 1)).await.unwrap();
+    assert!(
+        store.get(&a).await.unwrap().unwrap().paused.is_empty(),
+        "a deleted app's pauses went with it"
+    );
+    store.delete(&a).await.unwrap();
 }
 
 async fn saves_are_revision_checked(store: &dyn SettingsStore) {

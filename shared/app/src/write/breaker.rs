@@ -46,7 +46,8 @@ pub(crate) async fn check(
         direction: group.direction,
         reason,
     };
-    if let Err(e) = pause_direction(deps, settings, pause).await {
+    // `pause`, not a settings save: the writer may not rewrite an app's configuration.
+    if let Err(e) = deps.settings.pause(&settings.app, &[pause]).await {
         tracing::error!(app_id = %settings.app, error = %e, "Could not save the pause; parking anyway.");
     }
     let (stop, go): (Vec<_>, Vec<_>) = planned.into_iter().partition(destructive);
@@ -59,26 +60,4 @@ pub(crate) async fn check(
         report.set(&item.indexes, outcome);
     }
     go
-}
-
-async fn pause_direction(
-    deps: &Deps<'_>,
-    settings: &AppSettings,
-    pause: Pause,
-) -> Result<(), crate::ports::StoreError> {
-    let mut current = deps
-        .settings
-        .get(&settings.app)
-        .await?
-        .unwrap_or_else(|| settings.clone());
-    if !current
-        .paused
-        .iter()
-        .any(|p| p.object == pause.object && p.direction == pause.direction)
-    {
-        current.paused.push(pause);
-        current.revision += 1;
-        deps.settings.put(&current).await?;
-    }
-    Ok(())
 }

@@ -166,10 +166,11 @@ async fn prepare_one(
                 record = change.record.as_str(),
                 direction = ?group.direction,
                 source_time = %change.source_time,
-                writes = ?plan.writes,
+                // Field names only (blank ones marked): values are personal data.
+                writes = ?field_names(&plan.writes),
                 skipped = ?plan.skipped,
-                restore = ?plan.restore_origin,
-                fill = ?plan.fill_origin,
+                restore = ?field_names(&plan.restore_origin),
+                fill = ?field_names(&plan.fill_origin),
                 "Planned."
             );
             // The origin gets its own value back (owners untranslated).
@@ -364,4 +365,19 @@ fn display_name(object: ObjectKind, change: &Change, binding: Option<&Binding>) 
     from_change
         .or_else(|| binding.map(|b| b.name.clone()).filter(|n| !n.is_empty()))
         .unwrap_or_else(|| format!("{object} {}", change.record.as_str()))
+}
+
+/// `["Email", "Phone=∅"]`: which fields a plan writes, and which of them it blanks, without
+/// their values (logs never hold record values).
+fn field_names(values: &std::collections::BTreeMap<String, domain::Value>) -> Vec<String> {
+    values
+        .iter()
+        .map(|(k, v)| {
+            if v.is_empty() {
+                format!("{k}=∅")
+            } else {
+                k.clone()
+            }
+        })
+        .collect()
 }

@@ -31,6 +31,14 @@ pub(crate) fn parked_pk(app: &AppId) -> String {
 pub(crate) fn parked_sk(record: &domain::RecordRef) -> String {
     format!("{}#{}", record.side().as_str(), record.as_str())
 }
+/// state table: a pause the workers added (`SettingsStore::pause`), one item per direction.
+pub(crate) fn pause_pk(app: &AppId) -> String {
+    format!("{app}#pause")
+}
+/// `{object}#{origin side}`: one pause per object and direction.
+pub(crate) fn pause_sk(object: ObjectKind, direction: domain::Direction) -> String {
+    format!("{object}#{}", direction.origin().as_str())
+}
 /// Idempotency keys come from `Change::idempotency_key` and webhook delivery ids, which start
 /// with the app id; the key itself is the partition key.
 pub(crate) fn idempotency_pk(key: &str) -> String {

@@ -74,7 +74,12 @@ async fn parked_store_passes_the_contract() {
 async fn settings_store_passes_the_contract() {
     let m = moto().await;
     let t = m.tables().await;
-    contract::settings_store(&DynamoSettingsStore::new(m.clients.dynamo.clone(), &t.apps)).await;
+    contract::settings_store(&DynamoSettingsStore::new(
+        m.clients.dynamo.clone(),
+        &t.apps,
+        &t.state,
+    ))
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -153,6 +153,9 @@ pub(crate) struct AppPatch {
     /// Set or replace the JING app secret (kept in the vault, never returned).
     jing_app_secret: Option<String>,
     member_sync: Option<app::settings::MemberSync>,
+    /// Verify mode of outbound messages (read the records back instead of trusting the
+    /// message's values; one Salesforce call per message).
+    verify_outbound: Option<bool>,
 }
 
 /// Tell "absent" (keep) from `null` (clear).
@@ -195,6 +198,7 @@ pub(crate) async fn patch(
     s.enabled = p.enabled.unwrap_or(s.enabled);
     s.notify_errors = p.notify_errors.unwrap_or(s.notify_errors);
     s.member_sync = p.member_sync.unwrap_or(s.member_sync);
+    s.verify_outbound = p.verify_outbound.unwrap_or(s.verify_outbound);
     if let Some(secret) = p.jing_app_secret {
         required(&secret, "jing_app_secret")?;
         let secret = SecretString::from(secret.trim().to_owned());

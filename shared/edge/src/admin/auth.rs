@@ -8,6 +8,20 @@ use axum::response::Response;
 use secrecy::ExposeSecret;
 use subtle::ConstantTimeEq;
 
+/// The shortest admin token a deployment starts with: it guards every app's secrets, so it
+/// must not be guessable (the generated ones are 48 characters).
+pub const MIN_ADMIN_TOKEN_LEN: usize = 32;
+
+/// Why `token` may not be the admin token, if it may not.
+pub fn admin_token_problem(token: &str) -> Option<String> {
+    let n = token.trim().chars().count();
+    (n < MIN_ADMIN_TOKEN_LEN).then(|| {
+        format!(
+            "the admin token has {n} characters; use at least {MIN_ADMIN_TOKEN_LEN} random ones (e.g. `openssl rand -hex 24`)"
+        )
+    })
+}
+
 /// Whether `presented` equals the admin token, without leaking where they differ. (Length may
 /// leak; the token is random and of fixed length, so that tells an attacker nothing.)
 pub(crate) fn token_matches(state: &Edge, presented: &str) -> bool {

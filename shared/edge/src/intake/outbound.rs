@@ -6,7 +6,7 @@
 use super::MAX_BODY;
 use crate::Edge;
 use crate::setup::outbound_mark;
-use app::capture::{IngestError, PushedNotification, ingest_outbound};
+use app::capture::{IngestError, PushReport, PushedNotification, ingest_outbound, verify};
 use app::ports::{SecretKind, StoreError};
 use app::settings::AppSettings;
 use axum::body::Bytes;
@@ -81,15 +81,13 @@ pub(crate) async fn outbound(
     };
     let msg = match parse_outbound(&body) {
         Ok(m) => m,
-        Err(e) => return soap_fault(StatusCode::BAD_REQUEST, &e.to_string()),
+        // Never the envelope's values (ids, quoted text) in the answer or any log.
+        Err(e) => {
+            let why = domain::redact::quoted(&e.to_string());
+            return soap_fault(StatusCode::BAD_REQUEST, &why);
+        }
     };
-    let result = ingest_outbound(
-        &st.push_deps(),
-        &settings,
-        &msg.organization_id,
-        notifications(&msg),
-    )
-    .await;
+    let result = ingest(&st, &settings, &msg).await;
     match result {
         Ok(r) => {
             tracing::info!(app_id = %settings.app, enqueued = r.enqueued, duplicates = r.duplicates, ignored = r.ignored, "Outbound message queued.");
@@ -101,10 +99,28 @@ pub(crate) async fn outbound(
         }
         Err(e @ IngestError::WrongOrg { .. }) => soap_fault(StatusCode::FORBIDDEN, &e.to_string()),
         Err(e @ IngestError::NotConnected) => soap_fault(StatusCode::CONFLICT, &e.to_string()),
-        Err(e @ IngestError::Unavailable(_)) => {
+        Err(e @ (IngestError::Unavailable(_) | IngestError::Unverified(_))) => {
             soap_fault(StatusCode::SERVICE_UNAVAILABLE, &e.to_string())
         }
     }
+}
+
+/// The message's changes on the queue: the values it carries, or in verify mode the records'
+/// current values read back from Salesforce (`app::capture::verify`).
+async fn ingest(
+    st: &Edge,
+    settings: &AppSettings,
+    msg: &OutboundMessage,
+) -> Result<PushReport, IngestError> {
+    let (deps, org, pushed) = (st.push_deps(), &msg.organization_id, notifications(msg));
+    if !settings.verify_outbound {
+        return ingest_outbound(&deps, settings, org, pushed).await;
+    }
+    // Another org's message is refused before anything is read for it.
+    app::capture::check_org(settings, org)?;
+    let clients = st.connections.clients(settings).await;
+    let clients = clients.map_err(|e| IngestError::Unverified(e.to_string()))?;
+    verify::ingest_outbound_verified(&deps, clients.sf.as_ref(), settings, org, pushed).await
 }
 
 /// The setup checklist's "last received" of each object in the message.

@@ -22,7 +22,9 @@ fn unknown() -> Response {
     text(StatusCode::UNAUTHORIZED, UNKNOWN)
 }
 
-/// The app's webhook configuration: URL token, signing secret and JING tenant.
+/// The app's webhook configuration: URL token, signing secret and JING tenant. `None` for an
+/// unknown app, and also for an app without a signing secret: an unsigned delivery is never
+/// accepted, so a lost or removed secret closes the endpoint instead of opening it.
 async fn config(st: &Edge, app: &AppId) -> Result<Option<AppWebhookConfig>, StoreError> {
     let Some(token) = st.vault.get(app, SecretKind::WebhookToken).await? else {
         return Ok(None);
@@ -30,10 +32,13 @@ async fn config(st: &Edge, app: &AppId) -> Result<Option<AppWebhookConfig>, Stor
     let Some(settings) = st.settings.get(app).await? else {
         return Ok(None);
     };
-    let mut cfg = AppWebhookConfig::new(app.clone(), token.expose_secret().to_owned());
-    if let Some(secret) = st.vault.get(app, SecretKind::WebhookSigningSecret).await? {
-        cfg = cfg.signed(secret.expose_secret().to_owned());
-    }
+    let secret = st.vault.get(app, SecretKind::WebhookSigningSecret).await?;
+    let Some(secret) = secret.filter(|s| !s.expose_secret().is_empty()) else {
+        tracing::warn!(app_id = %app, "Webhook refused: the app has no signing secret (rotate the webhook credentials).");
+        return Ok(None);
+    };
+    let mut cfg = AppWebhookConfig::new(app.clone(), token.expose_secret().to_owned())
+        .signed(secret.expose_secret().to_owned());
     cfg.expected_mid = Some(settings.jing_tenant);
     Ok(Some(cfg))
 }

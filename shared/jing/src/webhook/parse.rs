@@ -87,8 +87,11 @@ pub fn parse_event(app: &AppWebhookConfig, body: &[u8]) -> Result<ParsedEvent, W
     })
 }
 
+/// The reason is logged and answered: the values the parser quotes are masked.
 fn malformed(e: impl std::fmt::Display) -> WebhookRejection {
-    reject(RejectReason::Malformed(e.to_string()))
+    reject(RejectReason::Malformed(domain::redact::quoted(
+        &e.to_string(),
+    )))
 }
 
 /// Is this event for us: the category we handle, this app's tenant, an object we sync?

@@ -24,7 +24,7 @@ pub struct Recorder(pub Mutex<Vec<(String, Option<String>, bool)>>);
 
 #[async_trait]
 impl TokenSink for Recorder {
-    async fn tokens_refreshed(&self, o: &RefreshOutcome) {
+    async fn tokens_refreshed(&self, o: &RefreshOutcome) -> Result<(), salesforce::SfError> {
         let rt = o
             .tokens
             .refresh_token
@@ -32,6 +32,7 @@ impl TokenSink for Recorder {
             .map(|t| t.expose_secret().to_owned());
         let at = o.tokens.access_token.expose_secret().to_owned();
         self.0.lock().unwrap().push((at, rt, o.rotated));
+        Ok(())
     }
 }
 

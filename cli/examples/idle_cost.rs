@@ -42,7 +42,7 @@ async fn main() -> stage::Result<()> {
         stage.sf.deliver_outbound().await;
         stage.jing.deliver_webhooks().await;
         let report = stage.poll().await?;
-        queued += report.enqueued + report.deletes;
+        queued += report.sf.enqueued + report.sf.deletes + report.jing.enqueued;
         stage.drain().await?;
     }
     let after = stage.sf.calls();

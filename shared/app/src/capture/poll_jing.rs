@@ -166,8 +166,9 @@ async fn queue_page(
     let (mut claimed, mut changes) = (Vec::new(), Vec::new());
     let (mut deletes, mut own_writes) = (0, 0);
     for rec in records {
+        // Under the app's prefix, as docs/storage.md asks of every idempotency key.
         let key = format!(
-            "jpoll|{}|{}|{}",
+            "{}#jing-poll|{}|{}",
             settings.app,
             rec.id,
             rec.updated_at.unix_timestamp_nanos() / 1_000_000

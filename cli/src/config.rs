@@ -14,7 +14,8 @@ pub struct Config {
     pub listen: SocketAddr,
     /// The URL Salesforce and JING reach the listener at (used for the callback URL).
     pub public_url: String,
-    /// Minutes between safety-net polls of Salesforce (push paths carry the live changes).
+    /// Minutes between safety-net polls of Salesforce and JING (push paths carry the live
+    /// changes).
     #[serde(default = "default_poll")]
     pub poll_minutes: u64,
     /// Seconds between polls instead of `poll_minutes` (tests and demos; at least 1).

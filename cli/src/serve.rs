@@ -253,6 +253,7 @@ async fn turn(
         tracing::info!(
             polled = summary.apps_polled,
             enqueued = summary.enqueued,
+            jing_enqueued = summary.jing_enqueued,
             released = summary.released,
             "Scheduled poll done."
         );

@@ -1,7 +1,8 @@
 //! Outages on the embedded connector, with every clock jumping instead of waiting: a change
 //! survives a Salesforce outage of hours and lands once it ends; after a day of failing it
 //! becomes a dead letter that says why, which the admin lists and sends back through the
-//! admin API, and which then lands.
+//! admin API, and which then lands; JING edits whose webhooks JING gave up while the connector
+//! was unreachable reach Salesforce once through the scheduled poll.
 
 #[path = "convergence/stage.rs"]
 mod stage;
@@ -135,5 +136,116 @@ async fn a_day_of_failing_makes_a_dead_letter_the_admin_sends_back() -> Result<(
     assert_eq!(stage.sf.find("Lead", "LastName", "停电一整天").len(), 1);
     let after = stage.sim.get("/dead-letters").await?;
     assert_eq!(after["items"], json!([]));
+    Ok(())
+}
+
+/// Point JING's webhook at a port nobody listens on: the connector is down for JING.
+async fn unreachable_for_jing(stage: &Stage) -> Result<()> {
+    let setup = stage.sim.get(&format!("/apps/{}/setup", stage.app)).await?;
+    let url = setup["webhook_url"].as_str().ok_or("no webhook_url")?;
+    let (_, token) = url.rsplit_once('/').ok_or("no token")?;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    stage.jing.set_webhook(
+        &format!(
+            "http://127.0.0.1:{closed}/jing/webhook/{}/{{token}}",
+            stage.app
+        ),
+        token,
+        setup["webhook_signing_secret"].as_str(),
+    );
+    Ok(())
+}
+
+/// Salesforce leads with this last name, as records.
+fn leads_named(stage: &Stage, name: &str) -> Vec<serde_json::Value> {
+    let ids = stage.sf.find("Lead", "LastName", name);
+    ids.iter()
+        .filter_map(|id| stage.sf.record("Lead", id))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edits_jing_gave_up_on_reach_salesforce_once_through_the_scheduled_poll() -> Result<()> {
+    let mut stage = stage::start(0, |_| {}).await?;
+    let known = new_jing_lead(&stage, "早已同步").await?;
+    stage.drain().await?;
+    assert_eq!(leads_named(&stage, "早已同步").len(), 1);
+
+    unreachable_for_jing(&stage).await?;
+    let human = stage.jing.human();
+    human.update("lead", &known, json!({"title": "停机时改的"}))?;
+    let fresh = human.create_lead(
+        json!({"name": "停机时新建", "mobile": "13700000001", "company_id": "停机科技"}),
+    )?;
+    stage.advance(Duration::from_secs(60));
+    human.update("lead", &fresh, json!({"title": "改了两次"}))?;
+    human.create_lead(
+        json!({"name": "停机时另一条", "email": "other@outage.example", "company_id": "停机科技"}),
+    )?;
+    human.create_account(json!({"company_id": "停机客户"}))?;
+    let (sf_leads, sf_accounts) = (stage.sf.count("Lead"), stage.sf.count("Account"));
+    for _ in 0..5 {
+        let round = stage.jing.deliver_webhooks().await;
+        assert_eq!(round.delivered, 0, "the connector is unreachable");
+    }
+    assert_eq!(
+        stage.jing.pending_webhooks().len(),
+        0,
+        "JING gave every event up"
+    );
+    assert_eq!(stage.jing.dead_webhooks().len(), 5);
+    stage.drain().await?;
+    assert_eq!(stage.sf.count("Lead"), sf_leads, "nothing arrived by push");
+
+    // The scheduled run, as serve's timer and the Lambda poller run it.
+    stage.advance(Duration::from_secs(30 * 60));
+    let summary = edge::jobs::poll_all(stage.edge()).await;
+    assert!(summary.failed.is_empty(), "{summary:?}");
+    assert_eq!(
+        summary.jing_enqueued, 4,
+        "three leads, one account: {summary:?}"
+    );
+    stage.drain().await?;
+    assert_eq!(stage.drained.dead_letters, 0);
+    let known_sf = leads_named(&stage, "早已同步");
+    assert_eq!(known_sf.len(), 1);
+    assert_eq!(known_sf[0]["Title"], json!("停机时改的"));
+    let fresh_sf = leads_named(&stage, "停机时新建");
+    assert_eq!(fresh_sf.len(), 1, "created once");
+    assert_eq!(fresh_sf[0]["Title"], json!("改了两次"));
+    assert_eq!(leads_named(&stage, "停机时另一条").len(), 1);
+    assert_eq!(stage.sf.find("Account", "Name", "停机客户").len(), 1);
+    assert_eq!(stage.sf.count("Lead"), sf_leads + 2, "no duplicate lead");
+
+    // A Salesforce person edits a lead and the push brings it to JING: we are its last writer.
+    let fresh_id = stage.sf.find("Lead", "LastName", "停机时新建")[0].clone();
+    stage
+        .sf
+        .human()
+        .update("Lead", &fresh_id, json!({"Title": "销售改的"}))?;
+    stage.sf.deliver_outbound().await;
+    stage.drain().await?;
+    let fresh_jing = stage.jing.record("lead", &fresh).ok_or("gone")?;
+    assert_eq!(fresh_jing.fields["title"], json!("销售改的"));
+    // Later runs re-read the overlap and list that write: nothing more reaches Salesforce.
+    let mut echoes = 0;
+    for _ in 0..2 {
+        stage.advance(Duration::from_secs(30 * 60));
+        let again = edge::jobs::poll_all(stage.edge()).await;
+        assert!(again.failed.is_empty(), "{again:?}");
+        echoes += again.jing_enqueued;
+        let calls = stage.sf.calls().total;
+        stage.drain().await?;
+        assert_eq!(
+            stage.sf.calls().total,
+            calls,
+            "echoes cost no Salesforce call"
+        );
+    }
+    assert_eq!(echoes, 1, "our write came back once");
+    assert_eq!(stage.sf.count("Lead"), sf_leads + 2);
+    assert_eq!(stage.sf.count("Account"), sf_accounts + 1);
     Ok(())
 }

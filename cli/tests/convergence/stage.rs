@@ -36,6 +36,13 @@ pub struct Stage {
     _dir: TempDir,
 }
 
+/// What one scheduled poll of both sides did.
+#[derive(Debug)]
+pub struct Polled {
+    pub sf: app::capture::PollReport,
+    pub jing: app::capture::JingPollReport,
+}
+
 /// A private data directory removed on drop.
 struct TempDir(std::path::PathBuf);
 
@@ -46,7 +53,7 @@ impl Drop for TempDir {
 }
 
 /// Start both simulators and the connector, connect through OAuth, bind `members` members,
-/// and run the poller once so its cursors start now. `configure` edits the app's settings
+/// and run both pollers once so their cursors start now. `configure` edits the app's settings
 /// before anything runs.
 pub async fn start(members: usize, configure: impl FnOnce(&mut AppSettings)) -> Result<Stage> {
     // SQLite syncs every commit: on tmpfs when there is one, so the run measures the
@@ -185,14 +192,19 @@ impl Stage {
         Err("the queue did not empty after 200 writer steps".into())
     }
 
-    pub async fn poll(&self) -> Result<app::capture::PollReport> {
+    /// The scheduled run's two safety nets, Salesforce's and JING's (what
+    /// `edge::jobs::poll_all` runs per app, without member matching and parked releases).
+    pub async fn poll(&self) -> Result<Polled> {
         let settings = self.settings().await?;
         let clients = self.edge().clients(&settings).await?;
-        Ok(app::capture::poll(&self.edge().poll_deps(&clients), &settings).await?)
+        let sf = app::capture::poll(&self.edge().poll_deps(&clients), &settings).await?;
+        let jing_deps = self.edge().jing_poll_deps(&clients);
+        let jing = app::capture::poll_jing(&jing_deps, &settings).await?;
+        Ok(Polled { sf, jing })
     }
 
-    /// Everything pending reaches the writer through the push paths, then the poller's
-    /// safety net runs, until a pass finds nothing new.
+    /// Everything pending reaches the writer through the push paths, then both safety nets
+    /// run, until a pass finds nothing new.
     pub async fn sync(&mut self) -> Result<()> {
         for pass in 0..8 {
             let outbound = self.sf.deliver_outbound().await;
@@ -206,7 +218,8 @@ impl Stage {
             let quiet = outbound == 0
                 && webhooks.delivered == 0
                 && webhooks.pending == 0
-                && polled.enqueued == 0
+                && polled.sf.enqueued == 0
+                && polled.jing.enqueued == 0
                 && self.sf.outbound_pending() == 0;
             if quiet && pass > 0 {
                 return Ok(());

@@ -1,6 +1,6 @@
 //! One function, two event sources: an EventBridge schedule (the scheduled run over every app:
-//! Salesforce poll, member matching, parked changes released) and API Gateway HTTP API requests
-//! (outbound messages, answered by the edge's router).
+//! Salesforce and JING safety-net polls, member matching, parked changes released) and API
+//! Gateway HTTP API requests (outbound messages, answered by the edge's router).
 
 use aws_lambda_events::event::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;

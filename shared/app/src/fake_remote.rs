@@ -12,7 +12,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 
+mod jing_changes;
 mod replication;
+
+use jing_changes::{jing_invalidate, jing_list, jing_update};
 
 /// The integration user of the fake org (our writes are made as this user).
 pub const INTEGRATION_USER: &str = "005000000000001AAA";
@@ -33,6 +36,8 @@ struct Store {
     purged_until: Option<OffsetDateTime>,
     /// The org's duplicate rules are off (many orgs only alert, or have none).
     no_duplicate_rules: bool,
+    /// JING records invalidated (作废): gone for reads and writes, still listed as changed.
+    jing_invalidated: BTreeMap<String, (String, Fields)>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -562,9 +567,27 @@ impl FakeJing {
     pub fn calls(&self) -> u64 {
         self.remote.calls()
     }
+    /// Create as a person would.
     pub fn insert(&self, object: &str, fields: Fields) -> JingId {
         let mut s = self.remote.lock();
-        jing_insert(&mut s, object, fields)
+        jing_insert(&mut s, object, fields, false)
+    }
+    /// Set the time stamped on the next changes (`updated_time`); unset, each change is a
+    /// millisecond after the Unix epoch plus the change counter.
+    pub fn set_now(&self, now: OffsetDateTime) {
+        self.remote.lock().now = Some(now);
+    }
+    /// Invalidate (作废) as a person would.
+    pub fn human_invalidate(&self, id: &JingId) {
+        let mut s = self.remote.lock();
+        jing_invalidate(&mut s, id.as_str(), false);
+    }
+    /// Whether `id` was invalidated.
+    pub fn is_invalidated(&self, id: &JingId) -> bool {
+        self.remote
+            .lock()
+            .jing_invalidated
+            .contains_key(id.as_str())
     }
     /// Edit as a person would.
     pub fn human_update(&self, id: &JingId, fields: Fields) {
@@ -588,11 +611,12 @@ impl FakeJing {
     }
 }
 
-fn jing_insert(s: &mut Store, object: &str, fields: Fields) -> JingId {
+fn jing_insert(s: &mut Store, object: &str, fields: Fields, by_api: bool) -> JingId {
     s.next += 1;
     let id = JingId::parse(&format!("J{object}{:06}", s.next)).expect("valid id");
     s.records
         .insert(id.to_string(), (object.to_owned(), fields));
+    s.touch(id.as_str(), by_api, false);
     id
 }
 
@@ -625,7 +649,7 @@ impl JingPort for FakeJing {
             .iter()
             .map(|f| match jing_duplicate(&s, object, f) {
                 Some(existing) => WriteResult::Duplicate(vec![existing]),
-                None => WriteResult::Ok(jing_insert(&mut s, object, f.clone()).to_string()),
+                None => WriteResult::Ok(jing_insert(&mut s, object, f.clone(), true).to_string()),
             })
             .collect())
     }
@@ -637,15 +661,7 @@ impl JingPort for FakeJing {
         let mut s = self.remote.begin()?;
         Ok(records
             .iter()
-            .map(|(id, f)| match s.records.get_mut(id.as_str()) {
-                Some((_, existing)) => {
-                    existing.extend(f.clone());
-                    WriteResult::Ok(id.to_string())
-                }
-                None => WriteResult::Failed(
-                    SyncError::new(ErrorCode::BadReference).detail(id.to_string()),
-                ),
-            })
+            .map(|(id, f)| jing_update(&mut s, id, f))
             .collect())
     }
     async fn invalidate(
@@ -657,7 +673,7 @@ impl JingPort for FakeJing {
         Ok(ids
             .iter()
             .map(|id| {
-                s.records.remove(id.as_str());
+                jing_invalidate(&mut s, id.as_str(), true);
                 WriteResult::Ok(id.to_string())
             })
             .collect())
@@ -673,30 +689,11 @@ impl JingPort for FakeJing {
     async fn changed_since(
         &self,
         object: &str,
-        _since: OffsetDateTime,
+        since: OffsetDateTime,
         page: Option<&str>,
     ) -> Result<JingPage, RemoteError> {
         let s = self.remote.begin()?;
-        const PAGE: usize = 100;
-        let start: usize = page.and_then(|p| p.parse().ok()).unwrap_or(0);
-        let all: Vec<_> = s.records.iter().filter(|(_, (o, _))| o == object).collect();
-        let records = all
-            .iter()
-            .skip(start)
-            .take(PAGE)
-            .map(|(id, (_, f))| JingRecord {
-                id: JingId::parse(id).expect("stored ids are valid"),
-                updated_at: s.now.unwrap_or(OffsetDateTime::UNIX_EPOCH),
-                by_integration: false,
-                deleted: false,
-                fields: f
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.to_jing_json()))
-                    .collect(),
-            })
-            .collect();
-        let next = (start + PAGE < all.len()).then(|| (start + PAGE).to_string());
-        Ok(JingPage { records, next })
+        Ok(jing_list(&s, object, since, page))
     }
 }
 

@@ -126,7 +126,7 @@ pub async fn start(
             total += count;
         }
     }
-    // Changes made while initialization runs are the poller's: start its cursors now.
+    // Changes made while initialization runs are the pollers' (both sides): start their cursors.
     for kind in [
         ObjectKind::Account,
         ObjectKind::Lead,
@@ -143,6 +143,9 @@ pub async fn start(
             deps.cursors.put(app, &key, &raw).await?;
         }
     }
+    crate::capture::start_jing_cursors(deps.cursors, app, now)
+        .await
+        .map_err(|e| InitError::Store(e.to_string()))?;
     let progress = Progress {
         bulk_objects,
         bulk: None,

@@ -327,6 +327,7 @@ async fn initialization_pages_both_sides_and_resumes_after_a_crash() {
     for i in 0..(init::CHUNK + 500) {
         sf.insert("Lead", lead(&format!("L{i}")));
     }
+    jing.set_now(FixedClock::DEFAULT_START - Duration::days(30));
     for i in 0..150 {
         jing.insert(
             "lead",
@@ -364,6 +365,15 @@ async fn initialization_pages_both_sides_and_resumes_after_a_crash() {
     assert!(
         f.settings.get(&app_id()).await.unwrap().unwrap().locked(),
         "configuration is locked"
+    );
+    let jing_cursor = app::capture::jing_cursor_key(ObjectKind::Lead);
+    assert!(
+        f.cursors
+            .get(&app_id(), &jing_cursor)
+            .await
+            .unwrap()
+            .is_some(),
+        "changes made while it runs are the JING safety net's too"
     );
     // First chunk, then a "crash": a fresh deps value over the same stores resumes.
     init::step(&deps, &app_id()).await.unwrap();

@@ -194,7 +194,7 @@ async fn measure(t: &Tenant) -> Vec<(&'static str, Stats)> {
             pages(
                 t,
                 &p.object_list,
-                json!({"object_name": "lead", "page_size": 200}),
+                json!({"object_name": "lead", "updated_since": 0, "page_size": 200}),
                 200,
             )
             .await,

@@ -146,29 +146,47 @@ fn page_size(body: &Json) -> Result<usize, Refusal> {
     }
 }
 
+/// The change list of our contract (docs/jing-contract.md §3; JING's real list, filter and paging
+/// are not in the reference): records, invalidated ones included, whose `updated_time` is at or
+/// after `updated_since` (epoch ms, required), in (`updated_time`, `entity_id`) order, paged by a
+/// keyset cursor that only continues the listing it came from (same object, same
+/// `updated_since`).
 pub fn list(st: &State, body: &Json) -> Result<Json, Refusal> {
     let object = object_of(st, body)?;
     let since = match body.get(f::UPDATED_SINCE) {
-        None => 0,
+        None => return Err(bad("updated_since is required")),
         Some(v) => v
             .as_i64()
+            .filter(|ms| *ms >= 0)
             .ok_or_else(|| bad("updated_since must be epoch milliseconds"))?,
     };
-    let after = match body.get(f::CURSOR).and_then(Json::as_str) {
-        None => None,
-        Some(c) => Some(parse_cursor(c).ok_or_else(|| bad("invalid cursor"))?),
+    let after = match body.get(f::CURSOR) {
+        None | Some(Json::Null) => None,
+        Some(c) => Some(parse_cursor(c.as_str(), object, since)?),
     };
     let (page, next) = st
         .store
         .list_changed(object, since, after, page_size(body)?);
     let list: Vec<Json> = page.into_iter().map(record_json).collect();
-    let next = next.map(|(ms, id)| format!("{ms}.{id}"));
+    let next = next.map(|(ms, id)| format!("{object}.{since}.{ms}.{id}"));
     Ok(json!({ "list": list, "next_cursor": next }))
 }
 
-fn parse_cursor(c: &str) -> Option<(i64, String)> {
-    let (ms, id) = c.split_once('.')?;
-    Some((ms.parse().ok()?, id.to_owned()))
+/// A cursor is `object.since.updated_ms.entity_id`; one from another listing is refused.
+fn parse_cursor(c: Option<&str>, object: &str, since: i64) -> Result<(i64, String), Refusal> {
+    let invalid = || bad("invalid cursor");
+    let mut parts = c.ok_or_else(invalid)?.splitn(4, '.');
+    let (Some(o), Some(s), Some(ms), Some(id)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(invalid());
+    };
+    if o != object || s.parse::<i64>().ok() != Some(since) {
+        return Err(bad(
+            "the cursor belongs to another listing (object_name or updated_since)",
+        ));
+    }
+    Ok((ms.parse().map_err(|_| invalid())?, id.to_owned()))
 }
 
 pub fn fields(st: &State, body: &Json) -> Result<Json, Refusal> {

@@ -205,6 +205,12 @@ impl JingSim {
     pub fn delivered_webhooks(&self) -> Vec<Json> {
         self.inner.lock().delivered.clone()
     }
+
+    /// Events given up after `webhook_max_attempts` failed deliveries: JING never sends them
+    /// again (only the connector's JING safety net can still find those changes).
+    pub fn dead_webhooks(&self) -> Vec<Json> {
+        self.inner.lock().dead.clone()
+    }
 }
 
 impl Drop for JingSim {

@@ -231,7 +231,7 @@ async fn records_are_validated_like_jing_validates_them() {
         .post(
             "/v1/crm/object/list",
             Some(&t),
-            json!({"object_name": "lead", "page_size": 500}),
+            json!({"object_name": "lead", "updated_since": 0, "page_size": 500}),
         )
         .await;
     assert_eq!(env["code"], codes::BAD_REQUEST);
@@ -239,7 +239,7 @@ async fn records_are_validated_like_jing_validates_them() {
         .post(
             "/v1/crm/object/list",
             Some(&t),
-            json!({"object_name": "lead", "cursor": "garbage"}),
+            json!({"object_name": "lead", "updated_since": 0, "cursor": "garbage"}),
         )
         .await;
     assert_eq!(env["code"], codes::BAD_REQUEST);
@@ -328,4 +328,66 @@ async fn duplicate_rules_follow_updates_and_invalidation() {
         codes::DUPLICATE
     );
     assert_eq!(raw.sim.count("lead"), 2);
+}
+
+/// `/v1/crm/object/list` as our contract defines it (JING's real filter and paging are not in
+/// the reference): `updated_since` required, inclusive, epoch ms; (updated_time, entity_id)
+/// order; invalidated records listed; a cursor only continues its own listing.
+#[tokio::test]
+async fn the_change_list_filters_orders_and_pages_strictly() {
+    let raw = Raw::new().await;
+    let t = raw.access().await;
+    let list = |body: Json| raw.post("/v1/crm/object/list", Some(&t), body);
+    for bad in [
+        json!({"object_name": "lead"}),
+        json!({"object_name": "lead", "updated_since": -1}),
+        json!({"object_name": "lead", "updated_since": "2024-05-01"}),
+        json!({"object_name": "lead", "updated_since": 1.5}),
+    ] {
+        let (_, env) = list(bad.clone()).await;
+        assert_eq!(env["code"], codes::BAD_REQUEST, "{bad}: {env}");
+    }
+    let human = raw.sim.human();
+    let a = human.create_lead(json!({"name": "甲"})).unwrap();
+    raw.sim.clock().advance(Duration::from_millis(5));
+    let stamp = raw.sim.record("lead", &a).unwrap().updated_ms + 5;
+    let b = human.create_lead(json!({"name": "乙"})).unwrap();
+    let c = human.create_lead(json!({"name": "丙"})).unwrap();
+    raw.sim.clock().advance(Duration::from_millis(5));
+    human.invalidate("lead", &a).unwrap();
+    let page = |since: i64, size: u64, cursor: Option<&str>| {
+        let mut body = json!({"object_name": "lead", "updated_since": since, "page_size": size});
+        if let Some(c) = cursor {
+            body["cursor"] = json!(c);
+        }
+        list(body)
+    };
+    // At `stamp` exactly: b and c (same millisecond, by id), then a (invalidated later).
+    let (_, first) = page(stamp, 2, None).await;
+    let ids = |env: &Json| -> Vec<String> {
+        env["data"]["list"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["entity_id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let mut same_ms = vec![b.to_string(), c.to_string()];
+    same_ms.sort();
+    assert_eq!(ids(&first), same_ms, "{first}");
+    let cursor = first["data"]["next_cursor"].as_str().unwrap().to_owned();
+    let (_, rest) = page(stamp, 2, Some(&cursor)).await;
+    assert_eq!(ids(&rest), vec![a.to_string()]);
+    assert_eq!(rest["data"]["list"][0]["invalid"], json!(true));
+    assert_eq!(rest["data"]["next_cursor"], Json::Null);
+    // One millisecond later only the invalidation is left.
+    let (_, later) = page(stamp + 1, 200, None).await;
+    assert_eq!(ids(&later), vec![a.to_string()]);
+    // The cursor continues its own listing only.
+    let (_, env) = page(stamp + 1, 2, Some(&cursor)).await;
+    assert_eq!(env["code"], codes::BAD_REQUEST, "{env}");
+    let mut other = json!({"object_name": "account", "updated_since": stamp, "cursor": cursor});
+    other["page_size"] = json!(2);
+    let (_, env) = list(other).await;
+    assert_eq!(env["code"], codes::BAD_REQUEST, "{env}");
 }

@@ -74,7 +74,7 @@ pub fn sf_record_change(
     )
 }
 
-/// A JING record read by the backfill or a listing.
+/// A JING record read by the backfill or the safety-net poll (a listing, not a webhook).
 pub fn jing_record_change(
     settings: &AppSettings,
     object: ObjectKind,
@@ -105,10 +105,12 @@ pub fn jing_record_change(
     } else {
         Operation::Upsert
     };
-    let actor = if rec.by_integration {
-        Actor::Integration
-    } else {
-        Actor::Human(None)
+    let actor = match (rec.by_integration, lane) {
+        // A listing shows records as they are now: one we saved last may also hold a person's
+        // earlier edit whose webhook was lost, so the safety net plans it field by field.
+        (true, Lane::Live) => Actor::IntegrationSnapshot,
+        (true, Lane::Backfill) => Actor::Integration,
+        (false, _) => Actor::Human(None),
     };
     change(
         settings.app.clone(),
@@ -196,6 +198,14 @@ mod tests {
             jing_record_change(&settings, ObjectKind::Lead, &live, Lane::Live).op,
             Operation::Upsert
         );
+        let ours = JingRecord {
+            by_integration: true,
+            ..live
+        };
+        let actor = |lane| jing_record_change(&settings, ObjectKind::Lead, &ours, lane).actor;
+        // The backfill's echo is dropped whole; the safety net's listing is planned per field.
+        assert_eq!(actor(Lane::Backfill), Actor::Integration);
+        assert_eq!(actor(Lane::Live), Actor::IntegrationSnapshot);
     }
 
     #[test]

@@ -169,6 +169,22 @@ impl Fakes {
     }
 }
 
+impl Fakes {
+    /// The JING safety net's ports over these fakes and `jing`.
+    pub fn jing_poll_deps<'a>(
+        &'a self,
+        jing: &'a dyn crate::ports::JingPort,
+    ) -> crate::capture::JingPollDeps<'a> {
+        crate::capture::JingPollDeps {
+            jing,
+            queue: &self.queue,
+            cursors: &self.cursors,
+            seen: &self.idempotency,
+            clock: &self.clock,
+        }
+    }
+}
+
 impl Default for Fakes {
     fn default() -> Self {
         Self::new()

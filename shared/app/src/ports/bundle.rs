@@ -74,6 +74,16 @@ impl Ports {
         }
     }
 
+    pub fn jing_poll_deps<'a>(&'a self, c: &'a AppClients) -> crate::capture::JingPollDeps<'a> {
+        crate::capture::JingPollDeps {
+            jing: c.jing.as_ref(),
+            queue: self.queue.as_ref(),
+            cursors: self.cursors.as_ref(),
+            seen: self.idempotency.as_ref(),
+            clock: self.clock.as_ref(),
+        }
+    }
+
     pub fn init_deps<'a>(&'a self, c: &'a AppClients) -> crate::init::InitDeps<'a> {
         crate::init::InitDeps {
             sf: c.sf.as_ref(),

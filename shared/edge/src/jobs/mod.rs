@@ -2,8 +2,8 @@
 //! events (SQS batches, schedules), `jingsf serve` from its work loop.
 //!
 //! - [`drain`]: apply a batch of queued changes, saying per message what becomes of it;
-//! - [`poll_all`]: the scheduled run over every app — the Salesforce safety-net poll, member
-//!   matching when due, and parked changes released once the org has calls again;
+//! - [`poll_all`]: the scheduled run over every app — the safety-net polls of Salesforce and
+//!   JING, member matching when due, and parked changes released once the org has calls again;
 //! - [`init_run`]: initialization steps of one app within a time budget;
 //! - [`daily_reset`], [`digest`]: the daily re-queue of parked changes, the error digest;
 //! - [`after_connect`]: what follows a successful authorization.

@@ -1,10 +1,11 @@
-//! The scheduled run over every app (sf-poller's schedule, serve's poll timer): the Salesforce
-//! safety-net poll, member matching when it is due, and parked changes released once the org
-//! has calls again. One app's failure never stops the others.
+//! The scheduled run over every app (sf-poller's schedule, serve's poll timer): the safety-net
+//! polls of Salesforce and of JING, member matching when it is due, and parked changes released
+//! once the org has calls again. One app's failure never stops the others.
 
 use super::{members, unpark};
 use crate::Edge;
-use app::capture::poll;
+use app::capture::{poll, poll_jing};
+use app::ports::AppClients;
 use app::settings::AppSettings;
 use domain::AppId;
 use serde::Serialize;
@@ -18,12 +19,16 @@ pub struct PollSummary {
     /// Deletes queued after checking bound records because Salesforce no longer remembered
     /// every delete (recycle bin emptied, poller down over 15 days).
     pub reconciled: u64,
+    /// JING changes the JING safety net queued (lost webhooks; also webhooks that did arrive
+    /// and our own writes, which the writer finds already synced).
+    pub jing_enqueued: u64,
     pub members_bound: u64,
     /// Parked changes put back on the queue because the org has calls again.
     pub released: u64,
     /// Apps skipped because they are off or not connected.
     pub apps_skipped: u64,
-    /// Apps whose poll failed (logged; the cursor did not move, the next run catches up).
+    /// Apps whose poll of either side failed (logged; that cursor did not move, the next run
+    /// catches up).
     pub failed: Vec<AppId>,
 }
 
@@ -68,6 +73,7 @@ async fn poll_app(
     summary.enqueued += r.enqueued;
     summary.deletes += r.deletes;
     summary.reconciled += r.reconciled;
+    jing_safety_net(st, settings, &clients, summary).await;
     if members::due(st, settings, st.clock.now()).await {
         match members::sync(st, settings, &clients).await {
             Ok(m) => summary.members_bound += m.bound.len() as u64,
@@ -83,4 +89,23 @@ async fn poll_app(
         }
     }
     Ok(())
+}
+
+/// List JING's changes; a failure is logged and counted, and the rest of the run goes on.
+async fn jing_safety_net(
+    st: &Edge,
+    settings: &AppSettings,
+    clients: &AppClients,
+    summary: &mut PollSummary,
+) {
+    match poll_jing(&st.jing_poll_deps(clients), settings).await {
+        Ok(r) => {
+            tracing::info!(app_id = %settings.app, enqueued = r.enqueued, own_writes = r.own_writes, deletes = r.deletes, pages = r.pages, "Polled JING.");
+            summary.jing_enqueued += r.enqueued;
+        }
+        Err(e) => {
+            tracing::warn!(app_id = %settings.app, error = %e, "JING poll failed; the next run catches up.");
+            summary.failed.push(settings.app.clone());
+        }
+    }
 }

@@ -253,6 +253,31 @@ async fn the_poller_misses_no_record_with_equal_timestamps_and_sees_deletes_once
     assert_eq!(poll(&f.poll_deps(&sf), &settings).await.unwrap().deletes, 0);
 }
 
+/// A queue that fails while the poll sends: the versions it had claimed are given back, so the
+/// next run (whose cursor did not move) queues them instead of skipping them as already seen.
+#[tokio::test]
+async fn a_failed_send_gives_the_poll_claims_back() {
+    let f = Fakes::new();
+    let settings = connected(&f).await;
+    let sf = FakeSalesforce::new();
+    sf.set_now(FixedClock::DEFAULT_START - Duration::hours(1));
+    poll(&f.poll_deps(&sf), &settings).await.unwrap();
+    sf.set_now(FixedClock::DEFAULT_START + Duration::seconds(30));
+    sf.insert("Lead", lead("队列故障"));
+    f.clock.advance(std::time::Duration::from_secs(60));
+    let failing = jingsf_app::contract::failing::FailingQueue::on(f.queue.clone());
+    failing.fail_sends(true);
+    let deps = jingsf_app::capture::PollDeps {
+        queue: &failing,
+        ..f.poll_deps(&sf)
+    };
+    assert!(poll(&deps, &settings).await.is_err());
+    f.clock.advance(std::time::Duration::from_secs(30));
+    let r = poll(&f.poll_deps(&sf), &settings).await.unwrap();
+    assert_eq!((r.enqueued, r.already_seen), (1, 0), "{r:?}");
+    assert_eq!(drain(&f).await.len(), 1);
+}
+
 #[tokio::test]
 async fn records_our_integration_user_wrote_come_back_as_integration_echoes() {
     let f = Fakes::new();

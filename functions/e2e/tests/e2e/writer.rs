@@ -252,7 +252,8 @@ async fn a_writer_out_of_time_finishes_its_group_and_hands_the_rest_back() {
     // Every Salesforce answer takes a second: the accounts' group (a describe and a create at
     // least) runs past the stop time, which leaves the work before it (settings, secrets) room
     // on a busy machine.
-    w.sf.faults().latency(std::time::Duration::from_millis(1000));
+    w.sf.faults()
+        .latency(std::time::Duration::from_millis(1000));
     let stop_at = std::time::Instant::now() + std::time::Duration::from_millis(700);
     let event = fn_e2e::events::sqs_event(&arn, &messages);
     let response = fn_writer::handler::handle(&w.f.writer, event, Some(stop_at)).await;

@@ -130,6 +130,7 @@ async fn poll_changes(
             .map_err(|e| e.0)?;
         let full = page.len() == PAGE;
         let mut changes = Vec::with_capacity(page.len());
+        let mut claimed = Vec::with_capacity(page.len());
         for rec in &page {
             // The overlap re-reads records: each (record, version) is queued once.
             let seen_key = format!(
@@ -145,12 +146,22 @@ async fn poll_changes(
                 .map_err(store)?;
             if fresh {
                 changes.push(sf_record_change(settings, object, rec, Lane::Live));
+                claimed.push(seen_key);
             } else {
                 report.already_seen += 1;
             }
         }
-        if !changes.is_empty() {
-            deps.queue.send(&changes).await.map_err(store)?;
+        if !changes.is_empty()
+            && let Err(e) = deps.queue.send(&changes).await
+        {
+            // Not queued: give the claims back, or the next run would skip these versions as
+            // already seen (the cursor has not moved, so it reads them again).
+            for key in &claimed {
+                if let Err(e) = deps.seen.release(key).await {
+                    tracing::warn!(app_id = %settings.app, error = %e, "Could not give a poll claim back.");
+                }
+            }
+            return Err(store(e));
         }
         report.enqueued += changes.len() as u64;
         if let Some(last) = page.last() {

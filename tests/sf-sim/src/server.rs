@@ -121,6 +121,7 @@ pub fn router(sim: Shared) -> Router {
         .route("/services/oauth2/userinfo", get(oauth::userinfo))
         .route("/id/{org}/{user}", get(oauth::identity))
         .merge(api)
+        .merge(crate::control::router())
         .fallback(not_found)
         .layer(from_fn_with_state(sim.clone(), gate::faults))
         .with_state(sim)

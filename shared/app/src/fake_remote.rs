@@ -505,9 +505,14 @@ impl FakeJing {
     pub fn calls(&self) -> u64 {
         self.remote.calls()
     }
+    /// Create as a person would.
     pub fn insert(&self, object: &str, fields: Fields) -> JingId {
         let mut s = self.remote.lock();
-        jing_insert(&mut s, object, fields)
+        jing_insert(&mut s, object, fields, false)
+    }
+    /// Changes from now on happen at `now` (else a millisecond after the previous one).
+    pub fn set_now(&self, now: OffsetDateTime) {
+        self.remote.lock().now = Some(now);
     }
     /// Edit as a person would.
     pub fn human_update(&self, id: &JingId, fields: Fields) {
@@ -531,11 +536,12 @@ impl FakeJing {
     }
 }
 
-fn jing_insert(s: &mut Store, object: &str, fields: Fields) -> JingId {
+fn jing_insert(s: &mut Store, object: &str, fields: Fields, by_integration: bool) -> JingId {
     s.next += 1;
     let id = JingId::parse(&format!("J{object}{:06}", s.next)).expect("valid id");
     s.records
         .insert(id.to_string(), (object.to_owned(), fields));
+    s.touch(id.as_str(), by_integration, false);
     id
 }
 
@@ -568,7 +574,7 @@ impl JingPort for FakeJing {
             .iter()
             .map(|f| match jing_duplicate(&s, object, f) {
                 Some(existing) => WriteResult::Duplicate(vec![existing]),
-                None => WriteResult::Ok(jing_insert(&mut s, object, f.clone()).to_string()),
+                None => WriteResult::Ok(jing_insert(&mut s, object, f.clone(), true).to_string()),
             })
             .collect())
     }
@@ -583,6 +589,8 @@ impl JingPort for FakeJing {
             .map(|(id, f)| match s.records.get_mut(id.as_str()) {
                 Some((_, existing)) => {
                     existing.extend(f.clone());
+                    s.next += 1;
+                    s.touch(id.as_str(), true, false);
                     WriteResult::Ok(id.to_string())
                 }
                 None => WriteResult::Failed(
@@ -622,15 +630,22 @@ impl JingPort for FakeJing {
         let s = self.remote.begin()?;
         const PAGE: usize = 100;
         let start: usize = page.and_then(|p| p.parse().ok()).unwrap_or(0);
-        let all: Vec<_> = s.records.iter().filter(|(_, (o, _))| o == object).collect();
+        // As JING lists them: by update time, then id (`since` is not applied here).
+        let mut all: Vec<_> = s
+            .records
+            .iter()
+            .filter(|(_, (o, _))| o == object)
+            .map(|(id, (_, f))| (s.meta.get(id).copied(), id, f))
+            .collect();
+        all.sort_by_key(|(m, id, _)| (m.map(|m| m.at), *id));
         let records = all
             .iter()
             .skip(start)
             .take(PAGE)
-            .map(|(id, (_, f))| JingRecord {
+            .map(|(meta, id, f)| JingRecord {
                 id: JingId::parse(id).expect("stored ids are valid"),
-                updated_at: s.now.unwrap_or(OffsetDateTime::UNIX_EPOCH),
-                by_integration: false,
+                updated_at: meta.map_or(OffsetDateTime::UNIX_EPOCH, |m| m.at),
+                by_integration: meta.is_some_and(|m| m.by_integration),
                 deleted: false,
                 fields: f
                     .iter()

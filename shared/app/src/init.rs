@@ -72,6 +72,9 @@ struct Progress {
     bulk_restarts: u32,
     #[serde(with = "time::serde::rfc3339")]
     window_start: OffsetDateTime,
+    /// When the initialization started (what changed later is the live paths').
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    started_at: Option<OffsetDateTime>,
     stages: Vec<Stage>,
     stage: usize,
     sf_after: Option<SfId>,
@@ -81,6 +84,8 @@ struct Progress {
 }
 
 const KEY: &str = "init";
+/// How far JING's clock may run ahead of ours when telling history from live changes.
+const CLOCK_MARGIN: time::Duration = time::Duration::minutes(1);
 /// Records per chunk (one Salesforce query page).
 pub const CHUNK: usize = 2000;
 pub use bulk::{BULK_PAGE, MAX_RESTARTS as MAX_BULK_RESTARTS};
@@ -148,6 +153,7 @@ pub async fn start(
         bulk: None,
         bulk_restarts: 0,
         window_start: window.start(),
+        started_at: Some(now),
         stages,
         stage: 0,
         sf_after: None,
@@ -288,6 +294,10 @@ async fn sf_chunk(
     Ok((changes.len() as u64, page.len() < CHUNK))
 }
 
+/// One step over JING: pages until a chunk's worth of records is queued. Records changed after
+/// the initialization started (plus a margin for the clocks) are the live paths' to carry —
+/// among them the records this initialization itself created in JING — and records whose last
+/// change was our own are echoes: neither is read back as history.
 async fn jing_chunk(
     deps: &InitDeps<'_>,
     settings: &AppSettings,
@@ -295,23 +305,39 @@ async fn jing_chunk(
     p: &mut Progress,
 ) -> Result<(u64, bool), InitError> {
     let object = ObjectSpec::of(kind).jing_object;
-    let page = deps
-        .jing
-        .changed_since(object, p.window_start, p.jing_page.as_deref())
-        .await
-        .map_err(|e| InitError::Remote(e.0))?;
-    // Invalidated records are history, not something to create in Salesforce.
-    let changes: Vec<_> = page
-        .records
-        .iter()
-        .filter(|r| !r.deleted)
-        .map(|r| jing_record_change(settings, kind, r, Lane::Backfill))
-        .collect();
+    let until = p.started_at.map(|t| t + CLOCK_MARGIN);
+    let mut changes = Vec::new();
+    let finished = loop {
+        let page = deps
+            .jing
+            .changed_since(object, p.window_start, p.jing_page.as_deref())
+            .await
+            .map_err(|e| InitError::Remote(e.0))?;
+        // The list is ordered by update time: past `until`, nothing more is history.
+        let past_start = page
+            .records
+            .last()
+            .is_some_and(|r| until.is_some_and(|u| r.updated_at > u));
+        // Invalidated records are history, not something to create in Salesforce.
+        changes.extend(
+            page.records
+                .iter()
+                .filter(|r| !r.deleted && !r.by_integration)
+                .filter(|r| until.is_none_or(|u| r.updated_at <= u))
+                .map(|r| jing_record_change(settings, kind, r, Lane::Backfill)),
+        );
+        p.jing_page = page.next.clone();
+        if page.next.is_none() || past_start {
+            break true;
+        }
+        if changes.len() >= CHUNK {
+            break false;
+        }
+    };
     if !changes.is_empty() {
         deps.queue.send(&changes).await?;
     }
-    p.jing_page = page.next.clone();
-    Ok((changes.len() as u64, page.next.is_none()))
+    Ok((changes.len() as u64, finished))
 }
 
 async fn load_progress(deps: &InitDeps<'_>, app: &AppId) -> Result<Option<Progress>, InitError> {

@@ -12,7 +12,7 @@ mod employees;
 mod http;
 mod human;
 pub mod schema;
-mod seed;
+pub mod seed;
 mod state;
 pub mod store;
 mod tokens;

@@ -80,7 +80,7 @@ mod records;
 mod replication;
 mod rest;
 pub mod schema;
-mod seed;
+pub mod seed;
 mod server;
 mod soap;
 pub mod soql;

@@ -361,7 +361,7 @@ impl SalesforcePort for FakeSalesforce {
         self.start_ingest(object, op, rows)
     }
     async fn ingest_status(&self, job_id: &str) -> Result<BulkJobState, RemoteError> {
-        self.ingest_state(job_id)
+        self.ingest_status_of(job_id)
     }
     async fn ingest_results(
         &self,
@@ -371,6 +371,38 @@ impl SalesforcePort for FakeSalesforce {
         rows: &[IngestRow],
     ) -> Result<Vec<WriteResult>, RemoteError> {
         self.ingest_outcome(job_id, rows)
+    }
+    fn ingest_upload(
+        &self,
+        _object: &str,
+        _op: &IngestOp,
+        columns: &[String],
+    ) -> Result<Box<dyn IngestUpload>, RemoteError> {
+        Ok(self.upload(columns))
+    }
+    fn ingest_key(&self, columns: &[String], row: &IngestRow) -> Result<u64, RemoteError> {
+        Ok(ingest::row_key(columns, row))
+    }
+    async fn ingest_open(&self, object: &str, op: &IngestOp) -> Result<BulkJobRef, RemoteError> {
+        self.open_ingest(object, op)
+    }
+    async fn ingest_send(&self, job_id: &str, data: Vec<u8>) -> Result<(), RemoteError> {
+        self.send_ingest(job_id, &data)
+    }
+    async fn ingest_state(&self, job_id: &str) -> Result<IngestState, RemoteError> {
+        self.state_of(job_id)
+    }
+    async fn ingest_abort(&self, job_id: &str) -> Result<(), RemoteError> {
+        self.abort_ingest(job_id)
+    }
+    async fn ingest_keyed_results(
+        &self,
+        _object: &str,
+        job_id: &str,
+        columns: &[String],
+        state: &IngestState,
+    ) -> Result<Vec<(u64, WriteResult)>, RemoteError> {
+        self.keyed_results(job_id, columns, state)
     }
     async fn find_by(
         &self,

@@ -9,6 +9,7 @@
 //! result pages. The job id and the locator are saved with the progress.
 
 mod bulk;
+mod ingest;
 
 use crate::capture::{jing_record_change, sf_record_change};
 use crate::ports::{
@@ -28,6 +29,9 @@ pub struct InitDeps<'a> {
     pub cursors: &'a dyn CursorStore,
     pub settings: &'a dyn SettingsStore,
     pub clock: &'a dyn Clock,
+    /// The writer's ports, when its creates may be staged for Bulk API 2.0 ingest jobs
+    /// (`crate::write::ingest_job`): then each object read from JING ends with an ingest stage.
+    pub writer: Option<crate::write::Deps<'a>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -57,6 +61,9 @@ impl From<StoreError> for InitError {
 enum Stage {
     Sf(ObjectKind),
     Jing(ObjectKind),
+    /// The object's creates staged for Bulk API 2.0 ingest jobs are written and bound (a
+    /// lead's account is bound before leads are read).
+    Ingest(ObjectKind),
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -81,6 +88,12 @@ struct Progress {
     jing_page: Option<String>,
     done: u64,
     total: u64,
+    /// When the current ingest stage began (it waits for the queue to drain, a while at most).
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    ingest_since: Option<OffsetDateTime>,
+    /// Ingest jobs of the current stage still run on Salesforce (the next step can wait).
+    #[serde(default)]
+    ingest_running: bool,
 }
 
 const KEY: &str = "init";
@@ -115,7 +128,7 @@ pub async fn start(
     }
     let window =
         InitWindow::new(window_start, now).map_err(|e| InitError::Window(e.to_string()))?;
-    let stages = stages(&settings);
+    let stages = stages(&settings, staging_on(deps, &settings));
     let (mut total, mut bulk_objects) = (0, Vec::new());
     for stage in &stages {
         if let Stage::Sf(kind) = stage {
@@ -160,13 +173,15 @@ pub async fn start(
         jing_page: None,
         done: 0,
         total,
+        ingest_since: None,
+        ingest_running: false,
     };
     save_progress(deps, app, &progress).await?;
     settings.init = InitState::Running { done: 0, total };
     save_settings(deps, settings).await
 }
 
-fn stages(settings: &AppSettings) -> Vec<Stage> {
+fn stages(settings: &AppSettings, ingest: bool) -> Vec<Stage> {
     let mut out = Vec::new();
     for kind in [ObjectKind::Account, ObjectKind::Lead] {
         if settings.direction_open(kind, Direction::SfToJing) {
@@ -176,9 +191,17 @@ fn stages(settings: &AppSettings) -> Vec<Stage> {
     for kind in [ObjectKind::Account, ObjectKind::Lead] {
         if settings.direction_open(kind, Direction::JingToSf) {
             out.push(Stage::Jing(kind));
+            if ingest {
+                out.push(Stage::Ingest(kind));
+            }
         }
     }
     out
+}
+
+/// Whether this deployment stages initialization creates for ingest jobs.
+fn staging_on(deps: &InitDeps<'_>, settings: &AppSettings) -> bool {
+    settings.init_ingest_threshold > 0 && deps.writer.is_some_and(|w| w.staging.is_some())
 }
 
 fn where_clause(
@@ -222,7 +245,12 @@ pub async fn step_report(deps: &InitDeps<'_>, app: &AppId) -> Result<StepReport,
     if let Some(&stage) = p.stages.get(p.stage) {
         let (n, finished) = match stage {
             Stage::Sf(kind) => sf_chunk(deps, &settings, kind, &window, now, &mut p).await?,
-            Stage::Jing(kind) => jing_chunk(deps, &settings, kind, &mut p).await?,
+            Stage::Jing(kind) => {
+                let read = jing_chunk(deps, &settings, kind, &mut p).await?;
+                ingest::while_reading(deps, &settings, kind).await?;
+                read
+            }
+            Stage::Ingest(kind) => ingest::chunk(deps, &settings, kind, now, &mut p).await?,
         };
         p.done += n;
         p.total = p.total.max(p.done);
@@ -232,6 +260,7 @@ pub async fn step_report(deps: &InitDeps<'_>, app: &AppId) -> Result<StepReport,
             p.jing_page = None;
             p.bulk = None;
             p.bulk_restarts = 0;
+            p.ingest_since = None;
         }
         save_progress(deps, app, &p).await?;
     }
@@ -245,7 +274,8 @@ pub async fn step_report(deps: &InitDeps<'_>, app: &AppId) -> Result<StepReport,
     };
     Ok(StepReport {
         state: save_settings(deps, settings).await?,
-        waiting_for_bulk_job: p.bulk.as_ref().is_some_and(bulk::BulkCursor::running),
+        waiting_for_bulk_job: p.bulk.as_ref().is_some_and(bulk::BulkCursor::running)
+            || p.ingest_running,
     })
 }
 

@@ -135,3 +135,8 @@ fn the_bundle_shares_one_clock() {
 async fn fake_app_data_passes_the_contract() {
     contract::app_data(&Fakes::new().ports(), true).await;
 }
+
+#[tokio::test]
+async fn fake_staging_store_passes_the_contract() {
+    contract::staging_store(&app::fakes::MemStagingStore::default()).await;
+}

@@ -62,6 +62,7 @@ async fn history_stops_at_the_start_and_skips_our_own_writes_in_few_steps() {
         cursors: &f.cursors,
         settings: &f.settings,
         clock: &f.clock,
+        writer: None,
     };
     let window = FixedClock::DEFAULT_START - Duration::days(365);
     init::start(&deps, &app_id(), window, false).await.unwrap();

@@ -15,6 +15,7 @@ mod mailer;
 mod parked;
 mod queue;
 mod records;
+mod staging;
 
 pub use db::{Durability, Execution, Options};
 pub use lifecycle::LocalInitRuns;
@@ -84,8 +85,9 @@ impl LocalStore {
             idempotency: store.clone(),
             vault: store.clone(),
             mailer,
-            app_data: store,
+            app_data: store.clone(),
             init_runs,
+            staging: Some(store),
             clock,
         }
     }

@@ -220,3 +220,9 @@ async fn sqlite_app_data_passes_the_contract() {
     );
     contract::app_data(&ports, true).await;
 }
+
+#[tokio::test]
+async fn sqlite_staging_store_passes_the_contract() {
+    let db = TempDb::new("staging");
+    contract::staging_store(&db.open()).await;
+}

@@ -192,7 +192,37 @@ async fn the_file_is_created_private_and_in_wal_mode() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 1);
+    assert_eq!(version, 2);
+}
+
+#[tokio::test]
+async fn a_version_1_file_is_upgraded_in_place_keeping_its_rows() {
+    let db = TempDb::new("upgrade");
+    let store = LocalStore::open(&db.0).unwrap();
+    CursorStore::put(&store, &contract::app("x"), "k", "v")
+        .await
+        .unwrap();
+    drop(store);
+    // What version 1 of the program left behind: no staging table.
+    let conn = rusqlite::Connection::open(&db.0).unwrap();
+    conn.execute_batch("DROP TABLE staged; PRAGMA user_version = 1;")
+        .unwrap();
+    drop(conn);
+    let store = LocalStore::open(&db.0).unwrap();
+    let kept = CursorStore::get(&store, &contract::app("x"), "k")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("v"));
+    let waiting =
+        app::ports::StagingStore::waiting(&store, &contract::app("x"), domain::ObjectKind::Lead)
+            .await
+            .unwrap();
+    assert_eq!(waiting, 0, "the staging table exists");
+    let conn = rusqlite::Connection::open(&db.0).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 2);
 }
 
 #[tokio::test]

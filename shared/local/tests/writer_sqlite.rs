@@ -69,6 +69,7 @@ fn deps<'a>(
         sf,
         jing,
         clock,
+        staging: None,
     }
 }
 

@@ -51,6 +51,7 @@ pub mod describe;
 pub mod error;
 pub mod ingest;
 pub mod ingest_csv;
+pub mod ingest_stream;
 pub mod oauth;
 pub mod outbound;
 pub mod port;

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use app::ports::{
     BulkJobRef, BulkJobState, BulkPage, DeletedIds, Fields as PortFields, IngestOp, IngestRow,
-    PollCursor, RemoteError, SalesforcePort, SfRecord, SfUser, WriteResult,
+    IngestState, IngestUpload, PollCursor, RemoteError, SalesforcePort, SfRecord, SfUser,
+    WriteResult,
 };
 use async_trait::async_trait;
 use domain::SfId;
@@ -347,6 +348,44 @@ impl SalesforcePort for SfClient {
         rows: &[IngestRow],
     ) -> Result<Vec<WriteResult>, RemoteError> {
         self.port_ingest_results(object, job_id, op, rows).await
+    }
+    fn ingest_upload(
+        &self,
+        object: &str,
+        op: &IngestOp,
+        columns: &[String],
+    ) -> Result<Box<dyn IngestUpload>, RemoteError> {
+        self.port_ingest_upload(object, op, columns)
+    }
+    fn ingest_key(&self, columns: &[String], row: &IngestRow) -> Result<u64, RemoteError> {
+        let cells = crate::ingest_stream::row_cells(columns, row).map_err(|e| remote("", &e))?;
+        Ok(crate::ingest_stream::row_key(&cells))
+    }
+    async fn ingest_open(&self, object: &str, op: &IngestOp) -> Result<BulkJobRef, RemoteError> {
+        self.port_ingest_open(object, op).await
+    }
+    async fn ingest_send(&self, job_id: &str, data: Vec<u8>) -> Result<(), RemoteError> {
+        self.port_ingest_send(job_id, data).await
+    }
+    async fn ingest_state(&self, job_id: &str) -> Result<IngestState, RemoteError> {
+        self.port_ingest_state(job_id).await
+    }
+    async fn ingest_abort(&self, job_id: &str) -> Result<(), RemoteError> {
+        // The client's own abort (the inherent method), not this trait method.
+        SfClient::ingest_abort(self, job_id)
+            .await
+            .map(|_| ())
+            .map_err(|e| remote("", &e))
+    }
+    async fn ingest_keyed_results(
+        &self,
+        object: &str,
+        job_id: &str,
+        columns: &[String],
+        state: &IngestState,
+    ) -> Result<Vec<(u64, WriteResult)>, RemoteError> {
+        self.port_ingest_keyed_results(object, job_id, columns, state)
+            .await
     }
     async fn users(&self) -> Result<Vec<SfUser>, RemoteError> {
         self.all_users().await.map_err(|e| remote("User", &e))

@@ -2,7 +2,7 @@
 //! recorded for the test to look at).
 
 use super::*;
-use crate::ports::{AppData, InitRuns, Purged, StoreResult};
+use crate::ports::{AppData, InitRuns, Purged, StagingStore, StoreResult};
 use async_trait::async_trait;
 use domain::AppId;
 use std::sync::Mutex;
@@ -18,6 +18,7 @@ pub struct MemAppData {
     pub cursors: MemCursorStore,
     pub quota: MemQuotaStore,
     pub queue: MemQueue,
+    pub staging: MemStagingStore,
 }
 
 #[async_trait]
@@ -30,7 +31,7 @@ impl AppData for MemAppData {
             ledger: self.ledger.forget_app(app),
             parked: self.parked.forget_app(app),
             state: self.cursors.forget_app(app) + self.quota.forget_app(app),
-            queued: self.queue.forget_app(app),
+            queued: self.queue.forget_app(app) + StagingStore::purge(&self.staging, app).await?,
         })
     }
 }

@@ -9,6 +9,7 @@ mod ledger;
 mod lifecycle;
 mod queue;
 mod records;
+mod staging;
 
 pub use kv::{
     MemCursorStore, MemIdempotencyStore, MemMailer, MemParkedStore, MemQuotaStore,
@@ -18,6 +19,7 @@ pub use ledger::MemLedger;
 pub use lifecycle::{MemAppData, MemInitRuns};
 pub use queue::MemQueue;
 pub use records::{MemBindingStore, MemErrorStore, MemSyncLog};
+pub use staging::MemStagingStore;
 
 use crate::ports::Clock;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -83,6 +85,7 @@ pub struct Fakes {
     pub settings: MemSettingsStore,
     pub vault: MemTokenVault,
     pub init_runs: MemInitRuns,
+    pub staging: MemStagingStore,
 }
 
 impl Fakes {
@@ -107,6 +110,7 @@ impl Fakes {
             settings: MemSettingsStore::default(),
             vault: MemTokenVault::default(),
             init_runs: MemInitRuns::default(),
+            staging: MemStagingStore::default(),
         }
     }
 }
@@ -129,6 +133,7 @@ impl Fakes {
             mailer: Arc::new(self.mailer.clone()),
             app_data: Arc::new(self.app_data()),
             init_runs: Arc::new(self.init_runs.clone()),
+            staging: Some(Arc::new(self.staging.clone())),
             clock: Arc::new(self.clock.clone()),
         }
     }
@@ -144,6 +149,7 @@ impl Fakes {
             cursors: self.cursors.clone(),
             quota: self.quota.clone(),
             queue: self.queue.clone(),
+            staging: self.staging.clone(),
         }
     }
 

@@ -23,6 +23,9 @@ pub struct Ports {
     pub mailer: Arc<dyn Mailer>,
     pub app_data: Arc<dyn AppData>,
     pub init_runs: Arc<dyn InitRuns>,
+    /// Creates staged for Bulk API 2.0 ingest jobs during initialization (`None`: the
+    /// deployment writes every create through sObject Collections).
+    pub staging: Option<Arc<dyn StagingStore>>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -39,6 +42,7 @@ impl Ports {
             sf: c.sf.as_ref(),
             jing: c.jing.as_ref(),
             clock: self.clock.as_ref(),
+            staging: self.staging.as_deref(),
         }
     }
 
@@ -80,6 +84,7 @@ impl Ports {
             cursors: self.cursors.as_ref(),
             settings: self.settings.as_ref(),
             clock: self.clock.as_ref(),
+            writer: Some(self.writer_deps(c)),
         }
     }
 

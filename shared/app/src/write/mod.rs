@@ -11,6 +11,8 @@ mod breaker;
 mod commit;
 mod conversion;
 mod execute;
+mod ingest;
+pub mod ingest_job;
 mod owner;
 mod prepare;
 
@@ -34,6 +36,8 @@ pub struct Deps<'a> {
     pub sf: &'a dyn SalesforcePort,
     pub jing: &'a dyn JingPort,
     pub clock: &'a dyn Clock,
+    /// Where initialization creates wait for a Bulk API 2.0 ingest job (`None`: never staged).
+    pub staging: Option<&'a dyn StagingStore>,
 }
 
 /// What happened to one input change.
@@ -65,6 +69,8 @@ pub struct Counts {
     pub conflicts: u64,
     /// Owner fields left unchanged because the member is not bound (a warning, not a failure).
     pub owner_warnings: u64,
+    /// Initialization creates staged for a Bulk API 2.0 ingest job (created when it runs).
+    pub staged: u64,
 }
 
 impl std::ops::AddAssign<&Counts> for Counts {
@@ -79,6 +85,7 @@ impl std::ops::AddAssign<&Counts> for Counts {
         self.retried += c.retried;
         self.conflicts += c.conflicts;
         self.owner_warnings += c.owner_warnings;
+        self.staged += c.staged;
     }
 }
 
@@ -123,12 +130,13 @@ pub async fn apply(deps: &Deps<'_>, settings: &AppSettings, changes: Vec<Change>
         ObjectKind::Lead,
         ObjectKind::Opportunity,
     ];
-    let groups = batch::group(changes);
+    let mut groups = batch::group(changes);
     for kind in order {
         if kind == ObjectKind::Opportunity {
             conversion::follow(deps, settings, &mut report).await;
         }
-        for group in groups.iter().filter(|g| g.object == kind) {
+        for group in groups.iter_mut().filter(|g| g.object == kind) {
+            ingest::merge_staged(deps, settings, group, &mut report).await;
             process_group(deps, settings, group, &mut report).await;
         }
     }

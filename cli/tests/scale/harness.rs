@@ -273,6 +273,7 @@ pub async fn initialize(serve: &Serve, sims: &Sims, way: Way, leads: usize) -> R
     let (sf0, sf_kinds0) = calls(sims, true).await?;
     let (jing0, jing_kinds0) = calls(sims, false).await?;
     let cpu0 = cpu_seconds(serve.pid())?;
+    let profiler = profile(serve.pid())?;
     let started = Instant::now();
     let window = time::OffsetDateTime::now_utc() - time::Duration::days(365);
     let window = window.format(&time::format_description::well_known::Rfc3339)?;
@@ -286,6 +287,13 @@ pub async fn initialize(serve: &Serve, sims: &Sims, way: Way, leads: usize) -> R
     let (ok, failed) = wait_until_synced(serve, sims, way, leads).await?;
     let seconds = started.elapsed().as_secs_f64();
     let cpu1 = cpu_seconds(serve.pid())?;
+    if let Some(mut perf) = profiler {
+        // perf writes its file when interrupted.
+        let _ = Command::new("kill")
+            .args(["-INT", &perf.id().to_string()])
+            .status();
+        let _ = perf.wait();
+    }
     let (sf1, sf_kinds1) = calls(sims, true).await?;
     let (jing1, jing_kinds1) = calls(sims, false).await?;
     Ok(Measured {
@@ -303,6 +311,28 @@ pub async fn initialize(serve: &Serve, sims: &Sims, way: Way, leads: usize) -> R
         target_count: target_count(sims, way).await?,
         samples_checked: 0,
     })
+}
+
+/// With `INIT_SCALE_PERF=<file>`, `perf record` samples the connector during the run.
+fn profile(pid: u32) -> Result<Option<Child>> {
+    let Ok(out) = std::env::var("INIT_SCALE_PERF") else {
+        return Ok(None);
+    };
+    let child = Command::new("perf")
+        .args([
+            "record",
+            "-F",
+            "499",
+            "-g",
+            "-o",
+            &out,
+            "-p",
+            &pid.to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    Ok(Some(child))
 }
 
 fn difference(

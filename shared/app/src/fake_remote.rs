@@ -263,19 +263,28 @@ impl SalesforcePort for FakeSalesforce {
         limit: usize,
     ) -> Result<Vec<SfRecord>, RemoteError> {
         let s = self.remote.begin()?;
-        let mut out: Vec<SfRecord> = s
-            .records
-            .iter()
-            .filter(|(_, (o, _))| o == object)
-            .filter_map(|(id, (_, f))| {
-                let m = s.meta.get(id)?;
-                let after = (m.at, Some(id.as_str()))
-                    > (cursor.modstamp, cursor.id.as_ref().map(SfId::as_str));
-                (after && m.at <= until && !m.deleted).then(|| sf_record(id, f, m, fields))
-            })
-            .collect();
-        out.sort_by(|a, b| (a.modstamp, &a.id).cmp(&(b.modstamp, &b.id)));
-        out.truncate(limit);
+        Ok(changed(&s, object, fields, cursor, until, limit))
+    }
+    async fn poll_reads(&self, reads: &[PollRead]) -> Result<Vec<PollAnswer>, RemoteError> {
+        // Like the client: one composite call per five reads.
+        let mut out = Vec::with_capacity(reads.len());
+        for chunk in reads.chunks(5) {
+            let s = self.remote.begin()?;
+            for read in chunk {
+                out.push(match read {
+                    PollRead::Changed {
+                        object,
+                        fields,
+                        cursor,
+                        until,
+                        limit,
+                    } => {
+                        PollAnswer::Records(Ok(changed(&s, object, fields, cursor, *until, *limit)))
+                    }
+                    PollRead::Users => PollAnswer::Users(Ok(users(&s))),
+                });
+            }
+        }
         Ok(out)
     }
     async fn deleted_since(
@@ -425,17 +434,7 @@ impl SalesforcePort for FakeSalesforce {
     }
     async fn users(&self) -> Result<Vec<SfUser>, RemoteError> {
         let s = self.remote.begin()?;
-        Ok(s.records
-            .iter()
-            .filter(|(_, (o, _))| o == "User")
-            .map(|(id, (_, f))| SfUser {
-                id: SfId::parse(id).expect("stored ids are valid"),
-                name: f.get("Name").and_then(Value::as_text).unwrap_or_default(),
-                email: f.get("Email").and_then(Value::as_text),
-                mobile: f.get("MobilePhone").and_then(Value::as_text),
-                active: f.get("IsActive") != Some(&Value::Bool(false)),
-            })
-            .collect())
+        Ok(users(&s))
     }
     async fn describe(&self, object: &str) -> Result<SfObjectDescribe, RemoteError> {
         Ok(describe_from_spec(object))
@@ -451,6 +450,49 @@ impl SalesforcePort for FakeSalesforce {
     fn calls_made(&self) -> u64 {
         self.remote.calls()
     }
+}
+
+/// Records changed after `cursor` up to `until`, deleted ones included (as `queryAll`) while
+/// the recycle bin keeps them (15 days).
+fn changed(
+    s: &Store,
+    object: &str,
+    fields: &[String],
+    cursor: &PollCursor,
+    until: OffsetDateTime,
+    limit: usize,
+) -> Vec<SfRecord> {
+    let mut out: Vec<SfRecord> = s
+        .records
+        .iter()
+        .filter(|(_, (o, _))| o == object)
+        .filter_map(|(id, (_, f))| {
+            let m = s.meta.get(id)?;
+            let after =
+                (m.at, Some(id.as_str())) > (cursor.modstamp, cursor.id.as_ref().map(SfId::as_str));
+            let erased = m.deleted
+                && s.now
+                    .is_some_and(|now| m.at < now - time::Duration::days(15));
+            (after && m.at <= until && !erased).then(|| sf_record(id, f, m, fields))
+        })
+        .collect();
+    out.sort_by(|a, b| (a.modstamp, &a.id).cmp(&(b.modstamp, &b.id)));
+    out.truncate(limit);
+    out
+}
+
+fn users(s: &Store) -> Vec<SfUser> {
+    s.records
+        .iter()
+        .filter(|(_, (o, _))| o == "User")
+        .map(|(id, (_, f))| SfUser {
+            id: SfId::parse(id).expect("stored ids are valid"),
+            name: f.get("Name").and_then(Value::as_text).unwrap_or_default(),
+            email: f.get("Email").and_then(Value::as_text),
+            mobile: f.get("MobilePhone").and_then(Value::as_text),
+            active: f.get("IsActive") != Some(&Value::Bool(false)),
+        })
+        .collect()
 }
 
 fn sf_record(id: &str, f: &Fields, m: &Meta, fields: &[String]) -> SfRecord {

@@ -94,6 +94,9 @@ struct Progress {
     /// Ingest jobs of the current stage still run on Salesforce (the next step can wait).
     #[serde(default)]
     ingest_running: bool,
+    /// Steps in a row that found a Bulk job still running (the wait doubles with each).
+    #[serde(default)]
+    job_asks: u32,
 }
 
 const KEY: &str = "init";
@@ -101,7 +104,7 @@ const KEY: &str = "init";
 const CLOCK_MARGIN: time::Duration = time::Duration::minutes(1);
 /// Records per chunk (one Salesforce query page).
 pub const CHUNK: usize = 2000;
-pub use bulk::{BULK_PAGE, MAX_RESTARTS as MAX_BULK_RESTARTS};
+pub use bulk::{BULK_PAGE, MAX_BULK_PAGE, MAX_RESTARTS as MAX_BULK_RESTARTS};
 
 async fn load_settings(deps: &InitDeps<'_>, app: &AppId) -> Result<AppSettings, InitError> {
     deps.settings
@@ -175,6 +178,7 @@ pub async fn start(
         total,
         ingest_since: None,
         ingest_running: false,
+        job_asks: 0,
     };
     save_progress(deps, app, &progress).await?;
     settings.init = InitState::Running { done: 0, total };
@@ -225,9 +229,12 @@ pub async fn step(deps: &InitDeps<'_>, app: &AppId) -> Result<InitState, InitErr
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepReport {
     pub state: InitState,
-    /// A Bulk query job is still running: the next step only asks its state again, so the
-    /// caller should wait a while (each ask is an API call) instead of stepping right away.
+    /// A Bulk job (query or ingest) is still running: the next step only asks its state again,
+    /// so the caller should wait a while (each ask is an API call) instead of stepping right away.
     pub waiting_for_bulk_job: bool,
+    /// How long to wait then: short for a job just started (small jobs finish in seconds),
+    /// doubling with every ask that found it still running.
+    pub ask_again_in: Option<std::time::Duration>,
 }
 
 /// [`step`], also saying whether the next step should wait.
@@ -262,8 +269,12 @@ pub async fn step_report(deps: &InitDeps<'_>, app: &AppId) -> Result<StepReport,
             p.bulk_restarts = 0;
             p.ingest_since = None;
         }
+        let waiting = p.bulk.as_ref().is_some_and(bulk::BulkCursor::running) || p.ingest_running;
+        p.job_asks = if waiting { p.job_asks + 1 } else { 0 };
         save_progress(deps, app, &p).await?;
     }
+    let waiting = p.bulk.as_ref().is_some_and(bulk::BulkCursor::running) || p.ingest_running;
+    let asks = p.job_asks;
     settings.init = if p.stage >= p.stages.len() {
         InitState::Done { records: p.done }
     } else {
@@ -274,8 +285,8 @@ pub async fn step_report(deps: &InitDeps<'_>, app: &AppId) -> Result<StepReport,
     };
     Ok(StepReport {
         state: save_settings(deps, settings).await?,
-        waiting_for_bulk_job: p.bulk.as_ref().is_some_and(bulk::BulkCursor::running)
-            || p.ingest_running,
+        waiting_for_bulk_job: waiting,
+        ask_again_in: waiting.then(|| std::time::Duration::from_secs(1 << asks.min(5))),
     })
 }
 

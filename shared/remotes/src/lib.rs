@@ -42,13 +42,15 @@ pub struct ClientSources {
 }
 
 /// What the clients of an app depend on in its settings: a change of any of these builds them
-/// anew (a reconnect, another environment, another JING app).
+/// anew (a reconnect, another environment, another JING app, a new allocation — the budget
+/// takes it from the settings the client is built with).
 #[derive(Debug, Clone, PartialEq)]
 struct ConnectionKey {
     authorized: Option<app::settings::AuthorizedAccount>,
     environment: app::settings::Environment,
     jing_app_id: String,
     jing_tenant: String,
+    allocation: app::settings::Allocation,
 }
 
 impl ConnectionKey {
@@ -58,6 +60,7 @@ impl ConnectionKey {
             environment: s.environment.clone(),
             jing_app_id: s.jing_app_id.clone(),
             jing_tenant: s.jing_tenant.clone(),
+            allocation: s.allocation,
         }
     }
 }

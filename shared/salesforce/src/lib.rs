@@ -59,6 +59,7 @@ pub mod port_budget;
 mod port_bulk;
 mod port_deletes;
 mod port_ingest;
+mod port_poll;
 mod port_read;
 pub mod port_wiring;
 pub mod query;

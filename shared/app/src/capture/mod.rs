@@ -8,7 +8,7 @@ mod poll_deletes;
 mod push;
 
 pub use convert::{jing_record_change, sf_record_change, soap_value};
-pub use poll::{OVERLAP, PollDeps, PollReport, poll};
+pub use poll::{OVERLAP, PollDeps, PollReport, poll, poll_with};
 pub use poll_deletes::{GET_DELETED_AFTER, RECONCILE_PAGE};
 pub use push::{
     IngestError, PushDeps, PushReport, PushedNotification, ingest_outbound, ingest_webhook,

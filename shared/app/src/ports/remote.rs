@@ -57,7 +57,8 @@ pub trait SalesforcePort: Send + Sync {
         values: &[String],
     ) -> Result<Vec<(SfId, String)>, RemoteError>;
     /// Records of `object` with `(SystemModstamp, Id)` after `cursor` and `SystemModstamp` not
-    /// after `until`, ordered by `SystemModstamp, Id`, at most `limit` (pages followed inside).
+    /// after `until`, ordered by `SystemModstamp, Id`, at most `limit` (pages followed inside);
+    /// deleted ones too (`queryAll`), marked `deleted`.
     async fn changed_since(
         &self,
         object: &str,
@@ -168,6 +169,29 @@ pub trait SalesforcePort: Send + Sync {
     ) -> Result<Vec<(u64, WriteResult)>, RemoteError>;
     /// Active users with name, e-mail and mobile, for member matching (never written).
     async fn users(&self) -> Result<Vec<SfUser>, RemoteError>;
+    /// A scheduled poll's reads at once: Salesforce answers them in one `composite` request
+    /// (one API call for up to five queries). Each answer in order, or its own error. Users
+    /// listed here are answered again by [`Self::users`] for a minute (the member matching
+    /// that follows the poll costs no call).
+    async fn poll_reads(&self, reads: &[PollRead]) -> Result<Vec<PollAnswer>, RemoteError> {
+        let mut out = Vec::with_capacity(reads.len());
+        for read in reads {
+            out.push(match read {
+                PollRead::Changed {
+                    object,
+                    fields,
+                    cursor,
+                    until,
+                    limit,
+                } => PollAnswer::Records(
+                    self.changed_since(object, fields, cursor, *until, *limit)
+                        .await,
+                ),
+                PollRead::Users => PollAnswer::Users(self.users().await),
+            });
+        }
+        Ok(out)
+    }
     /// Cached describe (no API call when cached).
     async fn describe(&self, object: &str) -> Result<SfObjectDescribe, RemoteError>;
     /// The org's rolling 24-hour API usage from `/limits` (one call). Made even when the app's
@@ -207,6 +231,28 @@ pub trait JingPort: Send + Sync {
         since: OffsetDateTime,
         page: Option<&str>,
     ) -> Result<JingPage, RemoteError>;
+}
+
+/// One read of a scheduled poll (see [`SalesforcePort::poll_reads`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum PollRead {
+    /// [`SalesforcePort::changed_since`]'s read.
+    Changed {
+        object: String,
+        fields: Vec<String>,
+        cursor: PollCursor,
+        until: OffsetDateTime,
+        limit: usize,
+    },
+    /// [`SalesforcePort::users`]'s read.
+    Users,
+}
+
+/// What one poll read answered.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PollAnswer {
+    Records(Result<Vec<SfRecord>, RemoteError>),
+    Users(Result<Vec<SfUser>, RemoteError>),
 }
 
 /// Where the poller stands: the last `(SystemModstamp, Id)` it enqueued.

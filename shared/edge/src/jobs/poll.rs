@@ -1,10 +1,11 @@
 //! The scheduled run over every app (sf-poller's schedule, serve's poll timer): the Salesforce
-//! safety-net poll, member matching when it is due, and parked changes released once the org
-//! has calls again. One app's failure never stops the others.
+//! safety-net poll, member matching when it is due (its users listing read with the poll, in the
+//! same composite call), and parked changes released once the org has calls again. One app's
+//! failure never stops the others.
 
 use super::{members, unpark};
 use crate::Edge;
-use app::capture::poll;
+use app::capture::poll_with;
 use app::settings::AppSettings;
 use domain::AppId;
 use serde::Serialize;
@@ -60,7 +61,9 @@ async fn poll_app(
         .clients(settings)
         .await
         .map_err(|e| e.to_string())?;
-    let r = poll(&st.poll_deps(&clients), settings)
+    // Member matching's users listing travels with the poll's reads (one composite call).
+    let members_due = members::due(st, settings, st.clock.now()).await;
+    let r = poll_with(&st.poll_deps(&clients), settings, members_due)
         .await
         .map_err(|e| e.to_string())?;
     tracing::info!(app_id = %settings.app, enqueued = r.enqueued, deletes = r.deletes, reconciled = r.reconciled, "Polled Salesforce.");
@@ -68,7 +71,7 @@ async fn poll_app(
     summary.enqueued += r.enqueued;
     summary.deletes += r.deletes;
     summary.reconciled += r.reconciled;
-    if members::due(st, settings, st.clock.now()).await {
+    if members_due {
         match members::sync(st, settings, &clients).await {
             Ok(m) => summary.members_bound += m.bound.len() as u64,
             Err(e) => {

@@ -53,6 +53,7 @@ pub(crate) async fn check(
     let (stop, go): (Vec<_>, Vec<_>) = planned.into_iter().partition(destructive);
     for p in stop {
         let item = &group.items[p.item];
+        super::decide::note(report, item, super::decide::breaker());
         let outcome = match deps.parked.park(&item.change).await {
             Ok(()) => Outcome::Parked,
             Err(e) => Outcome::Retry(super::prepare::store_error(e)),

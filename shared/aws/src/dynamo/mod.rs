@@ -4,6 +4,7 @@
 mod bindings;
 mod claims;
 mod cursors;
+mod decisions;
 mod errors;
 pub(crate) mod keys;
 mod ledger;
@@ -16,6 +17,7 @@ mod synclog;
 pub use bindings::DynamoBindingStore;
 pub use claims::DynamoRecordClaims;
 pub use cursors::{DynamoCursorStore, DynamoIdempotencyStore};
+pub use decisions::DynamoDecisionLog;
 pub use errors::DynamoErrorStore;
 pub use ledger::DynamoLedger;
 pub use parked::DynamoParkedStore;

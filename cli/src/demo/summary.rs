@@ -34,6 +34,8 @@ pub struct Summary {
     pub sf_calls_per_record: f64,
     pub jing_api_calls: u64,
     pub writer: app::write::Counts,
+    /// Records the initialization created through Bulk API 2.0 ingest jobs (not in `writer`).
+    pub ingest_created: u64,
     pub live: LiveReport,
     pub members_bound: u64,
     pub planted_lead_duplicates: usize,
@@ -99,6 +101,7 @@ pub async fn collect(
         },
         jing_api_calls: stage.jing.total_calls(),
         writer: stage.drained.counts.clone(),
+        ingest_created: stage.init_ingest_created,
         live,
         members_bound,
         planted_lead_duplicates: planted.lead_duplicates,
@@ -121,6 +124,12 @@ pub fn print(s: &Summary) {
         "  writer: {} created, {} bound to existing duplicates, {} updated, {} skipped (echoes, unchanged), {} conflicts, {} owners kept (member not bound)",
         w.created, w.bound_existing, w.updated, w.skipped, w.conflicts, w.owner_warnings
     );
+    if s.ingest_created > 0 {
+        println!(
+            "  initialization: {} more created through Bulk API 2.0 ingest jobs",
+            s.ingest_created
+        );
+    }
     println!(
         "  Salesforce API calls: {} in all = {:.4} per synced record (the vendor's design: up to 4 per record)",
         s.sf_api_calls, s.sf_calls_per_record

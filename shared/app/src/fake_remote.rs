@@ -311,19 +311,28 @@ impl SalesforcePort for FakeSalesforce {
         limit: usize,
     ) -> Result<Vec<SfRecord>, RemoteError> {
         let s = self.remote.begin()?;
-        let mut out: Vec<SfRecord> = s
-            .records
-            .iter()
-            .filter(|(_, (o, _))| o == object)
-            .filter_map(|(id, (_, f))| {
-                let m = s.meta.get(id)?;
-                let after = (m.at, Some(id.as_str()))
-                    > (cursor.modstamp, cursor.id.as_ref().map(SfId::as_str));
-                (after && m.at <= until && !m.deleted).then(|| sf_record(id, f, m, fields))
-            })
-            .collect();
-        out.sort_by(|a, b| (a.modstamp, &a.id).cmp(&(b.modstamp, &b.id)));
-        out.truncate(limit);
+        Ok(changed(&s, object, fields, cursor, until, limit))
+    }
+    async fn poll_reads(&self, reads: &[PollRead]) -> Result<Vec<PollAnswer>, RemoteError> {
+        // Like the client: one composite call per five reads.
+        let mut out = Vec::with_capacity(reads.len());
+        for chunk in reads.chunks(5) {
+            let s = self.remote.begin()?;
+            for read in chunk {
+                out.push(match read {
+                    PollRead::Changed {
+                        object,
+                        fields,
+                        cursor,
+                        until,
+                        limit,
+                    } => {
+                        PollAnswer::Records(Ok(changed(&s, object, fields, cursor, *until, *limit)))
+                    }
+                    PollRead::Users => PollAnswer::Users(Ok(users(&s))),
+                });
+            }
+        }
         Ok(out)
     }
     async fn deleted_since(
@@ -412,7 +421,7 @@ impl SalesforcePort for FakeSalesforce {
         self.start_ingest(object, op, rows)
     }
     async fn ingest_status(&self, job_id: &str) -> Result<BulkJobState, RemoteError> {
-        self.ingest_state(job_id)
+        self.ingest_status_of(job_id)
     }
     async fn ingest_results(
         &self,
@@ -422,6 +431,38 @@ impl SalesforcePort for FakeSalesforce {
         rows: &[IngestRow],
     ) -> Result<Vec<WriteResult>, RemoteError> {
         self.ingest_outcome(job_id, rows)
+    }
+    fn ingest_upload(
+        &self,
+        _object: &str,
+        _op: &IngestOp,
+        columns: &[String],
+    ) -> Result<Box<dyn IngestUpload>, RemoteError> {
+        Ok(self.upload(columns))
+    }
+    fn ingest_key(&self, columns: &[String], row: &IngestRow) -> Result<u64, RemoteError> {
+        Ok(ingest::row_key(columns, row))
+    }
+    async fn ingest_open(&self, object: &str, op: &IngestOp) -> Result<BulkJobRef, RemoteError> {
+        self.open_ingest(object, op)
+    }
+    async fn ingest_send(&self, job_id: &str, data: Vec<u8>) -> Result<(), RemoteError> {
+        self.send_ingest(job_id, &data)
+    }
+    async fn ingest_state(&self, job_id: &str) -> Result<IngestState, RemoteError> {
+        self.state_of(job_id)
+    }
+    async fn ingest_abort(&self, job_id: &str) -> Result<(), RemoteError> {
+        self.abort_ingest(job_id)
+    }
+    async fn ingest_keyed_results(
+        &self,
+        _object: &str,
+        job_id: &str,
+        columns: &[String],
+        state: &IngestState,
+    ) -> Result<Vec<(u64, WriteResult)>, RemoteError> {
+        self.keyed_results(job_id, columns, state)
     }
     async fn find_by(
         &self,
@@ -444,17 +485,7 @@ impl SalesforcePort for FakeSalesforce {
     }
     async fn users(&self) -> Result<Vec<SfUser>, RemoteError> {
         let s = self.remote.begin()?;
-        Ok(s.records
-            .iter()
-            .filter(|(_, (o, _))| o == "User")
-            .map(|(id, (_, f))| SfUser {
-                id: SfId::parse(id).expect("stored ids are valid"),
-                name: f.get("Name").and_then(Value::as_text).unwrap_or_default(),
-                email: f.get("Email").and_then(Value::as_text),
-                mobile: f.get("MobilePhone").and_then(Value::as_text),
-                active: f.get("IsActive") != Some(&Value::Bool(false)),
-            })
-            .collect())
+        Ok(users(&s))
     }
     async fn describe(&self, object: &str) -> Result<SfObjectDescribe, RemoteError> {
         Ok(describe_from_spec(object))
@@ -470,6 +501,49 @@ impl SalesforcePort for FakeSalesforce {
     fn calls_made(&self) -> u64 {
         self.remote.calls()
     }
+}
+
+/// Records changed after `cursor` up to `until`, deleted ones included (as `queryAll`) while
+/// the recycle bin keeps them (15 days).
+fn changed(
+    s: &Store,
+    object: &str,
+    fields: &[String],
+    cursor: &PollCursor,
+    until: OffsetDateTime,
+    limit: usize,
+) -> Vec<SfRecord> {
+    let mut out: Vec<SfRecord> = s
+        .records
+        .iter()
+        .filter(|(_, (o, _))| o == object)
+        .filter_map(|(id, (_, f))| {
+            let m = s.meta.get(id)?;
+            let after =
+                (m.at, Some(id.as_str())) > (cursor.modstamp, cursor.id.as_ref().map(SfId::as_str));
+            let erased = m.deleted
+                && s.now
+                    .is_some_and(|now| m.at < now - time::Duration::days(15));
+            (after && m.at <= until && !erased).then(|| sf_record(id, f, m, fields))
+        })
+        .collect();
+    out.sort_by(|a, b| (a.modstamp, &a.id).cmp(&(b.modstamp, &b.id)));
+    out.truncate(limit);
+    out
+}
+
+fn users(s: &Store) -> Vec<SfUser> {
+    s.records
+        .iter()
+        .filter(|(_, (o, _))| o == "User")
+        .map(|(id, (_, f))| SfUser {
+            id: SfId::parse(id).expect("stored ids are valid"),
+            name: f.get("Name").and_then(Value::as_text).unwrap_or_default(),
+            email: f.get("Email").and_then(Value::as_text),
+            mobile: f.get("MobilePhone").and_then(Value::as_text),
+            active: f.get("IsActive") != Some(&Value::Bool(false)),
+        })
+        .collect()
 }
 
 fn sf_record(id: &str, f: &Fields, m: &Meta, fields: &[String]) -> SfRecord {

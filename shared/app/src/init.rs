@@ -9,6 +9,7 @@
 //! result pages. The job id and the locator are saved with the progress.
 
 mod bulk;
+mod ingest;
 
 use crate::capture::{jing_record_change, sf_record_change};
 use crate::ports::{
@@ -28,6 +29,9 @@ pub struct InitDeps<'a> {
     pub cursors: &'a dyn CursorStore,
     pub settings: &'a dyn SettingsStore,
     pub clock: &'a dyn Clock,
+    /// The writer's ports, when its creates may be staged for Bulk API 2.0 ingest jobs
+    /// (`crate::write::ingest_job`): then each object read from JING ends with an ingest stage.
+    pub writer: Option<crate::write::Deps<'a>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -57,6 +61,9 @@ impl From<StoreError> for InitError {
 enum Stage {
     Sf(ObjectKind),
     Jing(ObjectKind),
+    /// The object's creates staged for Bulk API 2.0 ingest jobs are written and bound (a
+    /// lead's account is bound before leads are read).
+    Ingest(ObjectKind),
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -72,18 +79,32 @@ struct Progress {
     bulk_restarts: u32,
     #[serde(with = "time::serde::rfc3339")]
     window_start: OffsetDateTime,
+    /// When the initialization started (what changed later is the live paths').
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    started_at: Option<OffsetDateTime>,
     stages: Vec<Stage>,
     stage: usize,
     sf_after: Option<SfId>,
     jing_page: Option<String>,
     done: u64,
     total: u64,
+    /// When the current ingest stage began (it waits for the queue to drain, a while at most).
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    ingest_since: Option<OffsetDateTime>,
+    /// Ingest jobs of the current stage still run on Salesforce (the next step can wait).
+    #[serde(default)]
+    ingest_running: bool,
+    /// Steps in a row that found a Bulk job still running (the wait doubles with each).
+    #[serde(default)]
+    job_asks: u32,
 }
 
 const KEY: &str = "init";
+/// How far JING's clock may run ahead of ours when telling history from live changes.
+const CLOCK_MARGIN: time::Duration = time::Duration::minutes(1);
 /// Records per chunk (one Salesforce query page).
 pub const CHUNK: usize = 2000;
-pub use bulk::{BULK_PAGE, MAX_RESTARTS as MAX_BULK_RESTARTS};
+pub use bulk::{BULK_PAGE, MAX_BULK_PAGE, MAX_RESTARTS as MAX_BULK_RESTARTS};
 
 async fn load_settings(deps: &InitDeps<'_>, app: &AppId) -> Result<AppSettings, InitError> {
     deps.settings
@@ -110,7 +131,7 @@ pub async fn start(
     }
     let window =
         InitWindow::new(window_start, now).map_err(|e| InitError::Window(e.to_string()))?;
-    let stages = stages(&settings);
+    let stages = stages(&settings, staging_on(deps, &settings));
     let (mut total, mut bulk_objects) = (0, Vec::new());
     for stage in &stages {
         if let Stage::Sf(kind) = stage {
@@ -151,19 +172,23 @@ pub async fn start(
         bulk: None,
         bulk_restarts: 0,
         window_start: window.start(),
+        started_at: Some(now),
         stages,
         stage: 0,
         sf_after: None,
         jing_page: None,
         done: 0,
         total,
+        ingest_since: None,
+        ingest_running: false,
+        job_asks: 0,
     };
     save_progress(deps, app, &progress).await?;
     settings.init = InitState::Running { done: 0, total };
     save_settings(deps, settings).await
 }
 
-fn stages(settings: &AppSettings) -> Vec<Stage> {
+fn stages(settings: &AppSettings, ingest: bool) -> Vec<Stage> {
     let mut out = Vec::new();
     for kind in [ObjectKind::Account, ObjectKind::Lead] {
         if settings.direction_open(kind, Direction::SfToJing) {
@@ -173,9 +198,17 @@ fn stages(settings: &AppSettings) -> Vec<Stage> {
     for kind in [ObjectKind::Account, ObjectKind::Lead] {
         if settings.direction_open(kind, Direction::JingToSf) {
             out.push(Stage::Jing(kind));
+            if ingest {
+                out.push(Stage::Ingest(kind));
+            }
         }
     }
     out
+}
+
+/// Whether this deployment stages initialization creates for ingest jobs.
+fn staging_on(deps: &InitDeps<'_>, settings: &AppSettings) -> bool {
+    settings.init_ingest_threshold > 0 && deps.writer.is_some_and(|w| w.staging.is_some())
 }
 
 fn where_clause(
@@ -199,9 +232,12 @@ pub async fn step(deps: &InitDeps<'_>, app: &AppId) -> Result<InitState, InitErr
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepReport {
     pub state: InitState,
-    /// A Bulk query job is still running: the next step only asks its state again, so the
-    /// caller should wait a while (each ask is an API call) instead of stepping right away.
+    /// A Bulk job (query or ingest) is still running: the next step only asks its state again,
+    /// so the caller should wait a while (each ask is an API call) instead of stepping right away.
     pub waiting_for_bulk_job: bool,
+    /// How long to wait then: short for a job just started (small jobs finish in seconds),
+    /// doubling with every ask that found it still running.
+    pub ask_again_in: Option<std::time::Duration>,
 }
 
 /// [`step`], also saying whether the next step should wait.
@@ -219,7 +255,12 @@ pub async fn step_report(deps: &InitDeps<'_>, app: &AppId) -> Result<StepReport,
     if let Some(&stage) = p.stages.get(p.stage) {
         let (n, finished) = match stage {
             Stage::Sf(kind) => sf_chunk(deps, &settings, kind, &window, now, &mut p).await?,
-            Stage::Jing(kind) => jing_chunk(deps, &settings, kind, &mut p).await?,
+            Stage::Jing(kind) => {
+                let read = jing_chunk(deps, &settings, kind, &mut p).await?;
+                ingest::while_reading(deps, &settings, kind).await?;
+                read
+            }
+            Stage::Ingest(kind) => ingest::chunk(deps, &settings, kind, now, &mut p).await?,
         };
         p.done += n;
         p.total = p.total.max(p.done);
@@ -229,9 +270,14 @@ pub async fn step_report(deps: &InitDeps<'_>, app: &AppId) -> Result<StepReport,
             p.jing_page = None;
             p.bulk = None;
             p.bulk_restarts = 0;
+            p.ingest_since = None;
         }
+        let waiting = p.bulk.as_ref().is_some_and(bulk::BulkCursor::running) || p.ingest_running;
+        p.job_asks = if waiting { p.job_asks + 1 } else { 0 };
         save_progress(deps, app, &p).await?;
     }
+    let waiting = p.bulk.as_ref().is_some_and(bulk::BulkCursor::running) || p.ingest_running;
+    let asks = p.job_asks;
     settings.init = if p.stage >= p.stages.len() {
         InitState::Done { records: p.done }
     } else {
@@ -242,7 +288,8 @@ pub async fn step_report(deps: &InitDeps<'_>, app: &AppId) -> Result<StepReport,
     };
     Ok(StepReport {
         state: save_settings(deps, settings).await?,
-        waiting_for_bulk_job: p.bulk.as_ref().is_some_and(bulk::BulkCursor::running),
+        waiting_for_bulk_job: waiting,
+        ask_again_in: waiting.then(|| std::time::Duration::from_secs(1 << asks.min(5))),
     })
 }
 
@@ -291,6 +338,10 @@ async fn sf_chunk(
     Ok((changes.len() as u64, page.len() < CHUNK))
 }
 
+/// One step over JING: pages until a chunk's worth of records is queued. Records changed after
+/// the initialization started (plus a margin for the clocks) are the live paths' to carry —
+/// among them the records this initialization itself created in JING — and records whose last
+/// change was our own are echoes: neither is read back as history.
 async fn jing_chunk(
     deps: &InitDeps<'_>,
     settings: &AppSettings,
@@ -298,23 +349,39 @@ async fn jing_chunk(
     p: &mut Progress,
 ) -> Result<(u64, bool), InitError> {
     let object = ObjectSpec::of(kind).jing_object;
-    let page = deps
-        .jing
-        .changed_since(object, p.window_start, p.jing_page.as_deref())
-        .await
-        .map_err(|e| InitError::Remote(e.0))?;
-    // Invalidated records are history, not something to create in Salesforce.
-    let changes: Vec<_> = page
-        .records
-        .iter()
-        .filter(|r| !r.deleted)
-        .map(|r| jing_record_change(settings, kind, r, Lane::Backfill))
-        .collect();
+    let until = p.started_at.map(|t| t + CLOCK_MARGIN);
+    let mut changes = Vec::new();
+    let finished = loop {
+        let page = deps
+            .jing
+            .changed_since(object, p.window_start, p.jing_page.as_deref())
+            .await
+            .map_err(|e| InitError::Remote(e.0))?;
+        // The list is ordered by update time: past `until`, nothing more is history.
+        let past_start = page
+            .records
+            .last()
+            .is_some_and(|r| until.is_some_and(|u| r.updated_at > u));
+        // Invalidated records are history, not something to create in Salesforce.
+        changes.extend(
+            page.records
+                .iter()
+                .filter(|r| !r.deleted && !r.by_integration)
+                .filter(|r| until.is_none_or(|u| r.updated_at <= u))
+                .map(|r| jing_record_change(settings, kind, r, Lane::Backfill)),
+        );
+        p.jing_page = page.next.clone();
+        if page.next.is_none() || past_start {
+            break true;
+        }
+        if changes.len() >= CHUNK {
+            break false;
+        }
+    };
     if !changes.is_empty() {
         deps.queue.send(&changes).await?;
     }
-    p.jing_page = page.next.clone();
-    Ok((changes.len() as u64, page.next.is_none()))
+    Ok((changes.len() as u64, finished))
 }
 
 async fn load_progress(deps: &InitDeps<'_>, app: &AppId) -> Result<Option<Progress>, InitError> {

@@ -277,6 +277,11 @@ pub struct AppSettings {
     /// this (fewer calls for big sets); at or below it, REST query pages of 2,000.
     #[serde(default = "default_bulk_threshold")]
     pub init_bulk_threshold: u64,
+    /// Initialization creates of JING records in Salesforce go through Bulk API 2.0 ingest jobs
+    /// when at least this many of an object are staged (a job costs about six calls whatever
+    /// its size); fewer go through sObject Collections (one call per 200). 0: never.
+    #[serde(default = "default_ingest_threshold")]
+    pub init_ingest_threshold: u64,
     /// Error digests go here; on by default.
     #[serde(default)]
     pub admin_email: Option<String>,
@@ -302,6 +307,14 @@ pub const DEFAULT_INIT_BULK_THRESHOLD: u64 = 50_000;
 
 fn default_bulk_threshold() -> u64 {
     DEFAULT_INIT_BULK_THRESHOLD
+}
+
+/// Default of [`AppSettings::init_ingest_threshold`]: past 2,000 records a job is cheaper than
+/// ten collections calls.
+pub const DEFAULT_INIT_INGEST_THRESHOLD: u64 = 2_000;
+
+fn default_ingest_threshold() -> u64 {
+    DEFAULT_INIT_INGEST_THRESHOLD
 }
 
 impl AppSettings {
@@ -336,6 +349,7 @@ impl AppSettings {
             paused: Vec::new(),
             init: InitState::NotStarted,
             init_bulk_threshold: DEFAULT_INIT_BULK_THRESHOLD,
+            init_ingest_threshold: DEFAULT_INIT_INGEST_THRESHOLD,
             admin_email: None,
             notify_errors: true,
             suppress_assignment_rules: true,

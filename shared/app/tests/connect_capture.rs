@@ -366,6 +366,7 @@ async fn initialization_pages_both_sides_and_resumes_after_a_crash() {
         cursors: &f.cursors,
         settings: &f.settings,
         clock: &f.clock,
+        writer: None,
     };
     let too_old = FixedClock::DEFAULT_START - Duration::days(3 * 366);
     assert!(matches!(

@@ -145,3 +145,8 @@ async fn fake_app_data_passes_the_contract() {
 async fn fake_parked_requeue_loses_nothing() {
     contract::parked_requeue_loses_nothing(Arc::new(MemParkedStore::default())).await;
 }
+
+#[tokio::test]
+async fn fake_staging_store_passes_the_contract() {
+    contract::staging_store(&app::fakes::MemStagingStore::default()).await;
+}

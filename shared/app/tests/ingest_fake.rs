@@ -56,7 +56,9 @@ async fn ingest_jobs_write_rows_and_report_them_in_input_order() {
         .unwrap();
     assert_eq!(sf.calls_made() - before, 3);
     assert!(matches!(&results[0], WriteResult::Ok(_)));
-    assert!(matches!(&results[1], WriteResult::Failed(e) if e.code == ErrorCode::InvalidValue));
+    assert!(
+        matches!(&results[1], WriteResult::Failed(e) if e.code == ErrorCode::DuplicateRuleMatched)
+    );
     assert!(matches!(&results[2], WriteResult::Ok(_)));
     assert_eq!(sf.count("Lead"), 3);
     assert_eq!(sf.ingest_jobs_started(), 1);

@@ -49,6 +49,7 @@ fn deps<'a>(f: &'a Fakes, sf: &'a FakeSalesforce, jing: &'a FakeJing) -> InitDep
         cursors: &f.cursors,
         settings: &f.settings,
         clock: &f.clock,
+        writer: None,
     }
 }
 

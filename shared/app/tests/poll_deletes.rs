@@ -1,4 +1,4 @@
-//! The poller's deletes when its cursor is old: getDeleted instead of queryAll, and the
+//! The poller's deletes when its cursor is old: getDeleted besides the changes query, and the
 //! reconciliation of bound records when Salesforce has forgotten deletes (fakes).
 
 use app::capture::{PollReport, poll};
@@ -137,10 +137,10 @@ async fn forgotten_deletes_are_reconciled_for_exactly_the_bound_records_gone() {
         BTreeSet::from([ids[1].clone(), ids[2].clone()]),
         "bound and gone only: lead 4 was never bound, leads 0 and 3 exist"
     );
-    // Per object: the changes query and getDeleted; Leads add one existence check for their
-    // four bindings (Accounts have none to check, so no call).
+    // Both objects' changes in one composite call, getDeleted per object, and for Leads one
+    // existence check of their four bindings (Accounts have none to check, so no call).
     let made = sf.calls_made() - calls;
-    assert_eq!(made, 2 + 2 + 1, "{made} calls");
+    assert_eq!(made, 1 + 2 + 1, "{made} calls");
 }
 
 #[tokio::test]

@@ -489,6 +489,7 @@ async fn retry_replays_the_failed_change_and_the_error_clears_when_it_syncs() {
         sf: &sf,
         jing: &jing,
         clock: &f.clock,
+        staging: None,
     };
     let change = jing_lead("L1");
     // The permission is missing: the Salesforce call is refused.

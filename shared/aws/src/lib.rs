@@ -117,6 +117,9 @@ impl Adapters {
             app_data: Arc::new(self.app_data),
             init_runs: Arc::new(self.init_runs),
             claims: Arc::new(self.claims),
+            // Initialization creates go through sObject Collections here: staging for Bulk API
+            // 2.0 ingest jobs is the embedded store's (docs/storage.md).
+            staging: None,
             clock,
         }
     }

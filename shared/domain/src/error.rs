@@ -216,6 +216,11 @@ catalogue! {
         cause_zh: "目标系统的查重规则匹配到 {detail}，但它已与另一条记录绑定，因此未被覆盖。",
         fix_en: "Merge the duplicates in the target system, or correct the matching value (company name, e-mail, mobile) in the source record, then retry.",
         fix_zh: "请在目标系统中合并重复记录，或修正源记录中用于查重的值（公司名称、邮箱、手机），然后重试。";
+    DuplicateRuleMatched => Association, Record,
+        cause_en: "A Salesforce duplicate rule matched an existing record and refused the create ({detail}).",
+        cause_zh: "Salesforce 查重规则匹配到已有记录，拒绝了新建（{detail}）。",
+        fix_en: "Usually nothing: the record is written again, bound to the existing one and updated. If it keeps failing, merge the duplicates in Salesforce, then retry.",
+        fix_zh: "通常无需处理：该记录会重新写入，与已有记录绑定并更新。若持续失败，请在 Salesforce 中合并重复记录后重试。";
     BadReference => Association, Record,
         cause_en: "A referenced record does not exist or is not accessible: {detail}.",
         cause_zh: "引用的记录不存在或无权访问：{detail}。",

@@ -302,6 +302,28 @@ async function loadConflicts() {
     [el('tr', {}, el('td', { colspan: '5', class: 'muted', text: t('none') }))]));
 }
 
+// --- dead letters --------------------------------------------------------------------------
+
+async function loadDeadLetters() {
+  const d = await api(`/dead-letters?app=${encodeURIComponent(state.app)}`);
+  $('dead-causes').replaceChildren(...d.causes.map((c) => el('div', { class: 'cause' },
+    el('p', { text: `${c.reason} · ${c.count} ${t('records')}` }),
+    el('button', { type: 'button', class: 'secondary redrive-cause', onclick: () => redrive({ app: state.app, reason: c.reason }), text: t('redrive_cause', c.count) }))));
+  $('dead-letters').replaceChildren(...(d.items.length ? d.items.map((l) => el('tr', { 'data-id': l.id },
+    el('td', { text: `${l.object ? objLabel(l.object) : ''} ${l.record || l.id}` }), el('td', { text: l.reason }),
+    el('td', { text: t('tried', l.receive_count, fmtTime(l.first_try), fmtTime(l.last_try)) }),
+    el('td', {}, el('button', { type: 'button', class: 'secondary redrive', onclick: () => redrive({ ids: [l.id] }), text: t('redrive') })))) :
+    [el('tr', {}, el('td', { colspan: '4', class: 'muted', text: t('none') }))]));
+}
+
+async function redrive(body) {
+  try {
+    const r = await api('/dead-letters/redrive', { method: 'POST', body });
+    showInfo(t('redriven', r.redriven));
+    await loadDeadLetters();
+  } catch (err) { showError(err); }
+}
+
 // --- setup ---------------------------------------------------------------------------------
 
 function renderSetup(s) {
@@ -357,7 +379,7 @@ async function refresh() {
   document.body.dataset.ready = '0';
   try {
     renderOverview(await api(app('/status')));
-    await Promise.all([loadSetup(), loadSynced(), loadFailures(), loadGrouped(), loadMembers(), loadConflicts()]);
+    await Promise.all([loadSetup(), loadSynced(), loadFailures(), loadGrouped(), loadMembers(), loadConflicts(), loadDeadLetters()]);
   } catch (e) { showError(e); }
   document.body.dataset.ready = '1';
 }

@@ -26,6 +26,8 @@ const I18N = {
     optional: '（可选）', last_received: (t) => `最近收到：${t}`, never_received: '尚未收到',
     rotate_webhook: '更换 Webhook 凭证', rotate_outbound: '更换出站消息 URL', check_permissions: '重新检查权限',
     rotated: '已生成新的凭证：请在 Salesforce / JING 中更新', checked: '权限检查已完成',
+    dead_letters: '死信（重试一天仍失败的变更）', tries: '尝试', redrive: '重新投递', redrive_cause: (n) => `重新投递这 ${n} 条`,
+    tried: (n, a, b) => `${n} 次，${a} 至 ${b}`, redriven: (n) => `已重新投递 ${n} 条变更`,
   },
   en: {
     title: 'JING ⇄ Salesforce connector', app: 'App', usage: 'API usage (today)', parked: 'Changes waiting for the reset',
@@ -51,5 +53,8 @@ const I18N = {
     optional: '(optional)', last_received: (t) => `last received ${t}`, never_received: 'nothing received yet',
     rotate_webhook: 'New webhook credentials', rotate_outbound: 'New outbound-message URL', check_permissions: 'Check permissions again',
     rotated: 'New credentials generated: update them in Salesforce / JING', checked: 'Permission check done',
+    dead_letters: 'Dead letters (changes still failing after a day of retries)', tries: 'Tries', redrive: 'Send again',
+    redrive_cause: (n) => `Send these ${n} again`, tried: (n, a, b) => `${n} times, ${a} to ${b}`,
+    redriven: (n) => `${n} changes sent again`,
   },
 };

@@ -120,6 +120,7 @@ async fn status_page_in_headless_chromium() {
     app::quota_reset::save_org_usage(w.state.cursors.as_ref(), &app_id, &org)
         .await
         .unwrap();
+    let dead = dead_letter(&w).await;
     let base = serve(&w).await;
     let page = admin::page_url(&base, &secrecy::SecretString::from(TOKEN.to_owned()));
 
@@ -186,6 +187,11 @@ async fn status_page_in_headless_chromium() {
         assert!(dom.contains(shown), "the page shows {shown}");
     }
     assert!(dom.contains("1–10 / 17"), "the success list pages 10 of 17");
+    assert!(
+        dom.contains(&format!("data-id=\"{dead}\""))
+            && dom.contains("still failing after 105 deliveries"),
+        "the dead letter is listed with its reason"
+    );
     // The setup section: the URLs to register and the checklist, as the API gives them.
     let setup = api_get(&w, "/api/apps/acme/setup").await;
     assert_eq!(
@@ -237,6 +243,26 @@ async fn status_page_in_headless_chromium() {
     assert_eq!(
         bound["state"]["employee_name"],
         seeded.free_employee_name.as_str()
+    );
+
+    // The dead letter is sent again from the page.
+    browser
+        .click(&session, &format!("tr[data-id='{dead}'] button.redrive"))
+        .await;
+    browser
+        .wait_for(
+            &session,
+            &format!("!document.querySelector(\"tr[data-id='{dead}']\")"),
+        )
+        .await;
+    let letters = api_get(&w, "/api/dead-letters").await;
+    assert_eq!(letters["items"], json!([]), "sent again: {letters}");
+    assert_eq!(
+        app::ports::ChangeQueue::depth(w.queue.as_ref())
+            .await
+            .unwrap(),
+        1,
+        "back on the queue"
     );
 
     // 3. The zh/en switch, a failure's detail, and screenshots (viewport and full page).
@@ -471,4 +497,44 @@ impl Browser {
         let _ = self.ws.send(Message::Text(msg.to_string().into())).await;
         let _ = tokio::time::timeout(DEADLINE, self.child.wait()).await;
     }
+}
+
+/// A change that fails on its last delivery (JING down), dead-lettered as serve's worker
+/// does it: the drain's verdict, then the queue. Returns the letter's id.
+async fn dead_letter(w: &World) -> String {
+    use app::ports::ChangeQueue;
+    let change = app::contract::change(
+        &domain::AppId::parse(APP).unwrap(),
+        domain::RecordRef::Salesforce(domain::SfId::parse("00Q000000000DLQ").unwrap()),
+        w.clock.now_at(),
+        &[
+            ("LastName", "死信"),
+            ("Company", "死信公司"),
+            ("MobilePhone", "13800009999"),
+        ],
+    );
+    w.queue.send(std::slice::from_ref(&change)).await.unwrap();
+    let mut d = w
+        .queue
+        .receive(1, Duration::from_secs(60))
+        .await
+        .unwrap()
+        .remove(0);
+    d.receive_count = admin::jobs::MAX_RECEIVES;
+    w.jing
+        .fail_next(domain::SyncError::new(domain::ErrorCode::RemoteUnavailable));
+    let incoming = admin::jobs::Incoming {
+        id: d.receipt.clone(),
+        body: Ok(d.change.clone()),
+        receive_count: d.receive_count,
+    };
+    let drained = admin::jobs::drain(&w.state, vec![incoming]).await;
+    let admin::jobs::Verdict::Dead(why) = &drained.verdicts[0] else {
+        panic!(
+            "expected a dead letter, got {:?} {:?}",
+            drained.verdicts, drained.counts
+        );
+    };
+    w.queue.dead_letter(&d, why).await.unwrap();
+    w.queue.dead_letters(10).await.unwrap()[0].id.clone()
 }

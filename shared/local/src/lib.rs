@@ -16,6 +16,7 @@ mod mailer;
 mod parked;
 mod queue;
 mod records;
+mod staging;
 
 pub use db::{Durability, Execution, Options};
 pub use lifecycle::LocalInitRuns;
@@ -85,9 +86,10 @@ impl LocalStore {
             idempotency: store.clone(),
             vault: store.clone(),
             mailer,
-            app_data: store,
+            app_data: store.clone(),
             init_runs,
             claims: Arc::new(self.clone()),
+            staging: Some(store),
             clock,
         }
     }

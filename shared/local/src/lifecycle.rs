@@ -29,7 +29,8 @@ fn purge(c: &mut Connection, app: &str) -> DbResult<Purged> {
                  ('ob|' || ?1 || '|', 'wh|' || ?1 || '|') OR substr(key, 1, length(?1) + 1) = ?1 || '|'",
             )?,
         queued: del("DELETE FROM queue WHERE json_extract(body, '$.app') = ?1")?
-            + del("DELETE FROM dead_letters WHERE json_extract(body, '$.app') = ?1")?,
+            + del("DELETE FROM dead_letters WHERE json_extract(body, '$.app') = ?1")?
+            + del("DELETE FROM staged WHERE app = ?1")?,
     };
     tx.commit()?;
     Ok(purged)

@@ -232,3 +232,9 @@ async fn sqlite_parked_requeue_loses_nothing() {
     let db = TempDb::new("parked-requeue");
     contract::parked_requeue_loses_nothing(Arc::new(db.open())).await;
 }
+
+#[tokio::test]
+async fn sqlite_staging_store_passes_the_contract() {
+    let db = TempDb::new("staging");
+    contract::staging_store(&db.open()).await;
+}

@@ -192,7 +192,37 @@ async fn the_file_is_created_private_and_in_wal_mode() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
+}
+
+#[tokio::test]
+async fn a_version_3_file_is_upgraded_in_place_keeping_its_rows() {
+    let db = TempDb::new("upgrade");
+    let store = LocalStore::open(&db.0).unwrap();
+    CursorStore::put(&store, &contract::app("x"), "k", "v")
+        .await
+        .unwrap();
+    drop(store);
+    // What version 3 of the schema left behind: no staging table.
+    let conn = rusqlite::Connection::open(&db.0).unwrap();
+    conn.execute_batch("DROP TABLE staged; PRAGMA user_version = 3;")
+        .unwrap();
+    drop(conn);
+    let store = LocalStore::open(&db.0).unwrap();
+    let kept = CursorStore::get(&store, &contract::app("x"), "k")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("v"));
+    let waiting =
+        app::ports::StagingStore::waiting(&store, &contract::app("x"), domain::ObjectKind::Lead)
+            .await
+            .unwrap();
+    assert_eq!(waiting, 0, "the staging table exists");
+    let conn = rusqlite::Connection::open(&db.0).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 4);
 }
 
 #[tokio::test]
@@ -296,6 +326,7 @@ async fn a_version_1_file_is_migrated_without_losing_queued_changes() {
         "ALTER TABLE queue DROP COLUMN first_at; \
          ALTER TABLE dead_letters DROP COLUMN first_at; \
          DROP TABLE claims; \
+         DROP TABLE staged; \
          PRAGMA user_version = 1;",
     )
     .unwrap();
@@ -309,7 +340,7 @@ async fn a_version_1_file_is_migrated_without_losing_queued_changes() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
 }
 
 /// The dead-letter reason is shown to admins and logged: it says why without the body's values

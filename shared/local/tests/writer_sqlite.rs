@@ -70,6 +70,7 @@ fn deps<'a>(
         sf,
         jing,
         clock,
+        staging: None,
     }
 }
 

@@ -2,11 +2,15 @@
 //! `app::ports::Connections`): Salesforce tokens from the vault (refreshed ones saved back, a
 //! rotated refresh token before it is used again, the org checked on every refresh), every
 //! Salesforce call reserved in the app's quota counter first (capped by the org's remaining
-//! calls), the JING app secret. Clients are kept per app and settings revision for a while, so
-//! a JING token lives as long as its expiry and describes stay cached.
+//! calls), the JING app secret. The Salesforce client is kept per app and connection (who
+//! authorized, into which environment) for a while, so describes stay cached; the JING client as
+//! long as the app id and secret stay the same, so one JING token serves its whole lifetime
+//! (settings revisions come and go many times a minute while initialization runs: neither
+//! client is rebuilt for them).
 
 use app::ports::{
-    AppClients, ClientsError, Connections, SecretKind, SettingsStore, SfAuth, SfTokens, TokenVault,
+    AppClients, ClientsError, Connections, JingPort, SecretKind, SettingsStore, SfAuth, SfTokens,
+    TokenVault,
 };
 use app::settings::AppSettings;
 use async_trait::async_trait;
@@ -19,8 +23,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// How long built clients are reused. The vault may change under us (another worker rotated a
-/// token): after this the clients are rebuilt from it.
+/// How long a built Salesforce client is reused. The vault may change under us (another worker
+/// rotated a token): after this it is rebuilt from it.
 pub const REUSE_FOR: Duration = Duration::from_secs(300);
 
 /// What the clients are built from.
@@ -39,14 +43,40 @@ pub struct ClientSources {
     pub sf_retry: salesforce::RetryPolicy,
 }
 
-struct Cached {
-    revision: u64,
-    built: Instant,
-    clients: AppClients,
+/// What the clients of an app depend on in its settings: a change of any of these builds them
+/// anew (a reconnect, another environment, another JING app, a new allocation — the budget
+/// takes it from the settings the client is built with).
+#[derive(Debug, Clone, PartialEq)]
+struct ConnectionKey {
+    authorized: Option<app::settings::AuthorizedAccount>,
+    environment: app::settings::Environment,
+    jing_app_id: String,
+    jing_tenant: String,
+    allocation: app::settings::Allocation,
 }
 
-/// The clients of connected apps, built once per app and revision and reused for
-/// [`REUSE_FOR`].
+impl ConnectionKey {
+    fn of(s: &AppSettings) -> Self {
+        Self {
+            authorized: s.authorized.clone(),
+            environment: s.environment.clone(),
+            jing_app_id: s.jing_app_id.clone(),
+            jing_tenant: s.jing_tenant.clone(),
+            allocation: s.allocation,
+        }
+    }
+}
+
+struct Cached {
+    key: ConnectionKey,
+    built: Instant,
+    clients: AppClients,
+    /// The JING secret the JING client was built with (it is kept while the secret stays).
+    jing_secret: String,
+}
+
+/// The clients of connected apps, built once per app and connection and reused: the
+/// Salesforce client for [`REUSE_FOR`], the JING client while its secret stays the same.
 pub struct Remotes {
     sources: ClientSources,
     cache: Mutex<HashMap<AppId, Cached>>,
@@ -67,8 +97,18 @@ impl Remotes {
     fn cached(&self, settings: &AppSettings) -> Option<AppClients> {
         let cache = self.cache();
         let c = cache.get(&settings.app)?;
-        (c.revision == settings.revision && c.built.elapsed() < REUSE_FOR)
+        (c.key == ConnectionKey::of(settings) && c.built.elapsed() < REUSE_FOR)
             .then(|| c.clients.clone())
+    }
+
+    /// The JING client built earlier for the same app id and secret (its token still good).
+    fn reusable_jing(&self, settings: &AppSettings, secret: &str) -> Option<Arc<dyn JingPort>> {
+        let cache = self.cache();
+        let c = cache.get(&settings.app)?;
+        (c.key.jing_app_id == settings.jing_app_id
+            && c.key.jing_tenant == settings.jing_tenant
+            && c.jing_secret == secret)
+            .then(|| c.clients.jing.clone())
     }
 }
 
@@ -78,16 +118,20 @@ impl Connections for Remotes {
         if let Some(c) = self.cached(settings) {
             return Ok(c);
         }
-        let clients = AppClients {
-            sf: Arc::new(sf_client(&self.sources, settings).await?),
-            jing: Arc::new(jing_client(&self.sources, settings).await?),
+        let sf = Arc::new(sf_client(&self.sources, settings).await?);
+        let secret = jing_secret(&self.sources, settings).await?;
+        let jing = match self.reusable_jing(settings, &secret) {
+            Some(jing) => jing,
+            None => Arc::new(jing_client(&self.sources, settings, &secret)?),
         };
+        let clients = AppClients { sf, jing };
         self.cache().insert(
             settings.app.clone(),
             Cached {
-                revision: settings.revision,
+                key: ConnectionKey::of(settings),
                 built: Instant::now(),
                 clients: clients.clone(),
+                jing_secret: secret,
             },
         );
         Ok(clients)
@@ -142,20 +186,22 @@ async fn sf_client(src: &ClientSources, settings: &AppSettings) -> Result<SfClie
         .build())
 }
 
-async fn jing_client(
-    src: &ClientSources,
-    settings: &AppSettings,
-) -> Result<JingClient, ClientsError> {
+async fn jing_secret(src: &ClientSources, settings: &AppSettings) -> Result<String, ClientsError> {
     let app = &settings.app;
     let secret = src
         .vault
         .get(app, SecretKind::JingAppSecret)
         .await?
         .ok_or_else(|| ClientsError::NoJingSecret(app.clone()))?;
-    let creds = jing::Credentials::new(
-        settings.jing_app_id.clone(),
-        secret.expose_secret().to_owned(),
-    );
+    Ok(secret.expose_secret().to_owned())
+}
+
+fn jing_client(
+    src: &ClientSources,
+    settings: &AppSettings,
+    secret: &str,
+) -> Result<JingClient, ClientsError> {
+    let creds = jing::Credentials::new(settings.jing_app_id.clone(), secret.to_owned());
     let mut cfg = JingClientConfig::new(src.jing_contract.clone(), creds);
     if let Some((rate, burst)) = src.jing_pace {
         cfg.rate_per_sec = rate;

@@ -53,9 +53,8 @@ pub fn classify(code: &str, message: &str, fields: &[String]) -> SyncError {
         | "NOT_FOUND"
         | "ENTITY_IS_DELETED" => SyncError::new(ErrorCode::BadReference).detail(code),
         "CANNOT_UPDATE_CONVERTED_LEAD" => SyncError::new(ErrorCode::ConvertedLead),
-        "DUPLICATES_DETECTED" => {
-            SyncError::new(ErrorCode::InvalidValue).detail("a Salesforce duplicate rule matched")
-        }
+        "DUPLICATES_DETECTED" => SyncError::new(ErrorCode::DuplicateRuleMatched)
+            .detail("a Salesforce duplicate rule matched"),
         _ => SyncError::new(ErrorCode::InvalidValue).detail(code),
     };
     match sync.field {

@@ -44,6 +44,8 @@ struct Inner {
     usage: UsageTracker,
     pub(crate) options: ClientOptions,
     describes: Mutex<HashMap<String, Arc<SObjectDescribe>>>,
+    /// Users a composite poll listed, and when (the member matching after it reuses them).
+    pub(crate) users_listed: Mutex<Option<(std::time::Instant, Vec<app::ports::SfUser>)>>,
 }
 
 /// The authenticated client for one org. Cheap to clone; clones share tokens, counters and the
@@ -106,6 +108,7 @@ impl SfClientBuilder {
                 usage: UsageTracker::default(),
                 options: self.options,
                 describes: Mutex::new(HashMap::new()),
+                users_listed: Mutex::new(None),
             }),
         }
     }
@@ -126,6 +129,12 @@ impl SfClient {
 
     pub fn usage(&self) -> ApiUsage {
         self.inner.usage.snapshot()
+    }
+
+    pub(crate) fn inner_users(
+        &self,
+    ) -> &Mutex<Option<(std::time::Instant, Vec<app::ports::SfUser>)>> {
+        &self.inner.users_listed
     }
 
     pub fn api_version(&self) -> &str {

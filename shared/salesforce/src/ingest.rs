@@ -76,8 +76,13 @@ impl SfClient {
     /// `PUT /jobs/ingest/{id}/batches`: the job's only upload. Never replayed: a second upload
     /// is refused ("Found multiple contents for job"), so a timeout here means a new job.
     pub async fn ingest_upload(&self, job_id: &str, csv: &IngestCsv) -> Result<(), SfError> {
+        self.ingest_upload_bytes(job_id, csv.to_bytes()?).await
+    }
+
+    /// [`Self::ingest_upload`] of CSV bytes written elsewhere (`ingest_stream::CsvUpload`).
+    pub async fn ingest_upload_bytes(&self, job_id: &str, csv: Vec<u8>) -> Result<(), SfError> {
         let mut req = ApiRequest::new(Method::PUT, format!("jobs/ingest/{job_id}/batches"));
-        req.body = Some(("text/csv", csv.to_bytes()?));
+        req.body = Some(("text/csv", csv));
         req.replay_safe = false;
         self.send(&req).await.map(|_| ())
     }

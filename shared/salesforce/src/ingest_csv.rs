@@ -40,7 +40,7 @@ pub struct IngestCsv {
 
 /// A field value as a CSV cell: null and empty text clear the field (`#N/A`, as REST's null
 /// and `""` do); a field a record leaves out is an empty cell.
-fn cell(name: &str, v: &Value) -> Result<String, SfError> {
+pub(crate) fn cell(name: &str, v: &Value) -> Result<String, SfError> {
     match v {
         Value::Null => Ok(CSV_NULL.to_owned()),
         Value::String(s) if s.is_empty() => Ok(CSV_NULL.to_owned()),

@@ -2,14 +2,18 @@
 //! state once, read each row's outcome back in input order. Nothing waits here; the job id and
 //! the rows are all a caller needs to continue after a restart (the CSV is rebuilt from them).
 
-use app::ports::{BulkJobRef, BulkJobState, IngestOp, IngestRow, RemoteError, WriteResult};
+use app::ports::{
+    BulkJobRef, BulkJobState, IngestOp, IngestRow, IngestState, IngestUpload, RemoteError,
+    WriteResult,
+};
 use domain::{ErrorCode, SyncError};
 use serde_json::json;
 
 use crate::client::SfClient;
 use crate::error::SfError;
-use crate::ingest::IngestOperation;
+use crate::ingest::{IngestOperation, IngestResults};
 use crate::ingest_csv::{IngestCsv, IngestRowResult};
+use crate::ingest_stream::{CsvUpload, ResultList, keyed_rows};
 use crate::port::{remote, to_json_fields};
 use crate::record::Fields;
 
@@ -101,5 +105,110 @@ impl SfClient {
             .into_iter()
             .map(|r| write_result(object, job_id, r))
             .collect())
+    }
+}
+
+/// The streaming half: uploads written row by row, results read back by row key.
+impl SfClient {
+    pub(crate) fn port_ingest_upload(
+        &self,
+        object: &str,
+        op: &IngestOp,
+        columns: &[String],
+    ) -> Result<Box<dyn IngestUpload>, RemoteError> {
+        let upload =
+            CsvUpload::new(object, operation(op), columns).map_err(|e| remote(object, &e))?;
+        Ok(Box::new(upload))
+    }
+
+    pub(crate) async fn port_ingest_open(
+        &self,
+        object: &str,
+        op: &IngestOp,
+    ) -> Result<BulkJobRef, RemoteError> {
+        let job = self
+            .ingest_create(object, &operation(op))
+            .await
+            .map_err(|e| remote(object, &e))?;
+        Ok(BulkJobRef { job_id: job.id })
+    }
+
+    pub(crate) async fn port_ingest_send(
+        &self,
+        job_id: &str,
+        data: Vec<u8>,
+    ) -> Result<(), RemoteError> {
+        self.ingest_upload_bytes(job_id, data)
+            .await
+            .map_err(|e| remote("", &e))?;
+        self.ingest_close(job_id)
+            .await
+            .map_err(|e| remote("", &e))?;
+        Ok(())
+    }
+
+    pub(crate) async fn port_ingest_state(&self, job_id: &str) -> Result<IngestState, RemoteError> {
+        let info = self.ingest_job(job_id).await.map_err(|e| remote("", &e))?;
+        let processed = info.number_records_processed.unwrap_or(0);
+        let failed = info.number_records_failed.unwrap_or(0);
+        Ok(match info.state.as_str() {
+            "Open" => IngestState::Open,
+            "JobComplete" => IngestState::Complete { processed, failed },
+            "Failed" | "Aborted" => IngestState::Failed {
+                reason: format!(
+                    "job {job_id} ended {}: {}",
+                    info.state,
+                    info.error_message.unwrap_or_default()
+                ),
+                processed,
+                failed,
+            },
+            _ => IngestState::InProgress,
+        })
+    }
+
+    pub(crate) async fn port_ingest_keyed_results(
+        &self,
+        object: &str,
+        job_id: &str,
+        columns: &[String],
+        state: &IngestState,
+    ) -> Result<Vec<(u64, WriteResult)>, RemoteError> {
+        let fail = |e: SfError| remote(object, &e);
+        let (processed, failed, complete) = match state {
+            IngestState::Complete { processed, failed } => (*processed, *failed, true),
+            IngestState::Failed {
+                processed, failed, ..
+            } => (*processed, *failed, false),
+            _ => {
+                return Err(fail(SfError::InvalidInput(format!(
+                    "job {job_id} has not finished"
+                ))));
+            }
+        };
+        // The header the upload was written with (an insert's: the columns as given).
+        let header = crate::ingest_stream::upload_columns(&IngestOperation::Insert, columns);
+        let mut out = Vec::new();
+        let lists = [
+            (
+                ResultList::Successful,
+                IngestResults::Successful,
+                processed > failed,
+            ),
+            (ResultList::Failed, IngestResults::Failed, failed > 0),
+            (
+                ResultList::Unprocessed,
+                IngestResults::Unprocessed,
+                !complete,
+            ),
+        ];
+        for (list, which, wanted) in lists {
+            if !wanted {
+                continue;
+            }
+            let body = self.ingest_results(job_id, which).await.map_err(fail)?;
+            out.extend(keyed_rows(object, job_id, &header, &body, list).map_err(fail)?);
+        }
+        Ok(out)
     }
 }

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use app::ports::{
     BulkJobRef, BulkJobState, BulkPage, DeletedIds, Fields as PortFields, IngestOp, IngestRow,
-    PollCursor, RemoteError, SalesforcePort, SfRecord, SfUser, WriteResult,
+    IngestState, IngestUpload, PollAnswer, PollCursor, PollRead, RemoteError, SalesforcePort,
+    SfRecord, SfUser, WriteResult,
 };
 use async_trait::async_trait;
 use domain::SfId;
@@ -83,6 +84,35 @@ pub(crate) fn sf_record(r: Record, deleted: bool) -> Result<SfRecord, SfError> {
     })
 }
 
+/// The poller's `queryAll`: records after `cursor` up to `until` in `(SystemModstamp, Id)`
+/// order, with `IsDeleted` (deleted records come too).
+pub(crate) fn changed_soql(
+    object: &str,
+    fields: &[String],
+    cursor: &PollCursor,
+    until: OffsetDateTime,
+    limit: usize,
+) -> Result<String, SfError> {
+    let cursor = ModstampCursor {
+        system_modstamp: cursor.modstamp,
+        last_id: cursor.id.clone(),
+    };
+    let fields: Vec<&str> = fields
+        .iter()
+        .map(String::as_str)
+        .chain(["LastModifiedById", "IsDeleted"])
+        .collect();
+    let until = format!("SystemModstamp <= {}", datetime_literal(until));
+    let limit = u32::try_from(limit).unwrap_or(u32::MAX);
+    incremental_query(object, &fields, Some(&cursor), Some(&until), Some(limit))
+}
+
+/// A record of [`changed_soql`]'s result: deleted when its `IsDeleted` says so.
+pub(crate) fn changed_record(r: Record) -> Result<SfRecord, SfError> {
+    let deleted = r.get("IsDeleted").and_then(|v| v.as_bool()) == Some(true);
+    sf_record(r, deleted)
+}
+
 impl SfClient {
     async fn read_all(
         &self,
@@ -112,19 +142,19 @@ impl SfClient {
         until: OffsetDateTime,
         limit: usize,
     ) -> Result<Vec<SfRecord>, SfError> {
-        let cursor = ModstampCursor {
-            system_modstamp: cursor.modstamp,
-            last_id: cursor.id.clone(),
+        let soql = changed_soql(object, fields, cursor, until, limit)?;
+        let opts = QueryOptions {
+            include_deleted: true,
+            batch_size: Some(2000),
         };
-        let fields: Vec<&str> = fields
-            .iter()
-            .map(String::as_str)
-            .chain(["LastModifiedById"])
-            .collect();
-        let until = format!("SystemModstamp <= {}", datetime_literal(until));
-        let limit = u32::try_from(limit).unwrap_or(u32::MAX);
-        let soql = incremental_query(object, &fields, Some(&cursor), Some(&until), Some(limit))?;
-        self.read_all(&soql, false, false).await
+        let mut pager = self.query_with(&soql, opts);
+        let mut out = Vec::new();
+        while let Some(page) = pager.next_page().await? {
+            for r in page {
+                out.push(changed_record(r)?);
+            }
+        }
+        Ok(out)
     }
 
     async fn deleted_between(
@@ -209,23 +239,23 @@ impl SfClient {
     }
 
     async fn all_users(&self) -> Result<Vec<SfUser>, SfError> {
-        let records = self
-            .query("SELECT Id, Name, Email, MobilePhone, IsActive FROM User ORDER BY Id")
-            .collect_all()
-            .await?;
-        Ok(records
-            .into_iter()
-            .filter_map(|r| {
-                Some(SfUser {
-                    id: r.id()?,
-                    name: r.get_str("Name").unwrap_or_default().to_owned(),
-                    email: r.get_str("Email").map(str::to_owned),
-                    mobile: r.get_str("MobilePhone").map(str::to_owned),
-                    active: r.get("IsActive").and_then(|v| v.as_bool()).unwrap_or(true),
-                })
-            })
-            .collect())
+        let records = self.query(USERS_SOQL).collect_all().await?;
+        Ok(records.into_iter().filter_map(user_of).collect())
     }
+}
+
+/// The users listing of member matching.
+pub(crate) const USERS_SOQL: &str =
+    "SELECT Id, Name, Email, MobilePhone, IsActive FROM User ORDER BY Id";
+
+pub(crate) fn user_of(r: Record) -> Option<SfUser> {
+    Some(SfUser {
+        id: r.id()?,
+        name: r.get_str("Name").unwrap_or_default().to_owned(),
+        email: r.get_str("Email").map(str::to_owned),
+        mobile: r.get_str("MobilePhone").map(str::to_owned),
+        active: r.get("IsActive").and_then(|v| v.as_bool()).unwrap_or(true),
+    })
 }
 
 #[async_trait]
@@ -356,8 +386,52 @@ impl SalesforcePort for SfClient {
     ) -> Result<Vec<WriteResult>, RemoteError> {
         self.port_ingest_results(object, job_id, op, rows).await
     }
+    fn ingest_upload(
+        &self,
+        object: &str,
+        op: &IngestOp,
+        columns: &[String],
+    ) -> Result<Box<dyn IngestUpload>, RemoteError> {
+        self.port_ingest_upload(object, op, columns)
+    }
+    fn ingest_key(&self, columns: &[String], row: &IngestRow) -> Result<u64, RemoteError> {
+        let cells = crate::ingest_stream::row_cells(columns, row).map_err(|e| remote("", &e))?;
+        Ok(crate::ingest_stream::row_key(&cells))
+    }
+    async fn ingest_open(&self, object: &str, op: &IngestOp) -> Result<BulkJobRef, RemoteError> {
+        self.port_ingest_open(object, op).await
+    }
+    async fn ingest_send(&self, job_id: &str, data: Vec<u8>) -> Result<(), RemoteError> {
+        self.port_ingest_send(job_id, data).await
+    }
+    async fn ingest_state(&self, job_id: &str) -> Result<IngestState, RemoteError> {
+        self.port_ingest_state(job_id).await
+    }
+    async fn ingest_abort(&self, job_id: &str) -> Result<(), RemoteError> {
+        // The client's own abort (the inherent method), not this trait method.
+        SfClient::ingest_abort(self, job_id)
+            .await
+            .map(|_| ())
+            .map_err(|e| remote("", &e))
+    }
+    async fn ingest_keyed_results(
+        &self,
+        object: &str,
+        job_id: &str,
+        columns: &[String],
+        state: &IngestState,
+    ) -> Result<Vec<(u64, WriteResult)>, RemoteError> {
+        self.port_ingest_keyed_results(object, job_id, columns, state)
+            .await
+    }
     async fn users(&self) -> Result<Vec<SfUser>, RemoteError> {
+        if let Some(users) = self.recently_listed_users() {
+            return Ok(users);
+        }
         self.all_users().await.map_err(|e| remote("User", &e))
+    }
+    async fn poll_reads(&self, reads: &[PollRead]) -> Result<Vec<PollAnswer>, RemoteError> {
+        self.port_poll_reads(reads).await
     }
     async fn describe(
         &self,

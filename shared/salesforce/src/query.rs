@@ -43,6 +43,18 @@ pub struct QueryPager {
 }
 
 impl QueryPager {
+    /// The pages after a first page read elsewhere (a composite subrequest), from its
+    /// `nextRecordsUrl`.
+    pub(crate) fn continuing(client: &SfClient, next_records_url: &str) -> QueryPager {
+        QueryPager {
+            client: client.clone(),
+            next: Next::Locator(next_records_url.to_owned()),
+            batch_header: None,
+            total_size: None,
+            pages_fetched: 1,
+        }
+    }
+
     /// The next page, or `None` once the result is exhausted.
     pub async fn next_page(&mut self) -> Result<Option<Vec<Record>>, SfError> {
         // The position only moves on success: after an error the same page can be asked again.

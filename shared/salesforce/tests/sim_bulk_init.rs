@@ -85,6 +85,7 @@ fn deps<'a>(c: &'a Connected, f: &'a Fakes, jing: &'a FakeJing) -> InitDeps<'a> 
         cursors: &f.cursors,
         settings: &f.settings,
         clock: &f.clock,
+        writer: None,
     }
 }
 

@@ -118,6 +118,7 @@ async fn the_org_share_refuses_calls_the_writer_parks_and_status_shows_the_org()
         sf: &client,
         jing: &jing,
         clock: &s.clock,
+        staging: None,
     };
     let (mut created, mut parked) = (0, 0);
     for i in 0..40 {

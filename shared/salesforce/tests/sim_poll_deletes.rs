@@ -133,7 +133,7 @@ async fn old_cursors_use_get_deleted_and_an_emptied_recycle_bin_is_reconciled() 
     p.bind(&ids[..3]).await; // lead 3 stays unbound
     p.run(&c.client).await; // places the cursors
 
-    // Recent cursor: queryAll, one call per object.
+    // Recent cursor: every object's changes (deletes included, queryAll) in one composite call.
     human_delete(&c, &ids[0]).await;
     let before = c.sim.calls();
     let t = Instant::now();
@@ -144,7 +144,8 @@ async fn old_cursors_use_get_deleted_and_an_emptied_recycle_bin_is_reconciled() 
     );
     let after = c.sim.calls();
     assert_eq!(r.deletes, 1, "{r:?}");
-    assert_eq!(after.kind("query_all") - before.kind("query_all"), 2);
+    assert_eq!(after.kind("composite") - before.kind("composite"), 1);
+    assert_eq!(after.total - before.total, 1, "one call for the whole poll");
     assert_eq!(after.kind("get_deleted"), before.kind("get_deleted"));
     assert_eq!(p.queued_deletes().await, BTreeSet::from([ids[0].clone()]));
 
@@ -161,7 +162,7 @@ async fn old_cursors_use_get_deleted_and_an_emptied_recycle_bin_is_reconciled() 
     let after = c.sim.calls();
     assert_eq!((r.deletes, r.reconciled), (1, 0), "{r:?}");
     assert_eq!(after.kind("get_deleted") - before.kind("get_deleted"), 2);
-    assert_eq!(after.kind("query_all"), before.kind("query_all"));
+    assert_eq!(after.kind("composite") - before.kind("composite"), 1);
     assert_eq!(p.queued_deletes().await, BTreeSet::from([ids[3].clone()]));
     assert_eq!(
         p.delete_cursor().await.second(),
@@ -186,8 +187,8 @@ async fn old_cursors_use_get_deleted_and_an_emptied_recycle_bin_is_reconciled() 
     assert_eq!(p.queued_deletes().await, BTreeSet::from([ids[1].clone()]));
     assert_eq!(
         after.kind("query") - before.kind("query"),
-        2 + 1,
-        "the two changes queries and one existence check for three bindings"
+        1,
+        "one existence check for three bindings (the changes travel in the composite)"
     );
 }
 
@@ -213,7 +214,7 @@ async fn reconciling_a_thousand_bindings_costs_three_queries() {
         p.queued_deletes().await,
         ids[..10].iter().cloned().collect::<BTreeSet<_>>()
     );
-    let checks = after.kind("query") - before.kind("query") - 2;
+    let checks = after.kind("query") - before.kind("query");
     assert_eq!(checks, 3, "1,000 bound ids in URL-sized IN lists");
     println!(
         "reconciled 1000 bindings: {checks} existence queries, {} calls in all, {ms} ms",

@@ -5,6 +5,7 @@
 use crate::config::WebhookChaos;
 use crate::human::{Human, SimError};
 use crate::state::{Inner, envelope, success};
+use crate::store::Record;
 use crate::webhooks::{self, Operator};
 use axum::Router;
 use axum::extract::State;
@@ -133,6 +134,61 @@ async fn deliver(State(inner): S) -> axum::Json<Json> {
     answer(&inner, Ok(data))
 }
 
+/// `{"object":"lead","count":N,"start":k}`: N generated records created by a back-office user
+/// (`start` continues a series seeded in several requests). No webhook events unless a webhook
+/// is configured.
+async fn seed(State(inner): S, axum::Json(b): axum::Json<Json>) -> axum::Json<Json> {
+    let r = (|| {
+        let object = text(&b, "object")?;
+        let number = |k: &str| b.get(k).and_then(Json::as_u64).unwrap_or(0) as usize;
+        let (count, start) = (number("count"), number("start"));
+        let who = human(&inner, &b);
+        for i in start..start + count {
+            let fields = crate::seed::record(object, i).ok_or_else(|| SimError {
+                code: 40000,
+                msg: format!("no generator for {object}"),
+                existing_id: None,
+            })?;
+            who.create(object, Json::Object(fields))?;
+        }
+        Ok(json!({ "created": count }))
+    })();
+    answer(&inner, r)
+}
+
+/// Live records of `{"object"}` (with `"field"` and `"value"`: those holding it), each passed
+/// to `each`.
+fn matching(inner: &Inner, b: &Json, mut each: impl FnMut(&Record)) -> Result<(), SimError> {
+    let object = text(b, "object")?;
+    let wanted = match (b.get("field").and_then(Json::as_str), b.get("value")) {
+        (Some(f), Some(v)) => Some((f, v)),
+        _ => None,
+    };
+    let st = inner.lock();
+    st.store
+        .records
+        .values()
+        .filter(|r| r.object == object && !r.invalid)
+        .filter(|r| wanted.is_none_or(|(f, v)| r.fields.get(f) == Some(v)))
+        .for_each(&mut each);
+    Ok(())
+}
+
+async fn count(State(inner): S, axum::Json(b): axum::Json<Json>) -> axum::Json<Json> {
+    let mut n = 0usize;
+    let r = matching(&inner, &b, |_| n += 1).map(|()| json!({ "count": n }));
+    answer(&inner, r)
+}
+
+async fn find(State(inner): S, axum::Json(b): axum::Json<Json>) -> axum::Json<Json> {
+    let mut list = Vec::new();
+    let r = matching(&inner, &b, |r| {
+        list.push(json!({"entity_id": r.id, "fields": r.fields}));
+    })
+    .map(|()| json!({ "records": list }));
+    answer(&inner, r)
+}
+
 async fn calls(State(inner): S) -> axum::Json<Json> {
     let calls = inner.lock().calls.clone();
     answer(&inner, Ok(json!(calls)))
@@ -148,5 +204,8 @@ pub fn router(inner: Arc<Inner>) -> Router {
         .route("/_sim/webhook", post(webhook))
         .route("/_sim/webhooks/deliver", post(deliver))
         .route("/_sim/calls", get(calls))
+        .route("/_sim/seed", post(seed))
+        .route("/_sim/count", post(count))
+        .route("/_sim/find", post(find))
         .with_state(inner)
 }

@@ -12,6 +12,7 @@ mod employees;
 mod http;
 mod human;
 pub mod schema;
+pub mod seed;
 mod state;
 pub mod store;
 mod tokens;

@@ -15,6 +15,35 @@ use std::collections::HashMap;
 use tower::ServiceExt;
 
 const MAX_SUBREQUESTS: usize = 25;
+/// Of which query, queryAll or sObject Collections operations (§5.2).
+const MAX_QUERY_OR_COLLECTIONS: usize = 5;
+
+/// Whether a subrequest is a query, queryAll or sObject Collections operation.
+fn is_query_or_collections(url: &str) -> bool {
+    let path = url.split('?').next().unwrap_or("");
+    let rest = path
+        .strip_prefix("/services/data/")
+        .and_then(|r| r.split_once('/'))
+        .map_or("", |(_, rest)| rest);
+    ["query", "queryAll", "composite/sobjects"]
+        .iter()
+        .any(|p| rest == *p || rest.starts_with(&format!("{p}/")))
+}
+
+/// More than five queries or collections operations: refused before anything runs, in the
+/// shape Salesforce answers an over-long composite (one entry, status 400, `LIMIT_EXCEEDED`).
+fn too_many_queries(subs: &[Sub]) -> Option<Value> {
+    let n = subs
+        .iter()
+        .filter(|s| is_query_or_collections(&s.url))
+        .count();
+    (n > MAX_QUERY_OR_COLLECTIONS).then(|| {
+        json!({"compositeResponse": [{
+            "body": [{"errorCode": "LIMIT_EXCEEDED",
+                      "message": format!("The request can’t contain more than {MAX_QUERY_OR_COLLECTIONS} query or sObject Collections operations.")}],
+            "httpHeaders": {}, "httpStatusCode": 400, "referenceId": null}]})
+    })
+}
 
 pub(crate) struct Sub {
     pub(crate) method: String,
@@ -164,6 +193,9 @@ pub async fn composite(
     body: Bytes,
 ) -> ApiResult {
     let (all_or_none, subs) = parse(&body)?;
+    if let Some(refused) = too_many_queries(&subs) {
+        return Ok(json_response(StatusCode::OK, &refused));
+    }
     let mut unit = all_or_none.then(|| Unit::start(&sim));
     let inner = crate::server::api_routes().with_state(sim.clone());
     let mut bodies: HashMap<String, Value> = HashMap::new();

@@ -51,7 +51,7 @@ fn body(v: Value) -> Result<Map<String, Value>, SimError> {
     }
 }
 
-fn human_opts(org: &Org) -> WriteOpts {
+pub(crate) fn human_opts(org: &Org) -> WriteOpts {
     WriteOpts {
         actor: org.human_user.clone(),
         api: false,

@@ -40,6 +40,11 @@
 //! (`query`, `query_more`, `query_all`, `collections_create`, … plus the uncounted
 //! `oauth_token`, `oauth_authorize`, `oauth_revoke`, `identity`, `versions`).
 //!
+//! Control endpoints for a simulator run as its own process (`sf-sim` binary; not Salesforce's
+//! API, never counted): `POST /_sim/seed {"object","count","start"}` creates generated records as
+//! the human user, `GET /_sim/count?object=&field=&value=`, `GET /_sim/find?object=&field=&value=`
+//! (indexed), `GET /_sim/calls`.
+//!
 //! Org setup: users "Integration User" (the API user) and "Hannah Human"; a lead queue
 //! ([`SfSim::lead_queue_id`]); custom Lead fields `Jing_Id__c` (external id, not unique),
 //! `Region__c` (restricted picklist), `Country__c` → `Province__c` (dependent picklist),
@@ -53,6 +58,7 @@ mod collections_upsert;
 mod composite;
 mod composite_batch;
 mod config;
+mod control;
 mod describe;
 mod dml;
 mod duplicates;
@@ -74,6 +80,7 @@ mod records;
 mod replication;
 mod rest;
 pub mod schema;
+pub mod seed;
 mod server;
 mod soap;
 pub mod soql;

@@ -6,11 +6,15 @@ use crate::{
     bulk, collections, composite, describe, gate, ingest, oauth, query, replication, rest,
 };
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, StatusCode};
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post, put};
 use serde_json::json;
+
+/// Bodies an ingest upload may carry before the handler refuses them (beyond the 150 MB cap).
+const INGEST_BODY_LIMIT: usize = 256 * 1024 * 1024;
 
 /// REST API routes below `/services/data/{v}/`, without the gate (composite re-enters here).
 pub fn api_routes() -> Router<Shared> {
@@ -96,7 +100,8 @@ pub fn api_routes() -> Router<Shared> {
         )
         .route(
             &format!("{s}/jobs/ingest/{{id}}/batches"),
-            put(ingest::upload),
+            // The handler judges the size itself (150 MB after base64, Salesforce's own error).
+            put(ingest::upload).layer(DefaultBodyLimit::max(INGEST_BODY_LIMIT)),
         )
         .route(
             &format!("{s}/jobs/ingest/{{id}}/{{kind}}"),
@@ -121,6 +126,7 @@ pub fn router(sim: Shared) -> Router {
         .route("/services/oauth2/userinfo", get(oauth::userinfo))
         .route("/id/{org}/{user}", get(oauth::identity))
         .merge(api)
+        .merge(crate::control::router())
         .fallback(not_found)
         .layer(from_fn_with_state(sim.clone(), gate::faults))
         .with_state(sim)

@@ -272,3 +272,48 @@ async fn composite_batch_counts_every_subrequest_and_can_halt() {
     );
     assert_eq!(body["results"][1]["result"]["Title"], "CTO");
 }
+
+#[tokio::test]
+async fn composite_queries_page_like_queries_and_at_most_five_are_taken() {
+    let env = Env::new().await;
+    for i in 0..3 {
+        env.lead(&format!("L{i}"), "Acme", None).await;
+    }
+    let gone = env.lead("Gone", "Acme", None).await;
+    env.delete(&format!("/sobjects/Lead/{gone}")).await;
+    let q = |soql: &str| {
+        format!(
+            "/services/data/v62.0/queryAll/?q={}",
+            soql.replace(' ', "+")
+        )
+    };
+    let req = json!({"compositeRequest": [
+        {"method": "GET", "url": q("SELECT Id, IsDeleted FROM Lead ORDER BY SystemModstamp, Id"), "referenceId": "leads"},
+        {"method": "GET", "url": "/services/data/v62.0/query/?q=SELECT+Id+FROM+User", "referenceId": "users"},
+    ]});
+    let before = env.sim.calls().total;
+    let (status, body) = env.post("/composite", &req).await;
+    assert_eq!(status, 200, "{body}");
+    let r = body["compositeResponse"].as_array().unwrap();
+    assert_eq!(r[0]["httpStatusCode"], 200);
+    let leads = r[0]["body"]["records"].as_array().unwrap();
+    assert_eq!(leads.len(), 4, "queryAll: the deleted lead too");
+    assert_eq!(leads.iter().filter(|l| l["IsDeleted"] == true).count(), 1);
+    assert!(r[1]["body"]["totalSize"].as_u64().unwrap() >= 2, "users");
+    assert_eq!(
+        env.sim.calls().total - before,
+        1,
+        "one call for both queries"
+    );
+    let six: Vec<Value> = (0..6)
+        .map(|i| json!({"method": "GET", "url": "/services/data/v62.0/query/?q=SELECT+Id+FROM+Lead", "referenceId": format!("q{i}")}))
+        .collect();
+    let (status, body) = env
+        .post("/composite", &json!({"compositeRequest": six}))
+        .await;
+    assert_eq!(status, 200);
+    let r = body["compositeResponse"].as_array().unwrap();
+    assert_eq!(r.len(), 1, "refused before anything ran");
+    assert_eq!(r[0]["httpStatusCode"], 400);
+    assert_eq!(r[0]["body"][0]["errorCode"], "LIMIT_EXCEEDED");
+}

@@ -313,3 +313,15 @@ async fn uploads_over_the_limit_are_refused() {
         201
     );
 }
+
+#[tokio::test]
+async fn uploads_of_many_megabytes_under_the_limit_are_taken() {
+    let env = Env::new().await;
+    let id = job(&env, json!({"object": "Lead", "operation": "insert"})).await;
+    // About 5 MB: well past a web framework's default body limit, far under Salesforce's.
+    let mut csv = String::from("LastName,Company\n");
+    while csv.len() < 5_000_000 {
+        csv.push_str(&format!("Name {},Company\n", csv.len()));
+    }
+    assert_eq!(upload(&env, &id, &csv).await.0, 201);
+}

@@ -10,7 +10,7 @@ mod push;
 pub mod verify;
 
 pub use convert::{jing_record_change, sf_record_change, soap_value};
-pub use poll::{OVERLAP, PollDeps, PollReport, poll};
+pub use poll::{OVERLAP, PollDeps, PollReport, poll, poll_with};
 pub use poll_deletes::{GET_DELETED_AFTER, RECONCILE_PAGE};
 pub use poll_jing::{
     JING_OVERLAP, JingPollDeps, JingPollReport, jing_cursor_key, poll_jing, start_jing_cursors,

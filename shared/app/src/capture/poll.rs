@@ -1,11 +1,15 @@
 //! The safety-net poller (sf-poller): per object, records with `(SystemModstamp, Id)` after the
-//! cursor, re-reading a small overlap window; deletes (see `poll_deletes`); lead conversions. The cursor advances only after the changes are queued, and never past the
-//! run's start time.
+//! cursor, deleted ones included (`queryAll`), re-reading a small overlap window; deletes
+//! Salesforce may have forgotten (see `poll_deletes`); lead conversions. Every object's first
+//! page travels in one `composite` request (one API call for a quiet run, the users listing
+//! included when member matching is due). The cursor advances only after the changes are
+//! queued, and never past the run's start time.
 
 use super::convert::sf_record_change;
-use super::poll_deletes::poll_deletes;
+use super::poll_deletes::{claim_delete, delete_key, poll_deletes};
 use crate::ports::{
-    BindingStore, ChangeQueue, Clock, CursorStore, IdempotencyStore, PollCursor, SalesforcePort,
+    BindingStore, ChangeQueue, Clock, CursorStore, IdempotencyStore, PollAnswer, PollCursor,
+    PollRead, SalesforcePort, SfRecord,
 };
 use crate::settings::AppSettings;
 use domain::{Direction, ErrorCode, Lane, ObjectKind, ObjectSpec, SyncError};
@@ -43,8 +47,92 @@ pub(super) fn store(e: crate::ports::StoreError) -> SyncError {
 
 /// Poll every object whose Salesforce → JING direction is on.
 pub async fn poll(deps: &PollDeps<'_>, settings: &AppSettings) -> Result<PollReport, SyncError> {
+    poll_with(deps, settings, false).await
+}
+
+/// An object being polled: where its cursor stands and where this run reads from.
+struct Polled {
+    object: ObjectKind,
+    cursor: PollCursor,
+    from: PollCursor,
+}
+
+/// [`poll`], listing the users too when `with_users` (member matching is due): every object's
+/// first page of changes (deletes included) and the users travel in one `composite` request —
+/// one API call for a quiet run. Later pages are read on their own.
+pub async fn poll_with(
+    deps: &PollDeps<'_>,
+    settings: &AppSettings,
+    with_users: bool,
+) -> Result<PollReport, SyncError> {
     let run_start = deps.clock.now();
     let mut report = PollReport::default();
+    let mut polled = Vec::new();
+    for object in objects(deps, settings).await? {
+        report.objects.push(object);
+        let key = cursor_key(object);
+        match load(deps, settings, &key).await? {
+            Some(cursor) => {
+                let from = PollCursor {
+                    modstamp: cursor.modstamp - OVERLAP,
+                    id: None,
+                };
+                polled.push(Polled {
+                    object,
+                    cursor,
+                    from,
+                });
+            }
+            // First run: start from now; history is the initialization's job.
+            None => {
+                let start = PollCursor {
+                    modstamp: run_start - OVERLAP,
+                    id: None,
+                };
+                save(deps, settings, &key, &start).await?;
+                poll_deletes(deps, settings, object, run_start, &mut report).await?;
+            }
+        }
+    }
+    let mut reads: Vec<PollRead> = polled
+        .iter()
+        .map(|p| PollRead::Changed {
+            object: ObjectSpec::of(p.object).sf_object.to_owned(),
+            fields: fields_of(settings, p.object),
+            cursor: p.from.clone(),
+            until: run_start,
+            limit: PAGE,
+        })
+        .collect();
+    if with_users {
+        reads.push(PollRead::Users);
+    }
+    let answers = match reads.is_empty() {
+        true => Vec::new(),
+        false => deps.sf.poll_reads(&reads).await.map_err(|e| e.0)?,
+    };
+    let mut answers = answers.into_iter();
+    for p in polled {
+        let first = match answers.next() {
+            Some(PollAnswer::Records(r)) => r.map_err(|e| e.0)?,
+            _ => {
+                return Err(SyncError::new(ErrorCode::RemoteUnavailable)
+                    .detail("poll answers out of order"));
+            }
+        };
+        poll_changes(deps, settings, &p, first, run_start, &mut report).await?;
+        poll_deletes(deps, settings, p.object, run_start, &mut report).await?;
+    }
+    Ok(report)
+}
+
+/// The objects to poll. Opportunities only matter once a converted lead bound one: no
+/// bindings, no reads.
+async fn objects(
+    deps: &PollDeps<'_>,
+    settings: &AppSettings,
+) -> Result<Vec<ObjectKind>, SyncError> {
+    let mut out = Vec::new();
     for object in [
         ObjectKind::Account,
         ObjectKind::Lead,
@@ -53,7 +141,6 @@ pub async fn poll(deps: &PollDeps<'_>, settings: &AppSettings) -> Result<PollRep
         if !settings.direction_open(object, Direction::SfToJing) {
             continue;
         }
-        // Opportunities only matter once a converted lead bound one: no bindings, no calls.
         if object == ObjectKind::Opportunity
             && deps
                 .bindings
@@ -64,11 +151,13 @@ pub async fn poll(deps: &PollDeps<'_>, settings: &AppSettings) -> Result<PollRep
         {
             continue;
         }
-        report.objects.push(object);
-        poll_changes(deps, settings, object, run_start, &mut report).await?;
-        poll_deletes(deps, settings, object, run_start, &mut report).await?;
+        out.push(object);
     }
-    Ok(report)
+    Ok(out)
+}
+
+fn cursor_key(object: ObjectKind) -> String {
+    format!("poll:{}", ObjectSpec::of(object).sf_object)
 }
 
 pub(super) fn fields_of(settings: &AppSettings, object: ObjectKind) -> Vec<String> {
@@ -90,80 +179,20 @@ pub(super) fn fields_of(settings: &AppSettings, object: ObjectKind) -> Vec<Strin
     fields
 }
 
+/// Queue the changes of `first` and of the pages after it; move the cursor.
 async fn poll_changes(
     deps: &PollDeps<'_>,
     settings: &AppSettings,
-    object: ObjectKind,
+    p: &Polled,
+    first: Vec<SfRecord>,
     run_start: OffsetDateTime,
     report: &mut PollReport,
 ) -> Result<(), SyncError> {
-    let key = format!("poll:{}", ObjectSpec::of(object).sf_object);
-    let Some(mut cursor) = load(deps, settings, &key).await? else {
-        // First run: start from now; history is the initialization's job.
-        return save(
-            deps,
-            settings,
-            &key,
-            &PollCursor {
-                modstamp: run_start - OVERLAP,
-                id: None,
-            },
-        )
-        .await;
-    };
-    let fields = fields_of(settings, object);
-    let mut query_from = PollCursor {
-        modstamp: cursor.modstamp - OVERLAP,
-        id: None,
-    };
+    let (object, mut cursor, mut query_from) = (p.object, p.cursor.clone(), p.from.clone());
+    let mut page = first;
     loop {
-        let page = deps
-            .sf
-            .changed_since(
-                ObjectSpec::of(object).sf_object,
-                &fields,
-                &query_from,
-                run_start,
-                PAGE,
-            )
-            .await
-            .map_err(|e| e.0)?;
         let full = page.len() == PAGE;
-        let mut changes = Vec::with_capacity(page.len());
-        let mut claimed = Vec::with_capacity(page.len());
-        for rec in &page {
-            // The overlap re-reads records: each (record, version) is queued once.
-            let seen_key = format!(
-                "poll|{}|{}|{}",
-                settings.app,
-                rec.id,
-                rec.modstamp.unix_timestamp_nanos()
-            );
-            let fresh = deps
-                .seen
-                .claim(&seen_key, run_start + Duration::days(2), run_start)
-                .await
-                .map_err(store)?;
-            if fresh {
-                changes.push(sf_record_change(settings, object, rec, Lane::Live));
-                claimed.push(seen_key);
-            } else {
-                report.already_seen += 1;
-            }
-        }
-        if !changes.is_empty()
-            && let Err(e) = deps.queue.send(&changes).await
-        {
-            // Not queued: give the claims back, or the next run would skip these versions as
-            // already seen (the cursor has not moved, so it reads them again).
-            for key in &claimed {
-                if let Err(e) = deps.seen.release(key).await {
-                    tracing::warn!(app_id = %settings.app, error = %e, "Could not give a poll claim back.");
-                }
-            }
-            return Err(store(e));
-        }
-        report.enqueued += changes.len() as u64;
+        queue_page(deps, settings, object, &page, run_start, report).await?;
         if let Some(last) = page.last() {
             query_from = PollCursor {
                 modstamp: last.modstamp,
@@ -176,6 +205,18 @@ async fn poll_changes(
         if !full {
             break;
         }
+        let fields = fields_of(settings, object);
+        page = deps
+            .sf
+            .changed_since(
+                ObjectSpec::of(object).sf_object,
+                &fields,
+                &query_from,
+                run_start,
+                PAGE,
+            )
+            .await
+            .map_err(|e| e.0)?;
     }
     // Quiet periods move the cursor up to the overlap behind the run start, never past it.
     if cursor.modstamp < run_start - OVERLAP {
@@ -184,7 +225,70 @@ async fn poll_changes(
             id: None,
         };
     }
-    save(deps, settings, &key, &cursor).await
+    save(deps, settings, &cursor_key(object), &cursor).await
+}
+
+/// Queue what a page holds that was not queued before: each (record, version) once, each
+/// delete once (whichever path saw it first).
+async fn queue_page(
+    deps: &PollDeps<'_>,
+    settings: &AppSettings,
+    object: ObjectKind,
+    page: &[SfRecord],
+    run_start: OffsetDateTime,
+    report: &mut PollReport,
+) -> Result<(), SyncError> {
+    let mut changes = Vec::with_capacity(page.len());
+    let mut claimed = Vec::with_capacity(page.len());
+    let (mut deletes, mut enqueued) = (0, 0);
+    for rec in page {
+        if rec.deleted {
+            if claim_delete(deps, settings, rec, run_start).await? {
+                changes.push(sf_record_change(settings, object, rec, Lane::Live));
+                claimed.push(delete_key(settings, rec));
+                deletes += 1;
+            }
+            continue;
+        }
+        // The overlap re-reads records: each (record, version) is queued once.
+        let seen_key = format!(
+            "poll|{}|{}|{}",
+            settings.app,
+            rec.id,
+            rec.modstamp.unix_timestamp_nanos()
+        );
+        let fresh = deps
+            .seen
+            .claim(&seen_key, run_start + Duration::days(2), run_start)
+            .await
+            .map_err(store)?;
+        if fresh {
+            changes.push(sf_record_change(settings, object, rec, Lane::Live));
+            claimed.push(seen_key);
+            enqueued += 1;
+        } else {
+            report.already_seen += 1;
+        }
+    }
+    if !changes.is_empty()
+        && let Err(e) = deps.queue.send(&changes).await
+    {
+        // Not queued: give the claims back, or the next run would skip these versions as
+        // already seen (the cursor has not moved, so it reads them again).
+        give_back(deps, settings, &claimed).await;
+        return Err(store(e));
+    }
+    report.deletes += deletes;
+    report.enqueued += enqueued;
+    Ok(())
+}
+
+async fn give_back(deps: &PollDeps<'_>, settings: &AppSettings, claimed: &[String]) {
+    for key in claimed {
+        if let Err(e) = deps.seen.release(key).await {
+            tracing::warn!(app_id = %settings.app, error = %e, "Could not give a poll claim back.");
+        }
+    }
 }
 
 pub(super) async fn load(

@@ -1,8 +1,9 @@
-//! Deletes for the safety-net poller. A recent cursor reads them with `queryAll ... IsDeleted =
-//! true`; a cursor older than [`GET_DELETED_AFTER`] uses getDeleted instead (one call whatever
-//! the window, and it says when Salesforce has forgotten deletes). When it has — the recycle bin
-//! was emptied, or the poller was down for more than 15 days — every bound record of the object
-//! is checked and a delete is queued for each one that is gone.
+//! Deletes for the safety-net poller. The changes query reads them (`queryAll`: deleted records
+//! come with the others, `IsDeleted = true`); a delete cursor older than [`GET_DELETED_AFTER`]
+//! also asks getDeleted (one call whatever the window, and it says when Salesforce has forgotten
+//! deletes). When it has — the recycle bin was emptied, or the poller was down for more than 15
+//! days — every bound record of the object is checked and a delete is queued for each one that
+//! is gone.
 
 use super::convert::sf_record_change;
 use super::poll::{OVERLAP, PollDeps, load, save, store};
@@ -23,7 +24,8 @@ pub const RECONCILE_PAGE: usize = 2000;
 /// How long a queued delete is remembered (longer than the recycle bin keeps it).
 const DELETE_SEEN_FOR: Duration = Duration::days(16);
 
-/// Queue the object's deletes since its cursor, then move the cursor.
+/// After the object's changes (deletes included) were queued: ask getDeleted when the delete
+/// cursor is old, then move the cursor.
 pub(super) async fn poll_deletes(
     deps: &PollDeps<'_>,
     settings: &AppSettings,
@@ -36,11 +38,7 @@ pub(super) async fn poll_deletes(
         Some(c) if run_start - c.modstamp > GET_DELETED_AFTER => {
             by_get_deleted(deps, settings, object, c.modstamp, run_start, report).await?
         }
-        cursor => {
-            let since = cursor.map_or(run_start - OVERLAP, |c| c.modstamp - OVERLAP);
-            by_query_all(deps, settings, object, since, run_start, report).await?;
-            run_start
-        }
+        _ => run_start,
     };
     let cursor = PollCursor {
         modstamp: next,
@@ -49,21 +47,22 @@ pub(super) async fn poll_deletes(
     save(deps, settings, &key, &cursor).await
 }
 
-async fn by_query_all(
+pub(super) fn delete_key(settings: &AppSettings, rec: &SfRecord) -> String {
+    format!("del|{}|{}", settings.app, rec.id)
+}
+
+/// Whether `rec`'s delete is new (not queued by an earlier run or by getDeleted).
+pub(super) async fn claim_delete(
     deps: &PollDeps<'_>,
     settings: &AppSettings,
-    object: ObjectKind,
-    since: OffsetDateTime,
+    rec: &SfRecord,
     run_start: OffsetDateTime,
-    report: &mut super::PollReport,
-) -> Result<(), SyncError> {
-    let deleted = deps
-        .sf
-        .deleted_since(ObjectSpec::of(object).sf_object, since, run_start)
+) -> Result<bool, SyncError> {
+    let seen_key = delete_key(settings, rec);
+    deps.seen
+        .claim(&seen_key, run_start + DELETE_SEEN_FOR, run_start)
         .await
-        .map_err(|e| e.0)?;
-    report.deletes += enqueue(deps, settings, object, &deleted, run_start).await?;
-    Ok(())
+        .map_err(store)
 }
 
 /// getDeleted over [cursor, run start); returns where the next window starts
@@ -219,13 +218,7 @@ async fn enqueue(
 ) -> Result<u64, SyncError> {
     let mut changes = Vec::new();
     for rec in deleted {
-        let seen_key = format!("del|{}|{}", settings.app, rec.id);
-        if deps
-            .seen
-            .claim(&seen_key, run_start + DELETE_SEEN_FOR, run_start)
-            .await
-            .map_err(store)?
-        {
+        if claim_delete(deps, settings, rec, run_start).await? {
             changes.push(sf_record_change(settings, object, rec, Lane::Live));
         }
     }

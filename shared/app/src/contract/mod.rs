@@ -30,6 +30,7 @@ mod quota;
 mod records;
 pub mod semantics;
 mod settings;
+mod staging;
 mod synclog;
 pub mod writer;
 pub mod writer_claims;
@@ -45,6 +46,7 @@ pub use queue::{Timeline, WallClock, change_queue};
 pub use quota::{parked_requeue_loses_nothing, parked_store, quota_store, quota_store_spawned};
 pub use records::error_store;
 pub use settings::{Outbox, mailer, settings_store, token_vault};
+pub use staging::staging_store;
 pub use synclog::sync_log;
 
 use std::future::Future;

@@ -106,6 +106,7 @@ impl World {
             sf: &self.sf,
             jing: &self.jing,
             clock: &self.f.clock,
+            staging: None,
         }
     }
     pub(super) async fn apply(&self, changes: Vec<Change>) -> app::write::ApplyReport {

@@ -2,7 +2,7 @@
 //! recorded for the test to look at).
 
 use super::*;
-use crate::ports::{AppData, InitRuns, Purged, StoreResult};
+use crate::ports::{AppData, InitRuns, Purged, StagingStore, StoreResult};
 use async_trait::async_trait;
 use domain::AppId;
 use std::sync::Mutex;
@@ -19,6 +19,7 @@ pub struct MemAppData {
     pub quota: MemQuotaStore,
     pub queue: MemQueue,
     pub claims: super::MemRecordClaims,
+    pub staging: MemStagingStore,
 }
 
 #[async_trait]
@@ -33,7 +34,7 @@ impl AppData for MemAppData {
             state: self.cursors.forget_app(app)
                 + self.quota.forget_app(app)
                 + self.claims.forget_app(app),
-            queued: self.queue.forget_app(app),
+            queued: self.queue.forget_app(app) + StagingStore::purge(&self.staging, app).await?,
         })
     }
 }

@@ -10,6 +10,7 @@ mod ledger;
 mod lifecycle;
 mod queue;
 mod records;
+mod staging;
 
 pub use claims::MemRecordClaims;
 pub use kv::{
@@ -20,6 +21,7 @@ pub use ledger::MemLedger;
 pub use lifecycle::{MemAppData, MemInitRuns};
 pub use queue::MemQueue;
 pub use records::{MemBindingStore, MemErrorStore, MemSyncLog};
+pub use staging::MemStagingStore;
 
 use crate::ports::Clock;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -86,6 +88,7 @@ pub struct Fakes {
     pub vault: MemTokenVault,
     pub init_runs: MemInitRuns,
     pub claims: MemRecordClaims,
+    pub staging: MemStagingStore,
 }
 
 impl Fakes {
@@ -111,6 +114,7 @@ impl Fakes {
             vault: MemTokenVault::default(),
             init_runs: MemInitRuns::default(),
             claims: MemRecordClaims::default(),
+            staging: MemStagingStore::default(),
         }
     }
 }
@@ -134,6 +138,7 @@ impl Fakes {
             app_data: Arc::new(self.app_data()),
             init_runs: Arc::new(self.init_runs.clone()),
             claims: Arc::new(self.claims.clone()),
+            staging: Some(Arc::new(self.staging.clone())),
             clock: Arc::new(self.clock.clone()),
         }
     }
@@ -150,6 +155,7 @@ impl Fakes {
             quota: self.quota.clone(),
             queue: self.queue.clone(),
             claims: self.claims.clone(),
+            staging: self.staging.clone(),
         }
     }
 

@@ -14,8 +14,20 @@ use crate::settings::AppSettings;
 use domain::{Lane, ObjectKind, ObjectSpec};
 use serde::{Deserialize, Serialize};
 
-/// Records per results page (`maxRecords`): one page is queued per step.
+/// Records per results page (`maxRecords`) at least: one page is queued per step.
 pub const BULK_PAGE: usize = 10_000;
+/// Records per results page at most (a page is held while it is queued).
+pub const MAX_BULK_PAGE: usize = 50_000;
+/// Changes queued per send while a page is turned into changes.
+const SEND_CHUNK: usize = 5_000;
+
+/// Pages of about a twentieth of the estimated total, between [`BULK_PAGE`] and
+/// [`MAX_BULK_PAGE`]: a million records cost about twenty page calls, not a hundred.
+pub(super) fn page_size(total: u64) -> usize {
+    usize::try_from(total / 20)
+        .unwrap_or(usize::MAX)
+        .clamp(BULK_PAGE, MAX_BULK_PAGE)
+}
 /// Failed or expired jobs of one object before it is read over REST pages instead.
 pub const MAX_RESTARTS: u32 = 3;
 
@@ -85,7 +97,7 @@ pub(super) async fn chunk(
             read.object(),
             &job.job_id,
             job.locator.as_deref(),
-            BULK_PAGE,
+            page_size(p.total),
         )
         .await
         .map_err(remote)?;
@@ -96,20 +108,22 @@ pub(super) async fn chunk(
         } => (records, next_locator),
         BulkPage::Expired(reason) => return restart(deps, read, p, job, &reason).await,
     };
-    let changes: Vec<_> = records
-        .iter()
-        .map(|r| sf_record_change(read.settings, read.kind, r, Lane::Backfill))
-        .collect();
-    if !changes.is_empty() {
+    // Queued a chunk at a time: a page's changes are never all held at once.
+    for chunk in records.chunks(SEND_CHUNK) {
+        let changes: Vec<_> = chunk
+            .iter()
+            .map(|r| sf_record_change(read.settings, read.kind, r, Lane::Backfill))
+            .collect();
         deps.queue.send(&changes).await?;
     }
     let finished = next_locator.is_none();
-    job.sent += changes.len() as u64;
+    let n = records.len() as u64;
+    job.sent += n;
     job.locator = next_locator;
     if !finished {
         p.bulk = Some(job);
     }
-    Ok((changes.len() as u64, finished))
+    Ok((n, finished))
 }
 
 async fn start(deps: &InitDeps<'_>, read: &Read<'_>) -> Result<BulkCursor, InitError> {
@@ -148,4 +162,17 @@ async fn restart(
     tracing::warn!(app_id = %read.settings.app, object = read.object(), old_job_id = %old.job_id, new_job_id = %job.job_id, reason, "Bulk query job failed or its results expired; started a new job (records already queued are sent again, harmlessly).");
     p.bulk = Some(job);
     Ok((0, false))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_grow_with_the_estimate_within_bounds() {
+        assert_eq!(page_size(21_000), BULK_PAGE);
+        assert_eq!(page_size(400_000), 20_000);
+        assert_eq!(page_size(1_000_000), MAX_BULK_PAGE);
+        assert_eq!(page_size(u64::MAX), MAX_BULK_PAGE);
+    }
 }

@@ -24,6 +24,9 @@ pub struct Ports {
     pub app_data: Arc<dyn AppData>,
     pub init_runs: Arc<dyn InitRuns>,
     pub claims: Arc<dyn RecordClaims>,
+    /// Creates staged for Bulk API 2.0 ingest jobs during initialization (`None`: the
+    /// deployment writes every create through sObject Collections).
+    pub staging: Option<Arc<dyn StagingStore>>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -41,6 +44,7 @@ impl Ports {
             sf: c.sf.as_ref(),
             jing: c.jing.as_ref(),
             clock: self.clock.as_ref(),
+            staging: self.staging.as_deref(),
         }
     }
 
@@ -92,6 +96,7 @@ impl Ports {
             cursors: self.cursors.as_ref(),
             settings: self.settings.as_ref(),
             clock: self.clock.as_ref(),
+            writer: Some(self.writer_deps(c)),
         }
     }
 

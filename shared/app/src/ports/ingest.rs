@@ -20,9 +20,41 @@ pub enum IngestOp {
 }
 
 /// One row of an ingest job.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IngestRow {
     /// The record to update or delete.
     pub id: Option<SfId>,
     pub fields: Fields,
+}
+
+/// An ingest job's upload being built (the Salesforce client writes each row as CSV at once,
+/// so a job of hundreds of thousands of rows never holds them as records).
+pub trait IngestUpload: Send {
+    /// Add a row; answers its key, which its result row carries back
+    /// ([`super::SalesforcePort::ingest_keyed_results`]).
+    fn push(&mut self, row: &IngestRow) -> Result<u64, super::RemoteError>;
+    /// Rows so far.
+    fn rows(&self) -> usize;
+    /// Bytes so far (Salesforce caps one upload at 150 MB after base64).
+    fn bytes(&self) -> usize;
+    /// The upload's body, for [`super::SalesforcePort::ingest_send`] (opaque to the use cases).
+    fn finish(self: Box<Self>) -> Result<Vec<u8>, super::RemoteError>;
+}
+
+/// Where an ingest job stands, with its counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IngestState {
+    /// Created, not closed: nothing was processed (a crash before the upload was closed).
+    Open,
+    /// Closed, queued or running: ask again later.
+    InProgress,
+    /// Finished; `failed` of `processed` rows were refused.
+    Complete { processed: u64, failed: u64 },
+    /// Stopped as a whole (failed, aborted, or purged); rows it processed are in its results,
+    /// the others unprocessed.
+    Failed {
+        reason: String,
+        processed: u64,
+        failed: u64,
+    },
 }

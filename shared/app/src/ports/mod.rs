@@ -17,6 +17,7 @@ mod queue;
 mod quota;
 mod remote;
 mod settings;
+mod staging;
 mod vault;
 
 pub use bindings::*;
@@ -34,6 +35,7 @@ pub use queue::*;
 pub use quota::*;
 pub use remote::*;
 pub use settings::*;
+pub use staging::*;
 pub use vault::*;
 
 /// Failure of a store or queue adapter. Variants say what the caller does next.

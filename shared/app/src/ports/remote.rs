@@ -1,7 +1,7 @@
 //! The two remote systems as the use cases see them. Implemented by the `salesforce` and `jing`
 //! client crates (and by fakes in tests). Values are in the target's field names and terms.
 
-use super::{IngestOp, IngestRow};
+use super::{IngestOp, IngestRow, IngestState, IngestUpload};
 use async_trait::async_trait;
 use domain::describe::SfObjectDescribe;
 use domain::{JingId, SfId, SyncError, Value};
@@ -66,7 +66,8 @@ pub trait SalesforcePort: Send + Sync {
         values: &[String],
     ) -> Result<Vec<(SfId, String)>, RemoteError>;
     /// Records of `object` with `(SystemModstamp, Id)` after `cursor` and `SystemModstamp` not
-    /// after `until`, ordered by `SystemModstamp, Id`, at most `limit` (pages followed inside).
+    /// after `until`, ordered by `SystemModstamp, Id`, at most `limit` (pages followed inside);
+    /// deleted ones too (`queryAll`), marked `deleted`.
     async fn changed_since(
         &self,
         object: &str,
@@ -147,8 +148,59 @@ pub trait SalesforcePort: Send + Sync {
         op: &IngestOp,
         rows: &[IngestRow],
     ) -> Result<Vec<WriteResult>, RemoteError>;
+    /// A new ingest upload of `object` with these columns, in this order (no call).
+    fn ingest_upload(
+        &self,
+        object: &str,
+        op: &IngestOp,
+        columns: &[String],
+    ) -> Result<Box<dyn IngestUpload>, RemoteError>;
+    /// The key `row` gets in an upload with `columns` (to match results after a restart).
+    fn ingest_key(&self, columns: &[String], row: &IngestRow) -> Result<u64, RemoteError>;
+    /// Create an ingest job (one call); its id is worth saving before anything is uploaded.
+    async fn ingest_open(&self, object: &str, op: &IngestOp) -> Result<BulkJobRef, RemoteError>;
+    /// Upload the job's data (an upload's [`IngestUpload::finish`]) and close the job (two
+    /// calls): processing starts.
+    async fn ingest_send(&self, job_id: &str, data: Vec<u8>) -> Result<(), RemoteError>;
+    /// The job's state and counts (one call).
+    async fn ingest_state(&self, job_id: &str) -> Result<IngestState, RemoteError>;
+    /// Abort a job (one call): what it did not process stays unprocessed.
+    async fn ingest_abort(&self, job_id: &str) -> Result<(), RemoteError>;
+    /// What became of each row of a finished insert job, by row key: successful rows only when some
+    /// succeeded, failed rows only when some failed, unprocessed rows only when the job did not
+    /// complete (one call each). Unprocessed rows fail with a transient error.
+    async fn ingest_keyed_results(
+        &self,
+        object: &str,
+        job_id: &str,
+        columns: &[String],
+        state: &IngestState,
+    ) -> Result<Vec<(u64, WriteResult)>, RemoteError>;
     /// Active users with name, e-mail and mobile, for member matching (never written).
     async fn users(&self) -> Result<Vec<SfUser>, RemoteError>;
+    /// A scheduled poll's reads at once: Salesforce answers them in one `composite` request
+    /// (one API call for up to five queries). Each answer in order, or its own error. Users
+    /// listed here are answered again by [`Self::users`] for a minute (the member matching
+    /// that follows the poll costs no call).
+    async fn poll_reads(&self, reads: &[PollRead]) -> Result<Vec<PollAnswer>, RemoteError> {
+        let mut out = Vec::with_capacity(reads.len());
+        for read in reads {
+            out.push(match read {
+                PollRead::Changed {
+                    object,
+                    fields,
+                    cursor,
+                    until,
+                    limit,
+                } => PollAnswer::Records(
+                    self.changed_since(object, fields, cursor, *until, *limit)
+                        .await,
+                ),
+                PollRead::Users => PollAnswer::Users(self.users().await),
+            });
+        }
+        Ok(out)
+    }
     /// Cached describe (no API call when cached).
     async fn describe(&self, object: &str) -> Result<SfObjectDescribe, RemoteError>;
     /// The org's rolling 24-hour API usage from `/limits` (one call). Made even when the app's
@@ -188,6 +240,28 @@ pub trait JingPort: Send + Sync {
         since: OffsetDateTime,
         page: Option<&str>,
     ) -> Result<JingPage, RemoteError>;
+}
+
+/// One read of a scheduled poll (see [`SalesforcePort::poll_reads`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum PollRead {
+    /// [`SalesforcePort::changed_since`]'s read.
+    Changed {
+        object: String,
+        fields: Vec<String>,
+        cursor: PollCursor,
+        until: OffsetDateTime,
+        limit: usize,
+    },
+    /// [`SalesforcePort::users`]'s read.
+    Users,
+}
+
+/// What one poll read answered.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PollAnswer {
+    Records(Result<Vec<SfRecord>, RemoteError>),
+    Users(Result<Vec<SfUser>, RemoteError>),
 }
 
 /// Where the poller stands: the last `(SystemModstamp, Id)` it enqueued.

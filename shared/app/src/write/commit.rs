@@ -218,6 +218,10 @@ async fn record_success(
                 report.converted.push(opp.clone());
             }
         }
+        (Op::Create { .. }, Done::Staged) => {
+            report.counts.staged += 1;
+            return Ok(());
+        }
         (Op::Create { .. }, _) => return Ok(()),
     }
     record_conflicts(deps, settings, group, change, &p.conflicts, report).await;

@@ -25,6 +25,8 @@ pub(crate) enum Done {
     Updated,
     Deleted,
     Converted,
+    /// Staged for an initialization ingest job: created (and bound) when the job has run.
+    Staged,
 }
 
 #[derive(Debug, Clone)]
@@ -71,6 +73,13 @@ pub(crate) async fn execute(
         target
             .preflight_sf(&mut creates, &mut updates, &mut done)
             .await;
+    }
+    if let Some(store) = super::ingest::staging(deps, settings, group.object, group.direction) {
+        let (staged, rest) = creates
+            .into_iter()
+            .partition(|p| super::ingest::is_staged(group, p));
+        super::ingest::stage(store, settings, group, staged, &mut done).await;
+        creates = rest;
     }
     let bound = target.dedup(&mut creates, &mut done).await;
     updates.extend(bound);

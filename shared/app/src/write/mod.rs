@@ -12,6 +12,8 @@ mod claims;
 mod commit;
 mod conversion;
 mod execute;
+mod ingest;
+pub mod ingest_job;
 mod owner;
 mod prepare;
 
@@ -36,6 +38,8 @@ pub struct Deps<'a> {
     pub sf: &'a dyn SalesforcePort,
     pub jing: &'a dyn JingPort,
     pub clock: &'a dyn Clock,
+    /// Where initialization creates wait for a Bulk API 2.0 ingest job (`None`: never staged).
+    pub staging: Option<&'a dyn StagingStore>,
 }
 
 /// What happened to one input change.
@@ -67,6 +71,8 @@ pub struct Counts {
     pub conflicts: u64,
     /// Owner fields left unchanged because the member is not bound (a warning, not a failure).
     pub owner_warnings: u64,
+    /// Initialization creates staged for a Bulk API 2.0 ingest job (created when it runs).
+    pub staged: u64,
 }
 
 impl std::ops::AddAssign<&Counts> for Counts {
@@ -81,6 +87,7 @@ impl std::ops::AddAssign<&Counts> for Counts {
         self.retried += c.retried;
         self.conflicts += c.conflicts;
         self.owner_warnings += c.owner_warnings;
+        self.staged += c.staged;
     }
 }
 
@@ -137,12 +144,12 @@ pub async fn apply_until(
         ObjectKind::Lead,
         ObjectKind::Opportunity,
     ];
-    let groups = batch::group(changes);
+    let mut groups = batch::group(changes);
     for kind in order {
         if kind == ObjectKind::Opportunity {
             conversion::follow(deps, settings, &mut report).await;
         }
-        for group in groups.iter().filter(|g| g.object == kind) {
+        for group in groups.iter_mut().filter(|g| g.object == kind) {
             if stop_at.is_some_and(|t| std::time::Instant::now() >= t) {
                 for item in &group.items {
                     let out_of_time = SyncError::new(domain::ErrorCode::OutOfTime);
@@ -150,6 +157,7 @@ pub async fn apply_until(
                 }
                 continue;
             }
+            ingest::merge_staged(deps, settings, group, &mut report).await;
             process_group(deps, settings, group, &mut report).await;
         }
     }

@@ -18,7 +18,8 @@ pub struct RunBudget {
     /// A chunk is one Salesforce page (2,000 records over REST, 10,000 over Bulk API 2.0) plus
     /// its queue sends: well under a minute.
     pub reserve: Duration,
-    /// While a Bulk query job runs, ask again after this pause (each ask is an API call).
+    /// While a Bulk job runs, ask again after at most this pause (each ask is an API call;
+    /// initialization asks a young job sooner).
     pub bulk_wait: Duration,
 }
 
@@ -72,6 +73,7 @@ pub async fn init_run(st: &Edge, app: &AppId, budget: RunBudget) -> Result<InitR
             Ok(StepReport {
                 state,
                 waiting_for_bulk_job,
+                ask_again_in,
             }) => {
                 let running = matches!(state, InitState::Running { .. });
                 run.state = state;
@@ -79,7 +81,8 @@ pub async fn init_run(st: &Edge, app: &AppId, budget: RunBudget) -> Result<InitR
                     return Ok(run);
                 }
                 if waiting_for_bulk_job {
-                    run.next = Some(budget.bulk_wait);
+                    let wait = ask_again_in.map_or(budget.bulk_wait, |d| d.min(budget.bulk_wait));
+                    run.next = Some(wait);
                     return Ok(run);
                 }
             }

@@ -1,10 +1,11 @@
 //! The scheduled run over every app (sf-poller's schedule, serve's poll timer): the safety-net
-//! polls of Salesforce and of JING, member matching when it is due, and parked changes released
-//! once the org has calls again. One app's failure never stops the others.
+//! polls of Salesforce and of JING, member matching when it is due (its users listing read with the poll, in the
+//! same composite call), and parked changes released once the org has calls again. One app's
+//! failure never stops the others.
 
 use super::{members, unpark};
 use crate::Edge;
-use app::capture::{poll, poll_jing};
+use app::capture::{poll_jing, poll_with};
 use app::ports::AppClients;
 use app::settings::AppSettings;
 use domain::AppId;
@@ -65,7 +66,9 @@ async fn poll_app(
         .clients(settings)
         .await
         .map_err(|e| e.to_string())?;
-    let r = poll(&st.poll_deps(&clients), settings)
+    // Member matching's users listing travels with the poll's reads (one composite call).
+    let members_due = members::due(st, settings, st.clock.now()).await;
+    let r = poll_with(&st.poll_deps(&clients), settings, members_due)
         .await
         .map_err(|e| e.to_string())?;
     tracing::info!(app_id = %settings.app, enqueued = r.enqueued, deletes = r.deletes, reconciled = r.reconciled, "Polled Salesforce.");
@@ -74,7 +77,7 @@ async fn poll_app(
     summary.deletes += r.deletes;
     summary.reconciled += r.reconciled;
     jing_safety_net(st, settings, &clients, summary).await;
-    if members::due(st, settings, st.clock.now()).await {
+    if members_due {
         match members::sync(st, settings, &clients).await {
             Ok(m) => summary.members_bound += m.bound.len() as u64,
             Err(e) => {

@@ -1,0 +1,121 @@
+//! Contract of [`StagingStore`].
+
+use super::fixtures::*;
+use crate::ports::{Staged, StagedCreate, StagingStore};
+use domain::ObjectKind::{Account, Lead};
+use domain::{AppId, RecordRef, Value};
+
+fn create(app: &AppId, n: u64, name: &str) -> StagedCreate {
+    let record = RecordRef::Jing(jing_id(n));
+    StagedCreate {
+        app: app.clone(),
+        object: Lead,
+        change: change(app, record, at(n as i64), &[("name", name)]),
+        fields: [("LastName".to_string(), Value::text(name))].into(),
+        synced: [("LastName".to_string(), Value::text(name))].into(),
+        views: Vec::new(),
+        name: name.to_owned(),
+    }
+}
+
+fn keys(rows: &[crate::ports::StagedRow]) -> Vec<String> {
+    rows.iter()
+        .map(|r| r.create.record_key().to_owned())
+        .collect()
+}
+
+/// Staging order, one row per record (a waiting row replaced, a row in a job kept), jobs given
+/// the oldest waiting rows, paging by `seq`, removal, and isolation between apps and objects.
+pub async fn staging_store(store: &dyn StagingStore) {
+    let (a, b) = (app("staging-a"), app("staging-b"));
+    let rows: Vec<StagedCreate> = (1..=5).map(|n| create(&a, n, &format!("王{n}"))).collect();
+    let staged = store.stage(&rows).await.unwrap();
+    assert_eq!(staged, vec![Staged::Kept; 5]);
+    store.stage(&[create(&b, 1, "other app")]).await.unwrap();
+    assert_eq!(store.waiting(&a, Lead).await.unwrap(), 5);
+    assert_eq!(
+        store.waiting(&a, Account).await.unwrap(),
+        0,
+        "object isolation"
+    );
+    // Staged again while waiting: replaced, and now the newest.
+    store.stage(&[create(&a, 2, "王二")]).await.unwrap();
+    let waiting = store.rows(&a, Lead, None, 0, 100).await.unwrap();
+    let want: Vec<String> = [1, 3, 4, 5, 2]
+        .iter()
+        .map(|n| jing_id(*n).to_string())
+        .collect();
+    assert_eq!(
+        keys(&waiting),
+        want,
+        "staging order; a replaced row moves last"
+    );
+    assert_eq!(waiting[4].create.name, "王二");
+    // The three oldest go to a job; the others keep waiting.
+    assert_eq!(store.assign(&a, Lead, "750A", 3).await.unwrap(), 3);
+    assert_eq!(store.waiting(&a, Lead).await.unwrap(), 2);
+    let in_job = store.rows(&a, Lead, Some("750A"), 0, 100).await.unwrap();
+    assert_eq!(keys(&in_job), want[..3].to_vec());
+    assert!(in_job.iter().all(|r| r.job.as_deref() == Some("750A")));
+    let page = store
+        .rows(&a, Lead, Some("750A"), in_job[0].seq, 1)
+        .await
+        .unwrap();
+    assert_eq!(keys(&page), want[1..2].to_vec(), "paged after a seq");
+    // A record in a job is not replaced: its change must wait.
+    let again = store
+        .stage(&[create(&a, 1, "late"), create(&a, 9, "new")])
+        .await
+        .unwrap();
+    assert_eq!(again, vec![Staged::InJob, Staged::Kept]);
+    let ids = [
+        jing_id(1).to_string(),
+        jing_id(2).to_string(),
+        jing_id(7).to_string(),
+    ];
+    let found = store.lookup(&a, Lead, &ids).await.unwrap();
+    let state: Vec<Option<bool>> = found
+        .iter()
+        .map(|r| r.as_ref().map(|r| r.job.is_some()))
+        .collect();
+    assert_eq!(state, vec![Some(true), Some(false), None]);
+    assert_eq!(
+        found[1].as_ref().unwrap().create.name,
+        "王二",
+        "the row itself"
+    );
+    assert_eq!(
+        store.jobs(&a, Lead).await.unwrap(),
+        vec!["750A".to_string()]
+    );
+    assert!(
+        store.jobs(&b, Lead).await.unwrap().is_empty(),
+        "app isolation"
+    );
+    // Rows after the first go back to waiting; the first moves to another job.
+    store
+        .reassign(&a, Lead, "750A", None, in_job[0].seq)
+        .await
+        .unwrap();
+    assert_eq!(store.waiting(&a, Lead).await.unwrap(), 5);
+    store
+        .reassign(&a, Lead, "750A", Some("750B"), 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.jobs(&a, Lead).await.unwrap(),
+        vec!["750B".to_string()]
+    );
+    let moved = store.rows(&a, Lead, Some("750B"), 0, 100).await.unwrap();
+    assert_eq!(keys(&moved), want[..1].to_vec());
+    store.remove(&a, Lead, &[moved[0].seq]).await.unwrap();
+    assert!(store.jobs(&a, Lead).await.unwrap().is_empty());
+    assert_eq!(store.waiting(&a, Lead).await.unwrap(), 5);
+    assert_eq!(store.purge(&a).await.unwrap(), 5);
+    assert_eq!(store.waiting(&a, Lead).await.unwrap(), 0);
+    assert_eq!(
+        store.waiting(&b, Lead).await.unwrap(),
+        1,
+        "purge keeps other apps"
+    );
+}

@@ -1,0 +1,53 @@
+//! The ingest stages of initialization: creates the writer staged while JING was read are
+//! written by Bulk API 2.0 ingest jobs (`crate::write::ingest_job`). While an object is read, a
+//! job starts as soon as a full job's worth waits; once its reads are over, the ingest stage
+//! waits for the queue to drain (the writer stages what is still queued), then for the jobs,
+//! and sends the rest to a last job (or, below the threshold, to sObject Collections).
+
+use super::{InitDeps, InitError, Progress};
+use crate::settings::AppSettings;
+use crate::write::ingest_job;
+use domain::ObjectKind;
+use time::OffsetDateTime;
+
+/// How long the ingest stage waits for the queue to drain before it closes anyway (other apps'
+/// changes may keep the queue busy; later stragglers go through sObject Collections).
+const DRAIN_WAIT: time::Duration = time::Duration::minutes(2);
+
+fn remote(e: domain::SyncError) -> InitError {
+    InitError::Remote(e)
+}
+
+/// After a read step: start a job when a full job's worth of rows waits.
+pub(super) async fn while_reading(
+    deps: &InitDeps<'_>,
+    settings: &AppSettings,
+    kind: ObjectKind,
+) -> Result<(), InitError> {
+    if let Some(w) = deps.writer {
+        ingest_job::submit_full(&w, deps.queue, settings, kind)
+            .await
+            .map_err(remote)?;
+    }
+    Ok(())
+}
+
+/// One step of the ingest stage: `(0, finished)` (its records were counted when read).
+pub(super) async fn chunk(
+    deps: &InitDeps<'_>,
+    settings: &AppSettings,
+    kind: ObjectKind,
+    now: OffsetDateTime,
+    p: &mut Progress,
+) -> Result<(u64, bool), InitError> {
+    let Some(w) = deps.writer else {
+        return Ok((0, true));
+    };
+    let since = *p.ingest_since.get_or_insert(now);
+    let closing = now - since >= DRAIN_WAIT || deps.queue.depth().await? == 0;
+    let progress = ingest_job::step(&w, deps.queue, settings, kind, closing)
+        .await
+        .map_err(remote)?;
+    p.ingest_running = progress.running > 0;
+    Ok((0, progress.finished))
+}

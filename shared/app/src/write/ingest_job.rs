@@ -1,0 +1,391 @@
+//! Initialization creates through Bulk API 2.0 ingest jobs — the jobs (see `ingest` for the
+//! staging). Initialization calls [`submit_full`] while it reads and [`step`] once an object's
+//! reads are over:
+//!
+//! - a job is created (one call) and given the oldest waiting rows before anything is
+//!   uploaded, so a crash leaves an `Open` job whose rows go back to waiting, never rows sent
+//!   twice; the upload is written row by row from the store (two calls: upload, close);
+//! - a finished job's results (one call per non-empty list) are matched to its rows by row
+//!   key, page by page: created rows are bound and recorded like any create, refused rows
+//!   recorded as errors, rows a duplicate rule refused written again through the live path,
+//!   rows never processed (or refused for a transient reason) staged again;
+//! - once nothing more can arrive, what waits goes to one last job — or, below the app's
+//!   threshold, back to the queue for sObject Collections.
+
+use super::batch::{Group, Item};
+use super::commit::commit;
+use super::execute::{Done, Executed, Execution};
+use super::prepare::{Op, Planned};
+use super::{ApplyReport, Deps, Outcome};
+use crate::ports::{
+    ChangeQueue, IngestOp, IngestRow, IngestState, StagedRow, StagingStore, WriteResult,
+};
+use crate::settings::AppSettings;
+use domain::{
+    Change, Direction, ErrorCode, FieldRule, Lane, NextStep, ObjectKind, ObjectSpec, SyncError,
+};
+use std::collections::HashMap;
+
+/// Rows per ingest job: 1,000,000 records in five jobs, about thirty calls.
+pub const JOB_ROWS: usize = 200_000;
+/// Upload bytes per job (Salesforce takes 150 MB after base64, about 112 MB of CSV).
+const MAX_UPLOAD_BYTES: usize = 100_000_000;
+/// Staged rows read per store call.
+const PAGE: usize = 2_000;
+
+/// Where an object's ingest stands after a step.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IngestProgress {
+    /// Jobs still running on Salesforce.
+    pub running: u64,
+    /// Rows waiting for a job.
+    pub waiting: u64,
+    /// Rows bound (created) by the jobs that finished in this step.
+    pub created: u64,
+    /// Nothing waits or runs, and nothing more can arrive.
+    pub finished: bool,
+}
+
+fn store_failure(e: crate::ports::StoreError) -> SyncError {
+    super::prepare::store_error(e)
+}
+
+fn object_name(kind: ObjectKind) -> &'static str {
+    ObjectSpec::of(kind).sf_object
+}
+
+/// The upload's columns: every Salesforce field the mapping may write.
+pub fn columns(settings: &AppSettings, kind: ObjectKind) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for m in settings
+        .objects
+        .get(&kind)
+        .into_iter()
+        .flat_map(|o| &o.mapping)
+    {
+        if m.rule != FieldRule::DoNotSync && !out.contains(&m.sf_field) {
+            out.push(m.sf_field.clone());
+        }
+    }
+    out
+}
+
+/// While initialization reads: start a job as soon as a full job's worth of rows waits.
+pub async fn submit_full(
+    deps: &Deps<'_>,
+    queue: &dyn ChangeQueue,
+    settings: &AppSettings,
+    kind: ObjectKind,
+) -> Result<bool, SyncError> {
+    let Some(store) = deps.staging else {
+        return Ok(false);
+    };
+    let waiting = store
+        .waiting(&settings.app, kind)
+        .await
+        .map_err(store_failure)?;
+    if waiting < JOB_ROWS as u64 {
+        return Ok(false);
+    }
+    submit(deps, store, queue, settings, kind, JOB_ROWS).await?;
+    Ok(true)
+}
+
+/// Once reads are over: follow the running jobs, commit the finished ones, and when `closing`
+/// (nothing more can be staged) send what waits to a last job or back to the queue.
+pub async fn step(
+    deps: &Deps<'_>,
+    queue: &dyn ChangeQueue,
+    settings: &AppSettings,
+    kind: ObjectKind,
+    closing: bool,
+) -> Result<IngestProgress, SyncError> {
+    let mut p = IngestProgress::default();
+    let Some(store) = deps.staging else {
+        p.finished = true;
+        return Ok(p);
+    };
+    let app = &settings.app;
+    for job in store.jobs(app, kind).await.map_err(store_failure)? {
+        match deps.sf.ingest_state(&job).await.map_err(|e| e.0)? {
+            IngestState::Open => reopen(deps, store, settings, kind, &job).await?,
+            IngestState::InProgress => p.running += 1,
+            state => p.created += finish(deps, store, queue, settings, kind, &job, &state).await?,
+        }
+    }
+    p.waiting = store.waiting(app, kind).await.map_err(store_failure)?;
+    if p.waiting >= JOB_ROWS as u64 || (closing && p.waiting >= settings.init_ingest_threshold) {
+        let n = submit(deps, store, queue, settings, kind, JOB_ROWS).await?;
+        p.running += 1;
+        p.waiting -= n.min(p.waiting);
+    } else if closing && p.waiting > 0 && p.running == 0 {
+        requeue_waiting(store, queue, settings, kind).await?;
+        p.waiting = 0;
+    }
+    p.finished = closing && p.running == 0 && p.waiting == 0;
+    Ok(p)
+}
+
+/// A job created but never closed (a crash before its upload): abort it; its rows wait again.
+async fn reopen(
+    deps: &Deps<'_>,
+    store: &dyn StagingStore,
+    settings: &AppSettings,
+    kind: ObjectKind,
+    job: &str,
+) -> Result<(), SyncError> {
+    if let Err(e) = deps.sf.ingest_abort(job).await {
+        tracing::warn!(app_id = %settings.app, job_id = job, error = %e.0, "Could not abort an ingest job left open; its rows are staged again anyway.");
+    }
+    store
+        .reassign(&settings.app, kind, job, None, 0)
+        .await
+        .map_err(store_failure)
+}
+
+/// Create a job, give it up to `max` waiting rows, upload them and close it; how many it took.
+async fn submit(
+    deps: &Deps<'_>,
+    store: &dyn StagingStore,
+    queue: &dyn ChangeQueue,
+    settings: &AppSettings,
+    kind: ObjectKind,
+    max: usize,
+) -> Result<u64, SyncError> {
+    let (app, object) = (&settings.app, object_name(kind));
+    let job = deps
+        .sf
+        .ingest_open(object, &IngestOp::Insert)
+        .await
+        .map_err(|e| e.0)?
+        .job_id;
+    store
+        .assign(app, kind, &job, max)
+        .await
+        .map_err(store_failure)?;
+    let columns = columns(settings, kind);
+    let mut upload = deps
+        .sf
+        .ingest_upload(object, &IngestOp::Insert, &columns)
+        .map_err(|e| e.0)?;
+    let (mut after, mut strays) = (0, Vec::new());
+    'pages: loop {
+        let rows = store
+            .rows(app, kind, Some(&job), after, PAGE)
+            .await
+            .map_err(store_failure)?;
+        if rows.is_empty() {
+            break;
+        }
+        for r in rows {
+            if upload.bytes() >= MAX_UPLOAD_BYTES {
+                // No room left: the rest waits for the next job.
+                store
+                    .reassign(app, kind, &job, None, after)
+                    .await
+                    .map_err(store_failure)?;
+                break 'pages;
+            }
+            after = r.seq;
+            if r.create.fields.keys().all(|k| columns.contains(k)) {
+                upload.push(&row_of(&r)).map_err(|e| e.0)?;
+            } else {
+                strays.push(r);
+            }
+        }
+    }
+    // A row with a field outside the columns (a mapping edited meanwhile) goes the live way.
+    requeue(store, queue, settings, kind, strays, Lane::Live).await?;
+    let sent = upload.rows() as u64;
+    tracing::info!(app_id = %app, object, job_id = %job, rows = sent, bytes = upload.bytes(), "Sending a Bulk API 2.0 ingest job.");
+    let data = upload.finish().map_err(|e| e.0)?;
+    deps.sf.ingest_send(&job, data).await.map_err(|e| e.0)?;
+    Ok(sent)
+}
+
+fn row_of(r: &StagedRow) -> IngestRow {
+    IngestRow {
+        id: None,
+        fields: r.create.fields.clone(),
+    }
+}
+
+/// Put rows' changes back on the queue in `lane` and forget the rows.
+async fn requeue(
+    store: &dyn StagingStore,
+    queue: &dyn ChangeQueue,
+    settings: &AppSettings,
+    kind: ObjectKind,
+    rows: Vec<StagedRow>,
+    lane: Lane,
+) -> Result<(), SyncError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let seqs: Vec<u64> = rows.iter().map(|r| r.seq).collect();
+    let changes: Vec<Change> = rows
+        .into_iter()
+        .map(|r| Change {
+            lane,
+            ..r.create.change
+        })
+        .collect();
+    queue.send(&changes).await.map_err(store_failure)?;
+    store
+        .remove(&settings.app, kind, &seqs)
+        .await
+        .map_err(store_failure)
+}
+
+/// Below the threshold at the end: the waiting rows are written through the live path.
+async fn requeue_waiting(
+    store: &dyn StagingStore,
+    queue: &dyn ChangeQueue,
+    settings: &AppSettings,
+    kind: ObjectKind,
+) -> Result<(), SyncError> {
+    loop {
+        let rows = store
+            .rows(&settings.app, kind, None, 0, PAGE)
+            .await
+            .map_err(store_failure)?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        requeue(store, queue, settings, kind, rows, Lane::Live).await?;
+    }
+}
+
+/// Read a finished job's results and commit its rows page by page; how many were created.
+async fn finish(
+    deps: &Deps<'_>,
+    store: &dyn StagingStore,
+    queue: &dyn ChangeQueue,
+    settings: &AppSettings,
+    kind: ObjectKind,
+    job: &str,
+    state: &IngestState,
+) -> Result<u64, SyncError> {
+    let (app, object) = (&settings.app, object_name(kind));
+    let columns = columns(settings, kind);
+    let results = deps
+        .sf
+        .ingest_keyed_results(object, job, &columns, state)
+        .await
+        .map_err(|e| e.0)?;
+    let mut by_key: HashMap<u64, Vec<WriteResult>> = HashMap::with_capacity(results.len());
+    for (key, result) in results {
+        by_key.entry(key).or_default().push(result);
+    }
+    let (mut after, mut created) = (0, 0);
+    loop {
+        let rows = store
+            .rows(app, kind, Some(job), after, PAGE)
+            .await
+            .map_err(store_failure)?;
+        let Some(last) = rows.last() else {
+            break;
+        };
+        after = last.seq;
+        let mut page = Vec::with_capacity(rows.len());
+        for r in rows {
+            let key = deps.sf.ingest_key(&columns, &row_of(&r)).map_err(|e| e.0)?;
+            page.push((r, by_key.get_mut(&key).and_then(Vec::pop)));
+        }
+        created += commit_page(deps, store, queue, settings, kind, page).await?;
+    }
+    tracing::info!(app_id = %app, object, job_id = job, created, state = ?state, "Bulk API 2.0 ingest job committed.");
+    Ok(created)
+}
+
+/// Bind and record one page of a job's rows; rows whose commit failed stay for the next step.
+async fn commit_page(
+    deps: &Deps<'_>,
+    store: &dyn StagingStore,
+    queue: &dyn ChangeQueue,
+    settings: &AppSettings,
+    kind: ObjectKind,
+    page: Vec<(StagedRow, Option<WriteResult>)>,
+) -> Result<u64, SyncError> {
+    let mut group = Group {
+        object: kind,
+        direction: Direction::JingToSf,
+        items: Vec::with_capacity(page.len()),
+    };
+    let (mut done, mut seqs) = (Vec::new(), Vec::new());
+    let (mut live, mut again) = (Vec::new(), Vec::new());
+    for (row, result) in page {
+        let outcome = match result {
+            Some(WriteResult::Ok(id)) => Ok(Done::Created(id)),
+            Some(WriteResult::Failed(e)) if e.code == ErrorCode::DuplicateRuleMatched => {
+                live.push(row);
+                continue;
+            }
+            Some(WriteResult::Duplicate(_)) => {
+                live.push(row);
+                continue;
+            }
+            Some(WriteResult::Failed(e)) if e.next_step() == NextStep::Record => {
+                Err(Outcome::Failed(e))
+            }
+            // Unprocessed, refused for a passing reason, or no result at all: staged again.
+            _ => {
+                again.push(row);
+                continue;
+            }
+        };
+        seqs.push(row.seq);
+        done.push(executed(&mut group, row, outcome));
+    }
+    let mut report = ApplyReport {
+        outcomes: vec![Outcome::Skipped; done.len()],
+        ..ApplyReport::default()
+    };
+    commit(
+        deps,
+        settings,
+        &group,
+        Execution {
+            done,
+            park_reason: None,
+        },
+        &mut report,
+    )
+    .await;
+    // A row whose binding could not be saved stays: the next step commits it again.
+    let committed: Vec<u64> = seqs
+        .into_iter()
+        .zip(&report.outcomes)
+        .filter(|(_, o)| !matches!(o, Outcome::Retry(_)))
+        .map(|(seq, _)| seq)
+        .collect();
+    store
+        .remove(&settings.app, kind, &committed)
+        .await
+        .map_err(store_failure)?;
+    requeue(store, queue, settings, kind, live, Lane::Live).await?;
+    requeue(store, queue, settings, kind, again, Lane::Backfill).await?;
+    Ok(report.counts.created)
+}
+
+/// A staged row as the writer's commit takes it: an item of `group` and its create's result.
+fn executed(group: &mut Group, row: StagedRow, result: Result<Done, Outcome>) -> Executed {
+    let c = row.create;
+    let item = group.items.len();
+    group.items.push(Item {
+        indexes: vec![item],
+        change: c.change,
+    });
+    Executed {
+        planned: Planned {
+            item,
+            op: Op::Create { fields: c.fields },
+            synced: c.synced,
+            conflicts: Vec::new(),
+            restore: Default::default(),
+            views: c.views,
+            name: c.name,
+        },
+        result,
+    }
+}

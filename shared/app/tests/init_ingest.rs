@@ -1,0 +1,252 @@
+//! Initialization creates in Salesforce through Bulk API 2.0 ingest jobs, on the fakes: above
+//! the threshold the writer stages JING leads and one job creates them (bound and recorded like
+//! any create); a row a duplicate rule refused is written again through the live path and bound
+//! to the existing lead; below the threshold everything goes through sObject Collections; a job
+//! left open by a crash is aborted and its rows are sent again.
+
+use app::fake_remote::{FakeJing, FakeSalesforce};
+use app::fakes::Fakes;
+use app::init;
+use app::ports::*;
+use app::settings::{AppSettings, DirectionRules, Environment, InitState};
+use app::write::{self, ingest_job};
+use domain::{AppId, Direction, ObjectKind, Value};
+use jingsf_app as app;
+use std::sync::Arc;
+use std::time::Duration;
+use time::Duration as TimeDuration;
+
+fn app_id() -> AppId {
+    AppId::parse("acme").unwrap()
+}
+
+fn text(pairs: &[(&str, String)]) -> Fields {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), Value::text(v.clone())))
+        .collect()
+}
+
+fn jing_lead(i: usize) -> Fields {
+    text(&[
+        ("name", format!("线索{i}")),
+        ("mobile", format!("137{i:08}")),
+        ("email", format!("lead{i}@jing.example")),
+        ("company_id", format!("公司{i}")),
+    ])
+}
+
+struct World {
+    f: Fakes,
+    ports: Ports,
+    sf: Arc<FakeSalesforce>,
+    jing: Arc<FakeJing>,
+}
+
+/// JING holds `leads` leads; the Salesforce → JING lead direction is off (one-way).
+async fn world(leads: usize, threshold: u64) -> World {
+    let f = Fakes::new();
+    let mut s = AppSettings {
+        revision: 1,
+        init_ingest_threshold: threshold,
+        ..AppSettings::new(app_id(), "Acme", Environment::Production, "jing", "59")
+    };
+    if let Some(lead) = s.objects.get_mut(&ObjectKind::Lead) {
+        *lead.rules_mut(Direction::SfToJing) = DirectionRules::off();
+    }
+    f.settings.put(&s).await.unwrap();
+    let (sf, jing) = (Arc::new(FakeSalesforce::new()), Arc::new(FakeJing::new()));
+    jing.set_now(app::fakes::FixedClock::DEFAULT_START - TimeDuration::days(2));
+    for i in 0..leads {
+        jing.insert("lead", jing_lead(i));
+    }
+    let ports = f.ports();
+    World { f, ports, sf, jing }
+}
+
+impl World {
+    fn clients(&self) -> AppClients {
+        AppClients {
+            sf: self.sf.clone(),
+            jing: self.jing.clone(),
+        }
+    }
+
+    /// Initialize to the end, the writer draining the queue after every step; the steps taken.
+    async fn initialize(&self) -> u32 {
+        let clients = self.clients();
+        let deps = self.ports.init_deps(&clients);
+        let window = app::fakes::FixedClock::DEFAULT_START - TimeDuration::days(365);
+        init::start(&deps, &app_id(), window, false).await.unwrap();
+        for steps in 1..=100 {
+            let state = init::step(&deps, &app_id()).await.unwrap();
+            self.drain(&clients).await;
+            if matches!(state, InitState::Done { .. }) {
+                return steps;
+            }
+        }
+        panic!("initialization did not finish in 100 steps");
+    }
+
+    async fn drain(&self, clients: &AppClients) {
+        let writer = self.ports.writer_deps(clients);
+        loop {
+            let got = self
+                .f
+                .queue
+                .receive(1000, Duration::from_secs(60))
+                .await
+                .unwrap();
+            if got.is_empty() {
+                return;
+            }
+            let settings = self.f.settings.get(&app_id()).await.unwrap().unwrap();
+            let changes = got.iter().map(|d| d.change.clone()).collect();
+            let report = write::apply(&writer, &settings, changes).await;
+            for (d, outcome) in got.iter().zip(&report.outcomes) {
+                match outcome {
+                    write::Outcome::Retry(_) => {
+                        self.f.queue.nack(&d.receipt, Duration::ZERO).await.unwrap()
+                    }
+                    _ => self
+                        .f
+                        .queue
+                        .ack(std::slice::from_ref(&d.receipt))
+                        .await
+                        .unwrap(),
+                }
+            }
+        }
+    }
+
+    async fn bound(&self) -> u64 {
+        self.f
+            .bindings
+            .count(&app_id(), ObjectKind::Lead)
+            .await
+            .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn above_the_threshold_one_ingest_job_creates_and_binds_every_lead() {
+    let w = world(2_500, 2_000).await;
+    // Salesforce already holds lead 7 (same e-mail): its duplicate rule refuses the job's row.
+    let existing = w.sf.insert(
+        "Lead",
+        text(&[
+            ("LastName", "旧".into()),
+            ("Company", "旧公司".into()),
+            ("Email", "lead7@jing.example".into()),
+        ]),
+    );
+    w.initialize().await;
+    assert_eq!(
+        w.sf.ingest_jobs_started(),
+        1,
+        "one job for the whole initialization"
+    );
+    assert_eq!(
+        w.sf.count("Lead"),
+        2_500,
+        "2,499 created, lead 7 bound to the existing one"
+    );
+    assert_eq!(w.bound().await, 2_500);
+    let b =
+        w.f.bindings
+            .by_sf(&app_id(), ObjectKind::Lead, &existing)
+            .await
+            .unwrap();
+    assert!(
+        b.is_some(),
+        "the duplicate was bound to the lead Salesforce had"
+    );
+    let errors =
+        w.f.errors
+            .list(&app_id(), &ListQuery::default())
+            .await
+            .unwrap();
+    assert_eq!(errors.total, 0, "{:?}", errors.items);
+    let synced =
+        w.f.sync_log
+            .list(&app_id(), &ListQuery::default())
+            .await
+            .unwrap();
+    assert_eq!(synced.total, 2_500, "every lead in the success list");
+    // open + upload + close + two states + successful and failed results, then the duplicate
+    // through collections (create answered by the rule, then the update of the existing lead),
+    // the describe, and the counts and pages of the Salesforce account stage.
+    let calls = w.sf.calls_made();
+    assert!(calls <= 12, "{calls} Salesforce calls");
+    let staged =
+        w.f.staging
+            .waiting(&app_id(), ObjectKind::Lead)
+            .await
+            .unwrap();
+    assert_eq!(staged, 0, "nothing left staged");
+}
+
+#[tokio::test]
+async fn below_the_threshold_creates_go_through_collections() {
+    let w = world(1_500, 2_000).await;
+    w.initialize().await;
+    assert_eq!(w.sf.ingest_jobs_started(), 0);
+    assert_eq!(w.sf.count("Lead"), 1_500);
+    assert_eq!(w.bound().await, 1_500);
+}
+
+#[tokio::test]
+async fn a_job_left_open_by_a_crash_is_aborted_and_its_rows_sent_again() {
+    let w = world(0, 10).await;
+    let clients = w.clients();
+    let deps = w.ports.init_deps(&clients);
+    let window = app::fakes::FixedClock::DEFAULT_START - TimeDuration::days(365);
+    init::start(&deps, &app_id(), window, false).await.unwrap();
+    // The writer stages 20 creates while initialization runs.
+    let settings = w.f.settings.get(&app_id()).await.unwrap().unwrap();
+    let changes: Vec<domain::Change> = (0..20)
+        .map(|i| {
+            let id = w.jing.insert("lead", jing_lead(i));
+            let mut c = domain::Change::upsert(
+                app_id(),
+                ObjectKind::Lead,
+                domain::RecordRef::Jing(id),
+                app::fakes::FixedClock::DEFAULT_START,
+                jing_lead(i).into_iter(),
+            );
+            c.lane = domain::Lane::Backfill;
+            c
+        })
+        .collect();
+    let writer = w.ports.writer_deps(&clients);
+    let report = write::apply(&writer, &settings, changes).await;
+    assert_eq!(report.counts.staged, 20);
+    // A job was created and given the rows, then the process died before the upload.
+    let job =
+        w.sf.ingest_open("Lead", &IngestOp::Insert)
+            .await
+            .unwrap()
+            .job_id;
+    w.f.staging
+        .assign(&app_id(), ObjectKind::Lead, &job, 100)
+        .await
+        .unwrap();
+    let mut done = false;
+    for _ in 0..5 {
+        let p = ingest_job::step(&writer, &w.f.queue, &settings, ObjectKind::Lead, true)
+            .await
+            .unwrap();
+        if p.finished {
+            done = true;
+            break;
+        }
+    }
+    assert!(done, "the ingest finished");
+    assert_eq!(
+        w.sf.ingest_jobs_started(),
+        2,
+        "the open job and its replacement"
+    );
+    assert_eq!(w.sf.count("Lead"), 20, "each lead created once");
+    assert_eq!(w.bound().await, 20);
+}

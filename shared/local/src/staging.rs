@@ -1,0 +1,247 @@
+//! [`StagingStore`] on SQLite: one row per origin record (a UNIQUE index), rows found by job in
+//! staging order through an index on `(app, object, job, seq)`; a batch of rows is staged in
+//! one transaction.
+
+use crate::LocalStore;
+use crate::db::{DbResult, decode, encode, to_i64};
+use app::ports::{Staged, StagedCreate, StagedRow, StagingStore, StoreResult};
+use async_trait::async_trait;
+use domain::{AppId, ObjectKind};
+use rusqlite::{Connection, OptionalExtension, params};
+
+fn stage(c: &mut Connection, rows: &[(StagedCreate, String)]) -> DbResult<Vec<Staged>> {
+    let tx = c.transaction()?;
+    let mut out = Vec::with_capacity(rows.len());
+    {
+        let mut find = tx.prepare_cached(
+            "SELECT seq, job IS NOT NULL FROM staged WHERE app = ?1 AND object = ?2 AND record = ?3",
+        )?;
+        let mut drop_row = tx.prepare_cached("DELETE FROM staged WHERE seq = ?1")?;
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO staged (app, object, record, job, body) VALUES (?1, ?2, ?3, NULL, ?4)",
+        )?;
+        for (create, body) in rows {
+            let key = (
+                create.app.as_str(),
+                create.object.as_str(),
+                create.record_key(),
+            );
+            let found: Option<(i64, bool)> = find
+                .query_row(params![key.0, key.1, key.2], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            match found {
+                Some((_, true)) => out.push(Staged::InJob),
+                found => {
+                    if let Some((seq, _)) = found {
+                        drop_row.execute(params![seq])?;
+                    }
+                    insert.execute(params![key.0, key.1, key.2, body])?;
+                    out.push(Staged::Kept);
+                }
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(out)
+}
+
+fn lookup(
+    c: &Connection,
+    app: &str,
+    object: &str,
+    records: &[String],
+) -> DbResult<Vec<Option<StagedRow>>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT seq, job, body FROM staged WHERE app = ?1 AND object = ?2 AND record = ?3",
+    )?;
+    records
+        .iter()
+        .map(|k| {
+            let found = stmt
+                .query_row(params![app, object, k], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                })
+                .optional()?;
+            found
+                .map(|(seq, job, body)| {
+                    Ok(StagedRow {
+                        seq: seq as u64,
+                        job,
+                        create: decode(&body)?,
+                    })
+                })
+                .transpose()
+        })
+        .collect()
+}
+
+fn rows(
+    c: &Connection,
+    key: (&str, &str),
+    job: Option<&str>,
+    after: i64,
+    limit: i64,
+) -> DbResult<Vec<StagedRow>> {
+    // `job IS ?3` matches NULL to NULL: waiting rows and one job's rows use the same index.
+    let mut stmt = c.prepare_cached(
+        "SELECT seq, job, body FROM staged WHERE app = ?1 AND object = ?2 AND job IS ?3 AND seq > ?4
+         ORDER BY seq LIMIT ?5",
+    )?;
+    let found = stmt.query_map(params![key.0, key.1, job, after, limit], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, Option<String>>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    found
+        .map(|row| {
+            let (seq, job, body) = row?;
+            Ok(StagedRow {
+                seq: seq as u64,
+                job,
+                create: decode(&body)?,
+            })
+        })
+        .collect()
+}
+
+#[async_trait]
+impl StagingStore for LocalStore {
+    async fn stage(&self, rows: &[StagedCreate]) -> StoreResult<Vec<Staged>> {
+        let rows = rows
+            .iter()
+            .map(|r| Ok((r.clone(), encode(r)?)))
+            .collect::<DbResult<Vec<_>>>()
+            .map_err(crate::db::store_error)?;
+        self.db.call(move |c| stage(c, &rows)).await
+    }
+
+    async fn lookup(
+        &self,
+        app: &AppId,
+        object: ObjectKind,
+        records: &[String],
+    ) -> StoreResult<Vec<Option<StagedRow>>> {
+        let (app, records) = (app.to_string(), records.to_vec());
+        self.db
+            .call(move |c| lookup(c, &app, object.as_str(), &records))
+            .await
+    }
+
+    async fn waiting(&self, app: &AppId, object: ObjectKind) -> StoreResult<u64> {
+        let app = app.to_string();
+        self.db
+            .call(move |c| {
+                let sql =
+                    "SELECT COUNT(*) FROM staged WHERE app = ?1 AND object = ?2 AND job IS NULL";
+                let n: i64 = c
+                    .prepare_cached(sql)?
+                    .query_row(params![app, object.as_str()], |r| r.get(0))?;
+                Ok(n as u64)
+            })
+            .await
+    }
+
+    async fn assign(
+        &self,
+        app: &AppId,
+        object: ObjectKind,
+        job: &str,
+        max: usize,
+    ) -> StoreResult<u64> {
+        let (app, job) = (app.to_string(), job.to_owned());
+        let max = i64::try_from(max).unwrap_or(i64::MAX);
+        self.db
+            .call(move |c| {
+                let sql = "UPDATE staged SET job = ?3 WHERE seq IN (
+                     SELECT seq FROM staged WHERE app = ?1 AND object = ?2 AND job IS NULL
+                     ORDER BY seq LIMIT ?4)";
+                let n = c
+                    .prepare_cached(sql)?
+                    .execute(params![app, object.as_str(), job, max])?;
+                Ok(n as u64)
+            })
+            .await
+    }
+
+    async fn reassign(
+        &self,
+        app: &AppId,
+        object: ObjectKind,
+        from: &str,
+        to: Option<&str>,
+        after: u64,
+    ) -> StoreResult<()> {
+        let (app, from, to) = (app.to_string(), from.to_owned(), to.map(str::to_owned));
+        self.db
+            .call(move |c| {
+                let sql = "UPDATE staged SET job = ?4 WHERE app = ?1 AND object = ?2 AND job = ?3 AND seq > ?5";
+                c.prepare_cached(sql)?
+                    .execute(params![app, object.as_str(), from, to, to_i64(after)?])?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn rows(
+        &self,
+        app: &AppId,
+        object: ObjectKind,
+        job: Option<&str>,
+        after: u64,
+        limit: usize,
+    ) -> StoreResult<Vec<StagedRow>> {
+        let (app, job) = (app.to_string(), job.map(str::to_owned));
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.db
+            .call(move |c| {
+                let after = to_i64(after)?;
+                rows(c, (&app, object.as_str()), job.as_deref(), after, limit)
+            })
+            .await
+    }
+
+    async fn jobs(&self, app: &AppId, object: ObjectKind) -> StoreResult<Vec<String>> {
+        let app = app.to_string();
+        self.db
+            .call(move |c| {
+                let sql = "SELECT DISTINCT job FROM staged WHERE app = ?1 AND object = ?2 AND job IS NOT NULL
+                           ORDER BY job";
+                let mut stmt = c.prepare_cached(sql)?;
+                let jobs = stmt.query_map(params![app, object.as_str()], |r| r.get(0))?;
+                Ok(jobs.collect::<Result<_, _>>()?)
+            })
+            .await
+    }
+
+    async fn remove(&self, app: &AppId, object: ObjectKind, seqs: &[u64]) -> StoreResult<()> {
+        let (app, seqs) = (app.to_string(), seqs.to_vec());
+        self.db
+            .call(move |c| {
+                let tx = c.transaction()?;
+                {
+                    let mut stmt = tx.prepare_cached(
+                        "DELETE FROM staged WHERE app = ?1 AND object = ?2 AND seq = ?3",
+                    )?;
+                    for seq in &seqs {
+                        stmt.execute(params![app, object.as_str(), to_i64(*seq)?])?;
+                    }
+                }
+                tx.commit()?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn purge(&self, app: &AppId) -> StoreResult<u64> {
+        let app = app.to_string();
+        self.db
+            .call(move |c| Ok(c.execute("DELETE FROM staged WHERE app = ?1", params![app])? as u64))
+            .await
+    }
+}

@@ -26,7 +26,12 @@ pub struct Global {
     pub token: Option<String>,
     /// A profile of the profiles file ($JINGSF_PROFILES, else ~/.config/jingsf/profiles.toml):
     /// `[NAME]` with `url`, `token` and optionally `app`. Without it, `[default]` when present.
-    #[arg(long, global = true, env = "JINGSF_PROFILE", help_heading = "Connection")]
+    #[arg(
+        long,
+        global = true,
+        env = "JINGSF_PROFILE",
+        help_heading = "Connection"
+    )]
     pub profile: Option<String>,
     /// The app a command works on (default: the profile's `app`).
     #[arg(long, global = true, env = "JINGSF_APP", help_heading = "Connection")]
@@ -123,8 +128,8 @@ fn load(path: &Path, name: Option<&str>) -> Result<Profile> {
     check_private(path)?;
     let raw = std::fs::read_to_string(path)
         .map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?;
-    let mut all: BTreeMap<String, Profile> = toml::from_str(&raw)
-        .map_err(|e| usage(format!("{}: {}", path.display(), e.message())))?;
+    let mut all: BTreeMap<String, Profile> =
+        toml::from_str(&raw).map_err(|e| usage(format!("{}: {}", path.display(), e.message())))?;
     match name {
         None => Ok(all.remove("default").unwrap_or_default()),
         Some(n) => all.remove(n).ok_or_else(|| {

@@ -118,7 +118,10 @@ mod tests {
         assert_eq!(cell(&json!("a b")), "a b");
         assert_eq!(items(&json!({"a": 1})).len(), 0);
         assert_eq!(value_text(&json!({"t": "empty"})), "(empty)");
-        assert_eq!(value_text(&json!({"t": "text", "v": "销售总监"})), "销售总监");
+        assert_eq!(
+            value_text(&json!({"t": "text", "v": "销售总监"})),
+            "销售总监"
+        );
         assert_eq!(value_text(&json!({"t": "number", "v": 3.5})), "3.5");
     }
 }

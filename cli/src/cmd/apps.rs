@@ -16,6 +16,10 @@ pub enum AppsCmd {
     /// Change an app: on/off, name, environment (only while not connected), admin e-mail,
     /// notifications, JING app secret, member matching, verify mode.
     Patch(AppPatch),
+    /// Turn the app on (changes flow again).
+    Enable,
+    /// Turn the app off (changes are held, nothing is written).
+    Disable,
     /// Delete the app and everything of it (revokes the Salesforce token).
     Delete {
         /// Say yes: bindings, errors, logs, queued changes and secrets are removed for good.
@@ -103,6 +107,8 @@ pub async fn run(ctx: &Ctx, cmd: Option<AppsCmd>) -> Result<()> {
         AppsCmd::Create(new) => create(ctx, new).await,
         AppsCmd::Show => show(ctx).await,
         AppsCmd::Patch(p) => patch(ctx, p).await,
+        AppsCmd::Enable => switch(ctx, true).await,
+        AppsCmd::Disable => switch(ctx, false).await,
         AppsCmd::Delete { yes } => delete(ctx, yes).await,
     }
 }
@@ -177,19 +183,33 @@ async fn show(ctx: &Ctx) -> Result<()> {
 fn render_settings(v: &Value) -> String {
     let mut head = Table::plain();
     let auth = &v["authorized"];
-    head.row(["app:", &format!("{} ({})", cell(&v["app"]), cell(&v["name"]))])
-        .row(["enabled:", &cell(&v["enabled"])])
-        .row(["environment:", &environment_text(&v["environment"])])
-        .row([
-            "connected as:",
-            &format!("{} (org {})", cell(&auth["username"]), cell(&auth["org_id"])),
-        ])
-        .row(["JING:", &format!("app {} tenant {}", cell(&v["jing_app_id"]), cell(&v["jing_tenant"]))])
-        .row(["initialization:", &init_text(&v["init"])])
-        .row(["daily allocation:", &cell(&v["allocation"]["daily"])])
-        .row(["admin e-mail:", &cell(&v["admin_email"])])
-        .row(["verify outbound:", &cell(&v["verify_outbound"])])
-        .row(["revision:", &cell(&v["revision"])]);
+    head.row([
+        "app:",
+        &format!("{} ({})", cell(&v["app"]), cell(&v["name"])),
+    ])
+    .row(["enabled:", &cell(&v["enabled"])])
+    .row(["environment:", &environment_text(&v["environment"])])
+    .row([
+        "connected as:",
+        &format!(
+            "{} (org {})",
+            cell(&auth["username"]),
+            cell(&auth["org_id"])
+        ),
+    ])
+    .row([
+        "JING:",
+        &format!(
+            "app {} tenant {}",
+            cell(&v["jing_app_id"]),
+            cell(&v["jing_tenant"])
+        ),
+    ])
+    .row(["initialization:", &init_text(&v["init"])])
+    .row(["daily allocation:", &cell(&v["allocation"]["daily"])])
+    .row(["admin e-mail:", &cell(&v["admin_email"])])
+    .row(["verify outbound:", &cell(&v["verify_outbound"])])
+    .row(["revision:", &cell(&v["revision"])]);
     let mut objects = Table::new(&["OBJECT", "ON", "SF→JING", "JING→SF", "FIELDS"]);
     for (name, o) in v["objects"].as_object().into_iter().flatten() {
         let rules = |d: &Value| match d["on_upsert"].as_bool() {
@@ -222,7 +242,10 @@ async fn patch(ctx: &Ctx, p: AppPatch) -> Result<()> {
             body.insert(k.to_owned(), v);
         }
     };
-    set("enabled", (p.enable || p.disable).then_some(json!(p.enable)));
+    set(
+        "enabled",
+        (p.enable || p.disable).then_some(json!(p.enable)),
+    );
     set("name", p.name.map(Value::from));
     set("environment", p.environment);
     set("admin_email", p.admin_email.map(Value::from));
@@ -250,6 +273,17 @@ async fn patch(ctx: &Ctx, p: AppPatch) -> Result<()> {
     Ok(())
 }
 
+async fn switch(ctx: &Ctx, on: bool) -> Result<()> {
+    let reply = ctx
+        .patch(&ctx.app_path("")?, json!({ "enabled": on }))
+        .await?;
+    ctx.show(&reply, |v| {
+        let state = if v["enabled"] == true { "on" } else { "off" };
+        format!("{} is {state}\n", cell(&v["app"]))
+    });
+    Ok(())
+}
+
 async fn delete(ctx: &Ctx, yes: bool) -> Result<()> {
     let app = ctx.app()?;
     if !yes {
@@ -265,7 +299,11 @@ async fn delete(ctx: &Ctx, yes: bool) -> Result<()> {
             .flatten()
             .map(|(k, n)| format!("{k} {n}"))
             .collect();
-        format!("deleted {}: removed {}\n", cell(&v["deleted"]), purged.join(", "))
+        format!(
+            "deleted {}: removed {}\n",
+            cell(&v["deleted"]),
+            purged.join(", ")
+        )
     });
     Ok(())
 }
@@ -276,7 +314,10 @@ mod tests {
 
     #[test]
     fn environments_are_written_as_the_api_takes_them() {
-        assert_eq!(environment("production").unwrap(), json!({"kind": "production"}));
+        assert_eq!(
+            environment("production").unwrap(),
+            json!({"kind": "production"})
+        );
         assert_eq!(
             environment("my-domain:acme.my.salesforce.com").unwrap(),
             json!({"kind": "my_domain", "host": "acme.my.salesforce.com"})
@@ -291,8 +332,14 @@ mod tests {
 
     #[test]
     fn initialization_reads_as_progress() {
-        assert_eq!(init_text(&json!({"state": "running", "done": 4, "total": 9})), "running 4/9");
-        assert_eq!(init_text(&json!({"state": "done", "records": 20})), "done (20 records)");
+        assert_eq!(
+            init_text(&json!({"state": "running", "done": 4, "total": 9})),
+            "running 4/9"
+        );
+        assert_eq!(
+            init_text(&json!({"state": "done", "records": 20})),
+            "done (20 records)"
+        );
         assert_eq!(init_text(&json!({"state": "skipped"})), "skipped");
     }
 }

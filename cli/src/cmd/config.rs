@@ -99,7 +99,11 @@ fn rules_text(t: &RulesTarget, v: &Value) -> String {
     out.row(["  on create/update:".to_owned(), cell(&r["on_upsert"])]);
     out.row(["  on delete:".to_owned(), cell(&r["on_delete"])]);
     out.row(["  scope:".to_owned(), scope_text(&r["scope"])]);
-    for (label, key) in [("object on", "object_enabled"), ("paused", "paused"), ("locked", "locked")] {
+    for (label, key) in [
+        ("object on", "object_enabled"),
+        ("paused", "paused"),
+        ("locked", "locked"),
+    ] {
         if !v[key].is_null() {
             out.row([format!("  {label}:"), cell(&v[key])]);
         }
@@ -159,7 +163,11 @@ pub async fn mapping(ctx: &Ctx, cmd: MappingCmd) -> Result<()> {
                     o.remove("locked");
                     Value::Object(o)
                 }
-                _ => return Err(usage("the file must hold a list of mappings or {\"mapping\": [...]}")),
+                _ => {
+                    return Err(usage(
+                        "the file must hold a list of mappings or {\"mapping\": [...]}",
+                    ));
+                }
             };
             let reply = ctx.put(&mapping_path(ctx, &object)?, body).await?;
             ctx.show(&reply, |v| {
@@ -222,7 +230,11 @@ pub async fn external_id(ctx: &Ctx, cmd: ExternalIdCmd) -> Result<()> {
         Some(b) => ctx.put(&path, b).await?,
     };
     ctx.show(&reply, |v| {
-        let mut out = format!("{}: external-ID field {}", cell(&v["object"]), cell(&v["field"]));
+        let mut out = format!(
+            "{}: external-ID field {}",
+            cell(&v["object"]),
+            cell(&v["field"])
+        );
         if let Some(c) = v["candidates"].as_array() {
             let names: Vec<String> = c.iter().map(cell).collect();
             out += &format!(" (candidates: {})", names.join(", "));

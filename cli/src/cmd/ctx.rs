@@ -81,6 +81,17 @@ impl Ctx {
     }
 }
 
+impl Ctx {
+    /// A value the CLI put together from several answers: JSON under `--json`, else `human`.
+    pub fn print_value(&self, value: &Value, human: impl FnOnce(&Value) -> String) {
+        if self.json {
+            println!("{value}");
+        } else {
+            print!("{}", human(value));
+        }
+    }
+}
+
 /// A path segment, percent-encoded (ids are plain, but a record key or a dead letter's id is
 /// what the operator typed).
 pub fn seg(raw: &str) -> String {
@@ -105,7 +116,11 @@ pub fn query(pairs: &[(&str, Option<String>)]) -> String {
             any = true;
         }
     }
-    if any { format!("?{}", q.finish()) } else { String::new() }
+    if any {
+        format!("?{}", q.finish())
+    } else {
+        String::new()
+    }
 }
 
 #[cfg(test)]

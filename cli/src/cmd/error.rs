@@ -9,13 +9,14 @@ use serde_json::Value;
 pub const EXIT_CODES: &str = "\
 Exit codes:
   0  ok
-  1  usage error (bad arguments, missing token or app, unreadable file, the API's 400)
-  2  unauthorized (401: wrong or missing admin token)
+  1  usage error (bad arguments, missing token or app, unreadable file; the API's 400)
+  2  unauthorized (401/403: wrong or missing admin token)
   3  not found (404: unknown app, record or dead letter)
   4  conflict or refused (409: locked, stale revision, already exists, not connected;
      422: the mapping has errors)
-  5  remote or store unavailable (5xx, or the deployment cannot be reached)
-  6  anything else";
+  5  remote or unavailable (5xx, 429, the deployment cannot be reached, or an answer the
+     CLI does not understand)
+  6  partial (some of what was asked was not done: records not requeued, ids unknown)";
 
 /// A failed admin command.
 #[derive(Debug, thiserror::Error)]
@@ -26,7 +27,10 @@ pub enum CliError {
     /// The admin API answered with an error, or could not be reached.
     #[error("{0}")]
     Api(#[from] CallError),
-    /// Anything else: exit 6.
+    /// Some of what was asked was done, some not (the answer says which): exit 6.
+    #[error("{0}")]
+    Partial(String),
+    /// An answer the CLI does not understand: exit 5.
     #[error("{0}")]
     Other(String),
 }
@@ -48,14 +52,14 @@ impl CliError {
         match self {
             CliError::Usage(_) => 1,
             CliError::Api(e) => match e.status {
-                400 => 1,
-                401 => 2,
+                400 | 405 | 413 | 415 => 1,
+                401 | 403 => 2,
                 404 => 3,
-                409 | 422 => 4,
-                0 | 500..=599 => 5,
-                _ => 6,
+                409 | 422 | 423 => 4,
+                _ => 5,
             },
-            CliError::Other(_) => 6,
+            CliError::Partial(_) => 6,
+            CliError::Other(_) => 5,
         }
     }
 
@@ -71,6 +75,7 @@ impl CliError {
     pub fn render(&self) -> String {
         match self {
             CliError::Api(e) => render_call(e),
+            CliError::Partial(msg) => format!("partial: {msg}\n"),
             other => format!("error: {other}\n"),
         }
     }
@@ -85,7 +90,10 @@ fn render_call(e: &CallError) -> String {
     }
     let Ok(body) = serde_json::from_str::<Value>(&e.body) else {
         let text: String = e.body.chars().take(300).collect();
-        return format!("error: {} {} answered {}: {text}\n", e.method, e.path, e.status);
+        return format!(
+            "error: {} {} answered {}: {text}\n",
+            e.method, e.path, e.status
+        );
     };
     let err = &body["error"];
     let text = |k: &str| err[k].as_str().filter(|s| !s.is_empty()).map(str::to_owned);
@@ -152,13 +160,14 @@ mod tests {
 
     #[test]
     fn each_answer_has_its_exit_code() {
-        let codes: Vec<u8> = [400, 401, 404, 409, 422, 500, 502, 503, 0, 418]
+        let codes: Vec<u8> = [400, 401, 403, 404, 409, 422, 500, 502, 503, 0, 429]
             .into_iter()
             .map(|s| api(s, json!({})).exit_code())
             .collect();
-        assert_eq!(codes, [1, 2, 3, 4, 4, 5, 5, 5, 5, 6]);
+        assert_eq!(codes, [1, 2, 2, 3, 4, 4, 5, 5, 5, 5, 5]);
         assert_eq!(usage("x").exit_code(), 1);
-        assert_eq!(CliError::Other("x".into()).exit_code(), 6);
+        assert_eq!(CliError::Partial("x".into()).exit_code(), 6);
+        assert_eq!(CliError::Other("x".into()).exit_code(), 5);
     }
 
     #[test]

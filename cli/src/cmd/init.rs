@@ -12,6 +12,8 @@ use time::format_description::well_known::Rfc3339;
 pub enum InitCmd {
     /// Start the initialization over a window of at most three years, or skip it.
     Start(StartArgs),
+    /// Skip the initialization: only changes from now on sync.
+    Skip,
     /// Progress (state, records done of the estimated total).
     Status {
         /// Follow it with a progress bar until it is no longer running.
@@ -43,6 +45,13 @@ const POLL_EVERY: Duration = Duration::from_millis(500);
 pub async fn run(ctx: &Ctx, cmd: InitCmd) -> Result<()> {
     match cmd {
         InitCmd::Start(args) => start(ctx, args).await,
+        InitCmd::Skip => {
+            let reply = ctx
+                .post(&ctx.app_path("/init")?, json!({ "skip": true }))
+                .await?;
+            ctx.show(&reply, progress_text);
+            Ok(())
+        }
         InitCmd::Status { wait: false } => {
             let reply = ctx.get(&ctx.app_path("/init")?).await?;
             ctx.show(&reply, progress_text);
@@ -133,7 +142,8 @@ mod tests {
             progress_text(&running),
             "initialization: running 40/120 (33.3%), configuration locked until it is done\n"
         );
-        let done = json!({"init": {"state": "done", "records": 20}, "percent": 100.0, "locked": false});
+        let done =
+            json!({"init": {"state": "done", "records": 20}, "percent": 100.0, "locked": false});
         assert_eq!(progress_text(&done), "initialization: done (20 records)\n");
     }
 

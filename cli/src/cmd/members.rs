@@ -38,7 +38,8 @@ pub async fn run(ctx: &Ctx, args: MembersArgs) -> Result<()> {
         state: None,
         employees: false,
     });
-    let user_path = |user: &str, what: &str| ctx.app_path(&format!("/members/{}/{what}", seg(user)));
+    let user_path =
+        |user: &str, what: &str| ctx.app_path(&format!("/members/{}/{what}", seg(user)));
     let reply = match &action {
         MembersCmd::List { state, employees } => {
             let reply = ctx.get(&ctx.app_path("/members")?).await?;
@@ -61,7 +62,11 @@ pub async fn run(ctx: &Ctx, args: MembersArgs) -> Result<()> {
         MembersCmd::Create { user } => ctx.post(&user_path(user, "create")?, json!({})).await?,
     };
     ctx.show(&reply, |v| {
-        let mut out = format!("{} is bound to JING employee {}", cell(&v["user_id"]), cell(&v["jing_id"]));
+        let mut out = format!(
+            "{} is bound to JING employee {}",
+            cell(&v["user_id"]),
+            cell(&v["jing_id"])
+        );
         if let Some(name) = v["name"].as_str() {
             out += &format!(" ({name})");
         }
@@ -76,7 +81,9 @@ pub async fn run(ctx: &Ctx, args: MembersArgs) -> Result<()> {
 }
 
 fn list_text(v: &Value, only: Option<&str>, employees: bool) -> String {
-    let mut t = Table::new(&["USER", "NAME", "E-MAIL", "MOBILE", "ACTIVE", "STATE", "EMPLOYEE"]);
+    let mut t = Table::new(&[
+        "USER", "NAME", "E-MAIL", "MOBILE", "ACTIVE", "STATE", "EMPLOYEE",
+    ]);
     for m in items(&v["members"]) {
         let state = &m["state"];
         if only.is_some_and(|s| state["state"] != s) {
@@ -100,7 +107,12 @@ fn list_text(v: &Value, only: Option<&str>, employees: bool) -> String {
     if employees {
         let mut e = Table::new(&["EMPLOYEE", "NAME", "E-MAIL", "MOBILE"]);
         for x in items(&v["employees"]) {
-            e.row([cell(&x["id"]), cell(&x["name"]), cell(&x["email"]), cell(&x["mobile"])]);
+            e.row([
+                cell(&x["id"]),
+                cell(&x["name"]),
+                cell(&x["email"]),
+                cell(&x["mobile"]),
+            ]);
         }
         out += &format!("\n{}", e.render());
     }
@@ -141,6 +153,9 @@ mod tests {
         assert!(all.contains("bound    e1 王一"), "{all}");
         assert!(all.contains("EMPLOYEE  NAME"), "{all}");
         let unbound = list_text(&v, Some("unbound"), false);
-        assert!(!unbound.contains("005A") && unbound.contains("005B"), "{unbound}");
+        assert!(
+            !unbound.contains("005A") && unbound.contains("005B"),
+            "{unbound}"
+        );
     }
 }

@@ -14,6 +14,35 @@ pub enum Endpoint {
     Outbound,
 }
 
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct SetupArgs {
+    /// Replace this endpoint's credentials first (same as `setup rotate`).
+    #[arg(long, value_enum)]
+    rotate: Option<Endpoint>,
+    #[command(subcommand)]
+    cmd: Option<SetupCmd>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum SetupCmd {
+    /// Replace an endpoint's credentials (the old ones stop working), then show the section.
+    Rotate {
+        #[arg(value_enum)]
+        endpoint: Endpoint,
+    },
+    /// Run the permission check against Salesforce now: every missing permission, or none.
+    Permissions,
+}
+
+pub async fn run(ctx: &Ctx, args: SetupArgs) -> Result<()> {
+    match args.cmd {
+        Some(SetupCmd::Rotate { endpoint }) => setup(ctx, Some(endpoint)).await,
+        Some(SetupCmd::Permissions) => permissions(ctx).await,
+        None => setup(ctx, args.rotate).await,
+    }
+}
+
 /// Show (after rotating, when asked) the setup section of the app.
 pub async fn setup(ctx: &Ctx, rotate: Option<Endpoint>) -> Result<()> {
     let reply = match rotate {
@@ -43,7 +72,12 @@ pub async fn permissions(ctx: &Ctx) -> Result<()> {
         }
         let mut t = Table::new(&["CODE", "OBJECT", "FIELD", "DETAIL"]);
         for g in gaps {
-            t.row([cell(&g["code"]), cell(&g["object"]), cell(&g["field"]), cell(&g["detail"])]);
+            t.row([
+                cell(&g["code"]),
+                cell(&g["object"]),
+                cell(&g["field"]),
+                cell(&g["detail"]),
+            ]);
         }
         format!(
             "permission check at {}: {} missing\n{}",

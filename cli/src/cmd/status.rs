@@ -44,7 +44,10 @@ fn status_text(v: &Value) -> String {
     let u = &v["usage"];
     let on = if v["enabled"] == true { "on" } else { "off" };
     let mut head = Table::plain();
-    head.row(["app:", &format!("{} ({}), {on}", cell(&v["name"]), cell(&v["app"]))]);
+    head.row([
+        "app:",
+        &format!("{} ({}), {on}", cell(&v["name"]), cell(&v["app"])),
+    ]);
     head.row(["connected as:", &cell(&v["authorized"]["username"])]);
     let mut api = format!(
         "{} / {} ({}%), {} parked",
@@ -58,7 +61,10 @@ fn status_text(v: &Value) -> String {
     }
     head.row(["API today:", &api]);
     if u["org"].is_object() {
-        head.row(["org API (24 h):", &format!("{} / {}", cell(&u["org"]["used"]), cell(&u["org"]["max"]))]);
+        head.row([
+            "org API (24 h):",
+            &format!("{} / {}", cell(&u["org"]["used"]), cell(&u["org"]["max"])),
+        ]);
     }
     head.row(["initialization:", &init_text(&v["init"])]);
     head.row(["members bound:", &cell(&v["members_bound"])]);
@@ -68,7 +74,11 @@ fn status_text(v: &Value) -> String {
     }
     let mut cats = Table::new(&["ERRORS", "", "COUNT"]);
     for c in items(&v["categories"]) {
-        cats.row([cell(&c["label_en"]), cell(&c["label_zh"]), cell(&c["count"])]);
+        cats.row([
+            cell(&c["label_en"]),
+            cell(&c["label_zh"]),
+            cell(&c["count"]),
+        ]);
     }
     let mut out = format!("{}\n{}\n{}", head.render(), counts.render(), cats.render());
     for p in items(&v["paused"]) {
@@ -93,7 +103,12 @@ pub async fn synced(ctx: &Ctx, args: ListArgs) -> Result<()> {
     ctx.show(&reply, |v| {
         let mut t = Table::new(&["OBJECT", "RECORD", "NAME", "SYNCED AT"]);
         for r in items(&v["items"]) {
-            t.row([cell(&r["object"]), cell(&r["record_key"]), cell(&r["name"]), cell(&r["synced_at"])]);
+            t.row([
+                cell(&r["object"]),
+                cell(&r["record_key"]),
+                cell(&r["name"]),
+                cell(&r["synced_at"]),
+            ]);
         }
         t.render() + &page_line(v)
     });
@@ -139,10 +154,15 @@ pub async fn failures(ctx: &Ctx, args: FailuresArgs) -> Result<()> {
         ctx.show(&reply, failure_text);
         return Ok(());
     }
-    let path = ctx.app_path(&format!("/failures{}", args.list.query(args.category.clone())))?;
+    let path = ctx.app_path(&format!(
+        "/failures{}",
+        args.list.query(args.category.clone())
+    ))?;
     let reply = ctx.get(&path).await?;
     ctx.show(&reply, |v| {
-        let mut t = Table::new(&["OBJECT", "RECORD", "NAME", "ERROR", "CATEGORY", "TIMES", "LAST"]);
+        let mut t = Table::new(&[
+            "OBJECT", "RECORD", "NAME", "ERROR", "CATEGORY", "TIMES", "LAST",
+        ]);
         for r in items(&v["items"]) {
             t.row([
                 cell(&r["object"]),
@@ -162,10 +182,34 @@ pub async fn failures(ctx: &Ctx, args: FailuresArgs) -> Result<()> {
 fn failure_text(v: &Value) -> String {
     let e = &v["error"];
     let mut t = Table::plain();
-    t.row(["record:", &format!("{} {} {}", cell(&v["object"]), cell(&v["record_key"]), cell(&v["name"]))]);
-    t.row(["error:", &format!("{} ({} / {})", cell(&e["code"]), cell(&e["category_en"]), cell(&e["category_zh"]))]);
+    t.row([
+        "record:",
+        &format!(
+            "{} {} {}",
+            cell(&v["object"]),
+            cell(&v["record_key"]),
+            cell(&v["name"])
+        ),
+    ]);
+    t.row([
+        "error:",
+        &format!(
+            "{} ({} / {})",
+            cell(&e["code"]),
+            cell(&e["category_en"]),
+            cell(&e["category_zh"])
+        ),
+    ]);
     t.row(["field:", &cell(&e["field"])]);
-    t.row(["times:", &format!("{}, first {}, last {}", cell(&v["count"]), cell(&v["first_seen"]), cell(&v["last_seen"]))]);
+    t.row([
+        "times:",
+        &format!(
+            "{}, first {}, last {}",
+            cell(&v["count"]),
+            cell(&v["first_seen"]),
+            cell(&v["last_seen"])
+        ),
+    ]);
     t.row(["cause:", &cell(&e["cause_en"])]);
     t.row(["原因:", &cell(&e["cause_zh"])]);
     t.row(["fix:", &cell(&e["fix_en"])]);
@@ -175,7 +219,11 @@ fn failure_text(v: &Value) -> String {
     for j in items(&v["journal"]) {
         out += &format!("journal {} {}:\n", cell(&j["at"]), cell(&j["direction"]));
         for (field, after) in j["after"].as_object().into_iter().flatten() {
-            out += &format!("  {field}: {} → {}\n", value_text(&j["before"][field]), value_text(after));
+            out += &format!(
+                "  {field}: {} → {}\n",
+                value_text(&j["before"][field]),
+                value_text(after)
+            );
         }
     }
     out
@@ -222,8 +270,14 @@ mod tests {
 
     #[test]
     fn pages_read_for_people() {
-        assert_eq!(page_line(&json!({"items": [1, 2], "offset": 20, "total": 45})), "(21–22 of 45)\n");
-        assert_eq!(page_line(&json!({"items": [], "offset": 0, "total": 0})), "(none of 0)\n");
+        assert_eq!(
+            page_line(&json!({"items": [1, 2], "offset": 20, "total": 45})),
+            "(21–22 of 45)\n"
+        );
+        assert_eq!(
+            page_line(&json!({"items": [], "offset": 0, "total": 0})),
+            "(none of 0)\n"
+        );
     }
 
     #[test]
@@ -234,6 +288,9 @@ mod tests {
         let out = status_text(&v);
         assert!(out.contains("5 / 100 (5.0%), 2 parked"), "{out}");
         assert!(out.contains("all     3       1"), "{out}");
-        assert!(out.contains("jingsf resume --object lead --direction sf_to_jing"), "{out}");
+        assert!(
+            out.contains("jingsf resume --object lead --direction sf_to_jing"),
+            "{out}"
+        );
     }
 }

@@ -140,6 +140,14 @@ fn read_json(path: &Path) -> Result<Value> {
 pub enum MappingCmd {
     /// The field mapping of one object (defaults are pinned).
     Get(ObjectArg),
+    /// Check a mapping file against both sides' fields without saving it: errors exit 4 and
+    /// are listed, warnings are shown (allowed while the initialization runs).
+    Validate {
+        #[command(flatten)]
+        object: ObjectArg,
+        #[arg(long)]
+        file: PathBuf,
+    },
     /// Save a mapping from a JSON file: a list of field mappings, or `mapping get --json`'s
     /// answer edited (its revision is checked). Errors refuse the save (exit 4) and are listed.
     Set {
@@ -156,20 +164,22 @@ pub async fn mapping(ctx: &Ctx, cmd: MappingCmd) -> Result<()> {
             let reply = ctx.get(&mapping_path(ctx, &o)?).await?;
             ctx.show(&reply, mapping_text);
         }
+        MappingCmd::Validate { object, file } => {
+            let path = mapping_path(ctx, &object)? + "/validate";
+            let reply = ctx.post(&path, mapping_body(&file)?).await?;
+            ctx.show(&reply, |v| {
+                format!(
+                    "the {} mapping is valid ({} fields)\n{}",
+                    object.object,
+                    items(&v["mapping"]).len(),
+                    issues(&v["warnings"])
+                )
+            });
+        }
         MappingCmd::Set { object, file } => {
-            let body = match read_json(&file)? {
-                Value::Array(list) => json!({ "mapping": list }),
-                Value::Object(mut o) => {
-                    o.remove("locked");
-                    Value::Object(o)
-                }
-                _ => {
-                    return Err(usage(
-                        "the file must hold a list of mappings or {\"mapping\": [...]}",
-                    ));
-                }
-            };
-            let reply = ctx.put(&mapping_path(ctx, &object)?, body).await?;
+            let reply = ctx
+                .put(&mapping_path(ctx, &object)?, mapping_body(&file)?)
+                .await?;
             ctx.show(&reply, |v| {
                 format!(
                     "saved the {} mapping (revision {}, {} fields)\n{}",
@@ -182,6 +192,21 @@ pub async fn mapping(ctx: &Ctx, cmd: MappingCmd) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A mapping file as the API takes it: a list of field mappings, or `mapping get --json`'s
+/// answer (its revision is sent, so a concurrent change is refused).
+fn mapping_body(file: &Path) -> Result<Value> {
+    match read_json(file)? {
+        Value::Array(list) => Ok(json!({ "mapping": list })),
+        Value::Object(mut o) => {
+            o.remove("locked");
+            Ok(Value::Object(o))
+        }
+        _ => Err(usage(
+            "the file must hold a list of mappings or {\"mapping\": [...]}",
+        )),
+    }
 }
 
 fn mapping_path(ctx: &Ctx, o: &ObjectArg) -> Result<String> {

@@ -23,6 +23,12 @@ pub enum MembersCmd {
         #[arg(long)]
         employees: bool,
     },
+    /// Users whose name, id, e-mail, mobile or bound employee contains TEXT (case-insensitive).
+    Search {
+        text: String,
+        #[arg(long, value_parser = ["bound", "unbound", "ambiguous"])]
+        state: Option<String>,
+    },
     /// Match members now (by mobile, then e-mail).
     Sync,
     /// Bind an unbound user to a JING employee.
@@ -43,7 +49,20 @@ pub async fn run(ctx: &Ctx, args: MembersArgs) -> Result<()> {
     let reply = match &action {
         MembersCmd::List { state, employees } => {
             let reply = ctx.get(&ctx.app_path("/members")?).await?;
-            ctx.show(&reply, |v| list_text(v, state.as_deref(), *employees));
+            let only = Filter {
+                state: state.as_deref(),
+                text: None,
+            };
+            ctx.show(&reply, |v| list_text(v, &only, *employees));
+            return Ok(());
+        }
+        MembersCmd::Search { text, state } => {
+            let reply = ctx.get(&ctx.app_path("/members")?).await?;
+            let only = Filter {
+                state: state.as_deref(),
+                text: Some(text.to_lowercase()),
+            };
+            ctx.show(&reply, |v| list_text(v, &only, false));
             return Ok(());
         }
         MembersCmd::Sync => {
@@ -80,13 +99,36 @@ pub async fn run(ctx: &Ctx, args: MembersArgs) -> Result<()> {
     Ok(())
 }
 
-fn list_text(v: &Value, only: Option<&str>, employees: bool) -> String {
+/// Which members a listing shows (the API answers all of them).
+struct Filter<'a> {
+    state: Option<&'a str>,
+    /// Lower case.
+    text: Option<String>,
+}
+
+impl Filter<'_> {
+    fn keeps(&self, m: &Value) -> bool {
+        let state = &m["state"];
+        if self.state.is_some_and(|s| state["state"] != s) {
+            return false;
+        }
+        let Some(text) = &self.text else { return true };
+        let fields = [&m["user_id"], &m["name"], &m["email"], &m["mobile"]];
+        fields
+            .into_iter()
+            .chain([&state["jing_id"], &state["employee_name"]])
+            .filter_map(|v| v.as_str())
+            .any(|v| v.to_lowercase().contains(text.as_str()))
+    }
+}
+
+fn list_text(v: &Value, only: &Filter, employees: bool) -> String {
     let mut t = Table::new(&[
         "USER", "NAME", "E-MAIL", "MOBILE", "ACTIVE", "STATE", "EMPLOYEE",
     ]);
     for m in items(&v["members"]) {
         let state = &m["state"];
-        if only.is_some_and(|s| state["state"] != s) {
+        if !only.keeps(m) {
             continue;
         }
         let employee = match state["jing_id"].as_str() {
@@ -148,14 +190,25 @@ mod tests {
             {"user_id": "005B", "name": "Li", "email": null, "mobile": null, "active": true,
              "state": {"state": "unbound"}}],
             "employees": [{"id": "e1", "name": "王一", "mobile": null, "email": null}]});
-        let all = list_text(&v, None, true);
+        let f = |state: Option<&'static str>, text: Option<&str>| Filter {
+            state,
+            text: text.map(str::to_owned),
+        };
+        let all = list_text(&v, &f(None, None), true);
         assert!(all.contains("005A  王一  w***@a.cn"), "{all}");
         assert!(all.contains("bound    e1 王一"), "{all}");
         assert!(all.contains("EMPLOYEE  NAME"), "{all}");
-        let unbound = list_text(&v, Some("unbound"), false);
+        let unbound = list_text(&v, &f(Some("unbound"), None), false);
         assert!(
             !unbound.contains("005A") && unbound.contains("005B"),
             "{unbound}"
+        );
+        let found = list_text(&v, &f(None, Some("li")), false);
+        assert!(!found.contains("005A") && found.contains("005B"), "{found}");
+        let by_employee = list_text(&v, &f(None, Some("e1")), false);
+        assert!(
+            by_employee.contains("005A") && !by_employee.contains("005B"),
+            "{by_employee}"
         );
     }
 }

@@ -39,8 +39,13 @@ pub async fn connect(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
     Ok(())
 }
 
-/// `open` on macOS, `xdg-open` where a desktop session is; false when neither worked.
+/// `open` on macOS, `xdg-open` where a desktop session is, and only when a person is at a
+/// terminal (a script gets the URL printed, never a browser); false when nothing opened it.
 fn open_in_browser(url: &str) -> bool {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return false;
+    }
     let opener = if cfg!(target_os = "macos") {
         "open"
     } else if std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some()

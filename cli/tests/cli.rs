@@ -366,8 +366,13 @@ async fn configuration(w: &World) -> Result<()> {
         .ok();
     assert_eq!(ext.json()["field"], "Jing_Id__c");
     w.app(&["allocation", "--daily", "20000"]).await.ok();
+    w.app(&["allocation", "--live-reserve", "30"]).await.ok();
     let shown = w.app(&["allocation"]).await.ok();
     assert!(shown.stdout.contains("20000 calls"), "{shown:#?}");
+    assert!(
+        shown.stdout.contains("30% kept for live changes"),
+        "{shown:#?}"
+    );
     w.app(&["allocation", "--daily", "0"]).await.exits(1); // the API's 400
     Ok(())
 }
@@ -459,6 +464,10 @@ async fn status_and_failures(w: &World) -> Result<()> {
     .await?;
     let status = w.app(&["status"]).await.ok();
     assert!(status.stdout.contains("API today:"), "{status:#?}");
+    assert!(
+        status.stdout.contains("6000 kept for live changes (30%)"),
+        "{status:#?}"
+    );
     assert!(status.stdout.contains("SYNCED"), "{status:#?}");
     let synced = w.app(&["synced", "--limit", "3"]).await.ok();
     assert!(synced.stdout.contains("(1–3 of "), "{synced:#?}");

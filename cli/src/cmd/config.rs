@@ -277,39 +277,45 @@ pub struct AllocationArgs {
     /// At most this share of the org's remaining calls (percent).
     #[arg(long)]
     max_org_share: Option<u8>,
+    /// The share kept for live changes, which an initialization cannot spend (percent, 0-90).
+    #[arg(long)]
+    live_reserve: Option<u8>,
 }
 
-/// Without flags: the allocation in the app's settings; with them: set it.
+fn allocation_text(a: &Value) -> String {
+    format!(
+        "daily allocation: {} calls, at most {}% of the org's remaining calls, {}% kept for live changes\n",
+        cell(&a["daily"]),
+        cell(&a["max_org_share_pct"]),
+        cell(&a["live_reserve_pct"])
+    )
+}
+
+/// Without flags: the allocation in the app's settings; with them: set it (what is not given
+/// stays as it is).
 pub async fn allocation(ctx: &Ctx, args: AllocationArgs) -> Result<()> {
-    let text = |a: &Value| {
-        format!(
-            "daily allocation: {} calls, at most {}% of the org's remaining calls\n",
-            cell(&a["daily"]),
-            cell(&a["max_org_share_pct"])
-        )
-    };
-    if args.daily.is_none() && args.max_org_share.is_none() {
-        let settings = ctx.get(&ctx.app_path("")?).await?.value;
-        let a = &settings["allocation"];
-        if ctx.json {
-            println!("{a}");
-        } else {
-            print!("{}", text(a));
-        }
-        return Ok(());
-    }
+    let unchanged = args.max_org_share.is_none() && args.live_reserve.is_none();
     let daily = match args.daily {
         Some(d) => d,
-        None => ctx.get(&ctx.app_path("")?).await?.value["allocation"]["daily"]
-            .as_u64()
-            .unwrap_or_default(),
+        None => {
+            let settings = ctx.get(&ctx.app_path("")?).await?.value;
+            let current = &settings["allocation"];
+            if unchanged {
+                ctx.print_value(current, allocation_text);
+                return Ok(());
+            }
+            current["daily"].as_u64().unwrap_or_default()
+        }
     };
     let mut body = json!({ "daily": daily });
     if let Some(p) = args.max_org_share {
         body["max_org_share_pct"] = json!(p);
     }
+    if let Some(p) = args.live_reserve {
+        body["live_reserve_pct"] = json!(p);
+    }
     let reply = ctx.put(&ctx.app_path("/allocation")?, body).await?;
-    ctx.show(&reply, |v| text(&v["allocation"]));
+    ctx.show(&reply, |v| allocation_text(&v["allocation"]));
     Ok(())
 }
 

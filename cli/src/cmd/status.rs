@@ -66,6 +66,19 @@ fn status_text(v: &Value) -> String {
             &format!("{} / {}", cell(&u["org"]["used"]), cell(&u["org"]["max"])),
         ]);
     }
+    let lanes = &u["lanes"];
+    if lanes.is_object() {
+        let mut split = format!(
+            "{} kept for live changes ({}%), {} for an initialization",
+            cell(&lanes["live_reserve"]),
+            cell(&lanes["live_reserve_pct"]),
+            cell(&lanes["initialization_allowance"])
+        );
+        if let Some(at) = v["init_forecast_hhmm"].as_str() {
+            split += &format!(" (runs out at {at} at this rate)");
+        }
+        head.row(["lanes:", &split]);
+    }
     head.row(["initialization:", &init_text(&v["init"])]);
     head.row(["members bound:", &cell(&v["members_bound"])]);
     let mut counts = Table::new(&["OBJECT", "SYNCED", "FAILED"]);

@@ -134,7 +134,7 @@ async fn main() -> std::process::ExitCode {
 /// what to do, and exits with the code `--help` lists.
 async fn admin(global: &Global, cmd: AdminCmd) -> ExitCode {
     let result = match resolve(global) {
-        Ok(target) => cmd::run(&Ctx::new(target, global.json), cmd).await,
+        Ok(target) => cmd::run(&mut Ctx::new(target, global.json), cmd).await,
         Err(e) => Err(e),
     };
     match result {

@@ -33,7 +33,7 @@ pub struct Global {
         help_heading = "Connection"
     )]
     pub profile: Option<String>,
-    /// The app a command works on (default: the profile's `app`).
+    /// The app a command works on (default: the profile's `app`, else the deployment's only app).
     #[arg(long, global = true, env = "JINGSF_APP", help_heading = "Connection")]
     pub app: Option<String>,
     /// Print the API's JSON answer as it came (for scripts).

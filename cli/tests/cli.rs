@@ -195,7 +195,7 @@ async fn connection_errors(w: &World) -> Result<()> {
         .await
         .exits(1);
     assert!(no_token.stderr.contains("--token"), "{no_token:#?}");
-    w.run(&["status"]).await.exits(1); // no app given
+    w.run(&["status"]).await.exits(1); // no app given, and none to default to
     Ok(())
 }
 
@@ -462,6 +462,8 @@ async fn status_and_failures(w: &World) -> Result<()> {
         },
     )
     .await?;
+    // Without --app, the deployment's only app.
+    assert_eq!(w.run(&["status", "--json"]).await.ok().json()["app"], APP);
     let status = w.app(&["status"]).await.ok();
     assert!(status.stdout.contains("API today:"), "{status:#?}");
     assert!(

@@ -30,11 +30,24 @@ impl Ctx {
         }
     }
 
-    /// The app this command works on (`--app`, `JINGSF_APP`, or the profile's).
+    /// The app this command works on (`--app`, `JINGSF_APP`, the profile's, or the only one).
     pub fn app(&self) -> Result<&str> {
         self.target.app.as_deref().ok_or_else(|| {
             usage("this command needs an app: pass --app, set JINGSF_APP, or add app = \"...\" to the profile (`jingsf apps` lists them)")
         })
+    }
+
+    /// When no app was named and the deployment has exactly one, work on that one (the
+    /// common case of one connector per company); with none or several, `app()` says what to do.
+    pub async fn default_to_the_only_app(&mut self) -> Result<()> {
+        if self.target.app.is_some() {
+            return Ok(());
+        }
+        let listed = self.get("/apps").await?.value;
+        if let [only] = crate::table::items(&listed["apps"]) {
+            self.target.app = only["app"].as_str().map(str::to_owned);
+        }
+        Ok(())
     }
 
     /// The app only when given on the command line or in `JINGSF_APP` (never a default).

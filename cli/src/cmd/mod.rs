@@ -72,7 +72,25 @@ pub enum AdminCmd {
     DeadLetters(dead_letters::DeadLettersArgs),
 }
 
-pub async fn run(ctx: &Ctx, cmd: AdminCmd) -> Result<()> {
+impl AdminCmd {
+    /// Commands that work on one app (apps listing and creating, and dead letters, do not).
+    fn on_one_app(&self) -> bool {
+        match self {
+            AdminCmd::Apps { cmd } => !matches!(
+                cmd,
+                None | Some(apps::AppsCmd::List | apps::AppsCmd::Create(_))
+            ),
+            AdminCmd::DeadLetters(_) => false,
+            _ => true,
+        }
+    }
+}
+
+pub async fn run(ctx: &mut Ctx, cmd: AdminCmd) -> Result<()> {
+    if cmd.on_one_app() {
+        ctx.default_to_the_only_app().await?;
+    }
+    let ctx = &*ctx;
     match cmd {
         AdminCmd::Apps { cmd } => apps::run(ctx, cmd).await,
         AdminCmd::Connect(args) => connect::connect(ctx, args).await,

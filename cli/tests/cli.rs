@@ -168,6 +168,7 @@ async fn the_cli_steers_a_running_serve_through_the_admin_api() -> Result<()> {
     status_and_failures(&w).await?;
     repairs(&w).await?;
     profiles(&w).await?;
+    fixed_at_the_source(&w).await?;
     switch_off_and_delete(&w).await?;
     Ok(())
 }
@@ -568,6 +569,25 @@ async fn repairs(w: &World) -> Result<()> {
         .exits(6);
     assert_eq!(unknown.json()["unknown"], json!(["no-such-letter"]));
     w.run(&["dead-letters", "redrive"]).await.exits(1); // says which, or --all
+    Ok(())
+}
+
+/// The missing company filled in JING: the next poll syncs the lead and its failure clears.
+async fn fixed_at_the_source(w: &World) -> Result<()> {
+    let failures = w.app(&["failures", "--json"]).await.ok().json();
+    let key = failures["items"][0]["record_key"].as_str().ok_or("key")?;
+    let id = domain::JingId::parse(key)?;
+    w.jing
+        .human()
+        .update("lead", &id, json!({"company_id": "补上的公司"}))?;
+    wait_for("the failure cleared", Duration::from_secs(30), async || {
+        let out = w.app(&["failures", "--json"]).await;
+        Ok(out.code == 0 && out.json()["total"] == 0)
+    })
+    .await?;
+    let errors = w.app(&["errors"]).await.ok();
+    assert_eq!(errors.stdout, "no failing records\n");
+    assert!(w.sf.find("Lead", "Company", "补上的公司").len() == 1);
     Ok(())
 }
 

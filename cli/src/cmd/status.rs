@@ -294,6 +294,24 @@ mod tests {
     }
 
     #[test]
+    fn one_failure_shows_its_journal_field_by_field() {
+        let v = json!({"object": "lead", "record_key": "00Q1", "name": "王一", "count": 2,
+            "error": {"code": "VALUE_TOO_LONG", "field": "Title", "category_en": "Value error",
+                      "category_zh": "数值错误", "cause_en": "too long", "fix_en": "shorten it"},
+            "journal": [{"at": "2026-12-07T10:00:00Z", "direction": "jing_to_sf",
+                "before": {"Title": {"t": "empty"}}, "after": {"Title": {"t": "text", "v": "销售"}}}]});
+        let out = failure_text(&v);
+        assert!(
+            out.contains("error:   VALUE_TOO_LONG (Value error / 数值错误)"),
+            "{out}"
+        );
+        assert!(
+            out.contains("journal 2026-12-07T10:00:00Z jing_to_sf:\n  Title: (empty) → 销售\n"),
+            "{out}"
+        );
+    }
+
+    #[test]
     fn a_pause_says_how_to_resume() {
         let v = json!({"app": "a", "name": "A", "enabled": true, "usage": {"used": 5, "allocated": 100, "pct": 5.0, "parked": 2},
             "counts": {"all": {"ok": 3, "failed": 1}}, "categories": [], "init": {"state": "skipped"},

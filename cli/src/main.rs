@@ -66,7 +66,7 @@ fn report(problems: Vec<jingsf::config::ConfigError>) -> String {
 }
 
 #[tokio::main]
-async fn main() -> std::process::ExitCode {
+async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("JINGSF_LOG")
@@ -82,7 +82,15 @@ async fn main() -> std::process::ExitCode {
             return ExitCode::from(u8::from(e.use_stderr()));
         }
     };
-    let local = match cli.command {
+    match cli.command {
+        Command::Admin(cmd) => admin(&cli.global, cmd).await,
+        local => run_local(local, cli.global.json).await,
+    }
+}
+
+/// `demo`, `serve`, `validate-config`: on this machine, not through an admin API.
+async fn run_local(command: Command, json: bool) -> ExitCode {
+    let result = match command {
         Command::Demo {
             exit,
             data_dir,
@@ -97,16 +105,14 @@ async fn main() -> std::process::ExitCode {
                 jing_accounts: accounts * 5 / 8,
                 jing_leads: leads * 3 / 4,
             };
-            let json = cli.global.json;
-            demo::run(demo::DemoOptions {
+            let options = demo::DemoOptions {
                 data_dir,
                 exit,
                 port,
                 sizes,
                 json,
-            })
-            .await
-            .map(|_| ())
+            };
+            demo::run(options).await.map(|_| ())
         }
         Command::Serve { config } => match jingsf::config::Config::load(&config) {
             Ok(cfg) => jingsf::serve::run(cfg).await,
@@ -119,9 +125,9 @@ async fn main() -> std::process::ExitCode {
             }
             Err(problems) => Err(report(problems).into()),
         },
-        Command::Admin(cmd) => return admin(&cli.global, cmd).await,
+        Command::Admin(_) => unreachable!("admin commands go through the admin API"),
     };
-    match local {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");

@@ -46,57 +46,58 @@ pub async fn run(ctx: &Ctx, args: MembersArgs) -> Result<()> {
     });
     let user_path =
         |user: &str, what: &str| ctx.app_path(&format!("/members/{}/{what}", seg(user)));
-    let reply = match &action {
-        MembersCmd::List { state, employees } => {
-            let reply = ctx.get(&ctx.app_path("/members")?).await?;
-            let only = Filter {
-                state: state.as_deref(),
-                text: None,
-            };
-            ctx.show(&reply, |v| list_text(v, &only, *employees));
-            return Ok(());
-        }
-        MembersCmd::Search { text, state } => {
-            let reply = ctx.get(&ctx.app_path("/members")?).await?;
-            let only = Filter {
-                state: state.as_deref(),
-                text: Some(text.to_lowercase()),
-            };
-            ctx.show(&reply, |v| list_text(v, &only, false));
-            return Ok(());
-        }
+    let reply = match action {
+        MembersCmd::List { state, employees } => return list(ctx, state, None, employees).await,
+        MembersCmd::Search { text, state } => return list(ctx, state, Some(text), false).await,
         MembersCmd::Sync => {
             let reply = ctx.post(&ctx.app_path("/members/sync")?, json!({})).await?;
             ctx.show(&reply, sync_text);
             return Ok(());
         }
         MembersCmd::Bind { user, employee } => {
-            ctx.post(&user_path(user, "bind")?, json!({ "employee": employee }))
-                .await?
+            let body = json!({ "employee": employee });
+            ctx.post(&user_path(&user, "bind")?, body).await?
         }
         MembersCmd::Rebind { user, employee } => {
-            ctx.post(&user_path(user, "rebind")?, json!({ "employee": employee }))
-                .await?
+            let body = json!({ "employee": employee });
+            ctx.post(&user_path(&user, "rebind")?, body).await?
         }
-        MembersCmd::Create { user } => ctx.post(&user_path(user, "create")?, json!({})).await?,
+        MembersCmd::Create { user } => ctx.post(&user_path(&user, "create")?, json!({})).await?,
     };
-    ctx.show(&reply, |v| {
-        let mut out = format!(
-            "{} is bound to JING employee {}",
-            cell(&v["user_id"]),
-            cell(&v["jing_id"])
-        );
-        if let Some(name) = v["name"].as_str() {
-            out += &format!(" ({name})");
-        }
-        for (key, what) in [("released_employee", "employee"), ("released_user", "user")] {
-            if let Some(r) = v[key].as_str() {
-                out += &format!("; released {what} {r}");
-            }
-        }
-        out + "\n"
-    });
+    ctx.show(&reply, binding_text);
     Ok(())
+}
+
+async fn list(
+    ctx: &Ctx,
+    state: Option<String>,
+    text: Option<String>,
+    employees: bool,
+) -> Result<()> {
+    let reply = ctx.get(&ctx.app_path("/members")?).await?;
+    let only = Filter {
+        state: state.as_deref(),
+        text: text.map(|t| t.to_lowercase()),
+    };
+    ctx.show(&reply, |v| list_text(v, &only, employees));
+    Ok(())
+}
+
+fn binding_text(v: &Value) -> String {
+    let mut out = format!(
+        "{} is bound to JING employee {}",
+        cell(&v["user_id"]),
+        cell(&v["jing_id"])
+    );
+    if let Some(name) = v["name"].as_str() {
+        out += &format!(" ({name})");
+    }
+    for (key, what) in [("released_employee", "employee"), ("released_user", "user")] {
+        if let Some(r) = v[key].as_str() {
+            out += &format!("; released {what} {r}");
+        }
+    }
+    out + "\n"
 }
 
 /// Which members a listing shows (the API answers all of them).

@@ -14,8 +14,7 @@ Exit codes:
   3  not found (404: unknown app, record or dead letter)
   4  conflict or refused (409: locked, stale revision, already exists, not connected;
      422: the mapping has errors)
-  5  remote or unavailable (5xx, 429, the deployment cannot be reached, or an answer the
-     CLI does not understand)
+  5  remote or unavailable (5xx, 429, or the deployment cannot be reached)
   6  partial (some of what was asked was not done: records not requeued, ids unknown)";
 
 /// A failed admin command.
@@ -30,21 +29,12 @@ pub enum CliError {
     /// Some of what was asked was done, some not (the answer says which): exit 6.
     #[error("{0}")]
     Partial(String),
-    /// An answer the CLI does not understand: exit 5.
-    #[error("{0}")]
-    Other(String),
 }
 
 pub type Result<T> = std::result::Result<T, CliError>;
 
 pub fn usage(msg: impl Into<String>) -> CliError {
     CliError::Usage(msg.into())
-}
-
-impl From<serde_json::Error> for CliError {
-    fn from(e: serde_json::Error) -> Self {
-        CliError::Other(e.to_string())
-    }
 }
 
 impl CliError {
@@ -59,7 +49,6 @@ impl CliError {
                 _ => 5,
             },
             CliError::Partial(_) => 6,
-            CliError::Other(_) => 5,
         }
     }
 
@@ -167,7 +156,6 @@ mod tests {
         assert_eq!(codes, [1, 2, 2, 3, 4, 4, 5, 5, 5, 5, 5]);
         assert_eq!(usage("x").exit_code(), 1);
         assert_eq!(CliError::Partial("x".into()).exit_code(), 6);
-        assert_eq!(CliError::Other("x".into()).exit_code(), 5);
     }
 
     #[test]

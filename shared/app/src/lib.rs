@@ -9,6 +9,7 @@ pub mod contract;
 pub mod digest;
 pub mod fake_remote;
 pub mod fakes;
+pub mod held;
 pub mod init;
 pub mod members;
 pub mod ports;

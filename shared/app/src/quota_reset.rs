@@ -43,6 +43,9 @@ pub enum QuotaError {
     /// The requested allocation is not usable: correct the input.
     #[error("invalid allocation: {0}")]
     InvalidAllocation(&'static str),
+    /// A circuit breaker threshold is not usable: correct the input.
+    #[error("invalid circuit breaker setting: {0}")]
+    InvalidBreaker(&'static str),
     /// The queue refused a chunk; it is still parked (nothing lost). Run the reset again.
     #[error("re-queued {requeued} changes, then the queue failed: {source}")]
     RequeueFailed { requeued: u64, source: StoreError },

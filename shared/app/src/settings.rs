@@ -192,19 +192,36 @@ impl Default for Allocation {
     }
 }
 
-/// Circuit breaker thresholds: a batch deleting/blanking more than `share_pct`% of an object's
-/// bound records (and at least `min_records`) pauses the direction.
+/// Circuit breaker thresholds, counted over a rolling window per object and direction (across
+/// batches and workers): more than `share_pct`% of the object's bound records deleted or blanked,
+/// or more than `overwrite_share_pct`% overwritten (a non-empty value replaced by another), and
+/// at least `min_records` of them, pauses the direction and holds the changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CircuitBreaker {
     pub share_pct: u8,
+    #[serde(default = "default_overwrite_share_pct")]
+    pub overwrite_share_pct: u8,
     pub min_records: u64,
+    #[serde(default = "default_window_minutes")]
+    pub window_minutes: u32,
+}
+
+fn default_overwrite_share_pct() -> u8 {
+    50
+}
+
+fn default_window_minutes() -> u32 {
+    60
 }
 
 impl Default for CircuitBreaker {
     fn default() -> Self {
         Self {
             share_pct: 20,
+            overwrite_share_pct: default_overwrite_share_pct(),
             min_records: 50,
+            window_minutes: default_window_minutes(),
         }
     }
 }

@@ -62,7 +62,7 @@ async fn park(deps: &Deps<'_>, item: &Item) -> Outcome {
 
 /// Park a change the quota or the authorization stopped, and list it among the failures
 /// (category quota or authorization, with cause and fix) until it goes through.
-async fn park_listed(
+pub(super) async fn park_listed(
     deps: &Deps<'_>,
     settings: &AppSettings,
     group: &Group,

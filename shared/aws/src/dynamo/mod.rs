@@ -12,6 +12,7 @@ mod purge;
 mod quota;
 mod settings;
 mod synclog;
+mod window;
 
 pub use bindings::DynamoBindingStore;
 pub use claims::DynamoRecordClaims;

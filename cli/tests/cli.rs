@@ -169,6 +169,7 @@ async fn the_cli_steers_a_running_serve_through_the_admin_api() -> Result<()> {
     repairs(&w).await?;
     profiles(&w).await?;
     fixed_at_the_source(&w).await?;
+    circuit_breaker(&w).await?;
     switch_off_and_delete(&w).await?;
     Ok(())
 }
@@ -588,6 +589,65 @@ async fn fixed_at_the_source(w: &World) -> Result<()> {
     let errors = w.app(&["errors"]).await.ok();
     assert_eq!(errors.stdout, "no failing records\n");
     assert!(w.sf.find("Lead", "Company", "补上的公司").len() == 1);
+    Ok(())
+}
+
+/// Thresholds set so that one overwrite trips: the change is held, listed, then discarded.
+async fn circuit_breaker(w: &World) -> Result<()> {
+    let target = ["--object", "lead", "--direction", "sf_to_jing"];
+    let open = w.app(&[&["held"][..], &target[..]].concat()).await.ok();
+    assert!(
+        open.stdout.contains("not paused, 0 change(s) held"),
+        "{open:#?}"
+    );
+    let strict = [
+        "breaker",
+        "set",
+        "--overwrite-share",
+        "1",
+        "--min-records",
+        "1",
+    ];
+    let set = w.app(&strict).await.ok();
+    assert!(set.stdout.contains("overwrites 1%"), "{set:#?}");
+    assert!(set.stdout.contains("never below 1 changes"), "{set:#?}");
+    let lead = w.sf.find("Lead", "Company", "上海公司3")[0].clone();
+    w.sf.human()
+        .update("Lead", &lead, json!({"Company": "改过的公司"}))?;
+    wait_for("the breaker tripped", Duration::from_secs(30), async || {
+        let out = w.app(&["breaker", "get", "--json"]).await;
+        Ok(out.code == 0 && !out.json()["paused"].as_array().is_none_or(Vec::is_empty))
+    })
+    .await?;
+    let paused = w.app(&["breaker"]).await.ok();
+    assert!(
+        paused.stdout.contains("PAUSED lead sf_to_jing"),
+        "{paused:#?}"
+    );
+    let held = w.app(&[&["held"][..], &target[..]].concat()).await.ok();
+    assert!(held.stdout.contains(lead.as_str()), "{held:#?}");
+    assert!(held.stdout.contains("Company"), "{held:#?}");
+    w.app(&[&["discard"][..], &target[..]].concat())
+        .await
+        .exits(1); // needs --yes
+    let discard = [&["discard", "--yes"][..], &target[..]].concat();
+    let dropped = w.app(&discard).await.ok();
+    assert!(
+        dropped
+            .stdout
+            .contains("1 held change(s) discarded; open again"),
+        "{dropped:#?}"
+    );
+    assert!(w.jing.find("lead", "company_id", "改过的公司").is_empty());
+    let defaults = [
+        "breaker",
+        "set",
+        "--overwrite-share",
+        "50",
+        "--min-records",
+        "50",
+    ];
+    w.app(&defaults).await.ok();
     Ok(())
 }
 

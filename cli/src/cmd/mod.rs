@@ -3,6 +3,7 @@
 
 pub mod actions;
 pub mod apps;
+pub mod breaker;
 pub mod config;
 pub mod connect;
 pub mod ctx;
@@ -68,6 +69,12 @@ pub enum AdminCmd {
     Conflicts(actions::ConflictsArgs),
     /// Resume a paused direction (circuit breaker, org check) and requeue its parked changes.
     Resume(actions::ResumeArgs),
+    /// The circuit breaker: thresholds (get, set) and paused directions.
+    Breaker(breaker::BreakerArgs),
+    /// The changes a paused direction holds (records and fields, no values).
+    Held(breaker::HeldArgs),
+    /// Drop the changes a paused direction holds (never written) and open it again.
+    Discard(breaker::DiscardArgs),
     /// Changes that failed for a day of retries: list, show, redrive (every app; --app filters).
     DeadLetters(dead_letters::DeadLettersArgs),
 }
@@ -109,6 +116,9 @@ pub async fn run(ctx: &mut Ctx, cmd: AdminCmd) -> Result<()> {
         AdminCmd::Retry(args) => actions::retry(ctx, args).await,
         AdminCmd::Conflicts(args) => actions::conflicts(ctx, args).await,
         AdminCmd::Resume(args) => actions::resume(ctx, args).await,
+        AdminCmd::Breaker(args) => breaker::breaker(ctx, args).await,
+        AdminCmd::Held(args) => breaker::held(ctx, args).await,
+        AdminCmd::Discard(args) => breaker::discard(ctx, args).await,
         AdminCmd::DeadLetters(args) => dead_letters::run(ctx, args).await,
     }
 }

@@ -95,15 +95,18 @@ fn status_text(v: &Value) -> String {
     }
     let mut out = format!("{}\n{}\n{}", head.render(), counts.render(), cats.render());
     for p in items(&v["paused"]) {
+        let which = format!(
+            "--object {} --direction {}",
+            cell(&p["object"]),
+            cell(&p["direction"])
+        );
         out += &format!(
-            "\nPAUSED {} {}: {}\n  fix: {}\n  处理: {}\n  then: jingsf resume --object {} --direction {}\n",
+            "\nPAUSED {} {}: {}\n  fix: {}\n  处理: {}\n  held: jingsf held {which}\n  then: jingsf resume {which} (send them on) or jingsf discard --yes {which}\n",
             cell(&p["object"]),
             cell(&p["direction"]),
             cell(&p["cause_en"]),
             cell(&p["fix_en"]),
             cell(&p["fix_zh"]),
-            cell(&p["object"]),
-            cell(&p["direction"]),
         );
     }
     out

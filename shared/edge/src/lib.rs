@@ -51,6 +51,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("PUT", "/api/apps/{app}/objects/{object}/rules/{direction}"),
     ("GET", "/api/apps/{app}/objects/{object}/mapping"),
     ("PUT", "/api/apps/{app}/objects/{object}/mapping"),
+    ("POST", "/api/apps/{app}/objects/{object}/mapping/validate"),
     ("GET", "/api/apps/{app}/objects/{object}/external-id"),
     ("PUT", "/api/apps/{app}/objects/{object}/external-id"),
     ("PUT", "/api/apps/{app}/allocation"),
@@ -119,6 +120,10 @@ pub fn router(edge: Edge) -> Router {
         .route(
             "/apps/{app}/objects/{object}/mapping",
             get(config::get_mapping).put(config::put_mapping),
+        )
+        .route(
+            "/apps/{app}/objects/{object}/mapping/validate",
+            post(config::validate_mapping),
         )
         .route(
             "/apps/{app}/objects/{object}/external-id",

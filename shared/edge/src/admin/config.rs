@@ -1,7 +1,7 @@
 //! Configuration: initialization, rules per object and direction, field mappings, allocation.
 
 use crate::admin::extract::{Body, app_id, direction, load, object, save_config};
-use crate::admin::mapping_save::{issues_json, save_mapping};
+use crate::admin::mapping_save::{check_mapping, issues_json, save_mapping};
 use crate::{AdminError, Edge};
 use app::settings::{DirectionRules, InitState};
 use axum::Json;
@@ -166,6 +166,26 @@ pub(crate) async fn put_mapping(
         "revision": saved.revision,
         "mapping": saved.mapping,
         "warnings": issues_json(&saved.warnings),
+    })))
+}
+
+/// What saving this mapping would answer (the errors refuse it with 422, as the save does),
+/// without saving it.
+pub(crate) async fn validate_mapping(
+    State(st): State<Edge>,
+    Path((app, obj)): Path<(String, String)>,
+    Body(mut req): Body<MappingRequest>,
+) -> JsonResult {
+    let kind = object(&obj)?;
+    let s = load(&st, &app_id(&app)?).await?;
+    if !s.objects.contains_key(&kind) {
+        return Err(AdminError::NotFound(format!("object {kind}")));
+    }
+    let warnings = check_mapping(&st, &s, kind, &mut req.mapping).await?;
+    Ok(Json(json!({
+        "valid": true,
+        "mapping": req.mapping,
+        "warnings": issues_json(&warnings),
     })))
 }
 

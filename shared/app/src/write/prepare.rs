@@ -60,8 +60,17 @@ pub(crate) async fn prepare(
     report: &mut ApplyReport,
 ) -> Vec<Planned> {
     let mut planned = Vec::new();
-    for (i, item) in group.items.iter().enumerate() {
-        match prepare_one(deps, settings, group, i, item, report).await {
+    let bindings = match prefetch(deps, settings, group).await {
+        Ok(found) => found,
+        Err(e) => {
+            for item in &group.items {
+                report.set(&item.indexes, Outcome::Retry(store_error(e.clone())));
+            }
+            return planned;
+        }
+    };
+    for ((i, item), binding) in group.items.iter().enumerate().zip(bindings) {
+        match prepare_one(deps, settings, group, (i, item), binding, report).await {
             Ok(Prepared::Planned(p)) => planned.push(*p),
             Ok(Prepared::Done(outcome)) => report.set(&item.indexes, outcome),
             Err(e) => {
@@ -77,24 +86,19 @@ async fn prepare_one(
     deps: &Deps<'_>,
     settings: &AppSettings,
     group: &Group,
-    i: usize,
-    item: &Item,
+    (i, item): (usize, &Item),
+    binding: Option<Binding>,
     report: &mut ApplyReport,
 ) -> Result<Prepared, SyncError> {
     let change = &item.change;
     let skip = Ok(Prepared::Done(Outcome::Skipped));
-    // Our own writes coming back are echoes: never written again. Deletes are exempt: a delete
-    // of ours removes its binding first, so the echo finds nothing to do anyway, while a
-    // person's delete may carry the last modifier (us) rather than who deleted.
-    let echo = change.actor == Actor::Integration && change.op != Operation::Delete;
-    if echo || group.object == ObjectKind::Member {
+    if skipped_unread(group, change) {
         return skip;
     }
     let Some(obj) = settings.object(group.object) else {
         return skip;
     };
     let rules = obj.rules(group.direction);
-    let binding = lookup(deps, settings, group, &change.record).await?;
     // A snapshot of a record we saved but have not bound yet is our own creation in flight.
     if change.actor == Actor::IntegrationSnapshot && binding.is_none() {
         return skip;
@@ -216,18 +220,42 @@ async fn prepare_one(
     }
 }
 
-/// Opportunities are bound through the converted lead; everything else by its own id.
-async fn lookup(
+/// Our own writes coming back are echoes: never written again. Deletes are exempt: a delete
+/// of ours removes its binding first, so the echo finds nothing to do anyway, while a
+/// person's delete may carry the last modifier (us) rather than who deleted. Members are bound
+/// elsewhere (member matching).
+fn skipped_unread(group: &Group, change: &Change) -> bool {
+    let echo = change.actor == Actor::Integration && change.op != Operation::Delete;
+    echo || group.object == ObjectKind::Member
+}
+
+/// The bindings of the group's records, in one read (one request on DynamoDB, not one per
+/// record); `None` for records that are skipped without one.
+async fn prefetch(
     deps: &Deps<'_>,
     settings: &AppSettings,
     group: &Group,
-    record: &RecordRef,
-) -> Result<Option<Binding>, SyncError> {
-    let found = match record {
-        RecordRef::Salesforce(id) => deps.bindings.by_sf(&settings.app, group.object, id).await,
-        RecordRef::Jing(id) => deps.bindings.by_jing(&settings.app, group.object, id).await,
-    };
-    found.map_err(store_error)
+) -> Result<Vec<Option<Binding>>, crate::ports::StoreError> {
+    let wanted: Vec<(usize, RecordRef)> = group
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| !skipped_unread(group, &item.change))
+        .map(|(i, item)| (i, item.change.record.clone()))
+        .collect();
+    let mut found = vec![None; group.items.len()];
+    if wanted.is_empty() || settings.object(group.object).is_none() {
+        return Ok(found);
+    }
+    let records: Vec<RecordRef> = wanted.iter().map(|(_, r)| r.clone()).collect();
+    let read = deps
+        .bindings
+        .by_records(&settings.app, group.object, &records)
+        .await?;
+    for ((i, _), binding) in wanted.into_iter().zip(read) {
+        found[i] = binding;
+    }
+    Ok(found)
 }
 
 pub(crate) fn store_error(e: crate::ports::StoreError) -> SyncError {

@@ -14,5 +14,6 @@ pub mod members;
 pub mod ports;
 pub mod quota_reset;
 pub mod settings;
+pub mod spending;
 pub mod status;
 pub mod write;

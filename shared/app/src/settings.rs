@@ -165,6 +165,21 @@ pub struct Allocation {
     pub daily: u64,
     /// Never use more than this share of the org's remaining `DailyApiRequests` (percent).
     pub max_org_share_pct: u8,
+    /// Share of the allocation kept for live changes (percent): an initialization stops
+    /// spending at `100 - live_reserve_pct`% of it, so live edits keep flowing meanwhile.
+    #[serde(default = "default_live_reserve_pct")]
+    pub live_reserve_pct: u8,
+}
+
+fn default_live_reserve_pct() -> u8 {
+    20
+}
+
+impl Allocation {
+    /// The largest share of the allocation an initialization may spend (percent).
+    pub fn initialization_share_pct(&self) -> u8 {
+        100 - self.live_reserve_pct.min(100)
+    }
 }
 
 impl Default for Allocation {
@@ -172,6 +187,7 @@ impl Default for Allocation {
         Self {
             daily: 15_000,
             max_org_share_pct: 50,
+            live_reserve_pct: default_live_reserve_pct(),
         }
     }
 }

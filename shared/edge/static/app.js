@@ -113,6 +113,8 @@ function renderOverview(o) {
   $('usage-bar').style.width = `${Math.min(100, u.pct)}%`;
   $('usage-bar').className = u.pct >= 90 ? 'hot' : '';
   $('usage-forecast').textContent = o.forecast_hhmm ? t('forecast', o.forecast_hhmm) : t('forecast_none');
+  const l = u.lanes;
+  $('usage-lanes').textContent = t('lanes', l.initialization_allowance, l.live_reserve, l.live_reserve_pct, o.init_forecast_hhmm);
   $('usage-parked').textContent = u.parked;
   // The org's own 24-h figures (Sforce-Limit-Info), which cap the allocation in force.
   $('usage-org').hidden = !u.org;

@@ -43,6 +43,10 @@ pub struct PlanInput<'a> {
     pub views: Option<&'a BTreeMap<String, FieldViews>>,
     /// When the planned writes are made (our write time in the views).
     pub now: OffsetDateTime,
+    /// The incoming values are a listing of a save of ours (`Actor::IntegrationSnapshot`): its
+    /// time is our save's, not a person's edit. A field we wrote to the origin since carries
+    /// our own older value, never a newer edit (see [`plan_field`]).
+    pub own_save: bool,
 }
 
 /// The last sync of one field: concurrency is decided per field, not per record (an edit of
@@ -121,6 +125,14 @@ fn plan_field(input: &PlanInput<'_>, m: &FieldMapping, out: &mut RecordPlan) {
     }
     // Made before our last write to the origin: it carries what we overwrote, not what we wrote.
     let stale = origin_view.is_some_and(|v| v.by_us && v.is_newer_than(input.incoming_at));
+    if stale && input.own_save {
+        // A listing of an earlier save of ours (e.g. the first attempt of a create whose
+        // process died, listed by a safety net and queued before the retry wrote newer
+        // values): its time would make our old value look like an edit newer than the other
+        // side's, and write it back over that edit.
+        out.skipped.push((m.sf_field.clone(), SkipReason::Superseded));
+        return;
+    }
     let target_seen = target_view.and_then(|v| v.value_or(last_sf));
     let values = Compared::new(
         &Sources {

@@ -342,6 +342,7 @@ fn plan_record(
         field_sync: binding.map(|b| &b.field_sync),
         views: binding.map(|b| &b.views),
         now,
+        own_save: change.actor == Actor::IntegrationSnapshot,
     })
 }
 

@@ -81,6 +81,7 @@ impl Lead15 {
             field_sync: None,
             views: None,
             now: datetime!(2024-05-01 10:05 UTC),
+            own_save: false,
         }
     }
 }

@@ -34,6 +34,7 @@ fn input<'a>(
         field_sync: None,
         views: None,
         now: datetime!(2024-05-01 10:05 UTC),
+        own_save: false,
     }
 }
 

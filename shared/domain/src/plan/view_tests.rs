@@ -69,6 +69,7 @@ impl Case {
             field_sync: None,
             views: Some(&self.views),
             now: NOW,
+            own_save: false,
         })
     }
 }

@@ -130,7 +130,8 @@ fn plan_field(input: &PlanInput<'_>, m: &FieldMapping, out: &mut RecordPlan) {
         // process died, listed by a safety net and queued before the retry wrote newer
         // values): its time would make our old value look like an edit newer than the other
         // side's, and write it back over that edit.
-        out.skipped.push((m.sf_field.clone(), SkipReason::Superseded));
+        out.skipped
+            .push((m.sf_field.clone(), SkipReason::Superseded));
         return;
     }
     let target_seen = target_view.and_then(|v| v.value_or(last_sf));

@@ -293,3 +293,90 @@ async fn a_writer_out_of_time_finishes_its_group_and_hands_the_rest_back() {
         assert_eq!(w.sf.find("Lead", "LastName", &format!("超时{i}")).len(), 1);
     }
 }
+
+/// One new JING lead delivered 20 times (JING's retries and SQS's at-least-once copies) and
+/// handed to 20 writer invocations running at once, one message each: the record claims in
+/// DynamoDB let one of them create the lead; the others are told to wait (reported failed),
+/// come back, and find it. Exactly one Salesforce lead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_concurrent_writers_on_one_new_jing_lead_make_one_lead() {
+    let w = World::connected(5).await;
+    w.jing
+        .human()
+        .create_lead(
+            serde_json::json!({"name": "二十路", "company_id": "并发公司",
+                                        "mobile": "13600000022"}),
+        )
+        .expect("lead");
+    assert_eq!(w.jing.deliver_webhooks().await.delivered, 1);
+    let url = w.stack.changes.changes.clone();
+    let first = w.stack.receive(&url, 0).await;
+    assert_eq!(first.len(), 1, "the webhook queued one change");
+    let body = first[0].body().unwrap_or_default().to_owned();
+    for _ in 0..19 {
+        w.stack
+            .sqs
+            .send_message()
+            .queue_url(&url)
+            .message_body(&body)
+            .send()
+            .await
+            .expect("send");
+    }
+    let mut messages = Vec::new();
+    for _ in 0..20 {
+        messages.extend(w.stack.receive(&url, 30).await);
+        if messages.len() >= 20 {
+            break;
+        }
+    }
+    assert_eq!(messages.len(), 20, "20 deliveries of one change");
+    let arn = w.stack.queue_arn(&url).await;
+    let invocations: Vec<_> = messages
+        .iter()
+        .map(|m| {
+            let event = fn_e2e::events::sqs_event(&arn, std::slice::from_ref(m));
+            Box::pin(fn_writer::handler::handle(&w.f.writer, event, None))
+                as std::pin::Pin<
+                    Box<
+                        dyn std::future::Future<
+                                Output = aws_lambda_events::event::sqs::SqsBatchResponse,
+                            > + Send
+                            + '_,
+                    >,
+                >
+        })
+        .collect();
+    let responses = app::contract::join_all(invocations).await;
+    let failed: Vec<String> = responses
+        .iter()
+        .flat_map(|r| r.batch_item_failures.iter())
+        .map(|f| f.item_identifier.clone())
+        .collect();
+    assert!(failed.len() < 20, "one of them wrote");
+    w.stack.delete_done(&url, &messages, &failed).await;
+    assert_eq!(
+        w.sf.find("Lead", "LastName", "二十路").len(),
+        1,
+        "one lead while they raced"
+    );
+    // The ones told to wait come back after their backoff and find it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        w.drain().await;
+        if w.ports().queue.depth().await.expect("depth") == 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the waiting copies did not come back"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(
+        w.sf.find("Lead", "LastName", "二十路").len(),
+        1,
+        "still one"
+    );
+    assert_eq!(w.sf.count("Lead"), 1);
+}

@@ -113,6 +113,8 @@ function renderOverview(o) {
   $('usage-bar').style.width = `${Math.min(100, u.pct)}%`;
   $('usage-bar').className = u.pct >= 90 ? 'hot' : '';
   $('usage-forecast').textContent = o.forecast_hhmm ? t('forecast', o.forecast_hhmm) : t('forecast_none');
+  const l = u.lanes;
+  $('usage-lanes').textContent = t('lanes', l.initialization_allowance, l.live_reserve, l.live_reserve_pct, o.init_forecast_hhmm);
   $('usage-parked').textContent = u.parked;
   // The org's own 24-h figures (Sforce-Limit-Info), which cap the allocation in force.
   $('usage-org').hidden = !u.org;
@@ -150,7 +152,26 @@ function renderPaused(paused) {
     el('b', { text: `${objLabel(p.object)} · ${t(p.direction)}` }),
     el('p', { text: p[`cause_${state.lang}`] }),
     el('p', { class: 'muted', text: `${t('fix')}: ${p[`fix_${state.lang}`]}` }),
-    el('button', { type: 'button', class: 'resume-btn', onclick: () => resume(p.object, p.direction), text: t('resume') }))));
+    el('button', { type: 'button', class: 'resume-btn', onclick: () => resume(p.object, p.direction), text: t('resume') }),
+    el('button', { type: 'button', class: 'held-btn', onclick: (ev) => showHeld(ev.target.parentNode, p), text: t('show_held') }),
+    el('button', { type: 'button', class: 'discard-btn', onclick: () => discard(p.object, p.direction), text: t('discard') }))));
+}
+
+// What a paused direction holds: records and the fields they would write (no values).
+async function showHeld(item, p) {
+  try {
+    const q = new URLSearchParams({ object: p.object, direction: p.direction });
+    const h = await api(app(`/held?${q}`));
+    const rows = h.items.map((c) => el('li', { text: `${c.op} ${c.record} (${c.fields.join(', ')})` }));
+    const list = el('ul', { class: 'held-list' }, el('li', { class: 'muted', text: t('held_total', h.total) }), ...rows);
+    item.querySelector('.held-list')?.remove();
+    item.append(list);
+  } catch (e) { showError(e); }
+}
+
+async function discard(object, direction) {
+  try { await api(app('/discard'), { method: 'POST', body: { object, direction } }); await refresh(); }
+  catch (e) { showError(e); }
 }
 
 async function resume(object, direction) {

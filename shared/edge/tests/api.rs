@@ -277,6 +277,15 @@ async fn initialization_locks_configuration() {
     .await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert_error(&v, "CONFIG_LOCKED");
+    // Validating saves nothing, so it is allowed while locked (to prepare the next change).
+    let (s, v) = post(
+        &w,
+        "/api/apps/acme/objects/lead/mapping/validate",
+        json!({"mapping": m["mapping"]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["valid"], true);
     let (s, _) = post(
         &w,
         "/api/apps/acme/init",
@@ -378,6 +387,24 @@ async fn mapping_save_is_refused_with_the_mapping_errors() {
     // Nothing was saved.
     let (_, after) = get(&w, "/api/apps/acme/objects/lead/mapping").await;
     assert_eq!(after["mapping"].as_array().unwrap().len(), mapping.len());
+    // Validating answers what the save answered, and saves nothing either.
+    let (s, checked) = post(
+        &w,
+        "/api/apps/acme/objects/lead/mapping/validate",
+        json!({"mapping": mapping}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{checked}");
+    assert_eq!(checked["issues"], v["issues"]);
+    let (_, again) = get(&w, "/api/apps/acme/objects/lead/mapping").await;
+    assert_eq!(again["revision"], after["revision"]);
+    let (s, _) = post(
+        &w,
+        "/api/apps/nobody/objects/lead/mapping/validate",
+        json!({"mapping": mapping}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "an unknown app");
 }
 
 #[tokio::test]

@@ -34,6 +34,7 @@ mod settings;
 mod staging;
 mod synclog;
 pub mod writer;
+pub mod writer_breaker;
 pub mod writer_claims;
 pub mod writer_conversion;
 pub mod writer_decisions;

@@ -905,6 +905,18 @@ pub async fn a_persons_delete_is_not_taken_for_our_echo(stores: Stores) {
 macro_rules! writer_scenarios {
     ($make:expr) => {
         #[tokio::test]
+        async fn a_mass_delete_in_small_batches_trips_the_breaker() {
+            $crate::contract::writer_breaker::a_mass_delete_in_small_batches_trips_the_breaker(($make)()).await
+        }
+        #[tokio::test]
+        async fn deletes_spread_beyond_the_window_do_not_trip_it() {
+            $crate::contract::writer_breaker::deletes_spread_beyond_the_window_do_not_trip_it(($make)()).await
+        }
+        #[tokio::test]
+        async fn mass_overwrites_trip_at_their_own_threshold_fills_never() {
+            $crate::contract::writer_breaker::mass_overwrites_trip_at_their_own_threshold_fills_never(($make)()).await
+        }
+        #[tokio::test]
         async fn every_decision_is_logged_with_its_reason() {
             $crate::contract::writer_decisions::every_decision_is_logged_with_its_reason(($make)()).await
         }

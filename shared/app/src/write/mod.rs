@@ -150,7 +150,7 @@ pub async fn apply_until(
         ObjectKind::Lead,
         ObjectKind::Opportunity,
     ];
-    let mut groups = batch::group(changes);
+    let mut groups = batch::split_by_lane(batch::group(changes));
     for kind in order {
         if kind == ObjectKind::Opportunity {
             conversion::follow(deps, settings, &mut report).await;
@@ -164,7 +164,12 @@ pub async fn apply_until(
                 continue;
             }
             ingest::merge_staged(deps, settings, group, &mut report).await;
-            process_group(deps, settings, group, &mut report).await;
+            if group.is_initialization() {
+                let work = process_group(deps, settings, group, &mut report);
+                crate::spending::as_initialization(work).await;
+            } else {
+                process_group(deps, settings, group, &mut report).await;
+            }
         }
     }
     decide::flush(deps, settings, &report).await;

@@ -3,6 +3,7 @@
 pub(crate) mod actions;
 pub(crate) mod apps;
 pub(crate) mod auth;
+pub(crate) mod breaker;
 pub(crate) mod config;
 pub(crate) mod connect;
 pub(crate) mod dead_letters;

@@ -52,6 +52,17 @@ impl AdminClient {
         path: &str,
         body: Option<Value>,
     ) -> Result<Value, CallError> {
+        let text = self.call_raw(method, path, body).await?;
+        Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// One call to `/api{path}`, the answer's body as the server sent it (for `--json`).
+    pub async fn call_raw(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<String, CallError> {
         let fail = |status: u16, body: String| CallError {
             method: method.to_string(),
             path: path.to_owned(),
@@ -65,13 +76,13 @@ impl AdminClient {
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let resp = req.send().await.map_err(|e| fail(0, e.to_string()))?;
+        let resp = req.send().await.map_err(|e| fail(0, chain(&e)))?;
         let status = resp.status();
-        let text = resp.text().await.map_err(|e| fail(0, e.to_string()))?;
+        let text = resp.text().await.map_err(|e| fail(0, chain(&e)))?;
         if !status.is_success() {
             return Err(fail(status.as_u16(), text));
         }
-        Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+        Ok(text)
     }
 
     pub async fn get(&self, path: &str) -> Result<Value, CallError> {
@@ -89,4 +100,18 @@ impl AdminClient {
     pub async fn delete(&self, path: &str) -> Result<Value, CallError> {
         self.call(reqwest::Method::DELETE, path, None).await
     }
+}
+
+/// A transport error with its causes ("error sending request …: Connection refused").
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out = format!("{out}: {text}");
+        }
+        source = s.source();
+    }
+    out
 }

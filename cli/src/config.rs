@@ -5,6 +5,10 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+/// The port of `listen` in `jingsf.example.toml`, where admin commands look for a local serve
+/// when no URL is given.
+pub const DEFAULT_PORT: u16 = 8080;
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {

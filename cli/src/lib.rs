@@ -3,12 +3,13 @@
 
 pub mod client;
 pub mod clock;
-pub mod commands;
+pub mod cmd;
 pub mod config;
 pub mod demo;
+pub mod profile;
 pub mod serve;
-pub mod setup_cmd;
 pub mod simulated;
 pub mod smtp;
+pub mod table;
 pub mod wiring;
 pub mod worker;

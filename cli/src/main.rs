@@ -1,16 +1,23 @@
 //! `jingsf`: the JING ⇄ Salesforce connector on one machine.
 
 use clap::{Parser, Subcommand};
+use jingsf::cmd::{self, AdminCmd, ctx::Ctx};
 use jingsf::demo;
+use jingsf::profile::{Global, resolve};
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(
     name = "jingsf",
     version,
-    about = "The JING ⇄ Salesforce connector on one machine"
+    about = "The JING ⇄ Salesforce connector: run it on one machine (demo, serve), or steer any \
+             deployment (serve or AWS) through its admin API",
+    after_help = jingsf::cmd::error::EXIT_CODES
 )]
 struct Cli {
+    #[command(flatten)]
+    global: Global,
     #[command(subcommand)]
     command: Command,
 }
@@ -34,82 +41,19 @@ enum Command {
         /// Accounts created on each side.
         #[arg(long, default_value_t = 800)]
         accounts: usize,
-        /// Print the summary as JSON.
-        #[arg(long)]
-        json: bool,
     },
     /// Run the connector for real on this machine (embedded store, no AWS).
     Serve {
         #[arg(long, default_value = "jingsf.toml")]
         config: PathBuf,
     },
-    /// API usage, synced and failed counts, errors by category, pauses.
-    Status {
-        #[arg(long, default_value = ".jingsf/serve")]
-        data_dir: PathBuf,
-        #[arg(long)]
-        app: Option<String>,
-        #[arg(long)]
-        json: bool,
-    },
-    /// Failing records grouped by root cause, with cause and fix (zh/en).
-    Errors {
-        #[arg(long, default_value = ".jingsf/serve")]
-        data_dir: PathBuf,
-        #[arg(long)]
-        app: Option<String>,
-        /// api_permission, mapping, value, association, quota, auth, transient, safety.
-        #[arg(long)]
-        category: Option<String>,
-        #[arg(long)]
-        json: bool,
-    },
-    /// Re-queue the changes failing records failed with (retry after fix).
-    Retry {
-        #[arg(long, default_value = ".jingsf/serve")]
-        data_dir: PathBuf,
-        #[arg(long)]
-        app: String,
-        /// lead, account, opportunity or member.
-        #[arg(long)]
-        object: String,
-        /// Record keys as the failure list shows them.
-        keys: Vec<String>,
-        #[arg(long)]
-        json: bool,
-    },
-    /// Member bindings (Salesforce users ⇄ JING employees): list, bind, rebind, create.
-    Members {
-        #[arg(long, default_value = "jingsf.toml")]
-        config: PathBuf,
-        #[arg(long)]
-        app: String,
-        #[arg(long)]
-        json: bool,
-        #[command(subcommand)]
-        action: Option<MemberCmd>,
-    },
-    /// An app's setup through the admin API (serve or AWS): what to register in Salesforce and
-    /// JING, the go-live checklist; `--rotate` replaces an endpoint's credentials first.
-    Setup {
-        /// The deployment's public URL (serve: `public_url`; AWS: the `ApiBaseUrl` output).
-        #[arg(long, env = "JINGSF_URL", default_value = "http://127.0.0.1:8080")]
-        url: String,
-        /// The admin token (serve: printed on start or JINGSF_ADMIN_TOKEN; AWS: the AdminToken secret).
-        #[arg(long, env = "JINGSF_ADMIN_TOKEN", hide_env_values = true)]
-        token: String,
-        #[arg(long)]
-        app: String,
-        #[arg(long, value_enum)]
-        rotate: Option<jingsf::setup_cmd::Endpoint>,
-        #[arg(long)]
-        json: bool,
-    },
     /// Check a configuration file and list every problem with its fix.
     ValidateConfig {
         #[arg(long, default_value = "jingsf.toml")]
         config: PathBuf,
     },
+    #[command(flatten)]
+    Admin(AdminCmd),
 }
 
 fn report(problems: Vec<jingsf::config::ConfigError>) -> String {
@@ -121,18 +65,8 @@ fn report(problems: Vec<jingsf::config::ConfigError>) -> String {
     )
 }
 
-#[derive(Subcommand)]
-enum MemberCmd {
-    /// Bind a user to an employee.
-    Bind { user: String, employee: String },
-    /// Move a binding to another employee.
-    Rebind { user: String, employee: String },
-    /// Create the user as a new JING employee and bind them.
-    Create { user: String },
-}
-
 #[tokio::main]
-async fn main() -> std::process::ExitCode {
+async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("JINGSF_LOG")
@@ -140,15 +74,29 @@ async fn main() -> std::process::ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
-    let result = match cli.command {
+    // clap's own usage errors would exit 2, which means "unauthorized" here.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(u8::from(e.use_stderr()));
+        }
+    };
+    match cli.command {
+        Command::Admin(cmd) => admin(&cli.global, cmd).await,
+        local => run_local(local, cli.global.json).await,
+    }
+}
+
+/// `demo`, `serve`, `validate-config`: on this machine, not through an admin API.
+async fn run_local(command: Command, json: bool) -> ExitCode {
+    let result = match command {
         Command::Demo {
             exit,
             data_dir,
             port,
             leads,
             accounts,
-            json,
         } => {
             let sizes = demo::Sizes {
                 users: 100,
@@ -157,66 +105,19 @@ async fn main() -> std::process::ExitCode {
                 jing_accounts: accounts * 5 / 8,
                 jing_leads: leads * 3 / 4,
             };
-            demo::run(demo::DemoOptions {
+            let options = demo::DemoOptions {
                 data_dir,
                 exit,
                 port,
                 sizes,
                 json,
-            })
-            .await
-            .map(|_| ())
+            };
+            demo::run(options).await.map(|_| ())
         }
         Command::Serve { config } => match jingsf::config::Config::load(&config) {
             Ok(cfg) => jingsf::serve::run(cfg).await,
             Err(problems) => Err(report(problems).into()),
         },
-        Command::Status {
-            data_dir,
-            app,
-            json,
-        } => jingsf::commands::status(&data_dir, app.as_deref(), json).await,
-        Command::Errors {
-            data_dir,
-            app,
-            category,
-            json,
-        } => jingsf::commands::errors(&data_dir, app.as_deref(), category.as_deref(), json).await,
-        Command::Retry {
-            data_dir,
-            app,
-            object,
-            keys,
-            json,
-        } => jingsf::commands::retry(&data_dir, &app, &object, &keys, json).await,
-        Command::Members {
-            config,
-            app,
-            json,
-            action,
-        } => match jingsf::config::Config::load(&config) {
-            Ok(cfg) => {
-                use jingsf::commands::MemberAction as A;
-                let action = match action {
-                    None => A::List,
-                    Some(MemberCmd::Bind { user, employee }) => A::Bind { user, employee },
-                    Some(MemberCmd::Rebind { user, employee }) => A::Rebind { user, employee },
-                    Some(MemberCmd::Create { user }) => A::Create { user },
-                };
-                jingsf::commands::members(&cfg, &app, action, json).await
-            }
-            Err(problems) => Err(report(problems).into()),
-        },
-        Command::Setup {
-            url,
-            token,
-            app,
-            rotate,
-            json,
-        } => {
-            let admin = jingsf::client::AdminClient::new(&url, &token);
-            jingsf::setup_cmd::setup(&admin, &app, rotate, json).await
-        }
         Command::ValidateConfig { config } => match jingsf::config::Config::load(&config) {
             Ok(_) => {
                 println!("{}: OK", config.display());
@@ -224,12 +125,32 @@ async fn main() -> std::process::ExitCode {
             }
             Err(problems) => Err(report(problems).into()),
         },
+        Command::Admin(_) => unreachable!("admin commands go through the admin API"),
     };
     match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
-            std::process::ExitCode::FAILURE
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// An admin command against the chosen deployment; its failure prints the API's reason and
+/// what to do, and exits with the code `--help` lists.
+async fn admin(global: &Global, cmd: AdminCmd) -> ExitCode {
+    let result = match resolve(global) {
+        Ok(target) => cmd::run(&mut Ctx::new(target, global.json), cmd).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if let (true, Some(body)) = (global.json, e.api_body()) {
+                println!("{}", body.trim_end());
+            }
+            eprint!("{}", e.render());
+            ExitCode::from(e.exit_code())
         }
     }
 }

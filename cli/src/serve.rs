@@ -69,10 +69,12 @@ pub fn local(cfg: &Config, token: SecretString) -> Result<Local> {
 /// `jingsf serve`: run until SIGINT or SIGTERM.
 pub async fn run(cfg: Config) -> Result<()> {
     let token = admin_token(std::env::var("JINGSF_ADMIN_TOKEN").ok())?;
+    // Listened for before any work starts: from then on a stop request lets the batch finish.
+    let stop_requested = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(cfg.listen).await?;
     println!("Status page: {}", edge::page_url(&cfg.public_url, &token));
     let running = start(&cfg, listener, token).await?;
-    shutdown_signal().await;
+    stop_requested.await;
     println!("Stopping: finishing the current batch; queued changes stay queued.");
     running.stop().await
 }
@@ -89,26 +91,26 @@ pub fn admin_token(configured: Option<String>) -> Result<SecretString> {
     }
 }
 
-/// Ctrl-C, or SIGTERM (what service managers and `kill` send).
-async fn shutdown_signal() {
+/// Ctrl-C (SIGINT), or SIGTERM (what service managers and `kill` send). The handlers are
+/// installed when this is called, not when the future is first polled.
+fn shutdown_signal() -> Result<impl Future<Output = ()>> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        Ok(async move {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
             }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
+        })
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }
 

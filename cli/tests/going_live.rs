@@ -11,89 +11,16 @@ use jing_sim::{JingSim, JingSimConfig};
 use jingsf::client::AdminClient;
 use serde_json::{Value, json};
 use sf_sim::{OutboundConfig, SfSim, SimConfig};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
 
-type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
+mod process;
+
+use process::{Result, start_serve, stop, wait_for};
 
 const TOKEN: &str = "going-live-admin-token-0123456789abcdef";
 const APP: &str = "golive";
-
-/// `jingsf serve` as a child process; killed if the test fails half-way.
-struct Serve {
-    child: Child,
-    dir: PathBuf,
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn free_port() -> Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
-}
-
-fn config(dir: &Path, port: u16, sf: &SimConfig, jing: &JingSim) -> String {
-    format!(
-        "data_dir = {data:?}\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"http://127.0.0.1:{port}\"\n\
-         poll_seconds = 1\norg_probe_seconds = 1\nallow_custom_login_host = true\n\
-         [salesforce]\nclient_id = {id:?}\nclient_secret = {secret:?}\n[jing]\nbase_url = {jing:?}\n",
-        data = dir.join("data").display().to_string(),
-        id = sf.client_id,
-        secret = sf.client_secret,
-        jing = jing.base_url(),
-    )
-}
-
-async fn start_serve(sf_cfg: &SimConfig, jing: &JingSim) -> Result<(Serve, AdminClient)> {
-    let dir = std::env::temp_dir().join(format!("jingsf-golive-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir)?;
-    let port = free_port()?;
-    let path = dir.join("jingsf.toml");
-    std::fs::write(&path, config(&dir, port, sf_cfg, jing))?;
-    let child = Command::new(env!("CARGO_BIN_EXE_jingsf"))
-        .args(["serve", "--config"])
-        .arg(&path)
-        .env("JINGSF_ADMIN_TOKEN", TOKEN)
-        .env("JINGSF_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()?;
-    let serve = Serve { child, dir };
-    let base = format!("http://127.0.0.1:{port}");
-    let health = format!("{base}/healthz");
-    wait_for(
-        "serve to answer /healthz",
-        Duration::from_secs(30),
-        async || Ok(reqwest::get(&health).await.is_ok_and(|r| r.status() == 200)),
-    )
-    .await?;
-    Ok((serve, AdminClient::new(&base, TOKEN)))
-}
-
-/// Poll until `done` holds, at most `limit` (everything runs on its own in the process).
-async fn wait_for(
-    what: &str,
-    limit: Duration,
-    mut done: impl AsyncFnMut() -> Result<bool>,
-) -> Result<Duration> {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if done().await? {
-            return Ok(start.elapsed());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    Err(format!("timed out after {limit:?} waiting for {what}").into())
-}
 
 /// The simulated org's consent, then our callback (which must redirect to the page).
 async fn consent(admin: &AdminClient) -> Result<()> {
@@ -203,7 +130,7 @@ async fn going_live_with_serve_through_public_surfaces_only() -> Result<()> {
     let sf = SfSim::start(sf_cfg.clone()).await?;
     let jing = JingSim::start(JingSimConfig::default()).await?;
     seed(&sf, &jing)?;
-    let (mut serve, admin) = start_serve(&sf_cfg, &jing).await?;
+    let (mut serve, admin) = start_serve("golive", TOKEN, &sf_cfg, &jing).await?;
 
     // 1. Install, connect (the callback checks permissions and matches members).
     let jcfg = jing.config();
@@ -392,6 +319,13 @@ async fn going_live_with_serve_through_public_surfaces_only() -> Result<()> {
     )
     .await?;
 
+    // "Why did it wait?": the lead's decisions, asked by its Salesforce id, show it parked
+    // for the quota and then synced (our own write's echo may come back after it).
+    let explained = admin
+        .get(&format!("/apps/{APP}/explain/lead/{sf4}"))
+        .await?;
+    explain_parked_then_synced(&explained, &jing4.to_string())?;
+
     // 7. Disconnect: changes are held; reconnect to the same org: they go through.
     admin.delete(&format!("/apps/{APP}/connection")).await?;
     let (sf5, jing5) = pair(&sf, &jing, "13700000005").ok_or("lead 5 not paired")?;
@@ -414,6 +348,16 @@ async fn going_live_with_serve_through_public_surfaces_only() -> Result<()> {
     )
     .await?;
 
+    // One JING token served the whole run (connect, initialization, live traffic, disconnect
+    // and reconnect): the process shares it per app secret until it expires.
+    let calls = jing.calls();
+    let fetched = ["token", "token_refresh"]
+        .iter()
+        .map(|k| calls.get(*k).copied().unwrap_or(0))
+        .sum::<u64>();
+    println!("going live (serve): {fetched} JING token fetches; JING calls {calls:?}");
+    assert_eq!(fetched, 1, "one JING token per expiry: {calls:?}");
+
     // 8. Delete: nothing of the app is left.
     let deleted = admin.delete(&format!("/apps/{APP}")).await?;
     assert!(
@@ -431,21 +375,32 @@ async fn going_live_with_serve_through_public_surfaces_only() -> Result<()> {
     Ok(())
 }
 
-/// SIGTERM: the loop finishes its batch and the process exits cleanly.
-fn stop(serve: &mut Serve) -> Result<()> {
-    let pid = serve.child.id().to_string();
-    Command::new("kill").args(["-TERM", &pid]).status()?;
-    let start = Instant::now();
-    loop {
-        if let Some(status) = serve.child.try_wait()? {
-            assert!(status.success(), "serve exited with {status}");
-            return Ok(());
-        }
-        if start.elapsed() > Duration::from_secs(20) {
-            return Err("serve did not stop on SIGTERM".into());
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+/// The explain answer of a change that was parked for the quota, then synced.
+fn explain_parked_then_synced(explained: &serde_json::Value, jing_id: &str) -> Result<()> {
+    let decisions = explained["decisions"].as_array().ok_or("decisions")?;
+    let latest = decisions
+        .iter()
+        .find(|d| d["decision"] != "echo")
+        .ok_or("a decision")?;
+    assert_eq!(latest["decision"], "synced", "{explained}");
+    assert!(
+        latest["fields"]
+            .as_array()
+            .is_some_and(|f| f.contains(&json!("Title"))),
+        "{explained}"
+    );
+    assert!(
+        decisions
+            .iter()
+            .any(|d| d["decision"] == "parked" && d["cause"] == "quota"),
+        "{explained}"
+    );
+    assert_eq!(
+        explained["binding"]["jing_id"],
+        json!(jing_id),
+        "{explained}"
+    );
+    Ok(())
 }
 
 /// Read the stopped connector's store: no item of the app in any table.

@@ -1,8 +1,11 @@
 //! Outages on the embedded connector, with every clock jumping instead of waiting: a change
 //! survives a Salesforce outage of hours and lands once it ends; after a day of failing it
 //! becomes a dead letter that says why, which the admin lists and sends back through the
-//! admin API, and which then lands; JING edits whose webhooks JING gave up while the connector
-//! was unreachable reach Salesforce once through the scheduled poll.
+//! admin API, and which then lands; JING down half an hour, or Salesforce answering 503 for
+//! half an hour, while people edit the other side: every edit lands once afterwards, nothing
+//! is a dead letter; and while the connector is unreachable for both, JING edits whose
+//! webhooks JING gave up reach Salesforce once through the JING safety net, Salesforce edits
+//! through its own, and the retried outbound messages add nothing.
 
 #[path = "convergence/stage.rs"]
 mod stage;
@@ -158,6 +161,18 @@ async fn unreachable_for_jing(stage: &Stage) -> Result<()> {
     Ok(())
 }
 
+/// Point Salesforce's outbound messages at a port nobody listens on; the sender's counts
+/// before.
+fn unreachable_for_salesforce(stage: &Stage) -> Result<sf_sim::OutboundStats> {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let mut down = stage.outbound.clone();
+    down.url = format!("http://127.0.0.1:{closed}/sf/outbound");
+    stage.sf.set_outbound(Some(down));
+    Ok(stage.sf.outbound_stats())
+}
+
 /// Salesforce leads with this last name, as records.
 fn leads_named(stage: &Stage, name: &str) -> Vec<serde_json::Value> {
     let ids = stage.sf.find("Lead", "LastName", name);
@@ -185,6 +200,22 @@ async fn edits_jing_gave_up_on_reach_salesforce_once_through_the_scheduled_poll(
         json!({"name": "停机时另一条", "email": "other@outage.example", "company_id": "停机科技"}),
     )?;
     human.create_account(json!({"company_id": "停机客户"}))?;
+    // Salesforce cannot reach the connector either: its outbound messages fail and wait.
+    let down = unreachable_for_salesforce(&stage)?;
+    let sf_made = stage.sf.human().create(
+        "Lead",
+        json!({"LastName": "停机时销售建", "Company": "停机科技", "MobilePhone": "13700000009"}),
+    )?;
+    stage
+        .sf
+        .human()
+        .update("Lead", &sf_made, json!({"Title": "停机时销售改"}))?;
+    assert_eq!(
+        stage.sf.deliver_outbound().await,
+        0,
+        "the connector is unreachable"
+    );
+    assert!(stage.sf.outbound_stats().attempts > down.attempts);
     let (sf_leads, sf_accounts) = (stage.sf.count("Lead"), stage.sf.count("Account"));
     for _ in 0..5 {
         let round = stage.jing.deliver_webhooks().await;
@@ -218,6 +249,18 @@ async fn edits_jing_gave_up_on_reach_salesforce_once_through_the_scheduled_poll(
     assert_eq!(leads_named(&stage, "停机时另一条").len(), 1);
     assert_eq!(stage.sf.find("Account", "Name", "停机客户").len(), 1);
     assert_eq!(stage.sf.count("Lead"), sf_leads + 2, "no duplicate lead");
+    // The Salesforce lead made meanwhile came through the Salesforce safety net; the retried
+    // outbound message, once the connector is reachable again, adds nothing.
+    let made = stage.jing.find("lead", "mobile", "13700000009");
+    assert_eq!(made.len(), 1, "created in JING once");
+    assert_eq!(made[0].fields["title"], json!("停机时销售改"));
+    stage.sf.set_outbound(Some(stage.outbound.clone()));
+    assert!(
+        stage.sf.deliver_outbound().await >= 1,
+        "the retried message arrived"
+    );
+    stage.drain().await?;
+    assert_eq!(stage.jing.find("lead", "mobile", "13700000009").len(), 1);
 
     // A Salesforce person edits a lead and the push brings it to JING: we are its last writer.
     let fresh_id = stage.sf.find("Lead", "LastName", "停机时新建")[0].clone();
@@ -244,8 +287,155 @@ async fn edits_jing_gave_up_on_reach_salesforce_once_through_the_scheduled_poll(
             "echoes cost no Salesforce call"
         );
     }
-    assert_eq!(echoes, 1, "our write came back once");
+    assert_eq!(
+        echoes, 2,
+        "our writes (the edit, and the lead made from Salesforce) came back once each"
+    );
     assert_eq!(stage.sf.count("Lead"), sf_leads + 2);
     assert_eq!(stage.sf.count("Account"), sf_accounts + 1);
+    Ok(())
+}
+
+/// Writer steps until nothing is visible now (what failed waits for its backoff).
+async fn steps_until_idle(stage: &mut Stage) -> Result<()> {
+    while jingsf::worker::step(&stage.local.edge, &mut stage.drained).await? > 0 {}
+    Ok(())
+}
+
+/// Every five simulated minutes of a 30-minute outage, `edit` runs (people at work on the
+/// live side, their pushes arriving), then the writer tries what is due; then `recover`.
+async fn half_an_hour_down(
+    stage: &mut Stage,
+    mut edit: impl FnMut(&Stage, u64) -> Result<()>,
+) -> Result<()> {
+    for minute in (0..30).step_by(5) {
+        edit(stage, minute)?;
+        stage.sf.deliver_outbound().await;
+        stage.jing.deliver_webhooks().await;
+        steps_until_idle(stage).await?;
+        stage.advance(Duration::from_secs(5 * 60));
+    }
+    // The scheduled run during the outage fails for the side that is down; nothing is lost.
+    let _ = edge::jobs::poll_all(stage.edge()).await;
+    steps_until_idle(stage).await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jing_down_half_an_hour_while_salesforce_is_edited_loses_nothing() -> Result<()> {
+    let mut stage = stage::start(0, |_| {}).await?;
+    let known = stage.sf.human().create(
+        "Lead",
+        json!({"LastName": "鲸停前", "Company": "停鲸科技", "MobilePhone": "13500000000"}),
+    )?;
+    stage.sync().await?;
+    assert_eq!(stage.jing.count("lead"), 1);
+    stage.jing.faults().fail_next(1_000_000);
+    let mut fresh = Vec::new();
+    half_an_hour_down(&mut stage, |stage, minute| {
+        let human = stage.sf.human();
+        let id = human.create(
+            "Lead",
+            json!({"LastName": format!("鲸停{minute}"), "Company": "停鲸科技",
+                   "MobilePhone": format!("135000001{minute:02}")}),
+        )?;
+        human.update("Lead", &known, json!({"Title": format!("第{minute}分钟")}))?;
+        if let Some(earlier) = fresh.last() {
+            human.update("Lead", earlier, json!({"Title": format!("改于{minute}")}))?;
+        }
+        fresh.push(id);
+        Ok(())
+    })
+    .await?;
+    assert_eq!(
+        stage.jing.count("lead"),
+        1,
+        "nothing reached JING while it was down"
+    );
+    stage.jing.faults().fail_next(0);
+    retry_for(&mut stage, Duration::from_secs(3600)).await?;
+
+    assert_eq!(stage.drained.dead_letters, 0);
+    assert!(stage.sim.get("/dead-letters").await?["items"] == json!([]));
+    assert_eq!(
+        stage.jing.count("lead"),
+        7,
+        "one JING lead per Salesforce lead"
+    );
+    let copy = |mobile: &str| stage.jing.find("lead", "mobile", mobile);
+    let known_copy = copy("13500000000");
+    assert_eq!(known_copy.len(), 1);
+    assert_eq!(
+        known_copy[0].fields["title"],
+        json!("第25分钟"),
+        "the last edit"
+    );
+    for (i, minute) in (0..30).step_by(5).enumerate() {
+        let copies = copy(&format!("135000001{minute:02}"));
+        assert_eq!(copies.len(), 1, "lead of minute {minute}");
+        let want = if i + 1 < fresh.len() {
+            json!(format!("改于{}", minute + 5))
+        } else {
+            serde_json::Value::Null
+        };
+        let title = copies[0].fields.get("title").cloned().unwrap_or_default();
+        assert_eq!(title, want, "lead of minute {minute}");
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn salesforce_503_half_an_hour_while_jing_is_edited_loses_nothing() -> Result<()> {
+    let mut stage = stage::start(0, |_| {}).await?;
+    let known = new_jing_lead(&stage, "停销售前").await?;
+    stage.drain().await?;
+    assert_eq!(leads_named(&stage, "停销售前").len(), 1);
+    stage
+        .sf
+        .faults()
+        .fail_next(1_000_000, Fault::ServiceUnavailable);
+    let mut fresh = Vec::new();
+    half_an_hour_down(&mut stage, |stage, minute| {
+        let human = stage.jing.human();
+        let id = human.create_lead(json!({
+            "name": format!("停销售{minute}"), "company_id": "停销售科技",
+            "mobile": format!("134000001{minute:02}"),
+        }))?;
+        human.update("lead", &known, json!({"title": format!("第{minute}分钟")}))?;
+        if let Some(earlier) = fresh.last() {
+            human.update("lead", earlier, json!({"title": format!("改于{minute}")}))?;
+        }
+        fresh.push(id);
+        Ok(())
+    })
+    .await?;
+    stage.sf.faults().clear();
+    assert_eq!(
+        stage.sf.count("Lead"),
+        1,
+        "nothing reached Salesforce while it was down"
+    );
+    retry_for(&mut stage, Duration::from_secs(3600)).await?;
+
+    assert_eq!(stage.drained.dead_letters, 0);
+    assert!(stage.sim.get("/dead-letters").await?["items"] == json!([]));
+    assert_eq!(
+        stage.sf.count("Lead"),
+        7,
+        "one Salesforce lead per JING lead"
+    );
+    let known_sf = leads_named(&stage, "停销售前");
+    assert_eq!(known_sf.len(), 1);
+    assert_eq!(known_sf[0]["Title"], json!("第25分钟"), "the last edit");
+    for (i, minute) in (0..30).step_by(5).enumerate() {
+        let copies = leads_named(&stage, &format!("停销售{minute}"));
+        assert_eq!(copies.len(), 1, "lead of minute {minute}");
+        let want = if i + 1 < fresh.len() {
+            json!(format!("改于{}", minute + 5))
+        } else {
+            serde_json::Value::Null
+        };
+        assert_eq!(copies[0]["Title"], want, "lead of minute {minute}");
+    }
     Ok(())
 }

@@ -277,6 +277,15 @@ async fn initialization_locks_configuration() {
     .await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert_error(&v, "CONFIG_LOCKED");
+    // Validating saves nothing, so it is allowed while locked (to prepare the next change).
+    let (s, v) = post(
+        &w,
+        "/api/apps/acme/objects/lead/mapping/validate",
+        json!({"mapping": m["mapping"]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["valid"], true);
     let (s, _) = post(
         &w,
         "/api/apps/acme/init",
@@ -378,6 +387,24 @@ async fn mapping_save_is_refused_with_the_mapping_errors() {
     // Nothing was saved.
     let (_, after) = get(&w, "/api/apps/acme/objects/lead/mapping").await;
     assert_eq!(after["mapping"].as_array().unwrap().len(), mapping.len());
+    // Validating answers what the save answered, and saves nothing either.
+    let (s, checked) = post(
+        &w,
+        "/api/apps/acme/objects/lead/mapping/validate",
+        json!({"mapping": mapping}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{checked}");
+    assert_eq!(checked["issues"], v["issues"]);
+    let (_, again) = get(&w, "/api/apps/acme/objects/lead/mapping").await;
+    assert_eq!(again["revision"], after["revision"]);
+    let (s, _) = post(
+        &w,
+        "/api/apps/nobody/objects/lead/mapping/validate",
+        json!({"mapping": mapping}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "an unknown app");
 }
 
 #[tokio::test]
@@ -848,4 +875,44 @@ async fn retry_every_record_of_one_root_cause() {
     )
     .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
+}
+
+/// Drain one change through the writer, as serve's worker and the Lambda writer do.
+async fn drain_one(w: &World, change: domain::Change) {
+    let incoming = jingsf_edge::jobs::Incoming {
+        id: "m1".into(),
+        body: Ok(change),
+        receive_count: 1,
+    };
+    jingsf_edge::jobs::drain(&w.state, vec![incoming]).await;
+}
+
+#[tokio::test]
+async fn explain_lists_a_records_decisions_under_either_id() {
+    let w = world();
+    seed(&w).await;
+    let app = domain::AppId::parse("acme").unwrap();
+    let jing = domain::RecordRef::Jing(domain::JingId::parse("JL-77").unwrap());
+    // The seeded app has JING → Salesforce leads paused: the change is parked, and says why.
+    let change = app::contract::change(&app, jing, w.clock.now_at(), &[("name", "赵六")]);
+    drain_one(&w, change).await;
+    let (s, v) = get(&w, "/api/apps/acme/explain/lead/JL-77").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["binding"], Value::Null, "not bound");
+    assert_eq!(v["kept"], json!({ "per_record": 20, "days": 30 }));
+    let d = &v["decisions"][0];
+    assert_eq!(d["decision"], "parked", "{v}");
+    assert_eq!(d["cause"], "paused");
+    assert_eq!(d["direction"], "jing_to_sf");
+    assert_eq!(d["record_key"], "JL-77");
+    assert_eq!(d["source"]["lane"], "live");
+    assert!(d.get("app").is_none(), "the app is the path's");
+    let (s, v) = get(&w, "/api/apps/acme/explain/lead/00Q0000000000ZZ").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["decisions"], json!([]), "nothing decided about it");
+    let (s, v) = get(&w, "/api/apps/acme/explain/planet/JL-77").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_error(&v, "INVALID_INPUT");
+    let (s, _) = get(&w, "/api/apps/nope/explain/lead/JL-77").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
 }

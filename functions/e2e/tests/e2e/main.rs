@@ -2,11 +2,14 @@
 //! `infra/moto.sh start && eval "$(infra/moto.sh env)"`.
 
 mod admin;
+mod breaker;
 mod fixtures;
 mod going_live;
 mod http;
 mod init;
 mod quota;
+mod requests;
 mod security;
 mod sync;
+mod tokens;
 mod writer;

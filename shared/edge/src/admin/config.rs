@@ -1,7 +1,7 @@
 //! Configuration: initialization, rules per object and direction, field mappings, allocation.
 
 use crate::admin::extract::{Body, app_id, direction, load, object, save_config};
-use crate::admin::mapping_save::{issues_json, save_mapping};
+use crate::admin::mapping_save::{check_mapping, issues_json, save_mapping};
 use crate::{AdminError, Edge};
 use app::settings::{DirectionRules, InitState};
 use axum::Json;
@@ -169,12 +169,34 @@ pub(crate) async fn put_mapping(
     })))
 }
 
+/// What saving this mapping would answer (the errors refuse it with 422, as the save does),
+/// without saving it.
+pub(crate) async fn validate_mapping(
+    State(st): State<Edge>,
+    Path((app, obj)): Path<(String, String)>,
+    Body(mut req): Body<MappingRequest>,
+) -> JsonResult {
+    let kind = object(&obj)?;
+    let s = load(&st, &app_id(&app)?).await?;
+    if !s.objects.contains_key(&kind) {
+        return Err(AdminError::NotFound(format!("object {kind}")));
+    }
+    let warnings = check_mapping(&st, &s, kind, &mut req.mapping).await?;
+    Ok(Json(json!({
+        "valid": true,
+        "mapping": req.mapping,
+        "warnings": issues_json(&warnings),
+    })))
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AllocationRequest {
     daily: u64,
     #[serde(default)]
     max_org_share_pct: Option<u8>,
+    #[serde(default)]
+    live_reserve_pct: Option<u8>,
 }
 
 pub(crate) async fn put_allocation(
@@ -184,10 +206,13 @@ pub(crate) async fn put_allocation(
 ) -> JsonResult {
     let app = app_id(&app)?;
     let current = load(&st, &app).await?;
-    let share = req
-        .max_org_share_pct
-        .unwrap_or(current.allocation.max_org_share_pct);
-    let s = app::quota_reset::set_allocation(&st.quota_deps(), &app, req.daily, share).await?;
+    let was = current.allocation;
+    let allocation = app::settings::Allocation {
+        daily: req.daily,
+        max_org_share_pct: req.max_org_share_pct.unwrap_or(was.max_org_share_pct),
+        live_reserve_pct: req.live_reserve_pct.unwrap_or(was.live_reserve_pct),
+    };
+    let s = app::quota_reset::set_allocation(&st.quota_deps(), &app, allocation).await?;
     Ok(Json(
         json!({ "revision": s.revision, "allocation": s.allocation }),
     ))

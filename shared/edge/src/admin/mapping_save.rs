@@ -110,6 +110,39 @@ fn creating(settings: &AppSettings, kind: ObjectKind) -> Vec<Direction> {
     out
 }
 
+/// Validate one object's mapping against both sides' fields: the warnings, or the errors that
+/// refuse it. Nothing is saved, so it is allowed while the configuration is locked.
+pub async fn check_mapping(
+    st: &Edge,
+    settings: &AppSettings,
+    kind: ObjectKind,
+    mapping: &mut [FieldMapping],
+) -> Result<Vec<MappingIssue>, AdminError> {
+    let spec = ObjectSpec::of(kind);
+    // `pinned` is a fact of the spec, not something a client may claim or drop.
+    for m in mapping.iter_mut() {
+        m.pinned = spec
+            .default_for_sf(&m.sf_field)
+            .is_some_and(|d| d.jing.name == m.jing_field);
+    }
+    // The live describe when the app's clients are at hand (deleted or hidden fields then
+    // show as mapping errors), else the spec.
+    let clients = match settings.authorized {
+        Some(_) => st.connections.clients(settings).await.ok(),
+        None => None,
+    };
+    let sf = clients.as_ref().map(|c| c.sf.as_ref());
+    let fields = side_fields(sf, kind, mapping).await?;
+    let issues = validate(spec, mapping, &fields, &creating(settings, kind));
+    let (errors, warnings): (Vec<_>, Vec<_>) = issues
+        .into_iter()
+        .partition(|i| i.severity == Severity::Error);
+    if !errors.is_empty() {
+        return Err(AdminError::MappingRejected(errors));
+    }
+    Ok(warnings)
+}
+
 /// Validate and save one object's mapping.
 pub async fn save_mapping(
     st: &Edge,
@@ -121,28 +154,7 @@ pub async fn save_mapping(
     if settings.locked() {
         return Err(AdminError::Locked);
     }
-    let spec = ObjectSpec::of(kind);
-    // `pinned` is a fact of the spec, not something a client may claim or drop.
-    for m in &mut mapping {
-        m.pinned = spec
-            .default_for_sf(&m.sf_field)
-            .is_some_and(|d| d.jing.name == m.jing_field);
-    }
-    // The live describe when the app's clients are at hand (deleted or hidden fields then
-    // show as mapping errors), else the spec.
-    let clients = match settings.authorized {
-        Some(_) => st.connections.clients(&settings).await.ok(),
-        None => None,
-    };
-    let sf = clients.as_ref().map(|c| c.sf.as_ref());
-    let fields = side_fields(sf, kind, &mapping).await?;
-    let issues = validate(spec, &mapping, &fields, &creating(&settings, kind));
-    let (errors, warnings): (Vec<_>, Vec<_>) = issues
-        .into_iter()
-        .partition(|i| i.severity == Severity::Error);
-    if !errors.is_empty() {
-        return Err(AdminError::MappingRejected(errors));
-    }
+    let warnings = check_mapping(st, &settings, kind, &mut mapping).await?;
     let Some(obj) = settings.objects.get_mut(&kind) else {
         return Err(AdminError::InvalidInput(format!(
             "object {kind} is not configured for this app"

@@ -1,8 +1,10 @@
-//! `jingsf setup`: an app's setup section through the admin API of any deployment (serve or
-//! the AWS stack) — what to register in Salesforce and JING, the go-live checklist, rotation.
+//! `jingsf setup`, `rotate`, `permissions`: an app's setup section through the admin API of any
+//! deployment (serve or the AWS stack) — what to register in Salesforce and JING, the go-live
+//! checklist, new push credentials, the permission pre-check.
 
-use crate::client::AdminClient;
-use crate::worker::anyhow_lite::Result;
+use crate::cmd::ctx::Ctx;
+use crate::cmd::error::Result;
+use crate::table::{Table, cell, items};
 use serde_json::{Value, json};
 
 /// Which endpoint's credentials to replace.
@@ -12,31 +14,78 @@ pub enum Endpoint {
     Outbound,
 }
 
-/// Show (after rotating, when asked) the setup section of `app`.
-pub async fn setup(
-    admin: &AdminClient,
-    app: &str,
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct SetupArgs {
+    /// Replace this endpoint's credentials first (same as `setup rotate`).
+    #[arg(long, value_enum)]
     rotate: Option<Endpoint>,
-    json_out: bool,
-) -> Result<()> {
-    let path = format!("/apps/{app}/setup");
-    let setup = match rotate {
+    #[command(subcommand)]
+    cmd: Option<SetupCmd>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum SetupCmd {
+    /// Replace an endpoint's credentials (the old ones stop working), then show the section.
+    Rotate {
+        #[arg(value_enum)]
+        endpoint: Endpoint,
+    },
+    /// Run the permission check against Salesforce now: every missing permission, or none.
+    Permissions,
+}
+
+pub async fn run(ctx: &Ctx, args: SetupArgs) -> Result<()> {
+    match args.cmd {
+        Some(SetupCmd::Rotate { endpoint }) => setup(ctx, Some(endpoint)).await,
+        Some(SetupCmd::Permissions) => permissions(ctx).await,
+        None => setup(ctx, args.rotate).await,
+    }
+}
+
+/// Show (after rotating, when asked) the setup section of the app.
+pub async fn setup(ctx: &Ctx, rotate: Option<Endpoint>) -> Result<()> {
+    let reply = match rotate {
         Some(e) => {
             let endpoint = match e {
                 Endpoint::Webhook => "webhook",
                 Endpoint::Outbound => "outbound",
             };
-            admin
-                .post(&format!("{path}/rotate"), json!({ "endpoint": endpoint }))
-                .await?
+            let path = ctx.app_path("/setup/rotate")?;
+            ctx.post(&path, json!({ "endpoint": endpoint })).await?
         }
-        None => admin.get(&path).await?,
+        None => ctx.get(&ctx.app_path("/setup")?).await?,
     };
-    if json_out {
-        println!("{}", serde_json::to_string_pretty(&setup)?);
-    } else {
-        print!("{}", render(&setup));
-    }
+    ctx.show(&reply, render);
+    Ok(())
+}
+
+/// Run the permission pre-check now: every missing permission, or none.
+pub async fn permissions(ctx: &Ctx) -> Result<()> {
+    let reply = ctx
+        .post(&ctx.app_path("/setup/permissions")?, json!({}))
+        .await?;
+    ctx.show(&reply, |v| {
+        let gaps = items(&v["gaps"]);
+        if gaps.is_empty() {
+            return format!("permission check at {}: nothing missing\n", cell(&v["at"]));
+        }
+        let mut t = Table::new(&["CODE", "OBJECT", "FIELD", "DETAIL"]);
+        for g in gaps {
+            t.row([
+                cell(&g["code"]),
+                cell(&g["object"]),
+                cell(&g["field"]),
+                cell(&g["detail"]),
+            ]);
+        }
+        format!(
+            "permission check at {}: {} missing\n{}",
+            cell(&v["at"]),
+            gaps.len(),
+            t.render()
+        )
+    });
     Ok(())
 }
 

@@ -7,7 +7,8 @@
 //! way at 1,000,000, peak RSS ≤ 300 MB flat in N, ≤ 100 µs CPU per record.
 //!
 //! ```sh
-//! cargo build --release -p jingsf -p sf-sim -p jing-sim --example init_scale
+//! # --bins: the example runs the `jingsf`, `sf-sim` and `jing-sim` binaries next to it
+//! cargo build --release -p jingsf -p sf-sim -p jing-sim --bins --example init_scale
 //! target/release/examples/init_scale --leads 1000000 [--way sf-to-jing|jing-to-sf] [--runs 5]
 //! ```
 
@@ -62,6 +63,22 @@ fn bin_dir() -> Result<PathBuf> {
         .and_then(Path::parent)
         .ok_or("no binary directory")?
         .to_owned())
+}
+
+/// `cargo build --example` alone leaves the binaries as they were: say so when one is older
+/// than this example, since the figures would then be an older connector's.
+fn warn_if_stale(bins: &Path) -> Result<()> {
+    let built = std::fs::metadata(std::env::current_exe()?)?.modified()?;
+    for name in ["jingsf", "sf-sim", "jing-sim"] {
+        let bin = bins.join(name);
+        if std::fs::metadata(&bin)?.modified()? < built {
+            eprintln!(
+                "warning: {} is older than this example; build with --bins to measure the current code",
+                bin.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 struct Args {
@@ -164,6 +181,7 @@ fn spread(label: &str, mut xs: Vec<f64>) -> String {
 #[tokio::main]
 async fn main() -> Result<()> {
     let a = args()?;
+    warn_if_stale(&bin_dir()?)?;
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!(
         "init_scale: {} leads, {} run(s) per way; load average at start: {}",

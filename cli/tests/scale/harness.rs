@@ -157,7 +157,11 @@ pub async fn start_serve(bin: &Path, dir: &Path, sims: &Sims) -> Result<Serve> {
         .args(["serve", "--config"])
         .arg(&path)
         .env("JINGSF_ADMIN_TOKEN", TOKEN)
-        .env("JINGSF_LOG", "warn")
+        // INIT_SCALE_LOG=info (or a filter) shows what the connector does during the run.
+        .env(
+            "JINGSF_LOG",
+            std::env::var("INIT_SCALE_LOG").unwrap_or_else(|_| "warn".into()),
+        )
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()?;

@@ -10,6 +10,7 @@ pub mod digest;
 pub mod fake_remote;
 pub mod fakes;
 pub mod init;
+pub mod links;
 pub mod members;
 pub mod ports;
 pub mod quota_reset;

@@ -35,6 +35,7 @@ mod synclog;
 pub mod writer;
 pub mod writer_claims;
 pub mod writer_conversion;
+pub mod writer_settle;
 pub mod writer_views;
 
 pub use app_data::app_data;

@@ -7,6 +7,7 @@
 //!   fix in Chinese and English ("12 records fail: field Industry__c not accessible").
 //! - [`record_link`]: both ids and the Salesforce URL of a listed record (click-through).
 //! - [`retry`]: re-queue chosen failed records after the admin fixed the cause.
+//! - [`settle`]: settle a conflict from the ledger (keep one side's value on both).
 
 mod digest_mail;
 mod link;
@@ -14,6 +15,7 @@ mod lists;
 mod redact;
 mod retry;
 mod root_cause;
+mod settle;
 
 pub use digest_mail::{DigestContent, MAX_CAUSES};
 pub use link::{RecordLink, record_link};
@@ -21,6 +23,7 @@ pub use lists::{FailureRow, RecordErrorDetail, conflicts, failures, record_error
 pub use redact::{escape_html, redact_contacts};
 pub use retry::{FailedChanges, RetryReport, StoredChanges, retry, retry_root_cause};
 pub use root_cause::{RecordSample, RootCause, errors_by_root_cause, group_root_causes};
+pub use settle::{SettleError, SettleReport, SettleRequest, settle};
 
 use crate::ports::*;
 use crate::quota_reset::{QuotaDeps, QuotaError, Usage, usage_today};

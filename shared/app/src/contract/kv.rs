@@ -46,6 +46,51 @@ pub async fn cursor_store(store: &dyn CursorStore) {
         store.get(&a, "sf.lead").await.unwrap().as_deref(),
         Some("\"v2 — 第二版\"")
     );
+    member_directory_round_trip(store).await;
+}
+
+/// A member directory of 8,000 users (more than one DynamoDB item holds) is stored in chunks
+/// and read back whole; the next save replaces it.
+async fn member_directory_round_trip(store: &dyn CursorStore) {
+    use crate::members::{MemberDirectory, load_directory, save_directory};
+    use crate::ports::{Employee, SfUser};
+    let a = app("directory-a");
+    let users = (0..8_000u32)
+        .map(|i| SfUser {
+            id: domain::SfId::parse(&format!("005{i:012}AAA")).unwrap(),
+            name: format!("用户{i} 欧阳明月"),
+            email: Some(format!("user{i}@acme.example")),
+            mobile: Some(format!("+86 138 {:04} {:04}", i / 10_000, i % 10_000)),
+            active: i % 9 != 0,
+        })
+        .collect();
+    let big = MemberDirectory {
+        taken_at: at(60),
+        users,
+        employees: vec![Employee {
+            id: domain::JingId::parse("emp-1").unwrap(),
+            name: "王五".into(),
+            mobile: None,
+            email: None,
+        }],
+    };
+    assert_eq!(load_directory(store, &a).await.unwrap(), None, "none yet");
+    save_directory(store, &a, &big).await.unwrap();
+    assert_eq!(
+        load_directory(store, &a).await.unwrap().as_ref(),
+        Some(&big),
+        "round trip"
+    );
+    let small = MemberDirectory {
+        users: big.users[..3].to_vec(),
+        ..big.clone()
+    };
+    save_directory(store, &a, &small).await.unwrap();
+    assert_eq!(
+        load_directory(store, &a).await.unwrap(),
+        Some(small),
+        "replaced"
+    );
 }
 
 /// First claim wins; duplicates refused until the claim expires; release frees a key.

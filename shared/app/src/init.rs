@@ -113,7 +113,9 @@ async fn load_settings(deps: &InitDeps<'_>, app: &AppId) -> Result<AppSettings, 
         .ok_or_else(|| InitError::UnknownApp(app.to_string()))
 }
 
-/// Start (or skip) initialization. Estimates the total with one COUNT per Salesforce object.
+/// Start (or skip) initialization. Estimates the total with one COUNT per Salesforce object
+/// (an admin's action, charged like live work: starting never fails for the initialization's
+/// share; the steps spend that share).
 pub async fn start(
     deps: &InitDeps<'_>,
     app: &AppId,
@@ -240,8 +242,13 @@ pub struct StepReport {
     pub ask_again_in: Option<std::time::Duration>,
 }
 
-/// [`step`], also saying whether the next step should wait.
+/// [`step`], also saying whether the next step should wait. Its Salesforce calls spend the
+/// initialization's share of the allocation only (`crate::spending`).
 pub async fn step_report(deps: &InitDeps<'_>, app: &AppId) -> Result<StepReport, InitError> {
+    crate::spending::as_initialization(run_step(deps, app)).await
+}
+
+async fn run_step(deps: &InitDeps<'_>, app: &AppId) -> Result<StepReport, InitError> {
     let mut settings = load_settings(deps, app).await?;
     if !settings.locked() {
         return Err(InitError::NotRunning);

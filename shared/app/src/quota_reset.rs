@@ -6,7 +6,7 @@
 //! creates, then updates, then backfill — so nothing is lost and nothing is written twice.
 
 use crate::ports::{ChangeQueue, CursorStore, ParkedStore, QuotaStore, SettingsStore, StoreError};
-use crate::settings::AppSettings;
+use crate::settings::{Allocation, AppSettings};
 use domain::datetime::JING_OFFSET;
 use domain::quota::{OrgUsage, effective_allocation, forecast_exhaustion, next_reset, quota_day};
 use domain::{AppId, Direction, ObjectKind};
@@ -43,6 +43,9 @@ pub enum QuotaError {
     /// The requested allocation is not usable: correct the input.
     #[error("invalid allocation: {0}")]
     InvalidAllocation(&'static str),
+    /// A circuit breaker threshold is not usable: correct the input.
+    #[error("invalid circuit breaker setting: {0}")]
+    InvalidBreaker(&'static str),
     /// The queue refused a chunk; it is still parked (nothing lost). Run the reset again.
     #[error("re-queued {requeued} changes, then the queue failed: {source}")]
     RequeueFailed { requeued: u64, source: StoreError },
@@ -67,6 +70,41 @@ pub struct Usage {
     pub parked: u64,
     /// The org's last known usage, when a Salesforce call reported it.
     pub org: Option<OrgUsage>,
+    /// The lanes: what an initialization may spend of `allocated`, and what stays for live
+    /// changes.
+    #[serde(default)]
+    pub lanes: Lanes,
+}
+
+/// The allocation split between the two lanes (`Allocation::live_reserve_pct`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Lanes {
+    /// Calls kept for live changes: an initialization stops before them.
+    pub live_reserve: u64,
+    pub live_reserve_pct: u8,
+    /// Calls an initialization may spend today (the counter counts both lanes).
+    pub initialization_allowance: u64,
+    /// When the initialization's allowance runs out at today's rate; `None` when it lasts.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub initialization_exhaustion: Option<OffsetDateTime>,
+}
+
+impl Lanes {
+    fn of(allocation: &Allocation, allocated: u64, used: u64, now: OffsetDateTime) -> Self {
+        let initialization_allowance =
+            allocated * u64::from(allocation.initialization_share_pct()) / 100;
+        Self {
+            live_reserve: allocated - initialization_allowance,
+            live_reserve_pct: allocation.live_reserve_pct,
+            initialization_allowance,
+            initialization_exhaustion: forecast_exhaustion(
+                used,
+                initialization_allowance,
+                now,
+                JING_OFFSET,
+            ),
+        }
+    }
 }
 
 /// Today's usage, allocation, percentage and exhaustion forecast.
@@ -90,6 +128,7 @@ pub async fn usage_today(
         next_reset: next_reset(now, JING_OFFSET),
         parked: deps.parked.count(app).await?,
         org,
+        lanes: Lanes::of(&a, allocated, used, now),
     })
 }
 
@@ -172,26 +211,30 @@ pub async fn load_org_usage(
     Ok(raw.and_then(|r| serde_json::from_str(&r).ok()))
 }
 
-/// Set the daily allocation (and the org share cap), revision-checked.
+/// Set the daily allocation, the org share cap and the live reserve, revision-checked.
 pub async fn set_allocation(
     deps: &QuotaDeps<'_>,
     app: &AppId,
-    daily: u64,
-    max_org_share_pct: u8,
+    allocation: Allocation,
 ) -> Result<AppSettings, QuotaError> {
-    if daily == 0 {
+    if allocation.daily == 0 {
         return Err(QuotaError::InvalidAllocation(
             "the daily allocation must be at least 1 call",
         ));
     }
-    if max_org_share_pct == 0 || max_org_share_pct > 100 {
+    if allocation.max_org_share_pct == 0 || allocation.max_org_share_pct > 100 {
         return Err(QuotaError::InvalidAllocation(
             "the org share must be 1-100 percent",
         ));
     }
+    if allocation.live_reserve_pct > 90 {
+        // An initialization that may spend nothing would never finish.
+        return Err(QuotaError::InvalidAllocation(
+            "the live reserve must be 0-90 percent",
+        ));
+    }
     let mut s = load(deps, app).await?;
-    s.allocation.daily = daily;
-    s.allocation.max_org_share_pct = max_org_share_pct;
+    s.allocation = allocation;
     s.revision += 1;
     deps.settings.put(&s).await?;
     Ok(s)

@@ -165,6 +165,21 @@ pub struct Allocation {
     pub daily: u64,
     /// Never use more than this share of the org's remaining `DailyApiRequests` (percent).
     pub max_org_share_pct: u8,
+    /// Share of the allocation kept for live changes (percent): an initialization stops
+    /// spending at `100 - live_reserve_pct`% of it, so live edits keep flowing meanwhile.
+    #[serde(default = "default_live_reserve_pct")]
+    pub live_reserve_pct: u8,
+}
+
+fn default_live_reserve_pct() -> u8 {
+    20
+}
+
+impl Allocation {
+    /// The largest share of the allocation an initialization may spend (percent).
+    pub fn initialization_share_pct(&self) -> u8 {
+        100 - self.live_reserve_pct.min(100)
+    }
 }
 
 impl Default for Allocation {
@@ -172,23 +187,41 @@ impl Default for Allocation {
         Self {
             daily: 15_000,
             max_org_share_pct: 50,
+            live_reserve_pct: default_live_reserve_pct(),
         }
     }
 }
 
-/// Circuit breaker thresholds: a batch deleting/blanking more than `share_pct`% of an object's
-/// bound records (and at least `min_records`) pauses the direction.
+/// Circuit breaker thresholds, counted over a rolling window per object and direction (across
+/// batches and workers): more than `share_pct`% of the object's bound records deleted or blanked,
+/// or more than `overwrite_share_pct`% overwritten (a non-empty value replaced by another), and
+/// at least `min_records` of them, pauses the direction and holds the changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CircuitBreaker {
     pub share_pct: u8,
+    #[serde(default = "default_overwrite_share_pct")]
+    pub overwrite_share_pct: u8,
     pub min_records: u64,
+    #[serde(default = "default_window_minutes")]
+    pub window_minutes: u32,
+}
+
+fn default_overwrite_share_pct() -> u8 {
+    50
+}
+
+fn default_window_minutes() -> u32 {
+    60
 }
 
 impl Default for CircuitBreaker {
     fn default() -> Self {
         Self {
             share_pct: 20,
+            overwrite_share_pct: default_overwrite_share_pct(),
             min_records: 50,
+            window_minutes: default_window_minutes(),
         }
     }
 }

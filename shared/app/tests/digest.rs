@@ -210,7 +210,7 @@ async fn a_safety_pause_is_announced_once_and_again_after_it_was_lifted_and_set_
         direction: Direction::JingToSf,
         reason: SyncError::new(ErrorCode::CircuitOpen)
             .object("lead")
-            .detail("35%"),
+            .detail("within 60 minutes, delete or blank 35% (35 of 100)"),
     };
     s.paused.push(pause.clone());
     s.revision += 1;
@@ -232,10 +232,13 @@ async fn a_safety_pause_is_announced_once_and_again_after_it_was_lifted_and_set_
         m.text
     );
     assert!(
+        m.text.contains(
+            "would, within 60 minutes, delete or blank 35% (35 of 100) of the bound lead records"
+        ),
+        "{}",
         m.text
-            .contains("delete or blank 35% of the bound lead records")
     );
-    assert!(m.text.contains("请检查最近的变更"));
+    assert!(m.text.contains("请检查暂存的变更"));
     assert!(m.html.contains("Paused sync directions"));
     assert_eq!(
         send_digest(&deps(&f), t(2)).await.unwrap().apps[0].1,

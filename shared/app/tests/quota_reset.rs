@@ -178,14 +178,14 @@ async fn allocation_is_validated_and_saved_with_the_next_revision() {
     f.settings.put(&settings()).await.unwrap();
     let d = deps(&f, &f.queue);
     assert!(matches!(
-        set_allocation(&d, &app(), 0, 50).await,
+        set_allocation(&d, &app(), alloc(0, 50)).await,
         Err(QuotaError::InvalidAllocation(_))
     ));
     assert!(matches!(
-        set_allocation(&d, &app(), 1_000, 101).await,
+        set_allocation(&d, &app(), alloc(1_000, 101)).await,
         Err(QuotaError::InvalidAllocation(_))
     ));
-    let saved = set_allocation(&d, &app(), 5_000, 80).await.unwrap();
+    let saved = set_allocation(&d, &app(), alloc(5_000, 80)).await.unwrap();
     assert_eq!(saved.revision, 2);
     let stored = f.settings.get(&app()).await.unwrap().unwrap();
     assert_eq!(
@@ -194,7 +194,9 @@ async fn allocation_is_validated_and_saved_with_the_next_revision() {
     );
     let other = AppId::parse("nope").unwrap();
     assert_eq!(
-        set_allocation(&d, &other, 5_000, 80).await.unwrap_err(),
+        set_allocation(&d, &other, alloc(5_000, 80))
+            .await
+            .unwrap_err(),
         QuotaError::UnknownApp(other)
     );
 }
@@ -269,4 +271,12 @@ async fn reset_all_keeps_the_changes_of_an_app_that_is_off() {
     assert_eq!(queued.len(), 1);
     assert_eq!(queued[0].app, app());
     assert_eq!(f.parked.count(&off.app).await.unwrap(), 1);
+}
+
+fn alloc(daily: u64, max_org_share_pct: u8) -> jingsf_app::settings::Allocation {
+    jingsf_app::settings::Allocation {
+        daily,
+        max_org_share_pct,
+        ..Default::default()
+    }
 }

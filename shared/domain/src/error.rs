@@ -267,10 +267,10 @@ catalogue! {
         fix_en: "Authorize with a user of the app's own org. To sync another org (or a refreshed sandbox), install a new app for it.",
         fix_zh: "请使用该应用所属组织的用户授权。如需同步其他组织（或已刷新的沙盒），请为其新建一个应用。";
     CircuitOpen => Safety, Park,
-        cause_en: "One batch would delete or blank {detail} of the bound {object} records; the direction is paused.",
-        cause_zh: "一批变更将删除或清空 {detail} 的已绑定 {object} 记录，该方向已暂停。",
-        fix_en: "Check the recent changes; if intended, resume the direction in the status page.",
-        fix_zh: "请检查最近的变更；如确属预期，请在状态页恢复该方向的同步。";
+        cause_en: "Recent changes would, {detail} of the bound {object} records; the direction is paused and the changes are held.",
+        cause_zh: "近期变更将影响已绑定 {object} 记录（{detail}），该方向已暂停，变更已暂存。",
+        fix_en: "Check the held changes; if intended, resume the direction in the status page, otherwise discard them.",
+        fix_zh: "请检查暂存的变更；如确属预期，请在状态页恢复该方向的同步，否则丢弃这些变更。";
     RemoteUnavailable => Transient, Retry,
         cause_en: "The remote system is temporarily unavailable ({detail}).",
         cause_zh: "远端系统暂时不可用（{detail}）。",

@@ -113,6 +113,8 @@ function renderOverview(o) {
   $('usage-bar').style.width = `${Math.min(100, u.pct)}%`;
   $('usage-bar').className = u.pct >= 90 ? 'hot' : '';
   $('usage-forecast').textContent = o.forecast_hhmm ? t('forecast', o.forecast_hhmm) : t('forecast_none');
+  const l = u.lanes;
+  $('usage-lanes').textContent = t('lanes', l.initialization_allowance, l.live_reserve, l.live_reserve_pct, o.init_forecast_hhmm);
   $('usage-parked').textContent = u.parked;
   // The org's own 24-h figures (Sforce-Limit-Info), which cap the allocation in force.
   $('usage-org').hidden = !u.org;
@@ -150,7 +152,26 @@ function renderPaused(paused) {
     el('b', { text: `${objLabel(p.object)} · ${t(p.direction)}` }),
     el('p', { text: p[`cause_${state.lang}`] }),
     el('p', { class: 'muted', text: `${t('fix')}: ${p[`fix_${state.lang}`]}` }),
-    el('button', { type: 'button', class: 'resume-btn', onclick: () => resume(p.object, p.direction), text: t('resume') }))));
+    el('button', { type: 'button', class: 'resume-btn', onclick: () => resume(p.object, p.direction), text: t('resume') }),
+    el('button', { type: 'button', class: 'held-btn', onclick: (ev) => showHeld(ev.target.parentNode, p), text: t('show_held') }),
+    el('button', { type: 'button', class: 'discard-btn', onclick: () => discard(p.object, p.direction), text: t('discard') }))));
+}
+
+// What a paused direction holds: records and the fields they would write (no values).
+async function showHeld(item, p) {
+  try {
+    const q = new URLSearchParams({ object: p.object, direction: p.direction });
+    const h = await api(app(`/held?${q}`));
+    const rows = h.items.map((c) => el('li', { text: `${c.op} ${c.record} (${c.fields.join(', ')})` }));
+    const list = el('ul', { class: 'held-list' }, el('li', { class: 'muted', text: t('held_total', h.total) }), ...rows);
+    item.querySelector('.held-list')?.remove();
+    item.append(list);
+  } catch (e) { showError(e); }
+}
+
+async function discard(object, direction) {
+  try { await api(app('/discard'), { method: 'POST', body: { object, direction } }); await refresh(); }
+  catch (e) { showError(e); }
 }
 
 async function resume(object, direction) {
@@ -297,6 +318,42 @@ async function checkPermissions() {
   } catch (e) { showError(e); }
 }
 
+// --- explain: why didn't a record sync? ----------------------------------------------------
+
+function decisionReason(d) {
+  switch (d.decision) {
+    case 'synced': return `${t(`op_${d.op}`)}: ${(d.fields || []).join(', ')}`;
+    case 'out_of_scope': return `${t('missed')}: ${(d.rules || []).join(' | ')}`;
+    case 'trigger_off': return t(`trig_${d.trigger}`);
+    case 'unchanged': return (d.conflicts || []).join(', ');
+    case 'parked': return [t(`park_${d.cause}`), d.code || ''].join(' ').trim();
+    case 'failed': return [d.code, d.field || ''].join(' ').trim();
+    default: return '';
+  }
+}
+
+function decisionLabel(d) {
+  return d.decision === 'failed' && d.retry ? t('d_retry') : t(`d_${d.decision}`);
+}
+
+async function explainRecord(ev) {
+  if (ev) ev.preventDefault();
+  const record = $('explain-record').value.trim();
+  if (!record) return;
+  try {
+    const object = $('explain-object').value;
+    const r = await api(app(`/explain/${encodeURIComponent(object)}/${encodeURIComponent(record)}`));
+    const b = r.binding;
+    $('explain-binding').textContent = b ? t('explain_bound', b.sf_id, b.jing_id, b.name) : t('explain_unbound');
+    const rows = r.decisions.map((d) => el('tr', { class: `decision-${d.decision}` },
+      el('td', { text: fmtTime(d.at) }),
+      el('td', { text: t(d.direction) }),
+      el('td', { text: decisionLabel(d) }),
+      el('td', { text: `${decisionReason(d)} · ${t('source')}: ${t(`lane_${d.source.lane}`)} ${fmtTime(d.source.at)}` })));
+    $('explain-list').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: '4', text: t('explain_none') }))]));
+  } catch (e) { showError(e); }
+}
+
 // --- wiring --------------------------------------------------------------------------------
 
 function applyLang() {
@@ -309,6 +366,10 @@ function applyLang() {
     sel.replaceChildren(...['all', 'lead', 'account'].map((o) => el('option', { value: o, text: objLabel(o) })));
     sel.value = v;
   }
+  const ex = $('explain-object');
+  const chosen = ex.value || 'lead';
+  ex.replaceChildren(...['lead', 'account', 'opportunity'].map((o) => el('option', { value: o, text: objLabel(o) })));
+  ex.value = chosen;
 }
 
 async function refresh() {
@@ -346,6 +407,7 @@ async function main() {
   $('rotate-webhook').addEventListener('click', () => rotate('webhook'));
   $('rotate-outbound').addEventListener('click', () => rotate('outbound'));
   $('check-permissions').addEventListener('click', checkPermissions);
+  $('explain-form').addEventListener('submit', explainRecord);
   $('app-picker').addEventListener('change', (ev) => {
     state.app = ev.target.value;
     state.synced.offset = 0; state.failures.offset = 0;

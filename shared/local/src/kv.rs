@@ -117,8 +117,52 @@ fn reserve(
     Ok(outcome)
 }
 
+/// A rolling window lives in one cursors row (`window|{name}`, JSON buckets), read and written
+/// in one immediate transaction: atomic like the quota counter.
+fn add_in_window(
+    c: &mut Connection,
+    app: &str,
+    name: &str,
+    bucket: i64,
+    span: u32,
+    counts: &[u64],
+) -> DbResult<Vec<u64>> {
+    let key = format!("window|{name}");
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let raw: Option<String> = tx
+        .prepare_cached("SELECT value FROM cursors WHERE app = ?1 AND key = ?2")?
+        .query_row(params![app, key], |r| r.get(0))
+        .optional()?;
+    let mut buckets: WindowBuckets = match raw {
+        Some(raw) => decode(&raw)?,
+        None => WindowBuckets::new(),
+    };
+    let sums = add_to_window(&mut buckets, bucket, span, counts);
+    tx.prepare_cached(
+        "INSERT INTO cursors (app, key, value) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (app, key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute(params![app, key, encode(&buckets)?])?;
+    tx.commit()?;
+    Ok(sums)
+}
+
 #[async_trait]
 impl QuotaStore for LocalStore {
+    async fn add_in_window(
+        &self,
+        app: &AppId,
+        name: &str,
+        bucket: i64,
+        span: u32,
+        counts: &[u64],
+    ) -> StoreResult<Vec<u64>> {
+        let (app, name, counts) = (app.to_string(), name.to_owned(), counts.to_vec());
+        self.db
+            .call(move |c| add_in_window(c, &app, &name, bucket, span, &counts))
+            .await
+    }
+
     async fn reserve(
         &self,
         app: &AppId,

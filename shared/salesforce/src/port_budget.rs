@@ -197,7 +197,20 @@ impl QuotaBudget {
     }
 }
 
-fn refusal(used: u64, cap: u64, org: Option<OrgUsage>, a: Allocation) -> String {
+fn refusal(
+    used: u64,
+    cap: u64,
+    org: Option<OrgUsage>,
+    a: Allocation,
+    for_initialization: bool,
+) -> String {
+    if for_initialization {
+        return format!(
+            "{used}/{cap} calls used today: the initialization's share is spent ({}% of the \
+             allocation is kept for live changes); it continues after the daily reset",
+            a.live_reserve_pct
+        );
+    }
     match org {
         Some(org) => format!(
             "{used}/{cap} calls used today: the org has {} of {} daily API requests left and \
@@ -225,6 +238,12 @@ impl CallBudget for QuotaBudget {
             self.adopt_newer_saved_reading().await;
             (cap, org) = self.state().cap(day, now);
         }
+        let for_initialization = app::spending::initialization_is_spending();
+        if for_initialization {
+            // The live reserve is not the initialization's to spend.
+            let share = self.state().allocation.initialization_share_pct();
+            cap = cap * u64::from(share) / 100;
+        }
         let reserved = self
             .stores
             .quota
@@ -236,7 +255,7 @@ impl CallBudget for QuotaBudget {
                 Ok(())
             }
             Ok(Reservation::Refused { used }) => Err(SfError::BudgetRefused {
-                detail: refusal(used, cap, org, self.state().allocation),
+                detail: refusal(used, cap, org, self.state().allocation, for_initialization),
             }),
             // Without a counter we cannot promise to stay inside the budget: refuse.
             Err(e) => Err(SfError::BudgetRefused {

@@ -62,6 +62,7 @@ async fn rig(daily: u64, share: u8) -> (Rig, QuotaBudget) {
     app.allocation = Allocation {
         daily,
         max_org_share_pct: share,
+        live_reserve_pct: 20,
     };
     let rig = Rig {
         clock: clock.clone(),
@@ -230,4 +231,17 @@ async fn a_reading_saved_without_a_time_does_not_cap() {
         .await
         .unwrap();
     assert!(budget_on(&rig).reserve(1).await.is_ok());
+}
+
+#[tokio::test]
+async fn an_initialization_stops_at_its_share_and_live_changes_spend_the_reserve() {
+    let (_rig, b) = rig(100, 100).await;
+    let init_spent = app::spending::as_initialization(spend(&b, 200)).await;
+    assert_eq!(init_spent, 80, "20% of 100 calls is kept for live changes");
+    let err = app::spending::as_initialization(b.reserve(1))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("kept for live changes"), "{err}");
+    assert_eq!(spend(&b, 200).await, 20, "live changes spend the reserve");
 }

@@ -2,6 +2,7 @@
 //! `infra/moto.sh start && eval "$(infra/moto.sh env)"`.
 
 mod admin;
+mod breaker;
 mod fixtures;
 mod going_live;
 mod http;

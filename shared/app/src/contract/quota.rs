@@ -14,6 +14,66 @@ pub async fn quota_store(store: &dyn QuotaStore) {
     reserve_and_release_follow_the_counter(store).await;
     counters_are_per_app_and_day(store).await;
     concurrent_reserves_never_pass_the_allocation(store).await;
+    rolling_windows_sum_their_last_buckets(store).await;
+    concurrent_window_adds_are_never_lost(store).await;
+}
+
+async fn rolling_windows_sum_their_last_buckets(store: &dyn QuotaStore) {
+    let (a, b) = (app("window-a"), app("window-b"));
+    let add =
+        |app, bucket, counts: &'static [u64]| store.add_in_window(app, "w", bucket, 6, counts);
+    assert_eq!(add(&a, 100, &[2, 1]).await.unwrap(), [2, 1]);
+    assert_eq!(
+        add(&a, 100, &[3, 0]).await.unwrap(),
+        [5, 1],
+        "same bucket adds"
+    );
+    assert_eq!(
+        add(&a, 103, &[1, 1]).await.unwrap(),
+        [6, 2],
+        "within the window"
+    );
+    assert_eq!(
+        add(&a, 105, &[0, 0]).await.unwrap(),
+        [6, 2],
+        "bucket 100 is the window's oldest"
+    );
+    assert_eq!(
+        add(&a, 106, &[1, 0]).await.unwrap(),
+        [2, 1],
+        "bucket 100 left the window"
+    );
+    assert_eq!(
+        add(&a, 112, &[4, 4]).await.unwrap(),
+        [4, 4],
+        "a ring slot reused by a newer bucket starts from its counts"
+    );
+    assert_eq!(add(&b, 112, &[1, 0]).await.unwrap(), [1, 0], "apps apart");
+    let other = store
+        .add_in_window(&a, "other", 112, 6, &[7])
+        .await
+        .unwrap();
+    assert_eq!(other, [7], "windows apart");
+}
+
+async fn concurrent_window_adds_are_never_lost(store: &dyn QuotaStore) {
+    let a = app("window-race");
+    type Fut<'a> = Pin<Box<dyn Future<Output = Vec<u64>> + Send + 'a>>;
+    let calls: Vec<Fut<'_>> = (0..20)
+        .map(|i| {
+            let a = a.clone();
+            Box::pin(async move {
+                store
+                    .add_in_window(&a, "w", 7 + i % 2, 6, &[1])
+                    .await
+                    .unwrap()
+            }) as Fut<'_>
+        })
+        .collect();
+    let seen = join_all(calls).await;
+    assert!(seen.iter().all(|s| (1..=20).contains(&s[0])), "{seen:?}");
+    let total = store.add_in_window(&a, "w", 8, 6, &[0]).await.unwrap();
+    assert_eq!(total, [20], "every concurrent add counted");
 }
 
 /// One step of a counter script.

@@ -63,6 +63,7 @@ impl IdempotencyStore for MemIdempotencyStore {
 #[derive(Default, Clone)]
 pub struct MemQuotaStore {
     used: Arc<Mutex<HashMap<(AppId, Date), u64>>>,
+    windows: Arc<Mutex<HashMap<(AppId, String), WindowBuckets>>>,
 }
 
 #[async_trait]
@@ -99,6 +100,18 @@ impl QuotaStore for MemQuotaStore {
             .get(&(app.clone(), day))
             .copied()
             .unwrap_or(0))
+    }
+    async fn add_in_window(
+        &self,
+        app: &AppId,
+        name: &str,
+        bucket: i64,
+        span: u32,
+        counts: &[u64],
+    ) -> StoreResult<Vec<u64>> {
+        let mut windows = lock(&self.windows);
+        let buckets = windows.entry((app.clone(), name.to_owned())).or_default();
+        Ok(add_to_window(buckets, bucket, span, counts))
     }
 }
 
@@ -220,7 +233,10 @@ impl MemQuotaStore {
         let mut used = lock(&self.used);
         let before = used.len();
         used.retain(|(a, _), _| a != app);
-        (before - used.len()) as u64
+        let mut windows = lock(&self.windows);
+        let windows_before = windows.len();
+        windows.retain(|(a, _), _| a != app);
+        (before - used.len() + windows_before - windows.len()) as u64
     }
 }
 

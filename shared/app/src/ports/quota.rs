@@ -26,6 +26,47 @@ pub trait QuotaStore: Send + Sync {
     /// Give back calls reserved but not made.
     async fn release(&self, app: &AppId, day: Date, calls: u64) -> StoreResult<()>;
     async fn used(&self, app: &AppId, day: Date) -> StoreResult<u64>;
+    /// Add `counts` to the counters `name` in time bucket `bucket` and return each counter's
+    /// sum over the window of the last `span` buckets (`bucket - span + 1 ..= bucket`): the
+    /// circuit breaker's rolling window. Atomic like `reserve`: concurrent adds are never
+    /// lost. Buckets older than the window may be forgotten.
+    async fn add_in_window(
+        &self,
+        app: &AppId,
+        name: &str,
+        bucket: i64,
+        span: u32,
+        counts: &[u64],
+    ) -> StoreResult<Vec<u64>>;
+}
+
+/// A rolling window's buckets: `bucket -> counts`, the shape the embedded stores keep.
+pub type WindowBuckets = std::collections::BTreeMap<i64, Vec<u64>>;
+
+/// Add `counts` into `buckets` at `bucket`, drop buckets that left the window and return the
+/// window's sums (shared by the in-memory and the SQLite adapters).
+pub fn add_to_window(
+    buckets: &mut WindowBuckets,
+    bucket: i64,
+    span: u32,
+    counts: &[u64],
+) -> Vec<u64> {
+    let first = bucket - i64::from(span.max(1)) + 1;
+    buckets.retain(|b, _| *b >= first);
+    let slot = buckets.entry(bucket).or_default();
+    if slot.len() < counts.len() {
+        slot.resize(counts.len(), 0);
+    }
+    for (total, n) in slot.iter_mut().zip(counts) {
+        *total = total.saturating_add(*n);
+    }
+    let mut sums = vec![0u64; counts.len()];
+    for (_, c) in buckets.range(first..=bucket) {
+        for (sum, n) in sums.iter_mut().zip(c) {
+            *sum = sum.saturating_add(*n);
+        }
+    }
+    sums
 }
 
 /// A parked change as read, with what identifies this version of it (a re-park changes it).

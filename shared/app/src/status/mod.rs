@@ -5,11 +5,13 @@
 //! - [`successes`], [`failures`], [`record_errors`], [`conflicts`]: the lists and detail view.
 //! - [`errors_by_root_cause`]: failing records grouped by (code, field, object) with cause and
 //!   fix in Chinese and English ("12 records fail: field Industry__c not accessible").
+//! - [`explain`]: a record's recent decisions (why it synced or not) and its binding.
 //! - [`record_link`]: both ids and the Salesforce URL of a listed record (click-through).
 //! - [`retry`]: re-queue chosen failed records after the admin fixed the cause.
 //! - [`settle`]: settle a conflict from the ledger (keep one side's value on both).
 
 mod digest_mail;
+mod explain;
 mod link;
 mod lists;
 mod redact;
@@ -18,6 +20,7 @@ mod root_cause;
 mod settle;
 
 pub use digest_mail::{DigestContent, MAX_CAUSES};
+pub use explain::{Explained, explain};
 pub use link::{RecordLink, record_link};
 pub use lists::{FailureRow, RecordErrorDetail, conflicts, failures, record_errors, successes};
 pub use redact::{escape_html, redact_contacts};

@@ -51,10 +51,84 @@ pub(crate) fn group(changes: Vec<Change>) -> Vec<Group> {
         .collect()
 }
 
+/// Split each group into its live and its initialization part (each record is in one part:
+/// groups are coalesced per record first), so the initialization's part spends only its share
+/// of the allocation (`crate::spending`).
+pub(crate) fn split_by_lane(groups: Vec<Group>) -> Vec<Group> {
+    let mut out = Vec::with_capacity(groups.len());
+    for g in groups {
+        let (live, backfill): (Vec<Item>, Vec<Item>) = g
+            .items
+            .into_iter()
+            .partition(|i| i.change.lane == domain::Lane::Live);
+        for items in [live, backfill] {
+            if !items.is_empty() {
+                out.push(Group {
+                    object: g.object,
+                    direction: g.direction,
+                    items,
+                });
+            }
+        }
+    }
+    out
+}
+
+impl Group {
+    /// Every record of the group is an initialization's (groups are split by lane).
+    pub(crate) fn is_initialization(&self) -> bool {
+        self.items
+            .iter()
+            .all(|i| i.change.lane == domain::Lane::Backfill)
+    }
+}
+
 /// Coalesce a list of changes per record (used by the parked store and queue consumers).
 pub fn coalesce(changes: Vec<Change>) -> Vec<Change> {
     group(changes)
         .into_iter()
         .flat_map(|g| g.items.into_iter().map(|i| i.change))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::{AppId, JingId, Lane};
+    use time::OffsetDateTime;
+
+    fn lead(id: &str, lane: Lane, at: i64) -> Change {
+        let record = RecordRef::Jing(JingId::parse(id).unwrap());
+        let at = OffsetDateTime::from_unix_timestamp(at).unwrap();
+        let mut c = Change::upsert(AppId::parse("a").unwrap(), ObjectKind::Lead, record, at, []);
+        c.lane = lane;
+        c
+    }
+
+    #[test]
+    fn each_record_lands_in_one_lane_and_a_live_edit_makes_it_live() {
+        let changes = vec![
+            lead("J1", Lane::Backfill, 1),
+            lead("J2", Lane::Backfill, 1),
+            lead("J2", Lane::Live, 2),
+            lead("J3", Lane::Live, 1),
+        ];
+        let groups = split_by_lane(group(changes));
+        assert_eq!(groups.len(), 2);
+        let records = |g: &Group| -> Vec<String> {
+            g.items
+                .iter()
+                .map(|i| i.change.record.as_str().to_owned())
+                .collect()
+        };
+        let (live, init): (Vec<&Group>, Vec<&Group>) =
+            groups.iter().partition(|g| !g.is_initialization());
+        assert_eq!(records(live[0]), ["J2", "J3"]);
+        assert_eq!(records(init[0]), ["J1"]);
+        assert_eq!(
+            live[0].items[0].indexes,
+            [1, 2],
+            "J2's two changes, coalesced"
+        );
+    }
 }

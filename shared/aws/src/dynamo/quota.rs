@@ -115,6 +115,18 @@ impl QuotaStore for DynamoQuotaStore {
         Ok(())
     }
 
+    async fn add_in_window(
+        &self,
+        app: &AppId,
+        name: &str,
+        bucket: i64,
+        span: u32,
+        counts: &[u64],
+    ) -> StoreResult<Vec<u64>> {
+        let at = (bucket, span);
+        super::window::add_in_window(&self.client, &self.table, app, name, at, counts).await
+    }
+
     async fn used(&self, app: &AppId, day: Date) -> StoreResult<u64> {
         let item = get_item(
             &self.client,

@@ -175,6 +175,8 @@ pub(crate) struct AllocationRequest {
     daily: u64,
     #[serde(default)]
     max_org_share_pct: Option<u8>,
+    #[serde(default)]
+    live_reserve_pct: Option<u8>,
 }
 
 pub(crate) async fn put_allocation(
@@ -184,10 +186,13 @@ pub(crate) async fn put_allocation(
 ) -> JsonResult {
     let app = app_id(&app)?;
     let current = load(&st, &app).await?;
-    let share = req
-        .max_org_share_pct
-        .unwrap_or(current.allocation.max_org_share_pct);
-    let s = app::quota_reset::set_allocation(&st.quota_deps(), &app, req.daily, share).await?;
+    let was = current.allocation;
+    let allocation = app::settings::Allocation {
+        daily: req.daily,
+        max_org_share_pct: req.max_org_share_pct.unwrap_or(was.max_org_share_pct),
+        live_reserve_pct: req.live_reserve_pct.unwrap_or(was.live_reserve_pct),
+    };
+    let s = app::quota_reset::set_allocation(&st.quota_deps(), &app, allocation).await?;
     Ok(Json(
         json!({ "revision": s.revision, "allocation": s.allocation }),
     ))

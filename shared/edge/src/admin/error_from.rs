@@ -65,7 +65,9 @@ impl From<QuotaError> for AdminError {
         match e {
             QuotaError::Store(s) => s.into(),
             QuotaError::UnknownApp(a) => AdminError::UnknownApp(a.to_string()),
-            QuotaError::InvalidAllocation(m) => AdminError::InvalidInput(m.to_owned()),
+            QuotaError::InvalidAllocation(m) | QuotaError::InvalidBreaker(m) => {
+                AdminError::InvalidInput(m.to_owned())
+            }
             QuotaError::RequeueFailed { .. } => AdminError::StoreUnavailable(e.to_string()),
         }
     }

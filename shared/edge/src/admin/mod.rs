@@ -3,11 +3,13 @@
 pub(crate) mod actions;
 pub(crate) mod apps;
 pub(crate) mod auth;
+pub(crate) mod breaker;
 pub(crate) mod config;
 pub(crate) mod connect;
 pub(crate) mod dead_letters;
 pub(crate) mod error;
 pub(crate) mod error_from;
+pub(crate) mod explain;
 pub(crate) mod external_id;
 pub(crate) mod extract;
 pub(crate) mod links;

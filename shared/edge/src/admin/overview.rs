@@ -40,6 +40,8 @@ pub struct Overview {
     pub usage: Usage,
     /// The forecast as `HH:MM` China time (the page says "runs out at HH:MM").
     pub forecast_hhmm: Option<String>,
+    /// When the initialization's share runs out, `HH:MM` China time (`usage.lanes`).
+    pub init_forecast_hhmm: Option<String>,
     /// Keys `all`, `lead`, `account`, `opportunity`, `member`.
     pub counts: BTreeMap<&'static str, Counts>,
     /// The vendor guide's four categories always, the others when they occur.
@@ -52,10 +54,12 @@ pub struct Overview {
 /// Read the overview of an app.
 pub async fn overview(st: &Edge, app: &AppId) -> Result<Overview, AdminError> {
     let o = app::status::overview(&st.status_deps(), app, st.clock.now()).await?;
-    let forecast_hhmm = o.usage.forecast_exhaustion.map(|t| {
+    let hhmm = |t: time::OffsetDateTime| {
         let t = t.to_offset(JING_OFFSET);
         format!("{:02}:{:02}", t.hour(), t.minute())
-    });
+    };
+    let forecast_hhmm = o.usage.forecast_exhaustion.map(hhmm);
+    let init_forecast_hhmm = o.usage.lanes.initialization_exhaustion.map(hhmm);
     Ok(Overview {
         app: o.app,
         name: o.name,
@@ -63,6 +67,7 @@ pub async fn overview(st: &Edge, app: &AppId) -> Result<Overview, AdminError> {
         authorized: o.authorized,
         usage: o.usage,
         forecast_hhmm,
+        init_forecast_hhmm,
         counts: counts(&o.success_counts, &o.failure_counts),
         categories: o.errors_by_category,
         paused: o.paused.iter().map(pause_view).collect(),

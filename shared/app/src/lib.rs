@@ -11,6 +11,7 @@ pub mod fake_remote;
 pub mod fakes;
 pub mod held;
 pub mod init;
+pub mod links;
 pub mod members;
 pub mod ports;
 pub mod quota_reset;

@@ -329,6 +329,11 @@ pub struct AppSettings {
     /// `capture::verify`.
     #[serde(default)]
     pub verify_outbound: bool,
+    /// Where a JING record opens in a browser: a URL with `{object}` (lead, account,
+    /// opportunity, member) and `{id}` (the JING id) in it. None: records link to Salesforce
+    /// only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jing_record_url: Option<String>,
 }
 
 fn yes() -> bool {
@@ -387,6 +392,7 @@ impl AppSettings {
             notify_errors: true,
             suppress_assignment_rules: true,
             verify_outbound: false,
+            jing_record_url: None,
         }
     }
 

@@ -622,6 +622,8 @@ async fn conflicts_list_both_values_and_the_winner_newest_first() {
                 winner: domain::Side::Jing,
             },
             at: t(minute),
+            direction: None,
+            settled: None,
         };
         f.ledger.add_conflict(&c).await.unwrap();
     }

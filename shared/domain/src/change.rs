@@ -59,6 +59,10 @@ pub enum Actor {
     Human(Option<String>),
     /// The connector itself (our integration user / our API client).
     Integration,
+    /// An admin's decision made in the connector (a conflict settled from the ledger, who
+    /// settled it): the value is written to the other side and, where that side's value was
+    /// kept over it before, given back to the origin too, so both sides hold it.
+    Admin(String),
     /// A polled snapshot our integration user saved last: it may fold in earlier human edits
     /// whose own notifications were lost, so it is planned field by field against what we
     /// wrote (our values compare unchanged) instead of being dropped whole as an echo.

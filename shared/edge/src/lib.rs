@@ -56,6 +56,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("PUT", "/api/apps/{app}/objects/{object}/external-id"),
     ("PUT", "/api/apps/{app}/allocation"),
     ("GET", "/api/apps/{app}/members"),
+    ("GET", "/api/apps/{app}/members/employees"),
     ("POST", "/api/apps/{app}/members/sync"),
     ("POST", "/api/apps/{app}/members/{user}/bind"),
     ("POST", "/api/apps/{app}/members/{user}/rebind"),
@@ -69,6 +70,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/apps/{app}/errors/retry"),
     ("GET", "/api/apps/{app}/explain/{object}/{record}"),
     ("GET", "/api/apps/{app}/conflicts"),
+    ("POST", "/api/apps/{app}/conflicts/settle"),
     ("POST", "/api/apps/{app}/resume"),
     ("GET", "/api/apps/{app}/breaker"),
     ("PUT", "/api/apps/{app}/breaker"),
@@ -131,6 +133,7 @@ pub fn router(edge: Edge) -> Router {
         )
         .route("/apps/{app}/allocation", put(config::put_allocation))
         .route("/apps/{app}/members", get(members::list))
+        .route("/apps/{app}/members/employees", get(members::employees))
         .route("/apps/{app}/members/sync", post(setup_api::sync_members))
         .route("/apps/{app}/members/{user}/bind", post(members::bind))
         .route("/apps/{app}/members/{user}/rebind", post(members::rebind))
@@ -150,6 +153,7 @@ pub fn router(edge: Edge) -> Router {
             get(explain::explain),
         )
         .route("/apps/{app}/conflicts", get(actions::conflicts))
+        .route("/apps/{app}/conflicts/settle", post(actions::settle))
         .route("/apps/{app}/resume", post(actions::resume))
         .route(
             "/apps/{app}/breaker",

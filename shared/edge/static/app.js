@@ -198,8 +198,10 @@ function listQuery(kind) {
 }
 
 function nameCell(item) {
-  if (!item.url) return el('td', { text: item.name || item.record_key });
-  return el('td', {}, el('a', { href: item.url, target: '_blank', rel: 'noopener', title: t('sf_link'), text: item.name || item.record_key }));
+  const name = item.name || item.record_key;
+  const cell = item.url ? el('td', {}, el('a', { href: item.url, target: '_blank', rel: 'noopener', title: t('sf_link'), text: name })) : el('td', { text: name });
+  if (item.jing_url) cell.append(' ', el('a', { href: item.jing_url, target: '_blank', rel: 'noopener', class: 'jing-link', title: t('jing_link'), text: 'JING ↗' }));
+  return cell;
 }
 
 async function loadSynced() {
@@ -255,72 +257,6 @@ async function retryCause(c) {
     const r = await api(app('/errors/retry'), { method: 'POST', body: { code: c.code, field: c.field, object: c.object } });
     showInfo(t('retried', r.requeued.length));
   } catch (err) { showError(err); }
-}
-
-function memberState(m) {
-  if (m.state.state === 'bound') return `${t('bound')} → ${m.state.employee_name || m.state.jing_id}`;
-  if (m.state.state === 'ambiguous') return t('ambiguous');
-  return t('unbound');
-}
-
-async function loadMembers() {
-  let data;
-  try { data = await api(app('/members')); } catch (e) { if (e.status === 503) { $('members').replaceChildren(); return; } throw e; }
-  const boundIds = new Set(data.members.filter((m) => m.state.state === 'bound').map((m) => m.state.jing_id));
-  const free = data.employees.filter((e) => !boundIds.has(e.id));
-  $('members').replaceChildren(...data.members.map((m) => {
-    const row = el('tr', { 'data-user': m.user_id, 'data-state': m.state.state },
-      el('td', { text: m.name }), el('td', { class: 'muted', text: [m.email, m.mobile].filter(Boolean).join(' · ') }),
-      el('td', { class: 'member-state', text: memberState(m) }));
-    const actions = el('div', { class: 'actions' });
-    if (m.state.state !== 'bound') {
-      const pick = el('select', { class: 'employee-pick' }, el('option', { value: '', text: t('pick') }),
-        ...free.map((e) => el('option', { value: e.id, text: [e.name, e.mobile].filter(Boolean).join(' · ') })));
-      actions.append(pick,
-        el('button', { type: 'button', class: 'bind-btn', onclick: () => bind(m.user_id, pick.value), text: t('bind') }),
-        el('button', { type: 'button', class: 'create-btn secondary', onclick: () => createMember(m.user_id), text: t('create_new') }));
-    } else {
-      // Bindings can be changed: moving a user to another employee releases the old pair.
-      const others = data.employees.filter((e) => e.id !== m.state.jing_id);
-      const pick = el('select', { class: 'employee-pick' }, el('option', { value: '', text: t('change_to') }),
-        ...others.map((e) => el('option', { value: e.id, text: [e.name, e.mobile].filter(Boolean).join(' · ') })));
-      actions.append(pick, el('button', { type: 'button', class: 'rebind-btn secondary', onclick: () => rebind(m.user_id, pick.value), text: t('rebind') }));
-    }
-    row.append(el('td', {}, actions));
-    return row;
-  }));
-}
-
-async function bind(user, employee) {
-  if (!employee) return;
-  try {
-    await api(app(`/members/${encodeURIComponent(user)}/bind`), { method: 'POST', body: { employee } });
-    showInfo(t('bound_ok'));
-    await loadMembers();
-  } catch (e) { showError(e); }
-}
-
-async function rebind(user, employee) {
-  if (!employee) return;
-  try {
-    await api(app(`/members/${encodeURIComponent(user)}/rebind`), { method: 'POST', body: { employee } });
-    showInfo(t('bound_ok'));
-    await loadMembers();
-  } catch (e) { showError(e); }
-}
-
-async function createMember(user) {
-  try { await api(app(`/members/${encodeURIComponent(user)}/create`), { method: 'POST' }); await loadMembers(); }
-  catch (e) { showError(e); }
-}
-
-async function loadConflicts() {
-  const page = await api(app('/conflicts?limit=20'));
-  $('conflicts').replaceChildren(...(page.items.length ? page.items.map((c) => el('tr', {},
-    el('td', { text: `${objLabel(c.object)} ${c.record_key}` }), el('td', { text: c.field }),
-    el('td', { text: `${valueText(c.conflict.incoming)} / ${valueText(c.conflict.target)}` }),
-    el('td', { text: c.conflict.winner === 'jing' ? 'JING' : 'Salesforce' }), el('td', { text: fmtTime(c.at) }))) :
-    [el('tr', {}, el('td', { colspan: '5', class: 'muted', text: t('none') }))]));
 }
 
 // --- dead letters --------------------------------------------------------------------------

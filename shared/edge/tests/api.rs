@@ -482,9 +482,12 @@ async fn members_list_bind_rebind_create() {
             .count(),
         1
     );
+    let (s, e) = get(&w, "/api/apps/acme/members/employees").await;
+    assert_eq!(s, StatusCode::OK, "{e}");
+    assert_eq!(e["total"], 2, "{e}");
     assert!(
-        !v.to_string().contains("13911112222"),
-        "employee contacts are masked"
+        !e.to_string().contains("13911112222") && !v.to_string().contains("13900139000"),
+        "contacts are masked"
     );
     let user = seeded.unbound_user.to_string();
     let (s, v) = post(
@@ -546,6 +549,13 @@ async fn members_list_bind_rebind_create() {
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{v}");
+    let created = v["jing_id"].clone();
+    let (_, v) = get(&w, "/api/apps/acme/members?status=bound&q=%E5%AD%99").await;
+    assert_eq!(v["members"][0]["state"]["jing_id"], created, "{v}");
+    assert_eq!(
+        v["members"][0]["state"]["employee_name"], "孙丽",
+        "the created employee is in the directory before the next sync: {v}"
+    );
     let (s, _) = post(
         &w,
         &format!("/api/apps/acme/members/{sun}/create"),
@@ -798,7 +808,7 @@ async fn an_app_without_its_clients_answers_409_not_connected() {
     let mut w = world();
     seed(&w).await;
     w.state.connections = std::sync::Arc::new(NoJingSecret(w.auth.clone()));
-    let (s, v) = get(&w, "/api/apps/acme/members").await;
+    let (s, v) = post(&w, "/api/apps/acme/members/sync", json!({})).await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert_error(&v, "NOT_CONNECTED");
 }
@@ -832,13 +842,21 @@ async fn the_status_page_costs_no_salesforce_calls() {
         before,
         "status reads only the stores"
     );
-    let (s, _) = get(&w, "/api/apps/acme/members").await;
-    assert_eq!(s, StatusCode::OK);
+    let jing_before = w.jing.calls();
+    for path in [
+        "/api/apps/acme/members",
+        "/api/apps/acme/members?q=138&status=unbound&offset=1&limit=1",
+        "/api/apps/acme/members/employees?q=%E5%90%B4",
+    ] {
+        let (s, v) = get(&w, path).await;
+        assert_eq!(s, StatusCode::OK, "{path}: {v}");
+    }
     assert_eq!(
-        app::ports::SalesforcePort::calls_made(w.sf.as_ref()) - before,
-        1,
-        "the member list reads the users once"
+        app::ports::SalesforcePort::calls_made(w.sf.as_ref()),
+        before,
+        "the members page reads the stored directory"
     );
+    assert_eq!(w.jing.calls(), jing_before, "nor does it call JING");
 }
 
 #[tokio::test]

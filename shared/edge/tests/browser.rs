@@ -1,7 +1,8 @@
 //! The browser test: the status page in headless Chromium over the router on 127.0.0.1:0 and
-//! seeded fakes. It checks the page shows what the API reports, performs a manual member bind
-//! through the UI (DevTools protocol), checks the binding through the API, and saves a
-//! screenshot to `target/status-page.png`. Needs Debian's `chromium` (`apt-get install -y chromium`).
+//! seeded fakes. It checks the page shows what the API reports (setup checklist included),
+//! performs a manual member bind and a member search through the UI (DevTools protocol), sends
+//! a dead letter again, settles a conflict ("keep JING's"), checks each through the API, and
+//! saves a screenshot to `target/status-page.png`. Needs Debian's `chromium` (`apt-get install -y chromium`).
 
 mod common;
 
@@ -121,6 +122,7 @@ async fn status_page_in_headless_chromium() {
         .await
         .unwrap();
     let dead = dead_letter(&w).await;
+    let conflict_key = settle_ready_conflict(&w).await;
     let base = serve(&w).await;
     let page = admin::page_url(&base, &secrecy::SecretString::from(TOKEN.to_owned()));
 
@@ -245,6 +247,24 @@ async fn status_page_in_headless_chromium() {
         seeded.free_employee_name.as_str()
     );
 
+    // Member search: a mobile number in another spelling finds its one user.
+    browser
+        .eval(&session, "(() => { const s = document.getElementById('members-search'); s.value = '+86 137-0013-7000'; s.dispatchEvent(new Event('input')); return s.value; })()")
+        .await;
+    browser
+        .wait_for(&session, "document.querySelectorAll('#members tr').length === 1 && document.querySelector('#members tr td').textContent === '孙丽'")
+        .await;
+    let pager = browser
+        .eval(
+            &session,
+            "document.getElementById('members-page').textContent",
+        )
+        .await;
+    assert_eq!(pager, "1–1 / 1", "paged over the one match");
+    let found = api_get(&w, "/api/apps/acme/members?q=%2B86%20137-0013-7000").await;
+    assert_eq!(found["total"], 1, "{found}");
+    assert_eq!(found["members"][0]["name"], "孙丽");
+
     // The dead letter is sent again from the page.
     browser
         .click(&session, &format!("tr[data-id='{dead}'] button.redrive"))
@@ -263,6 +283,34 @@ async fn status_page_in_headless_chromium() {
             .unwrap(),
         1,
         "back on the queue"
+    );
+
+    // A conflict settled from the page: JING's value is kept.
+    let conflict_row = format!("tr[data-key='{conflict_key}'][data-field='Title']");
+    browser
+        .click(&session, &format!("{conflict_row} button.keep-jing"))
+        .await;
+    browser
+        .wait_for(
+            &session,
+            &format!("!!document.querySelector(\"{conflict_row} .settled\")"),
+        )
+        .await;
+    let ledger = api_get(&w, "/api/apps/acme/conflicts").await;
+    let settled = ledger["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["record_key"] == conflict_key.as_str() && c["field"] == "Title")
+        .unwrap();
+    assert_eq!(settled["settled"]["keep"], "jing", "{settled}");
+    assert_eq!(settled["settled"]["by"], "status page");
+    assert_eq!(
+        app::ports::ChangeQueue::depth(w.queue.as_ref())
+            .await
+            .unwrap(),
+        2,
+        "the kept value is queued for the writer"
     );
 
     // "Why didn't it sync?": the dead letter's last delivery failed in the writer (JING
@@ -568,4 +616,36 @@ async fn dead_letter(w: &World) -> String {
     };
     w.queue.dead_letter(&d, why).await.unwrap();
     w.queue.dead_letters(10).await.unwrap()[0].id.clone()
+}
+
+/// A bound lead whose Title both sides changed (Salesforce's value won): ready to settle.
+/// Returns its record key as the ledger lists it.
+async fn settle_ready_conflict(w: &World) -> String {
+    use app::ports::{BindingStore, ConflictEntry, Ledger};
+    use domain::{ObjectKind, Side, Value};
+    let title = |v: &str| [("Title".to_owned(), Value::text(v))];
+    let sf = w.sf.insert("Lead", title("总监").into());
+    let jing = w
+        .jing
+        .insert("lead", [("title".to_owned(), Value::text("总监"))].into());
+    let app_id = domain::AppId::parse(APP).unwrap();
+    let now = w.clock.now_at();
+    let binding = app::ports::Binding::new(app_id.clone(), ObjectKind::Lead, sf.clone(), jing, now);
+    w.bindings.put(&binding, None).await.unwrap();
+    let entry = ConflictEntry {
+        app: app_id,
+        object: ObjectKind::Lead,
+        record_key: sf.to_string(),
+        field: "Title".into(),
+        conflict: domain::rules::Conflict {
+            incoming: Value::text("总监"),
+            target: Value::text("经理"),
+            winner: Side::Salesforce,
+        },
+        at: now,
+        direction: Some(domain::Direction::SfToJing),
+        settled: None,
+    };
+    w.ledger.add_conflict(&entry).await.unwrap();
+    sf.to_string()
 }

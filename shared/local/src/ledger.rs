@@ -38,6 +38,52 @@ impl Ledger for LocalStore {
             .await
     }
 
+    /// Reads the object's conflicts of the app and rewrites the matching bodies in one
+    /// transaction (settling is rare; the ledger keeps no per-record index).
+    async fn settle_conflicts(
+        &self,
+        app: &AppId,
+        key: &ConflictKey<'_>,
+        settlement: &Settlement,
+    ) -> StoreResult<u64> {
+        let (app, settlement) = (app.clone(), settlement.clone());
+        let (object, record_key, field) =
+            (key.object, key.record_key.to_owned(), key.field.to_owned());
+        self.db
+            .call(move |c| {
+                let key = ConflictKey {
+                    object,
+                    record_key: &record_key,
+                    field: &field,
+                };
+                let tx = c.transaction()?;
+                let mut settled = Vec::new();
+                {
+                    let mut stmt = tx.prepare_cached(
+                        "SELECT seq, body FROM conflicts WHERE app = ?1 AND object = ?2",
+                    )?;
+                    let rows = stmt.query_map(params![app.as_str(), object.as_str()], |r| {
+                        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+                    })?;
+                    for row in rows {
+                        let (seq, body) = row?;
+                        let mut entry: ConflictEntry = decode(&body)?;
+                        if key.open(&entry) {
+                            entry.settled = Some(settlement.clone());
+                            settled.push((seq, encode(&entry)?));
+                        }
+                    }
+                }
+                for (seq, body) in &settled {
+                    tx.prepare_cached("UPDATE conflicts SET body = ?1 WHERE seq = ?2")?
+                        .execute(params![body, seq])?;
+                }
+                tx.commit()?;
+                Ok(settled.len() as u64)
+            })
+            .await
+    }
+
     async fn journal(&self, entries: &[JournalEntry]) -> StoreResult<()> {
         let entries = entries.to_vec();
         self.db

@@ -160,6 +160,33 @@ async fn going_live_on_the_lambda_stack_through_public_surfaces_only() {
         .await
         .expect("b");
     assert!(bound.is_some(), "the late user is bound");
+    // The members page is served from the directory that run stored (DynamoDB, chunked):
+    // search, binding filter and paging cost no Salesforce call.
+    let used = w.sf.api_usage().used;
+    let found = w
+        .ok(
+            Method::GET,
+            &format!("/apps/{app}/members?q=%2B86%20133-0000-0002&status=bound"),
+            None,
+        )
+        .await;
+    assert_eq!(found["total"], 1, "{found}");
+    assert_eq!(found["members"][0]["user_id"], late.to_string());
+    assert!(found["taken_at"].is_string(), "{found}");
+    let paged = w
+        .ok(Method::GET, &format!("/apps/{app}/members?limit=1"), None)
+        .await;
+    assert_eq!(paged["members"].as_array().map(Vec::len), Some(1));
+    assert!(paged["total"].as_u64() >= Some(2), "{paged}");
+    let employees = w
+        .ok(
+            Method::GET,
+            &format!("/apps/{app}/members/employees?q=13300000002"),
+            None,
+        )
+        .await;
+    assert_eq!(employees["employees"][0]["bound_user"], late.to_string());
+    assert_eq!(w.sf.api_usage().used, used, "no Salesforce call per view");
 
     // 6. The org's quota exhausted: the change parks and is listed; restored: the scheduled
     // run reads the org's usage again and the change goes through, no restart, no setting.

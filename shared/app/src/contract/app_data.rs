@@ -38,6 +38,8 @@ async fn populate(p: &Ports, app: &domain::AppId, n: u64) {
                 winner: Side::Jing,
             },
             at: at(3),
+            direction: None,
+            settled: None,
         })
         .await
         .unwrap();

@@ -1,7 +1,10 @@
 //! Contracts of [`CursorStore`], [`IdempotencyStore`] and [`Ledger`].
 
 use super::fixtures::*;
-use crate::ports::{ConflictEntry, CursorStore, IdempotencyStore, JournalEntry, Ledger, ListQuery};
+use crate::ports::{
+    ConflictEntry, ConflictKey, CursorStore, IdempotencyStore, JournalEntry, Ledger, ListQuery,
+    Settlement,
+};
 use domain::ObjectKind::{Account, Lead};
 use domain::rules::Conflict;
 use domain::{AppId, Direction, ObjectKind, Side, Value};
@@ -42,6 +45,51 @@ pub async fn cursor_store(store: &dyn CursorStore) {
     assert_eq!(
         store.get(&a, "sf.lead").await.unwrap().as_deref(),
         Some("\"v2 — 第二版\"")
+    );
+    member_directory_round_trip(store).await;
+}
+
+/// A member directory of 8,000 users (more than one DynamoDB item holds) is stored in chunks
+/// and read back whole; the next save replaces it.
+async fn member_directory_round_trip(store: &dyn CursorStore) {
+    use crate::members::{MemberDirectory, load_directory, save_directory};
+    use crate::ports::{Employee, SfUser};
+    let a = app("directory-a");
+    let users = (0..8_000u32)
+        .map(|i| SfUser {
+            id: domain::SfId::parse(&format!("005{i:012}AAA")).unwrap(),
+            name: format!("用户{i} 欧阳明月"),
+            email: Some(format!("user{i}@acme.example")),
+            mobile: Some(format!("+86 138 {:04} {:04}", i / 10_000, i % 10_000)),
+            active: i % 9 != 0,
+        })
+        .collect();
+    let big = MemberDirectory {
+        taken_at: at(60),
+        users,
+        employees: vec![Employee {
+            id: domain::JingId::parse("emp-1").unwrap(),
+            name: "王五".into(),
+            mobile: None,
+            email: None,
+        }],
+    };
+    assert_eq!(load_directory(store, &a).await.unwrap(), None, "none yet");
+    save_directory(store, &a, &big).await.unwrap();
+    assert_eq!(
+        load_directory(store, &a).await.unwrap().as_ref(),
+        Some(&big),
+        "round trip"
+    );
+    let small = MemberDirectory {
+        users: big.users[..3].to_vec(),
+        ..big.clone()
+    };
+    save_directory(store, &a, &small).await.unwrap();
+    assert_eq!(
+        load_directory(store, &a).await.unwrap(),
+        Some(small),
+        "replaced"
     );
 }
 
@@ -97,7 +145,61 @@ pub async fn idempotency_store(store: &dyn IdempotencyStore) {
 /// Conflicts newest first with filters and paging; journal per record in time order.
 pub async fn ledger(ledger: &dyn Ledger) {
     conflicts_are_listed_newest_first(ledger).await;
+    conflicts_are_settled_per_record_field(ledger).await;
     journal_is_kept_per_record(ledger).await;
+}
+
+/// Settling marks every open entry of one record's field (and nothing else); a second
+/// settlement of the same field finds none open.
+async fn conflicts_are_settled_per_record_field(ledger: &dyn Ledger) {
+    let (a, b) = (app("settle-a"), app("settle-b"));
+    for (key, field, secs) in [
+        ("K1", "Phone", 10),
+        ("K1", "Phone", 20),
+        ("K1", "Email", 30),
+    ] {
+        ledger
+            .add_conflict(&conflict(&a, Lead, key, field, at(secs)))
+            .await
+            .unwrap();
+    }
+    ledger
+        .add_conflict(&conflict(&b, Lead, "K1", "Phone", at(5)))
+        .await
+        .unwrap();
+    let key = ConflictKey {
+        object: Lead,
+        record_key: "K1",
+        field: "Phone",
+    };
+    let how = Settlement {
+        keep: Side::Salesforce,
+        by: "管理员 admin".into(),
+        at: at(40),
+    };
+    assert_eq!(ledger.settle_conflicts(&a, &key, &how).await.unwrap(), 2);
+    assert_eq!(
+        ledger.settle_conflicts(&a, &key, &how).await.unwrap(),
+        0,
+        "already settled"
+    );
+    let all = ledger.conflicts(&a, &ListQuery::default()).await.unwrap();
+    let settled: Vec<(&str, Option<&Settlement>)> = all
+        .items
+        .iter()
+        .map(|c| (c.field.as_str(), c.settled.as_ref()))
+        .collect();
+    assert_eq!(
+        settled,
+        [
+            ("Email", None),
+            ("Phone", Some(&how)),
+            ("Phone", Some(&how))
+        ],
+        "newest first, settlement round trip"
+    );
+    let other = ledger.conflicts(&b, &ListQuery::default()).await.unwrap();
+    assert_eq!(other.items[0].settled, None, "app isolation");
 }
 
 async fn conflicts_are_listed_newest_first(ledger: &dyn Ledger) {
@@ -198,6 +300,8 @@ fn conflict(
             winner: Side::Jing,
         },
         at: when,
+        direction: Some(domain::Direction::JingToSf),
+        settled: None,
     }
 }
 

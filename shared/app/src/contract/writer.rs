@@ -989,6 +989,10 @@ macro_rules! writer_scenarios {
             $crate::contract::writer::the_circuit_breaker_pauses_a_mass_delete_and_parks_it(($make)()).await
         }
         #[tokio::test]
+        async fn keeping_the_losing_sides_value_writes_it_to_both_sides() {
+            $crate::contract::writer_settle::keeping_the_losing_sides_value_writes_it_to_both_sides(($make)()).await
+        }
+        #[tokio::test]
         async fn concurrent_edits_of_a_two_way_field_land_in_the_conflict_ledger() {
             $crate::contract::writer::concurrent_edits_of_a_two_way_field_land_in_the_conflict_ledger(($make)()).await
         }

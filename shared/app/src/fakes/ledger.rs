@@ -46,6 +46,22 @@ impl Ledger for MemLedger {
         Ok(paginate(matching, q))
     }
 
+    async fn settle_conflicts(
+        &self,
+        app: &AppId,
+        key: &ConflictKey<'_>,
+        settlement: &Settlement,
+    ) -> StoreResult<u64> {
+        let mut n = 0;
+        for c in lock(&self.conflicts).iter_mut() {
+            if &c.app == app && key.open(c) {
+                c.settled = Some(settlement.clone());
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
     async fn journal(&self, entries: &[JournalEntry]) -> StoreResult<()> {
         lock(&self.journal).extend_from_slice(entries);
         Ok(())

@@ -7,18 +7,26 @@
 //!
 //! - [`sync_members`]: auto-match unbound users and bind the unambiguous matches.
 //! - [`list_members`]: every user with its state (bound, unbound, ambiguous), contacts masked.
+//! - [`MemberDirectory`]: what the last sync read, stored ([`save_directory`]) so the members
+//!   page searches, filters and pages it without a remote call.
 //! - [`bind`], [`rebind`]: manual binding by the admin.
 //! - [`create_as_new_member`]: create the JING employee from the user, then bind.
 
+mod directory;
+mod directory_store;
 mod manual;
 mod mask;
 mod matching;
 mod sync;
 
+pub use directory::{BindFilter, DirectoryPage, DirectoryQuery, EmployeeRow, MemberDirectory};
+pub use directory_store::{DirectoryStoreError, load_directory, save_directory};
 pub use manual::{RebindReport, bind, create_as_new_member, rebind};
 pub use mask::{mask_email, mask_mobile};
 pub use matching::{Ambiguity, AmbiguityReason};
-pub use sync::{MemberReport, MemberRow, MemberState, NewBinding, list_members, sync_members};
+pub use sync::{
+    MemberReport, MemberRow, MemberState, NewBinding, list_members, sync_members, sync_members_read,
+};
 
 use crate::ports::{
     Binding, BindingStore, Clock, JingPort, RemoteError, SalesforcePort, StoreError,
@@ -129,16 +137,15 @@ fn member_binding(
 }
 
 /// Every member binding of an app, keyed by user id (paged through the store).
-async fn all_member_bindings(
-    deps: &MemberDeps<'_>,
+pub async fn all_member_bindings(
+    bindings: &dyn BindingStore,
     app: &AppId,
 ) -> Result<Vec<Binding>, StoreError> {
     const PAGE: usize = 500;
     let mut out: Vec<Binding> = Vec::new();
     loop {
         let after = out.last().map(|b| b.sf_id.clone());
-        let page = deps
-            .bindings
+        let page = bindings
             .list(app, ObjectKind::Member, after.as_ref(), PAGE)
             .await?;
         let done = page.len() < PAGE;

@@ -1,5 +1,6 @@
 //! Automatic member sync and the member list.
 
+use super::directory::{DirectoryQuery, MemberDirectory};
 use super::matching::{Ambiguity, auto_match};
 use super::{
     BindHow, MatchKey, MemberDeps, MemberError, all_member_bindings, mask, member_binding,
@@ -46,16 +47,31 @@ pub async fn sync_members(
     deps: &MemberDeps<'_>,
     settings: &AppSettings,
 ) -> Result<MemberReport, MemberError> {
+    Ok(sync_members_read(deps, settings).await?.0)
+}
+
+/// [`sync_members`], also handing back what it read (the directory the members page lists;
+/// `None` when member sync is off and nothing was read).
+pub async fn sync_members_read(
+    deps: &MemberDeps<'_>,
+    settings: &AppSettings,
+) -> Result<(MemberReport, Option<MemberDirectory>), MemberError> {
     if !settings.enabled || settings.object(ObjectKind::Member).is_none() {
-        return Ok(MemberReport {
+        let off = MemberReport {
             disabled: true,
             ..MemberReport::default()
-        });
+        };
+        return Ok((off, None));
     }
     let app = &settings.app;
     let all_users = deps.sf.users().await?;
     let employees = deps.jing.employees().await?;
-    let bindings = all_member_bindings(deps, app).await?;
+    let directory = MemberDirectory {
+        taken_at: deps.clock.now(),
+        users: all_users.clone(),
+        employees: employees.clone(),
+    };
+    let bindings = all_member_bindings(deps.bindings, app).await?;
     let owner_of = owners(&bindings);
     let bound: HashSet<&SfId> = bindings.iter().map(|b| &b.sf_id).collect();
     let deactivated = all_users
@@ -78,11 +94,11 @@ pub async fn sync_members(
     };
     bind_matches(deps, app, &unbound, matches.bind, &mut report).await?;
     tracing::info!(app_id = %app, bound = report.bound.len(), unbound = report.unbound.len(), ambiguous = report.ambiguous.len(), "Synced members.");
-    Ok(report)
+    Ok((report, Some(directory)))
 }
 
 /// Employee → user of every binding.
-fn owners(bindings: &[Binding]) -> HashMap<JingId, SfId> {
+pub(super) fn owners(bindings: &[Binding]) -> HashMap<JingId, SfId> {
     bindings
         .iter()
         .map(|b| (b.jing_id.clone(), b.sf_id.clone()))
@@ -147,41 +163,27 @@ pub struct MemberRow {
     pub state: MemberState,
 }
 
-/// Every active user, plus inactive users that are still bound, with their state. Unbound
-/// users are matched as [`sync_members`] would, so the admin sees why they are not bound.
+/// Every active user, plus inactive users that are still bound, with their state, read from
+/// both sides now (two remote calls; the members page lists the stored [`MemberDirectory`]
+/// instead). Unbound users are matched as [`sync_members`] would, so the admin sees why.
 pub async fn list_members(
     deps: &MemberDeps<'_>,
     settings: &AppSettings,
 ) -> Result<Vec<MemberRow>, MemberError> {
-    let mut users = deps.sf.users().await?;
-    users.sort_by(|a, b| a.id.cmp(&b.id));
-    let employees = deps.jing.employees().await?;
-    let bindings = all_member_bindings(deps, &settings.app).await?;
-    let by_user: HashMap<&SfId, &Binding> = bindings.iter().map(|b| (&b.sf_id, b)).collect();
-    let owner_of = owners(&bindings);
-    let unbound: Vec<&SfUser> = users
-        .iter()
-        .filter(|u| u.active && !by_user.contains_key(&u.id))
-        .collect();
-    let matches = auto_match(&unbound, &employees, &owner_of);
-    let ambiguous: HashMap<&SfId, &Ambiguity> =
-        matches.ambiguous.iter().map(|a| (&a.user, a)).collect();
-    let rows = users
-        .iter()
-        .filter(|u| u.active || by_user.contains_key(&u.id))
-        .map(|u| {
-            let state = match (by_user.get(&u.id), ambiguous.get(&u.id)) {
-                (Some(b), _) => bound_state(b, &employees),
-                (None, Some(a)) => MemberState::Ambiguous((*a).clone()),
-                (None, None) => MemberState::Unbound,
-            };
-            row(u, state)
-        })
-        .collect();
-    Ok(rows)
+    let directory = MemberDirectory {
+        taken_at: deps.clock.now(),
+        users: deps.sf.users().await?,
+        employees: deps.jing.employees().await?,
+    };
+    let bindings = all_member_bindings(deps.bindings, &settings.app).await?;
+    let all = DirectoryQuery {
+        limit: usize::MAX,
+        ..DirectoryQuery::default()
+    };
+    Ok(directory.members(&bindings, &all).items)
 }
 
-fn bound_state(b: &Binding, employees: &[Employee]) -> MemberState {
+pub(super) fn bound_state(b: &Binding, employees: &[Employee]) -> MemberState {
     MemberState::Bound {
         jing_id: b.jing_id.clone(),
         employee_name: employees
@@ -192,7 +194,7 @@ fn bound_state(b: &Binding, employees: &[Employee]) -> MemberState {
     }
 }
 
-fn row(u: &SfUser, state: MemberState) -> MemberRow {
+pub(super) fn row(u: &SfUser, state: MemberState) -> MemberRow {
     MemberRow {
         user_id: u.id.clone(),
         name: u.name.clone(),

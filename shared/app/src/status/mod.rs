@@ -8,6 +8,7 @@
 //! - [`explain`]: a record's recent decisions (why it synced or not) and its binding.
 //! - [`record_link`]: both ids and the Salesforce URL of a listed record (click-through).
 //! - [`retry`]: re-queue chosen failed records after the admin fixed the cause.
+//! - [`settle`]: settle a conflict from the ledger (keep one side's value on both).
 
 mod digest_mail;
 mod explain;
@@ -16,6 +17,7 @@ mod lists;
 mod redact;
 mod retry;
 mod root_cause;
+mod settle;
 
 pub use digest_mail::{DigestContent, MAX_CAUSES};
 pub use explain::{Explained, explain};
@@ -24,6 +26,7 @@ pub use lists::{FailureRow, RecordErrorDetail, conflicts, failures, record_error
 pub use redact::{escape_html, redact_contacts};
 pub use retry::{FailedChanges, RetryReport, StoredChanges, retry, retry_root_cause};
 pub use root_cause::{RecordSample, RootCause, errors_by_root_cause, group_root_causes};
+pub use settle::{SettleError, SettleReport, SettleRequest, settle};
 
 use crate::ports::*;
 use crate::quota_reset::{QuotaDeps, QuotaError, Usage, usage_today};

@@ -330,6 +330,8 @@ pub(crate) async fn record_conflicts(
             field: field.clone(),
             conflict: conflict.clone(),
             at: deps.clock.now(),
+            direction: Some(group.direction),
+            settled: None,
         };
         match deps.ledger.add_conflict(&entry).await {
             Ok(()) => report.counts.conflicts += 1,

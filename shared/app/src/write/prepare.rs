@@ -207,6 +207,7 @@ async fn prepare_one(
             }
             let fills = std::mem::take(&mut plan.fill_origin);
             plan.restore_origin.extend(fills);
+            settle_origin(change, &mut plan);
             if plan.writes.is_empty() && plan.restore_origin.is_empty() {
                 // Nothing to write, but what the origin now holds is worth remembering.
                 if let Some(b) = &binding {
@@ -442,4 +443,17 @@ fn field_names(values: &std::collections::BTreeMap<String, domain::Value>) -> Ve
             }
         })
         .collect()
+}
+
+/// An admin's settlement is the value both sides keep: where it is written to the target,
+/// the origin gets it too (it may hold the value the conflict kept over it before).
+fn settle_origin(change: &domain::Change, plan: &mut RecordPlan) {
+    if !matches!(change.actor, Actor::Admin(_)) || plan.writes.is_empty() {
+        return;
+    }
+    for (field, c) in &change.fields {
+        plan.restore_origin
+            .entry(field.clone())
+            .or_insert_with(|| c.after.clone());
+    }
 }

@@ -3,7 +3,9 @@
 
 use super::{Item, attr, from_body, keys, query_all, s, to_body, ttl};
 use app::contract::semantics::{matches_search, paginate};
-use app::ports::{ConflictEntry, JournalEntry, Ledger, ListQuery, Page, StoreResult};
+use app::ports::{
+    ConflictEntry, ConflictKey, JournalEntry, Ledger, ListQuery, Page, Settlement, StoreResult,
+};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use domain::{AppId, ObjectKind};
@@ -81,6 +83,35 @@ impl Ledger for DynamoLedger {
             .filter(|c| matches_search(q, &[&c.record_key, &c.field]))
             .collect();
         Ok(paginate(matching, q))
+    }
+
+    /// Reads the app's conflict partition and puts the matching items back with the
+    /// settlement in their body (same keys and expiry; settling is rare).
+    async fn settle_conflicts(
+        &self,
+        app: &AppId,
+        key: &ConflictKey<'_>,
+        settlement: &Settlement,
+    ) -> StoreResult<u64> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .consistent_read(true)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s(keys::conflict_pk(app)));
+        let mut changed = Vec::new();
+        for mut item in query_all(query).await? {
+            let mut entry: ConflictEntry = from_body(&item)?;
+            if key.open(&entry) {
+                entry.settled = Some(settlement.clone());
+                item.insert(attr::BODY.into(), to_body(&entry)?);
+                changed.push(item);
+            }
+        }
+        let n = changed.len() as u64;
+        super::batch_put(&self.client, &self.table, changed).await?;
+        Ok(n)
     }
 
     async fn journal(&self, entries: &[JournalEntry]) -> StoreResult<()> {

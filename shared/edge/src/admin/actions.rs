@@ -5,7 +5,7 @@ use crate::{AdminError, Edge};
 use app::ports::ListQuery;
 use axum::Json;
 use axum::extract::{Path, State};
-use domain::Direction;
+use domain::{Direction, Side};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -39,8 +39,48 @@ pub(crate) async fn conflicts(
         limit: limit(p.limit)?,
     };
     let page = app::status::conflicts(&st.status_deps(), &s.app, &q).await?;
+    let mut items = Vec::with_capacity(page.items.len());
+    for c in &page.items {
+        let mut row = serde_json::to_value(c).map_err(|e| AdminError::Internal(e.to_string()))?;
+        crate::admin::links::add(&st, &s, c.object, &c.record_key, &mut row).await;
+        items.push(row);
+    }
     Ok(Json(
-        json!({ "items": page.items, "total": page.total, "offset": q.offset, "limit": q.limit }),
+        json!({ "items": items, "total": page.total, "offset": q.offset, "limit": q.limit }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SettleBody {
+    object: String,
+    record_key: String,
+    field: String,
+    keep: Side,
+    /// Who settles (kept with the ledger entry); "admin" when not told.
+    by: Option<String>,
+}
+
+/// Keep one side's value of a conflict on both sides: the value is queued for the writer
+/// and the ledger entries of the record's field are marked settled.
+pub(crate) async fn settle(
+    State(st): State<Edge>,
+    Path(app): Path<String>,
+    Body(b): Body<SettleBody>,
+) -> JsonResult {
+    let s = load(&st, &app_id(&app)?).await?;
+    let by = b.by.map(|x| x.trim().to_owned()).filter(|x| !x.is_empty());
+    let req = app::status::SettleRequest {
+        object: object(&b.object)?,
+        record_key: b.record_key,
+        field: b.field,
+        keep: b.keep,
+        by: by.unwrap_or_else(|| "admin".to_owned()),
+    };
+    let report = app::status::settle(&st.status_deps(), &s, &req, st.clock.now()).await?;
+    st.queued.notify_one();
+    Ok(Json(
+        json!({ "settled": report.settled, "record": report.record, "value": report.value }),
     ))
 }
 

@@ -156,6 +156,10 @@ pub(crate) struct AppPatch {
     /// Verify mode of outbound messages (read the records back instead of trusting the
     /// message's values; one Salesforce call per message).
     verify_outbound: Option<bool>,
+    /// Where JING records open: `https://…/{object}/{id}`; `null` removes it (Salesforce
+    /// links only).
+    #[serde(default, with = "double_option")]
+    jing_record_url: Option<Option<String>>,
 }
 
 /// Tell "absent" (keep) from `null` (clear).
@@ -199,6 +203,13 @@ pub(crate) async fn patch(
     s.notify_errors = p.notify_errors.unwrap_or(s.notify_errors);
     s.member_sync = p.member_sync.unwrap_or(s.member_sync);
     s.verify_outbound = p.verify_outbound.unwrap_or(s.verify_outbound);
+    if let Some(template) = p.jing_record_url {
+        s.jing_record_url = template
+            .filter(|t| !t.trim().is_empty())
+            .map(|t| app::links::check_template(&t))
+            .transpose()
+            .map_err(AdminError::InvalidInput)?;
+    }
     if let Some(secret) = p.jing_app_secret {
         required(&secret, "jing_app_secret")?;
         let secret = SecretString::from(secret.trim().to_owned());

@@ -106,3 +106,16 @@ impl From<StatusError> for AdminError {
         }
     }
 }
+
+impl From<app::status::SettleError> for AdminError {
+    fn from(e: app::status::SettleError) -> Self {
+        use app::status::SettleError;
+        match e {
+            SettleError::Store(s) => s.into(),
+            SettleError::NotFound { .. } => AdminError::NotFound(e.to_string()),
+            SettleError::Unbound(_) | SettleError::Unmapped(_) => {
+                AdminError::Conflict(e.to_string())
+            }
+        }
+    }
+}

@@ -1,37 +1,124 @@
-//! Members (成员): the user list with binding state, manual bind / rebind, create as new member.
+//! Members (成员): the user and employee lists (from the directory the last member sync stored),
+//! manual bind / rebind, create as new member.
 
-use crate::admin::extract::{Body, app_id, load};
+use crate::admin::extract::{Body, Params, app_id, limit, load};
 use crate::{AdminError, Edge};
-use app::members::{mask_email, mask_mobile};
+use app::links;
+use app::members::{
+    BindFilter, DirectoryPage, DirectoryQuery, MemberDirectory, MemberRow, MemberState,
+};
+use app::ports::Binding;
+use app::settings::AppSettings;
 use axum::Json;
 use axum::extract::{Path, State};
-use domain::{JingId, SfId};
+use domain::{AppId, JingId, ObjectKind, SfId};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use time::format_description::well_known::Rfc3339;
 
 type JsonResult = Result<Json<Value>, AdminError>;
 
-/// Every user with its state, plus the JING employees (contacts masked) to pick from.
-pub(crate) async fn list(State(st): State<Edge>, Path(app): Path<String>) -> JsonResult {
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DirectoryParams {
+    q: Option<String>,
+    status: Option<BindFilter>,
+    offset: Option<u64>,
+    limit: Option<u64>,
+}
+
+impl DirectoryParams {
+    fn query(self) -> Result<DirectoryQuery, AdminError> {
+        let as_usize = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        Ok(DirectoryQuery {
+            q: self.q,
+            status: self.status.unwrap_or_default(),
+            offset: as_usize(self.offset.unwrap_or(0)),
+            limit: as_usize(limit(self.limit)?),
+        })
+    }
+}
+
+/// The stored directory and the member bindings as they are now: no remote call.
+async fn directory(
+    st: &Edge,
+    app: &AppId,
+) -> Result<(Option<MemberDirectory>, Vec<Binding>), AdminError> {
+    let directory = app::members::load_directory(st.cursors.as_ref(), app)
+        .await
+        .map_err(|e| AdminError::Internal(e.to_string()))?;
+    let bindings = app::members::all_member_bindings(st.bindings.as_ref(), app).await?;
+    Ok((directory, bindings))
+}
+
+fn taken_at(d: Option<&MemberDirectory>) -> Option<String> {
+    d.and_then(|d| d.taken_at.format(&Rfc3339).ok())
+}
+
+/// The users of the last member sync with their binding state now: searched, filtered, paged,
+/// each with links to both sides. Before the first sync the list is empty and `taken_at` null.
+pub(crate) async fn list(
+    State(st): State<Edge>,
+    Path(app): Path<String>,
+    Params(p): Params<DirectoryParams>,
+) -> JsonResult {
     let s = load(&st, &app_id(&app)?).await?;
-    let clients = st.clients(&s).await?;
-    let deps = st.member_deps(&clients);
-    let members = app::members::list_members(&deps, &s).await?;
-    let employees: Vec<Value> = deps
-        .jing
-        .employees()
-        .await?
-        .into_iter()
+    let q = p.query()?;
+    let (d, bindings) = directory(&st, &s.app).await?;
+    let page = d
+        .as_ref()
+        .map(|d| d.members(&bindings, &q))
+        .unwrap_or(DirectoryPage {
+            items: Vec::new(),
+            total: 0,
+        });
+    let members: Vec<Value> = page.items.iter().map(|m| member_json(&s, m)).collect();
+    Ok(Json(json!({
+        "members": members, "total": page.total, "offset": q.offset, "limit": q.limit,
+        "taken_at": taken_at(d.as_ref()),
+    })))
+}
+
+fn member_json(s: &AppSettings, m: &MemberRow) -> Value {
+    let jing = match &m.state {
+        MemberState::Bound { jing_id, .. } => links::jing(s, ObjectKind::Member, jing_id),
+        _ => None,
+    };
+    let mut v = serde_json::to_value(m).unwrap_or_default();
+    v["links"] = json!({ "salesforce": links::salesforce(s, "User", &m.user_id), "jing": jing });
+    v
+}
+
+/// The JING employees of the last member sync (contacts masked) to bind a user to: searched,
+/// filtered by whether a user holds them, paged.
+pub(crate) async fn employees(
+    State(st): State<Edge>,
+    Path(app): Path<String>,
+    Params(p): Params<DirectoryParams>,
+) -> JsonResult {
+    let s = load(&st, &app_id(&app)?).await?;
+    let q = p.query()?;
+    let (d, bindings) = directory(&st, &s.app).await?;
+    let page = d
+        .as_ref()
+        .map(|d| d.employees(&bindings, &q))
+        .unwrap_or(DirectoryPage {
+            items: Vec::new(),
+            total: 0,
+        });
+    let employees: Vec<Value> = page
+        .items
+        .iter()
         .map(|e| {
-            json!({
-                "id": e.id,
-                "name": e.name,
-                "mobile": e.mobile.as_deref().map(mask_mobile),
-                "email": e.email.as_deref().map(mask_email),
-            })
+            let mut v = serde_json::to_value(e).unwrap_or_default();
+            v["links"] = json!({ "jing": links::jing(&s, ObjectKind::Member, &e.id) });
+            v
         })
         .collect();
-    Ok(Json(json!({ "members": members, "employees": employees })))
+    Ok(Json(json!({
+        "employees": employees, "total": page.total, "offset": q.offset, "limit": q.limit,
+        "taken_at": taken_at(d.as_ref()),
+    })))
 }
 
 #[derive(Debug, Deserialize)]
@@ -99,6 +186,7 @@ pub(crate) async fn create(
     let (user, _) = ids(&user, None)?;
     let clients = st.clients(&s).await?;
     let b = app::members::create_as_new_member(&st.member_deps(&clients), &app, &user).await?;
+    crate::jobs::members::remember_created(&st, &app, &b).await;
     Ok(Json(
         json!({ "user_id": b.sf_id, "jing_id": b.jing_id, "name": b.name }),
     ))

@@ -12,6 +12,7 @@ pub(crate) mod error_from;
 pub(crate) mod explain;
 pub(crate) mod external_id;
 pub(crate) mod extract;
+pub(crate) mod links;
 pub(crate) mod mapping_save;
 pub(crate) mod members;
 pub(crate) mod overview;

@@ -9,6 +9,7 @@ use axum::routing::get;
 const INDEX: &str = include_str!("../../static/index.html");
 const APP_JS: &str = include_str!("../../static/app.js");
 const I18N_JS: &str = include_str!("../../static/i18n.js");
+const MEMBERS_JS: &str = include_str!("../../static/members.js");
 const STYLE: &str = include_str!("../../static/style.css");
 /// Everything comes from this origin; no inline script, no third-party host.
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
@@ -33,6 +34,10 @@ pub(crate) fn routes() -> Router<Edge> {
         .route(
             "/static/app.js",
             get(|| async { asset(APP_JS, "text/javascript; charset=utf-8") }),
+        )
+        .route(
+            "/static/members.js",
+            get(|| async { asset(MEMBERS_JS, "text/javascript; charset=utf-8") }),
         )
         .route(
             "/static/i18n.js",

@@ -82,16 +82,15 @@ pub(crate) async fn synced(
     let s = load(&st, &app_id(&app)?).await?;
     let q = list_query(p)?;
     let page = app::status::successes(&st.status_deps(), &s.app, &q).await?;
-    let items: Vec<Value> = page
-        .items
-        .iter()
-        .map(|r| {
-            json!({
-                "object": r.object, "record_key": r.record_key, "name": r.name,
-                "synced_at": rfc3339(r.synced_at), "url": sf_url(&s, r.object, &r.record_key),
-            })
-        })
-        .collect();
+    let mut items = Vec::with_capacity(page.items.len());
+    for r in &page.items {
+        let mut row = json!({
+            "object": r.object, "record_key": r.record_key, "name": r.name,
+            "synced_at": rfc3339(r.synced_at),
+        });
+        crate::admin::links::add(&st, &s, r.object, &r.record_key, &mut row).await;
+        items.push(row);
+    }
     Ok(Json(
         json!({ "items": items, "total": page.total, "offset": q.offset, "limit": q.limit }),
     ))
@@ -113,7 +112,12 @@ pub(crate) async fn failures(
     let s = load(&st, &app_id(&app)?).await?;
     let q = list_query(p)?;
     let page = app::status::failures(&st.status_deps(), &s.app, &q).await?;
-    let items: Vec<Value> = page.items.iter().map(|r| failure_row_json(&s, r)).collect();
+    let mut items = Vec::with_capacity(page.items.len());
+    for r in &page.items {
+        let mut row = failure_row_json(&s, r);
+        crate::admin::links::add(&st, &s, r.object, &r.record_key, &mut row).await;
+        items.push(row);
+    }
     Ok(Json(
         json!({ "items": items, "total": page.total, "offset": q.offset, "limit": q.limit }),
     ))

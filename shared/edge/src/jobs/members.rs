@@ -2,8 +2,8 @@
 //! summary is kept for the setup checklist and the schedule.
 
 use crate::Edge;
-use app::members::{MemberError, MemberReport};
-use app::ports::{AppClients, CursorStore};
+use app::members::{MemberDirectory, MemberError, MemberReport};
+use app::ports::{AppClients, Binding, CursorStore, Employee};
 use app::settings::AppSettings;
 use domain::AppId;
 use serde::{Deserialize, Serialize};
@@ -49,16 +49,24 @@ pub async fn sync(
     clients: &AppClients,
 ) -> Result<MemberReport, MemberError> {
     let deps = st.member_deps(clients);
-    let mut report = app::members::sync_members(&deps, settings).await?;
+    let (mut report, mut directory) = app::members::sync_members_read(&deps, settings).await?;
     let mut created = 0;
     if settings.member_sync.create_unmatched && !report.disabled {
         for user in std::mem::take(&mut report.unbound) {
             match app::members::create_as_new_member(&deps, &settings.app, &user).await {
-                Ok(_) => created += 1,
+                Ok(b) => {
+                    created += 1;
+                    if let Some(d) = directory.as_mut() {
+                        note_created(d, &b);
+                    }
+                }
                 Err(MemberError::WouldDuplicate { .. }) => report.unbound.push(user),
                 Err(e) => return Err(e),
             }
         }
+    }
+    if let Some(d) = &directory {
+        store_directory(st, &settings.app, d).await;
     }
     let mark = MemberMark {
         at: st.clock.now(),
@@ -74,4 +82,40 @@ pub async fn sync(
         tracing::warn!(app_id = %settings.app, error = %e, "Could not save the member sync summary.");
     }
     Ok(report)
+}
+
+/// Keep what a member sync read for the members page (best effort: the page says how old
+/// its directory is, and the next sync writes it again).
+async fn store_directory(st: &Edge, app: &AppId, directory: &MemberDirectory) {
+    if let Err(e) = app::members::save_directory(st.cursors.as_ref(), app, directory).await {
+        tracing::warn!(app_id = %app, error = %e, "Could not store the member directory.");
+    }
+}
+
+/// The employee the connector just created for a user, as the directory lists it until the
+/// next sync reads it from JING (it was created from the user's name and contacts).
+pub(crate) fn note_created(directory: &mut MemberDirectory, b: &Binding) {
+    let user = directory.users.iter().find(|u| u.id == b.sf_id).cloned();
+    directory.add_employee(Employee {
+        id: b.jing_id.clone(),
+        name: user
+            .as_ref()
+            .map_or_else(|| b.name.clone(), |u| u.name.clone()),
+        mobile: user.as_ref().and_then(|u| u.mobile.clone()),
+        email: user.and_then(|u| u.email),
+    });
+}
+
+/// After a create from the members page: the stored directory lists the new employee.
+pub(crate) async fn remember_created(st: &Edge, app: &AppId, b: &Binding) {
+    match app::members::load_directory(st.cursors.as_ref(), app).await {
+        Ok(Some(mut d)) => {
+            note_created(&mut d, b);
+            store_directory(st, app, &d).await;
+        }
+        Ok(None) => {}
+        Err(e) => {
+            tracing::warn!(app_id = %app, error = %e, "Could not read the member directory.")
+        }
+    }
 }

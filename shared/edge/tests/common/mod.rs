@@ -245,14 +245,14 @@ pub async fn seed(w: &World) -> Seeded {
         Some("13911112222"),
         Some("wumin@jing.example"),
     );
-    let deps = app::members::MemberDeps {
-        bindings: w.bindings.as_ref(),
-        sf: w.sf.as_ref(),
-        jing: w.jing.as_ref(),
-        clock: &w.clock,
-    };
-    let report = app::members::sync_members(&deps, &s).await.unwrap();
-    assert_eq!(report.bound.len(), 1, "seed: one member auto-binds");
+    // Member sync through the admin API: it binds and stores the directory the page lists.
+    let (status, report) = post(w, "/api/apps/acme/members/sync", serde_json::json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(
+        report["bound"].as_array().map(Vec::len),
+        Some(1),
+        "seed: one member auto-binds"
+    );
 
     w.ledger
         .add_conflict(&ConflictEntry {
@@ -266,6 +266,8 @@ pub async fn seed(w: &World) -> Seeded {
                 winner: Side::Jing,
             },
             at: now,
+            direction: None,
+            settled: None,
         })
         .await
         .unwrap();

@@ -1,7 +1,7 @@
 //! `jingsf members`: Salesforce users with their binding state, matching now, and binding by
 //! hand (bind, rebind, create as a new JING member).
 
-use crate::cmd::ctx::{Ctx, seg};
+use crate::cmd::ctx::{Ctx, query, seg};
 use crate::cmd::error::Result;
 use crate::table::{Table, cell, items};
 use serde_json::{Value, json};
@@ -23,7 +23,7 @@ pub enum MembersCmd {
         #[arg(long)]
         employees: bool,
     },
-    /// Users whose name, id, e-mail, mobile or bound employee contains TEXT (case-insensitive).
+    /// Users whose name, e-mail or mobile (any form: +86, separators, 4+ digits) matches TEXT.
     Search {
         text: String,
         #[arg(long, value_parser = ["bound", "unbound", "ambiguous"])]
@@ -74,10 +74,28 @@ async fn list(
     text: Option<String>,
     employees: bool,
 ) -> Result<()> {
-    let reply = ctx.get(&ctx.app_path("/members")?).await?;
+    // The API searches (names, e-mails, mobiles in any form) and filters bound/unbound itself;
+    // "ambiguous" is a kind of unbound, narrowed here.
+    let status = state.as_deref().map(|s| match s {
+        "bound" => "bound".to_owned(),
+        _ => "unbound".to_owned(),
+    });
+    let q = query(&[
+        ("q", text),
+        ("status", status),
+        ("limit", Some("200".into())),
+    ]);
+    let mut reply = ctx.get(&ctx.app_path(&format!("/members{q}"))?).await?;
+    if employees {
+        let picker = ctx
+            .get(&ctx.app_path("/members/employees?limit=200")?)
+            .await?;
+        reply.value["employees"] = picker.value["employees"].clone();
+        reply.raw = reply.value.to_string();
+    }
     let only = Filter {
         state: state.as_deref(),
-        text: text.map(|t| t.to_lowercase()),
+        text: None,
     };
     ctx.show(&reply, |v| list_text(v, &only, employees));
     Ok(())
@@ -147,6 +165,13 @@ fn list_text(v: &Value, only: &Filter, employees: bool) -> String {
         ]);
     }
     let mut out = t.render();
+    let shown = items(&v["members"]).count() as u64;
+    if let Some(total) = v["total"].as_u64().filter(|t| *t > shown) {
+        out += &format!("({shown} of {total} shown; narrow with `members search TEXT`)\n");
+    }
+    if let Some(at) = v["taken_at"].as_str() {
+        out += &format!("directory of the member sync at {at}\n");
+    }
     if employees {
         let mut e = Table::new(&["EMPLOYEE", "NAME", "E-MAIL", "MOBILE"]);
         for x in items(&v["employees"]) {

@@ -165,7 +165,7 @@ fn list_text(v: &Value, only: &Filter, employees: bool) -> String {
         ]);
     }
     let mut out = t.render();
-    let shown = items(&v["members"]).count() as u64;
+    let shown = items(&v["members"]).len() as u64;
     if let Some(total) = v["total"].as_u64().filter(|t| *t > shown) {
         out += &format!("({shown} of {total} shown; narrow with `members search TEXT`)\n");
     }

@@ -169,9 +169,6 @@ fn list_text(v: &Value, only: &Filter, employees: bool) -> String {
     if let Some(total) = v["total"].as_u64().filter(|t| *t > shown) {
         out += &format!("({shown} of {total} shown; narrow with `members search TEXT`)\n");
     }
-    if let Some(at) = v["taken_at"].as_str() {
-        out += &format!("directory of the member sync at {at}\n");
-    }
     if employees {
         let mut e = Table::new(&["EMPLOYEE", "NAME", "E-MAIL", "MOBILE"]);
         for x in items(&v["employees"]) {

@@ -319,6 +319,13 @@ async fn going_live_with_serve_through_public_surfaces_only() -> Result<()> {
     )
     .await?;
 
+    // "Why did it wait?": the lead's decisions, asked by its Salesforce id, show it parked
+    // for the quota and then synced (our own write's echo may come back after it).
+    let explained = admin
+        .get(&format!("/apps/{APP}/explain/lead/{sf4}"))
+        .await?;
+    explain_parked_then_synced(&explained, &jing4.to_string())?;
+
     // 7. Disconnect: changes are held; reconnect to the same org: they go through.
     admin.delete(&format!("/apps/{APP}/connection")).await?;
     let (sf5, jing5) = pair(&sf, &jing, "13700000005").ok_or("lead 5 not paired")?;
@@ -354,6 +361,34 @@ async fn going_live_with_serve_through_public_surfaces_only() -> Result<()> {
     assert_nothing_left(&db).await?;
     println!(
         "going live (serve): SF→JING {sf_to_jing:?}, JING→SF {jing_to_sf:?}, conversion {conversion:?}, parked→applied {unparked:?}"
+    );
+    Ok(())
+}
+
+/// The explain answer of a change that was parked for the quota, then synced.
+fn explain_parked_then_synced(explained: &serde_json::Value, jing_id: &str) -> Result<()> {
+    let decisions = explained["decisions"].as_array().ok_or("decisions")?;
+    let latest = decisions
+        .iter()
+        .find(|d| d["decision"] != "echo")
+        .ok_or("a decision")?;
+    assert_eq!(latest["decision"], "synced", "{explained}");
+    assert!(
+        latest["fields"]
+            .as_array()
+            .is_some_and(|f| f.contains(&json!("Title"))),
+        "{explained}"
+    );
+    assert!(
+        decisions
+            .iter()
+            .any(|d| d["decision"] == "parked" && d["cause"] == "quota"),
+        "{explained}"
+    );
+    assert_eq!(
+        explained["binding"]["jing_id"],
+        json!(jing_id),
+        "{explained}"
     );
     Ok(())
 }

@@ -41,6 +41,11 @@ async fn fake_ledger_passes_the_contract() {
 }
 
 #[tokio::test]
+async fn fake_decision_log_passes_the_contract() {
+    contract::decision_log(&MemDecisionLog::default()).await;
+}
+
+#[tokio::test]
 async fn fake_quota_store_passes_the_contract() {
     contract::quota_store(&MemQuotaStore::default()).await;
 }

@@ -482,6 +482,7 @@ async fn retry_replays_the_failed_change_and_the_error_clears_when_it_syncs() {
         errors: &f.errors,
         synced: &f.sync_log,
         ledger: &f.ledger,
+        decisions: &f.decisions,
         quota: &f.quota,
         parked: &f.parked,
         claims: &f.claims,

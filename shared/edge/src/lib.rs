@@ -25,8 +25,8 @@ pub use admin::overview::{Counts, Overview, PauseView, overview};
 pub use edge::{Edge, EdgeOptions, ORG_PROBE_EVERY};
 
 use admin::{
-    actions, apps, auth, breaker, config, connect, dead_letters, error, external_id, members, page,
-    retry, setup as setup_api, status,
+    actions, apps, auth, breaker, config, connect, dead_letters, error, explain, external_id,
+    members, page, retry, setup as setup_api, status,
 };
 use axum::Router;
 use axum::routing::{get, post, put};
@@ -67,6 +67,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/apps/{app}/errors/grouped"),
     ("POST", "/api/apps/{app}/retry"),
     ("POST", "/api/apps/{app}/errors/retry"),
+    ("GET", "/api/apps/{app}/explain/{object}/{record}"),
     ("GET", "/api/apps/{app}/conflicts"),
     ("POST", "/api/apps/{app}/resume"),
     ("GET", "/api/apps/{app}/breaker"),
@@ -144,6 +145,10 @@ pub fn router(edge: Edge) -> Router {
         .route("/apps/{app}/errors/grouped", get(status::grouped))
         .route("/apps/{app}/retry", post(retry::retry))
         .route("/apps/{app}/errors/retry", post(retry::retry_root_cause))
+        .route(
+            "/apps/{app}/explain/{object}/{record}",
+            get(explain::explain),
+        )
         .route("/apps/{app}/conflicts", get(actions::conflicts))
         .route("/apps/{app}/resume", post(actions::resume))
         .route(

@@ -382,6 +382,42 @@ async function checkPermissions() {
   } catch (e) { showError(e); }
 }
 
+// --- explain: why didn't a record sync? ----------------------------------------------------
+
+function decisionReason(d) {
+  switch (d.decision) {
+    case 'synced': return `${t(`op_${d.op}`)}: ${(d.fields || []).join(', ')}`;
+    case 'out_of_scope': return `${t('missed')}: ${(d.rules || []).join(' | ')}`;
+    case 'trigger_off': return t(`trig_${d.trigger}`);
+    case 'unchanged': return (d.conflicts || []).join(', ');
+    case 'parked': return [t(`park_${d.cause}`), d.code || ''].join(' ').trim();
+    case 'failed': return [d.code, d.field || ''].join(' ').trim();
+    default: return '';
+  }
+}
+
+function decisionLabel(d) {
+  return d.decision === 'failed' && d.retry ? t('d_retry') : t(`d_${d.decision}`);
+}
+
+async function explainRecord(ev) {
+  if (ev) ev.preventDefault();
+  const record = $('explain-record').value.trim();
+  if (!record) return;
+  try {
+    const object = $('explain-object').value;
+    const r = await api(app(`/explain/${encodeURIComponent(object)}/${encodeURIComponent(record)}`));
+    const b = r.binding;
+    $('explain-binding').textContent = b ? t('explain_bound', b.sf_id, b.jing_id, b.name) : t('explain_unbound');
+    const rows = r.decisions.map((d) => el('tr', { class: `decision-${d.decision}` },
+      el('td', { text: fmtTime(d.at) }),
+      el('td', { text: t(d.direction) }),
+      el('td', { text: decisionLabel(d) }),
+      el('td', { text: `${decisionReason(d)} · ${t('source')}: ${t(`lane_${d.source.lane}`)} ${fmtTime(d.source.at)}` })));
+    $('explain-list').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: '4', text: t('explain_none') }))]));
+  } catch (e) { showError(e); }
+}
+
 // --- wiring --------------------------------------------------------------------------------
 
 function applyLang() {
@@ -394,6 +430,10 @@ function applyLang() {
     sel.replaceChildren(...['all', 'lead', 'account'].map((o) => el('option', { value: o, text: objLabel(o) })));
     sel.value = v;
   }
+  const ex = $('explain-object');
+  const chosen = ex.value || 'lead';
+  ex.replaceChildren(...['lead', 'account', 'opportunity'].map((o) => el('option', { value: o, text: objLabel(o) })));
+  ex.value = chosen;
 }
 
 async function refresh() {
@@ -431,6 +471,7 @@ async function main() {
   $('rotate-webhook').addEventListener('click', () => rotate('webhook'));
   $('rotate-outbound').addEventListener('click', () => rotate('outbound'));
   $('check-permissions').addEventListener('click', checkPermissions);
+  $('explain-form').addEventListener('submit', explainRecord);
   $('app-picker').addEventListener('change', (ev) => {
     state.app = ev.target.value;
     state.synced.offset = 0; state.failures.offset = 0;

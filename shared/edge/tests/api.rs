@@ -876,3 +876,43 @@ async fn retry_every_record_of_one_root_cause() {
     .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
 }
+
+/// Drain one change through the writer, as serve's worker and the Lambda writer do.
+async fn drain_one(w: &World, change: domain::Change) {
+    let incoming = jingsf_edge::jobs::Incoming {
+        id: "m1".into(),
+        body: Ok(change),
+        receive_count: 1,
+    };
+    jingsf_edge::jobs::drain(&w.state, vec![incoming]).await;
+}
+
+#[tokio::test]
+async fn explain_lists_a_records_decisions_under_either_id() {
+    let w = world();
+    seed(&w).await;
+    let app = domain::AppId::parse("acme").unwrap();
+    let jing = domain::RecordRef::Jing(domain::JingId::parse("JL-77").unwrap());
+    // The seeded app has JING → Salesforce leads paused: the change is parked, and says why.
+    let change = app::contract::change(&app, jing, w.clock.now_at(), &[("name", "赵六")]);
+    drain_one(&w, change).await;
+    let (s, v) = get(&w, "/api/apps/acme/explain/lead/JL-77").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["binding"], Value::Null, "not bound");
+    assert_eq!(v["kept"], json!({ "per_record": 20, "days": 30 }));
+    let d = &v["decisions"][0];
+    assert_eq!(d["decision"], "parked", "{v}");
+    assert_eq!(d["cause"], "paused");
+    assert_eq!(d["direction"], "jing_to_sf");
+    assert_eq!(d["record_key"], "JL-77");
+    assert_eq!(d["source"]["lane"], "live");
+    assert!(d.get("app").is_none(), "the app is the path's");
+    let (s, v) = get(&w, "/api/apps/acme/explain/lead/00Q0000000000ZZ").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["decisions"], json!([]), "nothing decided about it");
+    let (s, v) = get(&w, "/api/apps/acme/explain/planet/JL-77").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_error(&v, "INVALID_INPUT");
+    let (s, _) = get(&w, "/api/apps/nope/explain/lead/JL-77").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}

@@ -265,6 +265,37 @@ async fn status_page_in_headless_chromium() {
         "back on the queue"
     );
 
+    // "Why didn't it sync?": the dead letter's last delivery failed in the writer (JING
+    // down); its id typed in the box shows that decision, as the API reports it.
+    browser
+        .eval(
+            &session,
+            "document.getElementById('explain-record').value = '00Q000000000DLQ'",
+        )
+        .await;
+    browser.click(&session, "#explain-go").await;
+    browser
+        .wait_for(
+            &session,
+            "!!document.querySelector('#explain-list tr.decision-failed')",
+        )
+        .await;
+    let row = browser
+        .eval(
+            &session,
+            "document.querySelector('#explain-list tr.decision-failed').textContent",
+        )
+        .await;
+    let explained = api_get(&w, "/api/apps/acme/explain/lead/00Q000000000DLQ").await;
+    let code = explained["decisions"][0]["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        row.as_str().unwrap().contains(&code) && row.as_str().unwrap().contains("稍后重试"),
+        "the page shows the writer's decision ({code}, retrying): {row}"
+    );
+
     // 3. The zh/en switch, a failure's detail, and screenshots (viewport and full page).
     browser.click(&session, "#lang-toggle").await;
     browser

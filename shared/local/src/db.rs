@@ -40,11 +40,12 @@ pub struct Options {
     pub execution: Execution,
 }
 
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 5;
 const SCHEMA_V1: &str = include_str!("schema_v1.sql");
 const SCHEMA_V2: &str = include_str!("schema_v2.sql");
 const SCHEMA_V3: &str = include_str!("schema_v3.sql");
 const SCHEMA_V4: &str = include_str!("schema_v4.sql");
+const SCHEMA_V5: &str = include_str!("schema_v5.sql");
 
 /// Failure inside a database closure: SQL errors and port errors both travel with `?`.
 pub(crate) enum DbError {
@@ -166,25 +167,31 @@ fn migrate(conn: &Connection) -> DbResult<()> {
     match version {
         0 => {
             conn.execute_batch(&format!(
-                "BEGIN IMMEDIATE; {SCHEMA_V1} {SCHEMA_V2} {SCHEMA_V3} {SCHEMA_V4} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+                "BEGIN IMMEDIATE; {SCHEMA_V1} {SCHEMA_V2} {SCHEMA_V3} {SCHEMA_V4} {SCHEMA_V5} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
             ))?;
             Ok(())
         }
         1 => {
             conn.execute_batch(&format!(
-                "BEGIN IMMEDIATE; {SCHEMA_V2} {SCHEMA_V3} {SCHEMA_V4} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+                "BEGIN IMMEDIATE; {SCHEMA_V2} {SCHEMA_V3} {SCHEMA_V4} {SCHEMA_V5} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
             ))?;
             Ok(())
         }
         2 => {
             conn.execute_batch(&format!(
-                "BEGIN IMMEDIATE; {SCHEMA_V3} {SCHEMA_V4} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+                "BEGIN IMMEDIATE; {SCHEMA_V3} {SCHEMA_V4} {SCHEMA_V5} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
             ))?;
             Ok(())
         }
         3 => {
             conn.execute_batch(&format!(
-                "BEGIN IMMEDIATE; {SCHEMA_V4} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+                "BEGIN IMMEDIATE; {SCHEMA_V4} {SCHEMA_V5} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+            ))?;
+            Ok(())
+        }
+        4 => {
+            conn.execute_batch(&format!(
+                "BEGIN IMMEDIATE; {SCHEMA_V5} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
             ))?;
             Ok(())
         }

@@ -9,6 +9,7 @@
 mod bindings;
 mod claims;
 mod db;
+mod decisions;
 mod kv;
 mod ledger;
 mod lifecycle;
@@ -79,6 +80,7 @@ impl LocalStore {
             errors: store.clone(),
             sync_log: store.clone(),
             ledger: store.clone(),
+            decisions: store.clone(),
             quota: store.clone(),
             parked: store.clone(),
             queue,

@@ -19,6 +19,7 @@ fn purge(c: &mut Connection, app: &str) -> DbResult<Purged> {
         synced: del("DELETE FROM synced WHERE app = ?1")?,
         ledger: del("DELETE FROM conflicts WHERE app = ?1")?
             + del("DELETE FROM journal WHERE app = ?1")?,
+        decisions: del("DELETE FROM decisions WHERE app = ?1")?,
         parked: del("DELETE FROM parked WHERE app = ?1")?,
         state: del("DELETE FROM cursors WHERE app = ?1")?
             + del("DELETE FROM quota WHERE app = ?1")?

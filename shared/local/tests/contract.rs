@@ -67,6 +67,12 @@ async fn sqlite_sync_log_passes_the_contract() {
 }
 
 #[tokio::test]
+async fn sqlite_decision_log_passes_the_contract() {
+    let db = TempDb::new("decisions");
+    contract::decision_log(&db.open()).await;
+}
+
+#[tokio::test]
 async fn sqlite_cursor_store_passes_the_contract() {
     let db = TempDb::new("cursors");
     contract::cursor_store(&db.open()).await;

@@ -192,7 +192,7 @@ async fn the_file_is_created_private_and_in_wal_mode() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 4);
+    assert_eq!(version, 5);
 }
 
 #[tokio::test]
@@ -205,7 +205,7 @@ async fn a_version_3_file_is_upgraded_in_place_keeping_its_rows() {
     drop(store);
     // What version 3 of the schema left behind: no staging table.
     let conn = rusqlite::Connection::open(&db.0).unwrap();
-    conn.execute_batch("DROP TABLE staged; PRAGMA user_version = 3;")
+    conn.execute_batch("DROP TABLE staged; DROP TABLE decisions; PRAGMA user_version = 3;")
         .unwrap();
     drop(conn);
     let store = LocalStore::open(&db.0).unwrap();
@@ -222,7 +222,47 @@ async fn a_version_3_file_is_upgraded_in_place_keeping_its_rows() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 4);
+    assert_eq!(version, 5);
+}
+
+#[tokio::test]
+async fn a_version_4_file_gains_the_decision_log_keeping_its_rows() {
+    let db = TempDb::new("upgrade-v4");
+    let store = LocalStore::open(&db.0).unwrap();
+    CursorStore::put(&store, &contract::app("x"), "k", "v")
+        .await
+        .unwrap();
+    drop(store);
+    // What version 4 of the schema left behind: no decision log.
+    let conn = rusqlite::Connection::open(&db.0).unwrap();
+    conn.execute_batch("DROP TABLE decisions; PRAGMA user_version = 4;")
+        .unwrap();
+    drop(conn);
+    let store = LocalStore::open(&db.0).unwrap();
+    let kept = CursorStore::get(&store, &contract::app("x"), "k")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("v"));
+    let app = contract::app("x");
+    let d = app::contract::decisions::decision(&app, "L1", 10, Verdict::Echo);
+    DecisionLog::record(&store, std::slice::from_ref(&d))
+        .await
+        .unwrap();
+    let got = DecisionLog::for_record(
+        &store,
+        &app,
+        domain::ObjectKind::Lead,
+        &["L1".to_owned()],
+        contract::at(20),
+    )
+    .await
+    .unwrap();
+    assert_eq!(got, [d], "the decisions table exists and works");
+    let conn = rusqlite::Connection::open(&db.0).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 5);
 }
 
 #[tokio::test]
@@ -327,6 +367,7 @@ async fn a_version_1_file_is_migrated_without_losing_queued_changes() {
          ALTER TABLE dead_letters DROP COLUMN first_at; \
          DROP TABLE claims; \
          DROP TABLE staged; \
+         DROP TABLE decisions; \
          PRAGMA user_version = 1;",
     )
     .unwrap();
@@ -340,7 +381,7 @@ async fn a_version_1_file_is_migrated_without_losing_queued_changes() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 4);
+    assert_eq!(version, 5);
 }
 
 /// The dead-letter reason is shown to admins and logged: it says why without the body's values

@@ -63,6 +63,7 @@ fn deps<'a>(
         errors: store,
         synced: store,
         ledger: store,
+        decisions: store,
         quota: store,
         parked: store,
         claims: store,

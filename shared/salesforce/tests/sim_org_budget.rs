@@ -111,6 +111,7 @@ async fn the_org_share_refuses_calls_the_writer_parks_and_status_shows_the_org()
         errors: &s.f.errors,
         synced: &s.f.sync_log,
         ledger: &s.f.ledger,
+        decisions: &s.f.decisions,
         quota: s.quota.as_ref(),
         parked: s.parked.as_ref(),
         claims: &s.f.claims,

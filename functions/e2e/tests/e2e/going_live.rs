@@ -187,6 +187,29 @@ async fn going_live_on_the_lambda_stack_through_public_surfaces_only() {
         json!("额度")
     );
 
+    // "Why did it wait?" through the admin-api function: parked for the quota, then synced.
+    let explained = w
+        .ok(
+            Method::GET,
+            &format!("/apps/{app}/explain/lead/{jing4}"),
+            None,
+        )
+        .await;
+    let decisions = explained["decisions"].as_array().expect("decisions");
+    let latest = decisions.iter().find(|d| d["decision"] != "echo");
+    assert_eq!(
+        latest.expect("a decision")["decision"],
+        "synced",
+        "{explained}"
+    );
+    assert!(
+        decisions
+            .iter()
+            .any(|d| d["decision"] == "parked" && d["cause"] == "quota"),
+        "{explained}"
+    );
+    assert_eq!(explained["binding"]["sf_id"], json!(sf4.to_string()));
+
     // 7. Disconnect: held; reconnect to the same org: through.
     w.ok(Method::DELETE, &format!("/apps/{app}/connection"), None)
         .await;

@@ -53,6 +53,8 @@ async fn populate(p: &Ports, app: &domain::AppId, n: u64) {
         }])
         .await
         .unwrap();
+    let decided = super::decisions::decision(app, &key, 4, Verdict::Echo);
+    p.decisions.record(&[decided]).await.unwrap();
     let parked = change(
         app,
         RecordRef::Jing(jing.clone()),
@@ -102,6 +104,19 @@ async fn left_of(p: &Ports, app: &domain::AppId) -> Vec<&'static str> {
     if !journal.is_empty() || !journal2.is_empty() {
         left.push("journal");
     }
+    let decided = p
+        .decisions
+        .for_record(
+            app,
+            ObjectKind::Lead,
+            &[key, sf_id("00Q", 2).to_string()],
+            at(10),
+        )
+        .await
+        .unwrap();
+    if !decided.is_empty() {
+        left.push("decisions");
+    }
     if p.parked.count(app).await.unwrap() > 0 {
         left.push("parked");
     }
@@ -125,6 +140,7 @@ pub async fn app_data(p: &Ports, queue_selectable: bool) {
     assert!(purged.bindings >= 1, "bindings purged: {purged:?}");
     assert!(purged.errors >= 1 && purged.synced >= 1, "{purged:?}");
     assert!(purged.ledger >= 2 && purged.parked >= 1, "{purged:?}");
+    assert!(purged.decisions >= 1, "decisions purged: {purged:?}");
     assert!(purged.state >= 2, "cursors and quota: {purged:?}");
     if queue_selectable {
         assert_eq!(purged.queued, 1, "the app's queued change: {purged:?}");
@@ -140,6 +156,7 @@ pub async fn app_data(p: &Ports, queue_selectable: bool) {
             "sync log",
             "conflicts",
             "journal",
+            "decisions",
             "parked",
             "cursors",
             "quota"

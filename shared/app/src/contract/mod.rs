@@ -22,6 +22,7 @@
 mod app_data;
 mod bindings;
 mod claims;
+pub mod decisions;
 pub mod failing;
 mod fixtures;
 mod kv;
@@ -36,11 +37,13 @@ pub mod writer;
 pub mod writer_breaker;
 pub mod writer_claims;
 pub mod writer_conversion;
+pub mod writer_decisions;
 pub mod writer_views;
 
 pub use app_data::app_data;
 pub use bindings::binding_store;
 pub use claims::record_claims;
+pub use decisions::decision_log;
 pub use fixtures::*;
 pub use kv::{cursor_store, idempotency_store, ledger};
 pub use queue::{Timeline, WallClock, change_queue};

@@ -74,6 +74,26 @@ pub fn check_settings_revision(stored: Option<u64>, new: u64) -> StoreResult<()>
     )))
 }
 
+/// What [`crate::ports::DecisionLog::for_record`] answers from a record's stored decisions:
+/// none older than `KEEP_FOR` before `now`, the newest `KEEP_PER_RECORD` per key, newest first
+/// (ties: the one written last first).
+pub fn newest_decisions(
+    mut decisions: Vec<crate::ports::Decision>,
+    now: time::OffsetDateTime,
+) -> Vec<crate::ports::Decision> {
+    use crate::ports::{KEEP_FOR, KEEP_PER_RECORD};
+    decisions.retain(|d| d.at >= now - KEEP_FOR);
+    decisions.reverse();
+    decisions.sort_by_key(|d| std::cmp::Reverse(d.at));
+    let mut per_key: std::collections::HashMap<String, usize> = Default::default();
+    decisions.retain(|d| {
+        let n = per_key.entry(d.record_key.clone()).or_default();
+        *n += 1;
+        *n <= KEEP_PER_RECORD
+    });
+    decisions
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

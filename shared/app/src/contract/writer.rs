@@ -26,6 +26,7 @@ pub struct Stores {
     pub errors: Arc<dyn ErrorStore>,
     pub sync_log: Arc<dyn SyncLog>,
     pub ledger: Arc<dyn Ledger>,
+    pub decisions: Arc<dyn DecisionLog>,
     pub quota: Arc<dyn QuotaStore>,
     pub parked: Arc<dyn ParkedStore>,
     pub claims: Arc<dyn RecordClaims>,
@@ -40,6 +41,7 @@ impl Stores {
             + ErrorStore
             + SyncLog
             + Ledger
+            + DecisionLog
             + QuotaStore
             + ParkedStore
             + RecordClaims
@@ -52,6 +54,7 @@ impl Stores {
             errors: s.clone(),
             sync_log: s.clone(),
             ledger: s.clone(),
+            decisions: s.clone(),
             quota: s.clone(),
             parked: s.clone(),
             claims: s.clone(),
@@ -68,6 +71,7 @@ impl Stores {
             errors: Arc::new(f.errors),
             sync_log: Arc::new(f.sync_log),
             ledger: Arc::new(f.ledger),
+            decisions: Arc::new(f.decisions),
             quota: Arc::new(f.quota),
             parked: Arc::new(f.parked),
             claims: Arc::new(f.claims),
@@ -99,6 +103,7 @@ impl World {
             errors: self.f.errors.as_ref(),
             synced: self.f.sync_log.as_ref(),
             ledger: self.f.ledger.as_ref(),
+            decisions: self.f.decisions.as_ref(),
             quota: self.f.quota.as_ref(),
             parked: self.f.parked.as_ref(),
             claims: self.f.claims.as_ref(),
@@ -910,6 +915,10 @@ macro_rules! writer_scenarios {
         #[tokio::test]
         async fn mass_overwrites_trip_at_their_own_threshold_fills_never() {
             $crate::contract::writer_breaker::mass_overwrites_trip_at_their_own_threshold_fills_never(($make)()).await
+        }
+        #[tokio::test]
+        async fn every_decision_is_logged_with_its_reason() {
+            $crate::contract::writer_decisions::every_decision_is_logged_with_its_reason(($make)()).await
         }
         #[tokio::test]
         async fn with_an_external_id_a_create_whose_outcome_was_lost_is_not_made_twice() {

@@ -14,6 +14,7 @@ pub struct MemAppData {
     pub errors: MemErrorStore,
     pub sync_log: MemSyncLog,
     pub ledger: MemLedger,
+    pub decisions: super::MemDecisionLog,
     pub parked: MemParkedStore,
     pub cursors: MemCursorStore,
     pub quota: MemQuotaStore,
@@ -30,6 +31,7 @@ impl AppData for MemAppData {
             errors: self.errors.forget_app(app),
             synced: self.sync_log.forget_app(app),
             ledger: self.ledger.forget_app(app),
+            decisions: self.decisions.forget_app(app),
             parked: self.parked.forget_app(app),
             state: self.cursors.forget_app(app)
                 + self.quota.forget_app(app)

@@ -5,6 +5,7 @@
 //! held only inside synchronous sections (never across an `.await`).
 
 mod claims;
+mod decisions;
 mod kv;
 mod ledger;
 mod lifecycle;
@@ -13,6 +14,7 @@ mod records;
 mod staging;
 
 pub use claims::MemRecordClaims;
+pub use decisions::MemDecisionLog;
 pub use kv::{
     MemCursorStore, MemIdempotencyStore, MemMailer, MemParkedStore, MemQuotaStore,
     MemSettingsStore, MemTokenVault,
@@ -80,6 +82,7 @@ pub struct Fakes {
     pub cursors: MemCursorStore,
     pub idempotency: MemIdempotencyStore,
     pub ledger: MemLedger,
+    pub decisions: MemDecisionLog,
     pub mailer: MemMailer,
     pub queue: MemQueue,
     pub quota: MemQuotaStore,
@@ -106,6 +109,7 @@ impl Fakes {
             cursors: MemCursorStore::default(),
             idempotency: MemIdempotencyStore::default(),
             ledger: MemLedger::default(),
+            decisions: MemDecisionLog::default(),
             mailer: MemMailer::default(),
             queue,
             quota: MemQuotaStore::default(),
@@ -128,6 +132,7 @@ impl Fakes {
             errors: Arc::new(self.errors.clone()),
             sync_log: Arc::new(self.sync_log.clone()),
             ledger: Arc::new(self.ledger.clone()),
+            decisions: Arc::new(self.decisions.clone()),
             quota: Arc::new(self.quota.clone()),
             parked: Arc::new(self.parked.clone()),
             queue: Arc::new(self.queue.clone()),
@@ -150,6 +155,7 @@ impl Fakes {
             errors: self.errors.clone(),
             sync_log: self.sync_log.clone(),
             ledger: self.ledger.clone(),
+            decisions: self.decisions.clone(),
             parked: self.parked.clone(),
             cursors: self.cursors.clone(),
             quota: self.quota.clone(),

@@ -14,6 +14,8 @@ pub struct Ports {
     pub errors: Arc<dyn ErrorStore>,
     pub sync_log: Arc<dyn SyncLog>,
     pub ledger: Arc<dyn Ledger>,
+    /// What the writer decided per record and why (explain).
+    pub decisions: Arc<dyn DecisionLog>,
     pub quota: Arc<dyn QuotaStore>,
     pub parked: Arc<dyn ParkedStore>,
     pub queue: Arc<dyn ChangeQueue>,
@@ -37,6 +39,7 @@ impl Ports {
             errors: self.errors.as_ref(),
             synced: self.sync_log.as_ref(),
             ledger: self.ledger.as_ref(),
+            decisions: self.decisions.as_ref(),
             quota: self.quota.as_ref(),
             parked: self.parked.as_ref(),
             claims: self.claims.as_ref(),

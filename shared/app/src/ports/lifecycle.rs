@@ -22,6 +22,8 @@ pub struct Purged {
     pub errors: u64,
     pub synced: u64,
     pub ledger: u64,
+    /// The decision log (explain).
+    pub decisions: u64,
     pub parked: u64,
     pub state: u64,
     pub queued: u64,
@@ -33,6 +35,7 @@ impl Purged {
             + self.errors
             + self.synced
             + self.ledger
+            + self.decisions
             + self.parked
             + self.state
             + self.queued

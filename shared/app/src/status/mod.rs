@@ -5,10 +5,12 @@
 //! - [`successes`], [`failures`], [`record_errors`], [`conflicts`]: the lists and detail view.
 //! - [`errors_by_root_cause`]: failing records grouped by (code, field, object) with cause and
 //!   fix in Chinese and English ("12 records fail: field Industry__c not accessible").
+//! - [`explain`]: a record's recent decisions (why it synced or not) and its binding.
 //! - [`record_link`]: both ids and the Salesforce URL of a listed record (click-through).
 //! - [`retry`]: re-queue chosen failed records after the admin fixed the cause.
 
 mod digest_mail;
+mod explain;
 mod link;
 mod lists;
 mod redact;
@@ -16,6 +18,7 @@ mod retry;
 mod root_cause;
 
 pub use digest_mail::{DigestContent, MAX_CAUSES};
+pub use explain::{Explained, explain};
 pub use link::{RecordLink, record_link};
 pub use lists::{FailureRow, RecordErrorDetail, conflicts, failures, record_errors, successes};
 pub use redact::{escape_html, redact_contacts};

@@ -170,6 +170,7 @@ async fn hold(
             continue;
         }
         let item = &group.items[p.item];
+        super::decide::note(report, item, super::decide::breaker());
         let outcome = commit::park_listed(deps, settings, group, item, &why).await;
         report.set(&item.indexes, outcome);
     }

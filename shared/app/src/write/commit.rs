@@ -22,6 +22,9 @@ pub(crate) async fn commit(
     let reason = executed.park_reason.as_ref();
     for mut ex in executed.done {
         let item = &group.items[ex.planned.item];
+        if let Ok(done) = &ex.result {
+            super::decide::note(report, item, synced_verdict(&ex.planned, done));
+        }
         let outcome = match ex.result {
             Ok(done) => match record_success(
                 deps,
@@ -39,7 +42,10 @@ pub(crate) async fn commit(
             },
             Err(Outcome::Failed(e)) => failure_outcome(deps, settings, group, item, e).await,
             Err(Outcome::Parked) => match reason {
-                Some(why) => park_listed(deps, settings, group, item, why).await,
+                Some(why) => {
+                    super::decide::note(report, item, super::decide::parked_by(why));
+                    park_listed(deps, settings, group, item, why).await
+                }
                 None => park(deps, item).await,
             },
             Err(other) => other,
@@ -50,6 +56,23 @@ pub(crate) async fn commit(
         && let Err(e) = deps.ledger.journal(&journal).await
     {
         tracing::error!(app_id = %settings.app, error = %e, "Could not write the change journal.");
+    }
+}
+
+/// What a successful write did, and the fields it wrote.
+fn synced_verdict(p: &Planned, done: &Done) -> crate::ports::Verdict {
+    use crate::ports::SyncedOp;
+    let op = match (&p.op, done) {
+        (_, Done::Staged) => SyncedOp::Staged,
+        (_, Done::BoundExisting(_)) => SyncedOp::Bound,
+        (Op::Create { .. }, _) => SyncedOp::Created,
+        (Op::Delete { .. }, _) => SyncedOp::Deleted,
+        (Op::Convert { .. }, _) => SyncedOp::Converted,
+        (Op::Update { .. }, _) => SyncedOp::Updated,
+    };
+    crate::ports::Verdict::Synced {
+        op,
+        fields: p.synced.keys().cloned().collect(),
     }
 }
 

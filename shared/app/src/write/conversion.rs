@@ -33,6 +33,7 @@ pub(super) async fn follow(deps: &Deps<'_>, settings: &AppSettings, report: &mut
         process_group(deps, settings, &group, &mut sub).await;
     }
     report.counts += &sub.counts;
+    report.decisions.append(&mut sub.decisions);
 }
 
 async fn read(

@@ -352,6 +352,8 @@ async fn commit_page(
         &mut report,
     )
     .await;
+    super::decide::conclude(deps, settings, &group, &mut report);
+    super::decide::flush(deps, settings, &report).await;
     // A row whose binding could not be saved stays: the next step commits it again.
     let committed: Vec<u64> = seqs
         .into_iter()

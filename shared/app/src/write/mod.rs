@@ -11,6 +11,7 @@ mod breaker;
 mod claims;
 mod commit;
 mod conversion;
+mod decide;
 mod execute;
 mod ingest;
 pub mod ingest_job;
@@ -31,6 +32,8 @@ pub struct Deps<'a> {
     pub errors: &'a dyn ErrorStore,
     pub synced: &'a dyn SyncLog,
     pub ledger: &'a dyn Ledger,
+    /// Why each record synced or not (one write per apply).
+    pub decisions: &'a dyn DecisionLog,
     pub quota: &'a dyn QuotaStore,
     pub parked: &'a dyn ParkedStore,
     pub claims: &'a dyn RecordClaims,
@@ -99,6 +102,10 @@ pub struct ApplyReport {
     /// Opportunities bound by conversions of this apply (their values are read and written
     /// before it returns).
     pub(crate) converted: Vec<domain::SfId>,
+    /// What was decided for each record and why (written once at the end of the apply).
+    pub decisions: Vec<crate::ports::Decision>,
+    /// Reasons the steps noted, by the record's first input position (see `decide`).
+    pub(crate) notes: std::collections::HashMap<usize, crate::ports::Verdict>,
 }
 
 impl ApplyReport {
@@ -133,8 +140,7 @@ pub async fn apply_until(
 ) -> ApplyReport {
     let mut report = ApplyReport {
         outcomes: vec![Outcome::Skipped; changes.len()],
-        counts: Counts::default(),
-        converted: Vec::new(),
+        ..ApplyReport::default()
     };
     // Members first (owner translation depends on them), then accounts before leads (a lead's
     // account must exist), opportunities last (they follow converted leads).
@@ -166,6 +172,7 @@ pub async fn apply_until(
             }
         }
     }
+    decide::flush(deps, settings, &report).await;
     report
 }
 
@@ -176,12 +183,14 @@ pub(crate) async fn process_group(
     report: &mut ApplyReport,
 ) {
     let Some(claimed) = claims::claim(deps, settings, group, report).await else {
+        decide::conclude(deps, settings, group, report);
         return;
     };
-    let group = claimed.group.as_ref();
-    let planned = prepare::prepare(deps, settings, group, report).await;
-    let planned = breaker::check(deps, settings, group, planned, report).await;
-    let executed = execute::execute(deps, settings, group, planned, &claimed.retried).await;
-    commit::commit(deps, settings, group, executed, report).await;
+    let held = claimed.group.as_ref();
+    let planned = prepare::prepare(deps, settings, held, report).await;
+    let planned = breaker::check(deps, settings, held, planned, report).await;
+    let executed = execute::execute(deps, settings, held, planned, &claimed.retried).await;
+    commit::commit(deps, settings, held, executed, report).await;
     claims::settle(deps, settings, &claimed, report).await;
+    decide::conclude(deps, settings, group, report);
 }

@@ -1,8 +1,9 @@
 //! Turning each coalesced record change into a planned operation (or an immediate outcome).
 
 use super::batch::{Group, Item};
-use super::{ApplyReport, Deps, Outcome, owner};
+use super::{ApplyReport, Deps, Outcome, decide, owner};
 use crate::ports::{Binding, Fields};
+use crate::ports::{ParkCause, Verdict};
 use crate::settings::{AppSettings, DeleteAction};
 use domain::plan::{PlanInput, RecordPlan, plan};
 use domain::rules::Conflict;
@@ -82,22 +83,24 @@ async fn prepare_one(
     report: &mut ApplyReport,
 ) -> Result<Prepared, SyncError> {
     let change = &item.change;
-    let skip = Ok(Prepared::Done(Outcome::Skipped));
     // Our own writes coming back are echoes: never written again. Deletes are exempt: a delete
     // of ours removes its binding first, so the echo finds nothing to do anyway, while a
     // person's delete may carry the last modifier (us) rather than who deleted.
     let echo = change.actor == Actor::Integration && change.op != Operation::Delete;
-    if echo || group.object == ObjectKind::Member {
-        return skip;
+    if echo {
+        return skip(report, item, Verdict::Echo);
     }
-    let Some(obj) = settings.object(group.object) else {
-        return skip;
+    let Some(obj) = settings
+        .object(group.object)
+        .filter(|_| group.object != ObjectKind::Member)
+    else {
+        return skip(report, item, decide::trigger_off("object"));
     };
     let rules = obj.rules(group.direction);
     let binding = lookup(deps, settings, group, &change.record).await?;
     // A snapshot of a record we saved but have not bound yet is our own creation in flight.
     if change.actor == Actor::IntegrationSnapshot && binding.is_none() {
-        return skip;
+        return skip(report, item, Verdict::Echo);
     }
     let name = display_name(group.object, change, binding.as_ref());
     let planned = |op, plan: RecordPlan| {
@@ -115,7 +118,14 @@ async fn prepare_one(
         _ if settings.is_paused(group.object, group.direction) => {
             match deps.parked.park(change).await {
                 // A paused direction keeps its changes until an admin resumes it.
-                Ok(()) => Ok(Prepared::Done(Outcome::Parked)),
+                Ok(()) => {
+                    let paused = Verdict::Parked {
+                        cause: ParkCause::Paused,
+                        code: None,
+                    };
+                    decide::note(report, item, paused);
+                    Ok(Prepared::Done(Outcome::Parked))
+                }
                 Err(e) => Err(store_error(e)),
             }
         }
@@ -126,7 +136,9 @@ async fn prepare_one(
             {
                 planned(Op::Delete { binding: b }, RecordPlan::default())
             }
-            _ => skip,
+            // Nothing bound: nothing to delete on the other side.
+            None => skip(report, item, Verdict::Unchanged { conflicts: vec![] }),
+            Some(_) => skip(report, item, decide::trigger_off("delete")),
         },
         Operation::Convert { opportunity, .. } => match binding {
             Some(b) => planned(
@@ -136,20 +148,30 @@ async fn prepare_one(
                 },
                 RecordPlan::default(),
             ),
-            None => skip,
+            None => skip(report, item, Verdict::Unchanged { conflicts: vec![] }),
         },
         Operation::Upsert => {
-            if !settings.direction_open(group.object, group.direction) || !rules.on_upsert {
-                return skip;
+            if !settings.direction_open(group.object, group.direction) {
+                return skip(report, item, decide::trigger_off("direction"));
+            }
+            if !rules.on_upsert {
+                return skip(report, item, decide::trigger_off("create_update"));
             }
             if binding.as_ref().is_some_and(|b| b.converted_to.is_some())
                 && group.direction == Direction::JingToSf
             {
                 // Never update a converted lead: updates follow the opportunity binding.
-                return skip;
+                return skip(report, item, decide::trigger_off("converted"));
             }
-            if binding.is_none() && !may_create(group, &rules.scope, change, deps.clock.now()) {
-                return skip;
+            let now = deps.clock.now();
+            if binding.is_none() && !may_create(group, &rules.scope, change, now) {
+                let scope = &rules.scope;
+                let verdict = if may_create(group, &domain::conditions::Scope::all(), change, now) {
+                    decide::out_of_scope(scope, change, now)
+                } else {
+                    decide::trigger_off("create")
+                };
+                return skip(report, item, verdict);
             }
             check_association(deps, settings, group, change).await?;
             let incoming = owner::translate(deps, settings, group, change, report).await?;
@@ -196,7 +218,8 @@ async fn prepare_one(
                     report,
                 )
                 .await;
-                return skip;
+                let conflicts = plan.conflicts.iter().map(|(f, _)| f.clone()).collect();
+                return skip(report, item, Verdict::Unchanged { conflicts });
             }
             match binding {
                 Some(b) => planned(
@@ -214,6 +237,12 @@ async fn prepare_one(
             }
         }
     }
+}
+
+/// Nothing to write, for the reason the log will show.
+fn skip(report: &mut ApplyReport, item: &Item, verdict: Verdict) -> Result<Prepared, SyncError> {
+    decide::note(report, item, verdict);
+    Ok(Prepared::Done(Outcome::Skipped))
 }
 
 /// Opportunities are bound through the converted lead; everything else by its own id.

@@ -63,6 +63,10 @@ pub(crate) fn conflict_pk(app: &AppId) -> String {
 pub(crate) fn journal_pk(app: &AppId, object: ObjectKind, record_key: &str) -> String {
     format!("{app}#journal#{object}#{record_key}")
 }
+/// activity table: the decision log, one partition per record.
+pub(crate) fn decision_pk(app: &AppId, object: ObjectKind, record_key: &str) -> String {
+    format!("{app}#decision#{object}#{record_key}")
+}
 pub(crate) fn record_sk(object: ObjectKind, record_key: &str) -> String {
     format!("{object}#{record_key}")
 }
@@ -104,6 +108,7 @@ mod tests {
             synced_pk(&app),
             conflict_pk(&app),
             journal_pk(&app, ObjectKind::Account, "x"),
+            decision_pk(&app, ObjectKind::Lead, "x"),
         ] {
             assert!(pk.starts_with("acme#"), "{pk}");
         }

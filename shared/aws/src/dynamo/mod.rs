@@ -4,6 +4,7 @@
 mod bindings;
 mod claims;
 mod cursors;
+mod decisions;
 mod errors;
 pub(crate) mod keys;
 mod ledger;
@@ -17,6 +18,7 @@ mod window;
 pub use bindings::DynamoBindingStore;
 pub use claims::DynamoRecordClaims;
 pub use cursors::{DynamoCursorStore, DynamoIdempotencyStore};
+pub use decisions::DynamoDecisionLog;
 pub use errors::DynamoErrorStore;
 pub use ledger::DynamoLedger;
 pub use parked::DynamoParkedStore;

@@ -1,6 +1,6 @@
 //! Deleting an app ([`AppData`]) from the DynamoDB tables: every partition of the app is read
 //! (keys only) and deleted 25 items per BatchWriteItem. The journal has one partition per
-//! record, so its partitions are found with one filtered Scan of the activity table (deleting
+//! record (and so has the decision log), so their partitions are found with a filtered Scan of the activity table (deleting
 //! an app is rare; the scan reads the table once). Delivery claims in the state table hold no
 //! record data and expire through TTL within 48 hours.
 
@@ -39,9 +39,10 @@ impl DynamoAppData {
         self.delete(table, items).await
     }
 
-    /// The journal partitions of the app (`{app}#journal#...`).
-    async fn journal_partitions(&self, app: &AppId) -> StoreResult<Vec<String>> {
-        let prefix = format!("{app}#journal#");
+    /// The per-record partitions of the app whose keys start with `{app}#{kind}#` (the
+    /// journal, the decision log).
+    async fn record_partitions(&self, app: &AppId, kind: &str) -> StoreResult<Vec<String>> {
+        let prefix = format!("{app}#{kind}#");
         let mut pks = std::collections::BTreeSet::new();
         let mut start: Option<Item> = None;
         loop {
@@ -130,8 +131,11 @@ impl AppData for DynamoAppData {
         purged.errors = self.partition(&t.activity, &keys::error_pk(app)).await?;
         purged.synced = self.partition(&t.activity, &keys::synced_pk(app)).await?;
         purged.ledger = self.partition(&t.activity, &keys::conflict_pk(app)).await?;
-        for pk in self.journal_partitions(app).await? {
+        for pk in self.record_partitions(app, "journal").await? {
             purged.ledger += self.partition(&t.activity, &pk).await?;
+        }
+        for pk in self.record_partitions(app, "decision").await? {
+            purged.decisions += self.partition(&t.activity, &pk).await?;
         }
         purged.parked = self.partition(&t.state, &keys::parked_pk(app)).await?;
         purged.state = self.partition(&t.state, &keys::cursor_pk(app)).await?

@@ -42,6 +42,17 @@ async fn record_claims_pass_the_contract() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decision_log_passes_the_contract() {
+    let m = moto().await;
+    let t = m.tables().await;
+    contract::decision_log(&DynamoDecisionLog::new(
+        m.clients.dynamo.clone(),
+        &t.activity,
+    ))
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ledger_passes_the_contract() {
     let m = moto().await;
     let t = m.tables().await;

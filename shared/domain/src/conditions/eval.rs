@@ -177,3 +177,31 @@ fn ordering(v: &Value, cond: &CondValue, now: OffsetDateTime) -> Option<Ordering
         _ => None,
     }
 }
+
+impl Scope {
+    /// Why `record` is out of scope: per OR group, the first condition it fails (empty when
+    /// the record is in scope). Explains a skipped record to the admin.
+    pub fn misses(&self, record: &impl Fields, now: OffsetDateTime) -> Vec<&Condition> {
+        if self.matches(record, now) {
+            return Vec::new();
+        }
+        self.groups
+            .iter()
+            .filter_map(|g| g.conditions.iter().find(|c| !c.matches(record, now)))
+            .collect()
+    }
+}
+
+impl std::fmt::Display for Condition {
+    /// `Status equals "Open"`: the condition as the admin set it (operator by its API name).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let op = serde_json::to_value(self.op).unwrap_or_default();
+        let op = op.as_str().unwrap_or("?");
+        match serde_json::to_value(&self.value) {
+            Ok(v) if !matches!(self.value, CondValue::None) => {
+                write!(f, "{} {op} {}", self.field, v.get("v").unwrap_or(&v))
+            }
+            _ => write!(f, "{} {op}", self.field),
+        }
+    }
+}

@@ -608,3 +608,33 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn misses_name_the_first_failing_condition_of_each_group() {
+    let scope = Scope::new(vec![
+        ConditionGroup::new(vec![
+            Condition::new("Country", Op::Equals, CondValue::Text("CN".into())),
+            Condition::new("Status", Op::Equals, CondValue::Text("Open".into())),
+        ]),
+        ConditionGroup::new(vec![Condition::new(
+            "Email",
+            Op::IsNotEmpty,
+            CondValue::None,
+        )]),
+    ]);
+    let record = BTreeMap::from([
+        ("Country".to_string(), Value::text("CN")),
+        ("Status".to_string(), Value::text("Closed")),
+    ]);
+    let missed: Vec<String> = scope
+        .misses(&record, NOW)
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(missed, ["Status equals \"Open\"", "Email is_not_empty"]);
+    let open = BTreeMap::from([("Email".to_string(), Value::text("a@b.cn"))]);
+    assert!(
+        scope.misses(&open, NOW).is_empty(),
+        "in scope: nothing missed"
+    );
+}

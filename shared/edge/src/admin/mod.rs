@@ -9,6 +9,7 @@ pub(crate) mod connect;
 pub(crate) mod dead_letters;
 pub(crate) mod error;
 pub(crate) mod error_from;
+pub(crate) mod explain;
 pub(crate) mod external_id;
 pub(crate) mod extract;
 pub(crate) mod mapping_save;

@@ -59,7 +59,7 @@ pub(crate) fn list_query(p: ListParams) -> Result<ListQuery, AdminError> {
 
 /// Click-through to the record in Salesforce, when the key is a Salesforce id of the object
 /// and the org is known (the same URL as `app::status::record_link`, without its lookups).
-fn sf_url(settings: &AppSettings, kind: ObjectKind, key: &str) -> Option<String> {
+pub(crate) fn sf_url(settings: &AppSettings, kind: ObjectKind, key: &str) -> Option<String> {
     let base = settings
         .authorized
         .as_ref()?

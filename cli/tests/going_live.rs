@@ -348,6 +348,16 @@ async fn going_live_with_serve_through_public_surfaces_only() -> Result<()> {
     )
     .await?;
 
+    // One JING token served the whole run (connect, initialization, live traffic, disconnect
+    // and reconnect): the process shares it per app secret until it expires.
+    let calls = jing.calls();
+    let fetched = ["token", "token_refresh"]
+        .iter()
+        .map(|k| calls.get(*k).copied().unwrap_or(0))
+        .sum::<u64>();
+    println!("going live (serve): {fetched} JING token fetches; JING calls {calls:?}");
+    assert_eq!(fetched, 1, "one JING token per expiry: {calls:?}");
+
     // 8. Delete: nothing of the app is left.
     let deleted = admin.delete(&format!("/apps/{APP}")).await?;
     assert!(

@@ -13,7 +13,13 @@ pub const SENDER: &str = "noreply@example.com";
 pub struct Stack {
     pub endpoint: String,
     pub sdk: aws_config::SdkConfig,
+    /// Counted by [`Stack::requests`]: what the event-source mappings send (receive, delete)
+    /// is billed as the functions' calls are.
     pub sqs: aws_sdk_sqs::Client,
+    /// Every AWS request the functions and the event-source mappings send, per operation.
+    pub requests: aws::calls::CallCounter,
+    /// Queue ARNs, read once (an event-source mapping knows its queue).
+    arns: std::sync::Mutex<std::collections::HashMap<String, String>>,
     pub tables: Tables,
     pub changes: QueueUrls,
     pub init: QueueUrls,
@@ -60,12 +66,13 @@ impl Stack {
     pub async fn new(max_receives: u32, consumer_secret: &str) -> Self {
         let endpoint = check_moto().await;
         let sdk = aws::sdk_config().await;
+        let requests = aws::calls::CallCounter::new();
         let prefix = unique("fe");
         let tables = Tables::with_prefix(&prefix);
         aws::provision::ensure_tables(&aws_sdk_dynamodb_client(&sdk).dynamo, &tables)
             .await
             .expect("tables");
-        let sqs = aws_sdk_sqs::Client::new(&sdk);
+        let sqs = aws::Clients::new(&sdk, Some(&requests)).sqs;
         let changes =
             aws::provision::ensure_queues(&sqs, &format!("{prefix}-changes"), max_receives)
                 .await
@@ -97,6 +104,8 @@ impl Stack {
             endpoint,
             sdk,
             sqs,
+            requests,
+            arns: Default::default(),
             tables,
             changes,
             init,
@@ -136,6 +145,9 @@ impl Stack {
     }
 
     pub async fn queue_arn(&self, url: &str) -> String {
+        if let Some(arn) = self.arns.lock().expect("arns").get(url) {
+            return arn.clone();
+        }
         let out = self
             .sqs
             .get_queue_attributes()
@@ -144,10 +156,14 @@ impl Stack {
             .send()
             .await
             .expect("GetQueueAttributes");
-        out.attributes()
+        let arn = out
+            .attributes()
             .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn))
             .cloned()
-            .expect("QueueArn")
+            .expect("QueueArn");
+        let mut arns = self.arns.lock().expect("arns");
+        arns.insert(url.to_owned(), arn.clone());
+        arn
     }
 
     /// Up to 10 visible messages, hidden for `visibility_secs` (0: visible again at once, as
@@ -172,24 +188,34 @@ impl Stack {
     }
 
     /// What the event-source mapping does after the handler: delete every message not named
-    /// in the batch item failures.
+    /// in the batch item failures, ten per DeleteMessageBatch.
     pub async fn delete_done(
         &self,
         url: &str,
         messages: &[aws_sdk_sqs::types::Message],
         failed: &[String],
     ) {
-        for m in messages {
-            if failed.iter().any(|f| Some(f.as_str()) == m.message_id()) {
-                continue;
-            }
-            self.sqs
-                .delete_message()
+        let done: Vec<_> = messages
+            .iter()
+            .filter(|m| !failed.iter().any(|f| Some(f.as_str()) == m.message_id()))
+            .collect();
+        for chunk in done.chunks(10) {
+            let entries = chunk.iter().enumerate().map(|(i, m)| {
+                aws_sdk_sqs::types::DeleteMessageBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .receipt_handle(m.receipt_handle().unwrap_or_default())
+                    .build()
+                    .expect("entry")
+            });
+            let out = self
+                .sqs
+                .delete_message_batch()
                 .queue_url(url)
-                .receipt_handle(m.receipt_handle().unwrap_or_default())
+                .set_entries(Some(entries.collect()))
                 .send()
                 .await
-                .expect("DeleteMessage");
+                .expect("DeleteMessageBatch");
+            assert!(out.failed.is_empty(), "deletes failed: {:?}", out.failed);
         }
     }
 

@@ -313,9 +313,10 @@ async fn functions(
         if !oauth {
             config.sf_client_secret_id = None;
         }
-        let clock = clock.clone();
+        let ports = aws::Adapters::with_counter(&stack.sdk, &config.aws, &stack.requests)
+            .ports(clock.clone());
         async move {
-            kit::build_edge(&stack.sdk, &config, clock)
+            kit::build_edge_on(&stack.sdk, &config, ports)
                 .await
                 .expect("edge")
         }

@@ -6,13 +6,13 @@ use crate::envelope::{Envelope, TokenData};
 use crate::error::{JingError, sync_error_for};
 use crate::ratelimit::{RateLimiter, RetryPolicy};
 use crate::token::{Clock, Credentials, NoTokenSink, TokenSet, TokenSink, system_clock};
+use crate::token_cache::{self, TokenSlot};
 use crate::transport::{CallCounter, CallStats, PROTOCOL, Transport};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use serde_json::{Value as Json, json};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Mutex;
 
 /// Everything needed to build a client.
 #[derive(Debug, Clone)]
@@ -49,7 +49,8 @@ struct Inner {
     contract: JingContract,
     credentials: Credentials,
     transport: Transport,
-    tokens: Mutex<Option<TokenSet>>,
+    /// Shared by every client of the same credentials in the process (see `token_cache`).
+    tokens: TokenSlot,
     sink: Arc<dyn TokenSink>,
     clock: Clock,
 }
@@ -64,15 +65,27 @@ impl std::fmt::Debug for JingClient {
 }
 
 impl JingClient {
+    /// A client whose token is the process's for these credentials: every client of the same
+    /// base URL, app id and secret shares one token until it expires (or JING refuses it).
     pub fn new(config: JingClientConfig) -> Result<Self, JingError> {
-        Self::build(config, None, Arc::new(NoTokenSink), system_clock())
+        let slot = token_cache::shared_slot(&config.contract.base_url, &config.credentials);
+        Self::with_slot(config, slot, Arc::new(NoTokenSink), system_clock())
     }
 
     /// Full control: tokens persisted earlier (reused until they expire), where new tokens go,
-    /// and the clock used to judge expiry.
+    /// and the clock used to judge expiry. The token is this client's own (not shared).
     pub fn build(
         config: JingClientConfig,
         saved: Option<TokenSet>,
+        sink: Arc<dyn TokenSink>,
+        clock: Clock,
+    ) -> Result<Self, JingError> {
+        Self::with_slot(config, token_cache::own_slot(saved), sink, clock)
+    }
+
+    fn with_slot(
+        config: JingClientConfig,
+        tokens: TokenSlot,
         sink: Arc<dyn TokenSink>,
         clock: Clock,
     ) -> Result<Self, JingError> {
@@ -91,7 +104,7 @@ impl JingClient {
             contract: config.contract,
             credentials: config.credentials,
             transport,
-            tokens: Mutex::new(saved),
+            tokens,
             sink,
             clock,
         };

@@ -15,6 +15,7 @@ pub mod port;
 pub mod ratelimit;
 pub mod records;
 pub mod token;
+mod token_cache;
 mod transport;
 pub mod webhook;
 

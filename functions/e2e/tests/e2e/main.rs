@@ -8,6 +8,8 @@ mod going_live;
 mod http;
 mod init;
 mod quota;
+mod requests;
 mod security;
 mod sync;
+mod tokens;
 mod writer;

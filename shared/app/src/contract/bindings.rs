@@ -11,11 +11,49 @@ use std::pin::Pin;
 /// listing order and paging, and isolation between apps and objects.
 pub async fn binding_store(store: &dyn BindingStore) {
     insert_is_conditional_on_both_ids(store).await;
+    by_records_reads_many_in_order(store).await;
     replace_is_version_checked(store).await;
     remove_frees_both_ids(store).await;
     list_pages_in_sf_id_order(store).await;
     apps_and_objects_are_isolated(store).await;
     racing_inserts_bind_a_record_once(store).await;
+}
+
+async fn by_records_reads_many_in_order(store: &dyn BindingStore) {
+    use domain::RecordRef;
+    let a = app("bind-many");
+    let mut bound = Vec::new();
+    for i in 0..120 {
+        let b = binding(&a, Lead, &sf_id("00Q", i), &jing_id(i), 1);
+        store.put(&b, None).await.unwrap();
+        bound.push(b);
+    }
+    // Both sides, unbound ids, a repeat, and more than one request's worth (DynamoDB: 100).
+    let mut asked = vec![
+        RecordRef::Jing(jing_id(5)),
+        RecordRef::Salesforce(sf_id("00Q", 7)),
+        RecordRef::Jing(jing_id(999)),
+        RecordRef::Salesforce(sf_id("00Q", 5)),
+        RecordRef::Jing(jing_id(5)),
+    ];
+    asked.extend((10..120).map(|i| RecordRef::Salesforce(sf_id("00Q", i))));
+    let found = store.by_records(&a, Lead, &asked).await.unwrap();
+    assert_eq!(found.len(), asked.len(), "one answer per record asked");
+    assert_eq!(found[0].as_ref(), Some(&bound[5]));
+    assert_eq!(found[1].as_ref(), Some(&bound[7]));
+    assert_eq!(found[2], None, "an unbound id");
+    assert_eq!(found[3].as_ref(), Some(&bound[5]));
+    assert_eq!(found[4].as_ref(), Some(&bound[5]), "a repeat answers twice");
+    for (i, b) in found[5..].iter().enumerate() {
+        assert_eq!(b.as_ref(), Some(&bound[i + 10]));
+    }
+    let other = store.by_records(&a, Account, &asked[..2]).await.unwrap();
+    assert_eq!(
+        other,
+        vec![None, None],
+        "another object's bindings are not found"
+    );
+    assert!(store.by_records(&a, Lead, &[]).await.unwrap().is_empty());
 }
 
 async fn insert_is_conditional_on_both_ids(store: &dyn BindingStore) {

@@ -10,6 +10,7 @@ use domain::{AppId, Category, ObjectKind};
 /// isolation between apps.
 pub async fn error_store(store: &dyn ErrorStore) {
     record_bumps_and_clear_removes(store).await;
+    clear_all_removes_only_the_named_records(store).await;
     let a = app("errors-list");
     seed_errors(store, &a).await;
     errors_list_newest_first_with_filters(store, &a).await;
@@ -39,6 +40,26 @@ pub async fn error_store(store: &dyn ErrorStore) {
         store.seen_since(&other, at(-1)).await.unwrap().is_empty(),
         "app isolation (since)"
     );
+}
+
+async fn clear_all_removes_only_the_named_records(store: &dyn ErrorStore) {
+    let a = app("errors-clear-all");
+    for key in ["K1", "K2", "K3"] {
+        let rec = error_record(&a, Lead, key, "李四", ValueTooLong, at(0));
+        store.record(&rec).await.unwrap();
+    }
+    let account = error_record(&a, Account, "K1", "Acme", ValueTooLong, at(0));
+    store.record(&account).await.unwrap();
+    // Names repeat and include records without errors: neither is a problem.
+    let named = ["K1", "K3", "K3", "K9"].map(str::to_owned);
+    store.clear_all(&a, Lead, &named).await.unwrap();
+    store.clear_all(&a, Lead, &[]).await.unwrap();
+    for (object, key, left) in [(Lead, "K1", false), (Lead, "K2", true), (Lead, "K3", false)] {
+        let found = store.get(&a, object, key).await.unwrap();
+        assert_eq!(found.is_some(), left, "clear_all: {object} {key}");
+    }
+    let other_object = store.get(&a, Account, "K1").await.unwrap();
+    assert!(other_object.is_some(), "clear_all clears one object only");
 }
 
 async fn record_bumps_and_clear_removes(store: &dyn ErrorStore) {

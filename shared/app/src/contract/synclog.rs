@@ -6,6 +6,7 @@ use domain::ObjectKind::{Account, Lead};
 
 /// Upsert per record, most recent first, filters, search, paging, counts, app isolation.
 pub async fn sync_log(log: &dyn SyncLog) {
+    record_all_writes_each_and_keeps_the_last(log).await;
     let (a, b) = (app("synclog-a"), app("synclog-b"));
     let rows = [
         ("L1", Lead, "王五", 10),
@@ -72,4 +73,19 @@ pub async fn sync_log(log: &dyn SyncLog) {
     assert_eq!(other, vec![(Lead, 1)], "app isolation (counts)");
     let b_page = log.list(&b, &ListQuery::default()).await.unwrap();
     assert_eq!(b_page.total, 1, "app isolation (list)");
+}
+
+async fn record_all_writes_each_and_keeps_the_last(log: &dyn SyncLog) {
+    let a = app("synclog-all");
+    let mut batch: Vec<_> = (0..30)
+        .map(|i| synced(&a, Lead, &format!("L{i:02}"), "王五", at(i)))
+        .collect();
+    // One record twice in a batch: the later entry wins.
+    batch.push(synced(&a, Lead, "L00", "王五", at(100)));
+    log.record_all(&batch).await.unwrap();
+    log.record_all(&[]).await.unwrap();
+    let page = log.list(&a, &ListQuery::default()).await.unwrap();
+    assert_eq!(page.total, 30, "one row per record of the batch");
+    assert_eq!(page.items[0].record_key, "L00");
+    assert_eq!(page.items[0].synced_at, at(100), "the later entry wins");
 }

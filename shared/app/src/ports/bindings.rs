@@ -89,6 +89,23 @@ pub trait BindingStore: Send + Sync {
         object: ObjectKind,
         id: &JingId,
     ) -> StoreResult<Option<Binding>>;
+    /// The bindings of many records of one object, in order (`None`: not bound). Stores that
+    /// can read them in one request override it (DynamoDB: BatchGetItem).
+    async fn by_records(
+        &self,
+        app: &AppId,
+        object: ObjectKind,
+        records: &[domain::RecordRef],
+    ) -> StoreResult<Vec<Option<Binding>>> {
+        let mut found = Vec::with_capacity(records.len());
+        for record in records {
+            found.push(match record {
+                domain::RecordRef::Salesforce(id) => self.by_sf(app, object, id).await?,
+                domain::RecordRef::Jing(id) => self.by_jing(app, object, id).await?,
+            });
+        }
+        Ok(found)
+    }
     /// Insert (`expected_version == None`: neither id may be bound yet) or replace the binding
     /// whose stored version equals `expected_version`; the stored version becomes
     /// `binding.version`. Otherwise `StoreError::Conflict`.

@@ -31,6 +31,19 @@ pub trait ErrorStore: Send + Sync {
     async fn record(&self, err: &ErrorRecord) -> StoreResult<()>;
     /// The record synced: its error disappears.
     async fn clear(&self, app: &AppId, object: ObjectKind, record_key: &str) -> StoreResult<()>;
+    /// [`clear`](Self::clear) for many records at once (the writer clears a group's records in
+    /// one go; stores that can batch the deletes override it).
+    async fn clear_all(
+        &self,
+        app: &AppId,
+        object: ObjectKind,
+        record_keys: &[String],
+    ) -> StoreResult<()> {
+        for key in record_keys {
+            self.clear(app, object, key).await?;
+        }
+        Ok(())
+    }
     async fn get(
         &self,
         app: &AppId,
@@ -63,6 +76,13 @@ pub struct SyncedRecord {
 #[async_trait]
 pub trait SyncLog: Send + Sync {
     async fn record(&self, rec: &SyncedRecord) -> StoreResult<()>;
+    /// [`record`](Self::record) for many records at once (stores that can batch override it).
+    async fn record_all(&self, recs: &[SyncedRecord]) -> StoreResult<()> {
+        for rec in recs {
+            self.record(rec).await?;
+        }
+        Ok(())
+    }
     /// Most recent first; filters by object and search.
     async fn list(&self, app: &AppId, q: &ListQuery) -> StoreResult<Page<SyncedRecord>>;
     async fn count_by_object(&self, app: &AppId) -> StoreResult<Vec<(ObjectKind, u64)>>;

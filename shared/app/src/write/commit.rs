@@ -18,7 +18,7 @@ pub(crate) async fn commit(
     executed: Execution,
     report: &mut ApplyReport,
 ) {
-    let mut journal = Vec::new();
+    let mut after = AfterSync::default();
     let reason = executed.park_reason.as_ref();
     for mut ex in executed.done {
         let item = &group.items[ex.planned.item];
@@ -33,11 +33,15 @@ pub(crate) async fn commit(
                 &mut ex.planned,
                 done,
                 report,
-                &mut journal,
+                &mut after,
             )
             .await
             {
-                Ok(()) => Outcome::Applied,
+                Ok(true) => {
+                    after.applied.push(ex.planned.item);
+                    Outcome::Applied
+                }
+                Ok(false) => Outcome::Applied,
                 Err(e) => Outcome::Retry(e),
             },
             Err(Outcome::Failed(e)) => failure_outcome(deps, settings, group, item, e).await,
@@ -52,10 +56,49 @@ pub(crate) async fn commit(
         };
         report.set(&item.indexes, outcome);
     }
-    if !journal.is_empty()
-        && let Err(e) = deps.ledger.journal(&journal).await
-    {
-        tracing::error!(app_id = %settings.app, error = %e, "Could not write the change journal.");
+    after.flush(deps, settings, group, report).await;
+}
+
+/// What the records written by one group leave behind, written together once the group is
+/// done (a few batched requests instead of three per record): the success list, the errors
+/// that clear, the journal.
+#[derive(Default)]
+struct AfterSync {
+    synced: Vec<SyncedRecord>,
+    cleared: Vec<String>,
+    journal: Vec<JournalEntry>,
+    /// Items (of the group) whose outcome depends on the success list and the cleared errors.
+    applied: Vec<usize>,
+}
+
+impl AfterSync {
+    async fn flush(
+        self,
+        deps: &Deps<'_>,
+        settings: &AppSettings,
+        group: &Group,
+        report: &mut ApplyReport,
+    ) {
+        let recorded = match deps.synced.record_all(&self.synced).await {
+            Ok(()) => {
+                deps.errors
+                    .clear_all(&settings.app, group.object, &self.cleared)
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        if let Err(e) = recorded {
+            // The bindings are written: a retry finds nothing left to write and records these.
+            for &i in &self.applied {
+                let indexes = &group.items[i].indexes;
+                report.set(indexes, Outcome::Retry(store_error(e.clone())));
+            }
+        }
+        if !self.journal.is_empty()
+            && let Err(e) = deps.ledger.journal(&self.journal).await
+        {
+            tracing::error!(app_id = %settings.app, error = %e, "Could not write the change journal.");
+        }
     }
 }
 
@@ -160,8 +203,8 @@ async fn record_success(
     p: &mut Planned,
     done: Done,
     report: &mut ApplyReport,
-    journal: &mut Vec<JournalEntry>,
-) -> Result<(), SyncError> {
+    after: &mut AfterSync,
+) -> Result<bool, SyncError> {
     // Moved into the binding rather than copied: nothing reads them afterwards.
     let views = std::mem::take(&mut p.views);
     let change = &group.items[p.item].change;
@@ -243,12 +286,12 @@ async fn record_success(
         }
         (Op::Create { .. }, Done::Staged) => {
             report.counts.staged += 1;
-            return Ok(());
+            return Ok(false);
         }
-        (Op::Create { .. }, _) => return Ok(()),
+        (Op::Create { .. }, _) => return Ok(false),
     }
     record_conflicts(deps, settings, group, change, &p.conflicts, report).await;
-    journal.push(JournalEntry {
+    after.journal.push(JournalEntry {
         app: settings.app.clone(),
         object: group.object,
         record_key: change.record.as_str().to_owned(),
@@ -257,23 +300,17 @@ async fn record_success(
         after: std::mem::take(&mut p.synced),
         at: now,
     });
-    let synced = SyncedRecord {
+    after.synced.push(SyncedRecord {
         app: settings.app.clone(),
         object: group.object,
         record_key: pair.0.clone(),
         name: p.name.clone(),
         synced_at: now,
-    };
-    deps.synced.record(&synced).await.map_err(store_error)?;
+    });
     // The record synced: its errors clear, whichever side they were recorded under (the
     // origin's id is one of the pair's two).
-    for k in [pair.0.as_str(), pair.1.as_str()] {
-        deps.errors
-            .clear(&settings.app, group.object, k)
-            .await
-            .map_err(store_error)?;
-    }
-    Ok(())
+    after.cleared.extend([pair.0, pair.1]);
+    Ok(true)
 }
 
 /// Put conflicts in the ledger (best effort: the ledger is informational).

@@ -61,8 +61,17 @@ pub(crate) async fn prepare(
     report: &mut ApplyReport,
 ) -> Vec<Planned> {
     let mut planned = Vec::new();
-    for (i, item) in group.items.iter().enumerate() {
-        match prepare_one(deps, settings, group, i, item, report).await {
+    let bindings = match prefetch(deps, settings, group).await {
+        Ok(found) => found,
+        Err(e) => {
+            for item in &group.items {
+                report.set(&item.indexes, Outcome::Retry(store_error(e.clone())));
+            }
+            return planned;
+        }
+    };
+    for ((i, item), binding) in group.items.iter().enumerate().zip(bindings) {
+        match prepare_one(deps, settings, group, (i, item), binding, report).await {
             Ok(Prepared::Planned(p)) => planned.push(*p),
             Ok(Prepared::Done(outcome)) => report.set(&item.indexes, outcome),
             Err(e) => {
@@ -78,16 +87,12 @@ async fn prepare_one(
     deps: &Deps<'_>,
     settings: &AppSettings,
     group: &Group,
-    i: usize,
-    item: &Item,
+    (i, item): (usize, &Item),
+    binding: Option<Binding>,
     report: &mut ApplyReport,
 ) -> Result<Prepared, SyncError> {
     let change = &item.change;
-    // Our own writes coming back are echoes: never written again. Deletes are exempt: a delete
-    // of ours removes its binding first, so the echo finds nothing to do anyway, while a
-    // person's delete may carry the last modifier (us) rather than who deleted.
-    let echo = change.actor == Actor::Integration && change.op != Operation::Delete;
-    if echo {
+    if is_echo(change) {
         return skip(report, item, Verdict::Echo);
     }
     let Some(obj) = settings
@@ -97,7 +102,6 @@ async fn prepare_one(
         return skip(report, item, decide::trigger_off("object"));
     };
     let rules = obj.rules(group.direction);
-    let binding = lookup(deps, settings, group, &change.record).await?;
     // A snapshot of a record we saved but have not bound yet is our own creation in flight.
     if change.actor == Actor::IntegrationSnapshot && binding.is_none() {
         return skip(report, item, Verdict::Echo);
@@ -245,18 +249,46 @@ fn skip(report: &mut ApplyReport, item: &Item, verdict: Verdict) -> Result<Prepa
     Ok(Prepared::Done(Outcome::Skipped))
 }
 
-/// Opportunities are bound through the converted lead; everything else by its own id.
-async fn lookup(
+/// Our own writes coming back are echoes: never written again. Deletes are exempt: a delete
+/// of ours removes its binding first, so the echo finds nothing to do anyway, while a
+/// person's delete may carry the last modifier (us) rather than who deleted.
+fn is_echo(change: &Change) -> bool {
+    change.actor == Actor::Integration && change.op != Operation::Delete
+}
+
+/// Records skipped before their binding is read: echoes, and members (bound elsewhere, by
+/// member matching).
+fn skipped_unread(group: &Group, change: &Change) -> bool {
+    is_echo(change) || group.object == ObjectKind::Member
+}
+
+/// The bindings of the group's records, in one read (one request on DynamoDB, not one per
+/// record); `None` for records that are skipped without one.
+async fn prefetch(
     deps: &Deps<'_>,
     settings: &AppSettings,
     group: &Group,
-    record: &RecordRef,
-) -> Result<Option<Binding>, SyncError> {
-    let found = match record {
-        RecordRef::Salesforce(id) => deps.bindings.by_sf(&settings.app, group.object, id).await,
-        RecordRef::Jing(id) => deps.bindings.by_jing(&settings.app, group.object, id).await,
-    };
-    found.map_err(store_error)
+) -> Result<Vec<Option<Binding>>, crate::ports::StoreError> {
+    let wanted: Vec<(usize, RecordRef)> = group
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| !skipped_unread(group, &item.change))
+        .map(|(i, item)| (i, item.change.record.clone()))
+        .collect();
+    let mut found = vec![None; group.items.len()];
+    if wanted.is_empty() || settings.object(group.object).is_none() {
+        return Ok(found);
+    }
+    let records: Vec<RecordRef> = wanted.iter().map(|(_, r)| r.clone()).collect();
+    let read = deps
+        .bindings
+        .by_records(&settings.app, group.object, &records)
+        .await?;
+    for ((i, _), binding) in wanted.into_iter().zip(read) {
+        found[i] = binding;
+    }
+    Ok(found)
 }
 
 pub(crate) fn store_error(e: crate::ports::StoreError) -> SyncError {

@@ -2,13 +2,16 @@
 //! the whole binding, plus one counter item per app and object. Every write is one
 //! TransactWriteItems whose conditions make concurrent binders of the same id lose cleanly.
 
-use super::{Item, attr, from_body, get_item, get_n, key, keys, n, query_all, s, to_body};
+use super::{
+    Item, attr, batch_get, from_body, get_item, get_n, get_s, key, keys, n, query_all, s, to_body,
+};
 use crate::error::{corrupt, store_error, transact_error};
 use app::ports::{Binding, BindingStore, StoreError, StoreResult};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
-use domain::{AppId, JingId, ObjectKind, SfId, Side};
+use domain::{AppId, JingId, ObjectKind, RecordRef, SfId, Side};
+use std::collections::HashMap;
 
 /// [`BindingStore`] on the bindings table.
 #[derive(Debug, Clone)]
@@ -188,6 +191,41 @@ impl BindingStore for DynamoBindingStore {
         id: &JingId,
     ) -> StoreResult<Option<Binding>> {
         self.get(Self::jing_key(app, object, id)).await
+    }
+
+    /// One consistent BatchGetItem per 100 records.
+    async fn by_records(
+        &self,
+        app: &AppId,
+        object: ObjectKind,
+        records: &[RecordRef],
+    ) -> StoreResult<Vec<Option<Binding>>> {
+        let key_of = |r: &RecordRef| match r {
+            RecordRef::Salesforce(id) => Self::sf_key(app, object, id),
+            RecordRef::Jing(id) => Self::jing_key(app, object, id),
+        };
+        let sk_of = |r: &RecordRef| r.as_str().to_owned();
+        let mut distinct: Vec<&RecordRef> = records.iter().collect();
+        distinct.sort();
+        distinct.dedup();
+        let keys = distinct.iter().map(|r| key_of(r)).collect();
+        let mut found: HashMap<(String, String), Binding> = HashMap::new();
+        for item in batch_get(&self.client, &self.table, keys).await? {
+            let pk = get_s(&item, attr::PK)?.to_owned();
+            let sk = get_s(&item, attr::SK)?.to_owned();
+            found.insert((pk, sk), from_body(&item)?);
+        }
+        let side = |r: &RecordRef| match r {
+            RecordRef::Salesforce(_) => Side::Salesforce,
+            RecordRef::Jing(_) => Side::Jing,
+        };
+        Ok(records
+            .iter()
+            .map(|r| {
+                let pk = keys::binding_pk(app, object, side(r));
+                found.get(&(pk, sk_of(r))).cloned()
+            })
+            .collect())
     }
 
     async fn put(&self, binding: &Binding, expected_version: Option<u64>) -> StoreResult<()> {

@@ -138,6 +138,26 @@ impl ErrorStore for DynamoErrorStore {
         Ok(())
     }
 
+    /// One BatchWriteItem of deletes per 25 records.
+    async fn clear_all(
+        &self,
+        app: &AppId,
+        object: ObjectKind,
+        record_keys: &[String],
+    ) -> StoreResult<()> {
+        let mut sks: Vec<String> = record_keys
+            .iter()
+            .map(|k| keys::record_sk(object, k))
+            .collect();
+        sks.sort();
+        sks.dedup();
+        let items = sks
+            .into_iter()
+            .map(|sk| key(keys::error_pk(app), sk))
+            .collect();
+        super::batch_delete(&self.client, &self.table, items).await
+    }
+
     async fn get(
         &self,
         app: &AppId,

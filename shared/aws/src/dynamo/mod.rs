@@ -161,37 +161,109 @@ pub(crate) async fn get_item(client: &Client, table: &str, key: Item) -> StoreRe
 /// Write many items, 25 per BatchWriteItem, retrying unprocessed items a bounded number of times.
 pub(crate) async fn batch_put(client: &Client, table: &str, items: Vec<Item>) -> StoreResult<()> {
     use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
-    for chunk in items.chunks(25) {
-        let mut requests: Vec<WriteRequest> = chunk
-            .iter()
-            .map(|item| {
-                let put = PutRequest::builder().set_item(Some(item.clone())).build();
-                put.map(|p| WriteRequest::builder().put_request(p).build())
-                    .map_err(|e| corrupt("build PutRequest", e))
-            })
-            .collect::<StoreResult<_>>()?;
+    let requests = items
+        .into_iter()
+        .map(|item| {
+            let put = PutRequest::builder().set_item(Some(item)).build();
+            put.map(|p| WriteRequest::builder().put_request(p).build())
+                .map_err(|e| corrupt("build PutRequest", e))
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    batch_write(client, table, requests).await
+}
+
+/// Delete many items by key, 25 per BatchWriteItem (absent items are no error). Keys must be
+/// distinct: one batch may not name an item twice.
+pub(crate) async fn batch_delete(client: &Client, table: &str, keys: Vec<Item>) -> StoreResult<()> {
+    use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
+    let requests = keys
+        .into_iter()
+        .map(|k| {
+            let delete = DeleteRequest::builder().set_key(Some(k)).build();
+            delete
+                .map(|d| WriteRequest::builder().delete_request(d).build())
+                .map_err(|e| corrupt("build DeleteRequest", e))
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    batch_write(client, table, requests).await
+}
+
+/// Send write requests 25 per BatchWriteItem, retrying unprocessed ones a bounded number of times.
+async fn batch_write(
+    client: &Client,
+    table: &str,
+    requests: Vec<aws_sdk_dynamodb::types::WriteRequest>,
+) -> StoreResult<()> {
+    for chunk in requests.chunks(25) {
+        let mut pending = chunk.to_vec();
         for _attempt in 0..5 {
             let out = client
                 .batch_write_item()
-                .request_items(table, requests)
+                .request_items(table, pending)
                 .send()
                 .await
                 .map_err(|e| store_error("BatchWriteItem", e))?;
-            requests = out
+            pending = out
                 .unprocessed_items
                 .unwrap_or_default()
                 .remove(table)
                 .unwrap_or_default();
-            if requests.is_empty() {
+            if pending.is_empty() {
                 break;
             }
         }
-        if !requests.is_empty() {
+        if !pending.is_empty() {
             return Err(app::ports::StoreError::Unavailable(format!(
                 "BatchWriteItem: {} items still unprocessed after retries",
-                requests.len()
+                pending.len()
             )));
         }
     }
     Ok(())
+}
+
+/// Consistent reads of many items, 100 keys per BatchGetItem (unprocessed keys asked again a
+/// bounded number of times). Keys must be distinct. Found items only, in no particular order.
+pub(crate) async fn batch_get(
+    client: &Client,
+    table: &str,
+    keys: Vec<Item>,
+) -> StoreResult<Vec<Item>> {
+    use aws_sdk_dynamodb::types::KeysAndAttributes;
+    let mut found = Vec::with_capacity(keys.len());
+    for chunk in keys.chunks(100) {
+        let mut pending = Some(
+            KeysAndAttributes::builder()
+                .set_keys(Some(chunk.to_vec()))
+                .consistent_read(true)
+                .build()
+                .map_err(|e| corrupt("build KeysAndAttributes", e))?,
+        );
+        for _attempt in 0..5 {
+            let Some(ask) = pending.take() else { break };
+            let out = client
+                .batch_get_item()
+                .request_items(table, ask)
+                .send()
+                .await
+                .map_err(|e| store_error("BatchGetItem", e))?;
+            found.extend(
+                out.responses
+                    .unwrap_or_default()
+                    .remove(table)
+                    .unwrap_or_default(),
+            );
+            pending = out
+                .unprocessed_keys
+                .unwrap_or_default()
+                .remove(table)
+                .filter(|k| !k.keys.is_empty());
+        }
+        if pending.is_some() {
+            return Err(app::ports::StoreError::Unavailable(
+                "BatchGetItem: keys still unprocessed after retries".into(),
+            ));
+        }
+    }
+    Ok(found)
 }

@@ -37,6 +37,21 @@ impl DynamoSyncLog {
         })
     }
 
+    fn item(rec: &SyncedRecord) -> StoreResult<Item> {
+        let sk = keys::record_sk(rec.object, &rec.record_key);
+        let mut item = key(keys::synced_pk(&rec.app), &sk);
+        item.insert("object".into(), s(rec.object.as_str()));
+        item.insert("record_key".into(), s(&rec.record_key));
+        item.insert("name".into(), s(&rec.name));
+        item.insert("synced_at".into(), s(rfc3339(rec.synced_at)?));
+        item.insert(super::attr::GSI1_PK.into(), s(keys::synced_pk(&rec.app)));
+        item.insert(
+            super::attr::GSI1_SK.into(),
+            s(keys::time_sk(rec.synced_at, &sk)),
+        );
+        Ok(item)
+    }
+
     /// Every entry of an app, most recent first (read from the time index, newest first).
     async fn all(&self, app: &AppId) -> StoreResult<Vec<SyncedRecord>> {
         let query = self
@@ -58,25 +73,30 @@ impl DynamoSyncLog {
 #[async_trait]
 impl SyncLog for DynamoSyncLog {
     async fn record(&self, rec: &SyncedRecord) -> StoreResult<()> {
-        let sk = keys::record_sk(rec.object, &rec.record_key);
-        let mut item = key(keys::synced_pk(&rec.app), &sk);
-        item.insert("object".into(), s(rec.object.as_str()));
-        item.insert("record_key".into(), s(&rec.record_key));
-        item.insert("name".into(), s(&rec.name));
-        item.insert("synced_at".into(), s(rfc3339(rec.synced_at)?));
-        item.insert(super::attr::GSI1_PK.into(), s(keys::synced_pk(&rec.app)));
-        item.insert(
-            super::attr::GSI1_SK.into(),
-            s(keys::time_sk(rec.synced_at, &sk)),
-        );
         self.client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(item))
+            .set_item(Some(Self::item(rec)?))
             .send()
             .await
             .map_err(|e| store_error("PutItem synced", e))?;
         Ok(())
+    }
+
+    /// One BatchWriteItem per 25 records (the last entry of a record wins).
+    async fn record_all(&self, recs: &[SyncedRecord]) -> StoreResult<()> {
+        let mut latest: BTreeMap<(&AppId, String), &SyncedRecord> = BTreeMap::new();
+        for rec in recs {
+            latest.insert(
+                (&rec.app, keys::record_sk(rec.object, &rec.record_key)),
+                rec,
+            );
+        }
+        let items = latest
+            .into_values()
+            .map(Self::item)
+            .collect::<StoreResult<Vec<_>>>()?;
+        super::batch_put(&self.client, &self.table, items).await
     }
 
     async fn list(&self, app: &AppId, q: &ListQuery) -> StoreResult<Page<SyncedRecord>> {

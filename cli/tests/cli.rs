@@ -589,6 +589,19 @@ async fn fixed_at_the_source(w: &World) -> Result<()> {
     let errors = w.app(&["errors"]).await.ok();
     assert_eq!(errors.stdout, "no failing records\n");
     assert!(w.sf.find("Lead", "Company", "补上的公司").len() == 1);
+    // Why it waited, then went through: its decisions, newest first.
+    let why = w.app(&["explain", "lead", key]).await.ok();
+    assert!(why.stdout.contains("bound, Salesforce"), "{why:#?}");
+    assert!(
+        why.stdout.contains("REQUIRED_VALUE_MISSING on Company"),
+        "{why:#?}"
+    );
+    let decisions = w.app(&["explain", "lead", key, "--json"]).await.ok().json();
+    let first = decisions["decisions"]
+        .as_array()
+        .and_then(|d| d.iter().find(|d| d["decision"] != "echo"))
+        .ok_or("a decision")?;
+    assert_eq!(first["decision"], "synced", "{decisions}");
     Ok(())
 }
 

@@ -9,6 +9,7 @@ pub mod connect;
 pub mod ctx;
 pub mod dead_letters;
 pub mod error;
+pub mod explain;
 pub mod init;
 pub mod members;
 pub mod setup;
@@ -63,6 +64,8 @@ pub enum AdminCmd {
     Failures(status::FailuresArgs),
     /// Failing records grouped by root cause, each with cause, fix and the retry command.
     Errors(status::ErrorsArgs),
+    /// Why a record synced or not: its last decisions with what decided each.
+    Explain(explain::ExplainArgs),
     /// Queue failed records again: chosen keys, or every record of one root cause (--cause).
     Retry(actions::RetryArgs),
     /// The conflict ledger: both sides changed a two-way field; both values and who won.
@@ -113,6 +116,7 @@ pub async fn run(ctx: &mut Ctx, cmd: AdminCmd) -> Result<()> {
         AdminCmd::Synced(args) => status::synced(ctx, args).await,
         AdminCmd::Failures(args) => status::failures(ctx, args).await,
         AdminCmd::Errors(args) => status::errors(ctx, args).await,
+        AdminCmd::Explain(args) => explain::explain(ctx, args).await,
         AdminCmd::Retry(args) => actions::retry(ctx, args).await,
         AdminCmd::Conflicts(args) => actions::conflicts(ctx, args).await,
         AdminCmd::Resume(args) => actions::resume(ctx, args).await,

@@ -71,11 +71,11 @@ fn lead_counts<'a>(v: &'a Json, direction: &str) -> &'a Json {
         .unwrap_or_else(|| panic!("no lead {direction} in {v}"))
 }
 
-#[tokio::test]
-async fn dry_run_of_an_initialization_counts_and_writes_nothing() {
-    let w = world();
-    seed(&w).await;
-    scope_leads(&w).await;
+/// Leads on both sides: in and out of scope, a duplicate, one pre-flight refuses. Returns the
+/// JING ids of the duplicate and of the refused one.
+async fn leads(w: &World) -> (String, String) {
+    seed(w).await;
+    scope_leads(w).await;
     let past = FixedClock::DEFAULT_START - time::Duration::days(3);
     w.sf.set_now(past);
     w.jing.set_now(past);
@@ -116,6 +116,13 @@ async fn dry_run_of_an_initialization_counts_and_writes_nothing() {
     let bad = w
         .jing
         .insert("lead", fields(&[("name", &long), ("company_id", "丁")]));
+    (dup.to_string(), bad.to_string())
+}
+
+#[tokio::test]
+async fn dry_run_of_an_initialization_counts_and_writes_nothing() {
+    let w = world();
+    let (dup, bad) = leads(&w).await;
     let before = snapshot(&w).await;
 
     let (s, v) = post(&w, "/api/apps/acme/dry-run", json!({"kind": "init"})).await;
@@ -134,8 +141,8 @@ async fn dry_run_of_an_initialization_counts_and_writes_nothing() {
     assert_eq!(errors.len(), 1, "{v}");
     let (_, group) = errors.iter().next().unwrap();
     assert_eq!(group["count"], 1);
-    assert_eq!(group["examples"], json!([bad.to_string()]));
-    assert_ne!(dup.to_string(), bad.to_string());
+    assert_eq!(group["examples"], json!([bad]));
+    assert_ne!(dup, bad);
     assert_eq!(v["jing"]["would_create"], 3, "{v}");
     assert_eq!(v["salesforce"]["would_create"], 1, "{v}");
     assert_eq!(
@@ -189,4 +196,55 @@ async fn dry_run_refuses_an_unknown_kind_and_a_window_too_far_back() {
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
     let (s, _) = post(&w, "/api/apps/nope/dry-run", json!({"kind": "init"})).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn dry_run_of_a_scope_change_counts_under_the_new_rules_and_saves_nothing() {
+    let w = world();
+    leads(&w).await;
+    let (_, before) = get(&w, "/api/apps/acme/objects/lead/rules/sf_to_jing").await;
+    let mut rules = before["rules"].clone();
+    rules["scope"] = json!({"groups": []});
+    let body =
+        json!({"kind": "rules", "object": "lead", "direction": "sf_to_jing", "rules": rules});
+    let (s, v) = post(&w, "/api/apps/acme/dry-run", body).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let to_jing = lead_counts(&v, "sf_to_jing");
+    assert_eq!(
+        to_jing["out_of_scope"], 0,
+        "every lead is in scope now: {v}"
+    );
+    assert_eq!(to_jing["would_create"], 4, "{v}");
+    assert!(
+        v["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["object"] == "lead"),
+        "only the changed object is read: {v}"
+    );
+    let (_, after) = get(&w, "/api/apps/acme/objects/lead/rules/sf_to_jing").await;
+    assert_eq!(after, before, "the rules are not saved");
+}
+
+#[tokio::test]
+async fn dry_run_of_a_mapping_change_counts_under_the_new_mapping_and_saves_nothing() {
+    let w = world();
+    leads(&w).await;
+    let (_, before) = get(&w, "/api/apps/acme/objects/lead/mapping").await;
+    // E-mail not synced: the JING lead Salesforce holds is no longer found, it would be created.
+    let mut mapping = before["mapping"].clone();
+    for m in mapping.as_array_mut().unwrap() {
+        if m["sf_field"] == "Email" {
+            m["rule"] = json!("do_not_sync");
+        }
+    }
+    let body = json!({"kind": "mapping", "object": "lead", "mapping": mapping});
+    let (s, v) = post(&w, "/api/apps/acme/dry-run", body).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let to_sf = lead_counts(&v, "jing_to_sf");
+    assert_eq!(to_sf["would_bind"], 0, "{v}");
+    assert_eq!(to_sf["would_create"], 2, "{v}");
+    let (_, after) = get(&w, "/api/apps/acme/objects/lead/mapping").await;
+    assert_eq!(after, before, "the mapping is not saved");
 }

@@ -60,11 +60,13 @@ struct Scratch {
     settings: MemSettingsStore,
 }
 
-/// Dry-run the initialization of `settings` from `window_start`.
+/// Dry-run the initialization of `settings` from `window_start`, over `objects` only (those of
+/// them whose direction is open; `Account` and `Lead` are the objects initialization reads).
 pub async fn initialization(
     deps: &DryRunDeps<'_>,
     settings: &AppSettings,
     window_start: OffsetDateTime,
+    objects: &[ObjectKind],
 ) -> Result<DryRunReport, DryRunError> {
     let now = deps.clock.now();
     let window =
@@ -94,13 +96,16 @@ pub async fn initialization(
         staging: None,
     };
     let mut out = DryRunReport::default();
+    let read = |kind: ObjectKind, d: Direction| {
+        objects.contains(&kind) && settings.direction_open(kind, d)
+    };
     for kind in [ObjectKind::Account, ObjectKind::Lead] {
-        if settings.direction_open(kind, Direction::SfToJing) {
+        if read(kind, Direction::SfToJing) {
             sf_side(&writer, settings, kind, &window, now, &mut out).await?;
         }
     }
     for kind in [ObjectKind::Account, ObjectKind::Lead] {
-        if settings.direction_open(kind, Direction::JingToSf) {
+        if read(kind, Direction::JingToSf) {
             jing_side(&writer, settings, kind, window.start(), now, &mut out).await?;
         }
     }

@@ -6,6 +6,7 @@
 //! over stand-in ports ([`ports`]): reads go through to the real remotes and stores, every
 //! write lands in memory. So the counts come from the same decisions a real run makes.
 
+mod bindings;
 pub mod ports;
 mod report;
 
@@ -17,9 +18,10 @@ use crate::fakes::{
 use crate::ports::{BindingStore, Clock, JingPort, SalesforcePort, SettingsStore, StoreError};
 use crate::settings::AppSettings;
 use crate::write::{Deps, apply};
+use bindings::OverlayBindings;
 use domain::conditions::InitWindow;
 use domain::{Change, Direction, Lane, ObjectKind, ObjectSpec, SfId};
-use ports::{DryJing, DrySf, OverlayBindings};
+use ports::{DryJing, DrySf};
 pub use report::{DryRunReport, ObjectCounts, SideCalls};
 use time::OffsetDateTime;
 

@@ -1,13 +1,11 @@
-//! Stand-in ports of a dry run: reads go through to the real remotes and stores (counted),
+//! Stand-in remotes of a dry run: reads go through to the real remotes (counted),
 //! writes land in memory and answer success (counted by kind), so the real writer decides
 //! exactly as it would while nothing leaves the process.
 
 use crate::ports::*;
 use async_trait::async_trait;
 use domain::describe::SfObjectDescribe;
-use domain::{AppId, JingId, ObjectKind, RecordRef, SfId};
-use std::collections::HashMap;
-use std::sync::Mutex;
+use domain::{JingId, SfId};
 use std::sync::atomic::{AtomicU64, Ordering};
 use time::OffsetDateTime;
 
@@ -311,96 +309,5 @@ impl JingPort for DryJing<'_> {
     ) -> Result<JingPage, RemoteError> {
         self.tally.read();
         self.real.changed_since(object, since, page).await
-    }
-}
-
-type Key = (AppId, ObjectKind);
-
-/// Bindings read through to the real store; what the dry run binds or removes stays here.
-pub struct OverlayBindings<'a> {
-    pub real: &'a dyn BindingStore,
-    by_sf: Mutex<HashMap<(Key, SfId), Option<Binding>>>,
-    by_jing: Mutex<HashMap<(Key, JingId), Option<Binding>>>,
-}
-
-impl<'a> OverlayBindings<'a> {
-    pub fn new(real: &'a dyn BindingStore) -> Self {
-        Self {
-            real,
-            by_sf: Mutex::default(),
-            by_jing: Mutex::default(),
-        }
-    }
-}
-
-#[async_trait]
-impl BindingStore for OverlayBindings<'_> {
-    async fn by_sf(
-        &self,
-        app: &AppId,
-        object: ObjectKind,
-        id: &SfId,
-    ) -> StoreResult<Option<Binding>> {
-        let key = ((app.clone(), object), id.clone());
-        let hit = crate::fakes::lock(&self.by_sf).get(&key).cloned();
-        match hit {
-            Some(b) => Ok(b),
-            None => self.real.by_sf(app, object, id).await,
-        }
-    }
-    async fn by_jing(
-        &self,
-        app: &AppId,
-        object: ObjectKind,
-        id: &JingId,
-    ) -> StoreResult<Option<Binding>> {
-        let key = ((app.clone(), object), id.clone());
-        let hit = crate::fakes::lock(&self.by_jing).get(&key).cloned();
-        match hit {
-            Some(b) => Ok(b),
-            None => self.real.by_jing(app, object, id).await,
-        }
-    }
-    async fn by_records(
-        &self,
-        app: &AppId,
-        object: ObjectKind,
-        records: &[RecordRef],
-    ) -> StoreResult<Vec<Option<Binding>>> {
-        let mut found = Vec::with_capacity(records.len());
-        for record in records {
-            found.push(match record {
-                RecordRef::Salesforce(id) => self.by_sf(app, object, id).await?,
-                RecordRef::Jing(id) => self.by_jing(app, object, id).await?,
-            });
-        }
-        Ok(found)
-    }
-    /// No version check: the dry run's writer is the only one writing here.
-    async fn put(&self, b: &Binding, _: Option<u64>) -> StoreResult<()> {
-        let key = (b.app.clone(), b.object);
-        crate::fakes::lock(&self.by_sf).insert((key.clone(), b.sf_id.clone()), Some(b.clone()));
-        crate::fakes::lock(&self.by_jing).insert((key, b.jing_id.clone()), Some(b.clone()));
-        Ok(())
-    }
-    async fn remove(&self, app: &AppId, object: ObjectKind, sf_id: &SfId) -> StoreResult<()> {
-        if let Some(b) = self.by_sf(app, object, sf_id).await? {
-            let key = (app.clone(), object);
-            crate::fakes::lock(&self.by_jing).insert((key.clone(), b.jing_id), None);
-            crate::fakes::lock(&self.by_sf).insert((key, sf_id.clone()), None);
-        }
-        Ok(())
-    }
-    async fn count(&self, app: &AppId, object: ObjectKind) -> StoreResult<u64> {
-        self.real.count(app, object).await
-    }
-    async fn list(
-        &self,
-        app: &AppId,
-        object: ObjectKind,
-        after: Option<&SfId>,
-        limit: usize,
-    ) -> StoreResult<Vec<Binding>> {
-        self.real.list(app, object, after, limit).await
     }
 }

@@ -7,6 +7,7 @@ pub mod capture;
 pub mod connect;
 pub mod contract;
 pub mod digest;
+pub mod dry_run;
 pub mod fake_remote;
 pub mod fakes;
 pub mod held;

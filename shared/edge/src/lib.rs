@@ -25,8 +25,8 @@ pub use admin::overview::{Counts, Overview, PauseView, overview};
 pub use edge::{Edge, EdgeOptions, ORG_PROBE_EVERY};
 
 use admin::{
-    actions, apps, auth, breaker, config, connect, dead_letters, error, explain, external_id,
-    members, page, retry, setup as setup_api, status,
+    actions, apps, auth, breaker, config, connect, dead_letters, dry_run, error, explain,
+    external_id, members, page, retry, setup as setup_api, status,
 };
 use axum::Router;
 use axum::routing::{get, post, put};
@@ -69,6 +69,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/apps/{app}/retry"),
     ("POST", "/api/apps/{app}/errors/retry"),
     ("GET", "/api/apps/{app}/explain/{object}/{record}"),
+    ("POST", "/api/apps/{app}/dry-run"),
     ("GET", "/api/apps/{app}/conflicts"),
     ("POST", "/api/apps/{app}/conflicts/settle"),
     ("POST", "/api/apps/{app}/resume"),
@@ -152,6 +153,7 @@ pub fn router(edge: Edge) -> Router {
             "/apps/{app}/explain/{object}/{record}",
             get(explain::explain),
         )
+        .route("/apps/{app}/dry-run", post(dry_run::dry_run))
         .route("/apps/{app}/conflicts", get(actions::conflicts))
         .route("/apps/{app}/conflicts/settle", post(actions::settle))
         .route("/apps/{app}/resume", post(actions::resume))

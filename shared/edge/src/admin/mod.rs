@@ -7,6 +7,7 @@ pub(crate) mod breaker;
 pub(crate) mod config;
 pub(crate) mod connect;
 pub(crate) mod dead_letters;
+pub(crate) mod dry_run;
 pub(crate) mod error;
 pub(crate) mod error_from;
 pub(crate) mod explain;

@@ -438,6 +438,27 @@ async fn mapping(w: &World) -> Result<()> {
 
 /// Started with a progress bar that follows it to the end (the served loop does the work).
 async fn initialization(w: &World) -> Result<()> {
+    // First a dry run: what the initialization would do, writing nothing.
+    let (sf_leads, jing_leads) = (w.sf.count("Lead"), w.jing.count("lead"));
+    let dry = w.app(&["dry-run", "--json"]).await.ok().json();
+    let creates: u64 = dry["objects"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|o| o["would_create"].as_u64())
+        .sum();
+    assert!(
+        creates >= 10,
+        "both sides' new leads would be created: {dry}"
+    );
+    assert!(dry["salesforce"]["reads"].as_u64() >= Some(1), "{dry}");
+    let told = w.app(&["dry-run"]).await.ok();
+    assert!(told.stdout.contains("Nothing was written."), "{told:#?}");
+    assert_eq!(
+        (w.sf.count("Lead"), w.jing.count("lead")),
+        (sf_leads, jing_leads),
+        "a dry run writes nothing"
+    );
     let done = w
         .app(&["init", "start", "--days", "30", "--wait"])
         .await

@@ -12,6 +12,7 @@ pub mod error;
 pub mod explain;
 pub mod init;
 pub mod members;
+pub mod planning;
 pub mod setup;
 pub mod status;
 
@@ -70,6 +71,11 @@ pub enum AdminCmd {
     Retry(actions::RetryArgs),
     /// The conflict ledger: both sides changed a two-way field; both values and who won.
     Conflicts(actions::ConflictsArgs),
+    /// Keep one side's value of a conflict on both sides (marks its ledger entries settled).
+    Settle(planning::SettleArgs),
+    /// What an initialization, a rules file or a mapping file would do: counts, errors and calls
+    /// (writes nothing).
+    DryRun(planning::DryRunArgs),
     /// Resume a paused direction (circuit breaker, org check) and requeue its parked changes.
     Resume(actions::ResumeArgs),
     /// The circuit breaker: thresholds (get, set) and paused directions.
@@ -119,6 +125,8 @@ pub async fn run(ctx: &mut Ctx, cmd: AdminCmd) -> Result<()> {
         AdminCmd::Explain(args) => explain::explain(ctx, args).await,
         AdminCmd::Retry(args) => actions::retry(ctx, args).await,
         AdminCmd::Conflicts(args) => actions::conflicts(ctx, args).await,
+        AdminCmd::Settle(args) => planning::settle(ctx, args).await,
+        AdminCmd::DryRun(args) => planning::dry_run(ctx, args).await,
         AdminCmd::Resume(args) => actions::resume(ctx, args).await,
         AdminCmd::Breaker(args) => breaker::breaker(ctx, args).await,
         AdminCmd::Held(args) => breaker::held(ctx, args).await,

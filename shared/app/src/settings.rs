@@ -207,8 +207,10 @@ pub struct CircuitBreaker {
     pub window_minutes: u32,
 }
 
+/// High on purpose: ordinary surges (the catch-up after an initialization, a busy campaign)
+/// overwrite most of a small object's records; a mass overwrite by mistake touches nearly all.
 fn default_overwrite_share_pct() -> u8 {
-    50
+    90
 }
 
 fn default_window_minutes() -> u32 {

@@ -8,11 +8,20 @@ use time::OffsetDateTime;
 #[derive(Debug, Clone, Default)]
 pub struct SimClock {
     offset: Arc<Mutex<Duration>>,
+    /// Set by [`SimClock::freeze`]: time stands still but for `advance`.
+    frozen: Arc<Mutex<Option<OffsetDateTime>>>,
 }
 
 impl SimClock {
     pub fn now(&self) -> OffsetDateTime {
-        OffsetDateTime::now_utc() + *self.offset.lock().unwrap_or_else(|p| p.into_inner())
+        let frozen = *self.frozen.lock().unwrap_or_else(|p| p.into_inner());
+        let base = frozen.unwrap_or_else(OffsetDateTime::now_utc);
+        base + *self.offset.lock().unwrap_or_else(|p| p.into_inner())
+    }
+    /// Stop real time (tests that need several records in one millisecond); `advance` still
+    /// moves the clock.
+    pub fn freeze(&self) {
+        *self.frozen.lock().unwrap_or_else(|p| p.into_inner()) = Some(OffsetDateTime::now_utc());
     }
     pub fn advance(&self, by: Duration) {
         *self.offset.lock().unwrap_or_else(|p| p.into_inner()) += by;

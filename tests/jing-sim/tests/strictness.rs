@@ -347,6 +347,8 @@ async fn the_change_list_filters_orders_and_pages_strictly() {
         let (_, env) = list(bad.clone()).await;
         assert_eq!(env["code"], codes::BAD_REQUEST, "{bad}: {env}");
     }
+    // b and c must share a millisecond: no real time passes between them.
+    raw.sim.clock().freeze();
     let human = raw.sim.human();
     let a = human.create_lead(json!({"name": "甲"})).unwrap();
     raw.sim.clock().advance(Duration::from_millis(5));

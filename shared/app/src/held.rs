@@ -3,7 +3,7 @@
 //! and the breaker's thresholds per app.
 
 use crate::ports::{ErrorStore, ParkedStore, SettingsStore};
-use crate::quota_reset::QuotaError;
+use crate::quota_reset::{QuotaError, unpause};
 use crate::settings::{AppSettings, CircuitBreaker};
 use domain::{AppId, Change, Direction, ObjectKind, Operation};
 use serde::Serialize;
@@ -102,7 +102,7 @@ pub async fn discard(
     app: &AppId,
     (object, direction): (ObjectKind, Direction),
 ) -> Result<DiscardReport, QuotaError> {
-    let mut s = load(deps, app).await?;
+    load(deps, app).await?;
     let parked = deps.parked.peek(app, SCAN_MAX).await?;
     let here: Vec<_> = parked
         .into_iter()
@@ -114,13 +114,7 @@ pub async fn discard(
             .clear(app, object, e.change.record.as_str())
             .await?;
     }
-    let was_paused = s.is_paused(object, direction);
-    if was_paused {
-        s.paused
-            .retain(|p| !(p.object == object && p.direction == direction));
-        s.revision += 1;
-        deps.settings.put(&s).await?;
-    }
+    let (_, was_paused) = unpause(deps.settings, app, object, direction).await?;
     tracing::info!(app_id = %app, object = %object, ?direction, discarded, "Held changes discarded by an admin.");
     Ok(DiscardReport {
         discarded,

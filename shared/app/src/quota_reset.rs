@@ -91,8 +91,7 @@ pub struct Lanes {
 
 impl Lanes {
     fn of(allocation: &Allocation, allocated: u64, used: u64, now: OffsetDateTime) -> Self {
-        let initialization_allowance =
-            allocated * u64::from(allocation.initialization_share_pct()) / 100;
+        let initialization_allowance = allocation.initialization_cap(allocated);
         Self {
             live_reserve: allocated - initialization_allowance,
             live_reserve_pct: allocation.live_reserve_pct,
@@ -240,6 +239,28 @@ pub async fn set_allocation(
     Ok(s)
 }
 
+/// Remove the pause of `object` in `direction` (revision-checked); the settings as saved, and
+/// whether there was one.
+pub async fn unpause(
+    settings: &dyn SettingsStore,
+    app: &AppId,
+    object: ObjectKind,
+    direction: Direction,
+) -> Result<(AppSettings, bool), QuotaError> {
+    let mut s = settings
+        .get(app)
+        .await?
+        .ok_or_else(|| QuotaError::UnknownApp(app.clone()))?;
+    let was_paused = s.is_paused(object, direction);
+    if was_paused {
+        s.paused
+            .retain(|p| !(p.object == object && p.direction == direction));
+        s.revision += 1;
+        settings.put(&s).await?;
+    }
+    Ok((s, was_paused))
+}
+
 async fn load(deps: &QuotaDeps<'_>, app: &AppId) -> Result<AppSettings, QuotaError> {
     deps.settings
         .get(app)
@@ -343,13 +364,8 @@ pub async fn resume(
     object: ObjectKind,
     direction: Direction,
 ) -> Result<ResumeReport, QuotaError> {
-    let mut s = load(deps, app).await?;
-    let was_paused = s.is_paused(object, direction);
+    let (s, was_paused) = unpause(deps.settings, app, object, direction).await?;
     if was_paused {
-        s.paused
-            .retain(|p| !(p.object == object && p.direction == direction));
-        s.revision += 1;
-        deps.settings.put(&s).await?;
         tracing::info!(app_id = %app, object = %object, ?direction, "Direction resumed by an admin.");
     }
     let requeue = reset(deps, &s).await?;

@@ -180,6 +180,11 @@ impl Allocation {
     pub fn initialization_share_pct(&self) -> u8 {
         100 - self.live_reserve_pct.min(100)
     }
+
+    /// What an initialization may spend of `allocated` calls (the allocation in force).
+    pub fn initialization_cap(&self, allocated: u64) -> u64 {
+        allocated * u64::from(self.initialization_share_pct()) / 100
+    }
 }
 
 impl Default for Allocation {

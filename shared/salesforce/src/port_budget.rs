@@ -241,8 +241,7 @@ impl CallBudget for QuotaBudget {
         let for_initialization = app::spending::initialization_is_spending();
         if for_initialization {
             // The live reserve is not the initialization's to spend.
-            let share = self.state().allocation.initialization_share_pct();
-            cap = cap * u64::from(share) / 100;
+            cap = self.state().allocation.initialization_cap(cap);
         }
         let reserved = self
             .stores

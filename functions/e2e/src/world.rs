@@ -234,11 +234,6 @@ impl World {
             .expect("app exists")
     }
 
-    /// A settings knob the admin API does not offer (tests only).
-    pub async fn put_settings(&self, settings: &AppSettings) {
-        self.ports().settings.put(settings).await.expect("settings");
-    }
-
     /// The event-source mapping of the writer: receive what is visible, invoke the handler with
     /// the SQS event, delete what did not fail. Returns (messages handed over, the response).
     pub async fn writer_round(&self) -> (usize, SqsBatchResponse) {

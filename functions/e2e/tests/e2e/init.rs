@@ -153,10 +153,15 @@ async fn a_running_bulk_job_is_asked_again_after_a_pause_not_in_a_loop() {
             )
             .expect("lead");
     }
-    let mut settings = w.settings().await;
-    settings.init_bulk_threshold = 0; // every non-empty object over Bulk
-    settings.revision += 1;
-    w.put_settings(&settings).await;
+    // Every non-empty object over Bulk, set as an admin would.
+    let patched = w
+        .ok(
+            reqwest::Method::PATCH,
+            &format!("/apps/{}", w.app),
+            Some(json!({ "init_bulk_threshold": 0 })),
+        )
+        .await;
+    assert_eq!(patched["init_bulk_threshold"], 0, "{patched}");
     let wait = std::time::Duration::from_secs(3);
     w.f.init.limits = Limits {
         bulk_wait: wait,

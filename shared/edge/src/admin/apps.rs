@@ -160,6 +160,11 @@ pub(crate) struct AppPatch {
     /// links only).
     #[serde(default, with = "double_option")]
     jing_record_url: Option<Option<String>>,
+    /// Initialization reads an object over Bulk API 2.0 above this estimated count.
+    init_bulk_threshold: Option<u64>,
+    /// Initialization creates in Salesforce go through Bulk API 2.0 ingest jobs from this many
+    /// staged records (0: never; the embedded deployment only).
+    init_ingest_threshold: Option<u64>,
 }
 
 /// Tell "absent" (keep) from `null` (clear).
@@ -179,7 +184,12 @@ pub(crate) async fn patch(
 ) -> Result<Json<AppSettings>, AdminError> {
     let mut s = load(&st, &app_id(&app)?).await?;
     let was_off = !s.enabled;
-    let configures = p.environment.is_some() || p.name.is_some() || p.member_sync.is_some();
+    // Changes that must wait for a running initialization to end.
+    let configures = p.environment.is_some()
+        || p.name.is_some()
+        || p.member_sync.is_some()
+        || p.init_bulk_threshold.is_some()
+        || p.init_ingest_threshold.is_some();
     if let Some(env) = p.environment
         && env != s.environment
     {
@@ -203,6 +213,8 @@ pub(crate) async fn patch(
     s.notify_errors = p.notify_errors.unwrap_or(s.notify_errors);
     s.member_sync = p.member_sync.unwrap_or(s.member_sync);
     s.verify_outbound = p.verify_outbound.unwrap_or(s.verify_outbound);
+    s.init_bulk_threshold = p.init_bulk_threshold.unwrap_or(s.init_bulk_threshold);
+    s.init_ingest_threshold = p.init_ingest_threshold.unwrap_or(s.init_ingest_threshold);
     if let Some(template) = p.jing_record_url {
         s.jing_record_url = template
             .filter(|t| !t.trim().is_empty())

@@ -51,6 +51,16 @@ pub struct DirectoryPage<T> {
     pub total: usize,
 }
 
+/// Empty: what a listing shows before the first member sync.
+impl<T> Default for DirectoryPage<T> {
+    fn default() -> Self {
+        Self {
+            items: Vec::new(),
+            total: 0,
+        }
+    }
+}
+
 /// An employee in the bind picker (contacts masked), with the user bound to it, if any.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EmployeeRow {

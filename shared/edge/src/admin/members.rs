@@ -4,9 +4,7 @@
 use crate::admin::extract::{Body, Params, app_id, limit, load};
 use crate::{AdminError, Edge};
 use app::links;
-use app::members::{
-    BindFilter, DirectoryPage, DirectoryQuery, MemberDirectory, MemberRow, MemberState,
-};
+use app::members::{BindFilter, DirectoryQuery, MemberDirectory, MemberRow, MemberState};
 use app::ports::Binding;
 use app::settings::AppSettings;
 use axum::Json;
@@ -68,10 +66,7 @@ pub(crate) async fn list(
     let page = d
         .as_ref()
         .map(|d| d.members(&bindings, &q))
-        .unwrap_or(DirectoryPage {
-            items: Vec::new(),
-            total: 0,
-        });
+        .unwrap_or_default();
     let members: Vec<Value> = page.items.iter().map(|m| member_json(&s, m)).collect();
     Ok(Json(json!({
         "members": members, "total": page.total, "offset": q.offset, "limit": q.limit,
@@ -102,10 +97,7 @@ pub(crate) async fn employees(
     let page = d
         .as_ref()
         .map(|d| d.employees(&bindings, &q))
-        .unwrap_or(DirectoryPage {
-            items: Vec::new(),
-            total: 0,
-        });
+        .unwrap_or_default();
     let employees: Vec<Value> = page
         .items
         .iter()

@@ -5,11 +5,12 @@
 //! the suite while it fails: see README "Reliability", known gap (it is commit 510aa2b's
 //! `killed_five_times_and_stopped_once_serve_loses_and_doubles_nothing`).
 
-#[path = "crash/process.rs"]
 mod process;
+#[path = "crash/pushes.rs"]
+mod pushes;
 
 use jing_sim::{JingSim, JingSimConfig};
-use process::{Result, Serve, wait_for};
+use process::{Result, start_serve_polling, wait_for};
 use sf_sim::{SfSim, SimConfig};
 use std::time::Duration;
 
@@ -19,14 +20,7 @@ async fn sims() -> Result<(SfSim, SimConfig, JingSim)> {
         ..SimConfig::default()
     };
     let sf = SfSim::start(sf_cfg.clone()).await?;
-    let mut jing_cfg = JingSimConfig::default();
-    if let Some(n) = std::env::var("CRASH_WEBHOOK_ATTEMPTS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-    {
-        jing_cfg.webhook_max_attempts = n;
-    }
-    let jing = JingSim::start(jing_cfg).await?;
+    let jing = JingSim::start(JingSimConfig::default()).await?;
     Ok((sf, sf_cfg, jing))
 }
 
@@ -37,18 +31,18 @@ const ACK: &str = "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_deliveries_of_one_change_at_once_make_one_record() -> Result<()> {
     let (sf, sf_cfg, jing) = sims().await?;
-    let mut serve = Serve::new("twenty", &sf_cfg, &jing, 3600)?;
-    serve.start().await?;
-    let setup = process::install(&serve.admin, &sf, &jing).await?;
+    // No safety-net run during the test: only the pushes deliver.
+    let (serve, admin) = start_serve_polling("twenty", pushes::TOKEN, &sf_cfg, &jing, 3600).await?;
+    let setup = pushes::install(&admin, &sf, &jing).await?;
     // Each simulator sends its push once to a stand-in, which keeps the exact request.
-    let capture = process::Capture::start(ACK).await?;
+    let capture = pushes::Capture::start(ACK).await?;
     let outbound_url = setup["outbound_url"].as_str().ok_or("no outbound_url")?;
     let path = outbound_url.splitn(4, '/').nth(3).ok_or("outbound path")?;
-    sf.set_outbound(Some(process::outbound(
+    sf.set_outbound(Some(pushes::outbound(
         &setup,
         &format!("{}/{path}", capture.base),
     )?));
-    process::webhook_to(&setup, &jing, Some(&capture.base))?;
+    pushes::webhook_to(&setup, &jing, Some(&capture.base))?;
 
     let jing_lead = jing.human().create_lead(serde_json::json!({
         "name": "二十次", "company_id": "并发公司", "mobile": "13600000020",
@@ -62,7 +56,7 @@ async fn twenty_deliveries_of_one_change_at_once_make_one_record() -> Result<()>
     let pushes = capture.taken();
     assert_eq!(pushes.len(), 2, "one webhook, one outbound message");
     for push in &pushes {
-        let statuses = process::send_at_once(&serve.base(), push, 20).await?;
+        let statuses = pushes::send_at_once(&serve.base, push, 20).await?;
         assert!(
             statuses.iter().all(|s| *s == 200),
             "{}: {statuses:?}",
@@ -72,7 +66,7 @@ async fn twenty_deliveries_of_one_change_at_once_make_one_record() -> Result<()>
 
     // Later edits through the normal paths land after every one of the 20: when they show,
     // the copies of the deliveries have all been taken.
-    process::register(&setup, &sf, &jing, Duration::from_millis(200))?;
+    pushes::register(&setup, &sf, &jing, Duration::from_millis(200))?;
     jing.human()
         .update("lead", &jing_lead, serde_json::json!({"title": "之后"}))?;
     sf.human()
@@ -100,6 +94,6 @@ async fn twenty_deliveries_of_one_change_at_once_make_one_record() -> Result<()>
     );
     assert_eq!(sf.count("Lead"), 2);
     assert_eq!(jing.count("lead"), 2);
-    assert!(process::dead_letters(&serve.admin).await?.is_empty());
+    assert!(pushes::dead_letters(&admin).await?.is_empty());
     Ok(())
 }

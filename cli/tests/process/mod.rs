@@ -34,11 +34,12 @@ pub fn free_port() -> Result<u16> {
         .port())
 }
 
-/// A serve configuration polling every second, trusting the simulator's login host.
-pub fn config(dir: &Path, port: u16, sf: &SimConfig, jing: &JingSim) -> String {
+/// A serve configuration running both safety nets every `poll_seconds`, trusting the
+/// simulator's login host.
+pub fn config(dir: &Path, port: u16, sf: &SimConfig, jing: &JingSim, poll_seconds: u64) -> String {
     format!(
         "data_dir = {data:?}\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"http://127.0.0.1:{port}\"\n\
-         poll_seconds = 1\norg_probe_seconds = 1\nallow_custom_login_host = true\n\
+         poll_seconds = {poll_seconds}\norg_probe_seconds = 1\nallow_custom_login_host = true\n\
          [salesforce]\nclient_id = {id:?}\nclient_secret = {secret:?}\n[jing]\nbase_url = {jing:?}\n",
         data = dir.join("data").display().to_string(),
         id = sf.client_id,
@@ -48,19 +49,30 @@ pub fn config(dir: &Path, port: u16, sf: &SimConfig, jing: &JingSim) -> String {
 }
 
 /// Start `jingsf serve` in `jingsf-{name}-{pid}` under the temp directory, with this admin
-/// token, and wait until it answers `/healthz`.
+/// token, polling every second, and wait until it answers `/healthz`.
 pub async fn start_serve(
     name: &str,
     token: &str,
     sf_cfg: &SimConfig,
     jing: &JingSim,
 ) -> Result<(Serve, AdminClient)> {
+    start_serve_polling(name, token, sf_cfg, jing, 1).await
+}
+
+/// [`start_serve`] with the safety nets every `poll_seconds`.
+pub async fn start_serve_polling(
+    name: &str,
+    token: &str,
+    sf_cfg: &SimConfig,
+    jing: &JingSim,
+    poll_seconds: u64,
+) -> Result<(Serve, AdminClient)> {
     let dir = std::env::temp_dir().join(format!("jingsf-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
     let port = free_port()?;
     let path = dir.join("jingsf.toml");
-    std::fs::write(&path, config(&dir, port, sf_cfg, jing))?;
+    std::fs::write(&path, config(&dir, port, sf_cfg, jing, poll_seconds))?;
     let child = Command::new(env!("CARGO_BIN_EXE_jingsf"))
         .args(["serve", "--config"])
         .arg(&path)

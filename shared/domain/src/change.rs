@@ -146,12 +146,8 @@ impl Change {
     /// Key that identifies this exact change for idempotency: app, object, record, source
     /// version and a hash of the values (never the queue message id).
     pub fn idempotency_key(&self) -> String {
-        let values: Vec<(&str, &Value)> = self
-            .fields
-            .iter()
-            .map(|(k, f)| (k.as_str(), &f.after))
-            .collect();
-        let fp = crate::fingerprint::fingerprint(values.iter().copied());
+        let values = self.fields.iter().map(|(k, f)| (k.as_str(), &f.after));
+        let fp = crate::fingerprint::fingerprint(values);
         format!(
             "{}|{}|{}|{}|{}|{}",
             self.app,

@@ -173,9 +173,6 @@ fn plan_field(input: &PlanInput<'_>, m: &FieldMapping, out: &mut RecordPlan) {
         }
         out.conflicts.push((m.sf_field.clone(), c));
     }
-    let origin_changed = !values
-        .before()
-        .is_some_and(|b| rules::same(&values.incoming, b));
     let field = Outcome {
         m,
         origin_field,
@@ -196,6 +193,9 @@ fn plan_field(input: &PlanInput<'_>, m: &FieldMapping, out: &mut RecordPlan) {
             field.written(out, synced, converted.into_owned());
         }
         Verdict::Skip(reason) => {
+            let origin_changed = !values
+                .before()
+                .is_some_and(|b| rules::same(&values.incoming, b));
             field.skipped(out, reason, &field_input, incoming_sf, origin_changed);
         }
     }

@@ -909,6 +909,10 @@ macro_rules! writer_scenarios {
             $crate::contract::writer_ties::edits_of_the_same_second_in_the_wrong_order_end_with_the_latest(($make)()).await
         }
         #[tokio::test]
+        async fn an_edit_before_its_create_waits_for_it() {
+            $crate::contract::writer_ties::an_edit_before_its_create_waits_for_it(($make)()).await
+        }
+        #[tokio::test]
         async fn a_mass_delete_in_small_batches_trips_the_breaker() {
             $crate::contract::writer_breaker::a_mass_delete_in_small_batches_trips_the_breaker(($make)()).await
         }

@@ -56,3 +56,29 @@ pub async fn edits_of_the_same_second_in_the_wrong_order_end_with_the_latest(sto
     let b = w.binding_of_jing(ObjectKind::Lead, &id).await.unwrap();
     assert_eq!(b.last_synced["Title"], Value::text("S9-1"));
 }
+
+/// A JING edit (its webhook carries the changed fields only) reaching the writer before the
+/// lead's creation waits for it instead of failing; after the create it lands.
+pub async fn an_edit_before_its_create_waits_for_it(stores: Stores) {
+    let w = World::new(stores);
+    let with_title = [ZHANG, &[("title", "J0")]].concat();
+    let id = w.jing.insert("lead", sf_fields(&with_title));
+    w.jing.human_update(&id, sf_fields(&[("title", "J2")]));
+    let edit = jing_lead(id.as_str(), 3, &[("title", "J2")]);
+    w.f.clock.set(minute(4));
+    let r = w.apply(vec![edit.clone()]).await;
+    match &r.outcomes[..] {
+        [Outcome::Retry(e)] => {
+            assert_eq!(e.code, domain::ErrorCode::CreatePending);
+            assert_eq!(e.field.as_deref(), Some("LastName"));
+        }
+        other => panic!("the edit waits for the create: {other:?}"),
+    }
+    assert_eq!(w.sf.count("Lead"), 0, "no half lead made from an edit");
+    let create = jing_lead(id.as_str(), 1, &with_title);
+    assert_eq!(w.apply(vec![create]).await.outcomes, [Outcome::Applied]);
+    assert_eq!(w.apply(vec![edit]).await.outcomes, [Outcome::Applied]);
+    let b = w.binding_of_jing(ObjectKind::Lead, &id).await.unwrap();
+    assert_eq!(w.sf.record(&b.sf_id).unwrap()["Title"], Value::text("J2"));
+    assert_eq!(w.sf.count("Lead"), 1);
+}

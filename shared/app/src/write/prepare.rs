@@ -168,14 +168,24 @@ async fn prepare_one(
                 return skip(report, item, decide::trigger_off("converted"));
             }
             let now = deps.clock.now();
-            if binding.is_none() && !may_create(group, &rules.scope, change, now) {
-                let scope = &rules.scope;
-                let verdict = if may_create(group, &domain::conditions::Scope::all(), change, now) {
-                    decide::out_of_scope(scope, change, now)
-                } else {
-                    decide::trigger_off("create")
-                };
-                return skip(report, item, verdict);
+            if binding.is_none() {
+                let allowed = may_create(group, &domain::conditions::Scope::all(), change, now);
+                if let Some(field) = allowed
+                    .then(|| partial_edit(settings, group, change))
+                    .flatten()
+                {
+                    // Waits for the record's creation (its scope cannot be judged either).
+                    return Err(SyncError::new(ErrorCode::CreatePending)
+                        .field(field)
+                        .object(target_object(group)));
+                }
+                if !may_create(group, &rules.scope, change, now) {
+                    let verdict = match allowed {
+                        true => decide::out_of_scope(&rules.scope, change, now),
+                        false => decide::trigger_off("create"),
+                    };
+                    return skip(report, item, verdict);
+                }
             }
             let mut plan = plan_upsert(
                 deps,
@@ -376,6 +386,35 @@ fn plan_record(
         own_save: change.actor == Actor::IntegrationSnapshot,
         fresh_read,
     })
+}
+
+/// A field the target requires on create that the change does not carry at all (a blank is
+/// carried): it is an edit of a record whose creation has not synced yet (JING's update
+/// webhooks carry the changed fields only), not a create.
+fn partial_edit(settings: &AppSettings, group: &Group, change: &Change) -> Option<&'static str> {
+    let spec = ObjectSpec::of(group.object);
+    let mapping = &settings.objects.get(&group.object)?.mapping;
+    let required = match group.direction {
+        Direction::JingToSf => spec.sf_required,
+        Direction::SfToJing => spec.jing_required,
+    };
+    required.iter().copied().find(|field| {
+        mapping.iter().any(|m| {
+            let (origin, target) = match group.direction {
+                Direction::JingToSf => (&m.jing_field, &m.sf_field),
+                Direction::SfToJing => (&m.sf_field, &m.jing_field),
+            };
+            target == field && !change.fields.contains_key(origin)
+        })
+    })
+}
+
+fn target_object(group: &Group) -> &'static str {
+    let spec = ObjectSpec::of(group.object);
+    match group.direction {
+        Direction::JingToSf => spec.sf_object,
+        Direction::SfToJing => spec.jing_object,
+    }
 }
 
 /// Creates carry the business type on JING and must have the target's required fields.

@@ -8,7 +8,8 @@
 //! reads the record as Salesforce holds it now (one query) and plans that instead: it was read
 //! after every tied delivery was received, so it is at least as new as each of them.
 //!
-//! JING's change times are in milliseconds: a tie there is left to the arrival order.
+//! JING's open API has no read of one record, so a tie of two JING changes (its webhooks'
+//! times are whole seconds too) is still left to the arrival order.
 
 use super::Deps;
 use super::batch::{Group, Item};

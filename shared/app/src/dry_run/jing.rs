@@ -9,7 +9,8 @@ use crate::ports::*;
 use async_trait::async_trait;
 use domain::jing_duplicates::{DuplicateKey, duplicate_fields, duplicate_keys};
 use domain::{ErrorCode, JingId, SyncError, Value};
-use std::collections::HashMap;
+use serde_json::Value as Json;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -67,7 +68,14 @@ pub struct DryJing<'a> {
     pub tally: WriteTally,
     next: AtomicU64,
     holders: Mutex<Holders>,
+    /// Records this dry run changed: the real run's writes make them its own changes (by the
+    /// integration, after its start), which its JING side does not read as history. An update
+    /// that changes no value leaves a JING record as it was, so the values are kept to tell.
+    written: Mutex<HashSet<JingId>>,
+    values: Mutex<HashMap<JingId, Record>>,
 }
+
+type Record = BTreeMap<String, Json>;
 
 impl<'a> DryJing<'a> {
     pub fn new(real: &'a dyn JingPort) -> Self {
@@ -76,7 +84,14 @@ impl<'a> DryJing<'a> {
             tally: WriteTally::default(),
             next: AtomicU64::new(1),
             holders: Mutex::default(),
+            written: Mutex::default(),
+            values: Mutex::default(),
         }
+    }
+
+    /// Whether this dry run wrote the record (see [`DryJing::written`]).
+    pub fn wrote(&self, id: &JingId) -> bool {
+        crate::fakes::lock(&self.written).contains(id)
     }
 
     /// Learn the duplicate keys of `object`'s live records (one listing from the beginning),
@@ -88,12 +103,14 @@ impl<'a> DryJing<'a> {
                 .changed_since(object, OffsetDateTime::UNIX_EPOCH, token.as_deref())
                 .await?;
             let mut holders = crate::fakes::lock(&self.holders);
+            let mut values = crate::fakes::lock(&self.values);
             for r in page.records.iter().filter(|r| !r.deleted) {
                 let text = |f: &str| r.fields.get(f)?.as_str().map(str::to_owned);
                 let keys = duplicate_keys(object, text);
                 holders.hold(object, &r.id, duplicate_fields(object), keys);
+                values.insert(r.id.clone(), r.fields.clone());
             }
-            drop(holders);
+            drop((holders, values));
             token = page.next;
             if token.is_none() {
                 return Ok(true);
@@ -113,6 +130,7 @@ impl<'a> DryJing<'a> {
         let raw = fake_id("dry-", self.next.fetch_add(1, Ordering::Relaxed));
         if let Ok(id) = JingId::parse(&raw) {
             holders.hold(object, &id, duplicate_fields(object), keys);
+            self.changes(&id, fields);
         }
         WriteResult::Ok(raw)
     }
@@ -129,7 +147,27 @@ impl<'a> DryJing<'a> {
             );
         }
         holders.hold(object, id, &touched(object, fields), keys);
+        if self.changes(id, fields) {
+            crate::fakes::lock(&self.written).insert(id.clone());
+        }
         WriteResult::Ok(id.as_str().to_owned())
+    }
+
+    /// Apply a write to the kept values: whether it changed any (a record not listed is
+    /// taken as changed).
+    fn changes(&self, id: &JingId, fields: &Fields) -> bool {
+        let mut values = crate::fakes::lock(&self.values);
+        let known = values.contains_key(id);
+        let record = values.entry(id.clone()).or_default();
+        let mut changed = !known;
+        for (field, value) in fields {
+            let sent = value.to_jing_json();
+            if record.get(field).unwrap_or(&Json::Null) != &sent {
+                record.insert(field.clone(), sent);
+                changed = true;
+            }
+        }
+        changed
     }
 }
 

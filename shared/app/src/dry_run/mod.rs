@@ -257,11 +257,13 @@ impl Side<'_, '_> {
                 .changed_since(object, since, token.as_deref())
                 .await
                 .map_err(remote)?;
-            // As initialization: invalidated records and our own writes are not history.
+            // As initialization: invalidated records and our own writes are not history (nor
+            // what this dry run wrote: the real run's write would be its own).
             let changes: Vec<Change> = page
                 .records
                 .iter()
                 .filter(|r| !r.deleted && !r.by_integration && r.updated_at <= self.now)
+                .filter(|r| !self.jing.wrote(&r.id))
                 .take(MAX_RECORDS - read)
                 .map(|r| jing_record_change(settings, kind, r, Lane::Backfill))
                 .collect();

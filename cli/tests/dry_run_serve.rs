@@ -287,7 +287,7 @@ async fn the_dry_run_counts_what_the_initialization_then_does_and_writes_nothing
     );
     assert_eq!(w.sf.count("Lead"), sf_leads + created("lead", "jing_to_sf"));
 
-    // The CLI shows the kept report's flag, and the status page's source has it.
+    // The answer is kept for the status page.
     let last = w.admin.get(&format!("/apps/{APP}/dry-run")).await?;
     assert_eq!(last["last"]["ran_at"], dry["ran_at"], "{last}");
 
@@ -311,8 +311,9 @@ fn cli(w: &World, args: &[&str]) -> Result<(i32, String, String)> {
     ))
 }
 
-/// Both sides edit a bound lead's title before either change is synced; the later one wins and
-/// the ledger keeps the conflict; `jingsf settle --keep jing` puts JING's value on both sides.
+/// Both sides edit a bound lead's title before either change is synced (pushes the test
+/// delivers); one wins and the ledger keeps the conflict; `jingsf settle --keep <the other>`
+/// puts the losing value on both sides and marks the entry settled.
 async fn settle_a_conflict_with_the_cli(w: &World) -> Result<()> {
     let setup = w.admin.get(&format!("/apps/{APP}/setup")).await?;
     // What the Salesforce admin registers (the definitions the setup section lists); the test
@@ -358,9 +359,14 @@ async fn settle_a_conflict_with_the_cli(w: &World) -> Result<()> {
             .and_then(|r| r.fields.get("title").cloned());
         (sf_title.unwrap_or_default(), jing_title.unwrap_or_default())
     };
+    // Whichever edit the rules let win reaches both sides, and the ledger keeps the conflict.
+    let edited = [
+        ("salesforce", json!("Salesforce 改的职位")),
+        ("jing", json!("JING 改的职位")),
+    ];
     let mut entry = Value::Null;
     wait_for(
-        "the conflict in the ledger, the later edit on both sides",
+        "the conflict in the ledger, the winning edit on both sides",
         Duration::from_secs(30),
         async || {
             let (code, out, _) = cli(w, &["conflicts", "--json"])?;
@@ -372,34 +378,68 @@ async fn settle_a_conflict_with_the_cli(w: &World) -> Result<()> {
                 .find(|e| e["field"] == "Title")
                 .cloned()
                 .unwrap_or_default();
-            let later = json!("Salesforce 改的职位");
-            Ok(code == 0 && !entry.is_null() && titles() == (later.clone(), later))
+            let won = edited
+                .iter()
+                .find(|(side, _)| entry["conflict"]["winner"] == *side);
+            Ok(code == 0 && won.is_some_and(|(_, v)| titles() == (v.clone(), v.clone())))
         },
     )
-    .await?;
+    .await
+    .map_err(|e| {
+        let (_, out, _) = cli(w, &["conflicts", "--json"]).unwrap_or_default();
+        format!("{e}: titles {:?}, conflicts {out}", titles())
+    })?;
+    // The admin keeps the losing side's value instead.
+    let (keep, kept) = edited
+        .iter()
+        .find(|(side, _)| entry["conflict"]["winner"] != *side)
+        .cloned()
+        .ok_or("a loser")?;
     let record = entry["record_key"].as_str().ok_or("record_key")?.to_owned();
     let (code, out, err) = cli(
         w,
         &[
-            "settle", "--object", "lead", "--record", &record, "--field", "Title", "--keep", "jing",
+            "settle", "--object", "lead", "--record", &record, "--field", "Title", "--keep", keep,
         ],
     )?;
     assert_eq!(code, 0, "{out}{err}");
     assert!(
-        out.contains("the kept value is on its way to both sides"),
+        out.contains("settled 1 ledger entry") && out.contains("on its way to both sides"),
         "{out}"
     );
     wait_for(
-        "JING's title on both sides",
+        "the kept title on both sides",
         Duration::from_secs(30),
-        async || {
-            let kept = json!("JING 改的职位");
-            Ok(titles() == (kept.clone(), kept))
-        },
+        async || Ok(titles() == (kept.clone(), kept.clone())),
     )
     .await?;
     let (_, out, _) = cli(w, &["conflicts", "--json"])?;
     let after: Value = serde_json::from_str(&out)?;
-    assert!(after["items"][0]["settled"]["keep"] == "jing", "{after}");
+    let settled = after["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|e| e["field"] == "Title" && e["record_key"] == json!(record));
+    assert_eq!(
+        settled.map(|e| e["settled"]["keep"].clone()),
+        Some(json!(keep)),
+        "{after}"
+    );
+    // A conflict that is not in the ledger: refused, exit 3 (404) or 4 (409).
+    let (code, _, err) = cli(
+        w,
+        &[
+            "settle",
+            "--object",
+            "lead",
+            "--record",
+            "no-such-record",
+            "--field",
+            "Title",
+            "--keep",
+            keep,
+        ],
+    )?;
+    assert!(code == 3 || code == 4, "{code}: {err}");
     Ok(())
 }

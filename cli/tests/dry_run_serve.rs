@@ -291,6 +291,22 @@ async fn the_dry_run_counts_what_the_initialization_then_does_and_writes_nothing
     let last = w.admin.get(&format!("/apps/{APP}/dry-run")).await?;
     assert_eq!(last["last"]["ran_at"], dry["ran_at"], "{last}");
 
+    // The CLI: the table (records read of the initialization's count), the promise, and a
+    // budget larger than the deployment's refused (400: exit 1).
+    let (code, out, err) = cli(&w, &["dry-run", "--max-seconds", "0"])?;
+    assert_eq!(code, 0, "{out}{err}");
+    let lead = out
+        .lines()
+        .find(|l| l.starts_with("lead") && l.contains("sf_to_jing"))
+        .unwrap_or_default();
+    // (The lead once out of scope took the company of the JING lead bound to it.)
+    let total = w.sf.count("Lead") - w.sf.find("Lead", "Company", "Skip").len();
+    assert!(lead.contains(&format!("{total}/{total}")), "{out}");
+    assert!(out.contains("Nothing was written."), "{out}");
+    let (code, _, err) = cli(&w, &["dry-run", "--max-seconds", "100000"])?;
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("max_seconds is at most 120"), "{err}");
+
     settle_a_conflict_with_the_cli(&w).await
 }
 

@@ -59,6 +59,7 @@ pub fn local(cfg: &Config, token: SecretString) -> Result<Local> {
             public_url: cfg.public_url.clone(),
             allow_custom_login_host: cfg.custom_login_hosts(),
             org_probe_every: Duration::from_secs(cfg.org_probe_seconds),
+            dry_run_budget: edge::DRY_RUN_BUDGET_SERVE,
         },
         admin_token: token,
         http_timeout: Duration::from_secs(60),

@@ -84,6 +84,7 @@ pub async fn start(
             public_url: base_url.clone(),
             allow_custom_login_host: true,
             org_probe_every: edge::ORG_PROBE_EVERY,
+            dry_run_budget: edge::DRY_RUN_BUDGET_SERVE,
         },
         admin_token: SecretString::from(ADMIN_TOKEN.to_owned()),
         http_timeout: Duration::from_secs(30),

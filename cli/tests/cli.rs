@@ -467,9 +467,17 @@ async fn initialization(w: &World) -> Result<()> {
     let status = w.app(&["init", "status", "--json"]).await.ok().json();
     assert_eq!(status["init"]["state"], "done");
     assert_eq!(status["locked"], false);
-    // Skipping records the choice (a new initialization may be started later).
-    let skipped = w.app(&["init", "skip"]).await.ok();
-    assert_eq!(skipped.stdout, "initialization: skipped\n");
+    // Skipping a finished initialization would misstate what was pulled: refused (409, exit
+    // 4) with what to do instead, and the state stays done.
+    let refused = w.app(&["init", "skip"]).await.exits(4);
+    assert!(
+        refused.stderr.contains("HTTP 409")
+            && refused.stderr.contains("already done")
+            && refused.stderr.contains("start a new initialization"),
+        "{refused:#?}"
+    );
+    let status = w.app(&["init", "status", "--json"]).await.ok().json();
+    assert_eq!(status["init"]["state"], "done");
     w.app(&["init", "start"]).await.exits(1); // neither a window nor --skip
     Ok(())
 }

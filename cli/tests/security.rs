@@ -448,6 +448,7 @@ async fn an_unauthenticated_admin_call_reads_no_store_on_serves_wiring() -> Resu
             public_url: "http://127.0.0.1:1".into(),
             allow_custom_login_host: false,
             org_probe_every: edge::ORG_PROBE_EVERY,
+            dry_run_budget: edge::DRY_RUN_BUDGET_SERVE,
         },
         admin_token: TOKEN.to_owned().into(),
         http_timeout: Duration::from_secs(5),

@@ -22,6 +22,10 @@ pub struct DryRunArgs {
     object: Option<String>,
     #[arg(long, value_parser = ["sf_to_jing", "jing_to_sf"])]
     direction: Option<String>,
+    /// Read for at most this long (default and maximum: the deployment's budget; 0 reads one
+    /// page per object and side).
+    #[arg(long)]
+    max_seconds: Option<u64>,
 }
 
 fn read_json(path: &PathBuf) -> Result<Value> {
@@ -31,6 +35,14 @@ fn read_json(path: &PathBuf) -> Result<Value> {
 }
 
 fn dry_run_body(args: &DryRunArgs) -> Result<Value> {
+    let mut body = what_to_dry_run(args)?;
+    if let Some(s) = args.max_seconds {
+        body["max_seconds"] = json!(s);
+    }
+    Ok(body)
+}
+
+fn what_to_dry_run(args: &DryRunArgs) -> Result<Value> {
     if let Some(path) = &args.rules_file {
         let rules = read_json(path)?;
         let rules = rules.get("rules").cloned().unwrap_or(rules);
@@ -78,7 +90,7 @@ fn dry_run_text(v: &Value) -> String {
         t.row([
             cell(&o["object"]),
             cell(&o["direction"]),
-            cell(&o["read"]) + if o["truncated"] == true { "+" } else { "" },
+            read_cell(o),
             cell(&o["would_create"]),
             cell(&o["would_bind"]),
             cell(&o["would_update"]),
@@ -98,6 +110,13 @@ fn dry_run_text(v: &Value) -> String {
         }
     }
     let mut out = t.render();
+    if v["complete"] == false {
+        out += &format!(
+            "INCOMPLETE: stopped after {} ms (budget {} s); rows marked * are a sample of their first records\n",
+            cell(&v["elapsed_ms"]),
+            cell(&v["max_seconds"])
+        );
+    }
     if !errors.is_empty() {
         out += &format!("Errors pre-flight would raise:\n{errors}");
     }
@@ -112,6 +131,18 @@ fn dry_run_text(v: &Value) -> String {
         );
     }
     out + "Nothing was written.\n"
+}
+
+/// Records read (of the initialization's count, when known); `*` and why when it stopped early.
+fn read_cell(o: &Value) -> String {
+    let mut read = cell(&o["read"]);
+    if let Some(total) = o["source_total"].as_u64() {
+        read += &format!("/{total}");
+    }
+    if o["complete"] == false {
+        read += &format!("* ({})", cell(&o["stopped"]).replace('_', " "));
+    }
+    read
 }
 
 #[derive(Debug, clap::Args)]

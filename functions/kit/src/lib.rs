@@ -92,6 +92,7 @@ pub async fn build_edge_on(
         public_url: config.public_url.clone(),
         allow_custom_login_host: config.allow_custom_login_host,
         org_probe_every: config.org_probe_every,
+        dry_run_budget: edge::DRY_RUN_BUDGET_GATEWAY,
     };
     Ok(Edge::new(
         ports,

@@ -44,6 +44,13 @@ pub enum InitError {
     AlreadyRunning,
     #[error("initialization is not running")]
     NotRunning,
+    /// Skipping records that the history was never pulled: after a finished initialization that
+    /// would be untrue (and hide the run from the status page).
+    #[error(
+        "the initialization is already done; skipping it now would misstate what was pulled. \
+         To pull history again, start a new initialization with a window instead"
+    )]
+    AlreadyDone,
     #[error("{0}")]
     Remote(SyncError),
     #[error("store: {0}")]
@@ -128,6 +135,9 @@ pub async fn start(
     }
     let now = deps.clock.now();
     if skip {
+        if matches!(settings.init, InitState::Done { .. }) {
+            return Err(InitError::AlreadyDone);
+        }
         settings.init = InitState::Skipped;
         return save_settings(deps, settings).await;
     }

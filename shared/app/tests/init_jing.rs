@@ -88,4 +88,12 @@ async fn history_stops_at_the_start_and_skips_our_own_writes_in_few_steps() {
     // Accounts (empty) and leads over Salesforce, then JING accounts, then JING leads in two
     // steps of at least a chunk (2,000 records = 20 pages) each.
     assert!(steps <= 6, "{steps} steps");
+    // Done, it cannot be turned into "skipped" (that would say no history was pulled).
+    let skip = init::start(&deps, &app_id(), window, true).await;
+    assert!(
+        matches!(skip, Err(init::InitError::AlreadyDone)),
+        "{skip:?}"
+    );
+    let kept = f.settings.get(&app_id()).await.unwrap().unwrap().init;
+    assert_eq!(kept, InitState::Done { records: 2_450 });
 }

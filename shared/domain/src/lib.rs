@@ -11,6 +11,7 @@
 //! - [`conditions`], [`soql`]: scope condition groups, evaluated on records or rendered to SOQL.
 //! - [`describe`]: Salesforce describe metadata and pre-flight validation of values.
 //! - [`identity`]: mobile and e-mail normalization for matching.
+//! - [`jing_duplicates`]: JING's duplicate rules (which records a create would match).
 //! - [`fingerprint`]: stable value hashes for echo suppression.
 //! - [`quota`]: API budget math (limit header, allocation, forecast).
 //! - [`redact`]: parser error texts without the values they quote (logs, dead letters).
@@ -24,6 +25,7 @@ pub mod error;
 pub mod fingerprint;
 pub mod identity;
 pub mod ids;
+pub mod jing_duplicates;
 pub mod mapping;
 pub mod object;
 pub mod plan;

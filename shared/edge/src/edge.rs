@@ -19,10 +19,17 @@ pub struct EdgeOptions {
     /// While changes are parked because the app's share of the org is spent, the org's usage
     /// is read again (one `/limits` call) at most this often.
     pub org_probe_every: std::time::Duration,
+    /// The longest a dry run may read (it answers a partial report, `complete: false`, when
+    /// the time is spent). On AWS it must end well within API Gateway's 29 s.
+    pub dry_run_budget: std::time::Duration,
 }
 
 /// Default of [`EdgeOptions::org_probe_every`].
 pub const ORG_PROBE_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
+/// [`EdgeOptions::dry_run_budget`] behind API Gateway (29 s less loading, saving and answering).
+pub const DRY_RUN_BUDGET_GATEWAY: std::time::Duration = std::time::Duration::from_secs(20);
+/// [`EdgeOptions::dry_run_budget`] on one machine: no gateway, a larger sample.
+pub const DRY_RUN_BUDGET_SERVE: std::time::Duration = std::time::Duration::from_secs(120);
 
 impl EdgeOptions {
     pub fn url(&self, path: &str) -> String {

@@ -22,7 +22,7 @@ pub use admin::auth::{MIN_ADMIN_TOKEN_LEN, admin_token_problem};
 pub use admin::error::{AdminError, ErrorBody};
 pub use admin::mapping_save::{MappingSaved, save_mapping, side_fields};
 pub use admin::overview::{Counts, Overview, PauseView, overview};
-pub use edge::{Edge, EdgeOptions, ORG_PROBE_EVERY};
+pub use edge::{DRY_RUN_BUDGET_GATEWAY, DRY_RUN_BUDGET_SERVE, Edge, EdgeOptions, ORG_PROBE_EVERY};
 
 use admin::{
     actions, apps, auth, breaker, config, connect, dead_letters, dry_run, error, explain,
@@ -69,6 +69,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/apps/{app}/retry"),
     ("POST", "/api/apps/{app}/errors/retry"),
     ("GET", "/api/apps/{app}/explain/{object}/{record}"),
+    ("GET", "/api/apps/{app}/dry-run"),
     ("POST", "/api/apps/{app}/dry-run"),
     ("GET", "/api/apps/{app}/conflicts"),
     ("POST", "/api/apps/{app}/conflicts/settle"),
@@ -153,7 +154,10 @@ pub fn router(edge: Edge) -> Router {
             "/apps/{app}/explain/{object}/{record}",
             get(explain::explain),
         )
-        .route("/apps/{app}/dry-run", post(dry_run::dry_run))
+        .route(
+            "/apps/{app}/dry-run",
+            get(dry_run::last).post(dry_run::dry_run),
+        )
         .route("/apps/{app}/conflicts", get(actions::conflicts))
         .route("/apps/{app}/conflicts/settle", post(actions::settle))
         .route("/apps/{app}/resume", post(actions::resume))

@@ -376,7 +376,7 @@ async function refresh() {
   document.body.dataset.ready = '0';
   try {
     renderOverview(await api(app('/status')));
-    await Promise.all([loadSetup(), loadSynced(), loadFailures(), loadGrouped(), loadMembers(), loadConflicts(), loadDeadLetters()]);
+    await Promise.all([loadSetup(), loadSynced(), loadFailures(), loadGrouped(), loadMembers(), loadConflicts(), loadDeadLetters(), loadDryRun()]);
   } catch (e) { showError(e); }
   document.body.dataset.ready = '1';
 }

@@ -1,8 +1,8 @@
 //! The browser test: the status page in headless Chromium over the router on 127.0.0.1:0 and
 //! seeded fakes. It checks the page shows what the API reports (setup checklist included),
 //! performs a manual member bind and a member search through the UI (DevTools protocol), sends
-//! a dead letter again, settles a conflict ("keep JING's"), checks each through the API, and
-//! saves a screenshot to `target/status-page.png`. Needs Debian's `chromium` (`apt-get install -y chromium`).
+//! a dead letter again, settles a conflict ("keep JING's"), runs a dry run, checks each through
+//! the API, and saves a screenshot to `target/status-page.png`. Needs Debian's `chromium` (`apt-get install -y chromium`).
 
 mod common;
 
@@ -343,6 +343,49 @@ async fn status_page_in_headless_chromium() {
         row.as_str().unwrap().contains(&code) && row.as_str().unwrap().contains("稍后重试"),
         "the page shows the writer's decision ({code}, retrying): {row}"
     );
+
+    // A dry run from the page: its counts per object are what the API keeps as the last one.
+    browser.click(&session, "#dry-run-go").await;
+    let lead_row = "#dry-run-report tr[data-object='lead'][data-direction='sf_to_jing']";
+    browser
+        .wait_for(
+            &session,
+            &format!("!!document.querySelector(\"{lead_row}\")"),
+        )
+        .await;
+    let cells = browser
+        .eval(
+            &session,
+            &format!(
+                "[...document.querySelectorAll(\"{lead_row} td\")].map((c) => c.textContent).join('|')"
+            ),
+        )
+        .await;
+    let last = api_get(&w, "/api/apps/acme/dry-run").await;
+    let lead = last["last"]["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["object"] == "lead" && o["direction"] == "sf_to_jing")
+        .unwrap()
+        .clone();
+    let shown: Vec<&str> = cells.as_str().unwrap().split('|').collect();
+    assert_eq!(
+        shown[3..6],
+        [
+            lead["would_create"].to_string(),
+            lead["would_bind"].to_string(),
+            lead["would_update"].to_string()
+        ],
+        "{cells} vs {last}"
+    );
+    let when = browser
+        .eval(
+            &session,
+            "document.getElementById('dry-run-when').textContent",
+        )
+        .await;
+    assert!(when.as_str().unwrap().contains("运行于"), "{when}");
 
     // 3. The zh/en switch, a failure's detail, and screenshots (viewport and full page).
     browser.click(&session, "#lang-toggle").await;

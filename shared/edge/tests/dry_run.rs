@@ -214,7 +214,10 @@ async fn dry_run_of_a_scope_change_counts_under_the_new_rules_and_saves_nothing(
         to_jing["out_of_scope"], 0,
         "every lead is in scope now: {v}"
     );
-    assert_eq!(to_jing["would_create"], 4, "{v}");
+    // The lead the old scope left out is one JING holds already (same e-mail): JING's
+    // duplicate rules bind it, as they would in the real run.
+    assert_eq!(to_jing["would_create"], 3, "{v}");
+    assert_eq!(to_jing["would_bind"], 1, "{v}");
     assert!(
         v["objects"]
             .as_array()
@@ -247,4 +250,89 @@ async fn dry_run_of_a_mapping_change_counts_under_the_new_mapping_and_saves_noth
     assert_eq!(to_sf["would_create"], 2, "{v}");
     let (_, after) = get(&w, "/api/apps/acme/objects/lead/mapping").await;
     assert_eq!(after, before, "the mapping is not saved");
+}
+
+/// A Salesforce lead whose e-mail a JING lead holds: the real run's create meets JING's
+/// duplicate rules and binds; the dry run counts it as a bind too (and then the JING lead as
+/// already bound, not as a second record to create in Salesforce).
+#[tokio::test]
+async fn a_salesforce_lead_jing_already_holds_counts_as_a_bind() {
+    let w = world();
+    leads(&w).await;
+    w.sf.insert(
+        "Lead",
+        fields(&[
+            ("LastName", "老客户"),
+            ("Company", "乙"),
+            ("Email", "FRESH@acme.example"),
+        ]),
+    );
+    let (s, v) = post(&w, "/api/apps/acme/dry-run", json!({"kind": "init"})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let to_jing = lead_counts(&v, "sf_to_jing");
+    assert_eq!(to_jing["read"], 5, "{v}");
+    assert_eq!(to_jing["would_bind"], 1, "{v}");
+    assert_eq!(to_jing["would_create"], 3, "{v}");
+    let to_sf = lead_counts(&v, "jing_to_sf");
+    assert_eq!(to_sf["would_create"], 0, "the JING lead is bound now: {v}");
+    assert_eq!(v["complete"], true, "{v}");
+    assert_eq!(to_jing["stopped"], Json::Null, "{v}");
+    assert_eq!(
+        v["jing"]["would_create"], 4,
+        "creates sent; JING binds one: {v}"
+    );
+}
+
+/// Without time to read everything, each object and side still reads one page and the
+/// answer says it is a sample (`complete: false`, why); the status page's copy is the same.
+#[tokio::test]
+async fn a_dry_run_out_of_time_answers_a_sample_flagged_incomplete() {
+    let w = world();
+    leads(&w).await;
+    for i in 0..150 {
+        w.jing.insert(
+            "lead",
+            fields(&[
+                ("name", &format!("批量{i}")),
+                ("company_id", "戊"),
+                ("email", &format!("bulk{i}@acme.example")),
+            ]),
+        );
+    }
+    let (_, none) = get(&w, "/api/apps/acme/dry-run").await;
+    assert_eq!(none["last"], Json::Null, "{none}");
+    let (s, v) = post(
+        &w,
+        "/api/apps/acme/dry-run",
+        json!({"kind": "init", "max_seconds": 0}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["complete"], false, "{v}");
+    let to_sf = lead_counts(&v, "jing_to_sf");
+    assert_eq!(to_sf["complete"], false, "{v}");
+    assert_eq!(to_sf["stopped"], "time_budget", "{v}");
+    assert_eq!(to_sf["read"], 100, "one JING page of 100: {v}");
+    let to_jing = lead_counts(&v, "sf_to_jing");
+    assert_eq!(to_jing["stopped"], "duplicate_listing", "{v}");
+    assert_eq!(to_jing["source_total"], 4, "{v}");
+    let (s, last) = get(&w, "/api/apps/acme/dry-run").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(last["last"], v, "the status page shows this answer");
+    assert!(last["last"]["ran_at"].as_str().is_some(), "{last}");
+    // More than the deployment allows is refused (API Gateway would cut the request).
+    let (s, v) = post(
+        &w,
+        "/api/apps/acme/dry-run",
+        json!({"kind": "init", "max_seconds": 3600}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 20"),
+        "{v}"
+    );
 }

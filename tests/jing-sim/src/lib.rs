@@ -134,6 +134,21 @@ impl JingSim {
         self.inner.lock().calls.values().sum()
     }
 
+    /// Write requests received (creates, updates, invalidations, employee creates), answered
+    /// or refused.
+    pub fn write_calls(&self) -> u64 {
+        let calls = self.inner.lock().calls.clone();
+        [
+            "object_batch_create",
+            "object_batch_update",
+            "object_invalidate",
+            "employee_create",
+        ]
+        .iter()
+        .filter_map(|k| calls.get(*k))
+        .sum()
+    }
+
     pub fn faults(&self) -> Faults<'_> {
         Faults { sim: self }
     }

@@ -214,6 +214,10 @@ impl SfSim {
     pub fn calls(&self) -> CallCounts {
         self.shared.lock().usage.calls.clone()
     }
+    /// Rows written since the org started (every insert, change and erase, by anyone).
+    pub fn row_writes(&self) -> u64 {
+        self.shared.lock().store.row_writes
+    }
     pub fn api_usage(&self) -> ApiUsage {
         let org = self.shared.lock();
         ApiUsage {

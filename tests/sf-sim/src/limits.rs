@@ -15,7 +15,27 @@ impl CallCounts {
     pub fn kind(&self, kind: &str) -> u64 {
         self.by_kind.get(kind).copied().unwrap_or(0)
     }
+    /// Requests of the kinds that only write (DML, collections, Bulk ingest). `composite` is
+    /// not among them (the poller reads through it): [`crate::SfSim::row_writes`] tells those.
+    pub fn writes(&self) -> u64 {
+        WRITE_KINDS.iter().map(|k| self.kind(k)).sum()
+    }
 }
+
+const WRITE_KINDS: &[&str] = &[
+    "sobject_create",
+    "sobject_update",
+    "sobject_delete",
+    "sobject_upsert",
+    "collections_create",
+    "collections_upsert",
+    "collections_update",
+    "collections_delete",
+    "bulk_ingest_create",
+    "bulk_ingest_upload",
+    "bulk_ingest_state",
+    "bulk_ingest_delete",
+];
 
 #[derive(Debug)]
 pub struct Usage {

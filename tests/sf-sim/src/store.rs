@@ -37,6 +37,9 @@ pub struct Store {
     /// When rows were purged from the recycle bin (bounds `earliestDateAvailable`).
     pub purged_until: Option<OffsetDateTime>,
     journal: Journal,
+    /// Rows written (inserted, changed, erased) since the org started, whoever wrote them:
+    /// a test that must see no write compares it before and after.
+    pub row_writes: u64,
 }
 
 /// Before-images of rows changed since the outermost open savepoint.
@@ -121,6 +124,7 @@ impl Store {
     /// The one place rows change: indexes follow, and the journal keeps the before-image
     /// while a savepoint is open.
     fn put(&mut self, object: &'static str, id: &str, row: Option<Row>) {
+        self.row_writes += 1;
         let old = self.tables.entry(object).or_default().set(id, row);
         if self.journal.open > 0 {
             self.journal.undo.push((object, id.to_owned(), old));

@@ -3,6 +3,7 @@
 
 mod admin;
 mod breaker;
+mod dry_run;
 mod fixtures;
 mod going_live;
 mod http;

@@ -5,8 +5,14 @@
 //! id, JING list pages) and fed, page by page, to the real writer ([`crate::write::apply`])
 //! over stand-in ports ([`ports`]): reads go through to the real remotes and stores, every
 //! write lands in memory. So the counts come from the same decisions a real run makes.
+//!
+//! A dry run is bounded by a time budget (an admin request behind API Gateway has 29 s): each
+//! object and side gets an equal share of it (what one leaves over goes to the next), reads at
+//! least one page, and stops when its share is spent — its counts are then flagged
+//! `complete: false`, a sample of the first records.
 
 mod bindings;
+pub mod jing;
 pub mod ports;
 mod report;
 
@@ -21,8 +27,10 @@ use crate::write::{Deps, apply};
 use bindings::OverlayBindings;
 use domain::conditions::InitWindow;
 use domain::{Change, Direction, Lane, ObjectKind, ObjectSpec, SfId};
-use ports::{DryJing, DrySf};
-pub use report::{DryRunReport, ObjectCounts, SideCalls};
+use jing::DryJing;
+use ports::DrySf;
+pub use report::{DryRunReport, ObjectCounts, SideCalls, Stopped};
+use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
 /// Records read per object and side at most (the report says `truncated` past it).
@@ -62,13 +70,37 @@ struct Scratch {
     settings: MemSettingsStore,
 }
 
+/// How long a dry run may read, from when it started.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    pub start: Instant,
+    pub total: Duration,
+}
+
+impl Budget {
+    pub fn from_now(total: Duration) -> Self {
+        Self {
+            start: Instant::now(),
+            total,
+        }
+    }
+
+    /// When the `i`-th of `n` shares ends (shares end at fixed points: time one leaves over
+    /// is the next one's).
+    fn share_end(&self, i: usize, n: usize) -> Instant {
+        self.start + self.total.mul_f64((i + 1) as f64 / n.max(1) as f64)
+    }
+}
+
 /// Dry-run the initialization of `settings` from `window_start`, over `objects` only (those of
-/// them whose direction is open; `Account` and `Lead` are the objects initialization reads).
+/// them whose direction is open; `Account` and `Lead` are the objects initialization reads),
+/// within `budget`.
 pub async fn initialization(
     deps: &DryRunDeps<'_>,
     settings: &AppSettings,
     window_start: OffsetDateTime,
     objects: &[ObjectKind],
+    budget: Budget,
 ) -> Result<DryRunReport, DryRunError> {
     let now = deps.clock.now();
     let window =
@@ -82,142 +114,188 @@ pub async fn initialization(
     scratch.settings.put(&copy).await?;
     let (sf, jing) = (DrySf::new(deps.sf), DryJing::new(deps.jing));
     let bindings = OverlayBindings::new(deps.bindings);
-    let writer = Deps {
-        bindings: &bindings,
-        errors: &scratch.errors,
-        synced: &scratch.synced,
-        ledger: &scratch.ledger,
-        decisions: &scratch.decisions,
-        quota: &scratch.quota,
-        parked: &scratch.parked,
-        claims: &scratch.claims,
-        settings: &scratch.settings,
-        sf: &sf,
-        jing: &jing,
-        clock: deps.clock,
-        staging: None,
-    };
+    let writer = scratch.writer(&bindings, &sf, &jing, deps.clock);
     let mut out = DryRunReport::default();
-    let read = |kind: ObjectKind, d: Direction| {
-        objects.contains(&kind) && settings.direction_open(kind, d)
-    };
-    for kind in [ObjectKind::Account, ObjectKind::Lead] {
-        if read(kind, Direction::SfToJing) {
-            sf_side(&writer, settings, kind, &window, now, &mut out).await?;
+    // As initialization: Salesforce accounts before leads (a lead's account must exist), then JING.
+    let mut sides = Vec::new();
+    for d in [Direction::SfToJing, Direction::JingToSf] {
+        for kind in [ObjectKind::Account, ObjectKind::Lead] {
+            if objects.contains(&kind) && settings.direction_open(kind, d) {
+                sides.push((kind, d));
+            }
         }
     }
-    for kind in [ObjectKind::Account, ObjectKind::Lead] {
-        if read(kind, Direction::JingToSf) {
-            jing_side(&writer, settings, kind, window.start(), now, &mut out).await?;
+    for (i, (kind, d)) in sides.iter().copied().enumerate() {
+        let until = budget.share_end(i, sides.len());
+        let side = Side {
+            writer: &writer,
+            jing: &jing,
+            settings,
+            kind,
+            now,
+            until,
+        };
+        match d {
+            Direction::SfToJing => side.salesforce(&window, &mut out).await?,
+            Direction::JingToSf => side.jing(window.start(), &mut out).await?,
         }
     }
     out.salesforce = SideCalls::of(&sf.tally);
     out.jing = SideCalls::of(&jing.tally);
+    out.complete = out.objects.iter().all(|o| o.complete);
+    out.elapsed_ms = budget.start.elapsed().as_millis() as u64;
     Ok(out)
 }
 
-async fn sf_side(
-    writer: &Deps<'_>,
-    settings: &AppSettings,
-    kind: ObjectKind,
-    window: &InitWindow,
-    now: OffsetDateTime,
-    out: &mut DryRunReport,
-) -> Result<(), DryRunError> {
-    let scope = &settings.objects[&kind].sf_to_jing.scope;
-    let clause = window
-        .soql_where(scope, now)
-        .map_err(|e| DryRunError::Window(e.to_string()))?;
-    let fields: Vec<String> = settings.objects[&kind]
-        .mapping
-        .iter()
-        .map(|m| m.sf_field.clone())
-        .collect();
-    let (mut after, mut read): (Option<SfId>, usize) = (None, 0);
-    loop {
-        let page = writer
-            .sf
-            .page_by_id(
-                ObjectSpec::of(kind).sf_object,
-                &fields,
-                Some(&clause),
-                after.as_ref(),
-                PAGE,
-            )
-            .await
-            .map_err(|e| DryRunError::Remote(e.0))?;
-        let take = page.len().min(MAX_RECORDS - read);
-        let changes: Vec<Change> = page[..take]
-            .iter()
-            .map(|r| sf_record_change(settings, kind, r, Lane::Backfill))
-            .collect();
-        read += take;
-        write(writer, settings, kind, Direction::SfToJing, changes, out).await;
-        after = page.last().map(|r| r.id.clone());
-        if page.len() < PAGE {
-            return Ok(());
-        }
-        if read >= MAX_RECORDS {
-            out.object(kind, Direction::SfToJing).truncated = true;
-            return Ok(());
+impl Scratch {
+    fn writer<'a>(
+        &'a self,
+        bindings: &'a OverlayBindings<'a>,
+        sf: &'a DrySf<'a>,
+        jing: &'a DryJing<'a>,
+        clock: &'a dyn Clock,
+    ) -> Deps<'a> {
+        Deps {
+            bindings,
+            errors: &self.errors,
+            synced: &self.synced,
+            ledger: &self.ledger,
+            decisions: &self.decisions,
+            quota: &self.quota,
+            parked: &self.parked,
+            claims: &self.claims,
+            settings: &self.settings,
+            sf,
+            jing,
+            clock,
+            staging: None,
         }
     }
 }
 
-async fn jing_side(
-    writer: &Deps<'_>,
-    settings: &AppSettings,
+/// One object read from one side, until its share of the budget ends.
+struct Side<'a, 'b> {
+    writer: &'a Deps<'b>,
+    jing: &'a DryJing<'b>,
+    settings: &'a AppSettings,
     kind: ObjectKind,
-    since: OffsetDateTime,
     now: OffsetDateTime,
-    out: &mut DryRunReport,
-) -> Result<(), DryRunError> {
-    let object = ObjectSpec::of(kind).jing_object;
-    let (mut token, mut read): (Option<String>, usize) = (None, 0);
-    loop {
-        let page = writer
+    until: Instant,
+}
+
+/// After a page: whether to read on (else why the object is left unfinished).
+fn read_on(read: usize, until: Instant) -> Result<(), Stopped> {
+    if read >= MAX_RECORDS {
+        return Err(Stopped::RecordCap);
+    }
+    if Instant::now() >= until {
+        return Err(Stopped::TimeBudget);
+    }
+    Ok(())
+}
+
+impl Side<'_, '_> {
+    async fn salesforce(&self, window: &InitWindow, out: &mut DryRunReport) -> DryResult {
+        let (settings, kind) = (self.settings, self.kind);
+        let sf_object = ObjectSpec::of(kind).sf_object;
+        let scope = &settings.objects[&kind].sf_to_jing.scope;
+        let clause = window
+            .soql_where(scope, self.now)
+            .map_err(|e| DryRunError::Window(e.to_string()))?;
+        let total = self.writer.sf.count(sf_object, Some(&clause)).await;
+        out.object(kind, Direction::SfToJing).source_total = Some(total.map_err(remote)?);
+        // JING binds a create to a live record with the same key: learn who holds them.
+        let jing_object = ObjectSpec::of(kind).jing_object;
+        if !self
             .jing
-            .changed_since(object, since, token.as_deref())
+            .learn(jing_object, self.until)
             .await
-            .map_err(|e| DryRunError::Remote(e.0))?;
-        // As initialization: invalidated records and our own writes are not history.
-        let changes: Vec<Change> = page
-            .records
-            .iter()
-            .filter(|r| !r.deleted && !r.by_integration && r.updated_at <= now)
-            .take(MAX_RECORDS - read)
-            .map(|r| jing_record_change(settings, kind, r, Lane::Backfill))
-            .collect();
-        read += changes.len();
-        write(writer, settings, kind, Direction::JingToSf, changes, out).await;
-        token = page.next;
-        if token.is_none() {
-            return Ok(());
+            .map_err(remote)?
+        {
+            out.object(kind, Direction::SfToJing)
+                .stop(Stopped::DuplicateListing);
         }
-        if read >= MAX_RECORDS {
-            out.object(kind, Direction::JingToSf).truncated = true;
-            return Ok(());
+        let fields: Vec<String> = settings.objects[&kind]
+            .mapping
+            .iter()
+            .map(|m| m.sf_field.clone())
+            .collect();
+        let (mut after, mut read): (Option<SfId>, usize) = (None, 0);
+        loop {
+            let page = self
+                .writer
+                .sf
+                .page_by_id(sf_object, &fields, Some(&clause), after.as_ref(), PAGE)
+                .await
+                .map_err(remote)?;
+            let take = page.len().min(MAX_RECORDS - read);
+            let changes: Vec<Change> = page[..take]
+                .iter()
+                .map(|r| sf_record_change(settings, kind, r, Lane::Backfill))
+                .collect();
+            read += take;
+            self.write(Direction::SfToJing, changes, out).await;
+            after = page.last().map(|r| r.id.clone());
+            if page.len() < PAGE {
+                return Ok(());
+            }
+            if let Err(why) = read_on(read, self.until) {
+                out.object(kind, Direction::SfToJing).stop(why);
+                return Ok(());
+            }
+        }
+    }
+
+    async fn jing(&self, since: OffsetDateTime, out: &mut DryRunReport) -> DryResult {
+        let (settings, kind) = (self.settings, self.kind);
+        let object = ObjectSpec::of(kind).jing_object;
+        let (mut token, mut read): (Option<String>, usize) = (None, 0);
+        loop {
+            let page = self
+                .writer
+                .jing
+                .changed_since(object, since, token.as_deref())
+                .await
+                .map_err(remote)?;
+            // As initialization: invalidated records and our own writes are not history (nor
+            // what this dry run wrote: the real run's write would be its own).
+            let changes: Vec<Change> = page
+                .records
+                .iter()
+                .filter(|r| !r.deleted && !r.by_integration && r.updated_at <= self.now)
+                .filter(|r| !self.jing.wrote(&r.id))
+                .take(MAX_RECORDS - read)
+                .map(|r| jing_record_change(settings, kind, r, Lane::Backfill))
+                .collect();
+            read += changes.len();
+            self.write(Direction::JingToSf, changes, out).await;
+            token = page.next;
+            if token.is_none() {
+                return Ok(());
+            }
+            if let Err(why) = read_on(read, self.until) {
+                out.object(kind, Direction::JingToSf).stop(why);
+                return Ok(());
+            }
+        }
+    }
+
+    /// Run the writer on one page of changes and count what it decided.
+    async fn write(&self, direction: Direction, changes: Vec<Change>, out: &mut DryRunReport) {
+        let counts = out.object(self.kind, direction);
+        if changes.is_empty() {
+            return;
+        }
+        counts.read += changes.len() as u64;
+        let report = apply(self.writer, self.settings, changes).await;
+        for d in &report.decisions {
+            counts.note(&d.record_key, &d.verdict);
         }
     }
 }
 
-/// Run the writer on one page of changes and count what it decided.
-async fn write(
-    writer: &Deps<'_>,
-    settings: &AppSettings,
-    kind: ObjectKind,
-    direction: Direction,
-    changes: Vec<Change>,
-    out: &mut DryRunReport,
-) {
-    if changes.is_empty() {
-        return;
-    }
-    let read = changes.len() as u64;
-    let report = apply(writer, settings, changes).await;
-    let counts = out.object(kind, direction);
-    counts.read += read;
-    for d in &report.decisions {
-        counts.note(&d.record_key, &d.verdict);
-    }
+type DryResult = Result<(), DryRunError>;
+
+fn remote(e: crate::ports::RemoteError) -> DryRunError {
+    DryRunError::Remote(e.0)
 }

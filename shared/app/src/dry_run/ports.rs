@@ -4,8 +4,8 @@
 
 use crate::ports::*;
 use async_trait::async_trait;
+use domain::SfId;
 use domain::describe::SfObjectDescribe;
-use domain::{JingId, SfId};
 use std::sync::atomic::{AtomicU64, Ordering};
 use time::OffsetDateTime;
 
@@ -22,12 +22,12 @@ pub struct WriteTally {
 }
 
 impl WriteTally {
-    fn write(&self, counter: &AtomicU64, n: usize) {
+    pub(super) fn write(&self, counter: &AtomicU64, n: usize) {
         counter.fetch_add(n as u64, Ordering::Relaxed);
         self.calls
             .fetch_add(n.div_ceil(200) as u64, Ordering::Relaxed);
     }
-    fn read(&self) {
+    pub(super) fn read(&self) {
         self.reads.fetch_add(1, Ordering::Relaxed);
     }
     pub fn get(counter: &AtomicU64) -> u64 {
@@ -35,11 +35,11 @@ impl WriteTally {
     }
 }
 
-fn fake_id(prefix: &str, n: u64) -> String {
+pub(super) fn fake_id(prefix: &str, n: u64) -> String {
     format!("{prefix}{n:0>12}")
 }
 
-fn denied() -> RemoteError {
+pub(super) fn denied() -> RemoteError {
     RemoteError(domain::SyncError::new(domain::ErrorCode::ApiDisabled))
 }
 
@@ -244,70 +244,5 @@ impl SalesforcePort for DrySf<'_> {
     }
     fn calls_made(&self) -> u64 {
         WriteTally::get(&self.tally.reads)
-    }
-}
-
-/// JING for a dry run: reads pass through, writes succeed in memory. Its duplicate rules are
-/// not run (a create answers a new id), so binds found by JING's duplicate lookup are not told.
-pub struct DryJing<'a> {
-    pub real: &'a dyn JingPort,
-    pub tally: WriteTally,
-    next: AtomicU64,
-}
-
-impl<'a> DryJing<'a> {
-    pub fn new(real: &'a dyn JingPort) -> Self {
-        Self {
-            real,
-            tally: WriteTally::default(),
-            next: AtomicU64::new(1),
-        }
-    }
-}
-
-#[async_trait]
-impl JingPort for DryJing<'_> {
-    async fn create(&self, _: &str, records: &[Fields]) -> Result<Vec<WriteResult>, RemoteError> {
-        self.tally.write(&self.tally.creates, records.len());
-        Ok(records
-            .iter()
-            .map(|_| WriteResult::Ok(fake_id("dry-", self.next.fetch_add(1, Ordering::Relaxed))))
-            .collect())
-    }
-    async fn update(
-        &self,
-        _: &str,
-        records: &[(JingId, Fields)],
-    ) -> Result<Vec<WriteResult>, RemoteError> {
-        self.tally.write(&self.tally.updates, records.len());
-        Ok(records
-            .iter()
-            .map(|(id, _)| WriteResult::Ok(id.as_str().to_owned()))
-            .collect())
-    }
-    async fn invalidate(&self, _: &str, ids: &[JingId]) -> Result<Vec<WriteResult>, RemoteError> {
-        self.tally.write(&self.tally.deletes, ids.len());
-        Ok(ids
-            .iter()
-            .map(|id| WriteResult::Ok(id.as_str().to_owned()))
-            .collect())
-    }
-    async fn employees(&self) -> Result<Vec<Employee>, RemoteError> {
-        self.tally.read();
-        self.real.employees().await
-    }
-    async fn create_employee(&self, _: &NewEmployee) -> Result<JingId, RemoteError> {
-        self.tally.write(&self.tally.creates, 1);
-        JingId::parse(&fake_id("dry-e", self.next.fetch_add(1, Ordering::Relaxed)))
-            .map_err(|_| denied())
-    }
-    async fn changed_since(
-        &self,
-        object: &str,
-        since: OffsetDateTime,
-        page: Option<&str>,
-    ) -> Result<JingPage, RemoteError> {
-        self.tally.read();
-        self.real.changed_since(object, since, page).await
     }
 }

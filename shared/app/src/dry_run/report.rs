@@ -35,8 +35,24 @@ pub struct ObjectCounts {
     /// Would be parked (allocation spent, breaker, pause).
     pub parked: u64,
     pub errors: BTreeMap<ErrorCode, ErrorGroup>,
-    /// More than [`super::MAX_RECORDS`] records: counts cover the first ones only.
-    pub truncated: bool,
+    /// Salesforce side: how many records the initialization would read (its `COUNT()`).
+    pub source_total: Option<u64>,
+    /// Every record was read and decided. False: the counts cover the first `read` records
+    /// only (see `stopped`), a sample, not the whole.
+    pub complete: bool,
+    pub stopped: Option<Stopped>,
+}
+
+/// Why a dry run stopped reading an object before its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stopped {
+    /// Its share of the time budget was spent (API Gateway cuts a request at 29 s).
+    TimeBudget,
+    /// More than [`super::MAX_RECORDS`] records.
+    RecordCap,
+    /// JING's records were not all listed in time: some binds may be counted as creates.
+    DuplicateListing,
 }
 
 impl ObjectCounts {
@@ -52,8 +68,16 @@ impl ObjectCounts {
             out_of_scope: 0,
             parked: 0,
             errors: BTreeMap::new(),
-            truncated: false,
+            source_total: None,
+            complete: true,
+            stopped: None,
         }
+    }
+
+    /// Reading stopped before the end (the first reason is kept).
+    pub(super) fn stop(&mut self, why: Stopped) {
+        self.complete = false;
+        self.stopped.get_or_insert(why);
     }
 
     pub(super) fn note(&mut self, record: &str, verdict: &Verdict) {
@@ -107,6 +131,9 @@ pub struct DryRunReport {
     pub objects: Vec<ObjectCounts>,
     pub salesforce: SideCalls,
     pub jing: SideCalls,
+    /// Every object was read to its end (else the counts are a sample: see each object).
+    pub complete: bool,
+    pub elapsed_ms: u64,
 }
 
 impl DryRunReport {

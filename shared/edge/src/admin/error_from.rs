@@ -53,7 +53,7 @@ impl From<InitError> for AdminError {
             InitError::UnknownApp(a) => AdminError::UnknownApp(a),
             InitError::Window(m) => AdminError::InvalidInput(m),
             InitError::AlreadyRunning => AdminError::Locked,
-            InitError::NotRunning => AdminError::Conflict(e.to_string()),
+            InitError::NotRunning | InitError::AlreadyDone => AdminError::Conflict(e.to_string()),
             InitError::Remote(s) => AdminError::Remote(s),
             InitError::Store(m) => store_text(m),
         }

@@ -10,6 +10,7 @@ const INDEX: &str = include_str!("../../static/index.html");
 const APP_JS: &str = include_str!("../../static/app.js");
 const I18N_JS: &str = include_str!("../../static/i18n.js");
 const MEMBERS_JS: &str = include_str!("../../static/members.js");
+const DRY_RUN_JS: &str = include_str!("../../static/dryrun.js");
 const STYLE: &str = include_str!("../../static/style.css");
 /// Everything comes from this origin; no inline script, no third-party host.
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
@@ -38,6 +39,10 @@ pub(crate) fn routes() -> Router<Edge> {
         .route(
             "/static/members.js",
             get(|| async { asset(MEMBERS_JS, "text/javascript; charset=utf-8") }),
+        )
+        .route(
+            "/static/dryrun.js",
+            get(|| async { asset(DRY_RUN_JS, "text/javascript; charset=utf-8") }),
         )
         .route(
             "/static/i18n.js",

@@ -60,6 +60,7 @@ pub fn world() -> World {
         public_url: "https://connector.example.com".into(),
         allow_custom_login_host: false,
         org_probe_every: jingsf_edge::ORG_PROBE_EVERY,
+        dry_run_budget: jingsf_edge::DRY_RUN_BUDGET_GATEWAY,
     };
     let state = Edge::new(
         fakes.ports(),

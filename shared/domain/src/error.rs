@@ -289,8 +289,8 @@ catalogue! {
     CreatePending => Transient, Retry,
         cause_en: "An edit of {object} arrived before the record itself was synced: it carries only the changed fields, and {field} is required to create it.",
         cause_zh: "{object} 的修改先于记录本身到达：它只带有改动的字段，而新建时必须有 {field}。",
-        fix_en: "Nothing to do: it is applied once the record's creation has synced (the safety net lists the whole record); after a day it becomes a dead letter.",
-        fix_zh: "无需处理：记录的新建同步后会自动写入（安全网会读取整条记录）；一天后仍未写入则转为死信。";
+        fix_en: "Nothing to do: it is applied once the record's creation has synced; the safety net lists the whole record in any case.",
+        fix_zh: "无需处理：记录的新建同步后会自动写入；安全网也会读取整条记录。";
     OutOfTime => Transient, Retry,
         cause_en: "The writer stopped before this change to finish within its time limit.",
         cause_zh: "写入器为在时限内结束，未处理此变更。",

@@ -64,7 +64,9 @@ pub async fn an_edit_before_its_create_waits_for_it(stores: Stores) {
     let with_title = [ZHANG, &[("title", "J0")]].concat();
     let id = w.jing.insert("lead", sf_fields(&with_title));
     w.jing.human_update(&id, sf_fields(&[("title", "J2")]));
-    let edit = jing_lead(id.as_str(), 3, &[("title", "J2")]);
+    // An update webhook: the changed field only, with its value before.
+    let mut edit = jing_lead(id.as_str(), 3, &[("title", "J2")]);
+    edit.fields.get_mut("title").unwrap().before = Some(Value::text("J0"));
     w.f.clock.set(minute(4));
     let r = w.apply(vec![edit.clone()]).await;
     match &r.outcomes[..] {
@@ -81,4 +83,15 @@ pub async fn an_edit_before_its_create_waits_for_it(stores: Stores) {
     let b = w.binding_of_jing(ObjectKind::Lead, &id).await.unwrap();
     assert_eq!(w.sf.record(&b.sf_id).unwrap()["Title"], Value::text("J2"));
     assert_eq!(w.sf.count("Lead"), 1);
+
+    // An edit of a lead that never synced does not wait for ever: past the wait it is planned
+    // as it is (here it cannot make a lead).
+    let never = w.jing.insert("lead", sf_fields(&with_title));
+    let mut late = jing_lead(never.as_str(), 4, &[("title", "J9")]);
+    late.fields.get_mut("title").unwrap().before = Some(Value::text("J0"));
+    w.f.clock.set(minute(10));
+    match &w.apply(vec![late]).await.outcomes[..] {
+        [Outcome::Failed(e)] => assert_eq!(e.code, domain::ErrorCode::RequiredValueMissing),
+        other => panic!("no more waiting: {other:?}"),
+    }
 }

@@ -170,7 +170,8 @@ async fn prepare_one(
             let now = deps.clock.now();
             if binding.is_none() {
                 let allowed = may_create(group, &domain::conditions::Scope::all(), change, now);
-                if let Some(field) = allowed
+                let young = now - change.source_time < CREATE_WAIT;
+                if let Some(field) = (allowed && young)
                     .then(|| partial_edit(settings, group, change))
                     .flatten()
                 {
@@ -388,10 +389,20 @@ fn plan_record(
     })
 }
 
-/// A field the target requires on create that the change does not carry at all (a blank is
-/// carried): it is an edit of a record whose creation has not synced yet (JING's update
-/// webhooks carry the changed fields only), not a create.
+/// How long an edit of a record not synced yet waits for the record's creation (deliveries
+/// reordered by retries or a restart arrive within this). Older, it is planned as it is: an
+/// edit of a record that never synced (out of scope, or created before the connector) must
+/// not wait a day to become a dead letter.
+const CREATE_WAIT: time::Duration = time::Duration::minutes(5);
+
+/// A field the target requires on create that an update delta does not carry at all (JING's
+/// update webhooks carry the changed fields only, each with its value before): it is an edit
+/// of a record whose creation has not synced yet, not a create. Listings and creates carry
+/// whole records (no `before`): a field they lack is missing for real.
 fn partial_edit(settings: &AppSettings, group: &Group, change: &Change) -> Option<&'static str> {
+    if !change.fields.values().any(|f| f.before.is_some()) {
+        return None;
+    }
     let spec = ObjectSpec::of(group.object);
     let mapping = &settings.objects.get(&group.object)?.mapping;
     let required = match group.direction {

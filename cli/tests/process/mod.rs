@@ -8,23 +8,34 @@ use jing_sim::JingSim;
 use jingsf::client::AdminClient;
 use sf_sim::SimConfig;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
-/// `jingsf serve` as a child process; killed if the test fails half-way.
+/// `jingsf serve` as a child process on a data directory of its own; killed if the test fails
+/// half-way. It can be killed (`kill -9`), stopped (SIGTERM) and started again on the same
+/// directory and port.
 pub struct Serve {
-    pub child: Child,
+    child: Option<Child>,
     pub dir: PathBuf,
     pub base: String,
+    token: String,
+    /// Starts so far; with `log_files`, each start's stderr goes to `serve-{n}.log` in `dir`.
+    pub starts: usize,
+    log_files: bool,
 }
 
 impl Drop for Serve {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        // CRASH_KEEP=1 keeps the data directory (and its logs) for a look.
+        if std::env::var_os("CRASH_KEEP").is_none() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }
 
@@ -67,34 +78,112 @@ pub async fn start_serve_polling(
     jing: &JingSim,
     poll_seconds: u64,
 ) -> Result<(Serve, AdminClient)> {
-    let dir = std::env::temp_dir().join(format!("jingsf-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir)?;
-    let port = free_port()?;
-    let path = dir.join("jingsf.toml");
-    std::fs::write(&path, config(&dir, port, sf_cfg, jing, poll_seconds))?;
-    let child = Command::new(env!("CARGO_BIN_EXE_jingsf"))
-        .args(["serve", "--config"])
-        .arg(&path)
-        .env("JINGSF_ADMIN_TOKEN", token)
-        .env("JINGSF_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()?;
-    let base = format!("http://127.0.0.1:{port}");
-    let serve = Serve {
-        child,
-        dir,
-        base: base.clone(),
-    };
-    let health = format!("{base}/healthz");
-    wait_for(
-        "serve to answer /healthz",
-        Duration::from_secs(30),
-        async || Ok(reqwest::get(&health).await.is_ok_and(|r| r.status() == 200)),
-    )
-    .await?;
-    Ok((serve, AdminClient::new(&base, token)))
+    let mut serve = Serve::new(name, token, sf_cfg, jing, poll_seconds)?;
+    serve.start().await?;
+    let admin = serve.admin();
+    Ok((serve, admin))
+}
+
+impl Serve {
+    /// A fresh data directory and configuration; nothing started yet.
+    pub fn new(
+        name: &str,
+        token: &str,
+        sf_cfg: &SimConfig,
+        jing: &JingSim,
+        poll_seconds: u64,
+    ) -> Result<Serve> {
+        let dir = std::env::temp_dir().join(format!("jingsf-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)?;
+        let port = free_port()?;
+        let cfg = config(&dir, port, sf_cfg, jing, poll_seconds);
+        std::fs::write(dir.join("jingsf.toml"), cfg)?;
+        Ok(Serve {
+            child: None,
+            dir,
+            base: format!("http://127.0.0.1:{port}"),
+            token: token.to_owned(),
+            starts: 0,
+            log_files: false,
+        })
+    }
+
+    /// Each start's stderr to its own file (see [`Serve::log`]) instead of the test's.
+    pub fn with_log_files(mut self) -> Self {
+        self.log_files = true;
+        self
+    }
+
+    pub fn admin(&self) -> AdminClient {
+        AdminClient::new(&self.base, &self.token)
+    }
+
+    /// Start the process (again, on the same directory and port) and wait until it answers
+    /// `/healthz`. `JINGSF_TEST_LOG` sets its log filter (default `warn`).
+    pub async fn start(&mut self) -> Result<Duration> {
+        let started = Instant::now();
+        self.starts += 1;
+        let stderr = match self.log_files {
+            true => Stdio::from(std::fs::File::create(self.log_path(self.starts))?),
+            false => Stdio::inherit(),
+        };
+        let log = std::env::var("JINGSF_TEST_LOG").unwrap_or_else(|_| "warn".into());
+        let child = Command::new(env!("CARGO_BIN_EXE_jingsf"))
+            .args(["serve", "--config"])
+            .arg(self.dir.join("jingsf.toml"))
+            .env("JINGSF_ADMIN_TOKEN", &self.token)
+            .env("JINGSF_LOG", log)
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()?;
+        self.child = Some(child);
+        let health = format!("{}/healthz", self.base);
+        wait_for(
+            "serve to answer /healthz",
+            Duration::from_secs(30),
+            async || Ok(reqwest::get(&health).await.is_ok_and(|r| r.status() == 200)),
+        )
+        .await?;
+        Ok(started.elapsed())
+    }
+
+    pub fn log_path(&self, start: usize) -> PathBuf {
+        self.dir.join(format!("serve-{start}.log"))
+    }
+
+    /// What the current (or last) start wrote to stderr (with log files).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.log_path(self.starts)).unwrap_or_default()
+    }
+
+    /// `kill -9`: no chance to finish anything.
+    pub fn kill9(&mut self) -> Result<()> {
+        let mut child = self.child.take().ok_or("serve is not running")?;
+        child.kill()?;
+        child.wait()?;
+        Ok(())
+    }
+
+    /// SIGTERM, then wait (at most `limit`) for the process to exit on its own.
+    pub fn terminate(&mut self, limit: Duration) -> Result<ExitStatus> {
+        let mut child = self.child.take().ok_or("serve is not running")?;
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()?;
+        let start = Instant::now();
+        loop {
+            if let Some(status) = child.try_wait()? {
+                return Ok(status);
+            }
+            if start.elapsed() > limit {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("serve did not stop within {limit:?} of SIGTERM").into());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
 }
 
 /// Poll until `done` holds, at most `limit` (everything runs on its own in the process).
@@ -115,17 +204,7 @@ pub async fn wait_for(
 
 /// SIGTERM: the loop finishes its batch and the process exits cleanly.
 pub fn stop(serve: &mut Serve) -> Result<()> {
-    let pid = serve.child.id().to_string();
-    Command::new("kill").args(["-TERM", &pid]).status()?;
-    let start = Instant::now();
-    loop {
-        if let Some(status) = serve.child.try_wait()? {
-            assert!(status.success(), "serve exited with {status}");
-            return Ok(());
-        }
-        if start.elapsed() > Duration::from_secs(20) {
-            return Err("serve did not stop on SIGTERM".into());
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let status = serve.terminate(Duration::from_secs(20))?;
+    assert!(status.success(), "serve exited with {status}");
+    Ok(())
 }

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 /// Records per results page (`maxRecords`) at least: one page is queued per step.
 pub const BULK_PAGE: usize = 10_000;
-/// Records per results page at most (a page is held while it is queued).
+/// Records per results page at most (a page's body is held while its rows are queued).
 pub const MAX_BULK_PAGE: usize = 50_000;
 /// Changes queued per send while a page is turned into changes.
 const SEND_CHUNK: usize = 5_000;
@@ -101,23 +101,30 @@ pub(super) async fn chunk(
         )
         .await
         .map_err(remote)?;
-    let (records, next_locator) = match page {
+    let (mut records, next_locator) = match page {
         BulkPage::Records {
             records,
             next_locator,
         } => (records, next_locator),
         BulkPage::Expired(reason) => return restart(deps, read, p, job, &reason).await,
     };
-    // Queued a chunk at a time: a page's changes are never all held at once.
-    for chunk in records.chunks(SEND_CHUNK) {
+    // Read and queued a chunk at a time: a page's records are never all held at once. A page
+    // that fails half-way is read again from its locator (what was queued is sent again,
+    // harmlessly: the writer is idempotent).
+    let mut n = 0u64;
+    loop {
+        let chunk = records.next_chunk(SEND_CHUNK).map_err(remote)?;
+        if chunk.is_empty() {
+            break;
+        }
         let changes: Vec<_> = chunk
             .iter()
             .map(|r| sf_record_change(read.settings, read.kind, r, Lane::Backfill))
             .collect();
         deps.queue.send(&changes).await?;
+        n += chunk.len() as u64;
     }
     let finished = next_locator.is_none();
-    let n = records.len() as u64;
     job.sent += n;
     job.locator = next_locator;
     if !finished {

@@ -250,3 +250,49 @@ async fn a_job_left_open_by_a_crash_is_aborted_and_its_rows_sent_again() {
     assert_eq!(w.sf.count("Lead"), 20, "each lead created once");
     assert_eq!(w.bound().await, 20);
 }
+
+#[tokio::test]
+async fn a_job_salesforce_purged_before_its_results_were_read_does_not_hold_the_initialization() {
+    let w = world(2_500, 2_000).await;
+    let clients = w.clients();
+    let deps = w.ports.init_deps(&clients);
+    let window = app::fakes::FixedClock::DEFAULT_START - TimeDuration::days(365);
+    init::start(&deps, &app_id(), window, false).await.unwrap();
+    // Step until the ingest job is sent, then let it run and be purged (an initialization
+    // paused for more than a week): its results are gone, what it created stays.
+    let mut steps = 0;
+    while w.sf.ingest_jobs_started() == 0 {
+        init::step(&deps, &app_id()).await.unwrap();
+        w.drain(&clients).await;
+        steps += 1;
+        assert!(steps < 50, "no ingest job was started");
+    }
+    let jobs = w.f.staging.jobs(&app_id(), ObjectKind::Lead).await.unwrap();
+    assert_eq!(jobs.len(), 1, "the staged rows are in the job");
+    w.sf.purge_ingest_job(&jobs[0]);
+    let mut done = false;
+    for _ in 0..50 {
+        let state = init::step(&deps, &app_id()).await.unwrap();
+        w.drain(&clients).await;
+        if matches!(state, InitState::Done { .. }) {
+            done = true;
+            break;
+        }
+    }
+    assert!(done, "the initialization finished");
+    let left = w.f.staging.jobs(&app_id(), ObjectKind::Lead).await.unwrap();
+    assert!(left.is_empty(), "no row left in the purged job: {left:?}");
+    assert_eq!(
+        w.f.staging
+            .waiting(&app_id(), ObjectKind::Lead)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        w.sf.count("Lead"),
+        2_500,
+        "each lead created once: the live path bound what the purged job had created"
+    );
+    assert_eq!(w.bound().await, 2_500);
+}

@@ -146,12 +146,8 @@ impl Change {
     /// Key that identifies this exact change for idempotency: app, object, record, source
     /// version and a hash of the values (never the queue message id).
     pub fn idempotency_key(&self) -> String {
-        let values: Vec<(&str, &Value)> = self
-            .fields
-            .iter()
-            .map(|(k, f)| (k.as_str(), &f.after))
-            .collect();
-        let fp = crate::fingerprint::fingerprint(values.iter().copied());
+        let values = self.fields.iter().map(|(k, f)| (k.as_str(), &f.after));
+        let fp = crate::fingerprint::fingerprint(values);
         format!(
             "{}|{}|{}|{}|{}|{}",
             self.app,
@@ -161,6 +157,17 @@ impl Change {
             crate::datetime::epoch_millis(self.source_time),
             fp
         )
+    }
+
+    /// `later` has this change's time but another value for a field both carry: which of the
+    /// two is the record's latest state cannot be told from them (see `RecordPlan::ambiguous`).
+    pub fn ties_with(&self, later: &Change) -> bool {
+        later.source_time == self.source_time
+            && later.fields.iter().any(|(k, f)| {
+                self.fields
+                    .get(k)
+                    .is_some_and(|mine| !crate::rules::same(&mine.after, &f.after))
+            })
     }
 
     /// Merge a later change of the same record into this one (latest value per field wins).
@@ -268,5 +275,22 @@ mod tests {
         assert_ne!(a.idempotency_key(), b.idempotency_key());
         assert_ne!(a.idempotency_key(), c.idempotency_key());
         assert_eq!(a.idempotency_key(), a.clone().idempotency_key());
+    }
+
+    #[test]
+    fn changes_of_the_same_second_with_other_values_tie() {
+        let at = datetime!(2024-05-01 10:00 UTC);
+        let a = change(at, &[("name", "A"), ("title", "CEO")]);
+        assert!(a.ties_with(&change(at, &[("title", "CTO")])));
+        assert!(
+            !a.ties_with(&change(at, &[("title", "CEO")])),
+            "same values"
+        );
+        assert!(
+            !a.ties_with(&change(at, &[("email", "x@y.cn")])),
+            "other fields"
+        );
+        let later = datetime!(2024-05-01 10:00:01 UTC);
+        assert!(!a.ties_with(&change(later, &[("title", "CTO")])), "later");
     }
 }

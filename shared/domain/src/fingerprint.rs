@@ -73,15 +73,38 @@ fn write_value(h: &mut Fnv, v: &Value) {
 }
 
 /// Fingerprint of (field, value) pairs; the order of the pairs does not matter.
-pub fn fingerprint<'a>(fields: impl IntoIterator<Item = (&'a str, &'a Value)>) -> Fingerprint {
-    let mut pairs: Vec<(&str, &Value)> = fields.into_iter().collect();
+pub fn fingerprint<'a, I>(fields: I) -> Fingerprint
+where
+    I: IntoIterator<Item = (&'a str, &'a Value)>,
+    I::IntoIter: Clone,
+{
+    let fields = fields.into_iter();
+    // Pairs usually come from a map, sorted already: hash them as they come, without a
+    // buffer. Pairs out of order are hashed again from the start, sorted.
+    let mut h = Fnv::new();
+    let mut previous: Option<&str> = None;
+    for (name, value) in fields.clone() {
+        if previous.is_some_and(|p| p > name) {
+            return hash_sorted(fields.collect());
+        }
+        previous = Some(name);
+        hash_pair(&mut h, name, value);
+    }
+    Fingerprint(h.0)
+}
+
+fn hash_sorted(mut pairs: Vec<(&str, &Value)>) -> Fingerprint {
     pairs.sort_unstable_by(|a, b| a.0.cmp(b.0));
     let mut h = Fnv::new();
     for (name, value) in pairs {
-        h.tagged(7, name.as_bytes());
-        write_value(&mut h, value);
+        hash_pair(&mut h, name, value);
     }
     Fingerprint(h.0)
+}
+
+fn hash_pair(h: &mut Fnv, name: &str, value: &Value) {
+    h.tagged(7, name.as_bytes());
+    write_value(h, value);
 }
 
 /// Fingerprint of a single value (for per-field "last written" checks).
@@ -103,6 +126,15 @@ mod tests {
         let f1 = fingerprint([("a", &a), ("b", &e1)]);
         let f2 = fingerprint([("b", &e2), ("a", &a)]);
         assert_eq!(f1, f2);
+    }
+
+    #[test]
+    fn pairs_out_of_order_hash_as_sorted() {
+        let (x, y, z) = (Value::text("x"), Value::text("y"), Value::text("z"));
+        let sorted = fingerprint([("a", &x), ("b", &y), ("c", &z)]);
+        assert_eq!(fingerprint([("a", &x), ("c", &z), ("b", &y)]), sorted);
+        assert_eq!(fingerprint([("c", &z), ("b", &y), ("a", &x)]), sorted);
+        assert_ne!(fingerprint([("a", &x), ("c", &y), ("b", &z)]), sorted);
     }
 
     #[test]

@@ -47,6 +47,9 @@ pub struct PlanInput<'a> {
     /// time is our save's, not a person's edit. A field we wrote to the origin since carries
     /// our own older value, never a newer edit (see [`plan_field`]).
     pub own_save: bool,
+    /// The incoming values were read from the origin after every earlier delivery of the
+    /// record was received (the writer's read-back of an ambiguous change): they win a tie.
+    pub fresh_read: bool,
 }
 
 /// The last sync of one field: concurrency is decided per field, not per record (an edit of
@@ -80,6 +83,10 @@ pub struct RecordPlan {
     /// The views of the fields this change touched, to store even when nothing is written
     /// (Salesforce field names, each once).
     pub views: Vec<(String, FieldViews)>,
+    /// A field's incoming value differs from the origin's value we hold with the same change
+    /// time: which one is newer cannot be told (Salesforce times are to the second, and
+    /// deliveries arrive out of order). The writer reads the record back and plans that.
+    pub ambiguous: bool,
 }
 
 impl RecordPlan {
@@ -123,6 +130,9 @@ fn plan_field(input: &PlanInput<'_>, m: &FieldMapping, out: &mut RecordPlan) {
         out.skipped.push((m.sf_field.clone(), reason));
         return;
     }
+    if !input.fresh_read && ties_with_origin(input, origin_view, last_sf, incoming_sf, phone) {
+        out.ambiguous = true;
+    }
     // Made before our last write to the origin: it carries what we overwrote, not what we wrote.
     let stale = origin_view.is_some_and(|v| v.by_us && v.is_newer_than(input.incoming_at));
     if stale && input.own_save {
@@ -163,9 +173,6 @@ fn plan_field(input: &PlanInput<'_>, m: &FieldMapping, out: &mut RecordPlan) {
         }
         out.conflicts.push((m.sf_field.clone(), c));
     }
-    let origin_changed = !values
-        .before()
-        .is_some_and(|b| rules::same(&values.incoming, b));
     let field = Outcome {
         m,
         origin_field,
@@ -186,6 +193,9 @@ fn plan_field(input: &PlanInput<'_>, m: &FieldMapping, out: &mut RecordPlan) {
             field.written(out, synced, converted.into_owned());
         }
         Verdict::Skip(reason) => {
+            let origin_changed = !values
+                .before()
+                .is_some_and(|b| rules::same(&values.incoming, b));
             field.skipped(out, reason, &field_input, incoming_sf, origin_changed);
         }
     }
@@ -207,6 +217,20 @@ fn seen_already(
     }
     let ours = v.value_or(last_sf).filter(|_| v.by_us)?;
     rules::same(&key(incoming_sf, phone), &key(ours, phone)).then_some(SkipReason::Unchanged)
+}
+
+/// The origin's edit we hold has the incoming change's time but another value.
+fn ties_with_origin(
+    input: &PlanInput<'_>,
+    origin_view: Option<&SideView>,
+    last_sf: Option<&Value>,
+    incoming_sf: &Value,
+    phone: bool,
+) -> bool {
+    origin_view
+        .filter(|v| !v.by_us && v.at == input.incoming_at)
+        .and_then(|v| v.value_or(last_sf))
+        .is_some_and(|held| !rules::same(&key(incoming_sf, phone), &key(held, phone)))
 }
 
 /// What the rules need about the field, its values in the compared form.

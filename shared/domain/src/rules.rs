@@ -162,7 +162,12 @@ pub fn decide(input: &FieldInput<'_>) -> (Verdict, Option<Conflict>) {
     {
         return skip(Unchanged);
     }
-    if input.target_current.is_some_and(|cur| same(incoming, cur)) {
+    // The planner often passes one value (the last synced one) as both: compared already.
+    let compared = |cur: &Value| input.origin_before.is_some_and(|b| std::ptr::eq(b, cur));
+    if input
+        .target_current
+        .is_some_and(|cur| !compared(cur) && same(incoming, cur))
+    {
         return skip(AlreadyEqual);
     }
     if refills(input) {

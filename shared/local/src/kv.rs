@@ -51,17 +51,10 @@ impl IdempotencyStore for LocalStore {
         let key = key.to_owned();
         self.db
             .call(move |c| {
-                let sql = "INSERT INTO idempotency (key, expires_at) VALUES (?1, ?2)
-                           ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at
-                           WHERE idempotency.expires_at <= ?3";
                 let now = nanos(now)?;
-                let changed =
-                    c.prepare_cached(sql)?
-                        .execute(params![key, nanos(expires_at)?, now])?;
-                let purge = "DELETE FROM idempotency WHERE key IN
-                             (SELECT key FROM idempotency WHERE expires_at <= ?1 LIMIT 8)";
-                c.prepare_cached(purge)?.execute(params![now])?;
-                Ok(changed == 1)
+                let fresh = claim_in(c, &key, nanos(expires_at)?, now)?;
+                purge_expired_claims(c, now)?;
+                Ok(fresh)
             })
             .await
     }
@@ -76,6 +69,25 @@ impl IdempotencyStore for LocalStore {
             })
             .await
     }
+}
+
+/// Claim `key` until `expires_at` unless a live claim holds it (one conditional upsert that also
+/// takes over an expired claim). Whether this call claimed it.
+pub(crate) fn claim_in(c: &Connection, key: &str, expires_at: i64, now: i64) -> DbResult<bool> {
+    let sql = "INSERT INTO idempotency (key, expires_at) VALUES (?1, ?2)
+               ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at
+               WHERE idempotency.expires_at <= ?3";
+    Ok(c.prepare_cached(sql)?
+        .execute(params![key, expires_at, now])?
+        == 1)
+}
+
+/// A few expired claims go with each claiming call, so the table stays the size of one TTL.
+pub(crate) fn purge_expired_claims(c: &Connection, now: i64) -> DbResult<()> {
+    let purge = "DELETE FROM idempotency WHERE key IN
+                 (SELECT key FROM idempotency WHERE expires_at <= ?1 LIMIT 8)";
+    c.prepare_cached(purge)?.execute(params![now])?;
+    Ok(())
 }
 
 fn used_on(c: &Connection, app: &str, day: &str) -> DbResult<u64> {

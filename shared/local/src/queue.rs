@@ -60,6 +60,24 @@ impl SqliteQueue {
             .await
     }
 
+    async fn claim_and_send(
+        &self,
+        items: &[KeyedChange],
+        now: time::OffsetDateTime,
+    ) -> StoreResult<Vec<bool>> {
+        let mut encoded = Vec::with_capacity(items.len());
+        for i in items {
+            let body = serde_json::to_string(&i.change)
+                .map_err(|e| StoreError::Corrupt(format!("change does not encode: {e}")))?;
+            let expires_at = nanos(i.expires_at).map_err(crate::db::store_error)?;
+            encoded.push((i.key.clone(), expires_at, body));
+        }
+        let now = nanos(now).map_err(crate::db::store_error)?;
+        self.db
+            .call(move |c| claim_and_insert(c, &encoded, now))
+            .await
+    }
+
     fn lease_token(&self) -> i64 {
         (self.next_lease.fetch_add(1, Ordering::Relaxed) & (i64::MAX as u64)) as i64
     }
@@ -85,6 +103,27 @@ fn insert_bodies(c: &mut Connection, bodies: &[String], now: i64) -> DbResult<()
     }
     tx.commit()?;
     Ok(())
+}
+
+/// One transaction: claim each key, queue the bodies whose keys were free.
+fn claim_and_insert(
+    c: &mut Connection,
+    items: &[(String, i64, String)],
+    now: i64,
+) -> DbResult<Vec<bool>> {
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut queued = Vec::with_capacity(items.len());
+    for (key, expires_at, body) in items {
+        let fresh = crate::kv::claim_in(&tx, key, *expires_at, now)?;
+        if fresh {
+            tx.prepare_cached("INSERT INTO queue (body, visible_at) VALUES (?1, ?2)")?
+                .execute(params![body, now])?;
+        }
+        queued.push(fresh);
+    }
+    crate::kv::purge_expired_claims(&tx, now)?;
+    tx.commit()?;
+    Ok(queued)
 }
 
 fn visible_rows(c: &Connection, now: i64, limit: usize) -> DbResult<Vec<Row>> {
@@ -203,6 +242,15 @@ impl ChangeQueue for SqliteQueue {
             .map_err(|e| StoreError::Corrupt(format!("change does not encode: {e}")))?;
         let now = nanos_now(self.clock.as_ref())?;
         self.db.call(move |c| insert_bodies(c, &bodies, now)).await
+    }
+
+    /// The claims live in this queue's database (the `LocalStore` it came from).
+    async fn send_claimed(
+        &self,
+        items: &[KeyedChange],
+        now: time::OffsetDateTime,
+    ) -> Option<StoreResult<Vec<bool>>> {
+        Some(self.claim_and_send(items, now).await)
     }
 
     async fn receive(&self, max: usize, visibility: Duration) -> StoreResult<Vec<Delivery>> {

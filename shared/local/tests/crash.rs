@@ -408,3 +408,46 @@ async fn a_dead_letter_reason_quotes_no_value() {
     assert!(!reason.contains("13800138000"), "{reason}");
     assert!(reason.contains("line 1"), "{reason}");
 }
+
+/// A delivery key is claimed in the transaction that queues its change: no state holds the
+/// claim without the change (a crash between two steps would lose the change for good, the
+/// redelivery being taken for a duplicate).
+#[tokio::test]
+async fn a_claimed_delivery_key_always_has_its_change_queued() {
+    let db = TempDb::new("claimed");
+    let clock = FixedClock::default();
+    let store = LocalStore::open(&db.0).unwrap();
+    let q = store.queue(Arc::new(clock.clone()), 5);
+    let keyed = |key: &str, n| KeyedChange {
+        key: key.to_owned(),
+        expires_at: T0 + time::Duration::hours(48),
+        change: lead(n),
+    };
+    let queued = q
+        .send_claimed(&[keyed("ob|a|1", 1), keyed("ob|a|2", 2)], T0)
+        .await
+        .expect("the SQLite queue claims and sends in one step")
+        .unwrap();
+    assert_eq!(queued, [true, true]);
+    // Again, one new: only the new one is queued, and its key is taken too.
+    let queued = q
+        .send_claimed(&[keyed("ob|a|2", 2), keyed("ob|a|3", 3)], T0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(queued, [false, true]);
+    assert_eq!(q.depth().await.unwrap(), 3);
+    let t = T0 + time::Duration::minutes(1);
+    for key in ["ob|a|1", "ob|a|2", "ob|a|3"] {
+        assert!(!store.claim(key, t, t).await.unwrap(), "{key} is claimed");
+    }
+    // After the claim expires, a redelivery is queued again.
+    let later = T0 + time::Duration::hours(49);
+    let queued = q
+        .send_claimed(&[keyed("ob|a|1", 1)], later)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(queued, [true]);
+    assert_eq!(q.depth().await.unwrap(), 4);
+}

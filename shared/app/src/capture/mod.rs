@@ -3,6 +3,7 @@
 //! them durably before acknowledging anything.
 
 mod convert;
+mod once;
 mod poll;
 mod poll_deletes;
 mod poll_jing;

@@ -6,7 +6,8 @@
 //! queued, and never past the run's start time.
 
 use super::convert::sf_record_change;
-use super::poll_deletes::{claim_delete, delete_key, poll_deletes};
+use super::poll_deletes::{keyed_delete, poll_deletes};
+use crate::ports::KeyedChange;
 use crate::ports::{
     BindingStore, ChangeQueue, Clock, CursorStore, IdempotencyStore, PollAnswer, PollCursor,
     PollRead, SalesforcePort, SfRecord,
@@ -238,57 +239,36 @@ async fn queue_page(
     run_start: OffsetDateTime,
     report: &mut PollReport,
 ) -> Result<(), SyncError> {
-    let mut changes = Vec::with_capacity(page.len());
-    let mut claimed = Vec::with_capacity(page.len());
-    let (mut deletes, mut enqueued) = (0, 0);
-    for rec in page {
-        if rec.deleted {
-            if claim_delete(deps, settings, rec, run_start).await? {
-                changes.push(sf_record_change(settings, object, rec, Lane::Live));
-                claimed.push(delete_key(settings, rec));
-                deletes += 1;
-            }
-            continue;
-        }
-        // The overlap re-reads records: each (record, version) is queued once.
-        let seen_key = format!(
-            "poll|{}|{}|{}",
-            settings.app,
-            rec.id,
-            rec.modstamp.unix_timestamp_nanos()
-        );
-        let fresh = deps
-            .seen
-            .claim(&seen_key, run_start + Duration::days(2), run_start)
-            .await
-            .map_err(store)?;
-        if fresh {
-            changes.push(sf_record_change(settings, object, rec, Lane::Live));
-            claimed.push(seen_key);
-            enqueued += 1;
-        } else {
-            report.already_seen += 1;
+    let items = page
+        .iter()
+        .map(|rec| match rec.deleted {
+            true => keyed_delete(settings, object, rec, run_start),
+            // The overlap re-reads records: each (record, version) is queued once.
+            false => KeyedChange {
+                key: format!(
+                    "poll|{}|{}|{}",
+                    settings.app,
+                    rec.id,
+                    rec.modstamp.unix_timestamp_nanos()
+                ),
+                expires_at: run_start + Duration::days(2),
+                change: sf_record_change(settings, object, rec, Lane::Live),
+            },
+        })
+        .collect();
+    // The cursor moves only after this: a page that could not be queued is read again.
+    let queued = super::once::send_once(deps.queue, deps.seen, items, run_start)
+        .await
+        .map_err(store)?;
+    for (rec, queued) in page.iter().zip(queued) {
+        match (queued, rec.deleted) {
+            (true, true) => report.deletes += 1,
+            (true, false) => report.enqueued += 1,
+            (false, true) => {}
+            (false, false) => report.already_seen += 1,
         }
     }
-    if !changes.is_empty()
-        && let Err(e) = deps.queue.send(&changes).await
-    {
-        // Not queued: give the claims back, or the next run would skip these versions as
-        // already seen (the cursor has not moved, so it reads them again).
-        give_back(deps, settings, &claimed).await;
-        return Err(store(e));
-    }
-    report.deletes += deletes;
-    report.enqueued += enqueued;
     Ok(())
-}
-
-async fn give_back(deps: &PollDeps<'_>, settings: &AppSettings, claimed: &[String]) {
-    for key in claimed {
-        if let Err(e) = deps.seen.release(key).await {
-            tracing::warn!(app_id = %settings.app, error = %e, "Could not give a poll claim back.");
-        }
-    }
 }
 
 pub(super) async fn load(

@@ -7,6 +7,7 @@
 
 use super::convert::sf_record_change;
 use super::poll::{OVERLAP, PollDeps, load, save, store};
+use crate::ports::KeyedChange;
 use crate::ports::{PollCursor, SfRecord};
 use crate::settings::AppSettings;
 use domain::datetime::floor_minute;
@@ -51,18 +52,18 @@ pub(super) fn delete_key(settings: &AppSettings, rec: &SfRecord) -> String {
     format!("del|{}|{}", settings.app, rec.id)
 }
 
-/// Whether `rec`'s delete is new (not queued by an earlier run or by getDeleted).
-pub(super) async fn claim_delete(
-    deps: &PollDeps<'_>,
+/// `rec`'s delete, to queue unless an earlier run or getDeleted queued it.
+pub(super) fn keyed_delete(
     settings: &AppSettings,
+    object: ObjectKind,
     rec: &SfRecord,
     run_start: OffsetDateTime,
-) -> Result<bool, SyncError> {
-    let seen_key = delete_key(settings, rec);
-    deps.seen
-        .claim(&seen_key, run_start + DELETE_SEEN_FOR, run_start)
-        .await
-        .map_err(store)
+) -> KeyedChange {
+    KeyedChange {
+        key: delete_key(settings, rec),
+        expires_at: run_start + DELETE_SEEN_FOR,
+        change: sf_record_change(settings, object, rec, Lane::Live),
+    }
 }
 
 /// getDeleted over [cursor, run start); returns where the next window starts
@@ -216,16 +217,14 @@ async fn enqueue(
     deleted: &[SfRecord],
     run_start: OffsetDateTime,
 ) -> Result<u64, SyncError> {
-    let mut changes = Vec::new();
-    for rec in deleted {
-        if claim_delete(deps, settings, rec, run_start).await? {
-            changes.push(sf_record_change(settings, object, rec, Lane::Live));
-        }
-    }
-    if !changes.is_empty() {
-        deps.queue.send(&changes).await.map_err(store)?;
-    }
-    Ok(changes.len() as u64)
+    let items = deleted
+        .iter()
+        .map(|rec| keyed_delete(settings, object, rec, run_start))
+        .collect();
+    let queued = super::once::send_once(deps.queue, deps.seen, items, run_start)
+        .await
+        .map_err(store)?;
+    Ok(queued.iter().filter(|q| **q).count() as u64)
 }
 
 #[cfg(test)]

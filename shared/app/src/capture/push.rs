@@ -2,7 +2,7 @@
 //! changes are durably queued; a duplicate delivery enqueues nothing new.
 
 use super::convert::soap_value;
-use crate::ports::{ChangeQueue, Clock, IdempotencyStore, StoreError};
+use crate::ports::{ChangeQueue, Clock, IdempotencyStore, KeyedChange};
 use crate::settings::AppSettings;
 use domain::{
     Actor, Change, FieldChange, Lane, ObjectKind, ObjectSpec, Operation, RecordRef, SfId,
@@ -101,39 +101,27 @@ pub async fn ingest_webhook(
     Ok(report)
 }
 
-/// Claim each delivery key, queue the new ones, give the claims back if queueing fails.
+/// Queue the changes whose delivery keys were not seen before (see `super::once`).
 pub(super) async fn enqueue_once(
     deps: &PushDeps<'_>,
     changes: Vec<(String, Change)>,
     report: &mut PushReport,
 ) -> Result<(), IngestError> {
     let now = deps.clock.now();
-    let unavailable = |e: StoreError| IngestError::Unavailable(e.to_string());
-    let mut claimed = Vec::new();
-    let mut fresh = Vec::new();
-    for (key, change) in changes {
-        if deps
-            .seen
-            .claim(&key, now + DEDUP_WINDOW, now)
-            .await
-            .map_err(unavailable)?
-        {
-            claimed.push(key);
-            fresh.push(change);
-        } else {
-            report.duplicates += 1;
-        }
-    }
-    if fresh.is_empty() {
-        return Ok(());
-    }
-    if let Err(e) = deps.queue.send(&fresh).await {
-        for key in &claimed {
-            let _ = deps.seen.release(key).await;
-        }
-        return Err(unavailable(e));
-    }
-    report.enqueued += fresh.len();
+    let items = changes
+        .into_iter()
+        .map(|(key, change)| KeyedChange {
+            key,
+            expires_at: now + DEDUP_WINDOW,
+            change,
+        })
+        .collect();
+    let queued = super::once::send_once(deps.queue, deps.seen, items, now)
+        .await
+        .map_err(|e| IngestError::Unavailable(e.to_string()))?;
+    let fresh = queued.iter().filter(|q| **q).count();
+    report.enqueued += fresh;
+    report.duplicates += queued.len() - fresh;
     Ok(())
 }
 

@@ -65,7 +65,7 @@ pub async fn ingest_outbound_verified(
 }
 
 /// The current values of `ids` as changes, by 18-character id (absent: no such live record).
-async fn read_current(
+pub(crate) async fn read_current(
     sf: &dyn SalesforcePort,
     settings: &AppSettings,
     kind: ObjectKind,

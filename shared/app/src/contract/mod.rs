@@ -39,6 +39,7 @@ pub mod writer_claims;
 pub mod writer_conversion;
 pub mod writer_decisions;
 pub mod writer_settle;
+pub mod writer_ties;
 pub mod writer_views;
 
 pub use app_data::app_data;

@@ -905,6 +905,10 @@ pub async fn a_persons_delete_is_not_taken_for_our_echo(stores: Stores) {
 macro_rules! writer_scenarios {
     ($make:expr) => {
         #[tokio::test]
+        async fn edits_of_the_same_second_in_the_wrong_order_end_with_the_latest() {
+            $crate::contract::writer_ties::edits_of_the_same_second_in_the_wrong_order_end_with_the_latest(($make)()).await
+        }
+        #[tokio::test]
         async fn a_mass_delete_in_small_batches_trips_the_breaker() {
             $crate::contract::writer_breaker::a_mass_delete_in_small_batches_trips_the_breaker(($make)()).await
         }

@@ -30,12 +30,31 @@ pub struct DeadLetter {
     pub last_try: Option<time::OffsetDateTime>,
 }
 
+/// A change to queue once per delivery key: the key is claimed until `expires_at`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyedChange {
+    pub key: String,
+    pub expires_at: time::OffsetDateTime,
+    pub change: Change,
+}
+
 /// The durable changes queue: at-least-once delivery with visibility timeout and a dead-letter
 /// list. Implementations: in-memory fake, SQLite (survives a crash), SQS (+ DLQ redrive).
 #[async_trait]
 pub trait ChangeQueue: Send + Sync {
     /// Enqueue durably: when this returns Ok, a crash loses nothing.
     async fn send(&self, changes: &[Change]) -> StoreResult<()>;
+    /// Claim each key and queue the changes whose keys were free, in one transaction, for a
+    /// queue kept in the same store as the idempotency claims (serve's SQLite): a crash then
+    /// never leaves a claim without its change. `None`: this queue cannot; the caller claims,
+    /// sends, and gives the claims back if the send fails. `Some(Ok)`: per item, queued or not.
+    async fn send_claimed(
+        &self,
+        _items: &[KeyedChange],
+        _now: time::OffsetDateTime,
+    ) -> Option<StoreResult<Vec<bool>>> {
+        None
+    }
     /// Take up to `max` visible messages, hiding them for `visibility`.
     async fn receive(&self, max: usize, visibility: Duration) -> StoreResult<Vec<Delivery>>;
     /// Done: remove for good.

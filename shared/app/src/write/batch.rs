@@ -8,6 +8,9 @@ use std::collections::BTreeMap;
 pub(crate) struct Item {
     pub indexes: Vec<usize>,
     pub change: Change,
+    /// Two of the coalesced changes had the same time and different values: the record is
+    /// read back before it is written (see `RecordPlan::ambiguous`).
+    pub tied: bool,
 }
 
 /// Changes of one object flowing in one direction.
@@ -27,6 +30,7 @@ pub(crate) fn group(changes: Vec<Change>) -> Vec<Group> {
         match records.get_mut(&change.record) {
             Some(item) => {
                 item.indexes.push(i);
+                item.tied |= item.change.ties_with(&change);
                 item.change.coalesce(change);
             }
             None => {
@@ -36,6 +40,7 @@ pub(crate) fn group(changes: Vec<Change>) -> Vec<Group> {
                     Item {
                         indexes: vec![i],
                         change,
+                        tied: false,
                     },
                 );
             }

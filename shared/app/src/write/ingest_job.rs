@@ -405,6 +405,7 @@ fn executed(group: &mut Group, row: StagedRow, result: Result<Done, Outcome>) ->
     group.items.push(Item {
         indexes: vec![item],
         change: c.change,
+        tied: false,
     });
     Executed {
         planned: Planned {

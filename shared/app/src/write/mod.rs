@@ -17,6 +17,7 @@ mod ingest;
 pub mod ingest_job;
 mod owner;
 mod prepare;
+mod read_back;
 
 use crate::ports::*;
 use crate::settings::AppSettings;

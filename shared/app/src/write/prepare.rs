@@ -1,7 +1,7 @@
 //! Turning each coalesced record change into a planned operation (or an immediate outcome).
 
 use super::batch::{Group, Item};
-use super::{ApplyReport, Deps, Outcome, decide, owner};
+use super::{ApplyReport, Deps, Outcome, decide, owner, read_back};
 use crate::ports::{Binding, Fields};
 use crate::ports::{ParkCause, Verdict};
 use crate::settings::{AppSettings, DeleteAction};
@@ -177,17 +177,28 @@ async fn prepare_one(
                 };
                 return skip(report, item, verdict);
             }
-            check_association(deps, settings, group, change).await?;
-            let incoming = owner::translate(deps, settings, group, change, report).await?;
-            let mut plan = plan_record(
-                deps.clock.now(),
+            let mut plan = plan_upsert(
+                deps,
                 settings,
                 group,
                 change,
-                &incoming,
                 binding.as_ref(),
-            );
-            owner::translate_writes(deps, settings, group, &mut plan, report).await?;
+                false,
+                report,
+            )
+            .await?;
+            let read = match read_back::needed(group, item, plan.ambiguous) {
+                true => read_back::read_back(deps, settings, group, change).await?,
+                false => None,
+            };
+            let change = match &read {
+                Some(now) => {
+                    plan = plan_upsert(deps, settings, group, now, binding.as_ref(), true, report)
+                        .await?;
+                    now
+                }
+                None => change,
+            };
             tracing::debug!(
                 record = change.record.as_str(),
                 direction = ?group.direction,
@@ -316,6 +327,24 @@ fn may_create(
     allowed && scope.matches(&fields, now)
 }
 
+/// Check, translate owners and plan an upsert (`fresh_read`: see `PlanInput::fresh_read`).
+async fn plan_upsert(
+    deps: &Deps<'_>,
+    settings: &AppSettings,
+    group: &Group,
+    change: &Change,
+    binding: Option<&Binding>,
+    fresh_read: bool,
+    report: &mut ApplyReport,
+) -> Result<RecordPlan, SyncError> {
+    check_association(deps, settings, group, change).await?;
+    let incoming = owner::translate(deps, settings, group, change, report).await?;
+    let now = deps.clock.now();
+    let mut plan = plan_record(now, settings, group, change, &incoming, binding, fresh_read);
+    owner::translate_writes(deps, settings, group, &mut plan, report).await?;
+    Ok(plan)
+}
+
 fn plan_record(
     now: time::OffsetDateTime,
     settings: &AppSettings,
@@ -323,6 +352,7 @@ fn plan_record(
     change: &Change,
     incoming: &BTreeMap<String, domain::FieldChange>,
     binding: Option<&Binding>,
+    fresh_read: bool,
 ) -> RecordPlan {
     let mapping = &settings.objects[&group.object].mapping;
     let origin = group.direction.origin();
@@ -344,6 +374,7 @@ fn plan_record(
         views: binding.map(|b| &b.views),
         now,
         own_save: change.actor == Actor::IntegrationSnapshot,
+        fresh_read,
     })
 }
 

@@ -82,6 +82,7 @@ impl Lead15 {
             views: None,
             now: datetime!(2024-05-01 10:05 UTC),
             own_save: false,
+            fresh_read: false,
         }
     }
 }

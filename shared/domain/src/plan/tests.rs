@@ -35,6 +35,7 @@ fn input<'a>(
         views: None,
         now: datetime!(2024-05-01 10:05 UTC),
         own_save: false,
+        fresh_read: false,
     }
 }
 

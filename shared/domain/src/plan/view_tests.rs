@@ -31,6 +31,7 @@ struct Case {
     incoming: BTreeMap<String, FieldChange>,
     last: BTreeMap<String, Value>,
     views: BTreeMap<String, FieldViews>,
+    fresh_read: bool,
 }
 
 impl Case {
@@ -40,6 +41,7 @@ impl Case {
             incoming: BTreeMap::new(),
             last: [("Title".to_owned(), last)].into(),
             views: [("Title".to_owned(), views)].into(),
+            fresh_read: false,
         }
     }
 
@@ -70,6 +72,7 @@ impl Case {
             views: Some(&self.views),
             now: NOW,
             own_save: false,
+            fresh_read: self.fresh_read,
         })
     }
 }
@@ -323,4 +326,31 @@ fn an_edit_we_already_overwrote_with_the_preferred_value_costs_no_write() {
     );
     let p = case.plan(Direction::JingToSf, text("o"), EDIT_JING);
     assert!(p.is_noop() && p.fill_origin.is_empty(), "{p:?}");
+}
+
+#[test]
+fn two_edits_in_the_same_second_are_ambiguous_until_read_back() {
+    // "S8-27" was applied from a Salesforce edit at EDIT_SF; another delivery of the same
+    // second carries "S8": either may be the later one.
+    let views = FieldViews {
+        salesforce: Some(SideView::edit(None, EDIT_SF, false, NOW)),
+        jing: Some(SideView::written(None, NOW, None)),
+    };
+    let mut case = Case::new(
+        FieldRule::TwoWay,
+        BlankMeaning::Unknown,
+        text("S8-27"),
+        views,
+    );
+    let p = case.plan(Direction::SfToJing, text("S8"), EDIT_SF);
+    assert!(p.ambiguous, "{p:?}");
+    let p = case.plan(Direction::SfToJing, text("S8-27"), EDIT_SF);
+    assert!(!p.ambiguous, "the same value is no question: {p:?}");
+    let p = case.plan(Direction::SfToJing, text("S9"), LATER);
+    assert!(!p.ambiguous, "a later edit is newer: {p:?}");
+    // What the writer reads back from Salesforce is the record as it is now: it is written.
+    case.fresh_read = true;
+    let p = case.plan(Direction::SfToJing, text("S8"), EDIT_SF);
+    assert!(!p.ambiguous);
+    assert_eq!(p.writes.get("title"), Some(&text("S8")), "{p:?}");
 }

@@ -99,6 +99,18 @@ impl FieldViews {
         }
     }
 
+    /// Both sides' views, from the origin's and the other side's.
+    fn both(origin: Side, origin_view: SideView, other_view: SideView) -> Self {
+        let (salesforce, jing) = match origin {
+            Side::Salesforce => (origin_view, other_view),
+            Side::Jing => (other_view, origin_view),
+        };
+        Self {
+            salesforce: Some(salesforce),
+            jing: Some(jing),
+        }
+    }
+
     pub fn side_mut(&mut self, side: Side) -> Option<&mut SideView> {
         match side {
             Side::Salesforce => self.salesforce.as_mut(),
@@ -136,12 +148,8 @@ impl<'a> FieldSeen<'a> {
 
     /// The target was written: both sides hold the synced value (stored once, as `None`).
     pub fn after_write(&self) -> FieldViews {
-        let mut fv = FieldViews::default();
         let target_had = self.target_value().or(self.last_synced).cloned();
-        fv.set(
-            self.origin.other(),
-            SideView::written(None, self.now, target_had),
-        );
+        let target_now = SideView::written(None, self.now, target_had);
         let origin_now = if self.stale {
             // The origin's edit won over our earlier write there: it is restored.
             let ours = self
@@ -152,22 +160,17 @@ impl<'a> FieldSeen<'a> {
         } else {
             SideView::edit(None, self.incoming_at, false, self.now)
         };
-        fv.set(self.origin, origin_now);
-        fv
+        // Built whole: the writer's hot path (no views to replace one by one).
+        FieldViews::both(self.origin, origin_now, target_now)
     }
 
     /// The origin took the target's value, replacing `incoming` (Salesforce terms).
     pub fn after_fill(&self, target: &SideView, incoming: Value) -> FieldViews {
-        let mut fv = FieldViews::default();
-        fv.set(
-            self.origin,
-            SideView::written(None, self.now, Some(incoming)),
-        );
+        let origin_now = SideView::written(None, self.now, Some(incoming));
         let mut target_now = target.clone();
         target_now.value = None;
         target_now.held = false;
-        fv.set(self.origin.other(), target_now);
-        fv
+        FieldViews::both(self.origin, origin_now, target_now)
     }
 
     /// Nothing was written; the origin now holds its own `value` (held back or not).

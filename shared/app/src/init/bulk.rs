@@ -9,7 +9,7 @@
 
 use super::{InitDeps, InitError, Progress};
 use crate::capture::sf_record_change;
-use crate::ports::{BulkJobState, BulkPage, RemoteError};
+use crate::ports::{BulkJobState, BulkPage, BulkRecords, RemoteError};
 use crate::settings::AppSettings;
 use domain::{Lane, ObjectKind, ObjectSpec};
 use serde::{Deserialize, Serialize};
@@ -108,14 +108,29 @@ pub(super) async fn chunk(
         } => (records, next_locator),
         BulkPage::Expired(reason) => return restart(deps, read, p, job, &reason).await,
     };
-    // Read and queued a chunk at a time: a page's records are never all held at once. A page
-    // that fails half-way is read again from its locator (what was queued is sent again,
-    // harmlessly: the writer is idempotent).
+    let n = queue_page(deps, read, &mut records).await?;
+    let finished = next_locator.is_none();
+    job.sent += n;
+    job.locator = next_locator;
+    if !finished {
+        p.bulk = Some(job);
+    }
+    Ok((n, finished))
+}
+
+/// Read and queue a page a chunk at a time: its records are never all held at once. A page that
+/// fails half-way is read again from its locator (what was queued is sent again, harmlessly:
+/// the writer is idempotent). How many were queued.
+async fn queue_page(
+    deps: &InitDeps<'_>,
+    read: &Read<'_>,
+    records: &mut BulkRecords,
+) -> Result<u64, InitError> {
     let mut n = 0u64;
     loop {
         let chunk = records.next_chunk(SEND_CHUNK).map_err(remote)?;
         if chunk.is_empty() {
-            break;
+            return Ok(n);
         }
         let changes: Vec<_> = chunk
             .iter()
@@ -124,13 +139,6 @@ pub(super) async fn chunk(
         deps.queue.send(&changes).await?;
         n += chunk.len() as u64;
     }
-    let finished = next_locator.is_none();
-    job.sent += n;
-    job.locator = next_locator;
-    if !finished {
-        p.bulk = Some(job);
-    }
-    Ok((n, finished))
 }
 
 async fn start(deps: &InitDeps<'_>, read: &Read<'_>) -> Result<BulkCursor, InitError> {

@@ -293,9 +293,10 @@ async fn run_step(deps: &InitDeps<'_>, app: &AppId) -> Result<StepReport, InitEr
         p.job_asks = if waiting { p.job_asks + 1 } else { 0 };
         save_progress(deps, app, &p).await?;
     }
+    let ended = p.stage >= p.stages.len() && swept(deps, &settings, &mut p).await?;
     let waiting = p.bulk.as_ref().is_some_and(bulk::BulkCursor::running) || p.ingest_running;
     let asks = p.job_asks;
-    settings.init = if p.stage >= p.stages.len() {
+    settings.init = if ended {
         InitState::Done { records: p.done }
     } else {
         InitState::Running {
@@ -308,6 +309,31 @@ async fn run_step(deps: &InitDeps<'_>, app: &AppId) -> Result<StepReport, InitEr
         waiting_for_bulk_job: waiting,
         ask_again_in: waiting.then(|| std::time::Duration::from_secs(1 << asks.min(5))),
     })
+}
+
+/// Every stage has run: the initialization ends once no staged row is left behind
+/// (`ingest::sweep`); until then each step sweeps again.
+async fn swept(
+    deps: &InitDeps<'_>,
+    settings: &AppSettings,
+    p: &mut Progress,
+) -> Result<bool, InitError> {
+    let kinds: Vec<ObjectKind> = p
+        .stages
+        .iter()
+        .filter_map(|s| match s {
+            Stage::Ingest(kind) => Some(*kind),
+            _ => None,
+        })
+        .collect();
+    if kinds.is_empty() {
+        return Ok(true);
+    }
+    let done = ingest::sweep(deps, settings, &kinds, p).await?;
+    if !done {
+        save_progress(deps, &settings.app, p).await?;
+    }
+    Ok(done)
 }
 
 async fn sf_chunk(

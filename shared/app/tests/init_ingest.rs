@@ -250,3 +250,108 @@ async fn a_job_left_open_by_a_crash_is_aborted_and_its_rows_sent_again() {
     assert_eq!(w.sf.count("Lead"), 20, "each lead created once");
     assert_eq!(w.bound().await, 20);
 }
+
+#[tokio::test]
+async fn a_job_salesforce_purged_before_its_results_were_read_does_not_hold_the_initialization() {
+    let w = world(2_500, 2_000).await;
+    let clients = w.clients();
+    let deps = w.ports.init_deps(&clients);
+    let window = app::fakes::FixedClock::DEFAULT_START - TimeDuration::days(365);
+    init::start(&deps, &app_id(), window, false).await.unwrap();
+    // Step until the ingest job is sent, then let it run and be purged (an initialization
+    // paused for more than a week): its results are gone, what it created stays.
+    let mut steps = 0;
+    while w.sf.ingest_jobs_started() == 0 {
+        init::step(&deps, &app_id()).await.unwrap();
+        w.drain(&clients).await;
+        steps += 1;
+        assert!(steps < 50, "no ingest job was started");
+    }
+    let jobs = w.f.staging.jobs(&app_id(), ObjectKind::Lead).await.unwrap();
+    assert_eq!(jobs.len(), 1, "the staged rows are in the job");
+    w.sf.purge_ingest_job(&jobs[0]);
+    let mut done = false;
+    for _ in 0..50 {
+        let state = init::step(&deps, &app_id()).await.unwrap();
+        w.drain(&clients).await;
+        if matches!(state, InitState::Done { .. }) {
+            done = true;
+            break;
+        }
+    }
+    assert!(done, "the initialization finished");
+    let left = w.f.staging.jobs(&app_id(), ObjectKind::Lead).await.unwrap();
+    assert!(left.is_empty(), "no row left in the purged job: {left:?}");
+    assert_eq!(
+        w.f.staging
+            .waiting(&app_id(), ObjectKind::Lead)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        w.sf.count("Lead"),
+        2_500,
+        "each lead created once: the live path bound what the purged job had created"
+    );
+    assert_eq!(w.bound().await, 2_500);
+}
+
+/// The initialization's stage, read back from its saved progress (`init` cursor).
+async fn stage_of(w: &World) -> String {
+    let raw = w.f.cursors.get(&app_id(), "init").await.unwrap().unwrap();
+    let p: serde_json::Value = serde_json::from_str(&raw).unwrap();
+    let i = p["stage"].as_u64().unwrap() as usize;
+    p["stages"]
+        .get(i)
+        .map(|s| s.to_string())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_create_staged_after_its_objects_ingest_stage_closed_is_still_written() {
+    let w = world(30, 10).await;
+    let clients = w.clients();
+    let deps = w.ports.init_deps(&clients);
+    let window = app::fakes::FixedClock::DEFAULT_START - TimeDuration::days(365);
+    init::start(&deps, &app_id(), window, false).await.unwrap();
+    for steps in 0.. {
+        let state = init::step(&deps, &app_id()).await.unwrap();
+        w.drain(&clients).await;
+        assert!(matches!(state, InitState::Running { .. }), "{state:?}");
+        if stage_of(&w).await.to_lowercase().contains("lead") {
+            break;
+        }
+        assert!(steps < 50, "the lead stages never came");
+    }
+    // The accounts' ingest stage is over; a straggling backfill change of an account (still
+    // queued when the stage closed) reaches the writer now and is staged.
+    let fields = text(&[("company_id", "迟到的公司".to_owned())]);
+    let id = w.jing.insert("account", fields.clone());
+    let mut change = domain::Change::upsert(
+        app_id(),
+        ObjectKind::Account,
+        domain::RecordRef::Jing(id),
+        app::fakes::FixedClock::DEFAULT_START,
+        fields.into_iter(),
+    );
+    change.lane = domain::Lane::Backfill;
+    let settings = w.f.settings.get(&app_id()).await.unwrap().unwrap();
+    let report = write::apply(&w.ports.writer_deps(&clients), &settings, vec![change]).await;
+    assert_eq!(report.counts.staged, 1);
+    let mut done = false;
+    for _ in 0..50 {
+        let state = init::step(&deps, &app_id()).await.unwrap();
+        w.drain(&clients).await;
+        if matches!(state, InitState::Done { .. }) {
+            done = true;
+            break;
+        }
+    }
+    assert!(done, "the initialization finished");
+    let app = app_id();
+    let staged = w.f.staging.waiting(&app, ObjectKind::Account);
+    assert_eq!(staged.await.unwrap(), 0, "nothing left staged");
+    assert_eq!(w.sf.count("Account"), 1, "the account was created");
+    assert_eq!(w.sf.count("Lead"), 30);
+}

@@ -50,6 +50,8 @@ pub struct Edge {
     /// Notified when the intake queued changes: a waiting work loop starts at once.
     pub queued: Arc<tokio::sync::Notify>,
     pub(crate) marks: Arc<crate::setup::Marks>,
+    /// The intake's short-lived copy of each app's settings (cleared by every admin change).
+    pub(crate) intake_settings: Arc<crate::intake::settings_cache::SettingsCache>,
 }
 
 impl Deref for Edge {
@@ -74,6 +76,7 @@ impl Edge {
             health: Arc::default(),
             queued: Arc::default(),
             marks: Arc::default(),
+            intake_settings: Arc::default(),
         }
     }
 

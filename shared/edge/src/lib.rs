@@ -172,6 +172,10 @@ pub fn router(edge: Edge) -> Router {
         .route("/dead-letters/{id}", get(dead_letters::inspect))
         .route_layer(axum::middleware::from_fn_with_state(
             edge.clone(),
+            forget_intake_settings,
+        ))
+        .route_layer(axum::middleware::from_fn_with_state(
+            edge.clone(),
             auth::require_token,
         ))
         // The browser comes back from Salesforce without our token: `state` protects it.
@@ -192,6 +196,21 @@ pub fn router(edge: Edge) -> Router {
         .merge(page::routes())
         .layer(axum::middleware::map_response(nosniff))
         .with_state(edge)
+}
+
+/// Any admin call that may change an app (every method but GET) makes the intake read the
+/// settings afresh: a change made through the API applies to the next push in this process.
+async fn forget_intake_settings(
+    axum::extract::State(edge): axum::extract::State<Edge>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let changes = req.method() != axum::http::Method::GET;
+    let resp = next.run(req).await;
+    if changes {
+        edge.intake_settings.clear();
+    }
+    resp
 }
 
 /// Every answer is what its content type says (reflected text is never sniffed as HTML).

@@ -105,3 +105,38 @@ async fn a_refused_envelope_is_answered_without_its_values() {
         "the reason still names the element: {body}"
     );
 }
+
+#[tokio::test]
+async fn a_webhook_rotation_through_the_admin_api_applies_to_the_next_delivery() {
+    let w = world();
+    let before = install(&w).await;
+    let old = path_of(before["webhook_url"].as_str().unwrap());
+    let body = json!({"event": "lead.updated", "mid": "t", "data": {}});
+    let stranger = send_raw(
+        &w,
+        Method::POST,
+        "/jing/webhook/gamma/x",
+        Some(body.clone()),
+        None,
+    );
+    let stranger = stranger.await;
+    // The first delivery makes the intake keep the app's settings; unsigned, it is refused for
+    // its signature, not as a stranger's.
+    let unsigned = send_raw(&w, Method::POST, &old, Some(body.clone()), None).await;
+    assert_eq!(unsigned.0, StatusCode::UNAUTHORIZED);
+    assert_ne!(unsigned.2, stranger.2, "the URL token was accepted");
+    let (s, after) = post(
+        &w,
+        "/api/apps/gamma/setup/rotate",
+        json!({"endpoint": "webhook"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{after}");
+    // At once, in this process: the old URL is a stranger's, the new one is checked.
+    let refused = send_raw(&w, Method::POST, &old, Some(body.clone()), None).await;
+    assert_eq!((refused.0, &refused.2), (stranger.0, &stranger.2));
+    let new = path_of(after["webhook_url"].as_str().unwrap());
+    let checked = send_raw(&w, Method::POST, &new, Some(body), None).await;
+    assert_eq!((checked.0, &checked.2), (unsigned.0, &unsigned.2));
+    assert_eq!(w.queue.depth().await.unwrap(), 0);
+}

@@ -3,10 +3,11 @@
 //! (the caller decides when to ask again), so a restart can continue from a saved job id and
 //! locator.
 
-use app::ports::{BulkJobRef, BulkJobState, BulkPage, RemoteError};
+use app::ports::{BulkJobRef, BulkJobState, BulkPage, BulkRecords, RemoteError};
 use domain::FieldType;
 use domain::describe::SfObjectDescribe;
 use serde_json::Value as Json;
+use std::collections::HashMap;
 
 use crate::client::SfClient;
 use crate::error::SfError;
@@ -54,7 +55,7 @@ fn job_state(info: crate::BulkJobInfo) -> Result<BulkJobState, SfError> {
 }
 
 /// Salesforce no longer knows the job (purged 7 days after it ended) or refuses the locator.
-fn is_gone(e: &SfError) -> bool {
+pub(crate) fn is_gone(e: &SfError) -> bool {
     matches!(e, SfError::Api { status: 404, .. })
         || matches!(e.api_code(), Some("NOT_FOUND" | "INVALIDLOCATOR"))
 }
@@ -74,14 +75,24 @@ fn rest_json(ty: Option<FieldType>, cell: Json) -> Json {
     typed.unwrap_or(cell)
 }
 
-/// Type a CSV record's values by the object's describe.
-fn typed(describe: &SfObjectDescribe, record: Record) -> Record {
+/// Each column's type by the object's describe, looked up once per page (not per cell).
+fn column_types<'a>(
+    describe: &SfObjectDescribe,
+    columns: impl Iterator<Item = &'a str>,
+) -> HashMap<String, FieldType> {
+    columns
+        .filter_map(|c| Some((c.to_owned(), describe.field(c)?.field_type()?)))
+        .collect()
+}
+
+/// Type a CSV record's values by its columns' types.
+fn typed(types: &HashMap<String, FieldType>, record: Record) -> Record {
     Record(
         record
             .0
             .into_iter()
             .map(|(name, cell)| {
-                let ty = describe.field(&name).and_then(|f| f.field_type());
+                let ty = types.get(&name).copied();
                 (name, rest_json(ty, cell))
             })
             .collect(),
@@ -122,7 +133,7 @@ impl SfClient {
     ) -> Result<BulkPage, RemoteError> {
         let describe = self.port_describe(object).await?;
         let max = u32::try_from(max_records.max(1)).unwrap_or(u32::MAX);
-        let (rows, next_locator) = match self.bulk_results_page(job_id, locator, max).await {
+        let (rows, next_locator) = match self.bulk_results_rows(job_id, locator, max).await {
             Ok(page) => page,
             Err(e) if is_gone(&e) => {
                 return Ok(BulkPage::Expired(format!(
@@ -131,13 +142,13 @@ impl SfClient {
             }
             Err(e) => return Err(remote(object, &e)),
         };
-        let records = rows
-            .into_iter()
-            .map(|r| sf_record(typed(&describe, r), false))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| remote(object, &e))?;
+        let (object, types) = (object.to_owned(), column_types(&describe, rows.headers()));
+        let records = rows.map(move |row| {
+            row.and_then(|r| sf_record(typed(&types, r), false))
+                .map_err(|e| remote(&object, &e))
+        });
         Ok(BulkPage::Records {
-            records,
+            records: BulkRecords::new(records),
             next_locator,
         })
     }

@@ -1,5 +1,4 @@
 use super::*;
-use crate::bulk::parse_csv;
 use app::capture::sf_record_change;
 use app::settings::{AppSettings, Environment};
 use domain::{AppId, Lane, ObjectKind, Value};
@@ -59,9 +58,11 @@ fn a_csv_record_and_a_rest_record_of_the_same_lead_give_identical_changes() {
     .unwrap();
     let csv = b"\"Id\",\"SystemModstamp\",\"LastModifiedById\",\"LastName\",\"HasOptedOutOfEmail\",\"NumberOfEmployees\",\"AnnualRevenue\",\"ConvertedDate\",\"EmailBouncedDate\",\"Interests__c\",\"Title\"\n\
 \"00Q5g00000XyZaBEAV\",\"2024-05-01T08:17:00.000Z\",\"005000000000002AAA\",\"Ng\",\"true\",\"120\",\"5000000.5\",\"2024-04-30\",\"2024-04-29T01:02:03.000Z\",\"Cloud;AI\",\n";
-    let bulk = parse_csv(csv).unwrap().remove(0);
+    let rows = crate::bulk::CsvRows::new(csv.to_vec()).unwrap();
+    let types = column_types(&describe(), rows.headers());
+    let bulk = rows.collect::<Result<Vec<_>, _>>().unwrap().remove(0);
     let from_rest = sf_record(rest, false).unwrap();
-    let from_csv = sf_record(typed(&describe(), bulk), false).unwrap();
+    let from_csv = sf_record(typed(&types, bulk), false).unwrap();
     let s = settings();
     let a = sf_record_change(&s, ObjectKind::Lead, &from_rest, Lane::Backfill);
     let b = sf_record_change(&s, ObjectKind::Lead, &from_csv, Lane::Backfill);

@@ -148,7 +148,15 @@ impl SfClient {
     }
 
     pub(crate) async fn port_ingest_state(&self, job_id: &str) -> Result<IngestState, RemoteError> {
-        let info = self.ingest_job(job_id).await.map_err(|e| remote("", &e))?;
+        let info = match self.ingest_job(job_id).await {
+            Ok(info) => info,
+            Err(e) if crate::port_bulk::is_gone(&e) => {
+                return Ok(IngestState::Gone(format!(
+                    "job {job_id} no longer exists on Salesforce"
+                )));
+            }
+            Err(e) => return Err(remote("", &e)),
+        };
         let processed = info.number_records_processed.unwrap_or(0);
         let failed = info.number_records_failed.unwrap_or(0);
         Ok(match info.state.as_str() {

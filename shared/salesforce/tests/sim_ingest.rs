@@ -217,3 +217,26 @@ async fn a_job_refused_as_a_whole_leaves_every_row_to_send_again() {
     );
     assert_eq!(c.sim.count("Lead"), 0);
 }
+
+/// Salesforce purges a job 7 days after it ended: its state is `Gone` (its rows then go the
+/// live way), not an error that would stop the initialization at every step.
+#[tokio::test]
+async fn a_purged_ingest_job_is_gone_not_an_error() {
+    let c = connect().await;
+    let rows = vec![IngestRow {
+        id: None,
+        fields: [("LastName".to_owned(), Value::Text("Ng".into()))].into(),
+    }];
+    let port: &dyn SalesforcePort = &c.client;
+    let job = port
+        .ingest_start("Lead", &IngestOp::Insert, &rows)
+        .await
+        .unwrap();
+    while port.ingest_status(&job.job_id).await.unwrap() == BulkJobState::InProgress {}
+    c.client.ingest_delete(&job.job_id).await.unwrap();
+    let state = port.ingest_state(&job.job_id).await.unwrap();
+    assert!(
+        matches!(&state, app::ports::IngestState::Gone(m) if m.contains("no longer exists")),
+        "{state:?}"
+    );
+}

@@ -3,7 +3,7 @@
 //! with opaque locators. Tests can fail or purge the jobs to exercise the backfill's recovery.
 
 use super::{FakeSalesforce, sf_record};
-use crate::ports::{BulkJobRef, BulkJobState, BulkPage, RemoteError, SfRecord};
+use crate::ports::{BulkJobRef, BulkJobState, BulkPage, BulkRecords, RemoteError, SfRecord};
 use domain::{ErrorCode, SyncError};
 use std::collections::BTreeMap;
 
@@ -109,7 +109,7 @@ impl FakeSalesforce {
         };
         let end = (start + max_records.max(1)).min(job.records.len());
         Ok(BulkPage::Records {
-            records: job.records[start..end].to_vec(),
+            records: BulkRecords::from_vec(job.records[start..end].to_vec()),
             next_locator: (end < job.records.len()).then(|| end.to_string()),
         })
     }

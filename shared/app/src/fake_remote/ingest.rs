@@ -40,6 +40,16 @@ impl FakeSalesforce {
         self.ingest_jobs().started
     }
 
+    /// Salesforce purges a job 7 days after it ended: run it to the end (what it creates
+    /// stays), then forget it and its results.
+    pub fn purge_ingest_job(&self, job_id: &str) {
+        let mut s = self.remote.lock();
+        let mut jobs = self.ingest_jobs();
+        if let Some(mut job) = jobs.jobs.remove(job_id) {
+            while job.sent && !job.aborted && !advance(&mut s, &mut job) {}
+        }
+    }
+
     pub(super) fn start_ingest(
         &self,
         object: &str,
@@ -259,11 +269,7 @@ impl FakeSalesforce {
         let mut s = self.remote.begin()?;
         let mut jobs = self.ingest_jobs();
         let Some(job) = jobs.jobs.get_mut(job_id) else {
-            return Ok(IngestState::Failed {
-                reason: format!("job {job_id} not found"),
-                processed: 0,
-                failed: 0,
-            });
+            return Ok(IngestState::Gone(format!("job {job_id} not found")));
         };
         if job.aborted {
             return Ok(IngestState::Failed {

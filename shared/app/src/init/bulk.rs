@@ -9,14 +9,14 @@
 
 use super::{InitDeps, InitError, Progress};
 use crate::capture::sf_record_change;
-use crate::ports::{BulkJobState, BulkPage, RemoteError};
+use crate::ports::{BulkJobState, BulkPage, BulkRecords, RemoteError};
 use crate::settings::AppSettings;
 use domain::{Lane, ObjectKind, ObjectSpec};
 use serde::{Deserialize, Serialize};
 
 /// Records per results page (`maxRecords`) at least: one page is queued per step.
 pub const BULK_PAGE: usize = 10_000;
-/// Records per results page at most (a page is held while it is queued).
+/// Records per results page at most (a page's body is held while its rows are queued).
 pub const MAX_BULK_PAGE: usize = 50_000;
 /// Changes queued per send while a page is turned into changes.
 const SEND_CHUNK: usize = 5_000;
@@ -101,29 +101,44 @@ pub(super) async fn chunk(
         )
         .await
         .map_err(remote)?;
-    let (records, next_locator) = match page {
+    let (mut records, next_locator) = match page {
         BulkPage::Records {
             records,
             next_locator,
         } => (records, next_locator),
         BulkPage::Expired(reason) => return restart(deps, read, p, job, &reason).await,
     };
-    // Queued a chunk at a time: a page's changes are never all held at once.
-    for chunk in records.chunks(SEND_CHUNK) {
-        let changes: Vec<_> = chunk
-            .iter()
-            .map(|r| sf_record_change(read.settings, read.kind, r, Lane::Backfill))
-            .collect();
-        deps.queue.send(&changes).await?;
-    }
+    let n = queue_page(deps, read, &mut records).await?;
     let finished = next_locator.is_none();
-    let n = records.len() as u64;
     job.sent += n;
     job.locator = next_locator;
     if !finished {
         p.bulk = Some(job);
     }
     Ok((n, finished))
+}
+
+/// Read and queue a page a chunk at a time: its records are never all held at once. A page that
+/// fails half-way is read again from its locator (what was queued is sent again, harmlessly:
+/// the writer is idempotent). How many were queued.
+async fn queue_page(
+    deps: &InitDeps<'_>,
+    read: &Read<'_>,
+    records: &mut BulkRecords,
+) -> Result<u64, InitError> {
+    let mut n = 0u64;
+    loop {
+        let chunk = records.next_chunk(SEND_CHUNK).map_err(remote)?;
+        if chunk.is_empty() {
+            return Ok(n);
+        }
+        let changes: Vec<_> = chunk
+            .iter()
+            .map(|r| sf_record_change(read.settings, read.kind, r, Lane::Backfill))
+            .collect();
+        deps.queue.send(&changes).await?;
+        n += chunk.len() as u64;
+    }
 }
 
 async fn start(deps: &InitDeps<'_>, read: &Read<'_>) -> Result<BulkCursor, InitError> {

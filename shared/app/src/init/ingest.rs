@@ -32,6 +32,32 @@ pub(super) async fn while_reading(
     Ok(())
 }
 
+/// Before the initialization ends: every object's ingest once more, closing. A straggler — a
+/// backfill change the writer staged after its object's ingest stage had closed (its queue was
+/// still draining after [`DRAIN_WAIT`], or a job's unprocessed rows came back through the queue)
+/// — would otherwise wait in staging for ever, since no later stage sends that object's rows.
+/// True when nothing waits or runs any more; `p.ingest_running` paces the next step.
+pub(super) async fn sweep(
+    deps: &InitDeps<'_>,
+    settings: &AppSettings,
+    kinds: &[ObjectKind],
+    p: &mut Progress,
+) -> Result<bool, InitError> {
+    let Some(w) = deps.writer else {
+        return Ok(true);
+    };
+    let (mut finished, mut running) = (true, false);
+    for &kind in kinds {
+        let progress = ingest_job::step(&w, deps.queue, settings, kind, true)
+            .await
+            .map_err(remote)?;
+        finished &= progress.finished;
+        running |= progress.running > 0;
+    }
+    p.ingest_running = running;
+    Ok(finished)
+}
+
 /// One step of the ingest stage: `(0, finished)` (its records were counted when read).
 pub(super) async fn chunk(
     deps: &InitDeps<'_>,

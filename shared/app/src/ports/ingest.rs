@@ -57,4 +57,7 @@ pub enum IngestState {
         processed: u64,
         failed: u64,
     },
+    /// Salesforce no longer knows the job (purged 7 days after it ended): its results are lost
+    /// with it, so what it created cannot be told from what it did not.
+    Gone(String),
 }

@@ -110,6 +110,9 @@ pub async fn step(
         match deps.sf.ingest_state(&job).await.map_err(|e| e.0)? {
             IngestState::Open => reopen(deps, store, settings, kind, &job).await?,
             IngestState::InProgress => p.running += 1,
+            IngestState::Gone(reason) => {
+                forget(store, queue, settings, kind, &job, &reason).await?;
+            }
             state => p.created += finish(deps, store, queue, settings, kind, &job, &state).await?,
         }
     }
@@ -141,6 +144,31 @@ async fn reopen(
         .reassign(&settings.app, kind, job, None, 0)
         .await
         .map_err(store_failure)
+}
+
+/// A job Salesforce purged before its results were read (an initialization paused for more
+/// than a week): without this its rows would stay in the job for ever and the initialization
+/// would never end. They go the live way, whose duplicate check binds what the job did create
+/// instead of creating it twice.
+async fn forget(
+    store: &dyn StagingStore,
+    queue: &dyn ChangeQueue,
+    settings: &AppSettings,
+    kind: ObjectKind,
+    job: &str,
+    reason: &str,
+) -> Result<(), SyncError> {
+    tracing::warn!(app_id = %settings.app, job_id = job, reason, "An ingest job's results are gone; its rows are written through the live path.");
+    loop {
+        let rows = store
+            .rows(&settings.app, kind, Some(job), 0, PAGE)
+            .await
+            .map_err(store_failure)?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        requeue(store, queue, settings, kind, rows, Lane::Live).await?;
+    }
 }
 
 /// Create a job, give it up to `max` waiting rows, upload them and close it; how many it took.

@@ -32,6 +32,8 @@ pub(crate) async fn callback(State(st): State<Edge>, Params(q): Params<Callback>
     let auth = st.connections.auth();
     match app::connect::finish(&st.connect_deps(auth.as_ref()), &state, &code).await {
         Ok(account) => {
+            // The org and the integration user the intake checks pushes against changed.
+            st.intake_settings.clear();
             let app = state.split_once('.').map_or("", |(a, _)| a);
             if let Ok(app_id) = domain::AppId::parse(app) {
                 crate::jobs::after_connect(&st, &app_id).await;

@@ -6,6 +6,7 @@
 
 pub(crate) mod callback;
 pub(crate) mod outbound;
+pub mod settings_cache;
 pub(crate) mod webhook;
 
 use axum::http::{StatusCode, header};

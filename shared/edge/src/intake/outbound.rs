@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use domain::AppId;
 use salesforce::outbound::{OutboundMessage, ack_response, parse_outbound};
 use secrecy::ExposeSecret;
+use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
 /// The one answer for an unknown app and a wrong URL token (app ids are not to be probed).
@@ -51,7 +52,7 @@ async fn authenticate(
     st: &Edge,
     app: &str,
     token: &str,
-) -> Result<Option<AppSettings>, StoreError> {
+) -> Result<Option<Arc<AppSettings>>, StoreError> {
     let Ok(app) = AppId::parse(app) else {
         return Ok(None);
     };
@@ -63,7 +64,8 @@ async fn authenticate(
     if !matches {
         return Ok(None);
     }
-    st.settings.get(&app).await
+    // Checked on every delivery; only the settings may come from the intake's copy.
+    st.intake_settings.get(st.settings.as_ref(), &app).await
 }
 
 pub(crate) async fn outbound(

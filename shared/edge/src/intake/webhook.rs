@@ -29,7 +29,7 @@ async fn config(st: &Edge, app: &AppId) -> Result<Option<AppWebhookConfig>, Stor
     let Some(token) = st.vault.get(app, SecretKind::WebhookToken).await? else {
         return Ok(None);
     };
-    let Some(settings) = st.settings.get(app).await? else {
+    let Some(settings) = st.intake_settings.get(st.settings.as_ref(), app).await? else {
         return Ok(None);
     };
     let secret = st.vault.get(app, SecretKind::WebhookSigningSecret).await?;
@@ -39,7 +39,7 @@ async fn config(st: &Edge, app: &AppId) -> Result<Option<AppWebhookConfig>, Stor
     };
     let mut cfg = AppWebhookConfig::new(app.clone(), token.expose_secret().to_owned())
         .signed(secret.expose_secret().to_owned());
-    cfg.expected_mid = Some(settings.jing_tenant);
+    cfg.expected_mid = Some(settings.jing_tenant.clone());
     Ok(Some(cfg))
 }
 

@@ -5,6 +5,8 @@
 //! a Chinese mobile becomes its 11 national digits, any other number written with an international
 //! prefix becomes `+<digits>`, and anything else that is not a phone number becomes `None`.
 
+use std::borrow::Cow;
+
 /// Separators people put inside phone numbers; dropped before parsing.
 const PHONE_SEPARATORS: &[char] = &[' ', '\u{3000}', '\u{a0}', '-', '.', '(', ')', '/', '–', '—'];
 
@@ -77,11 +79,31 @@ pub fn is_normal_mobile(raw: &str) -> bool {
         && !prefixed_mobile
 }
 
-/// Normalize an e-mail address for matching: trimmed, full-width ASCII folded, lowercased, exactly
-/// one `@` with something on both sides and no whitespace inside. Anything else is `None`.
+/// An e-mail address as addresses compare: without regard to letter case (the domain is
+/// case-insensitive, and every mainstream provider treats the local part so too). The one place
+/// that says so: identity matching, JING duplicate keys and the planner's comparisons use it.
+/// Borrowed when already in lower case (the usual stored address, told without allocating).
+pub fn email_key(raw: &str) -> Cow<'_, str> {
+    if raw.is_ascii() {
+        if raw.bytes().any(|b| b.is_ascii_uppercase()) {
+            return Cow::Owned(raw.to_ascii_lowercase());
+        }
+        return Cow::Borrowed(raw);
+    }
+    let lower = raw.to_lowercase();
+    if lower == raw {
+        Cow::Borrowed(raw)
+    } else {
+        Cow::Owned(lower)
+    }
+}
+
+/// Normalize an e-mail address for matching: trimmed, full-width ASCII folded, in [`email_key`]
+/// form, exactly one `@` with something on both sides and no whitespace inside. Anything else
+/// is `None`.
 pub fn normalize_email(raw: &str) -> Option<String> {
     let folded: String = raw.chars().map(to_half_width).collect();
-    let email = folded.trim().to_lowercase();
+    let email = email_key(folded.trim()).into_owned();
     let (local, domain) = email.split_once('@')?;
     let well_formed = !local.is_empty()
         && !domain.is_empty()
@@ -194,6 +216,18 @@ mod tests {
         ] {
             assert_eq!(normalize_mobile(raw), None, "{raw:?}");
         }
+    }
+
+    #[test]
+    fn an_email_key_ignores_case_and_borrows_what_is_already_lower_case() {
+        assert_eq!(email_key("Shared0@ACME.example"), "shared0@acme.example");
+        assert_eq!(email_key("ÉLISE@Acme.example"), "élise@acme.example");
+        assert!(matches!(
+            email_key("shared0@acme.example"),
+            Cow::Borrowed(_)
+        ));
+        assert!(matches!(email_key("élise@acme.example"), Cow::Borrowed(_)));
+        assert_ne!(email_key("a.b@acme.example"), email_key("ab@acme.example"));
     }
 
     #[test]

@@ -5,6 +5,8 @@
 //! existing id, which the writer binds); a dry run, which must not create, predicts the answer
 //! with these keys.
 
+use crate::identity;
+
 /// One value JING's duplicate rules compare: the field and its normalized value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DuplicateKey {
@@ -40,6 +42,9 @@ fn normalized(field: &str, raw: &str) -> Option<String> {
     let raw = raw.trim();
     if raw.is_empty() {
         return None;
+    }
+    if field == "email" {
+        return Some(identity::email_key(raw).into_owned());
     }
     if field != "mobile" {
         return Some(raw.to_lowercase());

@@ -5,7 +5,7 @@ use crate::change::FieldChange;
 use crate::object::{Direction, Side};
 use crate::rules::{self, Conflict, FieldInput, SkipReason, Verdict};
 use crate::spec::FieldMapping;
-use crate::value::{FieldType, Value};
+use crate::value::Value;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
@@ -13,7 +13,7 @@ mod compared;
 mod convert;
 mod outcome;
 mod views;
-use compared::{Compared, Sources, key};
+use compared::{Compared, Form, Sources, key};
 pub use convert::convert;
 use convert::{convert_cow, normalized_ref};
 use outcome::Outcome;
@@ -125,12 +125,12 @@ fn plan_field(input: &PlanInput<'_>, m: &FieldMapping, out: &mut RecordPlan) {
         Side::Salesforce => &change.after,
         Side::Jing => &converted,
     });
-    let phone = m.sf_type == FieldType::Phone || m.jing_type == FieldType::Phone;
-    if let Some(reason) = seen_already(input, origin_view, last_sf, incoming_sf, phone) {
+    let form = Form::of(m);
+    if let Some(reason) = seen_already(input, origin_view, last_sf, incoming_sf, form) {
         out.skipped.push((m.sf_field.clone(), reason));
         return;
     }
-    if !input.fresh_read && ties_with_origin(input, origin_view, last_sf, incoming_sf, phone) {
+    if !input.fresh_read && ties_with_origin(input, origin_view, last_sf, incoming_sf, form) {
         out.ambiguous = true;
     }
     // Made before our last write to the origin: it carries what we overwrote, not what we wrote.
@@ -145,28 +145,25 @@ fn plan_field(input: &PlanInput<'_>, m: &FieldMapping, out: &mut RecordPlan) {
         return;
     }
     let target_seen = target_view.and_then(|v| v.value_or(last_sf));
-    let values = Compared::new(
-        &Sources {
-            incoming: &converted,
-            last: last_sf,
-            before: match origin_view {
-                Some(v) if stale => v.overwritten.as_ref(),
-                Some(v) => v.value_or(last_sf),
-                None => last_sf,
-            },
-            target_seen,
-            target_told: target_seen
-                .is_none()
-                .then(|| input.target_current?.get(target_field.as_str()))
-                .flatten(),
+    let sources = Sources {
+        incoming: &converted,
+        last: last_sf,
+        before: match origin_view {
+            Some(v) if stale => v.overwritten.as_ref(),
+            Some(v) => v.value_or(last_sf),
+            None => last_sf,
         },
-        m,
-        origin,
-        phone,
-    );
+        target_seen,
+        target_told: target_seen
+            .is_none()
+            .then(|| input.target_current?.get(target_field.as_str()))
+            .flatten(),
+    };
+    let values = Compared::new(&sources, m, origin, form);
     let field_input = field_input(input, m, &values, target_view, stale);
     let (verdict, conflict) = rules::decide(&field_input);
-    if let Some(c) = conflict {
+    if let Some(mut c) = conflict {
+        sources.spell_as_is(&mut c, m, origin, form);
         if field_input.concurrent && c.winner == origin {
             out.restore_origin
                 .insert(origin_field.clone(), change.after.clone());
@@ -209,14 +206,14 @@ fn seen_already(
     origin_view: Option<&SideView>,
     last_sf: Option<&Value>,
     incoming_sf: &Value,
-    phone: bool,
+    form: Form,
 ) -> Option<SkipReason> {
     let v = origin_view?;
     if !v.by_us && v.is_newer_than(input.incoming_at) {
         return Some(SkipReason::Superseded);
     }
     let ours = v.value_or(last_sf).filter(|_| v.by_us)?;
-    rules::same(&key(incoming_sf, phone), &key(ours, phone)).then_some(SkipReason::Unchanged)
+    rules::same(&key(incoming_sf, form), &key(ours, form)).then_some(SkipReason::Unchanged)
 }
 
 /// The origin's edit we hold has the incoming change's time but another value.
@@ -225,12 +222,12 @@ fn ties_with_origin(
     origin_view: Option<&SideView>,
     last_sf: Option<&Value>,
     incoming_sf: &Value,
-    phone: bool,
+    form: Form,
 ) -> bool {
     origin_view
         .filter(|v| !v.by_us && v.at == input.incoming_at)
         .and_then(|v| v.value_or(last_sf))
-        .is_some_and(|held| !rules::same(&key(incoming_sf, phone), &key(held, phone)))
+        .is_some_and(|held| !rules::same(&key(incoming_sf, form), &key(held, form)))
 }
 
 /// What the rules need about the field, its values in the compared form.
@@ -289,6 +286,8 @@ fn concurrency(
     }
 }
 
+#[cfg(test)]
+mod email_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -38,6 +38,7 @@ pub mod writer_breaker;
 pub mod writer_claims;
 pub mod writer_conversion;
 pub mod writer_decisions;
+pub mod writer_email;
 pub mod writer_settle;
 pub mod writer_ties;
 pub mod writer_views;

@@ -1037,6 +1037,10 @@ macro_rules! writer_scenarios {
             $crate::contract::writer_conversion::a_duplicate_bound_to_another_pair_is_an_association_error(($make)()).await
         }
         #[tokio::test]
+        async fn an_initialization_bind_of_emails_differing_in_case_records_no_conflict() {
+            $crate::contract::writer_email::an_initialization_bind_of_emails_differing_in_case_records_no_conflict(($make)()).await
+        }
+        #[tokio::test]
         async fn a_clear_is_not_written_to_a_side_known_to_be_empty() {
             $crate::contract::writer_views::a_clear_is_not_written_to_a_side_known_to_be_empty(($make)()).await
         }

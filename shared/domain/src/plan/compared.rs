@@ -1,21 +1,61 @@
 //! The form the rules compare a field's values in: the target's terms, phones by their
-//! normalized number. Each value of a field is put in that form once: a view usually holds the
-//! last synced value itself, which is then shared rather than converted again.
+//! normalized number, e-mails without regard to case. Each value of a field is put in that form
+//! once: a view usually holds the last synced value itself, which is then shared rather than
+//! converted again. The form is only compared: what is written is the origin's value as is.
 
 use super::convert::convert_cow;
 use crate::identity;
 use crate::object::Side;
+use crate::rules::Conflict;
 use crate::spec::FieldMapping;
-use crate::value::Value;
+use crate::value::{FieldType, Value};
 use std::borrow::Cow;
 
-/// Phones compare by their normalized number: a format difference is not a change.
-pub(super) fn key(v: &Value, phone: bool) -> Cow<'_, Value> {
-    match v {
-        Value::Text(s) if phone && !identity::is_normal_mobile(s) => {
-            identity::normalize_mobile(s).map_or(Cow::Borrowed(v), |n| Cow::Owned(Value::Text(n)))
+/// How a field's values compare beyond equality.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Form {
+    AsIs,
+    /// By the normalized number: a format difference is not a change.
+    Phone,
+    /// By [`identity::email_key`]: a case difference is not a change.
+    Email,
+}
+
+impl Form {
+    pub fn of(m: &FieldMapping) -> Self {
+        let either = |ty| m.sf_type == ty || m.jing_type == ty;
+        if either(FieldType::Phone) {
+            Self::Phone
+        } else if either(FieldType::Email) {
+            Self::Email
+        } else {
+            Self::AsIs
         }
-        _ => Cow::Borrowed(v),
+    }
+}
+
+/// A value in the compared form, borrowed when that is the value itself (the common case).
+pub(super) fn key(v: &Value, form: Form) -> Cow<'_, Value> {
+    let Value::Text(s) = v else {
+        return Cow::Borrowed(v);
+    };
+    let keyed = match form {
+        Form::AsIs => None,
+        Form::Phone if identity::is_normal_mobile(s) => None,
+        Form::Phone => identity::normalize_mobile(s),
+        Form::Email => match identity::email_key(s) {
+            Cow::Borrowed(_) => None,
+            Cow::Owned(k) => Some(k),
+        },
+    };
+    keyed.map_or(Cow::Borrowed(v), |k| Cow::Owned(Value::Text(k)))
+}
+
+/// A value of the views or the last sync (Salesforce terms) in the target's terms.
+fn in_target_terms<'v>(v: &'v Value, m: &FieldMapping, origin: Side) -> Cow<'v, Value> {
+    match origin {
+        Side::Salesforce => convert_cow(v, m, Side::Salesforce),
+        Side::Jing => Cow::Borrowed(v),
     }
 }
 
@@ -25,15 +65,11 @@ fn in_compared_form<'v>(
     v: &'v Value,
     m: &FieldMapping,
     origin: Side,
-    phone: bool,
+    form: Form,
 ) -> Cow<'v, Value> {
-    let in_target_terms = match origin {
-        Side::Salesforce => convert_cow(v, m, Side::Salesforce),
-        Side::Jing => Cow::Borrowed(v),
-    };
-    match in_target_terms {
-        Cow::Borrowed(v) => key(v, phone),
-        Cow::Owned(v) => Cow::Owned(match key(&v, phone) {
+    match in_target_terms(v, m, origin) {
+        Cow::Borrowed(v) => key(v, form),
+        Cow::Owned(v) => Cow::Owned(match key(&v, form) {
             Cow::Owned(k) => k,
             Cow::Borrowed(_) => v,
         }),
@@ -52,6 +88,25 @@ pub(super) struct Sources<'v> {
     pub target_told: Option<&'v Value>,
 }
 
+impl Sources<'_> {
+    /// A conflict's values as the sides spell them where the compared form lost the spelling
+    /// (an e-mail's case): the ledger shows them, and settling a conflict writes one of them.
+    pub fn spell_as_is(&self, c: &mut Conflict, m: &FieldMapping, origin: Side, form: Form) {
+        if form != Form::Email {
+            return;
+        }
+        c.incoming = self.incoming.clone();
+        let target = match (self.target_seen, self.target_told) {
+            (Some(v), _) => Some(in_target_terms(v, m, origin)),
+            (None, Some(told)) => Some(Cow::Borrowed(told)),
+            (None, None) => self.last.map(|v| in_target_terms(v, m, origin)),
+        };
+        if let Some(t) = target {
+            c.target = t.into_owned();
+        }
+    }
+}
+
 /// One field's values in the compared form.
 pub(super) struct Compared<'v> {
     pub incoming: Cow<'v, Value>,
@@ -68,24 +123,24 @@ enum Known<'v> {
 }
 
 impl<'v> Compared<'v> {
-    pub fn new(s: &Sources<'v>, m: &FieldMapping, origin: Side, phone: bool) -> Self {
+    pub fn new(s: &Sources<'v>, m: &FieldMapping, origin: Side, form: Form) -> Self {
         // A view's value (Salesforce terms); the last synced value itself is shared.
         let known = |v: &'v Value| {
             if s.last.is_some_and(|last| std::ptr::eq(last, v)) {
                 Known::Last
             } else {
-                Known::Own(in_compared_form(v, m, origin, phone))
+                Known::Own(in_compared_form(v, m, origin, form))
             }
         };
         Self {
-            incoming: key(s.incoming, phone),
-            last: s.last.map(|v| in_compared_form(v, m, origin, phone)),
+            incoming: key(s.incoming, form),
+            last: s.last.map(|v| in_compared_form(v, m, origin, form)),
             before: s.before.map_or(Known::Unknown, known),
             // What the target holds: its view, else what the caller knows, else the last
             // synced value.
             target: match (s.target_seen, s.target_told) {
                 (Some(v), _) => known(v),
-                (None, Some(told)) => Known::Own(key(told, phone)),
+                (None, Some(told)) => Known::Own(key(told, form)),
                 (None, None) => Known::Last,
             },
         }

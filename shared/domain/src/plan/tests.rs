@@ -2,6 +2,7 @@ use super::*;
 use crate::object::ObjectKind;
 use crate::rules::FieldRule;
 use crate::spec::ObjectSpec;
+use crate::value::FieldType;
 use time::macros::datetime;
 
 fn fc(v: Value) -> FieldChange {

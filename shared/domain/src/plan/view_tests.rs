@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::rules::{BlankMeaning, FieldRule};
+use crate::value::FieldType;
 use time::macros::datetime;
 
 const EDIT_SF: OffsetDateTime = datetime!(2024-05-01 10:00 UTC);

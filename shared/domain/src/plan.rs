@@ -13,7 +13,7 @@ mod compared;
 mod convert;
 mod outcome;
 mod views;
-use compared::{Compared, Form, Sources, key};
+use compared::{Compared, Form, Sources};
 pub use convert::convert;
 use convert::{convert_cow, normalized_ref};
 use outcome::Outcome;
@@ -159,11 +159,13 @@ fn plan_field(input: &PlanInput<'_>, m: &FieldMapping, out: &mut RecordPlan) {
             .then(|| input.target_current?.get(target_field.as_str()))
             .flatten(),
     };
-    let values = Compared::new(&sources, m, origin, form);
+    let mut values = Compared::new(&sources, m, origin, form);
+    if form == Form::Email {
+        values.share_spellings(&converted);
+    }
     let field_input = field_input(input, m, &values, target_view, stale);
     let (verdict, conflict) = rules::decide(&field_input);
-    if let Some(mut c) = conflict {
-        sources.spell_as_is(&mut c, m, origin, form);
+    if let Some(c) = conflict {
         if field_input.concurrent && c.winner == origin {
             out.restore_origin
                 .insert(origin_field.clone(), change.after.clone());
@@ -213,7 +215,7 @@ fn seen_already(
         return Some(SkipReason::Superseded);
     }
     let ours = v.value_or(last_sf).filter(|_| v.by_us)?;
-    rules::same(&key(incoming_sf, form), &key(ours, form)).then_some(SkipReason::Unchanged)
+    compared::same(incoming_sf, ours, form).then_some(SkipReason::Unchanged)
 }
 
 /// The origin's edit we hold has the incoming change's time but another value.
@@ -227,7 +229,7 @@ fn ties_with_origin(
     origin_view
         .filter(|v| !v.by_us && v.at == input.incoming_at)
         .and_then(|v| v.value_or(last_sf))
-        .is_some_and(|held| !rules::same(&key(incoming_sf, form), &key(held, form)))
+        .is_some_and(|held| !compared::same(incoming_sf, held, form))
 }
 
 /// What the rules need about the field, its values in the compared form.

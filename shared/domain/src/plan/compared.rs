@@ -6,7 +6,7 @@
 use super::convert::convert_cow;
 use crate::identity;
 use crate::object::Side;
-use crate::rules::Conflict;
+use crate::rules;
 use crate::spec::FieldMapping;
 use crate::value::{FieldType, Value};
 use std::borrow::Cow;
@@ -17,38 +17,46 @@ pub(super) enum Form {
     AsIs,
     /// By the normalized number: a format difference is not a change.
     Phone,
-    /// By [`identity::email_key`]: a case difference is not a change.
+    /// By [`identity::same_email`]: a case difference is not a change.
     Email,
 }
 
 impl Form {
     pub fn of(m: &FieldMapping) -> Self {
-        let either = |ty| m.sf_type == ty || m.jing_type == ty;
-        if either(FieldType::Phone) {
-            Self::Phone
-        } else if either(FieldType::Email) {
-            Self::Email
-        } else {
-            Self::AsIs
+        match (m.sf_type, m.jing_type) {
+            (FieldType::Phone, _) | (_, FieldType::Phone) => Self::Phone,
+            (FieldType::Email, _) | (_, FieldType::Email) => Self::Email,
+            _ => Self::AsIs,
         }
     }
 }
 
 /// A value in the compared form, borrowed when that is the value itself (the common case).
-pub(super) fn key(v: &Value, form: Form) -> Cow<'_, Value> {
-    let Value::Text(s) = v else {
-        return Cow::Borrowed(v);
-    };
-    let keyed = match form {
-        Form::AsIs => None,
-        Form::Phone if identity::is_normal_mobile(s) => None,
-        Form::Phone => identity::normalize_mobile(s),
-        Form::Email => match identity::email_key(s) {
-            Cow::Borrowed(_) => None,
-            Cow::Owned(k) => Some(k),
-        },
-    };
-    keyed.map_or(Cow::Borrowed(v), |k| Cow::Owned(Value::Text(k)))
+/// E-mails keep their spelling: [`Compared`] shares one spelling among the values that are
+/// one address, which costs no lower-case copy of each (see [`Compared::share_spellings`]).
+fn key(v: &Value, form: Form) -> Cow<'_, Value> {
+    match v {
+        Value::Text(s) if form == Form::Phone && !identity::is_normal_mobile(s) => {
+            identity::normalize_mobile(s).map_or(Cow::Borrowed(v), |n| Cow::Owned(Value::Text(n)))
+        }
+        _ => Cow::Borrowed(v),
+    }
+}
+
+/// Two texts that are one e-mail address ([`identity::same_email`]).
+fn same_address(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Text(a), Value::Text(b)) => identity::same_email(a, b),
+        _ => false,
+    }
+}
+
+/// Equal in the compared form.
+pub(super) fn same(a: &Value, b: &Value, form: Form) -> bool {
+    match form {
+        Form::Email => rules::same(a, b) || same_address(a, b),
+        Form::AsIs | Form::Phone => rules::same(&key(a, form), &key(b, form)),
+    }
 }
 
 /// A value of the views or the last sync (Salesforce terms) in the target's terms.
@@ -88,25 +96,6 @@ pub(super) struct Sources<'v> {
     pub target_told: Option<&'v Value>,
 }
 
-impl Sources<'_> {
-    /// A conflict's values as the sides spell them where the compared form lost the spelling
-    /// (an e-mail's case): the ledger shows them, and settling a conflict writes one of them.
-    pub fn spell_as_is(&self, c: &mut Conflict, m: &FieldMapping, origin: Side, form: Form) {
-        if form != Form::Email {
-            return;
-        }
-        c.incoming = self.incoming.clone();
-        let target = match (self.target_seen, self.target_told) {
-            (Some(v), _) => Some(in_target_terms(v, m, origin)),
-            (None, Some(told)) => Some(Cow::Borrowed(told)),
-            (None, None) => self.last.map(|v| in_target_terms(v, m, origin)),
-        };
-        if let Some(t) = target {
-            c.target = t.into_owned();
-        }
-    }
-}
-
 /// One field's values in the compared form.
 pub(super) struct Compared<'v> {
     pub incoming: Cow<'v, Value>,
@@ -143,6 +132,31 @@ impl<'v> Compared<'v> {
                 (None, Some(told)) => Known::Own(key(told, form)),
                 (None, None) => Known::Last,
             },
+        }
+    }
+
+    /// E-mails ([`Form::Email`]): the rules compare the incoming value with each other value,
+    /// and the target's with the last synced one. Where two of them are one address in
+    /// different case, both take one spelling, so that the rules' equality sees one address
+    /// without a lower-case copy of each; the target keeps its own (a conflict shows it).
+    /// Out of line: other fields never pay for it.
+    #[inline(never)]
+    pub fn share_spellings(&mut self, incoming: &'v Value) {
+        let one = |v: &Value| same_address(v, incoming);
+        if self.last.as_deref().is_some_and(one) {
+            self.last = Some(Cow::Borrowed(incoming));
+        }
+        if let Known::Own(v) = &mut self.before
+            && one(v)
+        {
+            *v = Cow::Borrowed(incoming);
+        }
+        if let Known::Own(v) = &mut self.target {
+            if one(v) {
+                *v = Cow::Borrowed(incoming);
+            } else if self.last.as_deref().is_some_and(|l| same_address(v, l)) {
+                self.last = Some(v.clone());
+            }
         }
     }
 

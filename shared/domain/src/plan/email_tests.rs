@@ -144,3 +144,18 @@ fn other_text_fields_still_compare_case_sensitively() {
     });
     assert_eq!(p.writes["Title"], Value::text("cto"));
 }
+
+#[test]
+fn a_concurrent_conflict_shows_the_target_address_as_the_target_spells_it() {
+    let p = plan_jing_email(
+        "new@acme.example",
+        Some("old@acme.example"),
+        Some("OLD@ACME.example"),
+        true,
+    );
+    let [(_, c)] = p.conflicts.as_slice() else {
+        panic!("one conflict: {p:?}")
+    };
+    assert_eq!(c.target, Value::text("OLD@ACME.example"));
+    assert_eq!(c.incoming, Value::text("new@acme.example"));
+}

@@ -7,67 +7,20 @@ use jing_sim::{JingSim, JingSimConfig};
 use jingsf::client::AdminClient;
 use serde_json::{Value, json};
 use sf_sim::{SfSim, SimConfig};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod process;
 
-type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
+use process::{Result, Serve, wait_for};
+use std::process::Command;
+use std::time::Duration;
 
 const TOKEN: &str = "security-probe-admin-token-0123456789abcdef";
 const APP: &str = "probed";
 
-struct Serve {
-    child: Child,
-    dir: PathBuf,
-    base: String,
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
 /// `jingsf serve` on a free port, custom login hosts allowed or not.
 async fn serve(name: &str, sf: &SimConfig, jing: &JingSim, custom_hosts: bool) -> Result<Serve> {
-    let dir = std::env::temp_dir().join(format!("jingsf-sec-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir)?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let cfg = format!(
-        "data_dir = {data:?}\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"http://127.0.0.1:{port}\"\n\
-         poll_seconds = 1\nallow_custom_login_host = {custom_hosts}\n\
-         [salesforce]\nclient_id = {id:?}\nclient_secret = {secret:?}\n[jing]\nbase_url = {jing:?}\n",
-        data = dir.join("data").display().to_string(),
-        id = sf.client_id,
-        secret = sf.client_secret,
-        jing = jing.base_url(),
-    );
-    let path = dir.join("jingsf.toml");
-    std::fs::write(&path, cfg)?;
-    let child = Command::new(env!("CARGO_BIN_EXE_jingsf"))
-        .args(["serve", "--config"])
-        .arg(&path)
-        .env("JINGSF_ADMIN_TOKEN", TOKEN)
-        .env_remove("JINGSF_ALLOW_CUSTOM_LOGIN_HOST")
-        .env("JINGSF_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()?;
-    let base = format!("http://127.0.0.1:{port}");
-    let s = Serve { child, dir, base };
-    let health = format!("{}/healthz", s.base);
-    let start = Instant::now();
-    while !reqwest::get(&health).await.is_ok_and(|r| r.status() == 200) {
-        if start.elapsed() > Duration::from_secs(30) {
-            return Err("serve did not answer /healthz within 30 s".into());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let mut s = Serve::new(&format!("sec-{name}"), TOKEN, sf, jing, 1)?
+        .with_custom_login_hosts(custom_hosts)?;
+    s.start().await?;
     Ok(s)
 }
 
@@ -261,14 +214,10 @@ async fn serve_refuses_forgeries_and_answers_strangers_alike() -> Result<()> {
         "Lead",
         json!({"LastName": "真实", "Company": "真实公司", "MobilePhone": "13911112222"}),
     )?;
-    let start = Instant::now();
-    while jing.find("lead", "mobile", "13911112222").is_empty() {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "the real edit did not arrive"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_for("the real edit", Duration::from_secs(30), async || {
+        Ok(!jing.find("lead", "mobile", "13911112222").is_empty())
+    })
+    .await?;
     assert!(
         jing.find("lead", "name", "Forged").is_empty(),
         "a forged message created a JING lead"

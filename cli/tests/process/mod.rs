@@ -109,6 +109,17 @@ impl Serve {
         })
     }
 
+    /// Custom login hosts allowed or not (allowed by default: the simulator's host is one).
+    pub fn with_custom_login_hosts(self, allowed: bool) -> Result<Self> {
+        let path = self.dir.join("jingsf.toml");
+        let cfg = std::fs::read_to_string(&path)?.replace(
+            "allow_custom_login_host = true",
+            &format!("allow_custom_login_host = {allowed}"),
+        );
+        std::fs::write(path, cfg)?;
+        Ok(self)
+    }
+
     /// Each start's stderr to its own file (see [`Serve::log`]) instead of the test's.
     pub fn with_log_files(mut self) -> Self {
         self.log_files = true;
@@ -133,6 +144,7 @@ impl Serve {
             .args(["serve", "--config"])
             .arg(self.dir.join("jingsf.toml"))
             .env("JINGSF_ADMIN_TOKEN", &self.token)
+            .env_remove("JINGSF_ALLOW_CUSTOM_LOGIN_HOST")
             .env("JINGSF_LOG", log)
             .stdout(Stdio::null())
             .stderr(stderr)

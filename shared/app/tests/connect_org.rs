@@ -74,6 +74,15 @@ async fn a_forged_callback_does_not_cancel_the_real_one() {
     assert_eq!(r, Err(ConnectError::BadState));
     let real = connect::finish(&deps(&f, &auth), &state_of(&url), FakeAuth::CODE).await;
     assert!(real.is_ok(), "the real callback still completes: {real:?}");
+    // The PKCE verifier is single use: it does not outlive the flow.
+    let verifier = f
+        .vault
+        .get(&acme(), SecretKind::PkceVerifier)
+        .await
+        .unwrap();
+    assert!(verifier.is_none(), "the verifier is gone once used");
+    let again = connect::finish(&deps(&f, &auth), &state_of(&url), FakeAuth::CODE).await;
+    assert_eq!(again, Err(ConnectError::BadState), "a replayed callback");
 }
 
 #[tokio::test]

@@ -158,6 +158,8 @@ pub async fn finish(
         .get(&app, SecretKind::PkceVerifier)
         .await?
         .ok_or(ConnectError::BadState)?;
+    // Single use, like the state it goes with: it does not outlive the flow.
+    deps.vault.remove(&app, SecretKind::PkceVerifier).await?;
     let tokens = deps
         .auth
         .exchange(&settings.environment, code, verifier.expose_secret())

@@ -18,6 +18,7 @@ pub mod ingest_job;
 mod owner;
 mod prepare;
 mod read_back;
+mod unbound;
 
 use crate::ports::*;
 use crate::settings::AppSettings;

@@ -1,7 +1,7 @@
 //! Turning each coalesced record change into a planned operation (or an immediate outcome).
 
 use super::batch::{Group, Item};
-use super::{ApplyReport, Deps, Outcome, decide, owner, read_back};
+use super::{ApplyReport, Deps, Outcome, decide, owner, read_back, unbound};
 use crate::ports::{Binding, Fields};
 use crate::ports::{ParkCause, Verdict};
 use crate::settings::{AppSettings, DeleteAction};
@@ -168,25 +168,10 @@ async fn prepare_one(
                 return skip(report, item, decide::trigger_off("converted"));
             }
             let now = deps.clock.now();
-            if binding.is_none() {
-                let allowed = may_create(group, &domain::conditions::Scope::all(), change, now);
-                let young = now - change.source_time < CREATE_WAIT;
-                if let Some(field) = (allowed && young)
-                    .then(|| partial_edit(settings, group, change))
-                    .flatten()
-                {
-                    // Waits for the record's creation (its scope cannot be judged either).
-                    return Err(SyncError::new(ErrorCode::CreatePending)
-                        .field(field)
-                        .object(target_object(group)));
-                }
-                if !may_create(group, &rules.scope, change, now) {
-                    let verdict = match allowed {
-                        true => decide::out_of_scope(&rules.scope, change, now),
-                        false => decide::trigger_off("create"),
-                    };
-                    return skip(report, item, verdict);
-                }
+            if binding.is_none()
+                && let Some(verdict) = unbound::decide(settings, group, &rules.scope, change, now)?
+            {
+                return skip(report, item, verdict);
             }
             let mut plan = plan_upsert(
                 deps,
@@ -318,26 +303,6 @@ pub(crate) fn store_error(e: crate::ports::StoreError) -> SyncError {
     SyncError::new(ErrorCode::RemoteUnavailable).detail(format!("local store: {e}"))
 }
 
-/// New records enter the sync only when creation is allowed and they are in scope.
-fn may_create(
-    group: &Group,
-    scope: &domain::conditions::Scope,
-    change: &Change,
-    now: time::OffsetDateTime,
-) -> bool {
-    let spec = ObjectSpec::of(group.object);
-    let allowed = match group.direction {
-        Direction::JingToSf => spec.writable_in_sf,
-        Direction::SfToJing => spec.creatable_in_jing,
-    };
-    let fields: BTreeMap<String, Value> = change
-        .fields
-        .iter()
-        .map(|(k, f)| (k.clone(), f.after.clone()))
-        .collect();
-    allowed && scope.matches(&fields, now)
-}
-
 /// Check, translate owners and plan an upsert (`fresh_read`: see `PlanInput::fresh_read`).
 async fn plan_upsert(
     deps: &Deps<'_>,
@@ -387,45 +352,6 @@ fn plan_record(
         own_save: change.actor == Actor::IntegrationSnapshot,
         fresh_read,
     })
-}
-
-/// How long an edit of a record not synced yet waits for the record's creation (deliveries
-/// reordered by retries or a restart arrive within this). Older, it is planned as it is: an
-/// edit of a record that never synced (out of scope, or created before the connector) must
-/// not wait a day to become a dead letter.
-const CREATE_WAIT: time::Duration = time::Duration::minutes(5);
-
-/// A field the target requires on create that an update delta does not carry at all (JING's
-/// update webhooks carry the changed fields only, each with its value before): it is an edit
-/// of a record whose creation has not synced yet, not a create. Listings and creates carry
-/// whole records (no `before`): a field they lack is missing for real.
-fn partial_edit(settings: &AppSettings, group: &Group, change: &Change) -> Option<&'static str> {
-    if !change.fields.values().any(|f| f.before.is_some()) {
-        return None;
-    }
-    let spec = ObjectSpec::of(group.object);
-    let mapping = &settings.objects.get(&group.object)?.mapping;
-    let required = match group.direction {
-        Direction::JingToSf => spec.sf_required,
-        Direction::SfToJing => spec.jing_required,
-    };
-    required.iter().copied().find(|field| {
-        mapping.iter().any(|m| {
-            let (origin, target) = match group.direction {
-                Direction::JingToSf => (&m.jing_field, &m.sf_field),
-                Direction::SfToJing => (&m.sf_field, &m.jing_field),
-            };
-            target == field && !change.fields.contains_key(origin)
-        })
-    })
-}
-
-fn target_object(group: &Group) -> &'static str {
-    let spec = ObjectSpec::of(group.object);
-    match group.direction {
-        Direction::JingToSf => spec.sf_object,
-        Direction::SfToJing => spec.jing_object,
-    }
 }
 
 /// Creates carry the business type on JING and must have the target's required fields.

@@ -446,7 +446,7 @@ impl SalesforcePort for FakeSalesforce {
     async fn ingest_open(&self, object: &str, op: &IngestOp) -> Result<BulkJobRef, RemoteError> {
         self.open_ingest(object, op)
     }
-    async fn ingest_send(&self, job_id: &str, data: Vec<u8>) -> Result<(), RemoteError> {
+    async fn ingest_send(&self, job_id: &str, data: IngestData) -> Result<(), RemoteError> {
         self.send_ingest(job_id, &data)
     }
     async fn ingest_state(&self, job_id: &str) -> Result<IngestState, RemoteError> {

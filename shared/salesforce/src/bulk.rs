@@ -5,12 +5,14 @@ use std::time::Duration;
 
 use reqwest::Method;
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
 use crate::client::SfClient;
 use crate::error::SfError;
 use crate::record::Record;
 use crate::transport::ApiRequest;
+
+pub use crate::bulk_csv::{CsvRows, CsvStream};
 
 #[derive(Debug, Clone)]
 pub struct BulkQueryOptions {
@@ -88,66 +90,6 @@ impl BulkQueryResults {
     }
 }
 
-fn csv_error(what: &str, e: &csv::Error) -> SfError {
-    SfError::Decode(format!(
-        "{what}: {}",
-        domain::redact::quoted(&e.to_string())
-    ))
-}
-
-/// The rows of a Bulk 2.0 CSV page (header row, quoted values, empty = null), parsed one at a
-/// time from the page's body: a page of 50,000 rows is never held as records.
-pub struct CsvRows {
-    reader: csv::Reader<std::io::Cursor<Vec<u8>>>,
-    headers: csv::StringRecord,
-    row: csv::StringRecord,
-}
-
-impl CsvRows {
-    pub fn new(body: Vec<u8>) -> Result<Self, SfError> {
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .from_reader(std::io::Cursor::new(body));
-        let headers = reader
-            .headers()
-            .map_err(|e| csv_error("bulk CSV header", &e))?
-            .clone();
-        Ok(Self {
-            reader,
-            headers,
-            row: csv::StringRecord::new(),
-        })
-    }
-
-    /// The page's column names.
-    pub fn headers(&self) -> impl Iterator<Item = &str> {
-        self.headers.iter()
-    }
-}
-
-impl Iterator for CsvRows {
-    type Item = Result<Record, SfError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        match self.reader.read_record(&mut self.row) {
-            Ok(false) => None,
-            Err(e) => Some(Err(csv_error("bulk CSV", &e))),
-            Ok(true) => {
-                let mut map = Map::with_capacity(self.headers.len());
-                for (name, value) in self.headers.iter().zip(self.row.iter()) {
-                    let v = if value.is_empty() {
-                        Value::Null
-                    } else {
-                        Value::String(value.to_owned())
-                    };
-                    map.insert(name.to_owned(), v);
-                }
-                Some(Ok(Record(map)))
-            }
-        }
-    }
-}
-
 /// Parse a whole Bulk 2.0 CSV page.
 pub fn parse_csv(body: &[u8]) -> Result<Vec<Record>, SfError> {
     CsvRows::new(body.to_vec())?.collect()
@@ -196,30 +138,36 @@ impl SfClient {
         locator: Option<&str>,
         max_records: u32,
     ) -> Result<(Vec<Record>, Option<String>), SfError> {
-        let (rows, next) = self.bulk_results_rows(job_id, locator, max_records).await?;
-        Ok((rows.collect::<Result<_, _>>()?, next))
+        let (mut rows, next) = self.bulk_results_rows(job_id, locator, max_records).await?;
+        let mut records = Vec::new();
+        while let Some(r) = rows.next_row().await? {
+            records.push(r);
+        }
+        Ok((records, next))
     }
 
-    /// [`Self::bulk_results_page`] with the rows parsed as they are read.
+    /// [`Self::bulk_results_page`] with the rows parsed from the body as it arrives.
     pub async fn bulk_results_rows(
         &self,
         job_id: &str,
         locator: Option<&str>,
         max_records: u32,
-    ) -> Result<(CsvRows, Option<String>), SfError> {
+    ) -> Result<(CsvStream, Option<String>), SfError> {
         let mut req = ApiRequest::get(format!("jobs/query/{job_id}/results"))
             .query("maxRecords", max_records.to_string())
             .accept("text/csv");
         if let Some(loc) = locator {
             req = req.query("locator", loc.to_owned());
         }
-        let resp = self.send(&req).await?;
+        let resp = self.send_streamed(&req).await?;
         let next = resp
-            .header("sforce-locator")
+            .headers()
+            .get("sforce-locator")
+            .and_then(|v| v.to_str().ok())
             .map(str::trim)
             .filter(|l| !l.is_empty() && *l != "null")
             .map(str::to_owned);
-        Ok((CsvRows::new(resp.body)?, next))
+        Ok((CsvStream::open(resp, self.request_timeout()).await?, next))
     }
 
     /// `DELETE /jobs/query/{id}`: the job and its results are gone (as after Salesforce's purge).
@@ -288,6 +236,7 @@ impl SfClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     #[test]
     fn csv_pages_become_records_with_nulls() {

@@ -13,7 +13,7 @@ use crate::config::ClientOptions;
 use crate::describe::SObjectDescribe;
 use crate::error::{SfError, decode_error_body};
 use crate::oauth::{OAuthClient, RefreshOutcome, TokenSet};
-use crate::transport::{ApiRequest, ApiResponse, network_error};
+use crate::transport::{ApiRequest, ApiResponse, Payload, network_error};
 use crate::usage::{ApiUsage, CallBudget, UsageTracker};
 use domain::quota::OrgUsage;
 
@@ -155,6 +155,37 @@ impl SfClient {
 
     /// Send with budget, refresh-once and transient retries. Non-2xx answers become `SfError`.
     pub(crate) async fn send(&self, req: &ApiRequest) -> Result<ApiResponse, SfError> {
+        self.send_then(req, |resp| async move {
+            let body = resp.bytes().await.map_err(network_error)?.to_vec();
+            Ok(ApiResponse { body })
+        })
+        .await
+    }
+
+    /// [`Self::send`], answering a 2xx response whose body is still to be read (a Bulk results
+    /// page is parsed as it arrives). A failure while the body is read is the caller's to retry.
+    pub(crate) async fn send_streamed(
+        &self,
+        req: &ApiRequest,
+    ) -> Result<reqwest::Response, SfError> {
+        let req = ApiRequest {
+            streamed: true,
+            ..req.clone()
+        };
+        self.send_then(&req, |resp| async move { Ok(resp) }).await
+    }
+
+    /// How long a request may wait for its answer (for a streamed body: for each chunk).
+    pub(crate) fn request_timeout(&self) -> std::time::Duration {
+        self.inner.options.retry.request_timeout
+    }
+
+    /// The retry loop, with `read` taking each 2xx response (its failures are retried too).
+    async fn send_then<T, F, Fut>(&self, req: &ApiRequest, read: F) -> Result<T, SfError>
+    where
+        F: Fn(reqwest::Response) -> Fut,
+        Fut: std::future::Future<Output = Result<T, SfError>>,
+    {
         let policy = &self.inner.options.retry;
         let mut refreshed = false;
         let mut attempt = 1;
@@ -163,7 +194,11 @@ impl SfClient {
                 budget.reserve(1).await?;
             }
             let (instance_url, token) = self.current_session().await;
-            match self.send_once(req, &instance_url, &token).await {
+            let sent = match self.send_once(req, &instance_url, &token).await {
+                Ok(resp) => read(resp).await,
+                Err(e) => Err(e),
+            };
+            match sent {
                 Ok(resp) => return Ok(resp),
                 Err(e) if e.is_invalid_session() => {
                     if refreshed {
@@ -196,13 +231,12 @@ impl SfClient {
         req: &ApiRequest,
         instance_url: &str,
         token: &SecretString,
-    ) -> Result<ApiResponse, SfError> {
+    ) -> Result<reqwest::Response, SfError> {
         let url = req.url(instance_url, &self.inner.api_version)?;
         let mut builder = self
             .inner
             .http
             .request(req.method.clone(), url)
-            .timeout(self.inner.options.retry.request_timeout)
             .bearer_auth(token.expose_secret())
             .header("Accept", req.accept);
         if let Some(client) = &self.inner.options.call_client_id {
@@ -211,13 +245,29 @@ impl SfClient {
         for (name, value) in &req.headers {
             builder = builder.header(*name, value);
         }
-        if let Some((content_type, body)) = &req.body {
-            builder = builder
+        builder = match &req.body {
+            Some((content_type, Payload::Bytes(body))) => builder
                 .header("Content-Type", *content_type)
-                .body(body.clone());
+                .body(body.clone()),
+            Some((content_type, Payload::File { file, len })) => builder
+                .header("Content-Type", *content_type)
+                .header("Content-Length", len.to_string())
+                .body(crate::spool::file_body(Arc::clone(file), *len)),
+            None => builder,
+        };
+        let timeout = self.request_timeout();
+        if !req.streamed {
+            builder = builder.timeout(timeout);
         }
         self.inner.usage.count_call();
-        let resp = builder.send().await.map_err(network_error)?;
+        let resp = tokio::time::timeout(timeout, builder.send())
+            .await
+            .map_err(|_| SfError::Network {
+                timeout: true,
+                not_sent: false,
+                detail: format!("no answer within {timeout:?}"),
+            })?
+            .map_err(network_error)?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let limit_info = headers
@@ -230,12 +280,11 @@ impl SfClient {
         ) {
             budget.observe(OrgUsage { used, max }).await;
         }
-        let body = resp.bytes().await.map_err(network_error)?.to_vec();
         if (200..300).contains(&status) {
-            Ok(ApiResponse { headers, body })
-        } else {
-            Err(decode_error_body(status, &body).with_limit_info(limit_info))
+            return Ok(resp);
         }
+        let body = resp.bytes().await.map_err(network_error)?;
+        Err(decode_error_body(status, &body).with_limit_info(limit_info))
     }
 
     /// Refresh the access token unless another task already replaced `stale`.

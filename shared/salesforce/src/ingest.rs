@@ -11,7 +11,7 @@ use crate::error::SfError;
 use crate::ingest_csv::{IngestCsv, IngestRowResult};
 use crate::record::Fields;
 use crate::soql::check_identifier;
-use crate::transport::ApiRequest;
+use crate::transport::{ApiRequest, Payload};
 
 /// What a job does with its rows. Update and delete rows carry an `Id` field.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,8 +79,19 @@ impl SfClient {
         self.ingest_upload_bytes(job_id, csv.to_bytes()?).await
     }
 
-    /// [`Self::ingest_upload`] of CSV bytes written elsewhere (`ingest_stream::CsvUpload`).
+    /// [`Self::ingest_upload`] of CSV bytes written elsewhere.
     pub async fn ingest_upload_bytes(&self, job_id: &str, csv: Vec<u8>) -> Result<(), SfError> {
+        self.ingest_upload_payload(job_id, Payload::Bytes(csv))
+            .await
+    }
+
+    /// [`Self::ingest_upload`] of a CSV spooled to a file (`ingest_stream::CsvUpload`),
+    /// streamed from it chunk by chunk.
+    pub(crate) async fn ingest_upload_payload(
+        &self,
+        job_id: &str,
+        csv: Payload,
+    ) -> Result<(), SfError> {
         let mut req = ApiRequest::new(Method::PUT, format!("jobs/ingest/{job_id}/batches"));
         req.body = Some(("text/csv", csv));
         req.replay_safe = false;

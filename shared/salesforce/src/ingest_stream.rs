@@ -4,7 +4,7 @@
 //! the results echo (by name: Salesforce may reorder them). Rows with identical cells share a
 //! key and are interchangeable.
 
-use app::ports::{IngestRow, IngestUpload, RemoteError, WriteResult};
+use app::ports::{IngestData, IngestRow, IngestUpload, RemoteError, WriteResult};
 use domain::{ErrorCode, SfId, SyncError};
 use serde_json::{Value, json};
 
@@ -13,6 +13,7 @@ use crate::ingest::IngestOperation;
 use crate::ingest_csv::{cell, parse_error};
 use crate::port::{remote, to_json_fields};
 use crate::soql::check_identifier;
+use crate::spool::Spool;
 
 /// The columns an upload of `op` carries: `Id` first for updates and deletes (deletes nothing
 /// else), then `columns`.
@@ -49,12 +50,20 @@ pub fn row_key<S: AsRef<str>>(cells: &[S]) -> u64 {
     h
 }
 
-/// An upload being written.
+/// An upload being written, spooled to a temporary file (a job's CSV reaches 100 MB).
 pub struct CsvUpload {
     object: String,
     header: Vec<String>,
-    writer: csv::Writer<Vec<u8>>,
+    writer: csv::Writer<Spool>,
     rows: usize,
+}
+
+fn spool_error(e: std::io::Error) -> SfError {
+    SfError::Network {
+        timeout: false,
+        not_sent: true,
+        detail: format!("ingest upload spool file: {e}"),
+    }
 }
 
 fn csv_error(e: csv::Error) -> SfError {
@@ -69,7 +78,7 @@ impl CsvUpload {
         }
         let mut writer = csv::WriterBuilder::new()
             .terminator(csv::Terminator::Any(b'\n'))
-            .from_writer(Vec::new());
+            .from_writer(Spool::new().map_err(spool_error)?);
         writer.write_record(&header).map_err(csv_error)?;
         Ok(Self {
             object: object.to_owned(),
@@ -79,11 +88,13 @@ impl CsvUpload {
         })
     }
 
-    /// The CSV bytes (header and rows).
-    pub fn into_bytes(self) -> Result<Vec<u8>, SfError> {
-        self.writer
+    /// The file holding the CSV (header and rows) and its length.
+    pub fn into_file(self) -> Result<(std::fs::File, u64), SfError> {
+        let spool = self
+            .writer
             .into_inner()
-            .map_err(|e| SfError::InvalidInput(format!("ingest CSV: {e}")))
+            .map_err(|e| spool_error(e.into_error()))?;
+        spool.finish().map_err(spool_error)
     }
 }
 
@@ -100,11 +111,13 @@ impl IngestUpload for CsvUpload {
         self.rows
     }
     fn bytes(&self) -> usize {
-        self.writer.get_ref().len()
+        // The file's length lags the CSV writer's own buffer (8 KB) at most.
+        usize::try_from(self.writer.get_ref().len()).unwrap_or(usize::MAX)
     }
-    fn finish(self: Box<Self>) -> Result<Vec<u8>, RemoteError> {
+    fn finish(self: Box<Self>) -> Result<IngestData, RemoteError> {
         let object = self.object.clone();
-        self.into_bytes().map_err(|e| remote(&object, &e))
+        let (file, len) = self.into_file().map_err(|e| remote(&object, &e))?;
+        Ok(IngestData::Spooled { file, len })
     }
 }
 
@@ -201,7 +214,10 @@ mod tests {
         let k2 = up.push(&row("Ng, \"Jr\"", None)).unwrap();
         assert_ne!(k1, k2);
         assert_eq!(up.rows(), 2);
-        let csv = String::from_utf8(up.into_bytes().unwrap()).unwrap();
+        let (file, len) = up.into_file().unwrap();
+        let mut csv = vec![0; usize::try_from(len).unwrap()];
+        std::os::unix::fs::FileExt::read_exact_at(&file, &mut csv, 0).unwrap();
+        let csv = String::from_utf8(csv).unwrap();
         assert!(csv.starts_with("LastName,Email\n"), "{csv}");
         // Results echo the uploaded columns after the sf__ ones, in another order.
         let ok = "sf__Id,sf__Created,Email,LastName\n00Q000000000001AAA,true,w@x.example,王伟\n";

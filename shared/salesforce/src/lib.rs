@@ -43,6 +43,7 @@
 //! ```
 
 pub mod bulk;
+mod bulk_csv;
 mod classify;
 pub mod client;
 pub mod collections;
@@ -66,6 +67,7 @@ pub mod query;
 pub mod record;
 pub mod replication;
 pub mod soql;
+mod spool;
 mod token;
 mod transport;
 mod upsert;

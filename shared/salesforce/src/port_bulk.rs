@@ -3,12 +3,16 @@
 //! (the caller decides when to ask again), so a restart can continue from a saved job id and
 //! locator.
 
-use app::ports::{BulkJobRef, BulkJobState, BulkPage, BulkRecords, RemoteError};
+use app::ports::{
+    BulkJobRef, BulkJobState, BulkPage, BulkRecords, RecordSource, RemoteError, SfRecord,
+};
+use async_trait::async_trait;
 use domain::FieldType;
 use domain::describe::SfObjectDescribe;
 use serde_json::Value as Json;
 use std::collections::HashMap;
 
+use crate::bulk::CsvStream;
 use crate::client::SfClient;
 use crate::error::SfError;
 use crate::port::remote;
@@ -142,15 +146,38 @@ impl SfClient {
             }
             Err(e) => return Err(remote(object, &e)),
         };
-        let (object, types) = (object.to_owned(), column_types(&describe, rows.headers()));
-        let records = rows.map(move |row| {
-            row.and_then(|r| sf_record(typed(&types, r), false))
-                .map_err(|e| remote(&object, &e))
-        });
+        let types = column_types(&describe, rows.headers());
+        let source = PageSource {
+            rows,
+            types,
+            object: object.to_owned(),
+        };
         Ok(BulkPage::Records {
-            records: BulkRecords::new(records),
+            records: BulkRecords::new(source),
             next_locator,
         })
+    }
+}
+
+/// A results page's records, typed by the object's describe as they are parsed.
+struct PageSource {
+    rows: CsvStream,
+    types: HashMap<String, FieldType>,
+    object: String,
+}
+
+#[async_trait]
+impl RecordSource for PageSource {
+    async fn next_chunk(&mut self, n: usize) -> Result<Vec<SfRecord>, RemoteError> {
+        let fail = |e: SfError| remote(&self.object, &e);
+        let mut out = Vec::with_capacity(n.min(5_000));
+        while out.len() < n {
+            let Some(row) = self.rows.next_row().await.map_err(fail)? else {
+                break;
+            };
+            out.push(sf_record(typed(&self.types, row), false).map_err(fail)?);
+        }
+        Ok(out)
     }
 }
 

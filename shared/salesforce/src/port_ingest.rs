@@ -3,8 +3,8 @@
 //! the rows are all a caller needs to continue after a restart (the CSV is rebuilt from them).
 
 use app::ports::{
-    BulkJobRef, BulkJobState, IngestOp, IngestRow, IngestState, IngestUpload, RemoteError,
-    WriteResult,
+    BulkJobRef, BulkJobState, IngestData, IngestOp, IngestRow, IngestState, IngestUpload,
+    RemoteError, WriteResult,
 };
 use domain::{ErrorCode, SyncError};
 use serde_json::json;
@@ -16,6 +16,7 @@ use crate::ingest_csv::{IngestCsv, IngestRowResult};
 use crate::ingest_stream::{CsvUpload, ResultList, keyed_rows};
 use crate::port::{remote, to_json_fields};
 use crate::record::Fields;
+use crate::transport::Payload;
 
 fn operation(op: &IngestOp) -> IngestOperation {
     match op {
@@ -136,9 +137,16 @@ impl SfClient {
     pub(crate) async fn port_ingest_send(
         &self,
         job_id: &str,
-        data: Vec<u8>,
+        data: IngestData,
     ) -> Result<(), RemoteError> {
-        self.ingest_upload_bytes(job_id, data)
+        let payload = match data {
+            IngestData::Bytes(bytes) => Payload::Bytes(bytes),
+            IngestData::Spooled { file, len } => Payload::File {
+                file: std::sync::Arc::new(file),
+                len,
+            },
+        };
+        self.ingest_upload_payload(job_id, payload)
             .await
             .map_err(|e| remote("", &e))?;
         self.ingest_close(job_id)

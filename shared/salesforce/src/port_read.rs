@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 
 use app::ports::{
-    BulkJobRef, BulkJobState, BulkPage, DeletedIds, Fields as PortFields, IngestOp, IngestRow,
-    IngestState, IngestUpload, PollAnswer, PollCursor, PollRead, RemoteError, SalesforcePort,
-    SfRecord, SfUser, WriteResult,
+    BulkJobRef, BulkJobState, BulkPage, DeletedIds, Fields as PortFields, IngestData, IngestOp,
+    IngestRow, IngestState, IngestUpload, PollAnswer, PollCursor, PollRead, RemoteError,
+    SalesforcePort, SfRecord, SfUser, WriteResult,
 };
 use async_trait::async_trait;
 use domain::SfId;
@@ -401,7 +401,7 @@ impl SalesforcePort for SfClient {
     async fn ingest_open(&self, object: &str, op: &IngestOp) -> Result<BulkJobRef, RemoteError> {
         self.port_ingest_open(object, op).await
     }
-    async fn ingest_send(&self, job_id: &str, data: Vec<u8>) -> Result<(), RemoteError> {
+    async fn ingest_send(&self, job_id: &str, data: IngestData) -> Result<(), RemoteError> {
         self.port_ingest_send(job_id, data).await
     }
     async fn ingest_state(&self, job_id: &str) -> Result<IngestState, RemoteError> {

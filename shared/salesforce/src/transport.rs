@@ -2,7 +2,6 @@
 //! refresh, and after a transient failure.
 
 use reqwest::Method;
-use reqwest::header::HeaderMap;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -17,6 +16,16 @@ pub(crate) enum Target {
     InstancePath(String),
 }
 
+/// A request body: bytes, or the first `len` bytes of a (spooled) file, streamed as sent.
+#[derive(Debug, Clone)]
+pub(crate) enum Payload {
+    Bytes(Vec<u8>),
+    File {
+        file: std::sync::Arc<std::fs::File>,
+        len: u64,
+    },
+}
+
 /// A replayable request.
 #[derive(Debug, Clone)]
 pub(crate) struct ApiRequest {
@@ -24,13 +33,16 @@ pub(crate) struct ApiRequest {
     pub target: Target,
     pub query: Vec<(String, String)>,
     pub headers: Vec<(&'static str, String)>,
-    pub body: Option<(&'static str, Vec<u8>)>,
+    pub body: Option<(&'static str, Payload)>,
     pub accept: &'static str,
     /// Whether sending twice is harmless. POST creates are not: after a timeout they are not
     /// replayed automatically (see `SfError::may_have_been_applied`).
     pub replay_safe: bool,
     /// Sent without a budget reservation (see `SfClient::limits_unbudgeted`).
     pub unbudgeted: bool,
+    /// The 2xx body is read by the caller as it arrives, between its own work: the timeout
+    /// covers the answer's arrival and then each chunk, not the whole body.
+    pub streamed: bool,
 }
 
 impl ApiRequest {
@@ -43,6 +55,7 @@ impl ApiRequest {
             accept: "application/json",
             replay_safe: method != Method::POST,
             unbudgeted: false,
+            streamed: false,
             method,
         }
     }
@@ -75,7 +88,7 @@ impl ApiRequest {
 
     pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self, SfError> {
         let bytes = serde_json::to_vec(body).map_err(|e| SfError::InvalidInput(e.to_string()))?;
-        self.body = Some(("application/json", bytes));
+        self.body = Some(("application/json", Payload::Bytes(bytes)));
         Ok(self)
     }
 
@@ -113,7 +126,6 @@ impl ApiRequest {
 /// A successful (2xx) response, fully read.
 #[derive(Debug)]
 pub(crate) struct ApiResponse {
-    pub headers: HeaderMap,
     pub body: Vec<u8>,
 }
 
@@ -125,10 +137,6 @@ impl ApiResponse {
                 domain::redact::quoted(&e.to_string())
             ))
         })
-    }
-
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 }
 

@@ -244,7 +244,7 @@ async fn the_bulk_port_pages_with_locators_and_reports_gone_jobs() {
     else {
         panic!("a first page with a locator");
     };
-    assert_eq!(records.collect_all().unwrap().len(), 3);
+    assert_eq!(records.collect_all().await.unwrap().len(), 3);
     let BulkPage::Records {
         records,
         next_locator: None,
@@ -255,7 +255,7 @@ async fn the_bulk_port_pages_with_locators_and_reports_gone_jobs() {
     else {
         panic!("the last page");
     };
-    assert_eq!(records.collect_all().unwrap().len(), 2);
+    assert_eq!(records.collect_all().await.unwrap().len(), 2);
     assert!(matches!(
         port.bulk_page("Lead", &job.job_id, Some("bm90IGEgbG9jYXRvcg"), 3)
             .await

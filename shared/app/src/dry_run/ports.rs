@@ -213,7 +213,7 @@ impl SalesforcePort for DrySf<'_> {
     async fn ingest_open(&self, _: &str, _: &IngestOp) -> Result<BulkJobRef, RemoteError> {
         Err(denied())
     }
-    async fn ingest_send(&self, _: &str, _: Vec<u8>) -> Result<(), RemoteError> {
+    async fn ingest_send(&self, _: &str, _: IngestData) -> Result<(), RemoteError> {
         Err(denied())
     }
     async fn ingest_state(&self, _: &str) -> Result<IngestState, RemoteError> {

@@ -4,8 +4,8 @@
 
 use super::{FakeSalesforce, Store, insert, sf_duplicate};
 use crate::ports::{
-    BulkJobRef, BulkJobState, Fields, IngestOp, IngestRow, IngestState, IngestUpload, RemoteError,
-    WriteResult,
+    BulkJobRef, BulkJobState, Fields, IngestData, IngestOp, IngestRow, IngestState, IngestUpload,
+    RemoteError, WriteResult,
 };
 use domain::{ErrorCode, SyncError, Value};
 use std::collections::BTreeMap;
@@ -209,8 +209,9 @@ impl IngestUpload for FakeUpload {
     fn bytes(&self) -> usize {
         self.rows.len() * 100
     }
-    fn finish(self: Box<Self>) -> Result<Vec<u8>, RemoteError> {
+    fn finish(self: Box<Self>) -> Result<IngestData, RemoteError> {
         serde_json::to_vec(&self.rows)
+            .map(IngestData::Bytes)
             .map_err(|e| RemoteError(SyncError::new(ErrorCode::InvalidValue).detail(e.to_string())))
     }
 }
@@ -251,10 +252,15 @@ impl FakeSalesforce {
         Ok(BulkJobRef { job_id })
     }
 
-    pub(super) fn send_ingest(&self, job_id: &str, data: &[u8]) -> Result<(), RemoteError> {
+    pub(super) fn send_ingest(&self, job_id: &str, data: &IngestData) -> Result<(), RemoteError> {
         for _ in 0..2 {
             drop(self.remote.begin()?);
         }
+        let IngestData::Bytes(data) = data else {
+            return Err(RemoteError(
+                SyncError::new(ErrorCode::InvalidValue).detail("the fake takes its own uploads"),
+            ));
+        };
         let rows: Vec<IngestRow> = serde_json::from_slice(data).map_err(|e| {
             RemoteError(SyncError::new(ErrorCode::InvalidValue).detail(e.to_string()))
         })?;

@@ -128,7 +128,7 @@ async fn queue_page(
 ) -> Result<u64, InitError> {
     let mut n = 0u64;
     loop {
-        let chunk = records.next_chunk(SEND_CHUNK).map_err(remote)?;
+        let chunk = records.next_chunk(SEND_CHUNK).await.map_err(remote)?;
         if chunk.is_empty() {
             return Ok(n);
         }

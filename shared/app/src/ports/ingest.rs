@@ -38,7 +38,19 @@ pub trait IngestUpload: Send {
     /// Bytes so far (Salesforce caps one upload at 150 MB after base64).
     fn bytes(&self) -> usize;
     /// The upload's body, for [`super::SalesforcePort::ingest_send`] (opaque to the use cases).
-    fn finish(self: Box<Self>) -> Result<Vec<u8>, super::RemoteError>;
+    fn finish(self: Box<Self>) -> Result<IngestData, super::RemoteError>;
+}
+
+/// A finished upload's body. The Salesforce client spools a job's CSV (up to 100 MB) to an
+/// unnamed temporary file and streams it from there, so a job's size never shows in memory.
+#[derive(Debug)]
+pub enum IngestData {
+    Bytes(Vec<u8>),
+    /// `len` bytes written to `file` (already unlinked: it disappears once dropped).
+    Spooled {
+        file: std::fs::File,
+        len: u64,
+    },
 }
 
 /// Where an ingest job stands, with its counts.

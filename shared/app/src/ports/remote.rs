@@ -1,7 +1,7 @@
 //! The two remote systems as the use cases see them. Implemented by the `salesforce` and `jing`
 //! client crates (and by fakes in tests). Values are in the target's field names and terms.
 
-use super::{IngestOp, IngestRow, IngestState, IngestUpload};
+use super::{IngestData, IngestOp, IngestRow, IngestState, IngestUpload};
 use async_trait::async_trait;
 use domain::describe::SfObjectDescribe;
 use domain::{JingId, SfId, SyncError, Value};
@@ -161,7 +161,7 @@ pub trait SalesforcePort: Send + Sync {
     async fn ingest_open(&self, object: &str, op: &IngestOp) -> Result<BulkJobRef, RemoteError>;
     /// Upload the job's data (an upload's [`IngestUpload::finish`]) and close the job (two
     /// calls): processing starts.
-    async fn ingest_send(&self, job_id: &str, data: Vec<u8>) -> Result<(), RemoteError>;
+    async fn ingest_send(&self, job_id: &str, data: IngestData) -> Result<(), RemoteError>;
     /// The job's state and counts (one call).
     async fn ingest_state(&self, job_id: &str) -> Result<IngestState, RemoteError>;
     /// Abort a job (one call): what it did not process stays unprocessed.
@@ -290,28 +290,53 @@ pub enum BulkJobState {
     Failed(String),
 }
 
+/// Where a page's records come from: the adapter parses them as the page's body arrives.
+#[async_trait]
+pub trait RecordSource: Send {
+    /// Up to `n` next records; empty once the page is read.
+    async fn next_chunk(&mut self, n: usize) -> Result<Vec<SfRecord>, RemoteError>;
+}
+
+/// Records already in memory (fakes and tests).
+struct Held(std::vec::IntoIter<SfRecord>);
+
+#[async_trait]
+impl RecordSource for Held {
+    async fn next_chunk(&mut self, n: usize) -> Result<Vec<SfRecord>, RemoteError> {
+        Ok(self.0.by_ref().take(n).collect())
+    }
+}
+
 /// The records of one Bulk results page, read a chunk at a time: a page holds up to 50,000
 /// records, and holding them all at once made the initialization's memory grow with the page
-/// (339 MB at a million leads). The adapter parses them lazily from the page's body.
-pub struct BulkRecords(Box<dyn Iterator<Item = Result<SfRecord, RemoteError>> + Send>);
+/// (339 MB at a million leads). The adapter parses them from the HTTP body as it arrives, so
+/// neither the page's records nor its raw body are ever held whole.
+pub struct BulkRecords(Box<dyn RecordSource>);
 
 impl BulkRecords {
-    pub fn new(rows: impl Iterator<Item = Result<SfRecord, RemoteError>> + Send + 'static) -> Self {
-        Self(Box::new(rows))
+    pub fn new(source: impl RecordSource + 'static) -> Self {
+        Self(Box::new(source))
     }
 
     pub fn from_vec(records: Vec<SfRecord>) -> Self {
-        Self::new(records.into_iter().map(Ok))
+        Self::new(Held(records.into_iter()))
     }
 
     /// Up to `n` next records; empty once the page is read.
-    pub fn next_chunk(&mut self, n: usize) -> Result<Vec<SfRecord>, RemoteError> {
-        self.0.by_ref().take(n).collect()
+    pub async fn next_chunk(&mut self, n: usize) -> Result<Vec<SfRecord>, RemoteError> {
+        self.0.next_chunk(n.max(1)).await
     }
 
     /// Every remaining record (tests and small pages).
-    pub fn collect_all(self) -> Result<Vec<SfRecord>, RemoteError> {
-        self.0.collect()
+    pub async fn collect_all(mut self) -> Result<Vec<SfRecord>, RemoteError> {
+        let mut all = Vec::new();
+        loop {
+            let chunk = self.next_chunk(1_000).await?;
+            if chunk.is_empty() {
+                return Ok(all);
+            }
+            all.extend(chunk);
+        }
     }
 }
 

@@ -77,26 +77,8 @@ fn seed(sf: &SfSim, jing: &JingSim) -> Result<Seeded> {
 }
 
 async fn connect(admin: &AdminClient, sf: &SfSim, jing: &JingSim) -> Result<()> {
-    let jcfg = jing.config();
-    admin
-        .post(
-            "/apps",
-            json!({"id": APP, "name": "试运行 Dry run",
-                   "environment": {"kind": "custom", "host": sf.base_url()},
-                   "jing_app_id": jcfg.app_id, "jing_tenant": jcfg.mid,
-                   "jing_app_secret": jcfg.app_secret}),
-        )
-        .await?;
-    let started = admin
-        .post(&format!("/apps/{APP}/connect"), json!({}))
-        .await?;
-    let url = started["authorize_url"].as_str().ok_or("authorize_url")?;
-    let back = jingsf::simulated::consent(url).await?;
-    assert!(
-        back.status().is_redirection(),
-        "callback: {}",
-        back.status()
-    );
+    process::create_app(admin, APP, "试运行 Dry run", sf, jing).await?;
+    process::consent(admin, APP).await?;
     admin
         .patch(
             &format!("/apps/{APP}"),

@@ -8,7 +8,6 @@
 use app::ports::*;
 use domain::{AppId, ObjectKind};
 use jing_sim::{JingSim, JingSimConfig};
-use jingsf::client::AdminClient;
 use serde_json::{Value, json};
 use sf_sim::{OutboundConfig, SfSim, SimConfig};
 use std::path::Path;
@@ -21,27 +20,6 @@ use process::{Result, start_serve, stop, wait_for};
 
 const TOKEN: &str = "going-live-admin-token-0123456789abcdef";
 const APP: &str = "golive";
-
-/// The simulated org's consent, then our callback (which must redirect to the page).
-async fn consent(admin: &AdminClient) -> Result<()> {
-    let started = admin
-        .post(&format!("/apps/{APP}/connect"), json!({}))
-        .await?;
-    let url = started["authorize_url"]
-        .as_str()
-        .ok_or("no authorize_url")?;
-    let back = jingsf::simulated::consent(url).await?;
-    let location = back
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    if !(back.status().is_redirection() && location.contains("connected=1")) {
-        return Err(format!("callback answered {} {location}", back.status()).into());
-    }
-    Ok(())
-}
 
 /// What the two admins register: the outbound-message definitions (sent by the org's own
 /// background sender) and the webhook URL with its signing secret.
@@ -133,17 +111,8 @@ async fn going_live_with_serve_through_public_surfaces_only() -> Result<()> {
     let (mut serve, admin) = start_serve("golive", TOKEN, &sf_cfg, &jing).await?;
 
     // 1. Install, connect (the callback checks permissions and matches members).
-    let jcfg = jing.config();
-    admin
-        .post(
-            "/apps",
-            json!({"id": APP, "name": "上线测试 Go live",
-                   "environment": {"kind": "custom", "host": sf.base_url()},
-                   "jing_app_id": jcfg.app_id, "jing_tenant": jcfg.mid,
-                   "jing_app_secret": jcfg.app_secret}),
-        )
-        .await?;
-    consent(&admin).await?;
+    process::create_app(&admin, APP, "上线测试 Go live", &sf, &jing).await?;
+    process::consent(&admin, APP).await?;
     let setup = admin.get(&format!("/apps/{APP}/setup")).await?;
     for item in ["connected", "permissions", "members"] {
         assert!(checklist(&setup, item), "{item} not done: {setup}");
@@ -336,7 +305,7 @@ async fn going_live_with_serve_through_public_surfaces_only() -> Result<()> {
         sf.record("Lead", &sf5).map(|r| r["Title"].clone()),
         Some(json!("断开期间"))
     );
-    consent(&admin).await?;
+    process::consent(&admin, APP).await?;
     wait_for(
         "the held change after reconnecting",
         Duration::from_secs(30),

@@ -77,16 +77,7 @@ async fn serve_refuses_forgeries_and_answers_strangers_alike() -> Result<()> {
     let jing = JingSim::start(JingSimConfig::default()).await?;
     let s = serve("probes", &sf_cfg, &jing, true).await?;
     let admin = AdminClient::new(&s.base, TOKEN);
-    let jcfg = jing.config();
-    admin
-        .post(
-            "/apps",
-            json!({"id": APP, "name": "探测 Probed",
-                   "environment": {"kind": "custom", "host": sf.base_url()},
-                   "jing_app_id": jcfg.app_id, "jing_tenant": jcfg.mid,
-                   "jing_app_secret": jcfg.app_secret}),
-        )
-        .await?;
+    process::create_app(&admin, APP, "探测 Probed", &sf, &jing).await?;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()?;

@@ -15,26 +15,8 @@ pub const APP: &str = "crash";
 /// Create the app, connect it through the org's consent page, pick the recommended
 /// external-ID fields and switch member matching off. Returns the setup section.
 pub async fn install(admin: &AdminClient, sf: &SfSim, jing: &JingSim) -> Result<Value> {
-    let jcfg = jing.config();
-    admin
-        .post(
-            "/apps",
-            json!({"id": APP, "name": "Crash",
-                   "environment": {"kind": "custom", "host": sf.base_url()},
-                   "jing_app_id": jcfg.app_id, "jing_tenant": jcfg.mid,
-                   "jing_app_secret": jcfg.app_secret}),
-        )
-        .await?;
-    let started = admin
-        .post(&format!("/apps/{APP}/connect"), json!({}))
-        .await?;
-    let url = started["authorize_url"]
-        .as_str()
-        .ok_or("no authorize_url")?;
-    let back = jingsf::simulated::consent(url).await?;
-    if !(back.status().is_success() || back.status().is_redirection()) {
-        return Err(format!("OAuth callback answered {}", back.status()).into());
-    }
+    super::process::create_app(admin, APP, "Crash", sf, jing).await?;
+    super::process::consent(admin, APP).await?;
     for object in ["lead", "account"] {
         let path = format!("/apps/{APP}/objects/{object}/external-id");
         admin.put(&path, json!({"field": "Jing_Id__c"})).await?;

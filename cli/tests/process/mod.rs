@@ -220,3 +220,43 @@ pub fn stop(serve: &mut Serve) -> Result<()> {
     assert!(status.success(), "serve exited with {status}");
     Ok(())
 }
+
+/// Create app `id` on the simulated org and JING tenant through the admin API, as an admin
+/// fills in the form.
+pub async fn create_app(
+    admin: &AdminClient,
+    id: &str,
+    name: &str,
+    sf: &sf_sim::SfSim,
+    jing: &JingSim,
+) -> Result<()> {
+    let jcfg = jing.config();
+    let body = serde_json::json!({"id": id, "name": name,
+        "environment": {"kind": "custom", "host": sf.base_url()},
+        "jing_app_id": jcfg.app_id, "jing_tenant": jcfg.mid,
+        "jing_app_secret": jcfg.app_secret});
+    admin.post("/apps", body).await?;
+    Ok(())
+}
+
+/// Connect app `id` through the org's consent page; the callback must send the admin back to
+/// the page with `connected=1`.
+pub async fn consent(admin: &AdminClient, id: &str) -> Result<()> {
+    let started = admin
+        .post(&format!("/apps/{id}/connect"), serde_json::json!({}))
+        .await?;
+    let url = started["authorize_url"]
+        .as_str()
+        .ok_or("no authorize_url")?;
+    let back = jingsf::simulated::consent(url).await?;
+    let location = back
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    if !(back.status().is_redirection() && location.contains("connected=1")) {
+        return Err(format!("callback answered {} {location}", back.status()).into());
+    }
+    Ok(())
+}

@@ -147,11 +147,9 @@ async fn tune(local: &Local, app: &AppId, configure: impl FnOnce(&mut AppSetting
     Ok(())
 }
 
-/// Register what the setup section says, as the two admins would: an outbound-message
-/// definition per object in Salesforce (delivered when asked, not in the background), the
-/// webhook URL and signing secret in JING.
-pub fn register(sf: &SfSim, jing: &JingSim, setup: &Value) -> Result<OutboundConfig> {
-    let url = setup["outbound_url"].as_str().ok_or("no outbound_url")?;
+/// The outbound-message definitions the setup section asks for (the required ones), sent to
+/// `url`.
+pub fn outbound_definitions(setup: &Value, url: &str) -> Result<OutboundConfig> {
     let mut outbound = OutboundConfig::new(url);
     for def in setup["outbound"].as_array().into_iter().flatten() {
         if def["required"] != true {
@@ -166,6 +164,15 @@ pub fn register(sf: &SfSim, jing: &JingSim, setup: &Value) -> Result<OutboundCon
             .collect();
         outbound = outbound.object(object, &fields);
     }
+    Ok(outbound)
+}
+
+/// Register what the setup section says, as the two admins would: an outbound-message
+/// definition per object in Salesforce (delivered when asked, not in the background), the
+/// webhook URL and signing secret in JING.
+pub fn register(sf: &SfSim, jing: &JingSim, setup: &Value) -> Result<OutboundConfig> {
+    let url = setup["outbound_url"].as_str().ok_or("no outbound_url")?;
+    let mut outbound = outbound_definitions(setup, url)?;
     outbound.background = false;
     sf.set_outbound(Some(outbound.clone()));
     let webhook = setup["webhook_url"].as_str().ok_or("no webhook_url")?;

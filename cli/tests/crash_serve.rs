@@ -168,7 +168,7 @@ async fn twenty_deliveries_of_one_change_at_once_make_one_record() -> Result<()>
     let capture = pushes::Capture::start(ACK).await?;
     let outbound_url = setup["outbound_url"].as_str().ok_or("no outbound_url")?;
     let path = outbound_url.splitn(4, '/').nth(3).ok_or("outbound path")?;
-    sf.set_outbound(Some(pushes::outbound(
+    sf.set_outbound(Some(jingsf::simulated::outbound_definitions(
         &setup,
         &format!("{}/{path}", capture.base),
     )?));

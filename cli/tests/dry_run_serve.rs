@@ -11,7 +11,7 @@ use jing_sim::{JingSim, JingSimConfig};
 use jingsf::client::AdminClient;
 use process::{Result, Serve, start_serve_polling, wait_for};
 use serde_json::{Value, json};
-use sf_sim::{OutboundConfig, SfSim, SimConfig};
+use sf_sim::{SfSim, SimConfig};
 use std::collections::BTreeMap;
 use std::process::Command;
 use std::time::Duration;
@@ -314,27 +314,8 @@ fn cli(w: &World, args: &[&str]) -> Result<(i32, String, String)> {
 /// puts the losing value on both sides and marks the entry settled.
 async fn settle_a_conflict_with_the_cli(w: &World) -> Result<()> {
     let setup = w.admin.get(&format!("/apps/{APP}/setup")).await?;
-    // What the Salesforce admin registers (the definitions the setup section lists); the test
-    // delivers the messages itself, after both edits.
-    let url = setup["outbound_url"].as_str().ok_or("outbound_url")?;
-    let mut outbound = OutboundConfig::new(url);
-    for def in setup["outbound"].as_array().into_iter().flatten() {
-        let fields: Vec<&str> = def["fields"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect();
-        outbound = outbound.object(def["object"].as_str().ok_or("object")?, &fields);
-    }
-    w.sf.set_outbound(Some(outbound));
-    let webhook = setup["webhook_url"].as_str().ok_or("webhook_url")?;
-    let (base, token) = webhook.rsplit_once('/').ok_or("token")?;
-    w.jing.set_webhook(
-        &format!("{base}/{{token}}"),
-        token,
-        setup["webhook_signing_secret"].as_str(),
-    );
+    // What the two admins register; the test delivers the messages itself, after both edits.
+    jingsf::simulated::register(&w.sf, &w.jing, &setup)?;
     let sf_id = w.seeded.sf["lead"][0].clone();
     let bound = w
         .admin

@@ -6,7 +6,7 @@ use super::process::Result;
 use jing_sim::JingSim;
 use jingsf::client::AdminClient;
 use serde_json::{Value, json};
-use sf_sim::{OutboundConfig, SfSim};
+use sf_sim::SfSim;
 use std::time::Duration;
 
 pub const TOKEN: &str = "crash-serve-admin-token-7d3f0a9b1c2e";
@@ -30,31 +30,12 @@ pub async fn install(admin: &AdminClient, sf: &SfSim, jing: &JingSim) -> Result<
     Ok(admin.get(&format!("/apps/{APP}/setup")).await?)
 }
 
-/// The outbound-message definitions the setup asks for, sent to `url`.
-pub fn outbound(setup: &Value, url: &str) -> Result<OutboundConfig> {
-    let mut outbound = OutboundConfig::new(url);
-    for def in setup["outbound"].as_array().into_iter().flatten() {
-        if def["required"] == true {
-            let fields: Vec<&str> = def["fields"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
-            outbound = outbound.object(def["object"].as_str().ok_or("object")?, &fields);
-        }
-    }
-    Ok(outbound)
-}
-
 /// Register both push paths as the two admins would, sent on their own by the simulators:
 /// Salesforce's background sender, JING's deliveries every `webhook_every`.
 pub fn register(setup: &Value, sf: &SfSim, jing: &JingSim, webhook_every: Duration) -> Result<()> {
-    let url = setup["outbound_url"].as_str().ok_or("no outbound_url")?;
-    let mut cfg = outbound(setup, url)?;
+    let mut cfg = jingsf::simulated::register(sf, jing, setup)?;
     cfg.background = true;
     sf.set_outbound(Some(cfg));
-    webhook_to(setup, jing, None)?;
     jing.deliver_webhooks_every(webhook_every);
     Ok(())
 }

@@ -909,6 +909,10 @@ macro_rules! writer_scenarios {
             $crate::contract::writer_ties::edits_of_the_same_second_in_the_wrong_order_end_with_the_latest(($make)()).await
         }
         #[tokio::test]
+        async fn jing_edits_of_the_same_second_in_the_wrong_order_end_with_the_latest() {
+            $crate::contract::writer_ties::jing_edits_of_the_same_second_in_the_wrong_order_end_with_the_latest(($make)()).await
+        }
+        #[tokio::test]
         async fn an_edit_before_its_create_waits_for_it() {
             $crate::contract::writer_ties::an_edit_before_its_create_waits_for_it(($make)()).await
         }

@@ -95,3 +95,36 @@ pub async fn an_edit_before_its_create_waits_for_it(stores: Stores) {
         other => panic!("no more waiting: {other:?}"),
     }
 }
+
+/// The same on JING's side (its webhook times are whole seconds): the record is read back from
+/// JING's change list.
+pub async fn jing_edits_of_the_same_second_in_the_wrong_order_end_with_the_latest(stores: Stores) {
+    let w = World::new(stores);
+    let with_title = [ZHANG, &[("title", "CEO")]].concat();
+    let id = w.jing.insert("lead", sf_fields(&with_title));
+    w.f.clock.set(minute(1));
+    w.apply(vec![jing_lead(id.as_str(), 1, &with_title)]).await;
+    let b = w.binding_of_jing(ObjectKind::Lead, &id).await.unwrap();
+    w.jing.set_now(minute(5));
+    w.jing.human_update(&id, sf_fields(&[("title", "J1")]));
+    w.jing.human_update(&id, sf_fields(&[("title", "J2")]));
+    let edit = |before: &str, after: &str| {
+        let mut c = jing_lead(id.as_str(), 5, &[("title", after)]);
+        c.fields.get_mut("title").unwrap().before = Some(Value::text(before));
+        c
+    };
+    w.f.clock.set(minute(6));
+    assert_eq!(
+        w.apply(vec![edit("J1", "J2")]).await.outcomes,
+        [Outcome::Applied]
+    );
+    let jing_calls = w.jing.calls();
+    let r = w.apply(vec![edit("CEO", "J1")]).await;
+    assert_eq!(
+        r.outcomes,
+        [Outcome::Skipped],
+        "Salesforce already holds the latest"
+    );
+    assert_eq!(w.sf.record(&b.sf_id).unwrap()["Title"], Value::text("J2"));
+    assert_eq!(w.jing.calls(), jing_calls + 1, "one change-list read");
+}

@@ -183,7 +183,7 @@ async fn prepare_one(
                 report,
             )
             .await?;
-            let read = match read_back::needed(group, item, plan.ambiguous) {
+            let read = match read_back::needed(item, plan.ambiguous) {
                 true => read_back::read_back(deps, settings, group, change).await?,
                 false => None,
             };

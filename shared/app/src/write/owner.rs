@@ -44,7 +44,7 @@ pub(crate) async fn translate<'c>(
                     key.clone(),
                     FieldChange {
                         before: None,
-                        after: Value::Text(other),
+                        after: Value::Text(other.into()),
                     },
                 );
             }
@@ -112,7 +112,7 @@ pub(crate) async fn translate_writes(
         match member_of(deps, settings, Side::Salesforce, &id).await? {
             Some(employee) => {
                 plan.writes
-                    .insert(m.jing_field.clone(), Value::Text(employee));
+                    .insert(m.jing_field.clone(), Value::Text(employee.into()));
             }
             None => {
                 plan.writes.remove(&m.jing_field);

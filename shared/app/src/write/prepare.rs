@@ -429,7 +429,7 @@ fn display_name(object: ObjectKind, change: &Change, binding: Option<&Binding>) 
         NAME_FIELDS
             .iter()
             .find_map(|f| match change.fields.get(*f).map(|c| &c.after) {
-                Some(Value::Text(s)) => Some(s.clone()),
+                Some(Value::Text(s)) => Some(s.to_string()),
                 _ => None,
             });
     from_change

@@ -95,7 +95,7 @@ pub(crate) async fn translate_writes(
     deps: &Deps<'_>,
     settings: &AppSettings,
     group: &Group,
-    plan: &mut domain::plan::RecordPlan,
+    plan: &mut domain::plan::RecordPlan<'_>,
     report: &mut ApplyReport,
 ) -> Result<(), SyncError> {
     if group.direction.origin() != Side::Salesforce {
@@ -111,13 +111,14 @@ pub(crate) async fn translate_writes(
         };
         match member_of(deps, settings, Side::Salesforce, &id).await? {
             Some(employee) => {
-                plan.writes
-                    .insert(m.jing_field.clone(), Value::Text(employee.into()));
+                if let Some(write) = plan.writes.get_mut(&m.jing_field) {
+                    *write = Value::Text(employee.into());
+                }
             }
             None => {
                 plan.writes.remove(&m.jing_field);
                 plan.synced.remove(&m.sf_field);
-                plan.views.retain(|(f, _)| f != &m.sf_field);
+                plan.views.retain(|(f, _)| *f != m.sf_field);
                 report.counts.owner_warnings += 1;
             }
         }

@@ -38,7 +38,7 @@ pub(crate) async fn translate<'c>(
         let Some(Value::Text(id)) = fields.get(key).map(|f| f.after.clone()) else {
             continue;
         };
-        match member_of(deps, settings, origin, &id).await? {
+        match member_of(deps, settings, group, origin, &id).await? {
             Some(other) => {
                 fields.to_mut().insert(
                     key.clone(),
@@ -58,7 +58,23 @@ pub(crate) async fn translate<'c>(
     Ok(fields)
 }
 
+/// The other side's id of the member `id` (on `origin`), read once per group.
 async fn member_of(
+    deps: &Deps<'_>,
+    settings: &AppSettings,
+    group: &Group,
+    origin: Side,
+    id: &str,
+) -> Result<Option<String>, SyncError> {
+    if let Some(known) = group.members.get(origin, id) {
+        return Ok(known);
+    }
+    let other = read_member(deps, settings, origin, id).await?;
+    group.members.put(origin, id, other.clone());
+    Ok(other)
+}
+
+async fn read_member(
     deps: &Deps<'_>,
     settings: &AppSettings,
     origin: Side,
@@ -109,7 +125,7 @@ pub(crate) async fn translate_writes(
         let Some(Value::Text(id)) = plan.writes.get(&m.jing_field).cloned() else {
             continue;
         };
-        match member_of(deps, settings, Side::Salesforce, &id).await? {
+        match member_of(deps, settings, group, Side::Salesforce, &id).await? {
             Some(employee) => {
                 if let Some(write) = plan.writes.get_mut(&m.jing_field) {
                     *write = Value::Text(employee.into());

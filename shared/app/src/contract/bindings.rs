@@ -13,6 +13,7 @@ pub async fn binding_store(store: &dyn BindingStore) {
     insert_is_conditional_on_both_ids(store).await;
     by_records_reads_many_in_order(store).await;
     put_each_fails_each_write_alone(store).await;
+    put_each_writes_many_at_once(store).await;
     replace_is_version_checked(store).await;
     remove_frees_both_ids(store).await;
     list_pages_in_sf_id_order(store).await;
@@ -94,6 +95,35 @@ async fn put_each_fails_each_write_alone(store: &dyn BindingStore) {
     assert_eq!(found[2], None, "the failed insert left nothing");
     assert_eq!(found[3], Some(writes[4].0.clone()));
     assert!(store.put_each(&[]).await.is_empty());
+}
+
+/// More writes than one DynamoDB transaction holds, all succeeding: new bindings, then each
+/// replaced; the count follows.
+async fn put_each_writes_many_at_once(store: &dyn BindingStore) {
+    let a = app("bind-each-many");
+    let new: Vec<_> = (0..110)
+        .map(|i| (binding(&a, Lead, &sf_id("00Q", i), &jing_id(i), 1), None))
+        .collect();
+    let results = store.put_each(&new).await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(store.count(&a, Lead).await.unwrap(), 110);
+    let replaced: Vec<_> = new
+        .iter()
+        .map(|(b, _)| {
+            let mut b = b.clone();
+            b.version = 2;
+            (b, Some(1))
+        })
+        .collect();
+    let results = store.put_each(&replaced).await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(store.count(&a, Lead).await.unwrap(), 110);
+    for (b, _) in &replaced {
+        assert_eq!(
+            store.by_jing(&a, Lead, &b.jing_id).await.unwrap().as_ref(),
+            Some(b)
+        );
+    }
 }
 
 async fn insert_is_conditional_on_both_ids(store: &dyn BindingStore) {

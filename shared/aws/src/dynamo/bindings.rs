@@ -13,6 +13,10 @@ use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
 use domain::{AppId, JingId, ObjectKind, RecordRef, SfId, Side};
 use std::collections::HashMap;
 
+/// Bindings per TransactWriteItems: two items each, plus the counter updates, within the
+/// service's 100 items per transaction.
+const BINDINGS_PER_TRANSACTION: usize = 48;
+
 /// [`BindingStore`] on the bindings table.
 #[derive(Debug, Clone)]
 pub struct DynamoBindingStore {
@@ -165,6 +169,58 @@ impl DynamoBindingStore {
         self.transact("rebind", items).await
     }
 
+    /// Many puts in as few TransactWriteItems as the 100-item limit allows (two items per
+    /// binding, one counter update per object: a transaction may touch an item only once).
+    /// A chunk whose transaction fails (a lost race, a stale version) is written again one
+    /// binding at a time, so each write succeeds or fails on its own as with [`Self::put`].
+    /// Billing is the same as one transaction per binding (2 WRU per KB per item); only the
+    /// requests drop.
+    pub async fn put_all(&self, writes: &[(Binding, Option<u64>)]) -> Vec<StoreResult<()>> {
+        let mut results = Vec::with_capacity(writes.len());
+        for chunk in writes.chunks(BINDINGS_PER_TRANSACTION) {
+            let together = match self.chunk_items(chunk) {
+                Ok(items) => self.transact("bind group", items).await,
+                Err(e) => Err(e),
+            };
+            if together.is_ok() {
+                results.extend(chunk.iter().map(|_| Ok(())));
+                continue;
+            }
+            for (binding, expected) in chunk {
+                results.push(BindingStore::put(self, binding, *expected).await);
+            }
+        }
+        results
+    }
+
+    fn chunk_items(&self, chunk: &[(Binding, Option<u64>)]) -> StoreResult<Vec<TransactWriteItem>> {
+        let mut items = Vec::with_capacity(chunk.len() * 2 + 1);
+        let mut created: Vec<((AppId, ObjectKind), i64)> = Vec::new();
+        for (b, expected) in chunk {
+            let sf = self.item(b, Self::sf_key(&b.app, b.object, &b.sf_id))?;
+            let jing = self.item(b, Self::jing_key(&b.app, b.object, &b.jing_id))?;
+            match expected {
+                None => {
+                    items.push(self.put(sf, None)?);
+                    items.push(self.put(jing, None)?);
+                    let key = (b.app.clone(), b.object);
+                    match created.iter_mut().find(|(k, _)| *k == key) {
+                        Some((_, n)) => *n += 1,
+                        None => created.push((key, 1)),
+                    }
+                }
+                Some(v) => {
+                    items.push(self.put_if(sf, *v, Some(&b.jing_id))?);
+                    items.push(self.put(jing, Some(*v))?);
+                }
+            }
+        }
+        for ((app, object), n) in created {
+            items.push(self.count_by(&app, object, n)?);
+        }
+        Ok(items)
+    }
+
     async fn get(&self, item_key: Item) -> StoreResult<Option<Binding>> {
         match get_item(&self.client, &self.table, item_key).await? {
             Some(item) => from_body(&item).map(Some),
@@ -233,6 +289,10 @@ impl BindingStore for DynamoBindingStore {
             None => self.insert(binding).await,
             Some(v) => self.replace(binding, v).await,
         }
+    }
+
+    async fn put_each(&self, writes: &[(Binding, Option<u64>)]) -> Vec<StoreResult<()>> {
+        self.put_all(writes).await
     }
 
     async fn remove(&self, app: &AppId, object: ObjectKind, sf_id: &SfId) -> StoreResult<()> {

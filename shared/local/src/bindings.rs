@@ -8,74 +8,104 @@ use async_trait::async_trait;
 use domain::{AppId, JingId, ObjectKind, SfId};
 use rusqlite::{Connection, OptionalExtension, params};
 
-fn conflict_on_constraint(e: rusqlite::Error, binding: &Binding) -> DbError {
-    if is_constraint(&e) {
-        let what = format!(
-            "{} {} or {} is already bound",
-            binding.object, binding.sf_id, binding.jing_id
-        );
-        return StoreError::Conflict(what).into();
+/// A binding ready for its statement. Encoded before the database call: a group's writes hand
+/// the connection their rows (the ~2.4 KB body and the keys) instead of a copy of the bindings
+/// with their field maps (a 100k initialization held ~20 MB more at its peak with the copy).
+struct Row {
+    app: String,
+    object: ObjectKind,
+    sf_id: String,
+    jing_id: String,
+    version: i64,
+    body: String,
+    expected: Option<i64>,
+}
+
+impl Row {
+    fn of(b: &Binding, expected: Option<u64>) -> StoreResult<Self> {
+        let row = || -> DbResult<Self> {
+            Ok(Self {
+                app: b.app.to_string(),
+                object: b.object,
+                sf_id: b.sf_id.to_string(),
+                jing_id: b.jing_id.to_string(),
+                version: to_i64(b.version)?,
+                body: encode(b)?,
+                expected: expected.map(to_i64).transpose()?,
+            })
+        };
+        row().map_err(crate::db::store_error)
     }
-    e.into()
-}
 
-fn insert(conn: &Connection, b: &Binding) -> DbResult<()> {
-    let mut stmt = conn.prepare_cached(
-        "INSERT INTO bindings (app, object, sf_id, jing_id, version, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?;
-    stmt.execute(params![
-        b.app.as_str(),
-        b.object.as_str(),
-        b.sf_id.as_str(),
-        b.jing_id.as_str(),
-        to_i64(b.version)?,
-        encode(b)?
-    ])
-    .map_err(|e| conflict_on_constraint(e, b))?;
-    Ok(())
-}
+    fn conflict_on_constraint(&self, e: rusqlite::Error) -> DbError {
+        if is_constraint(&e) {
+            let what = format!(
+                "{} {} or {} is already bound",
+                self.object, self.sf_id, self.jing_id
+            );
+            return StoreError::Conflict(what).into();
+        }
+        e.into()
+    }
 
-/// One statement: the version check and the write are atomic without a transaction.
-fn replace(conn: &Connection, b: &Binding, expected: u64) -> DbResult<()> {
-    let mut stmt = conn.prepare_cached(
-        "UPDATE bindings SET jing_id = ?4, version = ?5, body = ?6
-         WHERE app = ?1 AND object = ?2 AND sf_id = ?3 AND version = ?7",
-    )?;
-    let changed = stmt
-        .execute(params![
-            b.app.as_str(),
-            b.object.as_str(),
-            b.sf_id.as_str(),
-            b.jing_id.as_str(),
-            to_i64(b.version)?,
-            encode(b)?,
-            to_i64(expected)?
+    fn write(&self, conn: &Connection) -> DbResult<()> {
+        match self.expected {
+            None => self.insert(conn),
+            Some(v) => self.replace(conn, v),
+        }
+    }
+
+    fn insert(&self, conn: &Connection) -> DbResult<()> {
+        let mut stmt = conn.prepare_cached(
+            "INSERT INTO bindings (app, object, sf_id, jing_id, version, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        stmt.execute(params![
+            self.app,
+            self.object.as_str(),
+            self.sf_id,
+            self.jing_id,
+            self.version,
+            self.body
         ])
-        .map_err(|e| conflict_on_constraint(e, b))?;
-    if changed == 0 {
-        let msg = format!(
-            "binding {} {} is not at version {expected}",
-            b.object, b.sf_id
-        );
-        return Err(StoreError::Conflict(msg).into());
+        .map_err(|e| self.conflict_on_constraint(e))?;
+        Ok(())
     }
-    Ok(())
+
+    /// One statement: the version check and the write are atomic without a transaction.
+    fn replace(&self, conn: &Connection, expected: i64) -> DbResult<()> {
+        let mut stmt = conn.prepare_cached(
+            "UPDATE bindings SET jing_id = ?4, version = ?5, body = ?6
+             WHERE app = ?1 AND object = ?2 AND sf_id = ?3 AND version = ?7",
+        )?;
+        let changed = stmt
+            .execute(params![
+                self.app,
+                self.object.as_str(),
+                self.sf_id,
+                self.jing_id,
+                self.version,
+                self.body,
+                expected
+            ])
+            .map_err(|e| self.conflict_on_constraint(e))?;
+        if changed == 0 {
+            let msg = format!(
+                "binding {} {} is not at version {expected}",
+                self.object, self.sf_id
+            );
+            return Err(StoreError::Conflict(msg).into());
+        }
+        Ok(())
+    }
 }
 
 /// One transaction for many writes: a write that conflicts (a constraint, a stale version)
 /// fails alone, since SQLite undoes only the failing statement; any other failure undoes them all.
-fn put_each(
-    c: &mut Connection,
-    writes: &[(Binding, Option<u64>)],
-) -> DbResult<Vec<StoreResult<()>>> {
+fn put_each(c: &mut Connection, rows: &[Row]) -> DbResult<Vec<StoreResult<()>>> {
     let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let mut results = Vec::with_capacity(writes.len());
-    for (b, expected) in writes {
-        let written = match expected {
-            None => insert(&tx, b),
-            Some(v) => replace(&tx, b, *v),
-        };
-        results.push(match written {
+    let mut results = Vec::with_capacity(rows.len());
+    for row in rows {
+        results.push(match row.write(&tx) {
             Ok(()) => Ok(()),
             Err(DbError::Store(e @ StoreError::Conflict(_))) => Err(e),
             Err(other) => return Err(other),
@@ -156,22 +186,18 @@ impl BindingStore for LocalStore {
     }
 
     async fn put(&self, binding: &Binding, expected_version: Option<u64>) -> StoreResult<()> {
-        let binding = binding.clone();
-        self.db
-            .call(move |c| match expected_version {
-                None => insert(c, &binding),
-                Some(v) => replace(c, &binding, v),
-            })
-            .await
+        let row = Row::of(binding, expected_version)?;
+        self.db.call(move |c| row.write(c)).await
     }
 
     async fn put_each(&self, writes: &[(Binding, Option<u64>)]) -> Vec<StoreResult<()>> {
-        let writes = writes.to_vec();
+        let rows: StoreResult<Vec<Row>> = writes.iter().map(|(b, v)| Row::of(b, *v)).collect();
         let n = writes.len();
-        match self.db.call(move |c| put_each(c, &writes)).await {
-            Ok(results) => results,
-            Err(e) => vec![Err(e); n],
-        }
+        let done = match rows {
+            Ok(rows) => self.db.call(move |c| put_each(c, &rows)).await,
+            Err(e) => Err(e),
+        };
+        done.unwrap_or_else(|e| vec![Err(e); n])
     }
 
     async fn remove(&self, app: &AppId, object: ObjectKind, sf_id: &SfId) -> StoreResult<()> {

@@ -187,6 +187,26 @@ impl Stack {
             .unwrap_or_default()
     }
 
+    /// What the writer's event-source mapping hands one invocation when the queue already holds
+    /// the messages: ReceiveMessage (10 at most each) until it has `batch_size` or the queue
+    /// hands nothing more — the template's `BatchSize` with its batching window.
+    pub async fn receive_batch(
+        &self,
+        url: &str,
+        visibility_secs: i32,
+        batch_size: usize,
+    ) -> Vec<aws_sdk_sqs::types::Message> {
+        let mut batch = Vec::new();
+        while batch.len() < batch_size {
+            let got = self.receive(url, visibility_secs).await;
+            if got.is_empty() {
+                break;
+            }
+            batch.extend(got);
+        }
+        batch
+    }
+
     /// What the event-source mapping does after the handler: delete every message not named
     /// in the batch item failures, ten per DeleteMessageBatch.
     pub async fn delete_done(

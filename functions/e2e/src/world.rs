@@ -21,6 +21,10 @@ use serde_json::{Value, json};
 use sf_sim::{OutboundConfig, SfSim, SimConfig};
 use std::sync::Arc;
 
+/// The writer's event-source mapping `BatchSize` in template.yaml (with a 5 s batching window it
+/// hands up to this many queued messages at once); `template_batch_size_is_the_stand_ins` checks.
+pub const WRITER_BATCH_SIZE: usize = 100;
+
 pub const CLIENT_ID: &str = "3MVG9FunctionsConsumerKey";
 pub const CLIENT_SECRET: &str = "FunctionsConsumerSecret";
 pub const ADMIN_TOKEN: &str = "admin-token-7c1d9e4f0a2b6c8d1e3f5a7b9c0d2e4f";
@@ -234,11 +238,12 @@ impl World {
             .expect("app exists")
     }
 
-    /// The event-source mapping of the writer: receive what is visible, invoke the handler with
-    /// the SQS event, delete what did not fail. Returns (messages handed over, the response).
+    /// The event-source mapping of the writer: receive what is visible (up to its `BatchSize`),
+    /// invoke the handler with the SQS event, delete what did not fail. Returns (messages handed
+    /// over, the response).
     pub async fn writer_round(&self) -> (usize, SqsBatchResponse) {
         let url = &self.stack.changes.changes;
-        let messages = self.stack.receive(url, 30).await;
+        let messages = self.stack.receive_batch(url, 30, WRITER_BATCH_SIZE).await;
         let arn = self.stack.queue_arn(url).await;
         let event = crate::events::sqs_event(&arn, &messages);
         let response = fn_writer::handler::handle(&self.f.writer, event, None).await;

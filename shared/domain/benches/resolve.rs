@@ -17,7 +17,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("plan+fingerprint", |b| {
         b.iter(|| {
             let p = plan(black_box(&input));
-            let fp = fingerprint(p.writes.iter().map(|(k, v)| (k.as_str(), v)));
+            let fp = fingerprint(p.writes.iter());
             black_box((p, fp))
         })
     });

@@ -11,21 +11,24 @@ use time::OffsetDateTime;
 
 mod compared;
 mod convert;
+mod fields;
 mod outcome;
 mod views;
 use compared::{Compared, Form, Sources};
 pub use convert::convert;
 use convert::{convert_cow, normalized_ref};
+pub use fields::{FieldValues, owned_views};
 use outcome::Outcome;
 use views::FieldSeen;
 pub use views::{FieldViews, SideView};
 
-/// What the planner needs about one incoming record.
+/// What the planner needs about one incoming record. The plan borrows the mapping's field names
+/// (`'m`), so it may outlive the rest of the input.
 #[derive(Debug, Clone, Copy)]
-pub struct PlanInput<'a> {
+pub struct PlanInput<'a, 'm> {
     pub direction: Direction,
     pub direction_enabled: bool,
-    pub mapping: &'a [FieldMapping],
+    pub mapping: &'m [FieldMapping],
     /// Changed fields keyed by the origin side's field names.
     pub incoming: &'a BTreeMap<String, FieldChange>,
     pub incoming_at: OffsetDateTime,
@@ -63,13 +66,13 @@ pub struct FieldSync {
     pub synced_at: OffsetDateTime,
 }
 
-/// The outcome for one record.
+/// The outcome for one record; field names are the mapping's (`'m`).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct RecordPlan {
+pub struct RecordPlan<'m> {
     /// Values to write, keyed by the target's field names.
-    pub writes: BTreeMap<String, Value>,
+    pub writes: FieldValues<'m>,
     /// Values both sides will hold after the write, keyed by Salesforce field name.
-    pub synced: BTreeMap<String, Value>,
+    pub synced: FieldValues<'m>,
     /// Conflicts to put in the ledger, keyed by Salesforce field name.
     pub conflicts: Vec<(String, Conflict)>,
     pub skipped: Vec<(String, SkipReason)>,
@@ -82,14 +85,14 @@ pub struct RecordPlan {
     pub fill_origin: BTreeMap<String, Value>,
     /// The views of the fields this change touched, to store even when nothing is written
     /// (Salesforce field names, each once).
-    pub views: Vec<(String, FieldViews)>,
+    pub views: Vec<(&'m str, FieldViews)>,
     /// A field's incoming value differs from the origin's value we hold with the same change
     /// time: which one is newer cannot be told (Salesforce times are to the second, and
     /// deliveries arrive out of order). The writer reads the record back and plans that.
     pub ambiguous: bool,
 }
 
-impl RecordPlan {
+impl RecordPlan<'_> {
     /// Nothing to write on either side (views may still have to be stored).
     pub fn is_noop(&self) -> bool {
         self.writes.is_empty() && self.fill_origin.is_empty()
@@ -97,8 +100,15 @@ impl RecordPlan {
 }
 
 /// Map and resolve every mapped field of the incoming change.
-pub fn plan(input: &PlanInput<'_>) -> RecordPlan {
-    let mut out = RecordPlan::default();
+pub fn plan<'m>(input: &PlanInput<'_, 'm>) -> RecordPlan<'m> {
+    // Sized once for the changed fields: grown one by one, each would be reallocated thrice.
+    let fields = input.incoming.len().min(input.mapping.len());
+    let mut out = RecordPlan {
+        writes: FieldValues::with_capacity(fields),
+        synced: FieldValues::with_capacity(fields),
+        views: Vec::with_capacity(fields),
+        ..RecordPlan::default()
+    };
     for m in input.mapping {
         plan_field(input, m, &mut out);
     }
@@ -106,7 +116,7 @@ pub fn plan(input: &PlanInput<'_>) -> RecordPlan {
 }
 
 /// Borrow wherever nothing changes: this is the writer's hot path.
-fn plan_field(input: &PlanInput<'_>, m: &FieldMapping, out: &mut RecordPlan) {
+fn plan_field<'m>(input: &PlanInput<'_, 'm>, m: &'m FieldMapping, out: &mut RecordPlan<'m>) {
     let origin = input.direction.origin();
     let (origin_field, target_field) = match origin {
         Side::Salesforce => (&m.sf_field, &m.jing_field),
@@ -204,7 +214,7 @@ fn plan_field(input: &PlanInput<'_>, m: &FieldMapping, out: &mut RecordPlan) {
 /// same side was already seen), or our own write coming back (whatever the two clocks say
 /// about its time).
 fn seen_already(
-    input: &PlanInput<'_>,
+    input: &PlanInput<'_, '_>,
     origin_view: Option<&SideView>,
     last_sf: Option<&Value>,
     incoming_sf: &Value,
@@ -220,7 +230,7 @@ fn seen_already(
 
 /// The origin's edit we hold has the incoming change's time but another value.
 fn ties_with_origin(
-    input: &PlanInput<'_>,
+    input: &PlanInput<'_, '_>,
     origin_view: Option<&SideView>,
     last_sf: Option<&Value>,
     incoming_sf: &Value,
@@ -234,7 +244,7 @@ fn ties_with_origin(
 
 /// What the rules need about the field, its values in the compared form.
 fn field_input<'v>(
-    input: &PlanInput<'_>,
+    input: &PlanInput<'_, '_>,
     m: &FieldMapping,
     values: &'v Compared<'_>,
     target_view: Option<&SideView>,
@@ -269,7 +279,7 @@ fn field_input<'v>(
 /// Whether the incoming change is concurrent with the field's last sync from the other side,
 /// and when the target last changed the field (its own edit if we saw one).
 fn concurrency(
-    input: &PlanInput<'_>,
+    input: &PlanInput<'_, '_>,
     m: &FieldMapping,
     target_view: Option<&SideView>,
 ) -> (bool, Option<OffsetDateTime>) {

@@ -2,6 +2,7 @@
 
 use crate::datetime;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use time::{Date, OffsetDateTime};
 
 /// What kind of value a field holds. Text-like types carry their maximum length in characters.
@@ -63,12 +64,15 @@ impl FieldType {
 }
 
 /// A field value. `Empty` is the one blank: "", null and an empty multi-select all become `Empty`.
+/// Texts are shared (`Arc<str>`): the planner copies a value into the write, the synced values
+/// and the views of every field, which then costs a count, not an allocation. They serialize
+/// as the plain string they are, so stored values and queue bodies are unchanged.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(tag = "t", content = "v", rename_all = "snake_case")]
 pub enum Value {
     #[default]
     Empty,
-    Text(String),
+    Text(Arc<str>),
     Number(f64),
     Bool(bool),
     #[serde(with = "date_serde")]
@@ -96,7 +100,7 @@ impl Value {
         if s.trim().is_empty() {
             Self::Empty
         } else {
-            Self::Text(s)
+            Self::Text(s.into())
         }
     }
 
@@ -118,7 +122,7 @@ impl Value {
     pub fn as_text(&self) -> Option<String> {
         Some(match self {
             Self::Empty => return None,
-            Self::Text(s) => s.clone(),
+            Self::Text(s) => s.to_string(),
             Self::Number(n) => format_number(*n),
             Self::Bool(b) => b.to_string(),
             Self::Date(d) => datetime::format_date(*d),
@@ -159,7 +163,7 @@ impl Value {
         use serde_json::Value as J;
         match self {
             Self::Empty => J::Null,
-            Self::Text(s) => J::String(s.clone()),
+            Self::Text(s) => J::String(s.to_string()),
             Self::Number(n) => serde_json::Number::from_f64(*n).map_or(J::Null, J::Number),
             Self::Bool(b) => J::Bool(*b),
             Self::Date(d) => J::String(datetime::format_date(*d)),

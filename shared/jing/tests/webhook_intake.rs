@@ -49,7 +49,7 @@ fn status_of(r: Result<jing::ParsedEvent, jing::WebhookRejection>) -> (u16, Reje
 }
 
 fn text(s: &str) -> Value {
-    Value::Text(s.to_owned())
+    Value::Text(s.into())
 }
 
 #[test]

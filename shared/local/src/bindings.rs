@@ -62,6 +62,32 @@ fn replace(conn: &Connection, b: &Binding, expected: u64) -> DbResult<()> {
     Ok(())
 }
 
+/// One transaction for many writes: a write that conflicts (a constraint, a stale version)
+/// fails alone, since SQLite undoes only the failing statement; any other failure undoes them all.
+fn put_each(
+    c: &mut Connection,
+    writes: &[(Binding, Option<u64>)],
+) -> DbResult<Vec<StoreResult<()>>> {
+    let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let mut results = Vec::with_capacity(writes.len());
+    for (b, expected) in writes {
+        let written = match expected {
+            None => insert(&tx, b),
+            Some(v) => replace(&tx, b, *v),
+        };
+        results.push(match written {
+            Ok(()) => Ok(()),
+            Err(DbError::Store(e @ StoreError::Conflict(_))) => Err(e),
+            Err(other) => return Err(other),
+        });
+    }
+    tx.commit()?;
+    Ok(results)
+}
+
+const BY_SF: &str = "SELECT body FROM bindings WHERE app = ?1 AND object = ?2 AND sf_id = ?3";
+const BY_JING: &str = "SELECT body FROM bindings WHERE app = ?1 AND object = ?2 AND jing_id = ?3";
+
 fn select_one(
     conn: &Connection,
     sql: &str,
@@ -86,10 +112,7 @@ impl BindingStore for LocalStore {
     ) -> StoreResult<Option<Binding>> {
         let (app, id) = (app.to_string(), id.to_string());
         self.db
-            .call(move |c| {
-                let sql = "SELECT body FROM bindings WHERE app = ?1 AND object = ?2 AND sf_id = ?3";
-                select_one(c, sql, &app, object.as_str(), &id)
-            })
+            .call(move |c| select_one(c, BY_SF, &app, object.as_str(), &id))
             .await
     }
 
@@ -101,10 +124,33 @@ impl BindingStore for LocalStore {
     ) -> StoreResult<Option<Binding>> {
         let (app, id) = (app.to_string(), id.to_string());
         self.db
+            .call(move |c| select_one(c, BY_JING, &app, object.as_str(), &id))
+            .await
+    }
+
+    /// One read transaction for the whole list (one lock and one snapshot, not one per record).
+    async fn by_records(
+        &self,
+        app: &AppId,
+        object: ObjectKind,
+        records: &[domain::RecordRef],
+    ) -> StoreResult<Vec<Option<Binding>>> {
+        let (app, records) = (app.to_string(), records.to_vec());
+        self.db
             .call(move |c| {
-                let sql =
-                    "SELECT body FROM bindings WHERE app = ?1 AND object = ?2 AND jing_id = ?3";
-                select_one(c, sql, &app, object.as_str(), &id)
+                let tx = c.transaction()?;
+                let found = records
+                    .iter()
+                    .map(|r| {
+                        let sql = match r {
+                            domain::RecordRef::Salesforce(_) => BY_SF,
+                            domain::RecordRef::Jing(_) => BY_JING,
+                        };
+                        select_one(&tx, sql, &app, object.as_str(), r.as_str())
+                    })
+                    .collect::<DbResult<Vec<_>>>()?;
+                tx.commit()?;
+                Ok(found)
             })
             .await
     }
@@ -117,6 +163,15 @@ impl BindingStore for LocalStore {
                 Some(v) => replace(c, &binding, v),
             })
             .await
+    }
+
+    async fn put_each(&self, writes: &[(Binding, Option<u64>)]) -> Vec<StoreResult<()>> {
+        let writes = writes.to_vec();
+        let n = writes.len();
+        match self.db.call(move |c| put_each(c, &writes)).await {
+            Ok(results) => results,
+            Err(e) => vec![Err(e); n],
+        }
     }
 
     async fn remove(&self, app: &AppId, object: ObjectKind, sf_id: &SfId) -> StoreResult<()> {

@@ -143,10 +143,28 @@ impl ErrorStore for LocalStore {
     async fn clear(&self, app: &AppId, object: ObjectKind, record_key: &str) -> StoreResult<()> {
         let (app, key) = (app.to_string(), record_key.to_owned());
         self.db
+            .call(move |c| clear_error(c, &app, object, &key))
+            .await
+    }
+
+    /// One transaction for the whole list (one commit per writer group, not two per record).
+    async fn clear_all(
+        &self,
+        app: &AppId,
+        object: ObjectKind,
+        record_keys: &[String],
+    ) -> StoreResult<()> {
+        if record_keys.is_empty() {
+            return Ok(());
+        }
+        let (app, keys) = (app.to_string(), record_keys.to_vec());
+        self.db
             .call(move |c| {
-                let sql = "DELETE FROM errors WHERE app = ?1 AND object = ?2 AND record_key = ?3";
-                c.prepare_cached(sql)?
-                    .execute(params![app, object.as_str(), key])?;
+                let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                for key in &keys {
+                    clear_error(&tx, &app, object, key)?;
+                }
+                tx.commit()?;
                 Ok(())
             })
             .await
@@ -218,24 +236,49 @@ impl ErrorStore for LocalStore {
     }
 }
 
+fn record_synced(c: &Connection, rec: &SyncedRecord) -> DbResult<()> {
+    c.prepare_cached(
+        "INSERT OR REPLACE INTO synced (app, object, record_key, synced_at, search, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        rec.app.as_str(),
+        rec.object.as_str(),
+        rec.record_key,
+        nanos(rec.synced_at)?,
+        search_haystack(&[&rec.name, &rec.record_key]),
+        encode(rec)?
+    ])?;
+    Ok(())
+}
+
+fn clear_error(c: &Connection, app: &str, object: ObjectKind, key: &str) -> DbResult<()> {
+    let sql = "DELETE FROM errors WHERE app = ?1 AND object = ?2 AND record_key = ?3";
+    c.prepare_cached(sql)?
+        .execute(params![app, object.as_str(), key])?;
+    Ok(())
+}
+
 #[async_trait]
 impl SyncLog for LocalStore {
     async fn record(&self, rec: &SyncedRecord) -> StoreResult<()> {
         let rec = rec.clone();
+        self.db.call(move |c| record_synced(c, &rec)).await
+    }
+
+    /// One transaction for the whole list (one commit per writer group, not per record).
+    async fn record_all(&self, recs: &[SyncedRecord]) -> StoreResult<()> {
+        if recs.is_empty() {
+            return Ok(());
+        }
+        let recs = recs.to_vec();
         self.db
             .call(move |c| {
-                c.prepare_cached(
-                    "INSERT OR REPLACE INTO synced (app, object, record_key, synced_at, search, body)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )?
-                .execute(params![
-                    rec.app.as_str(),
-                    rec.object.as_str(),
-                    rec.record_key,
-                    nanos(rec.synced_at)?,
-                    search_haystack(&[&rec.name, &rec.record_key]),
-                    encode(&rec)?
-                ])?;
+                let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                for rec in &recs {
+                    record_synced(&tx, rec)?;
+                }
+                tx.commit()?;
                 Ok(())
             })
             .await

@@ -119,7 +119,7 @@ async fn the_port_starts_polls_and_reads_results_in_input_order() {
     let fields = |pairs: &[(&str, &str)]| -> app::ports::Fields {
         pairs
             .iter()
-            .map(|(k, v)| ((*k).to_owned(), Value::Text((*v).to_owned())))
+            .map(|(k, v)| ((*k).to_owned(), Value::Text((*v).into())))
             .collect()
     };
     let rows = vec![
@@ -192,7 +192,7 @@ async fn a_job_refused_as_a_whole_leaves_every_row_to_send_again() {
         .iter()
         .map(|n| IngestRow {
             id: None,
-            fields: [("LastName".to_owned(), Value::Text((*n).to_owned()))].into(),
+            fields: [("LastName".to_owned(), Value::Text((*n).into()))].into(),
         })
         .collect();
     let job = port

@@ -20,7 +20,7 @@ fn columns() -> Vec<String> {
 }
 
 fn row(i: usize) -> IngestRow {
-    let text = |s: String| Value::Text(s);
+    let text = |s: String| Value::Text(s.into());
     IngestRow {
         id: None,
         fields: [

@@ -83,7 +83,7 @@ async fn setup(receiver_secret: &str) -> (JingSim, Receiver) {
 }
 
 fn text(s: &str) -> Value {
-    Value::Text(s.to_owned())
+    Value::Text(s.into())
 }
 
 #[tokio::test]

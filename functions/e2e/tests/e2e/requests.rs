@@ -133,6 +133,14 @@ async fn aws_requests_per_applied_change() {
         writer_per_update <= 3.0,
         "the writer's path costs {writer_per_update:.2} AWS requests per applied change"
     );
+    // Reads per record would show as GetItems growing with the changes (20 leads of one owner
+    // once read their owner's member binding 20 times): the writer reads per group.
+    let gets = updated.writer.get("DynamoDB.GetItem").copied().unwrap_or(0);
+    assert!(
+        gets <= 4,
+        "the writer made {gets} GetItems for {} changes",
+        2 * N
+    );
     sizes(&w, &sf_leads[0]).await;
     idle(&w).await;
 }
@@ -190,4 +198,23 @@ async fn idle(w: &World) {
     }
     println!("secrets of the app: {} {secrets:?}", secrets.len());
     assert!(!secrets.is_empty());
+}
+
+/// The stand-in hands the writer what the deployed mapping would: its `BatchSize` in the
+/// template (the request counts above depend on it).
+#[test]
+fn template_batch_size_is_the_stand_ins() {
+    let template = include_str!("../../../../template.yaml");
+    let mapping = template
+        .split("Queue: !GetAtt ChangesQueue.Arn")
+        .nth(1)
+        .expect("the writer's event source on the changes queue");
+    let size = mapping
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("BatchSize:"))
+        .expect("its BatchSize");
+    assert_eq!(
+        size.trim().parse::<usize>().expect("a number"),
+        fn_e2e::world::WRITER_BATCH_SIZE
+    );
 }

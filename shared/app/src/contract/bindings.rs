@@ -12,6 +12,7 @@ use std::pin::Pin;
 pub async fn binding_store(store: &dyn BindingStore) {
     insert_is_conditional_on_both_ids(store).await;
     by_records_reads_many_in_order(store).await;
+    put_each_fails_each_write_alone(store).await;
     replace_is_version_checked(store).await;
     remove_frees_both_ids(store).await;
     list_pages_in_sf_id_order(store).await;
@@ -54,6 +55,45 @@ async fn by_records_reads_many_in_order(store: &dyn BindingStore) {
         "another object's bindings are not found"
     );
     assert!(store.by_records(&a, Lead, &[]).await.unwrap().is_empty());
+}
+
+async fn put_each_fails_each_write_alone(store: &dyn BindingStore) {
+    let a = app("bind-each");
+    let first = binding(&a, Lead, &sf_id("00Q", 1), &jing_id(1), 1);
+    store.put(&first, None).await.unwrap();
+    let mut newer = first.clone();
+    newer.version = 2;
+    let mut stale = first.clone();
+    stale.version = 3;
+    let writes = vec![
+        (binding(&a, Lead, &sf_id("00Q", 2), &jing_id(2), 1), None),
+        // The JING id is bound already: this insert fails, the others stand.
+        (binding(&a, Lead, &sf_id("00Q", 3), &jing_id(1), 1), None),
+        (newer.clone(), Some(1)),
+        // Replaces version 1, which the previous write replaced.
+        (stale, Some(1)),
+        (binding(&a, Lead, &sf_id("00Q", 4), &jing_id(4), 1), None),
+    ];
+    let results = store.put_each(&writes).await;
+    assert_eq!(results.len(), writes.len(), "one result per write");
+    assert!(results[0].is_ok() && results[2].is_ok() && results[4].is_ok());
+    assert!(
+        matches!(results[1], Err(StoreError::Conflict(_))),
+        "{results:?}"
+    );
+    assert!(
+        matches!(results[3], Err(StoreError::Conflict(_))),
+        "{results:?}"
+    );
+    let mut found = Vec::new();
+    for i in 1..=4 {
+        found.push(store.by_sf(&a, Lead, &sf_id("00Q", i)).await.unwrap());
+    }
+    assert_eq!(found[0], Some(newer));
+    assert_eq!(found[1], Some(writes[0].0.clone()));
+    assert_eq!(found[2], None, "the failed insert left nothing");
+    assert_eq!(found[3], Some(writes[4].0.clone()));
+    assert!(store.put_each(&[]).await.is_empty());
 }
 
 async fn insert_is_conditional_on_both_ids(store: &dyn BindingStore) {

@@ -132,7 +132,7 @@ fn member_binding(
     );
     b.name = user.name.clone();
     b.last_synced
-        .insert(HOW_KEY.to_owned(), Value::Text(how.as_str().to_owned()));
+        .insert(HOW_KEY.to_owned(), Value::Text(how.as_str().into()));
     b
 }
 

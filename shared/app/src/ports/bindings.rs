@@ -110,6 +110,16 @@ pub trait BindingStore: Send + Sync {
     /// whose stored version equals `expected_version`; the stored version becomes
     /// `binding.version`. Otherwise `StoreError::Conflict`.
     async fn put(&self, binding: &Binding, expected_version: Option<u64>) -> StoreResult<()>;
+    /// Many [`put`](Self::put)s, each succeeding or failing on its own; one result per write,
+    /// in order. Stores that can write them together override it (SQLite: one transaction, so
+    /// a writer batch costs one commit instead of one per record); the default puts one by one.
+    async fn put_each(&self, writes: &[(Binding, Option<u64>)]) -> Vec<StoreResult<()>> {
+        let mut results = Vec::with_capacity(writes.len());
+        for (binding, expected_version) in writes {
+            results.push(self.put(binding, *expected_version).await);
+        }
+        results
+    }
     /// Remove a binding (both lookups).
     async fn remove(&self, app: &AppId, object: ObjectKind, sf_id: &SfId) -> StoreResult<()>;
     async fn count(&self, app: &AppId, object: ObjectKind) -> StoreResult<u64>;

@@ -63,11 +63,7 @@ pub(crate) async fn claim<'g>(
             keys,
         });
     }
-    let mut held = Group {
-        object: group.object,
-        direction: group.direction,
-        items: Vec::new(),
-    };
+    let mut held = Group::new(group.object, group.direction, Vec::new());
     let mut held_keys = Vec::new();
     let mut held_states = Vec::new();
     for ((item, key), state) in group.items.iter().zip(keys).zip(states) {

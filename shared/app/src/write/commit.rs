@@ -19,31 +19,34 @@ pub(crate) async fn commit(
     report: &mut ApplyReport,
 ) {
     let mut after = AfterSync::default();
+    let mut binds = super::bind::Binds::default();
     let reason = executed.park_reason.as_ref();
-    for mut ex in executed.done {
-        let item = &group.items[ex.planned.item];
+    for ex in executed.done {
+        let item_index = ex.planned.item;
+        let item = &group.items[item_index];
         if let Ok(done) = &ex.result {
             super::decide::note(report, item, synced_verdict(&ex.planned, done));
         }
         let outcome = match ex.result {
-            Ok(done) => match record_success(
-                deps,
-                settings,
-                group,
-                &mut ex.planned,
-                done,
-                report,
-                &mut after,
-            )
-            .await
-            {
-                Ok(true) => {
-                    after.applied.push(ex.planned.item);
-                    Outcome::Applied
+            Ok(done) => {
+                let success = record_success(deps, settings, group, ex.planned, done, report);
+                match success.await {
+                    Ok(Recorded::Bind(bind)) => {
+                        // Its outcome is set once the group's bindings are written.
+                        binds.push(*bind);
+                        continue;
+                    }
+                    Ok(Recorded::Written(mut written)) => {
+                        written
+                            .record(deps, settings, group, report, &mut after)
+                            .await;
+                        after.applied.push(item_index);
+                        Outcome::Applied
+                    }
+                    Ok(Recorded::Nothing) => Outcome::Applied,
+                    Err(e) => Outcome::Retry(e),
                 }
-                Ok(false) => Outcome::Applied,
-                Err(e) => Outcome::Retry(e),
-            },
+            }
             Err(Outcome::Failed(e)) => failure_outcome(deps, settings, group, item, e).await,
             Err(Outcome::Parked) => match reason {
                 Some(why) => {
@@ -56,6 +59,7 @@ pub(crate) async fn commit(
         };
         report.set(&item.indexes, outcome);
     }
+    binds.write(deps, settings, group, report, &mut after).await;
     after.flush(deps, settings, group, report).await;
 }
 
@@ -63,12 +67,12 @@ pub(crate) async fn commit(
 /// done (a few batched requests instead of three per record): the success list, the errors
 /// that clear, the journal.
 #[derive(Default)]
-struct AfterSync {
+pub(super) struct AfterSync {
     synced: Vec<SyncedRecord>,
     cleared: Vec<String>,
     journal: Vec<JournalEntry>,
     /// Items (of the group) whose outcome depends on the success list and the cleared errors.
-    applied: Vec<usize>,
+    pub applied: Vec<usize>,
 }
 
 impl AfterSync {
@@ -196,28 +200,45 @@ pub(crate) async fn failure_outcome(
     Outcome::Failed(error)
 }
 
+/// What a successful write leaves to record.
+pub(super) enum Recorded {
+    /// A binding to write with the group's others (one store call for the group).
+    Bind(Box<super::bind::Bind>),
+    /// The binding is already written (deletes and conversions): the rest is left to record.
+    Written(Box<Written>),
+    /// Nothing is bound (staged for an ingest job, or nothing was created).
+    Nothing,
+}
+
+/// A synced record whose binding is written: what the ledger, the journal, the success list
+/// and the error list are told about it.
+pub(super) struct Written {
+    pub planned: Planned,
+    pub before: BTreeMap<String, domain::Value>,
+    /// Status lists show one row per bound pair: keyed by the Salesforce id.
+    pub pair: (String, String),
+    /// When it synced (the binding's `synced_at`).
+    pub at: time::OffsetDateTime,
+}
+
 async fn record_success(
     deps: &Deps<'_>,
     settings: &AppSettings,
     group: &Group,
-    p: &mut Planned,
+    mut p: Planned,
     done: Done,
     report: &mut ApplyReport,
-    after: &mut AfterSync,
-) -> Result<bool, SyncError> {
+) -> Result<Recorded, SyncError> {
+    use super::bind::{Bind, Counter};
     // Moved into the binding rather than copied: nothing reads them afterwards.
     let views = std::mem::take(&mut p.views);
     let change = &group.items[p.item].change;
     let now = deps.clock.now();
     let origin = group.direction.origin();
-    let before: BTreeMap<String, domain::Value>;
-    // Status lists show one row per bound pair: keyed by the Salesforce id.
-    let pair: (String, String);
-    match (&p.op, &done) {
+    let (binding, expected, before, counter) = match (&p.op, &done) {
         (Op::Create { .. }, Done::Created(target)) => {
             let mut b = new_binding(settings, group.object, &change.record, target, now)?;
-            before = BTreeMap::new();
-            finish(&mut b, p, views, change, origin, now);
+            finish(&mut b, &p, views, change, origin, now);
             // A new record holds nothing in the fields we did not write: both sides are empty
             // there (owners excepted: the target assigns its default; do-not-sync fields are
             // each side's own).
@@ -230,43 +251,40 @@ async fn record_success(
                         .or_insert(domain::Value::Empty);
                 }
             }
-            pair = (b.sf_id.to_string(), b.jing_id.to_string());
-            deps.bindings.put(&b, None).await.map_err(store_error)?;
-            report.counts.created += 1;
+            (b, None, BTreeMap::new(), Counter::Created)
         }
         (Op::Update { binding, .. }, Done::BoundExisting(_)) => {
             let mut b = binding.clone();
-            before = BTreeMap::new();
             b.version = 1;
-            finish(&mut b, p, views, change, origin, now);
-            pair = (b.sf_id.to_string(), b.jing_id.to_string());
-            deps.bindings.put(&b, None).await.map_err(store_error)?;
-            report.counts.bound_existing += 1;
+            finish(&mut b, &p, views, change, origin, now);
+            (b, None, BTreeMap::new(), Counter::BoundExisting)
         }
         (Op::Update { binding, .. }, _) => {
             let mut b = binding.clone();
-            before = p
+            let before = p
                 .synced
                 .keys()
                 .filter_map(|k| Some((k.clone(), b.last_synced.get(k)?.clone())))
                 .collect();
             b.version += 1;
-            finish(&mut b, p, views, change, origin, now);
-            pair = (b.sf_id.to_string(), b.jing_id.to_string());
-            deps.bindings
-                .put(&b, Some(binding.version))
-                .await
-                .map_err(store_error)?;
-            report.counts.updated += 1;
+            finish(&mut b, &p, views, change, origin, now);
+            (b, Some(binding.version), before, Counter::Updated)
         }
         (Op::Delete { binding }, _) => {
-            before = binding.last_synced.clone();
-            pair = (binding.sf_id.to_string(), binding.jing_id.to_string());
+            let before = binding.last_synced.clone();
+            let pair = (binding.sf_id.to_string(), binding.jing_id.to_string());
             deps.bindings
                 .remove(&settings.app, group.object, &binding.sf_id)
                 .await
                 .map_err(store_error)?;
             report.counts.deleted += 1;
+            let written = Written {
+                planned: p,
+                before,
+                pair,
+                at: now,
+            };
+            return Ok(Recorded::Written(Box::new(written)));
         }
         (
             Op::Convert {
@@ -276,41 +294,76 @@ async fn record_success(
             },
             _,
         ) => {
-            before = BTreeMap::new();
-            pair = (binding.sf_id.to_string(), binding.jing_id.to_string());
+            let pair = (binding.sf_id.to_string(), binding.jing_id.to_string());
             if convert(deps, settings, binding, opportunity.as_ref(), now).await?
                 && let Some(opp) = opportunity
             {
                 report.converted.push(opp.clone());
             }
+            let before = BTreeMap::new();
+            return Ok(Recorded::Written(Box::new(Written {
+                planned: p,
+                before,
+                pair,
+                at: now,
+            })));
         }
         (Op::Create { .. }, Done::Staged) => {
             report.counts.staged += 1;
-            return Ok(false);
+            return Ok(Recorded::Nothing);
         }
-        (Op::Create { .. }, _) => return Ok(false),
+        (Op::Create { .. }, _) => return Ok(Recorded::Nothing),
+    };
+    let pair = (binding.sf_id.to_string(), binding.jing_id.to_string());
+    Ok(Recorded::Bind(Box::new(Bind {
+        binding,
+        expected,
+        counter,
+        written: Written {
+            planned: p,
+            before,
+            pair,
+            at: now,
+        },
+    })))
+}
+
+impl Written {
+    /// Tell the ledger, the journal, the success list and the error list (the last three in
+    /// batches, by `AfterSync::flush`).
+    pub(super) async fn record(
+        &mut self,
+        deps: &Deps<'_>,
+        settings: &AppSettings,
+        group: &Group,
+        report: &mut ApplyReport,
+        after: &mut AfterSync,
+    ) {
+        let p = &mut self.planned;
+        let change = &group.items[p.item].change;
+        let now = self.at;
+        record_conflicts(deps, settings, group, change, &p.conflicts, report).await;
+        after.journal.push(JournalEntry {
+            app: settings.app.clone(),
+            object: group.object,
+            record_key: change.record.as_str().to_owned(),
+            direction: group.direction,
+            before: std::mem::take(&mut self.before),
+            after: std::mem::take(&mut p.synced),
+            at: now,
+        });
+        after.synced.push(SyncedRecord {
+            app: settings.app.clone(),
+            object: group.object,
+            record_key: self.pair.0.clone(),
+            name: p.name.clone(),
+            synced_at: now,
+        });
+        // The record synced: its errors clear, whichever side they were recorded under (the
+        // origin's id is one of the pair's two).
+        let (sf, jing) = std::mem::take(&mut self.pair);
+        after.cleared.extend([sf, jing]);
     }
-    record_conflicts(deps, settings, group, change, &p.conflicts, report).await;
-    after.journal.push(JournalEntry {
-        app: settings.app.clone(),
-        object: group.object,
-        record_key: change.record.as_str().to_owned(),
-        direction: group.direction,
-        before,
-        after: std::mem::take(&mut p.synced),
-        at: now,
-    });
-    after.synced.push(SyncedRecord {
-        app: settings.app.clone(),
-        object: group.object,
-        record_key: pair.0.clone(),
-        name: p.name.clone(),
-        synced_at: now,
-    });
-    // The record synced: its errors clear, whichever side they were recorded under (the
-    // origin's id is one of the pair's two).
-    after.cleared.extend([pair.0, pair.1]);
-    Ok(true)
 }
 
 /// Put conflicts in the ledger (best effort: the ledger is informational).

@@ -332,11 +332,7 @@ async fn commit_page(
     kind: ObjectKind,
     page: Vec<(StagedRow, Option<WriteResult>)>,
 ) -> Result<u64, SyncError> {
-    let mut group = Group {
-        object: kind,
-        direction: Direction::JingToSf,
-        items: Vec::with_capacity(page.len()),
-    };
+    let mut group = Group::new(kind, Direction::JingToSf, Vec::with_capacity(page.len()));
     let (mut done, mut seqs) = (Vec::new(), Vec::new());
     let (mut live, mut again) = (Vec::new(), Vec::new());
     for (row, result) in page {

@@ -7,6 +7,7 @@
 //! records (or binds to the duplicates the target's rules found) and records every outcome.
 
 mod batch;
+mod bind;
 mod breaker;
 mod claims;
 mod commit;

@@ -38,13 +38,13 @@ pub(crate) async fn translate<'c>(
         let Some(Value::Text(id)) = fields.get(key).map(|f| f.after.clone()) else {
             continue;
         };
-        match member_of(deps, settings, origin, &id).await? {
+        match member_of(deps, settings, group, origin, &id).await? {
             Some(other) => {
                 fields.to_mut().insert(
                     key.clone(),
                     FieldChange {
                         before: None,
-                        after: Value::Text(other),
+                        after: Value::Text(other.into()),
                     },
                 );
             }
@@ -58,7 +58,23 @@ pub(crate) async fn translate<'c>(
     Ok(fields)
 }
 
+/// The other side's id of the member `id` (on `origin`), read once per group.
 async fn member_of(
+    deps: &Deps<'_>,
+    settings: &AppSettings,
+    group: &Group,
+    origin: Side,
+    id: &str,
+) -> Result<Option<String>, SyncError> {
+    if let Some(known) = group.members.get(origin, id) {
+        return Ok(known);
+    }
+    let other = read_member(deps, settings, origin, id).await?;
+    group.members.put(origin, id, other.clone());
+    Ok(other)
+}
+
+async fn read_member(
     deps: &Deps<'_>,
     settings: &AppSettings,
     origin: Side,
@@ -95,7 +111,7 @@ pub(crate) async fn translate_writes(
     deps: &Deps<'_>,
     settings: &AppSettings,
     group: &Group,
-    plan: &mut domain::plan::RecordPlan,
+    plan: &mut domain::plan::RecordPlan<'_>,
     report: &mut ApplyReport,
 ) -> Result<(), SyncError> {
     if group.direction.origin() != Side::Salesforce {
@@ -109,15 +125,16 @@ pub(crate) async fn translate_writes(
         let Some(Value::Text(id)) = plan.writes.get(&m.jing_field).cloned() else {
             continue;
         };
-        match member_of(deps, settings, Side::Salesforce, &id).await? {
+        match member_of(deps, settings, group, Side::Salesforce, &id).await? {
             Some(employee) => {
-                plan.writes
-                    .insert(m.jing_field.clone(), Value::Text(employee));
+                if let Some(write) = plan.writes.get_mut(&m.jing_field) {
+                    *write = Value::Text(employee.into());
+                }
             }
             None => {
                 plan.writes.remove(&m.jing_field);
                 plan.synced.remove(&m.sf_field);
-                plan.views.retain(|(f, _)| f != &m.sf_field);
+                plan.views.retain(|(f, _)| *f != m.sf_field);
                 report.counts.owner_warnings += 1;
             }
         }

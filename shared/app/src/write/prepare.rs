@@ -5,7 +5,7 @@ use super::{ApplyReport, Deps, Outcome, decide, owner, read_back, unbound};
 use crate::ports::{Binding, Fields};
 use crate::ports::{ParkCause, Verdict};
 use crate::settings::{AppSettings, DeleteAction};
-use domain::plan::{PlanInput, RecordPlan, plan};
+use domain::plan::{PlanInput, RecordPlan, owned_views, plan};
 use domain::rules::Conflict;
 use domain::{
     Actor, Change, Direction, ErrorCode, JingId, ObjectKind, ObjectSpec, Operation, RecordRef,
@@ -107,14 +107,14 @@ async fn prepare_one(
         return skip(report, item, Verdict::Echo);
     }
     let name = display_name(group.object, change, binding.as_ref());
-    let planned = |op, plan: RecordPlan| {
+    let planned = |op, plan: RecordPlan<'_>| {
         Ok(Prepared::Planned(Box::new(Planned {
             item: i,
             op,
-            synced: plan.synced,
+            synced: plan.synced.into_map(),
             conflicts: plan.conflicts,
             restore: plan.restore_origin,
-            views: plan.views,
+            views: owned_views(plan.views),
             name: name.clone(),
         })))
     };
@@ -200,10 +200,10 @@ async fn prepare_one(
                 direction = ?group.direction,
                 source_time = %change.source_time,
                 // Field names only (blank ones marked): values are personal data.
-                writes = ?field_names(&plan.writes),
+                writes = ?field_names(plan.writes.iter()),
                 skipped = ?plan.skipped,
-                restore = ?field_names(&plan.restore_origin),
-                fill = ?field_names(&plan.fill_origin),
+                restore = ?field_names(plan.restore_origin.iter().map(|(k, v)| (k.as_str(), v))),
+                fill = ?field_names(plan.fill_origin.iter().map(|(k, v)| (k.as_str(), v))),
                 "Planned."
             );
             // The origin gets its own value back (owners untranslated).
@@ -218,7 +218,8 @@ async fn prepare_one(
             if plan.writes.is_empty() && plan.restore_origin.is_empty() {
                 // Nothing to write, but what the origin now holds is worth remembering.
                 if let Some(b) = &binding {
-                    super::commit::remember_views(deps, b, &plan.views).await?;
+                    let views = owned_views(std::mem::take(&mut plan.views));
+                    super::commit::remember_views(deps, b, &views).await?;
                 }
                 // A lost conflict writes nothing but still belongs in the ledger.
                 super::commit::record_conflicts(
@@ -237,13 +238,16 @@ async fn prepare_one(
                 Some(b) => planned(
                     Op::Update {
                         binding: b,
-                        fields: std::mem::take(&mut plan.writes),
+                        fields: std::mem::take(&mut plan.writes).into_map(),
                     },
                     plan,
                 ),
                 None => {
-                    let fields =
-                        creation_fields(settings, group, std::mem::take(&mut plan.writes))?;
+                    let fields = creation_fields(
+                        settings,
+                        group,
+                        std::mem::take(&mut plan.writes).into_map(),
+                    )?;
                     planned(Op::Create { fields }, plan)
                 }
             }
@@ -304,15 +308,15 @@ pub(crate) fn store_error(e: crate::ports::StoreError) -> SyncError {
 }
 
 /// Check, translate owners and plan an upsert (`fresh_read`: see `PlanInput::fresh_read`).
-async fn plan_upsert(
+async fn plan_upsert<'s>(
     deps: &Deps<'_>,
-    settings: &AppSettings,
+    settings: &'s AppSettings,
     group: &Group,
     change: &Change,
     binding: Option<&Binding>,
     fresh_read: bool,
     report: &mut ApplyReport,
-) -> Result<RecordPlan, SyncError> {
+) -> Result<RecordPlan<'s>, SyncError> {
     check_association(deps, settings, group, change).await?;
     let incoming = owner::translate(deps, settings, group, change, report).await?;
     let now = deps.clock.now();
@@ -321,15 +325,15 @@ async fn plan_upsert(
     Ok(plan)
 }
 
-fn plan_record(
+fn plan_record<'s>(
     now: time::OffsetDateTime,
-    settings: &AppSettings,
+    settings: &'s AppSettings,
     group: &Group,
     change: &Change,
     incoming: &BTreeMap<String, domain::FieldChange>,
     binding: Option<&Binding>,
     fresh_read: bool,
-) -> RecordPlan {
+) -> RecordPlan<'s> {
     let mapping = &settings.objects[&group.object].mapping;
     let origin = group.direction.origin();
     // A change made before our last write of the other side's change was concurrent with it.
@@ -429,7 +433,7 @@ fn display_name(object: ObjectKind, change: &Change, binding: Option<&Binding>) 
         NAME_FIELDS
             .iter()
             .find_map(|f| match change.fields.get(*f).map(|c| &c.after) {
-                Some(Value::Text(s)) => Some(s.clone()),
+                Some(Value::Text(s)) => Some(s.to_string()),
                 _ => None,
             });
     from_change
@@ -439,14 +443,13 @@ fn display_name(object: ObjectKind, change: &Change, binding: Option<&Binding>) 
 
 /// `["Email", "Phone=∅"]`: which fields a plan writes, and which of them it blanks, without
 /// their values (logs never hold record values).
-fn field_names(values: &std::collections::BTreeMap<String, domain::Value>) -> Vec<String> {
+fn field_names<'v>(values: impl Iterator<Item = (&'v str, &'v domain::Value)>) -> Vec<String> {
     values
-        .iter()
         .map(|(k, v)| {
             if v.is_empty() {
                 format!("{k}=∅")
             } else {
-                k.clone()
+                k.to_owned()
             }
         })
         .collect()
@@ -454,7 +457,7 @@ fn field_names(values: &std::collections::BTreeMap<String, domain::Value>) -> Ve
 
 /// An admin's settlement is the value both sides keep: where it is written to the target,
 /// the origin gets it too (it may hold the value the conflict kept over it before).
-fn settle_origin(change: &domain::Change, plan: &mut RecordPlan) {
+fn settle_origin(change: &domain::Change, plan: &mut RecordPlan<'_>) {
     if !matches!(change.actor, Actor::Admin(_)) || plan.writes.is_empty() {
         return;
     }

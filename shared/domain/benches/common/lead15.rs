@@ -67,7 +67,7 @@ impl Default for Lead15 {
 
 impl Lead15 {
     /// The planner's input for one record coming from JING.
-    pub fn input(&self) -> PlanInput<'_> {
+    pub fn input(&self) -> PlanInput<'_, '_> {
         PlanInput {
             direction: Direction::JingToSf,
             direction_enabled: true,

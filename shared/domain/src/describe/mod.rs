@@ -194,7 +194,7 @@ impl SfFieldDescribe {
                 t if t.eq_ignore_ascii_case("false") => Some(0),
                 _ => None,
             },
-            (_, Value::Text(t)) => self.picklist_values.iter().position(|p| p.value == *t),
+            (_, Value::Text(t)) => self.picklist_values.iter().position(|p| *p.value == **t),
             _ => None,
         }
     }

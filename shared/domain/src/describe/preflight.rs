@@ -147,9 +147,9 @@ impl Context<'_> {
             .picklist_values
             .iter()
             .find(|p| p.active && p.default_value);
-        Some(Cow::Owned(
-            default.map_or(Value::Empty, |p| Value::Text(p.value.clone())),
-        ))
+        Some(Cow::Owned(default.map_or(Value::Empty, |p| {
+            Value::Text(p.value.as_str().into())
+        })))
     }
 }
 

@@ -470,7 +470,7 @@ fn any_value() -> impl proptest::strategy::Strategy<Value = Value> {
     use proptest::prelude::*;
     prop_oneof![
         Just(Value::Empty),
-        "\\PC{0,90}".prop_map(Value::Text),
+        "\\PC{0,90}".prop_map(|s| Value::Text(s.into())),
         any::<f64>().prop_map(Value::Number),
         any::<bool>().prop_map(Value::Bool),
         prop::collection::vec("[A-Za-z;]{0,6}", 0..4).prop_map(Value::Multi),

@@ -37,7 +37,8 @@ impl Form {
 fn key(v: &Value, form: Form) -> Cow<'_, Value> {
     match v {
         Value::Text(s) if form == Form::Phone && !identity::is_normal_mobile(s) => {
-            identity::normalize_mobile(s).map_or(Cow::Borrowed(v), |n| Cow::Owned(Value::Text(n)))
+            identity::normalize_mobile(s)
+                .map_or(Cow::Borrowed(v), |n| Cow::Owned(Value::Text(n.into())))
         }
         _ => Cow::Borrowed(v),
     }

@@ -60,18 +60,20 @@ pub fn convert(v: &Value, m: &FieldMapping, origin: Side) -> Value {
         (Value::Empty, _) => Value::Empty,
         // JING keys people by mobile: send it the normalized number (+86, spaces, full-width…).
         (Value::Text(s), FieldType::Phone) if origin == Side::Salesforce => {
-            identity::normalize_mobile(s).map_or_else(|| v.clone(), Value::Text)
+            identity::normalize_mobile(s).map_or_else(|| v.clone(), |n| Value::Text(n.into()))
         }
-        (Value::Text(s), FieldType::Picklist) if !m.options.is_empty() => Value::Text(translate(s)),
+        (Value::Text(s), FieldType::Picklist) if !m.options.is_empty() => {
+            Value::Text(translate(s).into())
+        }
         (Value::Multi(items), FieldType::MultiPicklist) if !m.options.is_empty() => {
             Value::Multi(items.iter().map(|s| translate(s)).collect())
         }
         (Value::DateTime(dt), FieldType::Date) => Value::Date(dt.date()),
         (Value::Date(d), FieldType::DateTime) => Value::DateTime(d.midnight().assume_utc()),
         (Value::Text(s), FieldType::Number) => s.trim().parse().map_or(v.clone(), Value::Number),
-        (other, ty) if ty.is_textual() && !matches!(other, Value::Text(_)) => {
-            other.as_text().map_or(Value::Empty, Value::Text)
-        }
+        (other, ty) if ty.is_textual() && !matches!(other, Value::Text(_)) => other
+            .as_text()
+            .map_or(Value::Empty, |t| Value::Text(t.into())),
         _ => v.clone(),
     }
 }

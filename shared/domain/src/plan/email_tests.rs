@@ -23,15 +23,18 @@ fn plan_jing_email(
     last: Option<&str>,
     sf_holds: Option<&str>,
     concurrent: bool,
-) -> RecordPlan {
-    let mapping = ObjectSpec::of(ObjectKind::Lead).default_mapping();
+) -> RecordPlan<'static> {
+    // The plan borrows the mapping's names: one mapping for every case.
+    static MAPPING: std::sync::LazyLock<Vec<crate::spec::FieldMapping>> =
+        std::sync::LazyLock::new(|| ObjectSpec::of(ObjectKind::Lead).default_mapping());
+    let mapping = &*MAPPING;
     let incoming = one("email", incoming);
     let last = last.map(email_map);
     let target = sf_holds.map(email_map);
     plan(&PlanInput {
         direction: Direction::JingToSf,
         direction_enabled: true,
-        mapping: &mapping,
+        mapping,
         incoming: &incoming,
         incoming_at: datetime!(2024-05-01 10:00 UTC),
         last_synced: last.as_ref(),

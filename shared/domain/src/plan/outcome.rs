@@ -8,35 +8,35 @@ use crate::rules::{self, FieldInput, SkipReason};
 use crate::spec::FieldMapping;
 use crate::value::{FieldType, Value};
 
-/// One mapped field of the change, for recording its outcome.
-pub(super) struct Outcome<'a> {
-    pub m: &'a FieldMapping,
-    pub origin_field: &'a String,
-    pub target_field: &'a String,
+/// One mapped field of the change, for recording its outcome (names from the mapping, `'m`).
+pub(super) struct Outcome<'a, 'm> {
+    pub m: &'m FieldMapping,
+    pub origin_field: &'m String,
+    pub target_field: &'m String,
     /// The incoming value in the origin's terms.
     pub origin_after: &'a Value,
     pub seen: FieldSeen<'a>,
 }
 
-impl Outcome<'_> {
+impl<'m> Outcome<'_, 'm> {
     /// The target is written `write`; both sides then hold `synced` (Salesforce terms).
-    pub fn written(&self, out: &mut RecordPlan, synced: Value, write: Value) {
-        let sf_field = &self.m.sf_field;
-        out.views.push((sf_field.clone(), self.seen.after_write()));
+    pub fn written(&self, out: &mut RecordPlan<'m>, synced: Value, write: Value) {
+        let sf_field = self.m.sf_field.as_str();
+        out.views.push((sf_field, self.seen.after_write()));
         if self.seen.stale {
             // Our later write overwrote this edit on the origin, and it wins: give it back.
             out.restore_origin
                 .entry(self.origin_field.clone())
                 .or_insert_with(|| self.origin_after.clone());
         }
-        out.synced.insert(sf_field.clone(), synced);
-        out.writes.insert(self.target_field.clone(), write);
+        out.synced.push(sf_field, synced);
+        out.writes.push(self.target_field, write);
     }
 
     /// Nothing is written to the target; the origin may take the target's value instead.
     pub fn skipped(
         &self,
-        out: &mut RecordPlan,
+        out: &mut RecordPlan<'m>,
         reason: SkipReason,
         decided: &FieldInput<'_>,
         incoming_sf: &Value,
@@ -57,12 +57,12 @@ impl Outcome<'_> {
             out.fill_origin
                 .insert(self.origin_field.clone(), in_origin_terms);
             let fv = seen.after_fill(t, incoming_sf.clone());
-            out.views.push((m.sf_field.clone(), fv));
-            out.synced.insert(m.sf_field.clone(), value);
+            out.views.push((&m.sf_field, fv));
+            out.synced.push(&m.sf_field, value);
         } else if !seen.stale && origin_changed && verdict_remembers(reason) {
             let held = reason == SkipReason::OtherSidePreferred && !self.origin_after.is_empty();
             let fv = seen.after_own_edit(incoming_sf.clone(), held);
-            out.views.push((m.sf_field.clone(), fv));
+            out.views.push((&m.sf_field, fv));
         }
         out.skipped.push((m.sf_field.clone(), reason));
     }

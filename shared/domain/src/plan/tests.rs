@@ -21,7 +21,7 @@ fn input<'a>(
     mapping: &'a [FieldMapping],
     incoming: &'a BTreeMap<String, FieldChange>,
     last: Option<&'a BTreeMap<String, Value>>,
-) -> PlanInput<'a> {
+) -> PlanInput<'a, 'a> {
     PlanInput {
         direction,
         direction_enabled: true,

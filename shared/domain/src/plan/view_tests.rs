@@ -46,7 +46,7 @@ impl Case {
         }
     }
 
-    fn plan(&mut self, direction: Direction, value: Value, at: OffsetDateTime) -> RecordPlan {
+    fn plan(&mut self, direction: Direction, value: Value, at: OffsetDateTime) -> RecordPlan<'_> {
         let field = match direction.origin() {
             Side::Salesforce => "Title",
             Side::Jing => "title",
@@ -131,7 +131,7 @@ fn a_value_the_other_side_got_from_the_preferred_side_does_not_refill_its_blank(
         views_of(&p).jing.as_ref().unwrap().value,
         Some(Value::Empty)
     );
-    case.views = p.views.into_iter().collect();
+    case.views = owned_views(p.views).into_iter().collect();
     let p = case.plan(Direction::SfToJing, text("c"), LATER);
     assert_eq!(p.writes.get("title"), Some(&text("c")), "{p:?}");
 }
@@ -278,10 +278,10 @@ fn without_views_the_last_synced_values_stand_in() {
     assert_eq!(jing.overwritten, Some(text("a")));
 }
 
-fn views_of(p: &RecordPlan) -> &FieldViews {
+fn views_of<'p>(p: &'p RecordPlan<'_>) -> &'p FieldViews {
     &p.views
         .iter()
-        .find(|(f, _)| f == "Title")
+        .find(|(f, _)| *f == "Title")
         .expect("Title's views")
         .1
 }

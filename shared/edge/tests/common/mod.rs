@@ -91,7 +91,7 @@ pub fn app_id() -> AppId {
 }
 
 fn text(s: &str) -> Value {
-    Value::Text(s.to_owned())
+    Value::Text(s.into())
 }
 
 /// The seeded figures the page and the API must agree on.

@@ -172,7 +172,7 @@ fn instant() -> impl Strategy<Value = time::OffsetDateTime> {
 pub(super) fn record_value() -> impl Strategy<Value = Value> {
     prop_oneof![
         1 => Just(Value::Empty),
-        1 => text().prop_map(Value::Text),
+        1 => text().prop_map(|t| Value::Text(t.into())),
         1 => any::<f64>().prop_map(Value::Number),
         1 => any::<bool>().prop_map(Value::Bool),
         1 => instant().prop_map(|i| Value::Date(i.date())),

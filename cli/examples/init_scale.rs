@@ -145,7 +145,13 @@ async fn one_run(dir: &Path, way: Way, leads: usize) -> Result<Measured> {
     );
     let serve = harness::start_serve(&bins.join("jingsf"), dir, &sims).await?;
     harness::install(&serve, &sims).await?;
+    let sim_pids = [("sf-sim", _sf.0.id()), ("jing-sim", _jing.0.id())];
+    let sim_cpu = |pid| harness::cpu_seconds(pid).map(|(user, sys)| user + sys);
+    let before = sim_pids.map(|(_, pid)| sim_cpu(pid));
     let mut m = harness::initialize(&serve, &sims, way, leads).await?;
+    for ((name, pid), before) in sim_pids.into_iter().zip(before) {
+        m.sim_cpu.insert(name, sim_cpu(pid)? - before?);
+    }
     m.samples_checked = harness::check_samples(&sims, way, leads, 50).await?;
     Ok(m)
 }
@@ -198,6 +204,7 @@ async fn main() -> Result<()> {
             println!("{} run {}: {}", way.label(), r + 1, row(&m));
             println!("    Salesforce calls by kind: {:?}", m.sf_by_kind);
             println!("    JING calls by kind: {:?}", m.jing_by_kind);
+            println!("    simulators' CPU seconds: {:?}", m.sim_cpu);
             runs.push(m);
         }
         if runs.len() > 1 {

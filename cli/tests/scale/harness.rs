@@ -72,6 +72,9 @@ pub struct Measured {
     pub target_count: u64,
     /// Sampled target records whose values match their origin's.
     pub samples_checked: usize,
+    /// CPU seconds (user + system) each simulator process spent over the same interval, when
+    /// the caller measured them (where a run's wall time goes besides the connector).
+    pub sim_cpu: BTreeMap<&'static str, f64>,
 }
 
 impl Measured {
@@ -314,6 +317,7 @@ pub async fn initialize(serve: &Serve, sims: &Sims, way: Way, leads: usize) -> R
         failed,
         target_count: target_count(sims, way).await?,
         samples_checked: 0,
+        sim_cpu: BTreeMap::new(),
     })
 }
 

@@ -461,8 +461,9 @@ impl SalesforcePort for FakeSalesforce {
         job_id: &str,
         columns: &[String],
         state: &IngestState,
-    ) -> Result<Vec<(u64, WriteResult)>, RemoteError> {
+    ) -> Result<KeyedResults, RemoteError> {
         self.keyed_results(job_id, columns, state)
+            .map(KeyedResults::from_vec)
     }
     async fn find_by(
         &self,

@@ -101,6 +101,10 @@ struct Progress {
     /// Ingest jobs of the current stage still run on Salesforce (the next step can wait).
     #[serde(default)]
     ingest_running: bool,
+    /// Rows the current ingest stage left waiting at its last step: more since then means the
+    /// writer is still staging this object's backlog.
+    #[serde(default)]
+    ingest_waiting: u64,
     /// Steps in a row that found a Bulk job still running (the wait doubles with each).
     #[serde(default)]
     job_asks: u32,
@@ -193,6 +197,7 @@ pub async fn start(
         total,
         ingest_since: None,
         ingest_running: false,
+        ingest_waiting: 0,
         job_asks: 0,
     };
     save_progress(deps, app, &progress).await?;
@@ -288,6 +293,7 @@ async fn run_step(deps: &InitDeps<'_>, app: &AppId) -> Result<StepReport, InitEr
             p.bulk = None;
             p.bulk_restarts = 0;
             p.ingest_since = None;
+            p.ingest_waiting = 0;
         }
         let waiting = p.bulk.as_ref().is_some_and(bulk::BulkCursor::running) || p.ingest_running;
         p.job_asks = if waiting { p.job_asks + 1 } else { 0 };

@@ -355,3 +355,64 @@ async fn a_create_staged_after_its_objects_ingest_stage_closed_is_still_written(
     assert_eq!(w.sf.count("Account"), 1, "the account was created");
     assert_eq!(w.sf.count("Lead"), 30);
 }
+
+#[tokio::test]
+async fn no_partial_job_is_cut_while_the_writer_still_stages_the_backlog() {
+    let w = world(30, 10).await;
+    let clients = w.clients();
+    let deps = w.ports.init_deps(&clients);
+    let window = app::fakes::FixedClock::DEFAULT_START - TimeDuration::days(365);
+    init::start(&deps, &app_id(), window, false).await.unwrap();
+    // Read everything without the writer: the leads' backfill waits in the queue.
+    for steps in 0.. {
+        let stage = stage_of(&w).await.to_lowercase();
+        if stage.contains("ingest") && stage.contains("lead") {
+            break;
+        }
+        let state = init::step(&deps, &app_id()).await.unwrap();
+        assert!(matches!(state, InitState::Running { .. }), "{state:?}");
+        assert!(steps < 50, "the leads' ingest stage never came");
+    }
+    let (app, lead) = (app_id(), ObjectKind::Lead);
+    let jobs = || async { w.f.staging.jobs(&app, lead).await.unwrap().len() };
+    // The writer is slow: a third of the backlog is staged per step, each step long after the
+    // stage began (the queue never empty when a step looks).
+    let writer = w.ports.writer_deps(&clients);
+    for _ in 0..2 {
+        let got =
+            w.f.queue
+                .receive(10, Duration::from_secs(60))
+                .await
+                .unwrap();
+        let settings = w.f.settings.get(&app).await.unwrap().unwrap();
+        let changes = got.iter().map(|d| d.change.clone()).collect();
+        let report = write::apply(&writer, &settings, changes).await;
+        assert_eq!(report.counts.staged, 10);
+        let receipts: Vec<_> = got.iter().map(|d| d.receipt.clone()).collect();
+        w.f.queue.ack(&receipts).await.unwrap();
+        w.f.clock.advance(Duration::from_secs(180));
+        init::step(&deps, &app).await.unwrap();
+        assert_eq!(jobs().await, 0, "no job while rows keep arriving");
+    }
+    // The rest arrives; the queue is empty at the next step: one job takes all 30.
+    w.drain(&clients).await;
+    init::step(&deps, &app).await.unwrap();
+    assert_eq!(jobs().await, 1);
+    assert_eq!(w.f.staging.waiting(&app, lead).await.unwrap(), 0);
+    let mut done = false;
+    for _ in 0..50 {
+        let state = init::step(&deps, &app).await.unwrap();
+        w.drain(&clients).await;
+        if matches!(state, InitState::Done { .. }) {
+            done = true;
+            break;
+        }
+    }
+    assert!(done, "the initialization finished");
+    assert_eq!(w.sf.count("Lead"), 30);
+    assert_eq!(
+        w.sf.ingest_jobs_started(),
+        1,
+        "one job for the whole backlog"
+    );
+}

@@ -1,11 +1,11 @@
 //! Bulk API 2.0 ingest jobs (reference §15.2): create, upload one CSV, close, ask the state,
 //! read the successful / failed / unprocessed records back onto the input rows. Each method is
-//! one API call; [`SfClient::ingest`] runs a whole job (3 + polls + 3 calls).
+//! one API call; [`SfClient::ingest`] runs a whole job (3 + polls + 1 to 3 calls).
 
 use reqwest::Method;
 use serde_json::json;
 
-use crate::bulk::{BulkJobInfo, BulkQueryOptions};
+use crate::bulk::{BulkJobInfo, BulkQueryOptions, CsvStream};
 use crate::client::SfClient;
 use crate::error::SfError;
 use crate::ingest_csv::{IngestCsv, IngestRowResult};
@@ -134,6 +134,19 @@ impl SfClient {
         Ok(self.send(&req).await?.body)
     }
 
+    /// One result list, its rows parsed as the body arrives (a finished job only).
+    pub async fn ingest_result_rows(
+        &self,
+        job_id: &str,
+        which: IngestResults,
+    ) -> Result<CsvStream, SfError> {
+        let path = format!("jobs/ingest/{job_id}/{}", which.path());
+        let resp = self
+            .send_streamed(&ApiRequest::get(path).accept("text/csv"))
+            .await?;
+        CsvStream::open(resp, self.request_timeout()).await
+    }
+
     /// `DELETE /jobs/ingest/{id}` (a closed or finished job).
     pub async fn ingest_delete(&self, job_id: &str) -> Result<(), SfError> {
         let req = ApiRequest::new(Method::DELETE, format!("jobs/ingest/{job_id}"));
@@ -169,6 +182,32 @@ impl SfClient {
         csv.outcomes(&ok, &failed, &unprocessed)
     }
 
+    /// [`Self::ingest_outcomes`] of a finished `job`, asking only for the lists its counts say
+    /// hold rows: a completed job has no unprocessed rows, and no failed ones when it counts
+    /// none (2 calls with refusals, 1 without).
+    pub async fn ingest_outcomes_of(
+        &self,
+        job: &BulkJobInfo,
+        csv: &IngestCsv,
+    ) -> Result<Vec<IngestRowResult>, SfError> {
+        let processed = job.number_records_processed.unwrap_or(0);
+        let failed = job.number_records_failed.unwrap_or(0);
+        let complete = job.state == "JobComplete";
+        let mut bodies: [Vec<u8>; 3] = Default::default();
+        let lists = [
+            (IngestResults::Successful, processed > failed),
+            (IngestResults::Failed, failed > 0),
+            (IngestResults::Unprocessed, !complete),
+        ];
+        for (body, (which, wanted)) in bodies.iter_mut().zip(lists) {
+            if wanted {
+                *body = self.ingest_results(&job.id, which).await?;
+            }
+        }
+        let [ok, failed, unprocessed] = &bodies;
+        csv.outcomes(ok, failed, unprocessed)
+    }
+
     /// A whole job: submit `records`, wait (doubling delays) until it finishes, read back each
     /// row's outcome. A job that failed as a whole reports its rows `Unprocessed`, with the
     /// reason in `job.error_message`.
@@ -184,7 +223,7 @@ impl SfClient {
         let job = self
             .wait_until_finished("jobs/ingest", &job_id, wait)
             .await?;
-        let rows = self.ingest_outcomes(&job_id, &csv).await?;
+        let rows = self.ingest_outcomes_of(&job, &csv).await?;
         Ok(IngestReport { job, rows })
     }
 }

@@ -4,13 +4,12 @@
 //! the results echo (by name: Salesforce may reorder them). Rows with identical cells share a
 //! key and are interchangeable.
 
-use app::ports::{IngestData, IngestRow, IngestUpload, RemoteError, WriteResult};
-use domain::{ErrorCode, SfId, SyncError};
+use app::ports::{IngestData, IngestRow, IngestUpload, RemoteError};
 use serde_json::{Value, json};
 
 use crate::error::SfError;
 use crate::ingest::IngestOperation;
-use crate::ingest_csv::{cell, parse_error};
+use crate::ingest_csv::cell;
 use crate::port::{remote, to_json_fields};
 use crate::soql::check_identifier;
 use crate::spool::Spool;
@@ -121,72 +120,6 @@ impl IngestUpload for CsvUpload {
     }
 }
 
-/// Which result list a CSV is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ResultList {
-    Successful,
-    Failed,
-    Unprocessed,
-}
-
-/// `(key, outcome)` of every row of one result CSV of a job uploaded with `header`.
-pub fn keyed_rows(
-    object: &str,
-    job_id: &str,
-    header: &[String],
-    body: &[u8],
-    list: ResultList,
-) -> Result<Vec<(u64, WriteResult)>, SfError> {
-    let bad = |e: csv::Error| SfError::Decode(format!("ingest results CSV: {e}"));
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(body);
-    let names = reader.headers().map_err(bad)?.clone();
-    let column = |name: &str| {
-        names
-            .iter()
-            .position(|n| n == name)
-            .ok_or_else(|| SfError::Decode(format!("ingest results CSV lacks the column {name}")))
-    };
-    let mut out = Vec::new();
-    let mut record = csv::StringRecord::new();
-    let mut positions: Option<(Vec<usize>, Option<usize>, Option<usize>)> = None;
-    while reader.read_record(&mut record).map_err(bad)? {
-        let (keys, id, error) = match &positions {
-            Some(p) => p,
-            None => {
-                let keys = header.iter().map(|h| column(h)).collect::<Result<_, _>>()?;
-                let id = (list == ResultList::Successful)
-                    .then(|| column("sf__Id"))
-                    .transpose()?;
-                let error = (list == ResultList::Failed)
-                    .then(|| column("sf__Error"))
-                    .transpose()?;
-                positions.insert((keys, id, error))
-            }
-        };
-        let get = |i: usize| record.get(i).unwrap_or_default();
-        let cells: Vec<&str> = keys.iter().map(|i| get(*i)).collect();
-        let result = match (list, id, error) {
-            (ResultList::Successful, Some(id), _) => {
-                let id =
-                    SfId::parse(get(*id)).map_err(|e| SfError::Decode(format!("sf__Id: {e}")))?;
-                WriteResult::Ok(id.as_str().to_owned())
-            }
-            (ResultList::Failed, _, Some(error)) => {
-                WriteResult::Failed(parse_error(get(*error)).to_sync_error().object(object))
-            }
-            _ => WriteResult::Failed(
-                SyncError::new(ErrorCode::RemoteUnavailable)
-                    .object(object)
-                    .detail(format!("not processed by Bulk job {job_id}")),
-            ),
-        };
-        out.push((row_key(&cells), result));
-    }
-    Ok(out)
-}
-
 /// A value as it would stand in a cell (for tests and callers building keys by hand).
 pub fn cell_of(name: &str, v: &Value) -> Result<String, SfError> {
     cell(name, v)
@@ -195,66 +128,6 @@ pub fn cell_of(name: &str, v: &Value) -> Result<String, SfError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use app::ports::Fields;
-    use domain::Value as V;
-
-    fn row(last: &str, email: Option<&str>) -> IngestRow {
-        let mut fields: Fields = [("LastName".to_string(), V::text(last))].into();
-        if let Some(e) = email {
-            fields.insert("Email".into(), V::text(e));
-        }
-        IngestRow { id: None, fields }
-    }
-
-    #[test]
-    fn results_are_matched_by_the_cells_echoed_under_their_column_names() {
-        let columns = vec!["LastName".to_string(), "Email".to_string()];
-        let mut up = CsvUpload::new("Lead", IngestOperation::Insert, &columns).unwrap();
-        let k1 = up.push(&row("王伟", Some("w@x.example"))).unwrap();
-        let k2 = up.push(&row("Ng, \"Jr\"", None)).unwrap();
-        assert_ne!(k1, k2);
-        assert_eq!(up.rows(), 2);
-        let (file, len) = up.into_file().unwrap();
-        let mut csv = vec![0; usize::try_from(len).unwrap()];
-        std::os::unix::fs::FileExt::read_exact_at(&file, &mut csv, 0).unwrap();
-        let csv = String::from_utf8(csv).unwrap();
-        assert!(csv.starts_with("LastName,Email\n"), "{csv}");
-        // Results echo the uploaded columns after the sf__ ones, in another order.
-        let ok = "sf__Id,sf__Created,Email,LastName\n00Q000000000001AAA,true,w@x.example,王伟\n";
-        let got = keyed_rows(
-            "Lead",
-            "750x",
-            &columns,
-            ok.as_bytes(),
-            ResultList::Successful,
-        )
-        .unwrap();
-        let id = SfId::parse("00Q000000000001AAA").unwrap();
-        assert_eq!(got, vec![(k1, WriteResult::Ok(id.as_str().to_owned()))]);
-        let failed = "sf__Id,sf__Error,LastName,Email\n,REQUIRED_FIELD_MISSING:Required fields are missing: [Company]:Company --,\"Ng, \"\"Jr\"\"\",\n";
-        let got = keyed_rows(
-            "Lead",
-            "750x",
-            &columns,
-            failed.as_bytes(),
-            ResultList::Failed,
-        )
-        .unwrap();
-        assert_eq!(got.len(), 1);
-        assert_eq!(got[0].0, k2);
-        assert!(
-            matches!(&got[0].1, WriteResult::Failed(e) if e.code == ErrorCode::RequiredValueMissing),
-            "{got:?}"
-        );
-        let none = keyed_rows(
-            "Lead",
-            "750x",
-            &columns,
-            b"LastName,Email\n",
-            ResultList::Unprocessed,
-        );
-        assert_eq!(none.unwrap(), vec![]);
-    }
 
     #[test]
     fn keys_are_stable_and_separate_cells() {

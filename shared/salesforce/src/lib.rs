@@ -52,6 +52,7 @@ pub mod describe;
 pub mod error;
 pub mod ingest;
 pub mod ingest_csv;
+mod ingest_results;
 pub mod ingest_stream;
 pub mod oauth;
 pub mod outbound;

@@ -4,7 +4,7 @@
 
 use app::ports::{
     BulkJobRef, BulkJobState, IngestData, IngestOp, IngestRow, IngestState, IngestUpload,
-    RemoteError, WriteResult,
+    KeyedResults, RemoteError, WriteResult,
 };
 use domain::{ErrorCode, SyncError};
 use serde_json::json;
@@ -13,7 +13,8 @@ use crate::client::SfClient;
 use crate::error::SfError;
 use crate::ingest::{IngestOperation, IngestResults};
 use crate::ingest_csv::{IngestCsv, IngestRowResult};
-use crate::ingest_stream::{CsvUpload, ResultList, keyed_rows};
+use crate::ingest_results::ResultStream;
+use crate::ingest_stream::CsvUpload;
 use crate::port::{remote, to_json_fields};
 use crate::record::Fields;
 use crate::transport::Payload;
@@ -189,42 +190,33 @@ impl SfClient {
         job_id: &str,
         columns: &[String],
         state: &IngestState,
-    ) -> Result<Vec<(u64, WriteResult)>, RemoteError> {
-        let fail = |e: SfError| remote(object, &e);
+    ) -> Result<KeyedResults, RemoteError> {
         let (processed, failed, complete) = match state {
             IngestState::Complete { processed, failed } => (*processed, *failed, true),
             IngestState::Failed {
                 processed, failed, ..
             } => (*processed, *failed, false),
             _ => {
-                return Err(fail(SfError::InvalidInput(format!(
-                    "job {job_id} has not finished"
-                ))));
+                let e = SfError::InvalidInput(format!("job {job_id} has not finished"));
+                return Err(remote(object, &e));
             }
         };
+        // Only the lists that hold rows (one call each): a job that completed with nothing
+        // refused costs one results call.
+        let lists = [
+            (IngestResults::Successful, processed > failed),
+            (IngestResults::Failed, failed > 0),
+            (IngestResults::Unprocessed, !complete),
+        ];
+        let wanted = lists.into_iter().filter(|(_, w)| *w).map(|(l, _)| l);
         // The header the upload was written with (an insert's: the columns as given).
         let header = crate::ingest_stream::upload_columns(&IngestOperation::Insert, columns);
-        let mut out = Vec::new();
-        let lists = [
-            (
-                ResultList::Successful,
-                IngestResults::Successful,
-                processed > failed,
-            ),
-            (ResultList::Failed, IngestResults::Failed, failed > 0),
-            (
-                ResultList::Unprocessed,
-                IngestResults::Unprocessed,
-                !complete,
-            ),
-        ];
-        for (list, which, wanted) in lists {
-            if !wanted {
-                continue;
-            }
-            let body = self.ingest_results(job_id, which).await.map_err(fail)?;
-            out.extend(keyed_rows(object, job_id, &header, &body, list).map_err(fail)?);
-        }
-        Ok(out)
+        Ok(KeyedResults::new(ResultStream::new(
+            self,
+            object,
+            job_id,
+            header,
+            wanted.collect(),
+        )))
     }
 }

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use app::ports::{
     BulkJobRef, BulkJobState, BulkPage, DeletedIds, Fields as PortFields, IngestData, IngestOp,
-    IngestRow, IngestState, IngestUpload, PollAnswer, PollCursor, PollRead, RemoteError,
-    SalesforcePort, SfRecord, SfUser, WriteResult,
+    IngestRow, IngestState, IngestUpload, KeyedResults, PollAnswer, PollCursor, PollRead,
+    RemoteError, SalesforcePort, SfRecord, SfUser, WriteResult,
 };
 use async_trait::async_trait;
 use domain::SfId;
@@ -420,7 +420,7 @@ impl SalesforcePort for SfClient {
         job_id: &str,
         columns: &[String],
         state: &IngestState,
-    ) -> Result<Vec<(u64, WriteResult)>, RemoteError> {
+    ) -> Result<KeyedResults, RemoteError> {
         self.port_ingest_keyed_results(object, job_id, columns, state)
             .await
     }

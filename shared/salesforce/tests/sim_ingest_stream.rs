@@ -64,11 +64,20 @@ async fn a_spooled_upload_arrives_whole_and_every_row_maps_back() {
             failed: 0
         }
     );
+    let before = c.sim.calls().kind("bulk_ingest_results");
     let results = port
         .ingest_keyed_results("Lead", &job, &columns(), &state)
         .await
+        .unwrap()
+        .collect_all()
+        .await
         .unwrap();
     assert_eq!(results.len(), ROWS);
+    assert_eq!(
+        c.sim.calls().kind("bulk_ingest_results") - before,
+        1,
+        "nothing failed: the successful list alone"
+    );
     let mut got: Vec<u64> = results
         .iter()
         .map(|(k, r)| {

@@ -25,7 +25,9 @@ pub struct SimConfig {
     pub duplicate_rules: bool,
     /// How many job-status polls a Bulk query or ingest job takes to reach its end (≥ 1).
     pub bulk_polls_to_complete: u32,
-    /// Largest ingest upload, counted as Salesforce does after base64 (150 MB).
+    /// Largest ingest upload, counted as Salesforce does after base64 (150 MB; taken as
+    /// 150,000,000 bytes, the stricter reading of "MB": a client keeping to the documented
+    /// 100 MB of raw CSV stays under it either way).
     pub bulk_ingest_max_upload_bytes: usize,
     /// Outbound messages; `None` = no outbound message is defined.
     pub outbound: Option<OutboundConfig>,
@@ -44,7 +46,7 @@ impl Default for SimConfig {
             auto_assign_owner: None,
             duplicate_rules: true,
             bulk_polls_to_complete: 2,
-            bulk_ingest_max_upload_bytes: 150 * 1024 * 1024,
+            bulk_ingest_max_upload_bytes: 150_000_000,
             outbound: None,
         }
     }

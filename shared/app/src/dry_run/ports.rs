@@ -228,7 +228,7 @@ impl SalesforcePort for DrySf<'_> {
         _: &str,
         _: &[String],
         _: &IngestState,
-    ) -> Result<Vec<(u64, WriteResult)>, RemoteError> {
+    ) -> Result<KeyedResults, RemoteError> {
         Err(denied())
     }
     async fn users(&self) -> Result<Vec<SfUser>, RemoteError> {

@@ -11,7 +11,10 @@ use domain::ObjectKind;
 use time::OffsetDateTime;
 
 /// How long the ingest stage waits for the queue to drain before it closes anyway (other apps'
-/// changes may keep the queue busy; later stragglers go through sObject Collections).
+/// changes may keep the queue busy; later stragglers go through sObject Collections) — counted
+/// from the last step that found more rows staged: while the writer still stages this object's
+/// backlog, closing would cut a partial job at every step (a million leads went out in ten
+/// jobs instead of five).
 const DRAIN_WAIT: time::Duration = time::Duration::minutes(2);
 
 fn remote(e: domain::SyncError) -> InitError {
@@ -69,11 +72,19 @@ pub(super) async fn chunk(
     let Some(w) = deps.writer else {
         return Ok((0, true));
     };
+    if let Some(store) = w.staging {
+        let waiting = store.waiting(&settings.app, kind).await?;
+        if waiting > p.ingest_waiting {
+            // Still arriving: the wait starts again.
+            p.ingest_since = Some(now);
+        }
+    }
     let since = *p.ingest_since.get_or_insert(now);
     let closing = now - since >= DRAIN_WAIT || deps.queue.depth().await? == 0;
     let progress = ingest_job::step(&w, deps.queue, settings, kind, closing)
         .await
         .map_err(remote)?;
     p.ingest_running = progress.running > 0;
+    p.ingest_waiting = progress.waiting;
     Ok((0, progress.finished))
 }

@@ -1,7 +1,7 @@
 //! The two remote systems as the use cases see them. Implemented by the `salesforce` and `jing`
 //! client crates (and by fakes in tests). Values are in the target's field names and terms.
 
-use super::{IngestData, IngestOp, IngestRow, IngestState, IngestUpload};
+use super::{IngestData, IngestOp, IngestRow, IngestState, IngestUpload, KeyedResults};
 use async_trait::async_trait;
 use domain::describe::SfObjectDescribe;
 use domain::{JingId, SfId, SyncError, Value};
@@ -166,16 +166,17 @@ pub trait SalesforcePort: Send + Sync {
     async fn ingest_state(&self, job_id: &str) -> Result<IngestState, RemoteError>;
     /// Abort a job (one call): what it did not process stays unprocessed.
     async fn ingest_abort(&self, job_id: &str) -> Result<(), RemoteError>;
-    /// What became of each row of a finished insert job, by row key: successful rows only when some
-    /// succeeded, failed rows only when some failed, unprocessed rows only when the job did not
-    /// complete (one call each). Unprocessed rows fail with a transient error.
+    /// What became of each row of a finished insert job, by row key, read a chunk at a time:
+    /// successful rows only when some succeeded, failed rows only when some failed, unprocessed
+    /// rows only when the job did not complete (one call each). Unprocessed rows fail with a
+    /// transient error.
     async fn ingest_keyed_results(
         &self,
         object: &str,
         job_id: &str,
         columns: &[String],
         state: &IngestState,
-    ) -> Result<Vec<(u64, WriteResult)>, RemoteError>;
+    ) -> Result<KeyedResults, RemoteError>;
     /// Active users with name, e-mail and mobile, for member matching (never written).
     async fn users(&self) -> Result<Vec<SfUser>, RemoteError>;
     /// A scheduled poll's reads at once: Salesforce answers them in one `composite` request

@@ -5,8 +5,8 @@
 //! - a job is created (one call) and given the oldest waiting rows before anything is
 //!   uploaded, so a crash leaves an `Open` job whose rows go back to waiting, never rows sent
 //!   twice; the upload is written row by row from the store (two calls: upload, close);
-//! - a finished job's results (one call per non-empty list) are matched to its rows by row
-//!   key, page by page: created rows are bound and recorded like any create, refused rows
+//! - a finished job's results (one call per non-empty list, read a chunk at a time and held
+//!   compactly by row key: `ingest_outcomes`) are matched to its rows page by page: created rows are bound and recorded like any create, refused rows
 //!   recorded as errors, rows a duplicate rule refused written again through the live path,
 //!   rows never processed (or refused for a transient reason) staged again;
 //! - once nothing more can arrive, what waits goes to one last job — or, below the app's
@@ -15,6 +15,7 @@
 use super::batch::{Group, Item};
 use super::commit::commit;
 use super::execute::{Done, Executed, Execution};
+use super::ingest_outcomes::JobOutcomes;
 use super::prepare::{Op, Planned};
 use super::{ApplyReport, Deps, Outcome};
 use crate::ports::{
@@ -24,7 +25,6 @@ use crate::settings::AppSettings;
 use domain::{
     Change, Direction, ErrorCode, FieldRule, Lane, NextStep, ObjectKind, ObjectSpec, SyncError,
 };
-use std::collections::HashMap;
 
 /// Rows per ingest job: 1,000,000 records in five jobs, about thirty calls.
 pub const JOB_ROWS: usize = 200_000;
@@ -301,10 +301,7 @@ async fn finish(
         .ingest_keyed_results(object, job, &columns, state)
         .await
         .map_err(|e| e.0)?;
-    let mut by_key: HashMap<u64, Vec<WriteResult>> = HashMap::with_capacity(results.len());
-    for (key, result) in results {
-        by_key.entry(key).or_default().push(result);
-    }
+    let mut outcomes = JobOutcomes::read(results).await.map_err(|e| e.0)?;
     let (mut after, mut created) = (0, 0);
     loop {
         let rows = store
@@ -318,7 +315,7 @@ async fn finish(
         let mut page = Vec::with_capacity(rows.len());
         for r in rows {
             let key = deps.sf.ingest_key(&columns, &row_of(&r)).map_err(|e| e.0)?;
-            page.push((r, by_key.get_mut(&key).and_then(Vec::pop)));
+            page.push((r, outcomes.take(key)));
         }
         created += commit_page(deps, store, queue, settings, kind, page).await?;
     }

@@ -16,6 +16,7 @@ mod decide;
 mod execute;
 mod ingest;
 pub mod ingest_job;
+mod ingest_outcomes;
 mod owner;
 mod prepare;
 mod read_back;

@@ -5,7 +5,7 @@
 
 use std::collections::VecDeque;
 
-use app::ports::{KeyedResultSource, RemoteError, WriteResult};
+use app::ports::{ChunkSource, RemoteError, WriteResult};
 use async_trait::async_trait;
 use domain::{ErrorCode, SfId, SyncError};
 use serde_json::Value;
@@ -115,7 +115,7 @@ impl ResultStream {
 }
 
 #[async_trait]
-impl KeyedResultSource for ResultStream {
+impl ChunkSource<(u64, WriteResult)> for ResultStream {
     async fn next_chunk(&mut self, n: usize) -> Result<Vec<(u64, WriteResult)>, RemoteError> {
         let mut out = Vec::with_capacity(n.min(10_000));
         while out.len() < n {

@@ -4,7 +4,7 @@
 //! locator.
 
 use app::ports::{
-    BulkJobRef, BulkJobState, BulkPage, BulkRecords, RecordSource, RemoteError, SfRecord,
+    BulkJobRef, BulkJobState, BulkPage, BulkRecords, ChunkSource, RemoteError, SfRecord,
 };
 use async_trait::async_trait;
 use domain::FieldType;
@@ -167,7 +167,7 @@ struct PageSource {
 }
 
 #[async_trait]
-impl RecordSource for PageSource {
+impl ChunkSource<SfRecord> for PageSource {
     async fn next_chunk(&mut self, n: usize) -> Result<Vec<SfRecord>, RemoteError> {
         let fail = |e: SfError| remote(&self.object, &e);
         let mut out = Vec::with_capacity(n.min(5_000));

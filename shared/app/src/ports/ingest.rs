@@ -74,69 +74,8 @@ pub enum IngestState {
     Gone(String),
 }
 
-/// Where a finished job's `(row key, outcome)` pairs come from: the adapter parses them from
-/// the result lists' bodies as they arrive.
-#[async_trait::async_trait]
-pub trait KeyedResultSource: Send {
-    /// Up to `n` next pairs; empty once every list is read.
-    async fn next_chunk(
-        &mut self,
-        n: usize,
-    ) -> Result<Vec<(u64, super::WriteResult)>, super::RemoteError>;
-}
-
-/// Pairs already in memory (fakes and tests).
-struct HeldResults(std::vec::IntoIter<(u64, super::WriteResult)>);
-
-#[async_trait::async_trait]
-impl KeyedResultSource for HeldResults {
-    async fn next_chunk(
-        &mut self,
-        n: usize,
-    ) -> Result<Vec<(u64, super::WriteResult)>, super::RemoteError> {
-        Ok(self.0.by_ref().take(n).collect())
-    }
-}
-
 /// A finished ingest job's outcomes by row key, read a chunk at a time: a job's results run to
 /// hundreds of thousands of rows, and reading a list's body whole kept the connector's memory
-/// growing with the job (211 MB at a million leads).
-pub struct KeyedResults(Box<dyn KeyedResultSource>);
-
-impl KeyedResults {
-    pub fn new(source: impl KeyedResultSource + 'static) -> Self {
-        Self(Box::new(source))
-    }
-
-    pub fn from_vec(pairs: Vec<(u64, super::WriteResult)>) -> Self {
-        Self::new(HeldResults(pairs.into_iter()))
-    }
-
-    /// Up to `n` next pairs; empty once every list is read.
-    pub async fn next_chunk(
-        &mut self,
-        n: usize,
-    ) -> Result<Vec<(u64, super::WriteResult)>, super::RemoteError> {
-        self.0.next_chunk(n.max(1)).await
-    }
-
-    /// Every remaining pair (tests and small jobs).
-    pub async fn collect_all(
-        mut self,
-    ) -> Result<Vec<(u64, super::WriteResult)>, super::RemoteError> {
-        let mut all = Vec::new();
-        loop {
-            let chunk = self.next_chunk(1_000).await?;
-            if chunk.is_empty() {
-                return Ok(all);
-            }
-            all.extend(chunk);
-        }
-    }
-}
-
-impl std::fmt::Debug for KeyedResults {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("KeyedResults(..)")
-    }
-}
+/// growing with the job (211 MB at a million leads). The adapter parses the `(row key,
+/// outcome)` pairs from the result lists' bodies as they arrive.
+pub type KeyedResults = super::Chunks<(u64, super::WriteResult)>;

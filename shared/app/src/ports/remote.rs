@@ -291,45 +291,43 @@ pub enum BulkJobState {
     Failed(String),
 }
 
-/// Where a page's records come from: the adapter parses them as the page's body arrives.
+/// Where items read a chunk at a time come from: the adapter parses them from an HTTP body as
+/// it arrives (a Bulk results page's records, an ingest job's result lists).
 #[async_trait]
-pub trait RecordSource: Send {
-    /// Up to `n` next records; empty once the page is read.
-    async fn next_chunk(&mut self, n: usize) -> Result<Vec<SfRecord>, RemoteError>;
+pub trait ChunkSource<T>: Send {
+    /// Up to `n` next items; empty once the source is read.
+    async fn next_chunk(&mut self, n: usize) -> Result<Vec<T>, RemoteError>;
 }
 
-/// Records already in memory (fakes and tests).
-struct Held(std::vec::IntoIter<SfRecord>);
+/// Items already in memory (fakes and tests).
+struct Held<T>(std::vec::IntoIter<T>);
 
 #[async_trait]
-impl RecordSource for Held {
-    async fn next_chunk(&mut self, n: usize) -> Result<Vec<SfRecord>, RemoteError> {
+impl<T: Send> ChunkSource<T> for Held<T> {
+    async fn next_chunk(&mut self, n: usize) -> Result<Vec<T>, RemoteError> {
         Ok(self.0.by_ref().take(n).collect())
     }
 }
 
-/// The records of one Bulk results page, read a chunk at a time: a page holds up to 50,000
-/// records, and holding them all at once made the initialization's memory grow with the page
-/// (339 MB at a million leads). The adapter parses them from the HTTP body as it arrives, so
-/// neither the page's records nor its raw body are ever held whole.
-pub struct BulkRecords(Box<dyn RecordSource>);
+/// Items handed out a chunk at a time, never held whole (see [`BulkRecords`], `KeyedResults`).
+pub struct Chunks<T>(Box<dyn ChunkSource<T>>);
 
-impl BulkRecords {
-    pub fn new(source: impl RecordSource + 'static) -> Self {
+impl<T: Send + 'static> Chunks<T> {
+    pub fn new(source: impl ChunkSource<T> + 'static) -> Self {
         Self(Box::new(source))
     }
 
-    pub fn from_vec(records: Vec<SfRecord>) -> Self {
-        Self::new(Held(records.into_iter()))
+    pub fn from_vec(items: Vec<T>) -> Self {
+        Self::new(Held(items.into_iter()))
     }
 
-    /// Up to `n` next records; empty once the page is read.
-    pub async fn next_chunk(&mut self, n: usize) -> Result<Vec<SfRecord>, RemoteError> {
+    /// Up to `n` next items; empty once the source is read.
+    pub async fn next_chunk(&mut self, n: usize) -> Result<Vec<T>, RemoteError> {
         self.0.next_chunk(n.max(1)).await
     }
 
-    /// Every remaining record (tests and small pages).
-    pub async fn collect_all(mut self) -> Result<Vec<SfRecord>, RemoteError> {
+    /// Every remaining item (tests and small sources).
+    pub async fn collect_all(mut self) -> Result<Vec<T>, RemoteError> {
         let mut all = Vec::new();
         loop {
             let chunk = self.next_chunk(1_000).await?;
@@ -341,11 +339,17 @@ impl BulkRecords {
     }
 }
 
-impl std::fmt::Debug for BulkRecords {
+impl<T> std::fmt::Debug for Chunks<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("BulkRecords(..)")
+        f.write_str("Chunks(..)")
     }
 }
+
+/// The records of one Bulk results page, read a chunk at a time: a page holds up to 50,000
+/// records, and holding them all at once made the initialization's memory grow with the page
+/// (339 MB at a million leads). The adapter parses them from the HTTP body as it arrives, so
+/// neither the page's records nor its raw body are ever held whole.
+pub type BulkRecords = Chunks<SfRecord>;
 
 /// One results page of a Bulk query job.
 #[derive(Debug)]

@@ -169,30 +169,6 @@ impl DynamoBindingStore {
         self.transact("rebind", items).await
     }
 
-    /// Many puts in as few TransactWriteItems as the 100-item limit allows (two items per
-    /// binding, one counter update per object: a transaction may touch an item only once).
-    /// A chunk whose transaction fails (a lost race, a stale version) is written again one
-    /// binding at a time, so each write succeeds or fails on its own as with [`Self::put`].
-    /// Billing is the same as one transaction per binding (2 WRU per KB per item); only the
-    /// requests drop.
-    pub async fn put_all(&self, writes: &[(Binding, Option<u64>)]) -> Vec<StoreResult<()>> {
-        let mut results = Vec::with_capacity(writes.len());
-        for chunk in writes.chunks(BINDINGS_PER_TRANSACTION) {
-            let together = match self.chunk_items(chunk) {
-                Ok(items) => self.transact("bind group", items).await,
-                Err(e) => Err(e),
-            };
-            if together.is_ok() {
-                results.extend(chunk.iter().map(|_| Ok(())));
-                continue;
-            }
-            for (binding, expected) in chunk {
-                results.push(BindingStore::put(self, binding, *expected).await);
-            }
-        }
-        results
-    }
-
     fn chunk_items(&self, chunk: &[(Binding, Option<u64>)]) -> StoreResult<Vec<TransactWriteItem>> {
         let mut items = Vec::with_capacity(chunk.len() * 2 + 1);
         let mut created: Vec<((AppId, ObjectKind), i64)> = Vec::new();
@@ -291,8 +267,28 @@ impl BindingStore for DynamoBindingStore {
         }
     }
 
+    /// Many puts in as few TransactWriteItems as the 100-item limit allows (two items per
+    /// binding, one counter update per object: a transaction may touch an item only once).
+    /// A chunk whose transaction fails (a lost race, a stale version) is written again one
+    /// binding at a time, so each write succeeds or fails on its own as with [`Self::put`].
+    /// Billing is the same as one transaction per binding (2 WRU per KB per item); only the
+    /// requests drop.
     async fn put_each(&self, writes: &[(Binding, Option<u64>)]) -> Vec<StoreResult<()>> {
-        self.put_all(writes).await
+        let mut results = Vec::with_capacity(writes.len());
+        for chunk in writes.chunks(BINDINGS_PER_TRANSACTION) {
+            let together = match self.chunk_items(chunk) {
+                Ok(items) => self.transact("bind group", items).await,
+                Err(e) => Err(e),
+            };
+            if together.is_ok() {
+                results.extend(chunk.iter().map(|_| Ok(())));
+                continue;
+            }
+            for (binding, expected) in chunk {
+                results.push(BindingStore::put(self, binding, *expected).await);
+            }
+        }
+        results
     }
 
     async fn remove(&self, app: &AppId, object: ObjectKind, sf_id: &SfId) -> StoreResult<()> {

@@ -47,6 +47,11 @@ const SCHEMA_V3: &str = include_str!("schema_v3.sql");
 const SCHEMA_V4: &str = include_str!("schema_v4.sql");
 const SCHEMA_V5: &str = include_str!("schema_v5.sql");
 
+/// SQLite's page cache per connection, in KiB (the default is 2,000).
+const CACHE_KIB: i64 = 16 * 1024;
+/// WAL pages written before SQLite copies them into the database (the default is 1,000).
+const CHECKPOINT_PAGES: i64 = 4096;
+
 /// Failure inside a database closure: SQL errors and port errors both travel with `?`.
 pub(crate) enum DbError {
     Sql(rusqlite::Error),
@@ -158,6 +163,13 @@ fn configure(conn: &Connection, durability: Durability, wal: bool) -> DbResult<(
     };
     conn.pragma_update(None, "synchronous", sync)?;
     conn.set_prepared_statement_cache_capacity(64);
+    // Page cache and WAL size, measured on a 100k JING → Salesforce initialization (the binding,
+    // staging and decision indexes outgrow SQLite's 2 MiB default cache from ~20k records on):
+    // a 16 MiB cache read 3.1 GB instead of 5.6 GB through the kernel; checkpointing every
+    // 4,096 pages instead of 1,000 copies a page rewritten by many commits once (WAL writes
+    // 3.6 → 3.4 GB). Both are bounded, so memory stays flat in the record count.
+    conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
+    conn.pragma_update(None, "wal_autocheckpoint", CHECKPOINT_PAGES)?;
     Ok(())
 }
 

@@ -14,6 +14,7 @@ mod kv;
 mod ledger;
 mod lifecycle;
 mod mailer;
+mod packed;
 mod parked;
 mod queue;
 mod records;

@@ -3,13 +3,14 @@
 //! one transaction.
 
 use crate::LocalStore;
-use crate::db::{DbResult, decode, encode, to_i64};
+use crate::db::{DbResult, to_i64};
+use crate::packed::{Stored, pack};
 use app::ports::{Staged, StagedCreate, StagedRow, StagingStore, StoreResult};
 use async_trait::async_trait;
 use domain::{AppId, ObjectKind};
 use rusqlite::{Connection, OptionalExtension, params};
 
-fn stage(c: &mut Connection, rows: &[(StagedCreate, String)]) -> DbResult<Vec<Staged>> {
+fn stage(c: &mut Connection, rows: &[(StagedCreate, Vec<u8>)]) -> DbResult<Vec<Staged>> {
     let tx = c.transaction()?;
     let mut out = Vec::with_capacity(rows.len());
     {
@@ -62,7 +63,7 @@ fn lookup(
                     Ok((
                         r.get::<_, i64>(0)?,
                         r.get::<_, Option<String>>(1)?,
-                        r.get::<_, String>(2)?,
+                        r.get::<_, Stored>(2)?,
                     ))
                 })
                 .optional()?;
@@ -71,7 +72,7 @@ fn lookup(
                     Ok(StagedRow {
                         seq: seq as u64,
                         job,
-                        create: decode(&body)?,
+                        create: body.decode()?,
                     })
                 })
                 .transpose()
@@ -95,7 +96,7 @@ fn rows(
         Ok((
             r.get::<_, i64>(0)?,
             r.get::<_, Option<String>>(1)?,
-            r.get::<_, String>(2)?,
+            r.get::<_, Stored>(2)?,
         ))
     })?;
     found
@@ -104,7 +105,7 @@ fn rows(
             Ok(StagedRow {
                 seq: seq as u64,
                 job,
-                create: decode(&body)?,
+                create: body.decode()?,
             })
         })
         .collect()
@@ -115,7 +116,7 @@ impl StagingStore for LocalStore {
     async fn stage(&self, rows: &[StagedCreate]) -> StoreResult<Vec<Staged>> {
         let rows = rows
             .iter()
-            .map(|r| Ok((r.clone(), encode(r)?)))
+            .map(|r| Ok((r.clone(), pack(r)?)))
             .collect::<DbResult<Vec<_>>>()
             .map_err(crate::db::store_error)?;
         self.db.call(move |c| stage(c, &rows)).await

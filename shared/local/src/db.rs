@@ -233,10 +233,17 @@ pub(crate) fn encode<T: serde::Serialize>(v: &T) -> DbResult<String> {
 
 /// Decode a stored record; a failure means the row is corrupt or from an unknown schema.
 pub(crate) fn decode<T: serde::de::DeserializeOwned>(json: &str) -> DbResult<T> {
-    serde_json::from_str(json).map_err(|e| {
-        let why = domain::redact::json_error(&e);
-        StoreError::Corrupt(format!("stored row does not decode: {why}")).into()
-    })
+    serde_json::from_str(json).map_err(undecodable)
+}
+
+/// [`decode`] of JSON held as bytes (an unpacked body).
+pub(crate) fn decode_bytes<T: serde::de::DeserializeOwned>(json: &[u8]) -> DbResult<T> {
+    serde_json::from_slice(json).map_err(undecodable)
+}
+
+fn undecodable(e: serde_json::Error) -> DbError {
+    let why = domain::redact::json_error(&e);
+    StoreError::Corrupt(format!("stored row does not decode: {why}")).into()
 }
 
 /// The serde name of a unit enum variant (`Category::ApiPermission` → `api_permission`).

@@ -8,25 +8,32 @@
 //! Reading accepts both forms: rows written as TEXT JSON before bodies were packed still decode,
 //! so an existing database needs no migration (a row is packed the next time it is written).
 
-use crate::db::{DbError, DbResult};
+use crate::db::{DbError, DbResult, decode_bytes, encode};
 use app::ports::StoreError;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
 
 /// First byte of a packed body: the format, so another codec can follow without a migration.
 const LZ4_BLOCK: u8 = 1;
+/// The format byte and the JSON's length (u32, little-endian) before the block.
+const HEADER: usize = 5;
 
 /// The largest body a packed row may claim to hold: a corrupt size prefix must not make the
 /// reader allocate gigabytes (real bodies are a few KB).
 const MAX_UNPACKED: usize = 16 << 20;
 
-/// Serialize `v` to JSON and compress it: `[LZ4_BLOCK][u32 LE length][LZ4 block]`.
+/// Serialize `v` to JSON and compress it: `[LZ4_BLOCK][u32 LE length][LZ4 block]`, compressed
+/// straight into the row's buffer.
 pub(crate) fn pack<T: serde::Serialize>(v: &T) -> DbResult<Vec<u8>> {
-    let json = serde_json::to_vec(v)
-        .map_err(|e| DbError::from(StoreError::Corrupt(format!("cannot encode: {e}"))))?;
-    let block = lz4_flex::compress_prepend_size(&json);
-    let mut out = Vec::with_capacity(1 + block.len());
-    out.push(LZ4_BLOCK);
-    out.extend_from_slice(&block);
+    let json = encode(v)?;
+    let json = json.as_bytes();
+    let len = u32::try_from(json.len())
+        .map_err(|_| corrupt(format!("a body of {} bytes is too large", json.len())))?;
+    let mut out = vec![0; HEADER + lz4_flex::block::get_maximum_output_size(json.len())];
+    out[0] = LZ4_BLOCK;
+    out[1..HEADER].copy_from_slice(&len.to_le_bytes());
+    let n = lz4_flex::block::compress_into(json, &mut out[HEADER..])
+        .map_err(|e| corrupt(format!("cannot compress: {e}")))?;
+    out.truncate(HEADER + n);
     Ok(out)
 }
 
@@ -49,30 +56,26 @@ impl FromSql for Stored {
 impl Stored {
     /// Decode the body; a failure means the row is corrupt or from an unknown format.
     pub(crate) fn decode<T: serde::de::DeserializeOwned>(&self) -> DbResult<T> {
-        let json = match self {
-            Self::Json(j) => std::borrow::Cow::Borrowed(j.as_slice()),
-            Self::Packed(p) => std::borrow::Cow::Owned(unpack(p)?),
-        };
-        serde_json::from_slice(&json).map_err(|e| {
-            let why = domain::redact::json_error(&e);
-            corrupt(format!("stored row does not decode: {why}"))
-        })
+        match self {
+            Self::Json(json) => decode_bytes(json),
+            Self::Packed(packed) => decode_bytes(&unpack(packed)?),
+        }
     }
 }
 
 fn unpack(packed: &[u8]) -> DbResult<Vec<u8>> {
-    let Some((&LZ4_BLOCK, block)) = packed.split_first() else {
-        let tag = packed.first().copied();
-        return Err(corrupt(format!("stored body has unknown format {tag:?}")));
+    let (tag, size, block) = match packed {
+        [tag, a, b, c, d, block @ ..] => (*tag, u32::from_le_bytes([*a, *b, *c, *d]), block),
+        _ => return Err(corrupt("stored body is truncated".into())),
     };
-    let size = block
-        .get(..4)
-        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
-        .ok_or_else(|| corrupt("stored body is truncated".into()))?;
+    if tag != LZ4_BLOCK {
+        return Err(corrupt(format!("stored body has unknown format {tag}")));
+    }
+    let size = size as usize;
     if size > MAX_UNPACKED {
         return Err(corrupt(format!("stored body claims {size} bytes")));
     }
-    lz4_flex::decompress_size_prepended(block)
+    lz4_flex::block::decompress(block, size)
         .map_err(|e| corrupt(format!("stored body does not decompress: {e}")))
 }
 

@@ -10,7 +10,15 @@ use async_trait::async_trait;
 use domain::{AppId, ObjectKind};
 use rusqlite::{Connection, OptionalExtension, params};
 
-fn stage(c: &mut Connection, rows: &[(StagedCreate, Vec<u8>)]) -> DbResult<Vec<Staged>> {
+/// A staged create as its statement needs it: the row's key and its packed body.
+struct Row {
+    app: String,
+    object: ObjectKind,
+    record: String,
+    body: Vec<u8>,
+}
+
+fn stage(c: &mut Connection, rows: &[Row]) -> DbResult<Vec<Staged>> {
     let tx = c.transaction()?;
     let mut out = Vec::with_capacity(rows.len());
     {
@@ -21,12 +29,8 @@ fn stage(c: &mut Connection, rows: &[(StagedCreate, Vec<u8>)]) -> DbResult<Vec<S
         let mut insert = tx.prepare_cached(
             "INSERT INTO staged (app, object, record, job, body) VALUES (?1, ?2, ?3, NULL, ?4)",
         )?;
-        for (create, body) in rows {
-            let key = (
-                create.app.as_str(),
-                create.object.as_str(),
-                create.record_key(),
-            );
+        for row in rows {
+            let key = (row.app.as_str(), row.object.as_str(), row.record.as_str());
             let found: Option<(i64, bool)> = find
                 .query_row(params![key.0, key.1, key.2], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
@@ -36,7 +40,7 @@ fn stage(c: &mut Connection, rows: &[(StagedCreate, Vec<u8>)]) -> DbResult<Vec<S
                     if let Some((seq, _)) = found {
                         drop_row.execute(params![seq])?;
                     }
-                    insert.execute(params![key.0, key.1, key.2, body])?;
+                    insert.execute(params![key.0, key.1, key.2, row.body])?;
                     out.push(Staged::Kept);
                 }
             }
@@ -116,7 +120,14 @@ impl StagingStore for LocalStore {
     async fn stage(&self, rows: &[StagedCreate]) -> StoreResult<Vec<Staged>> {
         let rows = rows
             .iter()
-            .map(|r| Ok((r.clone(), pack(r)?)))
+            .map(|r| {
+                Ok(Row {
+                    app: r.app.to_string(),
+                    object: r.object,
+                    record: r.record_key().to_owned(),
+                    body: pack(r)?,
+                })
+            })
             .collect::<DbResult<Vec<_>>>()
             .map_err(crate::db::store_error)?;
         self.db.call(move |c| stage(c, &rows)).await

@@ -76,8 +76,7 @@ impl World {
     async fn initialize(&self) -> u32 {
         let clients = self.clients();
         let deps = self.ports.init_deps(&clients);
-        let window = app::fakes::FixedClock::DEFAULT_START - TimeDuration::days(365);
-        init::start(&deps, &app_id(), window, false).await.unwrap();
+        start(&deps).await;
         for steps in 1..=100 {
             let state = init::step(&deps, &app_id()).await.unwrap();
             self.drain(&clients).await;
@@ -200,8 +199,7 @@ async fn a_job_left_open_by_a_crash_is_aborted_and_its_rows_sent_again() {
     let w = world(0, 10).await;
     let clients = w.clients();
     let deps = w.ports.init_deps(&clients);
-    let window = app::fakes::FixedClock::DEFAULT_START - TimeDuration::days(365);
-    init::start(&deps, &app_id(), window, false).await.unwrap();
+    start(&deps).await;
     // The writer stages 20 creates while initialization runs.
     let settings = w.f.settings.get(&app_id()).await.unwrap().unwrap();
     let changes: Vec<domain::Change> = (0..20)
@@ -256,8 +254,7 @@ async fn a_job_salesforce_purged_before_its_results_were_read_does_not_hold_the_
     let w = world(2_500, 2_000).await;
     let clients = w.clients();
     let deps = w.ports.init_deps(&clients);
-    let window = app::fakes::FixedClock::DEFAULT_START - TimeDuration::days(365);
-    init::start(&deps, &app_id(), window, false).await.unwrap();
+    start(&deps).await;
     // Step until the ingest job is sent, then let it run and be purged (an initialization
     // paused for more than a week): its results are gone, what it created stays.
     let mut steps = 0;
@@ -297,6 +294,12 @@ async fn a_job_salesforce_purged_before_its_results_were_read_does_not_hold_the_
     assert_eq!(w.bound().await, 2_500);
 }
 
+/// Start an initialization of the last year's records.
+async fn start(deps: &init::InitDeps<'_>) {
+    let window = app::fakes::FixedClock::DEFAULT_START - TimeDuration::days(365);
+    init::start(deps, &app_id(), window, false).await.unwrap();
+}
+
 /// The initialization's stage, read back from its saved progress (`init` cursor).
 async fn stage_of(w: &World) -> String {
     let raw = w.f.cursors.get(&app_id(), "init").await.unwrap().unwrap();
@@ -313,8 +316,7 @@ async fn a_create_staged_after_its_objects_ingest_stage_closed_is_still_written(
     let w = world(30, 10).await;
     let clients = w.clients();
     let deps = w.ports.init_deps(&clients);
-    let window = app::fakes::FixedClock::DEFAULT_START - TimeDuration::days(365);
-    init::start(&deps, &app_id(), window, false).await.unwrap();
+    start(&deps).await;
     for steps in 0.. {
         let state = init::step(&deps, &app_id()).await.unwrap();
         w.drain(&clients).await;
@@ -361,8 +363,7 @@ async fn no_partial_job_is_cut_while_the_writer_still_stages_the_backlog() {
     let w = world(30, 10).await;
     let clients = w.clients();
     let deps = w.ports.init_deps(&clients);
-    let window = app::fakes::FixedClock::DEFAULT_START - TimeDuration::days(365);
-    init::start(&deps, &app_id(), window, false).await.unwrap();
+    start(&deps).await;
     // Read everything without the writer: the leads' backfill waits in the queue.
     for steps in 0.. {
         let stage = stage_of(&w).await.to_lowercase();

@@ -130,7 +130,10 @@ impl Drop for Serve {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
+        // INIT_SCALE_KEEP=1 keeps the data directory for a look at the database afterwards.
+        if std::env::var_os("INIT_SCALE_KEEP").is_none() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }
 

@@ -101,8 +101,8 @@ struct Progress {
     /// Ingest jobs of the current stage still run on Salesforce (the next step can wait).
     #[serde(default)]
     ingest_running: bool,
-    /// Rows the current ingest stage left waiting at its last step: more since then means the
-    /// writer is still staging this object's backlog.
+    /// The newest waiting row's place the current ingest stage has seen (places only grow): a
+    /// newer one since means the writer is still staging this object's backlog.
     #[serde(default)]
     ingest_waiting: u64,
     /// Steps in a row that found a Bulk job still running (the wait doubles with each).

@@ -56,8 +56,11 @@ async fn world(leads: usize, threshold: u64) -> World {
     }
     f.settings.put(&s).await.unwrap();
     let (sf, jing) = (Arc::new(FakeSalesforce::new()), Arc::new(FakeJing::new()));
-    jing.set_now(app::fakes::FixedClock::DEFAULT_START - TimeDuration::days(2));
+    let start = app::fakes::FixedClock::DEFAULT_START - TimeDuration::days(2);
     for i in 0..leads {
+        // Each lead edited a second before the previous one: read (oldest first) against the
+        // order of their ids, as real ids (random short uuids) would be.
+        jing.set_now(start - TimeDuration::seconds(i as i64));
         jing.insert("lead", jing_lead(i));
     }
     let ports = f.ports();
@@ -172,6 +175,34 @@ async fn above_the_threshold_one_ingest_job_creates_and_binds_every_lead() {
             .await
             .unwrap();
     assert_eq!(synced.total, 2_500, "every lead in the success list");
+    // The job uploaded its rows in JING-id order, so Salesforce numbered the leads in that
+    // order: the commit wrote both ids' indexes in key order.
+    let bindings =
+        w.f.bindings
+            .list(&app_id(), ObjectKind::Lead, None, 10_000)
+            .await
+            .unwrap();
+    let jing_ids: Vec<String> = bindings
+        .iter()
+        .filter(|b| b.sf_id != existing)
+        .map(|b| b.jing_id.to_string())
+        .collect();
+    assert_eq!(jing_ids.len(), 2_499);
+    assert!(
+        jing_ids.windows(2).all(|w| w[0] < w[1]),
+        "created in JING-id order"
+    );
+    // One decision per lead, the job's: staging a create is not logged, its commit is.
+    let decisions = w.f.decisions.all();
+    assert_eq!(decisions.len(), 2_500);
+    let ops: std::collections::BTreeSet<String> = decisions
+        .iter()
+        .map(|d| match &d.verdict {
+            app::ports::Verdict::Synced { op, .. } => format!("{op:?}"),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(ops, ["Bound", "Created"].map(String::from).into());
     // open + upload + close + two states + successful and failed results, then the duplicate
     // through collections (create answered by the rule, then the update of the existing lead),
     // the describe, and the counts and pages of the Salesforce account stage.

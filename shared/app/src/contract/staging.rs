@@ -51,12 +51,80 @@ pub async fn staging_store(store: &dyn StagingStore) {
         "staging order; a replaced row moves last"
     );
     assert_eq!(waiting[4].create.name, "王二");
+    let newest = waiting[4].seq;
+    assert_eq!(store.newest_waiting(&a, Lead).await.unwrap(), newest);
+    assert_eq!(store.newest_waiting(&a, Account).await.unwrap(), 0);
     // The three oldest go to a job; the others keep waiting.
     assert_eq!(store.assign(&a, Lead, "750A", 3).await.unwrap(), 3);
     assert_eq!(store.waiting(&a, Lead).await.unwrap(), 2);
+    assert_eq!(
+        store.newest_waiting(&a, Lead).await.unwrap(),
+        newest,
+        "the newest still waits"
+    );
     let in_job = store.rows(&a, Lead, Some("750A"), 0, 100).await.unwrap();
     assert_eq!(keys(&in_job), want[..3].to_vec());
     assert!(in_job.iter().all(|r| r.job.as_deref() == Some("750A")));
+    // Two wait, with the replaced row's old place (and another app's row) between them: a
+    // bound from the lowest and highest waiting place alone would say three might.
+    assert!(store.waiting_at_least(&a, Lead, 2).await.unwrap());
+    assert!(!store.waiting_at_least(&a, Lead, 3).await.unwrap());
+    assert!(store.waiting_at_least(&a, Account, 0).await.unwrap());
+    assert!(!store.waiting_at_least(&a, Account, 1).await.unwrap());
+    assert!(store.waiting_at_least(&b, Lead, 1).await.unwrap());
+    assert!(!store.waiting_at_least(&b, Lead, 2).await.unwrap());
+    // A job's rows in the order of their record ids, read back at those places.
+    let order = store.job_order(&a, Lead, "750A").await.unwrap();
+    let mut by_record: Vec<(String, u64)> = in_job
+        .iter()
+        .map(|r| (r.create.record_key().to_owned(), r.seq))
+        .collect();
+    by_record.sort();
+    let sorted: Vec<u64> = by_record.iter().map(|(_, s)| *s).collect();
+    assert_eq!(order, sorted);
+    assert!(store.job_order(&b, Lead, "750A").await.unwrap().is_empty());
+    let at = store.rows_at(&a, Lead, &order).await.unwrap();
+    let seqs: Vec<u64> = at.iter().map(|r| r.seq).collect();
+    assert_eq!(seqs, order, "in the order asked");
+    for r in &at {
+        let same = in_job.iter().find(|j| j.seq == r.seq).unwrap();
+        assert_eq!(r, same);
+    }
+    let uploads = store.uploads_at(&a, Lead, &order).await.unwrap();
+    let read: Vec<_> = uploads
+        .iter()
+        .map(|u| (u.seq, u.record.clone(), u.fields.clone()))
+        .collect();
+    let expected: Vec<_> = at
+        .iter()
+        .map(|r| {
+            (
+                r.seq,
+                r.create.record_key().to_owned(),
+                r.create.fields.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        read, expected,
+        "the upload reads each row's place, record and values"
+    );
+    let gone = order.iter().max().unwrap() + 1_000;
+    assert_eq!(
+        store.rows_at(&a, Lead, &[gone]).await.unwrap(),
+        vec![],
+        "no row there"
+    );
+    assert!(
+        store.uploads_at(&b, Lead, &order).await.unwrap().is_empty(),
+        "app isolation"
+    );
+    // Released rows wait again, the others stay in the job.
+    store.release(&a, Lead, &order[1..]).await.unwrap();
+    assert_eq!(store.job_order(&a, Lead, "750A").await.unwrap(), order[..1]);
+    assert_eq!(store.waiting(&a, Lead).await.unwrap(), 4);
+    store.reassign(&a, Lead, "750A", None, 0).await.unwrap();
+    assert_eq!(store.assign(&a, Lead, "750A", 3).await.unwrap(), 3);
     let page = store
         .rows(&a, Lead, Some("750A"), in_job[0].seq, 1)
         .await
@@ -113,6 +181,7 @@ pub async fn staging_store(store: &dyn StagingStore) {
     assert_eq!(store.waiting(&a, Lead).await.unwrap(), 5);
     assert_eq!(store.purge(&a).await.unwrap(), 5);
     assert_eq!(store.waiting(&a, Lead).await.unwrap(), 0);
+    assert_eq!(store.newest_waiting(&a, Lead).await.unwrap(), 0);
     assert_eq!(
         store.waiting(&b, Lead).await.unwrap(),
         1,

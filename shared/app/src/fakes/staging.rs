@@ -80,6 +80,12 @@ impl StagingStore for MemStagingStore {
             .count() as u64)
     }
 
+    async fn newest_waiting(&self, app: &AppId, object: ObjectKind) -> StoreResult<u64> {
+        let mut t = lock(&self.tables);
+        let waiting = t.of(app, object).values().filter(|r| r.job.is_none());
+        Ok(waiting.map(|r| r.seq).max().unwrap_or(0))
+    }
+
     async fn assign(
         &self,
         app: &AppId,
@@ -134,6 +140,40 @@ impl StagingStore for MemStagingStore {
             .take(limit)
             .cloned()
             .collect())
+    }
+
+    async fn job_order(&self, app: &AppId, object: ObjectKind, job: &str) -> StoreResult<Vec<u64>> {
+        let mut t = lock(&self.tables);
+        let mut rows: Vec<(&str, u64)> = t
+            .of(app, object)
+            .values()
+            .filter(|r| r.job.as_deref() == Some(job))
+            .map(|r| (r.create.record_key(), r.seq))
+            .collect();
+        rows.sort_unstable();
+        Ok(rows.into_iter().map(|(_, seq)| seq).collect())
+    }
+
+    async fn rows_at(
+        &self,
+        app: &AppId,
+        object: ObjectKind,
+        seqs: &[u64],
+    ) -> StoreResult<Vec<StagedRow>> {
+        let mut t = lock(&self.tables);
+        let table = t.of(app, object);
+        Ok(seqs.iter().filter_map(|s| table.get(s).cloned()).collect())
+    }
+
+    async fn release(&self, app: &AppId, object: ObjectKind, seqs: &[u64]) -> StoreResult<()> {
+        let mut t = lock(&self.tables);
+        let table = t.of(app, object);
+        for seq in seqs {
+            if let Some(r) = table.get_mut(seq) {
+                r.job = None;
+            }
+        }
+        Ok(())
     }
 
     async fn jobs(&self, app: &AppId, object: ObjectKind) -> StoreResult<Vec<String>> {

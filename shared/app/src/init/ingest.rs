@@ -73,10 +73,11 @@ pub(super) async fn chunk(
         return Ok((0, true));
     };
     if let Some(store) = w.staging {
-        let waiting = store.waiting(&settings.app, kind).await?;
-        if waiting > p.ingest_waiting {
+        let newest = store.newest_waiting(&settings.app, kind).await?;
+        if newest > p.ingest_waiting {
             // Still arriving: the wait starts again.
             p.ingest_since = Some(now);
+            p.ingest_waiting = newest;
         }
     }
     let since = *p.ingest_since.get_or_insert(now);
@@ -85,6 +86,5 @@ pub(super) async fn chunk(
         .await
         .map_err(remote)?;
     p.ingest_running = progress.running > 0;
-    p.ingest_waiting = progress.waiting;
     Ok((0, progress.finished))
 }

@@ -44,6 +44,15 @@ pub struct StagedRow {
     pub create: StagedCreate,
 }
 
+/// A staged row as its job's upload reads it: its place, its record, the values to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StagedUpload {
+    pub seq: u64,
+    /// The origin record's id (the row's key).
+    pub record: String,
+    pub fields: Fields,
+}
+
 /// What staging a create did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Staged {
@@ -68,6 +77,14 @@ pub trait StagingStore: Send + Sync {
     ) -> StoreResult<Vec<Option<StagedRow>>>;
     /// Rows waiting for a job.
     async fn waiting(&self, app: &AppId, object: ObjectKind) -> StoreResult<u64>;
+    /// The place (`seq`) of the newest waiting row, 0 when none waits: it grows while the
+    /// writer stages rows, whatever jobs take meanwhile.
+    async fn newest_waiting(&self, app: &AppId, object: ObjectKind) -> StoreResult<u64>;
+    /// Whether at least `n` rows wait: asked after every read step of an initialization, so
+    /// stores that can answer without counting every waiting row override it.
+    async fn waiting_at_least(&self, app: &AppId, object: ObjectKind, n: u64) -> StoreResult<bool> {
+        Ok(self.waiting(app, object).await? >= n)
+    }
     /// Give up to `max` waiting rows, oldest first, to `job`; how many it got.
     async fn assign(
         &self,
@@ -95,6 +112,42 @@ pub trait StagingStore: Send + Sync {
         after: u64,
         limit: usize,
     ) -> StoreResult<Vec<StagedRow>>;
+    /// The places of `job`'s rows in the order of their records' ids.
+    ///
+    /// A job is uploaded and committed in this order. Salesforce numbers the records a job
+    /// creates in upload order, so the commit then writes the bindings, the journal, the
+    /// decision log and the success list — each indexed by the JING id or the new Salesforce
+    /// id — in key order, one index page after the next, where staging order (random JING ids)
+    /// wrote one random index page per record and index: past a few hundred thousand records
+    /// those pages no longer stay cached and every commit rewrote thousands of them.
+    async fn job_order(&self, app: &AppId, object: ObjectKind, job: &str) -> StoreResult<Vec<u64>>;
+    /// The rows at `seqs`, in that order (a place without a row is skipped).
+    async fn rows_at(
+        &self,
+        app: &AppId,
+        object: ObjectKind,
+        seqs: &[u64],
+    ) -> StoreResult<Vec<StagedRow>>;
+    /// [`rows_at`](Self::rows_at) as a job's upload reads them (stores that can skip decoding
+    /// the rest of each row override it).
+    async fn uploads_at(
+        &self,
+        app: &AppId,
+        object: ObjectKind,
+        seqs: &[u64],
+    ) -> StoreResult<Vec<StagedUpload>> {
+        let rows = self.rows_at(app, object, seqs).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| StagedUpload {
+                seq: r.seq,
+                record: r.create.record_key().to_owned(),
+                fields: r.create.fields,
+            })
+            .collect())
+    }
+    /// The rows at `seqs` wait again (an upload had no room for them).
+    async fn release(&self, app: &AppId, object: ObjectKind, seqs: &[u64]) -> StoreResult<()>;
     /// Jobs holding rows of the object.
     async fn jobs(&self, app: &AppId, object: ObjectKind) -> StoreResult<Vec<String>>;
     /// Remove rows (committed, re-queued).

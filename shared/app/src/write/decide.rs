@@ -6,9 +6,10 @@
 
 use super::batch::{Group, Item};
 use super::{ApplyReport, Deps, Outcome};
-use crate::ports::{Decision, DecisionSource, ParkCause, Verdict};
+use crate::ports::{Decision, DecisionSource, ParkCause, SyncedOp, Verdict};
 use crate::settings::AppSettings;
 use domain::{Change, NextStep, SyncError, Value};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Remember why `item` ended as it did (the last note of a record wins).
@@ -115,11 +116,31 @@ fn decision(
 
 /// Write the apply's decisions in one call. Best effort: the log explains, it never decides,
 /// so a failed write is logged and the sync goes on.
+///
+/// A create staged for an initialization's ingest job is not logged: its job decides, and the
+/// commit logs that decision (created, refused, or written again live). Logging both doubled
+/// the log's writes on an initialization (a million rows more, each into an index keyed by a
+/// random JING id), for an entry the next one replaces within minutes.
 pub(crate) async fn flush(deps: &Deps<'_>, settings: &AppSettings, report: &ApplyReport) {
-    if report.decisions.is_empty() {
+    let staged = |d: &Decision| {
+        matches!(
+            d.verdict,
+            Verdict::Synced {
+                op: SyncedOp::Staged,
+                ..
+            }
+        )
+    };
+    let decisions: Cow<'_, [Decision]> = if report.decisions.iter().any(staged) {
+        let rest = report.decisions.iter().filter(|d| !staged(d));
+        Cow::Owned(rest.cloned().collect())
+    } else {
+        Cow::Borrowed(&report.decisions)
+    };
+    if decisions.is_empty() {
         return;
     }
-    if let Err(e) = deps.decisions.record(&report.decisions).await {
+    if let Err(e) = deps.decisions.record(&decisions).await {
         tracing::warn!(app_id = %settings.app, error = %e, "Could not write the decision log.");
     }
 }

@@ -4,11 +4,13 @@
 //!
 //! - a job is created (one call) and given the oldest waiting rows before anything is
 //!   uploaded, so a crash leaves an `Open` job whose rows go back to waiting, never rows sent
-//!   twice; the upload is written row by row from the store (two calls: upload, close);
+//!   twice; the upload is written row by row from the store, in the order of the records' ids
+//!   (two calls: upload, close);
 //! - a finished job's results (one call per non-empty list, read a chunk at a time and held
-//!   compactly by row key: `ingest_outcomes`) are matched to its rows page by page: created rows are bound and recorded like any create, refused rows
-//!   recorded as errors, rows a duplicate rule refused written again through the live path,
-//!   rows never processed (or refused for a transient reason) staged again;
+//!   compactly by row key: `ingest_outcomes`) are matched to its rows page by page, in the
+//!   same order: created rows are bound and recorded like any create, refused rows recorded
+//!   as errors, rows a duplicate rule refused written again through the live path, rows never
+//!   processed (or refused for a transient reason) staged again;
 //! - once nothing more can arrive, what waits goes to one last job — or, below the app's
 //!   threshold, back to the queue for sObject Collections.
 
@@ -38,8 +40,8 @@ const PAGE: usize = 2_000;
 pub struct IngestProgress {
     /// Jobs still running on Salesforce.
     pub running: u64,
-    /// Rows waiting for a job.
-    pub waiting: u64,
+    /// Rows wait for a job.
+    pub waiting: bool,
     /// Rows bound (created) by the jobs that finished in this step.
     pub created: u64,
     /// Nothing waits or runs, and nothing more can arrive.
@@ -80,11 +82,11 @@ pub async fn submit_full(
     let Some(store) = deps.staging else {
         return Ok(false);
     };
-    let waiting = store
-        .waiting(&settings.app, kind)
+    let full = store
+        .waiting_at_least(&settings.app, kind, JOB_ROWS as u64)
         .await
         .map_err(store_failure)?;
-    if waiting < JOB_ROWS as u64 {
+    if !full {
         return Ok(false);
     }
     submit(deps, store, queue, settings, kind, JOB_ROWS).await?;
@@ -116,16 +118,19 @@ pub async fn step(
             state => p.created += finish(deps, store, queue, settings, kind, &job, &state).await?,
         }
     }
-    p.waiting = store.waiting(app, kind).await.map_err(store_failure)?;
-    if p.waiting >= JOB_ROWS as u64 || (closing && p.waiting >= settings.init_ingest_threshold) {
-        let n = submit(deps, store, queue, settings, kind, JOB_ROWS).await?;
+    // Asked, not counted: a count walks every waiting row, and this runs at every step of the
+    // ingest stage while the writer still stages the backlog.
+    let waits = |n: u64| store.waiting_at_least(app, kind, n);
+    let threshold = settings.init_ingest_threshold.max(1);
+    let full = waits(JOB_ROWS as u64).await.map_err(store_failure)?;
+    if full || (closing && waits(threshold).await.map_err(store_failure)?) {
+        submit(deps, store, queue, settings, kind, JOB_ROWS).await?;
         p.running += 1;
-        p.waiting -= n.min(p.waiting);
-    } else if closing && p.waiting > 0 && p.running == 0 {
+    } else if closing && p.running == 0 && waits(1).await.map_err(store_failure)? {
         requeue_waiting(store, queue, settings, kind).await?;
-        p.waiting = 0;
     }
-    p.finished = closing && p.running == 0 && p.waiting == 0;
+    p.waiting = waits(1).await.map_err(store_failure)?;
+    p.finished = closing && p.running == 0 && !p.waiting;
     Ok(p)
 }
 
@@ -196,46 +201,51 @@ async fn submit(
         .sf
         .ingest_upload(object, &IngestOp::Insert, &columns)
         .map_err(|e| e.0)?;
-    let (mut after, mut strays) = (0, Vec::new());
-    'pages: loop {
+    // In record order (see `StagingStore::job_order`): the job creates the records, and so
+    // numbers them, in this order, and the commit writes them in it.
+    let order = store
+        .job_order(app, kind, &job)
+        .await
+        .map_err(store_failure)?;
+    let mut strays = Vec::new();
+    'pages: for (page, seqs) in order.chunks(PAGE).enumerate() {
         let rows = store
-            .rows(app, kind, Some(&job), after, PAGE)
+            .uploads_at(app, kind, seqs)
             .await
             .map_err(store_failure)?;
-        if rows.is_empty() {
-            break;
-        }
         for r in rows {
             if upload.bytes() >= MAX_UPLOAD_BYTES {
                 // No room left: the rest waits for the next job.
+                let here = seqs.iter().position(|&s| s == r.seq).unwrap_or(0);
                 store
-                    .reassign(app, kind, &job, None, after)
+                    .release(app, kind, &order[page * PAGE + here..])
                     .await
                     .map_err(store_failure)?;
                 break 'pages;
             }
-            after = r.seq;
-            if r.create.fields.keys().all(|k| columns.contains(k)) {
-                upload.push(&row_of(&r)).map_err(|e| e.0)?;
+            if r.fields.keys().all(|k| columns.contains(k)) {
+                let row = IngestRow {
+                    id: None,
+                    fields: r.fields,
+                };
+                upload.push(&row).map_err(|e| e.0)?;
             } else {
-                strays.push(r);
+                strays.push(r.record);
             }
         }
     }
     // A row with a field outside the columns (a mapping edited meanwhile) goes the live way.
+    let strays = store
+        .lookup(app, kind, &strays)
+        .await
+        .map_err(store_failure)?;
+    let strays = strays.into_iter().flatten().collect();
     requeue(store, queue, settings, kind, strays, Lane::Live).await?;
     let sent = upload.rows() as u64;
     tracing::info!(app_id = %app, object, job_id = %job, rows = sent, bytes = upload.bytes(), "Sending a Bulk API 2.0 ingest job.");
     let data = upload.finish().map_err(|e| e.0)?;
     deps.sf.ingest_send(&job, data).await.map_err(|e| e.0)?;
     Ok(sent)
-}
-
-fn row_of(r: &StagedRow) -> IngestRow {
-    IngestRow {
-        id: None,
-        fields: r.create.fields.clone(),
-    }
 }
 
 /// Put rows' changes back on the queue in `lane` and forget the rows.
@@ -302,19 +312,25 @@ async fn finish(
         .await
         .map_err(|e| e.0)?;
     let mut outcomes = JobOutcomes::read(results).await.map_err(|e| e.0)?;
-    let (mut after, mut created) = (0, 0);
-    loop {
+    let order = store
+        .job_order(app, kind, job)
+        .await
+        .map_err(store_failure)?;
+    let mut created = 0;
+    for seqs in order.chunks(PAGE) {
         let rows = store
-            .rows(app, kind, Some(job), after, PAGE)
+            .rows_at(app, kind, seqs)
             .await
             .map_err(store_failure)?;
-        let Some(last) = rows.last() else {
-            break;
-        };
-        after = last.seq;
         let mut page = Vec::with_capacity(rows.len());
-        for r in rows {
-            let key = deps.sf.ingest_key(&columns, &row_of(&r)).map_err(|e| e.0)?;
+        for mut r in rows {
+            // The row as it was uploaded, to find its result (its values lent, not copied).
+            let uploaded = IngestRow {
+                id: None,
+                fields: std::mem::take(&mut r.create.fields),
+            };
+            let key = deps.sf.ingest_key(&columns, &uploaded).map_err(|e| e.0)?;
+            r.create.fields = uploaded.fields;
             page.push((r, outcomes.take(key)));
         }
         created += commit_page(deps, store, queue, settings, kind, page).await?;

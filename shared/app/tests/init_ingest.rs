@@ -217,6 +217,59 @@ async fn above_the_threshold_one_ingest_job_creates_and_binds_every_lead() {
 }
 
 #[tokio::test]
+async fn rows_committed_by_a_pass_that_died_before_removing_them_are_not_retried_for_ever() {
+    let w = world(2_500, 2_000).await;
+    // The first page's bindings, journal and success list are written, then removing its
+    // rows fails, as when the process dies between the two.
+    w.f.staging.fail_removes(1);
+    let clients = w.clients();
+    let deps = w.ports.init_deps(&clients);
+    start(&deps).await;
+    let mut failed_steps = 0;
+    let mut done = false;
+    for _ in 0..100 {
+        match init::step(&deps, &app_id()).await {
+            Ok(InitState::Done { .. }) => {
+                done = true;
+                break;
+            }
+            Ok(_) => {}
+            Err(_) => failed_steps += 1,
+        }
+        w.drain(&clients).await;
+    }
+    assert!(done, "the initialization ends");
+    assert_eq!(failed_steps, 1, "the step that could not remove its rows");
+    assert_eq!(w.sf.count("Lead"), 2_500, "nothing created twice");
+    assert_eq!(w.bound().await, 2_500);
+    let staging = &w.f.staging;
+    assert_eq!(
+        staging.waiting(&app_id(), ObjectKind::Lead).await.unwrap(),
+        0
+    );
+    assert!(
+        staging
+            .jobs(&app_id(), ObjectKind::Lead)
+            .await
+            .unwrap()
+            .is_empty(),
+        "no row left in the job (it would hold its record's later changes)"
+    );
+    let errors = w.f.errors.list(&app_id(), &ListQuery::default()).await;
+    assert_eq!(errors.unwrap().total, 0);
+    let failed =
+        w.f.decisions
+            .all()
+            .into_iter()
+            .filter(|d| !matches!(d.verdict, app::ports::Verdict::Synced { .. }));
+    assert_eq!(
+        failed.count(),
+        0,
+        "the recommitted rows are logged as created"
+    );
+}
+
+#[tokio::test]
 async fn below_the_threshold_creates_go_through_collections() {
     let w = world(1_500, 2_000).await;
     w.initialize().await;

@@ -5,6 +5,7 @@ use crate::ports::*;
 use async_trait::async_trait;
 use domain::{AppId, ObjectKind};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 #[derive(Default)]
@@ -24,6 +25,15 @@ impl Tables {
 #[derive(Default, Clone)]
 pub struct MemStagingStore {
     tables: Arc<Mutex<Tables>>,
+    failing_removes: Arc<AtomicU32>,
+}
+
+impl MemStagingStore {
+    /// Make the next `n` removals fail (a process that dies after committing rows and before
+    /// removing them leaves them as these do).
+    pub fn fail_removes(&self, n: u32) {
+        self.failing_removes.store(n, Ordering::SeqCst);
+    }
 }
 
 #[async_trait]
@@ -189,6 +199,11 @@ impl StagingStore for MemStagingStore {
     }
 
     async fn remove(&self, app: &AppId, object: ObjectKind, seqs: &[u64]) -> StoreResult<()> {
+        let failing = self.failing_removes.load(Ordering::SeqCst);
+        if failing > 0 {
+            self.failing_removes.store(failing - 1, Ordering::SeqCst);
+            return Err(StoreError::Unavailable("staging is down (injected)".into()));
+        }
         let mut t = lock(&self.tables);
         let table = t.of(app, object);
         for seq in seqs {

@@ -25,7 +25,8 @@ use crate::ports::{
 };
 use crate::settings::AppSettings;
 use domain::{
-    Change, Direction, ErrorCode, FieldRule, Lane, NextStep, ObjectKind, ObjectSpec, SyncError,
+    Change, Direction, ErrorCode, FieldRule, Lane, NextStep, ObjectKind, ObjectSpec, SfId,
+    SyncError,
 };
 
 /// Rows per ingest job: 1,000,000 records in five jobs, about thirty calls.
@@ -349,11 +350,14 @@ async fn commit_page(
     page: Vec<(StagedRow, Option<WriteResult>)>,
 ) -> Result<u64, SyncError> {
     let mut group = Group::new(kind, Direction::JingToSf, Vec::with_capacity(page.len()));
-    let (mut done, mut seqs) = (Vec::new(), Vec::new());
+    let (mut done, mut seqs, mut ids) = (Vec::new(), Vec::new(), Vec::new());
     let (mut live, mut again) = (Vec::new(), Vec::new());
     for (row, result) in page {
         let outcome = match result {
-            Some(WriteResult::Ok(id)) => Ok(Done::Created(id)),
+            Some(WriteResult::Ok(id)) => {
+                ids.push(Some(id.clone()));
+                Ok(Done::Created(id))
+            }
             Some(WriteResult::Failed(e)) if e.code == ErrorCode::DuplicateRuleMatched => {
                 live.push(row);
                 continue;
@@ -371,6 +375,9 @@ async fn commit_page(
                 continue;
             }
         };
+        if outcome.is_err() {
+            ids.push(None);
+        }
         seqs.push(row.seq);
         done.push(executed(&mut group, row, outcome));
     }
@@ -389,6 +396,7 @@ async fn commit_page(
         &mut report,
     )
     .await;
+    committed_before(deps, settings, &group, &ids, &mut report).await;
     super::decide::conclude(deps, settings, &group, &mut report);
     super::decide::flush(deps, settings, &report).await;
     // A row whose binding could not be saved stays: the next step commits it again.
@@ -405,6 +413,41 @@ async fn commit_page(
     requeue(store, queue, settings, kind, live, Lane::Live).await?;
     requeue(store, queue, settings, kind, again, Lane::Backfill).await?;
     Ok(report.counts.created)
+}
+
+/// Rows an earlier pass committed but did not remove (the process died in between): their
+/// binding — this JING record bound to the id the job gave it — is already stored, so writing
+/// it again conflicted. They are done; retried instead, they would stay in the job for ever
+/// and hold every later change of their record (which waits while its row is in a job).
+async fn committed_before(
+    deps: &Deps<'_>,
+    settings: &AppSettings,
+    group: &Group,
+    ids: &[Option<String>],
+    report: &mut ApplyReport,
+) {
+    for (item, id) in group.items.iter().zip(ids) {
+        let Some(&first) = item.indexes.first() else {
+            continue;
+        };
+        let (Outcome::Retry(_), Some(id)) = (&report.outcomes[first], id) else {
+            continue;
+        };
+        let Ok(sf_id) = SfId::parse(id) else {
+            continue;
+        };
+        let bound = deps
+            .bindings
+            .by_sf(&settings.app, group.object, &sf_id)
+            .await;
+        if let Ok(Some(b)) = bound
+            && b.jing_id.as_str() == item.change.record.as_str()
+        {
+            report.counts.retried = report.counts.retried.saturating_sub(1);
+            report.counts.created += 1;
+            report.set(&item.indexes, Outcome::Applied);
+        }
+    }
 }
 
 /// A staged row as the writer's commit takes it: an item of `group` and its create's result.

@@ -413,6 +413,20 @@ impl StagingStore for LocalStore {
             .await
     }
 
+    /// One statement: the job's rows lie together in staging order (`staged_by_job`).
+    async fn remove_job(&self, app: &AppId, object: ObjectKind, job: &str) -> StoreResult<u64> {
+        let (app, job) = (app.to_string(), job.to_owned());
+        self.db
+            .call(move |c| {
+                let sql = "DELETE FROM staged WHERE app = ?1 AND object = ?2 AND job = ?3";
+                let n = c
+                    .prepare_cached(sql)?
+                    .execute(params![app, object.as_str(), job])?;
+                Ok(n as u64)
+            })
+            .await
+    }
+
     async fn purge(&self, app: &AppId) -> StoreResult<u64> {
         let app = app.to_string();
         self.db

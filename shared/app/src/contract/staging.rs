@@ -179,7 +179,17 @@ pub async fn staging_store(store: &dyn StagingStore) {
     store.remove(&a, Lead, &[moved[0].seq]).await.unwrap();
     assert!(store.jobs(&a, Lead).await.unwrap().is_empty());
     assert_eq!(store.waiting(&a, Lead).await.unwrap(), 5);
-    assert_eq!(store.purge(&a).await.unwrap(), 5);
+    // A committed job's rows go together; the waiting ones stay.
+    assert_eq!(store.assign(&a, Lead, "750C", 2).await.unwrap(), 2);
+    assert_eq!(
+        store.remove_job(&b, Lead, "750C").await.unwrap(),
+        0,
+        "app isolation"
+    );
+    assert_eq!(store.remove_job(&a, Lead, "750C").await.unwrap(), 2);
+    assert!(store.jobs(&a, Lead).await.unwrap().is_empty());
+    assert_eq!(store.waiting(&a, Lead).await.unwrap(), 3);
+    assert_eq!(store.purge(&a).await.unwrap(), 3);
     assert_eq!(store.waiting(&a, Lead).await.unwrap(), 0);
     assert_eq!(store.newest_waiting(&a, Lead).await.unwrap(), 0);
     assert_eq!(

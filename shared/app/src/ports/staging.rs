@@ -152,6 +152,19 @@ pub trait StagingStore: Send + Sync {
     async fn jobs(&self, app: &AppId, object: ObjectKind) -> StoreResult<Vec<String>>;
     /// Remove rows (committed, re-queued).
     async fn remove(&self, app: &AppId, object: ObjectKind, seqs: &[u64]) -> StoreResult<()>;
+    /// Remove every row of `job` (committed); how many.
+    async fn remove_job(&self, app: &AppId, object: ObjectKind, job: &str) -> StoreResult<u64> {
+        let mut n = 0;
+        loop {
+            let rows = self.rows(app, object, Some(job), 0, 1_000).await?;
+            if rows.is_empty() {
+                return Ok(n);
+            }
+            let seqs: Vec<u64> = rows.iter().map(|r| r.seq).collect();
+            self.remove(app, object, &seqs).await?;
+            n += seqs.len() as u64;
+        }
+    }
     /// Remove every row of the app (the app was deleted); how many.
     async fn purge(&self, app: &AppId) -> StoreResult<u64>;
 }

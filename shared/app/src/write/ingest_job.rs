@@ -317,7 +317,7 @@ async fn finish(
         .job_order(app, kind, job)
         .await
         .map_err(store_failure)?;
-    let mut created = 0;
+    let mut committed = Committed::default();
     for seqs in order.chunks(PAGE) {
         let rows = store
             .rows_at(app, kind, seqs)
@@ -334,13 +334,45 @@ async fn finish(
             r.create.fields = uploaded.fields;
             page.push((r, outcomes.take(key)));
         }
-        created += commit_page(deps, store, queue, settings, kind, page).await?;
+        let page = commit_page(deps, store, queue, settings, kind, page).await?;
+        committed.add(page);
     }
+    // The rows go once the whole job is committed: in one pass over the job in staging order,
+    // where removing each page's rows (in record order) rewrote a random page of the staged
+    // table per row. A pass that dies before commits its rows again next time (their stored
+    // bindings say they are done: `committed_before`).
+    if committed.retried {
+        store.remove(app, kind, &committed.done).await
+    } else {
+        store.remove_job(app, kind, job).await.map(|_| ())
+    }
+    .map_err(store_failure)?;
+    let created = committed.created;
     tracing::info!(app_id = %app, object, job_id = job, created, state = ?state, "Bulk API 2.0 ingest job committed.");
     Ok(created)
 }
 
+/// What committing a job's pages did.
+#[derive(Default)]
+struct Committed {
+    created: u64,
+    /// Rows done with (bound, or recorded as refused): removed once the job is committed.
+    done: Vec<u64>,
+    /// Some row's commit failed: it stays in the job for the next step, the others go.
+    retried: bool,
+}
+
+impl Committed {
+    fn add(&mut self, page: Committed) {
+        self.created += page.created;
+        self.done.extend(page.done);
+        self.retried |= page.retried;
+    }
+}
+
 /// Bind and record one page of a job's rows; rows whose commit failed stay for the next step.
+/// Rows refused by a duplicate rule or never processed are re-queued (and removed) here; the
+/// others are removed with the job.
 async fn commit_page(
     deps: &Deps<'_>,
     store: &dyn StagingStore,
@@ -348,7 +380,7 @@ async fn commit_page(
     settings: &AppSettings,
     kind: ObjectKind,
     page: Vec<(StagedRow, Option<WriteResult>)>,
-) -> Result<u64, SyncError> {
+) -> Result<Committed, SyncError> {
     let mut group = Group::new(kind, Direction::JingToSf, Vec::with_capacity(page.len()));
     let (mut done, mut seqs, mut ids) = (Vec::new(), Vec::new(), Vec::new());
     let (mut live, mut again) = (Vec::new(), Vec::new());
@@ -400,19 +432,20 @@ async fn commit_page(
     super::decide::conclude(deps, settings, &group, &mut report);
     super::decide::flush(deps, settings, &report).await;
     // A row whose binding could not be saved stays: the next step commits it again.
-    let committed: Vec<u64> = seqs
+    let retry = |o: &Outcome| matches!(o, Outcome::Retry(_));
+    let done: Vec<u64> = seqs
         .into_iter()
         .zip(&report.outcomes)
-        .filter(|(_, o)| !matches!(o, Outcome::Retry(_)))
+        .filter(|(_, o)| !retry(o))
         .map(|(seq, _)| seq)
         .collect();
-    store
-        .remove(&settings.app, kind, &committed)
-        .await
-        .map_err(store_failure)?;
     requeue(store, queue, settings, kind, live, Lane::Live).await?;
     requeue(store, queue, settings, kind, again, Lane::Backfill).await?;
-    Ok(report.counts.created)
+    Ok(Committed {
+        created: report.counts.created,
+        done,
+        retried: report.outcomes.iter().any(retry),
+    })
 }
 
 /// Rows an earlier pass committed but did not remove (the process died in between): their

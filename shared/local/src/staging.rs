@@ -206,6 +206,32 @@ fn waiting_at_least(c: &Connection, key: (&str, &str), n: i64) -> DbResult<bool>
     Ok(found >= n)
 }
 
+impl LocalStore {
+    /// Run `sql` (parameters: app, object, seq) once per row at `seqs`, in one transaction.
+    async fn each_row(
+        &self,
+        sql: &'static str,
+        app: &AppId,
+        object: ObjectKind,
+        seqs: &[u64],
+    ) -> StoreResult<()> {
+        let (app, seqs) = (app.to_string(), seqs.to_vec());
+        self.db
+            .call(move |c| {
+                let tx = c.transaction()?;
+                {
+                    let mut stmt = tx.prepare_cached(sql)?;
+                    for seq in &seqs {
+                        stmt.execute(params![app, object.as_str(), to_i64(*seq)?])?;
+                    }
+                }
+                tx.commit()?;
+                Ok(())
+            })
+            .await
+    }
+}
+
 #[async_trait]
 impl StagingStore for LocalStore {
     async fn stage(&self, rows: &[StagedCreate]) -> StoreResult<Vec<Staged>> {
@@ -304,22 +330,8 @@ impl StagingStore for LocalStore {
     }
 
     async fn release(&self, app: &AppId, object: ObjectKind, seqs: &[u64]) -> StoreResult<()> {
-        let (app, seqs) = (app.to_string(), seqs.to_vec());
-        self.db
-            .call(move |c| {
-                let tx = c.transaction()?;
-                {
-                    let mut stmt = tx.prepare_cached(
-                        "UPDATE staged SET job = NULL WHERE seq = ?1 AND app = ?2 AND object = ?3",
-                    )?;
-                    for seq in &seqs {
-                        stmt.execute(params![to_i64(*seq)?, app, object.as_str()])?;
-                    }
-                }
-                tx.commit()?;
-                Ok(())
-            })
-            .await
+        let sql = "UPDATE staged SET job = NULL WHERE app = ?1 AND object = ?2 AND seq = ?3";
+        self.each_row(sql, app, object, seqs).await
     }
 
     async fn assign(
@@ -395,22 +407,8 @@ impl StagingStore for LocalStore {
     }
 
     async fn remove(&self, app: &AppId, object: ObjectKind, seqs: &[u64]) -> StoreResult<()> {
-        let (app, seqs) = (app.to_string(), seqs.to_vec());
-        self.db
-            .call(move |c| {
-                let tx = c.transaction()?;
-                {
-                    let mut stmt = tx.prepare_cached(
-                        "DELETE FROM staged WHERE app = ?1 AND object = ?2 AND seq = ?3",
-                    )?;
-                    for seq in &seqs {
-                        stmt.execute(params![app, object.as_str(), to_i64(*seq)?])?;
-                    }
-                }
-                tx.commit()?;
-                Ok(())
-            })
-            .await
+        let sql = "DELETE FROM staged WHERE app = ?1 AND object = ?2 AND seq = ?3";
+        self.each_row(sql, app, object, seqs).await
     }
 
     /// One statement: the job's rows lie together in staging order (`staged_by_job`).

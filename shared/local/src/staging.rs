@@ -122,49 +122,51 @@ struct UploadBody {
     fields: app::ports::Fields,
 }
 
-fn uploads_at(c: &Connection, key: (&str, &str), seqs: &[u64]) -> DbResult<Vec<StagedUpload>> {
-    let mut stmt = c.prepare_cached(
-        "SELECT record, body FROM staged WHERE seq = ?1 AND app = ?2 AND object = ?3",
-    )?;
+/// One row per place in `seqs` that has one, in that order: the column `sql` selects first
+/// (parameters: seq, app, object) and the body, made into `T` by `make`.
+fn at_seqs<C: rusqlite::types::FromSql, T>(
+    c: &Connection,
+    sql: &str,
+    key: (&str, &str),
+    seqs: &[u64],
+    make: impl Fn(u64, C, Stored) -> DbResult<T>,
+) -> DbResult<Vec<T>> {
+    let mut stmt = c.prepare_cached(sql)?;
     let mut out = Vec::with_capacity(seqs.len());
     for &seq in seqs {
         let found = stmt
             .query_row(params![to_i64(seq)?, key.0, key.1], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, Stored>(1)?))
+                Ok((r.get::<_, C>(0)?, r.get::<_, Stored>(1)?))
             })
             .optional()?;
-        if let Some((record, body)) = found {
-            let UploadBody { fields } = body.decode()?;
-            out.push(StagedUpload {
-                seq,
-                record,
-                fields,
-            });
+        if let Some((column, body)) = found {
+            out.push(make(seq, column, body)?);
         }
     }
     Ok(out)
 }
 
+fn uploads_at(c: &Connection, key: (&str, &str), seqs: &[u64]) -> DbResult<Vec<StagedUpload>> {
+    let sql = "SELECT record, body FROM staged WHERE seq = ?1 AND app = ?2 AND object = ?3";
+    at_seqs(c, sql, key, seqs, |seq, record, body: Stored| {
+        let UploadBody { fields } = body.decode()?;
+        Ok(StagedUpload {
+            seq,
+            record,
+            fields,
+        })
+    })
+}
+
 fn rows_at(c: &Connection, key: (&str, &str), seqs: &[u64]) -> DbResult<Vec<StagedRow>> {
-    let mut stmt = c.prepare_cached(
-        "SELECT job, body FROM staged WHERE seq = ?1 AND app = ?2 AND object = ?3",
-    )?;
-    let mut out = Vec::with_capacity(seqs.len());
-    for &seq in seqs {
-        let found = stmt
-            .query_row(params![to_i64(seq)?, key.0, key.1], |r| {
-                Ok((r.get::<_, Option<String>>(0)?, r.get::<_, Stored>(1)?))
-            })
-            .optional()?;
-        if let Some((job, body)) = found {
-            out.push(StagedRow {
-                seq,
-                job,
-                create: body.decode()?,
-            });
-        }
-    }
-    Ok(out)
+    let sql = "SELECT job, body FROM staged WHERE seq = ?1 AND app = ?2 AND object = ?3";
+    at_seqs(c, sql, key, seqs, |seq, job, body: Stored| {
+        Ok(StagedRow {
+            seq,
+            job,
+            create: body.decode()?,
+        })
+    })
 }
 
 /// A job's places sorted by record id: read in staging order through `staged_by_job` (the
@@ -186,13 +188,7 @@ fn job_order(c: &Connection, key: (&str, &str), job: &str) -> DbResult<Vec<u64>>
 /// distinct seqs, so fewer than `n` fit between the lowest and the highest. Counting instead
 /// (as `waiting` does) walked every waiting row after each read step — up to a job's 200,000.
 fn waiting_at_least(c: &Connection, key: (&str, &str), n: i64) -> DbResult<bool> {
-    let bound = |sql: &str| -> DbResult<Option<i64>> {
-        Ok(c.prepare_cached(sql)?
-            .query_row(params![key.0, key.1], |r| r.get(0))?)
-    };
-    let low = bound("SELECT MIN(seq) FROM staged WHERE app = ?1 AND object = ?2 AND job IS NULL")?;
-    let high = bound("SELECT MAX(seq) FROM staged WHERE app = ?1 AND object = ?2 AND job IS NULL")?;
-    let (Some(low), Some(high)) = (low, high) else {
+    let (Some(low), Some(high)) = (waiting_end(c, key, "MIN")?, waiting_end(c, key, "MAX")?) else {
         return Ok(n <= 0);
     };
     if high - low + 1 < n {
@@ -204,6 +200,15 @@ fn waiting_at_least(c: &Connection, key: (&str, &str), n: i64) -> DbResult<bool>
         .prepare_cached(sql)?
         .query_row(params![key.0, key.1, n], |r| r.get(0))?;
     Ok(found >= n)
+}
+
+/// The lowest (`MIN`) or highest (`MAX`) place of a waiting row: one seek at an end of the
+/// waiting rows in `staged_by_job`.
+fn waiting_end(c: &Connection, key: (&str, &str), end: &str) -> DbResult<Option<i64>> {
+    let sql =
+        format!("SELECT {end}(seq) FROM staged WHERE app = ?1 AND object = ?2 AND job IS NULL");
+    Ok(c.prepare_cached(&sql)?
+        .query_row(params![key.0, key.1], |r| r.get(0))?)
 }
 
 impl LocalStore {
@@ -280,12 +285,7 @@ impl StagingStore for LocalStore {
         let app = app.to_string();
         self.db
             .call(move |c| {
-                // One seek at the end of the waiting rows in `staged_by_job`.
-                let sql =
-                    "SELECT MAX(seq) FROM staged WHERE app = ?1 AND object = ?2 AND job IS NULL";
-                let newest: Option<i64> = c
-                    .prepare_cached(sql)?
-                    .query_row(params![app, object.as_str()], |r| r.get(0))?;
+                let newest = waiting_end(c, (&app, object.as_str()), "MAX")?;
                 Ok(newest.map_or(0, |n| n as u64))
             })
             .await
